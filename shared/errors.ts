@@ -51,12 +51,16 @@ export type DropReason =
   | 'not-opted-in'
   | 'not-applicable';
 
-/** The configuration file or a profile is invalid. Thrown at cold start; names the key and the reason. */
+/**
+ * The configuration file or a profile is invalid. Thrown at cold start; names the key and the reason.
+ * Its disposition is `retry`: the invocation fails loudly and, once Lambda's retries run out, the
+ * event waits in the dead-letter destination until the config is fixed — nothing is dropped silently.
+ */
 export class ConfigError extends OrchestratorError {
   public readonly issues: readonly string[];
 
   public constructor(message: string, issues: readonly string[] = []) {
-    super(message, 'drop');
+    super(message, 'retry');
     this.name = 'ConfigError';
     this.issues = issues;
   }
