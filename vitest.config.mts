@@ -22,7 +22,10 @@ export default defineConfig({
     env,
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
-      { extends: true, test: { name: 'handlers', include: ['test/handlers/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'handlers', include: ['test/handlers/**/*.test.ts'], setupFiles: ['test/support/aws-mock-matchers.ts'] },
+      },
       {
         extends: true,
         test: {

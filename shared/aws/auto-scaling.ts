@@ -1,0 +1,143 @@
+import {
+  type AutoScalingClient,
+  CompleteLifecycleActionCommand,
+  DescribeAutoScalingGroupsCommand,
+  RecordLifecycleActionHeartbeatCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { callAws } from './classify';
+
+/** One tag of an Auto Scaling group. */
+export interface GroupTag {
+  key: string;
+  value: string;
+}
+
+/** What the orchestrator needs to know about a group, read with DescribeAutoScalingGroups. */
+export interface GroupSummary {
+  name: string;
+  arn: string;
+  tags: readonly GroupTag[];
+  desiredCapacity: number;
+  minSize: number;
+  maxSize: number;
+  hasMixedInstancesPolicy: boolean;
+}
+
+/** Identifies one lifecycle action: by token when we have it, by instance id otherwise. */
+export interface LifecycleActionRef {
+  groupName: string;
+  hookName: string;
+  instanceId: string;
+  token?: string;
+}
+
+/** Outcome of a call on a lifecycle action: done now, or finished/expired before we got there. */
+export type LifecycleCallOutcome = 'done' | 'already-done';
+
+/**
+ * Port for Auto Scaling. The simulator and tests supply other implementations.
+ *
+ * @example
+ * ```ts
+ * const asg: AutoScalingPort = new SdkAutoScaling(new AutoScalingClient(CLIENT_CONFIG));
+ * await asg.completeLifecycleAction({ groupName, hookName, instanceId, token }, 'CONTINUE');
+ * ```
+ */
+export interface AutoScalingPort {
+  describeGroups(names: readonly string[]): Promise<GroupSummary[]>;
+  completeLifecycleAction(ref: LifecycleActionRef, result: 'CONTINUE' | 'ABANDON'): Promise<LifecycleCallOutcome>;
+  recordLifecycleActionHeartbeat(ref: LifecycleActionRef): Promise<LifecycleCallOutcome>;
+}
+
+/** DescribeAutoScalingGroups accepts at most 100 names per call. */
+const DESCRIBE_PAGE = 100;
+
+/** Thin SDK adapter: one SDK call per method (plus pagination), errors mapped by the classifier. */
+export class SdkAutoScaling implements AutoScalingPort {
+  public constructor(private readonly client: AutoScalingClient) {}
+
+  public async describeGroups(names: readonly string[]): Promise<GroupSummary[]> {
+    const out: GroupSummary[] = [];
+    for (let i = 0; i < names.length; i += DESCRIBE_PAGE) {
+      const page = names.slice(i, i + DESCRIBE_PAGE);
+      let nextToken: string | undefined;
+      do {
+        const res = await callAws('DescribeAutoScalingGroups', () =>
+          this.client.send(
+            new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [...page], NextToken: nextToken, MaxRecords: 100 }),
+          ),
+        );
+        if (res === 'already-done') break;
+        for (const g of res.AutoScalingGroups ?? []) {
+          out.push({
+            name: g.AutoScalingGroupName ?? '',
+            arn: g.AutoScalingGroupARN ?? '',
+            tags: (g.Tags ?? []).map((t) => ({ key: t.Key ?? '', value: t.Value ?? '' })),
+            desiredCapacity: g.DesiredCapacity ?? 0,
+            minSize: g.MinSize ?? 0,
+            maxSize: g.MaxSize ?? 0,
+            hasMixedInstancesPolicy: g.MixedInstancesPolicy !== undefined,
+          });
+        }
+        nextToken = res.NextToken;
+      } while (nextToken);
+    }
+    return out;
+  }
+
+  public async completeLifecycleAction(ref: LifecycleActionRef, result: 'CONTINUE' | 'ABANDON'): Promise<LifecycleCallOutcome> {
+    const res = await callAws(
+      'CompleteLifecycleAction',
+      () =>
+        this.client.send(
+          new CompleteLifecycleActionCommand({
+            AutoScalingGroupName: ref.groupName,
+            LifecycleHookName: ref.hookName,
+            LifecycleActionResult: result,
+            ...(ref.token ? { LifecycleActionToken: ref.token } : { InstanceId: ref.instanceId }),
+          }),
+        ),
+      { instanceId: ref.instanceId, group: ref.groupName },
+    );
+    return res === 'already-done' ? 'already-done' : 'done';
+  }
+
+  public async recordLifecycleActionHeartbeat(ref: LifecycleActionRef): Promise<LifecycleCallOutcome> {
+    const res = await callAws(
+      'RecordLifecycleActionHeartbeat',
+      () =>
+        this.client.send(
+          new RecordLifecycleActionHeartbeatCommand({
+            AutoScalingGroupName: ref.groupName,
+            LifecycleHookName: ref.hookName,
+            ...(ref.token ? { LifecycleActionToken: ref.token } : { InstanceId: ref.instanceId }),
+          }),
+        ),
+      { instanceId: ref.instanceId, group: ref.groupName },
+    );
+    return res === 'already-done' ? 'already-done' : 'done';
+  }
+}
+
+/**
+ * Caches group tags per cold start for `ttlMs`, so a burst of events for one group costs one
+ * DescribeAutoScalingGroups call. A group that does not exist is cached as `undefined`.
+ */
+export class GroupDirectory {
+  private readonly cache = new Map<string, { at: number; group: GroupSummary | undefined }>();
+
+  public constructor(
+    private readonly port: AutoScalingPort,
+    private readonly ttlMs = 60_000,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  public async get(name: string): Promise<GroupSummary | undefined> {
+    const hit = this.cache.get(name);
+    const now = this.clock();
+    if (hit && now - hit.at < this.ttlMs) return hit.group;
+    const [group] = await this.port.describeGroups([name]);
+    this.cache.set(name, { at: now, group });
+    return group;
+  }
+}

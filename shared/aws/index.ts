@@ -1,0 +1,7 @@
+export * from './auto-scaling';
+export * from './classify';
+export * from './clients';
+export * from './event-bridge';
+export * from './sns';
+export * from './ssm';
+export * from './state-store';

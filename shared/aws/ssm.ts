@@ -1,0 +1,68 @@
+import { GetCommandInvocationCommand, SendCommandCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { callAws } from './classify';
+
+/** A command to run on one instance through an SSM document. Values reach the instance only as document parameters. */
+export interface SendCommandInput {
+  documentName: string;
+  instanceId: string;
+  /** Each value was validated against a strict pattern before it got here; the document checks it again (`allowedPattern`). */
+  parameters: Readonly<Record<string, readonly string[]>>;
+  timeoutSeconds: number;
+  comment: string;
+}
+
+/** The part of a command invocation's result that decisions and notifications use. */
+export interface CommandInvocation {
+  status: string;
+  statusDetails: string;
+  /** At most a few KB of the command's standard output and error, as SSM returns them (already truncated by SSM at 24,000 chars). */
+  outputExcerpt: string;
+}
+
+/** Port for SSM Run Command. */
+export interface SsmPort {
+  sendCommand(input: SendCommandInput): Promise<string>;
+  getCommandInvocation(commandId: string, instanceId: string): Promise<CommandInvocation | undefined>;
+}
+
+const EXCERPT = 2000;
+
+/** Thin SDK adapter for SSM. */
+export class SdkSsm implements SsmPort {
+  public constructor(private readonly client: SSMClient) {}
+
+  public async sendCommand(input: SendCommandInput): Promise<string> {
+    const res = await callAws(
+      'SendCommand',
+      () =>
+        this.client.send(
+          new SendCommandCommand({
+            DocumentName: input.documentName,
+            InstanceIds: [input.instanceId],
+            Parameters: Object.fromEntries(Object.entries(input.parameters).map(([k, v]) => [k, [...v]])),
+            TimeoutSeconds: input.timeoutSeconds,
+            Comment: input.comment.slice(0, 100),
+          }),
+        ),
+      { instanceId: input.instanceId, documentName: input.documentName },
+    );
+    const id = res === 'already-done' ? undefined : res.Command?.CommandId;
+    if (!id) throw new Error('SendCommand returned no CommandId');
+    return id;
+  }
+
+  public async getCommandInvocation(commandId: string, instanceId: string): Promise<CommandInvocation | undefined> {
+    try {
+      const res = await callAws('GetCommandInvocation', () =>
+        this.client.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId })),
+      );
+      if (res === 'already-done') return undefined;
+      const out = `${res.StandardOutputContent ?? ''}${res.StandardErrorContent ? `\n[stderr] ${res.StandardErrorContent}` : ''}`;
+      return { status: res.Status ?? 'Unknown', statusDetails: res.StatusDetails ?? '', outputExcerpt: out.slice(-EXCERPT) };
+    } catch (error) {
+      // InvocationDoesNotExist: the command is unknown to SSM (expired or never sent): nothing to read.
+      if (error instanceof Error && 'awsErrorName' in error && error.awsErrorName === 'InvocationDoesNotExist') return undefined;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,92 @@
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { callAws } from './classify';
+
+/**
+ * One item of the state table. `version` gives optimistic concurrency: every write states the
+ * version it expects, so two handlers racing on one record cannot both win.
+ * `expiresAt` (epoch seconds) is the table's TTL attribute: everything transient carries one.
+ */
+export interface StateRecord {
+  pk: string;
+  sk: string;
+  version: number;
+  expiresAt?: number;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Port for the state store.
+ *
+ * @example
+ * ```ts
+ * const created = await store.putIfAbsent({ pk: 'instance#i-0abc', sk: 'warmup', version: 1, data: { attempt: 1 } });
+ * if (!created) { /* a duplicate event: someone else already started this warm-up *\/ }
+ * ```
+ */
+export interface StateStorePort {
+  get(pk: string, sk: string): Promise<StateRecord | undefined>;
+  /** Writes the record only if no record with its key exists. Returns false when one does. */
+  putIfAbsent(record: StateRecord): Promise<boolean>;
+  /** Writes the record (with `version` = expectedVersion + 1) only if the stored version is `expectedVersion`. */
+  putIfVersion(record: StateRecord, expectedVersion: number): Promise<boolean>;
+  delete(pk: string, sk: string): Promise<void>;
+}
+
+const isConditionFailure = (e: unknown): boolean =>
+  e instanceof Error && 'awsErrorName' in e && e.awsErrorName === 'ConditionalCheckFailedException';
+
+const toRecord = (item: Record<string, unknown>): StateRecord => ({
+  pk: String(item.pk),
+  sk: String(item.sk),
+  version: typeof item.version === 'number' ? item.version : 0,
+  ...(typeof item.expiresAt === 'number' ? { expiresAt: item.expiresAt } : {}),
+  data: typeof item.data === 'object' && item.data !== null ? (item.data as Record<string, unknown>) : {},
+});
+
+/** DynamoDB adapter of {@link StateStorePort}, on a table keyed by `pk` (S) and `sk` (S). */
+export class DynamoStateStore implements StateStorePort {
+  public constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  public async get(pk: string, sk: string): Promise<StateRecord | undefined> {
+    const res = await callAws('GetItem', () =>
+      this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true })),
+    );
+    return res === 'already-done' || !res.Item ? undefined : toRecord(res.Item);
+  }
+
+  public async putIfAbsent(record: StateRecord): Promise<boolean> {
+    return this.conditionalPut({ ...record }, 'attribute_not_exists(pk)', undefined);
+  }
+
+  public async putIfVersion(record: StateRecord, expectedVersion: number): Promise<boolean> {
+    return this.conditionalPut({ ...record, version: expectedVersion + 1 }, '#v = :expected', expectedVersion);
+  }
+
+  public async delete(pk: string, sk: string): Promise<void> {
+    await callAws('DeleteItem', () => this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk, sk } })));
+  }
+
+  private async conditionalPut(record: StateRecord, condition: string, expected: number | undefined): Promise<boolean> {
+    try {
+      await callAws('PutItem', () =>
+        this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: record,
+            ConditionExpression: condition,
+            ...(expected === undefined
+              ? {}
+              : { ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':expected': expected } }),
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,92 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { classifyAwsError } from '../aws/classify';
+import { type EventDropError, isConfigError, isEventDropError, isOrchestratorError } from '../errors';
+
+/** What every handler returns: `serverless invoke local` prints it, and the decision log records it. */
+export interface HandlerOutcome {
+  /** `dropped`: invalid/foreign input; `skipped`: nothing to do (not opted in…); others are handler-specific. */
+  outcome: string;
+  reason: string;
+  [key: string]: unknown;
+}
+
+/** Shared logger; `POWERTOOLS_SERVICE_NAME` and `POWERTOOLS_LOG_LEVEL` configure it. */
+export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'asg-orchestrator' });
+
+/** Shared EMF metrics; `POWERTOOLS_METRICS_NAMESPACE` names the namespace. */
+export const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'AsgOrchestrator',
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'asg-orchestrator',
+});
+
+/** The outcome of an input that is dropped: returned (so the invocation succeeds and nothing retries). */
+export const dropped = (error: EventDropError): HandlerOutcome => ({
+  outcome: 'dropped',
+  reason: error.message,
+  dropReason: error.reason,
+  ...(error.issues.length > 0 ? { issues: error.issues } : {}),
+  ...error.context,
+});
+
+const record = (functionName: string, result: HandlerOutcome): void => {
+  metrics.addDimension('function', functionName);
+  metrics.addMetric(`outcome_${result.outcome}`, MetricUnit.Count, 1);
+  // One structured decision line per event: warn for drops, info otherwise.
+  if (result.outcome === 'dropped') logger.warn('event dropped', { decision: result });
+  else logger.info('decision', { decision: result });
+};
+
+/**
+ * Middy middleware that applies the one error policy at the edge of every handler:
+ * drop → log once and return a `dropped` outcome; already-done → success; retry (and config
+ * errors) → log and rethrow so Lambda retries and then the on-failure destination keeps the event.
+ */
+const decisionLog = (functionName: string): middy.MiddlewareObj<unknown, HandlerOutcome> => ({
+  after: (request) => {
+    if (request.response) record(functionName, request.response);
+  },
+  onError: (request) => {
+    const error = request.error;
+    if (isEventDropError(error)) {
+      request.response = dropped(error);
+      record(functionName, request.response);
+      return;
+    }
+    if (isConfigError(error)) {
+      logger.error('invalid configuration', { error: error.message, issues: error.issues });
+      return;
+    }
+    const disposition = isOrchestratorError(error) ? error.disposition : classifyAwsError(error).disposition;
+    if (disposition === 'drop') {
+      request.response = { outcome: 'dropped', reason: error instanceof Error ? error.message : String(error) };
+      record(functionName, request.response);
+      return;
+    }
+    if (disposition === 'already-done') {
+      request.response = { outcome: 'already-done', reason: error instanceof Error ? error.message : String(error) };
+      record(functionName, request.response);
+      return;
+    }
+    logger.error('retryable failure: rethrowing so Lambda retries', { error });
+  },
+});
+
+/**
+ * Wraps a handler's `main` in the shared middy stack: Lambda context in every log line, EMF metrics
+ * (cold start included), and the decision log / error policy above.
+ *
+ * @example
+ * ```ts
+ * export const handler = withStack('activityAudit', main);
+ * ```
+ */
+export const withStack = (functionName: string, main: (event: unknown, context: Context) => Promise<HandlerOutcome>) =>
+  middy<unknown, HandlerOutcome>(main)
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(decisionLog(functionName));
