@@ -1,5 +1,6 @@
 import {
   type AutoScalingClient,
+  type AutoScalingGroup,
   CompleteLifecycleActionCommand,
   DescribeAutoScalingGroupsCommand,
   RecordLifecycleActionHeartbeatCommand,
@@ -21,7 +22,57 @@ export interface GroupSummary {
   minSize: number;
   maxSize: number;
   hasMixedInstancesPolicy: boolean;
+  /** The launch template version the group launches now, when it names a fixed one (not `$Latest`/`$Default`). */
+  launchTemplateVersion?: string;
+  /** Instance type → capacity units, from the MixedInstancesPolicy overrides' `WeightedCapacity`. */
+  weights: ReadonlyMap<string, number>;
+  instances: readonly GroupInstance[];
 }
+
+/** One instance of a group, as DescribeAutoScalingGroups reports it. */
+export interface GroupInstance {
+  instanceId: string;
+  instanceType: string;
+  availabilityZone: string;
+  lifecycleState: string;
+  protectedFromScaleIn: boolean;
+  launchTemplateVersion?: string;
+}
+
+const fixedVersion = (v: string | undefined): string | undefined => (v && /^\d+$/.test(v) ? v : undefined);
+
+const toSummary = (g: AutoScalingGroup): GroupSummary => {
+  const mip = g.MixedInstancesPolicy;
+  const lt = mip?.LaunchTemplate?.LaunchTemplateSpecification ?? g.LaunchTemplate;
+  const weights = new Map<string, number>();
+  for (const o of mip?.LaunchTemplate?.Overrides ?? []) {
+    const w = Number(o.WeightedCapacity);
+    if (o.InstanceType && Number.isFinite(w) && w > 0) weights.set(o.InstanceType, w);
+  }
+  const version = fixedVersion(lt?.Version);
+  return {
+    name: g.AutoScalingGroupName ?? '',
+    arn: g.AutoScalingGroupARN ?? '',
+    tags: (g.Tags ?? []).map((t) => ({ key: t.Key ?? '', value: t.Value ?? '' })),
+    desiredCapacity: g.DesiredCapacity ?? 0,
+    minSize: g.MinSize ?? 0,
+    maxSize: g.MaxSize ?? 0,
+    hasMixedInstancesPolicy: mip !== undefined,
+    ...(version ? { launchTemplateVersion: version } : {}),
+    weights,
+    instances: (g.Instances ?? []).map((i) => {
+      const v = fixedVersion(i.LaunchTemplate?.Version);
+      return {
+        instanceId: i.InstanceId ?? '',
+        instanceType: i.InstanceType ?? '',
+        availabilityZone: i.AvailabilityZone ?? '',
+        lifecycleState: i.LifecycleState ?? '',
+        protectedFromScaleIn: i.ProtectedFromScaleIn === true,
+        ...(v ? { launchTemplateVersion: v } : {}),
+      };
+    }),
+  };
+};
 
 /** Identifies one lifecycle action: by token when we have it, by instance id otherwise. */
 export interface LifecycleActionRef {
@@ -68,17 +119,7 @@ export class SdkAutoScaling implements AutoScalingPort {
           ),
         );
         if (res === 'already-done') break;
-        for (const g of res.AutoScalingGroups ?? []) {
-          out.push({
-            name: g.AutoScalingGroupName ?? '',
-            arn: g.AutoScalingGroupARN ?? '',
-            tags: (g.Tags ?? []).map((t) => ({ key: t.Key ?? '', value: t.Value ?? '' })),
-            desiredCapacity: g.DesiredCapacity ?? 0,
-            minSize: g.MinSize ?? 0,
-            maxSize: g.MaxSize ?? 0,
-            hasMixedInstancesPolicy: g.MixedInstancesPolicy !== undefined,
-          });
-        }
+        for (const g of res.AutoScalingGroups ?? []) out.push(toSummary(g));
         nextToken = res.NextToken;
       } while (nextToken);
     }

@@ -1,4 +1,12 @@
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandOutput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { callAws } from './classify';
 
 /**
@@ -30,6 +38,17 @@ export interface StateStorePort {
   /** Writes the record (with `version` = expectedVersion + 1) only if the stored version is `expectedVersion`. */
   putIfVersion(record: StateRecord, expectedVersion: number): Promise<boolean>;
   delete(pk: string, sk: string): Promise<void>;
+  /**
+   * Sets top-level attributes of an item (creating it if needed) without reading it first: for
+   * facts that many writers add to independently (doomed, warming, versions). Last writer wins per attribute.
+   */
+  setAttributes(pk: string, sk: string, attributes: Readonly<Record<string, unknown>>, expiresAt?: number): Promise<void>;
+  /**
+   * Every item of one partition (optionally only sort keys starting with `skPrefix`), as raw
+   * attribute maps: one paginated Query, the batched read that the termination policy relies on.
+   * Stops early with what it has when `signal` aborts (the caller then falls back).
+   */
+  queryPartition(pk: string, options?: { skPrefix?: string; signal?: AbortSignal }): Promise<Array<Record<string, unknown>>>;
 }
 
 const isConditionFailure = (e: unknown): boolean =>
@@ -67,6 +86,57 @@ export class DynamoStateStore implements StateStorePort {
 
   public async delete(pk: string, sk: string): Promise<void> {
     await callAws('DeleteItem', () => this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk, sk } })));
+  }
+
+  public async setAttributes(pk: string, sk: string, attributes: Readonly<Record<string, unknown>>, expiresAt?: number): Promise<void> {
+    const entries = Object.entries({ ...attributes, ...(expiresAt === undefined ? {} : { expiresAt }) }).filter(
+      ([k]) => k !== 'pk' && k !== 'sk',
+    );
+    if (entries.length === 0) return;
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const sets = entries.map(([k, v], i) => {
+      names[`#a${i}`] = k;
+      values[`:v${i}`] = v;
+      return `#a${i} = :v${i}`;
+    });
+    await callAws('UpdateItem', () =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk, sk },
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+  }
+
+  public async queryPartition(
+    pk: string,
+    options: { skPrefix?: string; signal?: AbortSignal } = {},
+  ): Promise<Array<Record<string, unknown>>> {
+    const items: Array<Record<string, unknown>> = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      if (options.signal?.aborted) throw new Error('state read aborted: deadline passed');
+      const res: QueryCommandOutput | 'already-done' = await callAws('Query', () =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: options.skPrefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': pk, ...(options.skPrefix ? { ':prefix': options.skPrefix } : {}) },
+            ExclusiveStartKey: startKey,
+          }),
+          options.signal ? { abortSignal: options.signal } : {},
+        ),
+      );
+      if (res === 'already-done') break;
+      items.push(...(res.Items ?? []));
+      startKey = res.LastEvaluatedKey;
+    } while (startKey);
+    return items;
   }
 
   private async conditionalPut(record: StateRecord, condition: string, expected: number | undefined): Promise<boolean> {

@@ -76,17 +76,45 @@ const decisionLog = (functionName: string): middy.MiddlewareObj<unknown, Handler
   },
 });
 
+/** Maps the decision to the Lambda's response when the caller expects another shape. */
+const respondWith = <R>(respond: (outcome: HandlerOutcome) => R): middy.MiddlewareObj<unknown, HandlerOutcome | R> => ({
+  after: (request) => {
+    if (request.response !== undefined) request.response = respond(request.response as HandlerOutcome);
+  },
+  onError: (request) => {
+    if (request.response !== undefined) request.response = respond(request.response as HandlerOutcome);
+  },
+});
+
 /**
  * Wraps a handler's `main` in the shared middy stack: Lambda context in every log line, EMF metrics
- * (cold start included), and the decision log / error policy above.
+ * (cold start included), and the decision log / error policy above. `respond` maps the decision to
+ * the response the caller expects (the termination policy answers `{ InstanceIDs }`); by default
+ * the decision itself is returned, which is what `serverless invoke local` prints.
  *
  * @example
  * ```ts
  * export const handler = withStack('activityAudit', main);
  * ```
  */
-export const withStack = (functionName: string, main: (event: unknown, context: Context) => Promise<HandlerOutcome>) =>
-  middy<unknown, HandlerOutcome>(main)
+export function withStack(
+  functionName: string,
+  main: (event: unknown, context: Context) => Promise<HandlerOutcome>,
+): middy.MiddyfiedHandler<unknown, HandlerOutcome>;
+export function withStack<R>(
+  functionName: string,
+  main: (event: unknown, context: Context) => Promise<HandlerOutcome>,
+  respond: (outcome: HandlerOutcome) => R,
+): middy.MiddyfiedHandler<unknown, R>;
+export function withStack<R>(
+  functionName: string,
+  main: (event: unknown, context: Context) => Promise<HandlerOutcome>,
+  respond?: (outcome: HandlerOutcome) => R,
+) {
+  const base = middy<unknown, HandlerOutcome>(main);
+  if (respond) (base as unknown as middy.MiddyfiedHandler<unknown, HandlerOutcome | R>).use(respondWith(respond));
+  return base
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics, { captureColdStartMetric: true }))
     .use(decisionLog(functionName));
+}

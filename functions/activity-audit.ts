@@ -1,0 +1,62 @@
+/**
+ * activityAudit — Auto Scaling activity events (launch/terminate successful or unsuccessful,
+ * instance refresh) of opted-in groups become notifications with a severity.
+ * parse → load (group tags, profile) → decide (pure) → notify.
+ */
+import type { Context } from 'aws-lambda';
+import { type AwsClients, createAwsClients, GroupDirectory, SdkAutoScaling, SdkEventBus, SdkSns } from '../shared/aws/index';
+import { loadConfig, type OrchestratorConfig, resolveProfile } from '../shared/config/index';
+import { parseEvent } from '../shared/events/index';
+import { dropped, type HandlerOutcome, withStack } from '../shared/middleware/stack';
+import { Publisher } from '../shared/notify/index';
+import { ACTIVITY_KINDS, decideActivity, isActivityEvent } from '../shared/policy/activity-audit';
+
+/** What `main` needs; tests and the simulator build their own. */
+export interface ActivityAuditDeps {
+  config: () => OrchestratorConfig;
+  groups: GroupDirectory;
+  publisher: Publisher;
+  now: () => number;
+}
+
+/** Production wiring from the environment (TOPIC_ARN, EVENT_BUS_NAME). */
+export const createDeps = (clients: AwsClients = createAwsClients(), env: NodeJS.ProcessEnv = process.env): ActivityAuditDeps => ({
+  config: () => loadConfig(env),
+  groups: new GroupDirectory(new SdkAutoScaling(clients.autoScaling())),
+  publisher: new Publisher(new SdkSns(clients.sns()), new SdkEventBus(clients.eventBridge()), {
+    topicArn: env.TOPIC_ARN ?? '',
+    eventBusName: env.EVENT_BUS_NAME || 'default',
+  }),
+  now: Date.now,
+});
+
+/** Builds the handler's core for the given dependencies. */
+export const createMain =
+  (deps: ActivityAuditDeps) =>
+  async (event: unknown): Promise<HandlerOutcome> => {
+    const parsed = parseEvent(event, ACTIVITY_KINDS);
+    if (!parsed.ok) return dropped(parsed.error);
+    if (!isActivityEvent(parsed.event)) return { outcome: 'dropped', reason: `not an activity event: ${parsed.event.kind}` };
+    const config = deps.config();
+    const group = await deps.groups.get(parsed.event.detail.groupName);
+    const optIn = resolveProfile(config, group?.tags ?? []);
+    const decision = decideActivity(parsed.event, optIn, deps.now());
+    if (decision.kind === 'skip' || !optIn.optedIn) return { outcome: 'skipped', reason: decision.reason };
+    const published = await deps.publisher.publish(decision.notification, optIn.profile.notifications);
+    return {
+      outcome: published.skipped ? 'skipped' : 'notified',
+      reason: published.skipped ? `${decision.reason}; not published: ${published.skipped}` : decision.reason,
+      eventType: decision.notification.eventType,
+      severity: decision.notification.severity,
+      group: decision.notification.group,
+      published,
+    };
+  };
+
+let defaultMain: ((event: unknown) => Promise<HandlerOutcome>) | undefined;
+
+/** Lambda entry point (and `serverless invoke local -f activityAudit`). */
+export const handler = withStack('activityAudit', (event: unknown, _context: Context) => {
+  defaultMain ??= createMain(createDeps());
+  return defaultMain(event);
+});

@@ -1,0 +1,127 @@
+/**
+ * terminationPolicy — the custom termination policy Auto Scaling invokes directly (2-second budget).
+ * parse → load (group + state, in parallel, with a deadline) → decide (pure) → answer `{ InstanceIDs }`.
+ * Never throws: a malformed input answers an empty list (Auto Scaling asks again), a slow or failed
+ * read falls back to an order computed from what is at hand, and says so in the decision log.
+ */
+import type { Context } from 'aws-lambda';
+import {
+  type AutoScalingPort,
+  type AwsClients,
+  createAwsClients,
+  DynamoStateStore,
+  type GroupSummary,
+  SdkAutoScaling,
+  type StateStorePort,
+} from '../shared/aws';
+import { loadConfig, type OptIn, type OrchestratorConfig, resolveProfile } from '../shared/config';
+import { parseTerminationPolicyInput } from '../shared/events/termination-policy-input';
+import { type HandlerOutcome, withStack } from '../shared/middleware/stack';
+import { buildTerminationContext } from '../shared/policy/termination-context';
+import { decideTerminationOrder } from '../shared/policy/termination-order';
+import { decodeGroupState, type GroupState } from '../shared/state/group-state';
+import { groupPk } from '../shared/state/keys';
+
+/** Reads must finish within this budget, so the answer leaves well inside Auto Scaling's 2 seconds. */
+export const READ_BUDGET_MS = 1_000;
+
+/** What `main` needs; tests and the simulator build their own. */
+export interface TerminationPolicyDeps {
+  config: () => OrchestratorConfig;
+  autoScaling: AutoScalingPort;
+  store: StateStorePort | undefined;
+  now: () => number;
+  readBudgetMs: number;
+}
+
+/** Production wiring from the environment (TABLE_NAME). */
+export const createDeps = (clients: AwsClients = createAwsClients(), env: NodeJS.ProcessEnv = process.env): TerminationPolicyDeps => ({
+  config: () => loadConfig(env),
+  autoScaling: new SdkAutoScaling(clients.autoScaling()),
+  store: env.TABLE_NAME ? new DynamoStateStore(clients.dynamo(), env.TABLE_NAME) : undefined,
+  now: Date.now,
+  readBudgetMs: READ_BUDGET_MS,
+});
+
+type Read<T> = { ok: true; value: T } | { ok: false; why: string };
+
+/** Resolves with the value, or with why it is missing (error or deadline); never rejects. */
+const within = async <T>(work: (signal: AbortSignal) => Promise<T>, ms: number, what: string): Promise<Read<T>> => {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<Read<T>>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      resolve({ ok: false, why: `${what} took longer than ${ms} ms` });
+    }, ms);
+  });
+  const attempt = work(controller.signal).then(
+    (value): Read<T> => ({ ok: true, value }),
+    (error: unknown): Read<T> => ({ ok: false, why: `${what} failed: ${error instanceof Error ? error.message : String(error)}` }),
+  );
+  try {
+    return await Promise.race([attempt, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
+/** A broken configuration must not block scale-in: it answers the neutral order (and logs why). */
+const resolveOptIn = (deps: TerminationPolicyDeps, group: GroupSummary | undefined): OptIn => {
+  try {
+    return resolveProfile(deps.config(), group?.tags ?? []);
+  } catch (error) {
+    return { optedIn: false, reason: `configuration unusable: ${error instanceof Error ? error.message : String(error)}` };
+  }
+};
+
+/** Builds the handler's core for the given dependencies. */
+export const createMain =
+  (deps: TerminationPolicyDeps) =>
+  async (input: unknown): Promise<HandlerOutcome> => {
+    const parsed = parseTerminationPolicyInput(input);
+    if (!parsed.ok) {
+      return { outcome: 'dropped', reason: parsed.error.message, dropReason: parsed.error.reason, issues: parsed.error.issues, instanceIds: [] };
+    }
+    const request = parsed.request;
+    const now = deps.now();
+    const store = deps.store;
+    const [groupRead, stateRead] = await Promise.all([
+      within(async () => (await deps.autoScaling.describeGroups([request.autoScalingGroupName]))[0], deps.readBudgetMs, 'DescribeAutoScalingGroups'),
+      store
+        ? within((signal) => store.queryPartition(groupPk(request.autoScalingGroupName), { signal }), deps.readBudgetMs, 'state read')
+        : Promise.resolve<Read<Array<Record<string, unknown>>>>({ ok: false, why: 'no state table configured' }),
+    ]);
+    const group: GroupSummary | undefined = groupRead.ok ? groupRead.value : undefined;
+    const state: GroupState | undefined = stateRead.ok ? decodeGroupState(stateRead.value) : undefined;
+    const optIn = resolveOptIn(deps, group);
+    const ctx = buildTerminationContext({ request, group, state, optIn, now });
+    const decision = decideTerminationOrder(request, ctx.context);
+    const fallbacks = [groupRead, stateRead].filter((r): r is { ok: false; why: string } => !r.ok).map((r) => r.why);
+    return {
+      outcome: ctx.basis === 'profile' ? (fallbacks.length > 0 ? 'fallback' : 'decided') : ctx.basis,
+      reason: `${ctx.note}${fallbacks.length > 0 ? ` (fallback: ${fallbacks.join('; ')})` : ''}. ${decision.reason}`,
+      group: request.autoScalingGroupName,
+      cause: request.cause,
+      candidates: request.instances.length,
+      instanceIds: decision.instanceIds,
+      ...(ctx.wouldReturn ? { wouldReturn: decideTerminationOrder(request, ctx.wouldReturn).instanceIds } : {}),
+    };
+  };
+
+/** Shape Auto Scaling expects back. */
+export const toResponse = (outcome: HandlerOutcome): { InstanceIDs: string[] } => ({
+  InstanceIDs: Array.isArray(outcome.instanceIds) ? outcome.instanceIds.filter((x): x is string => typeof x === 'string') : [],
+});
+
+let defaultMain: ((event: unknown) => Promise<HandlerOutcome>) | undefined;
+
+/** Lambda entry point (and `serverless invoke local -f terminationPolicy`). */
+export const handler = withStack(
+  'terminationPolicy',
+  (event: unknown, _context: Context) => {
+    defaultMain ??= createMain(createDeps());
+    return defaultMain(event);
+  },
+  toResponse,
+);

@@ -1,0 +1,68 @@
+/**
+ * The EventBridge envelope common to every AWS service event.
+ *
+ * Sample (EventBridge user guide, "Amazon EventBridge events"):
+ * ```json
+ * {
+ *   "version": "0",
+ *   "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+ *   "detail-type": "EC2 Instance State-change Notification",
+ *   "source": "aws.ec2",
+ *   "account": "111122223333",
+ *   "time": "2017-12-22T18:43:48Z",
+ *   "region": "us-west-1",
+ *   "resources": ["arn:aws:ec2:us-west-1:123456789012:instance/i-1234567890abcdef0"],
+ *   "detail": { "instance-id": "i-1234567890abcdef0", "state": "terminated" }
+ * }
+ * ```
+ * Unknown top-level keys are tolerated (AWS adds fields such as `replay-name`).
+ */
+import { z } from 'zod';
+import { awsNameSchema, isoTimestampSchema } from './primitives';
+
+/** The envelope of a parsed event, camelCase. */
+export interface EventEnvelope {
+  readonly id: string;
+  readonly source: string;
+  readonly detailType: string;
+  readonly account: string;
+  readonly region: string;
+  readonly time: string;
+  readonly resources: readonly string[];
+}
+
+/** A region code such as `us-east-1`, `us-gov-west-1`, `eu-central-2`. */
+const REGION_PATTERN = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
+
+/** Envelope fields with AWS's key names; `detail` is validated separately by the registry. */
+export const envelopeFields = {
+  id: awsNameSchema(256),
+  source: awsNameSchema(256),
+  'detail-type': awsNameSchema(256),
+  account: z.string().regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account id' }),
+  region: z
+    .string()
+    .max(32, { error: 'must be an AWS region code' })
+    .regex(REGION_PATTERN, { error: 'must be an AWS region code' }),
+  time: isoTimestampSchema,
+  resources: z.array(z.string().max(2048, { error: 'must be at most 2048 characters' })),
+} as const;
+
+/** Maps the validated raw envelope to {@link EventEnvelope}. */
+export const toEnvelope = (raw: {
+  id: string;
+  source: string;
+  'detail-type': string;
+  account: string;
+  region: string;
+  time: string;
+  resources: string[];
+}): EventEnvelope => ({
+  id: raw.id,
+  source: raw.source,
+  detailType: raw['detail-type'],
+  account: raw.account,
+  region: raw.region,
+  time: raw.time,
+  resources: raw.resources,
+});

@@ -1,0 +1,218 @@
+/**
+ * The payload that Amazon EC2 Auto Scaling sends to a custom termination policy Lambda function.
+ * Auto Scaling invokes the function directly (it is not an EventBridge event), so it has no envelope.
+ * A real-shaped sample (values are ours; keys and nesting are the ones the AWS documentation shows):
+ *
+ * ```json
+ * {
+ *   "AutoScalingGroupARN": "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:7f3c2a9e-5b1d-4c8e-9a0f-2d6b8e4c1a37:autoScalingGroupName/inference-g5",
+ *   "AutoScalingGroupName": "inference-g5",
+ *   "CapacityToTerminate": [
+ *     { "AvailabilityZone": "us-east-1a", "Capacity": 2, "InstanceMarketOption": "spot" },
+ *     { "AvailabilityZone": "us-east-1b", "Capacity": 1, "InstanceMarketOption": "on-demand" }
+ *   ],
+ *   "Instances": [
+ *     { "AvailabilityZone": "us-east-1a", "InstanceId": "i-0a1b2c3d4e5f60718", "InstanceType": "g5.xlarge", "InstanceMarketOption": "spot" },
+ *     { "AvailabilityZone": "us-east-1b", "InstanceId": "i-0b2c3d4e5f6071829", "InstanceType": "g5.2xlarge", "InstanceMarketOption": "on-demand" }
+ *   ],
+ *   "Cause": "SCALE_IN"
+ * }
+ * ```
+ *
+ * `HasMoreInstances: true` is added when more than 30,000 instances could be terminated and only the
+ * first 30,000 are listed. The function answers `{"InstanceIDs": [...]}` within two seconds.
+ *
+ * @packageDocumentation
+ */
+import { z } from 'zod';
+import { EventDropError } from '../errors';
+
+/** Purchase option of a bucket or an instance, spelled as Auto Scaling spells it. */
+export type MarketOption = 'spot' | 'on-demand';
+
+/** What made Auto Scaling ask for terminations. */
+export type TerminationCause = 'SCALE_IN' | 'INSTANCE_REFRESH' | 'MAX_INSTANCE_LIFETIME' | 'REBALANCE';
+
+/**
+ * How much capacity (in capacity units: instance weights apply) Auto Scaling wants gone from one
+ * Availability Zone and purchase option.
+ *
+ * @example
+ * ```ts
+ * const bucket: CapacityToTerminate = { availabilityZone: 'us-east-1a', capacity: 2, instanceMarketOption: 'spot' };
+ * ```
+ */
+export interface CapacityToTerminate {
+  readonly availabilityZone: string;
+  readonly capacity: number;
+  readonly instanceMarketOption: MarketOption;
+}
+
+/**
+ * One instance that Auto Scaling suggests for termination.
+ *
+ * @example
+ * ```ts
+ * const c: TerminationCandidate = {
+ *   availabilityZone: 'us-east-1a', instanceId: 'i-0a1b2c3d4e5f60718', instanceType: 'g5.xlarge', instanceMarketOption: 'spot',
+ * };
+ * ```
+ */
+export interface TerminationCandidate {
+  readonly availabilityZone: string;
+  readonly instanceId: string;
+  readonly instanceType: string;
+  readonly instanceMarketOption: MarketOption;
+}
+
+/**
+ * The custom termination policy input, normalized to camelCase. `hasMoreInstances` is always present
+ * (absent in the input means `false`). Order of both arrays is kept exactly as received.
+ *
+ * @example
+ * ```ts
+ * const parsed = parseTerminationPolicyInput(event);
+ * if (parsed.ok) console.log(parsed.request.cause, parsed.request.instances.length);
+ * ```
+ */
+export interface TerminationPolicyRequest {
+  readonly autoScalingGroupArn: string;
+  readonly autoScalingGroupName: string;
+  readonly capacityToTerminate: readonly CapacityToTerminate[];
+  readonly instances: readonly TerminationCandidate[];
+  readonly cause: TerminationCause;
+  readonly hasMoreInstances: boolean;
+}
+
+/** Result of {@link parseTerminationPolicyInput}: a request, or a typed drop. Never an exception. */
+export type TerminationPolicyParseResult =
+  | { readonly ok: true; readonly request: TerminationPolicyRequest }
+  | { readonly ok: false; readonly error: EventDropError };
+
+// Bounds keep a hostile or corrupt payload from producing unbounded log lines; the values are far
+// above anything AWS sends (ASG names ≤ 255, ARNs ≤ 1600, instance ids 19 chars).
+const ZONE = z.string().min(1).max(64);
+const MARKET = z.enum(['spot', 'on-demand']);
+const CAUSE = z.enum(['SCALE_IN', 'INSTANCE_REFRESH', 'MAX_INSTANCE_LIFETIME', 'REBALANCE']);
+
+/**
+ * zod schema of the raw (PascalCase) input. Unknown extra keys are tolerated and stripped, because
+ * AWS may add fields; a wrong type or value on a known key is an error.
+ *
+ * @example
+ * ```ts
+ * const raw = terminationPolicyInputSchema.safeParse(event);
+ * ```
+ */
+export const terminationPolicyInputSchema = z.object({
+  AutoScalingGroupARN: z.string().min(1).max(1600),
+  AutoScalingGroupName: z.string().min(1).max(255),
+  CapacityToTerminate: z.array(
+    z.object({
+      AvailabilityZone: ZONE,
+      // z.number() already rejects NaN and ±Infinity.
+      Capacity: z.number().nonnegative(),
+      InstanceMarketOption: MARKET,
+    }),
+  ),
+  Instances: z.array(
+    z.object({
+      AvailabilityZone: ZONE,
+      InstanceId: z.string().min(1).max(64),
+      InstanceType: z.string().min(1).max(64),
+      InstanceMarketOption: MARKET,
+    }),
+  ),
+  Cause: CAUSE,
+  HasMoreInstances: z.boolean().optional(),
+});
+
+/** The raw input as Auto Scaling sends it (after unknown keys are stripped). */
+export type TerminationPolicyInput = z.infer<typeof terminationPolicyInputSchema>;
+
+/** At most this many issue lines are kept, each clipped, so a 30,000-row bad payload logs one short entry. */
+export const MAX_ISSUES = 10;
+const MAX_ISSUE_CHARS = 200;
+
+/**
+ * Parse and normalize the custom termination policy input. Never throws, whatever the input
+ * (including getters that throw): a failure is `{ ok: false, error }` with an {@link EventDropError}
+ * of reason `malformed` and at most {@link MAX_ISSUES} + 1 `path: message` lines.
+ *
+ * A drop means nothing can be ordered: the handler answers an empty `InstanceIDs` (Auto Scaling waits
+ * and asks again) and alerts, because the same payload will keep coming until someone looks.
+ *
+ * @example
+ * ```ts
+ * const parsed = parseTerminationPolicyInput(event);
+ * if (!parsed.ok) { logger.warn(parsed.error.message, { issues: parsed.error.issues }); return { InstanceIDs: [] }; }
+ * const decision = decideTerminationOrder(parsed.request, ctx);
+ * ```
+ */
+export function parseTerminationPolicyInput(input: unknown): TerminationPolicyParseResult {
+  let result: ReturnType<typeof terminationPolicyInputSchema.safeParse>;
+  try {
+    result = terminationPolicyInputSchema.safeParse(input);
+  } catch (cause) {
+    // safeParse only catches validation errors; a throwing getter or Proxy trap still escapes.
+    return {
+      ok: false,
+      error: new EventDropError('malformed', 'termination policy input could not be read', [
+        clip(`(root): ${describeThrown(cause)}`),
+      ]),
+    };
+  }
+  if (!result.success) {
+    return {
+      ok: false,
+      error: new EventDropError(
+        'malformed',
+        `termination policy input is malformed (${result.error.issues.length} issue${result.error.issues.length === 1 ? '' : 's'})`,
+        formatIssues(result.error.issues),
+      ),
+    };
+  }
+  return { ok: true, request: normalize(result.data) };
+}
+
+function normalize(raw: TerminationPolicyInput): TerminationPolicyRequest {
+  return {
+    autoScalingGroupArn: raw.AutoScalingGroupARN,
+    autoScalingGroupName: raw.AutoScalingGroupName,
+    capacityToTerminate: raw.CapacityToTerminate.map((c) => ({
+      availabilityZone: c.AvailabilityZone,
+      capacity: c.Capacity,
+      instanceMarketOption: c.InstanceMarketOption,
+    })),
+    instances: raw.Instances.map((i) => ({
+      availabilityZone: i.AvailabilityZone,
+      instanceId: i.InstanceId,
+      instanceType: i.InstanceType,
+      instanceMarketOption: i.InstanceMarketOption,
+    })),
+    cause: raw.Cause,
+    hasMoreInstances: raw.HasMoreInstances ?? false,
+  };
+}
+
+function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  const lines: string[] = [];
+  for (const issue of issues.slice(0, MAX_ISSUES)) {
+    const path = issue.path.length === 0 ? '(root)' : issue.path.map((p) => String(p)).join('.');
+    lines.push(clip(`${path}: ${issue.message}`));
+  }
+  if (issues.length > MAX_ISSUES) lines.push(`+${issues.length - MAX_ISSUES} more issues`);
+  return lines;
+}
+
+function describeThrown(cause: unknown): string {
+  try {
+    return cause instanceof Error ? `${cause.name}: ${cause.message}` : 'non-error value thrown';
+  } catch {
+    return 'unreadable error thrown';
+  }
+}
+
+function clip(line: string): string {
+  return line.length <= MAX_ISSUE_CHARS ? line : `${line.slice(0, MAX_ISSUE_CHARS - 1)}…`;
+}

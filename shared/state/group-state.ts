@@ -1,0 +1,98 @@
+import type { InstanceFacts } from '../policy/termination-order';
+import { poolKey } from '../policy/termination-order';
+import { INSTANCE_FACTS_PREFIX, SIGNAL_PREFIX } from './keys';
+
+/** A capacity signal as stored: what happened, to which pool, when. */
+export interface CapacitySignal {
+  kind: 'interruption-warning' | 'rebalance-recommendation' | 'spot-launch-failure';
+  at: number;
+  instanceType: string;
+  availabilityZone: string;
+  instanceId?: string;
+}
+
+/** Everything the group's partition holds, decoded. */
+export interface GroupState {
+  facts: Map<string, InstanceFacts>;
+  signals: CapacitySignal[];
+}
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const DOOMED_KINDS = new Set(['interruption-warning', 'rebalance-recommendation']);
+const SIGNAL_KINDS = new Set(['interruption-warning', 'rebalance-recommendation', 'spot-launch-failure']);
+
+/**
+ * Decodes the raw items of a group partition. Pure and defensive: an item with missing or
+ * wrongly typed attributes contributes what is valid and nothing else (a corrupt record never
+ * makes an instance more likely to be terminated than having no record at all).
+ *
+ * @example
+ * ```ts
+ * const state = decodeGroupState(await store.queryPartition(groupPk('ml-inference-gpu')));
+ * state.facts.get('i-0abc')?.doomed?.kind; // 'interruption-warning'
+ * ```
+ */
+export const decodeGroupState = (items: ReadonlyArray<Readonly<Record<string, unknown>>>): GroupState => {
+  const facts = new Map<string, InstanceFacts>();
+  const signals: CapacitySignal[] = [];
+  for (const item of items) {
+    const sk = text(item.sk) ?? '';
+    if (sk.startsWith(INSTANCE_FACTS_PREFIX)) {
+      const id = sk.slice(INSTANCE_FACTS_PREFIX.length);
+      const f: InstanceFacts = {};
+      const doomedKind = text(item.doomedKind);
+      const doomedAt = num(item.doomedAt);
+      if (doomedKind && DOOMED_KINDS.has(doomedKind) && doomedAt !== undefined) {
+        f.doomed = { kind: doomedKind as 'interruption-warning' | 'rebalance-recommendation', at: doomedAt };
+      }
+      if (typeof item.warming === 'boolean') f.warming = item.warming;
+      const launchedAt = num(item.launchedAt);
+      if (launchedAt !== undefined) f.launchedAt = launchedAt;
+      const lt = text(item.launchTemplateVersion);
+      if (lt) f.launchTemplateVersion = lt;
+      const mv = text(item.modelVersion);
+      if (mv) f.modelVersion = mv;
+      facts.set(id, f);
+    } else if (sk.startsWith(SIGNAL_PREFIX)) {
+      const kind = text(item.kind);
+      const at = num(item.at);
+      const instanceType = text(item.instanceType);
+      const availabilityZone = text(item.availabilityZone);
+      if (kind && SIGNAL_KINDS.has(kind) && at !== undefined && instanceType && availabilityZone) {
+        const instanceId = text(item.instanceId);
+        signals.push({ kind: kind as CapacitySignal['kind'], at, instanceType, availabilityZone, ...(instanceId ? { instanceId } : {}) });
+      }
+    }
+  }
+  return { facts, signals };
+};
+
+/**
+ * Interruptions per instance-hour for each Spot pool (type × AZ) over the window ending at `now`:
+ * interruption warnings and rebalance recommendations in the window, divided by the pool's
+ * instance count (at least 1) times the window in hours. Launch failures are not interruptions.
+ *
+ * @example
+ * ```ts
+ * poolInterruptionRates(signals, new Map([['g5.xlarge|us-east-1a', 4]]), now, 3_600_000).get('g5.xlarge|us-east-1a'); // e.g. 0.5
+ * ```
+ */
+export const poolInterruptionRates = (
+  signals: readonly CapacitySignal[],
+  poolSizes: ReadonlyMap<string, number>,
+  now: number,
+  windowMs: number,
+): Map<string, number> => {
+  const counts = new Map<string, number>();
+  const from = now - windowMs;
+  for (const s of signals) {
+    if (s.kind === 'spot-launch-failure' || s.at < from || s.at > now) continue;
+    const key = poolKey(s.instanceType, s.availabilityZone);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const hours = Math.max(windowMs, 1) / 3_600_000;
+  const rates = new Map<string, number>();
+  for (const [key, count] of counts) rates.set(key, count / (Math.max(poolSizes.get(key) ?? 1, 1) * hours));
+  return rates;
+};

@@ -1,0 +1,134 @@
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand, type Instance } from '@aws-sdk/client-auto-scaling';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createDeps, createMain, handler } from '../../functions/termination-policy';
+import { createAwsClients } from '../../shared/aws';
+import { loadEvent } from '../support/fixtures';
+
+const asg = mockClient(AutoScalingClient);
+const ddb = mockClient(DynamoDBDocumentClient);
+mockClient(DynamoDBClient);
+
+const GROUP = 'ml-inference-gpu';
+const NOW = Date.parse('2026-11-27T12:00:00Z');
+const A_SPOT = ['i-0a1b2c3d4e5f60718', 'i-0a1b2c3d4e5f60729', 'i-0a1b2c3d4e5f6073a'];
+
+const describeGroup = (tags: Array<{ Key: string; Value: string }>, instances: Instance[] = []) => ({
+  AutoScalingGroups: [
+    {
+      AutoScalingGroupName: GROUP,
+      AutoScalingGroupARN: `arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:x:autoScalingGroupName/${GROUP}`,
+      MinSize: 0,
+      MaxSize: 20,
+      DesiredCapacity: 9,
+      DefaultCooldown: 300,
+      AvailabilityZones: ['us-east-1a', 'us-east-1b'],
+      HealthCheckType: 'EC2',
+      CreatedTime: new Date(NOW),
+      Tags: tags.map((t) => ({ ...t, ResourceId: GROUP, ResourceType: 'auto-scaling-group', PropagateAtLaunch: true })),
+      Instances: instances,
+      MixedInstancesPolicy: {
+        LaunchTemplate: {
+          LaunchTemplateSpecification: { LaunchTemplateName: 'ml', Version: '7' },
+          Overrides: [
+            { InstanceType: 'g5.xlarge', WeightedCapacity: '1' },
+            { InstanceType: 'g5.2xlarge', WeightedCapacity: '2' },
+          ],
+        },
+      },
+    },
+  ],
+});
+
+const OPTED_IN = [{ Key: 'asg-orchestrator:profile', Value: 'gpu-inference' }];
+const main = (readBudgetMs = 1000) =>
+  createMain({ ...createDeps(createAwsClients(), { TABLE_NAME: 'state' } as NodeJS.ProcessEnv), now: () => NOW, readBudgetMs });
+
+const doomedItem = (instanceId: string, kind: string) => ({ pk: `group#${GROUP}`, sk: `instance#${instanceId}`, doomedKind: kind, doomedAt: NOW - 60_000 });
+
+describe('terminationPolicy handler', () => {
+  beforeEach(() => {
+    asg.reset();
+    ddb.reset();
+    asg.on(DescribeAutoScalingGroupsCommand).resolves(describeGroup(OPTED_IN));
+    ddb.on(QueryCommand).resolves({ Items: [] });
+  });
+
+  it('puts an instance with an interruption warning first in its bucket, within each bucket capacity', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [doomedItem('i-0a1b2c3d4e5f60729', 'interruption-warning')] });
+    const result = await main()(loadEvent('termination-policy/scale-in.json'));
+    const ids = result.instanceIds as string[];
+    expect(result.outcome).toBe('decided');
+    expect(ids[0]).toBe('i-0a1b2c3d4e5f60729');
+    // us-east-1a spot capacity 2 → one more g5.xlarge (weight 1) fits; the g5.2xlarge (weight 2) does not.
+    expect(ids.filter((id) => A_SPOT.includes(id))).toEqual(['i-0a1b2c3d4e5f60729', 'i-0a1b2c3d4e5f60718']);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 1);
+    expect(asg).toHaveReceivedCommandTimes(DescribeAutoScalingGroupsCommand, 1);
+  });
+
+  it('reads state with one Query on the group partition', async () => {
+    await main()(loadEvent('termination-policy/scale-in.json'));
+    expect(ddb).toHaveReceivedCommandWith(QueryCommand, { TableName: 'state', ExpressionAttributeValues: { ':pk': `group#${GROUP}` } });
+  });
+
+  it('never returns a scale-in protected instance', async () => {
+    asg.on(DescribeAutoScalingGroupsCommand).resolves(
+      describeGroup(OPTED_IN, [
+        { InstanceId: 'i-0a1b2c3d4e5f6074b', ProtectedFromScaleIn: true, AvailabilityZone: 'us-east-1a', LifecycleState: 'InService', HealthStatus: 'Healthy' },
+      ]),
+    );
+    const ids = (await main()(loadEvent('termination-policy/scale-in.json'))).instanceIds as string[];
+    expect(ids).not.toContain('i-0a1b2c3d4e5f6074b');
+    expect(ids).toContain('i-0a1b2c3d4e5f6075c');
+  });
+
+  it('falls back to an order from the input when the state read fails, and says so', async () => {
+    ddb.on(QueryCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    const result = await main()(loadEvent('termination-policy/scale-in.json'));
+    expect(result.outcome).toBe('fallback');
+    expect(result.reason).toMatch(/fallback: state read failed/);
+    expect((result.instanceIds as string[]).length).toBeGreaterThan(0);
+  });
+
+  it('falls back when the state read is slower than the budget', async () => {
+    ddb.on(QueryCommand).callsFake(() => new Promise((resolve) => setTimeout(() => resolve({ Items: [] }), 500)));
+    const started = Date.now();
+    const result = await main(50)(loadEvent('termination-policy/scale-in.json'));
+    expect(Date.now() - started).toBeLessThan(450);
+    expect(result.outcome).toBe('fallback');
+    expect(result.reason).toMatch(/state read took longer than 50 ms/);
+  });
+
+  it('answers a neutral order for a group that did not opt in', async () => {
+    asg.on(DescribeAutoScalingGroupsCommand).resolves(describeGroup([{ Key: 'team', Value: 'web' }]));
+    ddb.on(QueryCommand).resolves({ Items: [doomedItem('i-0a1b2c3d4e5f60729', 'interruption-warning')] });
+    const result = await main()(loadEvent('termination-policy/scale-in.json'));
+    expect(result.outcome).toBe('not-opted-in');
+    // Input alone: the recorded warning is not used, instance id decides.
+    expect((result.instanceIds as string[])[0]).toBe('i-0a1b2c3d4e5f60718');
+  });
+
+  it.each(['scale-in', 'instance-refresh', 'max-instance-lifetime', 'rebalance', 'has-more-instances'])(
+    '%s sample: a valid answer through the Lambda handler',
+    async (name) => {
+      const ctx = { functionName: 'terminationPolicy', awsRequestId: 'r' } as unknown as Context;
+      const answer = await handler(loadEvent(`termination-policy/${name}.json`), ctx);
+      const input = loadEvent(`termination-policy/${name}.json`) as { Instances: Array<{ InstanceId: string }> };
+      expect(Object.keys(answer)).toEqual(['InstanceIDs']);
+      expect(answer.InstanceIDs.length).toBeGreaterThan(0);
+      for (const id of answer.InstanceIDs) expect(input.Instances.map((i) => i.InstanceId)).toContain(id);
+    },
+  );
+
+  it('answers an empty list, not an exception, for malformed input', async () => {
+    const ctx = { functionName: 'terminationPolicy', awsRequestId: 'r' } as unknown as Context;
+    for (const input of [loadEvent('termination-policy/malformed.json'), null, 'x', { Instances: 5 }]) {
+      expect(await handler(input, ctx)).toEqual({ InstanceIDs: [] });
+    }
+    expect(asg).not.toHaveReceivedAnyCommand();
+  });
+});

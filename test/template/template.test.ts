@@ -1,0 +1,478 @@
+/**
+ * Template tier: package the service offline with osls, check the CloudFormation template with AWS's
+ * offline validator, then assert the contracts the design relies on (runtime, event patterns,
+ * failure handling, least-privilege IAM, encryption, the termination-policy alias and permission,
+ * bundle format and size). No AWS credentials are used or needed.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RegoEngine, type StandardDiagnostic, TemplateFile } from '@aws/cloudformation-validate';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import {
+  asArray,
+  allStatements,
+  type CfnResource,
+  type CfnTemplate,
+  getAttOf,
+  identityStatements,
+  isObject,
+  type Json,
+  prop,
+  refOf,
+  resourcesOfStatement,
+  resourcesOfType,
+} from './cfn';
+import { zipEntryNames } from './zip-entries';
+import { EVENT_PATTERNS } from '../../shared/events';
+import { ACTIVITY_KINDS } from '../../shared/policy/activity-audit';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const STAGE = 'ci';
+const OUT = join(ROOT, '.serverless');
+const TEMPLATE_PATH = join(OUT, 'cloudformation-template-update-stack.json');
+const PREFIX = `asg-orchestrator-${STAGE}-`;
+const ONE_MEGABYTE = 1024 * 1024;
+
+/** Functions that AWS invokes synchronously: no async retry/on-failure configuration applies. */
+const SYNCHRONOUS_FUNCTIONS = new Set(['TerminationPolicyLambdaFunction']);
+
+/**
+ * Actions for which the Service Authorization Reference lists no resource type, so `Resource: "*"`
+ * is the only possible value. Anything else with `*` is a least-privilege failure.
+ */
+const ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS = new Set([
+  'autoscaling:DescribeAutoScalingGroups',
+  'autoscaling:DescribeAutoScalingInstances',
+  'autoscaling:DescribeLifecycleHooks',
+]);
+
+const AUTO_SCALING_SERVICE_LINKED_ROLE = {
+  'Fn::Sub':
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
+    'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling',
+};
+
+// The rule must match exactly what the parser registry accepts for activityAudit: one source of truth.
+const ACTIVITY_AUDIT_DETAIL_TYPES = ACTIVITY_KINDS.flatMap((kind) => {
+  const dt = EVENT_PATTERNS[kind].detailType;
+  return typeof dt === 'string' ? [dt] : [...dt];
+});
+
+const getAtt = (id: string, attribute = 'Arn'): string => JSON.stringify({ 'Fn::GetAtt': [id, attribute] });
+const ref = (id: string): string => JSON.stringify({ Ref: id });
+
+/** Every grant of every function role, exactly: widening one is a reviewed change to this table. */
+const EXPECTED_GRANTS: Record<string, Record<string, string[]>> = {
+  ActivityAuditRole: {
+    'logs:CreateLogStream': [getAtt('ActivityAuditLogGroup')],
+    'logs:PutLogEvents': [getAtt('ActivityAuditLogGroup')],
+    'autoscaling:DescribeAutoScalingGroups': ['*'],
+    'sns:Publish': [ref('NotificationTopic')],
+    'kms:GenerateDataKey*': [getAtt('NotificationKey')],
+    'kms:Decrypt': [getAtt('NotificationKey')],
+    'events:PutEvents': [
+      JSON.stringify({
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
+        'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default',
+      }),
+    ],
+    'sqs:SendMessage': [getAtt('DeadLetterQueue')],
+  },
+  TerminationPolicyRole: {
+    'logs:CreateLogStream': [getAtt('TerminationPolicyLogGroup')],
+    'logs:PutLogEvents': [getAtt('TerminationPolicyLogGroup')],
+    'dynamodb:BatchGetItem': [getAtt('StateTable')],
+    'dynamodb:GetItem': [getAtt('StateTable')],
+    'dynamodb:Query': [getAtt('StateTable')],
+    'autoscaling:DescribeAutoScalingGroups': ['*'],
+  },
+};
+
+/** The environment of the packaging run: no credentials, no local overrides, no profile files. */
+const packagingEnv = (): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (key.startsWith('AWS_') || key.startsWith('LOCAL_') || key === 'LOG_LEVEL') continue;
+    env[key] = value;
+  }
+  const nowhere = join(tmpdir(), 'asg-orchestrator-template-test-no-aws-config');
+  return {
+    ...env,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    AWS_SHARED_CREDENTIALS_FILE: join(nowhere, 'credentials'),
+    AWS_CONFIG_FILE: join(nowhere, 'config'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    SLS_TELEMETRY_DISABLED: '1',
+  };
+};
+
+const describeDiagnostic = (d: StandardDiagnostic): string =>
+  `[${d.severity}] ${d.ruleId} ${d.entity?.logicalId ?? '-'}${d.propertyPath ? ` ${d.propertyPath}` : ''}: ${d.message}`;
+
+/** Logical ids written by hand in serverless.yml `resources:` (osls generates the rest). */
+const ownResourceIds = (): Set<string> => {
+  const config = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as {
+    resources?: { Resources?: Record<string, unknown> };
+  };
+  return new Set(Object.keys(config.resources?.Resources ?? {}));
+};
+
+let template: CfnTemplate;
+let diagnostics: StandardDiagnostic[] = [];
+let validationStatus = '';
+
+const resource = (id: string): CfnResource => {
+  const found = template.Resources[id];
+  if (!found) throw new Error(`template has no resource ${id}`);
+  return found;
+};
+
+const functions = (): [string, CfnResource][] => resourcesOfType(template, 'AWS::Lambda::Function');
+
+/** Logical id of the Lambda function an EventBridge target or a Ref/GetAtt points to. */
+const functionIdOf = (value: Json | undefined): string | undefined => getAttOf(value)?.[0] ?? refOf(value);
+
+beforeAll(() => {
+  rmSync(OUT, { recursive: true, force: true });
+  const started = Date.now();
+  const run = spawnSync(
+    'npx',
+    ['--no-install', 'osls', 'package', '--stage', STAGE, '--region', 'us-east-1'],
+    { cwd: ROOT, env: packagingEnv(), encoding: 'utf8', timeout: 240_000 },
+  );
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (run.status !== 0 || !existsSync(TEMPLATE_PATH)) {
+    throw new Error(
+      `osls package failed (status ${run.status}, signal ${run.signal}, ${seconds}s)\n` +
+        `--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`,
+    );
+  }
+  console.info(`osls package --stage ${STAGE}: ${seconds}s`);
+  template = JSON.parse(readFileSync(TEMPLATE_PATH, 'utf8'));
+
+  const engine = new RegoEngine();
+  try {
+    const report = engine.validateStandard(new TemplateFile(TEMPLATE_PATH));
+    validationStatus = report.status;
+    diagnostics = report.diagnostics;
+  } finally {
+    engine.free();
+  }
+}, 300_000);
+
+describe('AWS CloudFormation validator', () => {
+  it('analyses the whole template', () => {
+    expect(validationStatus).toBe('OK');
+  });
+
+  it('reports no error anywhere and no warning on resources written in serverless.yml', () => {
+    const own = ownResourceIds();
+    const failures = diagnostics.filter(
+      (d) =>
+        d.severity === 'FATAL' ||
+        d.severity === 'ERROR' ||
+        (d.severity === 'WARN' && d.entity !== undefined && own.has(d.entity.logicalId)),
+    );
+    const warnings = diagnostics.filter((d) => d.severity === 'WARN' && !failures.includes(d));
+    if (warnings.length > 0) {
+      console.info(`validator warnings on osls-generated resources:\n${warnings.map(describeDiagnostic).join('\n')}`);
+    }
+    expect(failures.map(describeDiagnostic)).toEqual([]);
+  });
+});
+
+describe('functions', () => {
+  it('declares the expected functions, all on nodejs22.x / arm64', () => {
+    const ids = functions().map(([id]) => id);
+    expect(ids).toEqual(expect.arrayContaining(['ActivityAuditLambdaFunction', 'TerminationPolicyLambdaFunction']));
+    for (const [id, fn] of functions()) {
+      expect({ id, runtime: prop(fn, 'Runtime'), arch: prop(fn, 'Architectures') }).toEqual({
+        id,
+        runtime: 'nodejs22.x',
+        arch: ['arm64'],
+      });
+    }
+  });
+
+  it('gives every function its own role defined in this template', () => {
+    expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+    const roles = functions().map(([id, fn]) => {
+      const [roleId, attribute] = getAttOf(prop(fn, 'Role')) ?? ['', ''];
+      expect({ id, type: template.Resources[roleId]?.Type, attribute }).toEqual({
+        id,
+        type: 'AWS::IAM::Role',
+        attribute: 'Arn',
+      });
+      return roleId;
+    });
+    expect(new Set(roles).size).toBe(roles.length);
+  });
+
+  it('gives the termination policy a 2-3 s timeout and at least 512 MB', () => {
+    const fn = resource('TerminationPolicyLambdaFunction');
+    expect(prop(fn, 'Timeout')).toBeGreaterThanOrEqual(2);
+    expect(prop(fn, 'Timeout')).toBeLessThanOrEqual(3);
+    expect(prop(fn, 'MemorySize')).toBeGreaterThanOrEqual(512);
+  });
+
+  it('sets the shared environment, with TOPIC_ARN and TABLE_NAME bound to this stack', () => {
+    for (const [id, fn] of functions()) {
+      const environment = prop(fn, 'Environment');
+      const variables = isObject(environment) ? environment.Variables : undefined;
+      expect({ id, variables }).toEqual({
+        id,
+        variables: expect.objectContaining({
+          POWERTOOLS_SERVICE_NAME: 'asg-orchestrator',
+          POWERTOOLS_METRICS_NAMESPACE: 'AsgOrchestrator',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          TOPIC_ARN: { Ref: 'NotificationTopic' },
+          TABLE_NAME: { Ref: 'StateTable' },
+          EVENT_BUS_NAME: 'default',
+          AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
+        }),
+      });
+    }
+  });
+});
+
+describe('EventBridge rules and failure handling', () => {
+  const rules = (): [string, CfnResource][] => resourcesOfType(template, 'AWS::Events::Rule');
+  const targetsOf = (rule: CfnResource): Json[] => asArray(prop(rule, 'Targets') as Json[] | undefined);
+
+  it('routes exactly the documented Auto Scaling activity and instance refresh events to activityAudit', () => {
+    const auditRules = rules().filter(([, rule]) =>
+      targetsOf(rule).some((t) => isObject(t) && functionIdOf(t.Arn) === 'ActivityAuditLambdaFunction'),
+    );
+    expect(auditRules).toHaveLength(1);
+    const [, rule] = auditRules[0] as [string, CfnResource];
+    const pattern = prop(rule, 'EventPattern');
+    if (!isObject(pattern)) throw new Error('activityAudit rule has no EventPattern object');
+    expect(Object.keys(pattern).sort()).toEqual(['detail-type', 'source']);
+    expect(pattern.source).toEqual(['aws.autoscaling']);
+    expect(asArray(pattern['detail-type'] as Json[]).slice().sort()).toEqual([...ACTIVITY_AUDIT_DETAIL_TYPES].sort());
+    expect(prop(rule, 'EventBusName')).toBeUndefined(); // the default bus: where AWS service events arrive
+    expect(prop(rule, 'State')).toBe('ENABLED');
+  });
+
+  it('gives every rule target a retry policy and the dead-letter queue', () => {
+    expect(rules().length).toBeGreaterThan(0);
+    for (const [id, rule] of rules()) {
+      for (const target of targetsOf(rule)) {
+        if (!isObject(target)) throw new Error(`${id}: malformed target`);
+        const dlq = isObject(target.DeadLetterConfig) ? target.DeadLetterConfig.Arn : undefined;
+        expect({ id, dlq: getAttOf(dlq), retry: target.RetryPolicy }).toEqual({
+          id,
+          dlq: ['DeadLetterQueue', 'Arn'],
+          retry: { MaximumRetryAttempts: expect.any(Number), MaximumEventAgeInSeconds: expect.any(Number) },
+        });
+      }
+    }
+  });
+
+  it('names every rule with the stack prefix that the queue policy trusts', () => {
+    for (const [id, rule] of rules()) {
+      expect({ id, name: String(prop(rule, 'Name')).startsWith(PREFIX) }).toEqual({ id, name: true });
+    }
+    const statements = asArray(
+      (prop(resource('DeadLetterQueuePolicy'), 'PolicyDocument') as { Statement?: Json[] } | undefined)?.Statement,
+    );
+    const eventBridge = statements.find(
+      (s) => isObject(s) && s.Effect === 'Allow' && isObject(s.Principal) && s.Principal.Service === 'events.amazonaws.com',
+    );
+    expect(eventBridge).toMatchObject({
+      Action: 'sqs:SendMessage',
+      Resource: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] },
+      Condition: {
+        ArnLike: {
+          'aws:SourceArn': {
+            'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${PREFIX}*`,
+          },
+        },
+      },
+    });
+  });
+
+  it('configures every asynchronously invoked function with retries, an event age and an on-failure destination', () => {
+    const configs = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig');
+    const asyncFunctions = functions().filter(([id]) => !SYNCHRONOUS_FUNCTIONS.has(id));
+    expect(asyncFunctions.map(([id]) => id)).toContain('ActivityAuditLambdaFunction');
+    for (const [id] of asyncFunctions) {
+      const config = configs.find(([, c]) => refOf(prop(c, 'FunctionName')) === id)?.[1];
+      const destination = prop(config, 'DestinationConfig');
+      const onFailure = isObject(destination) && isObject(destination.OnFailure) ? destination.OnFailure : undefined;
+      expect({
+        id,
+        retries: prop(config, 'MaximumRetryAttempts'),
+        age: typeof prop(config, 'MaximumEventAgeInSeconds'),
+        onFailure: getAttOf(onFailure?.Destination),
+      }).toEqual({ id, retries: 2, age: 'number', onFailure: ['DeadLetterQueue', 'Arn'] });
+    }
+  });
+
+  it('keeps failed events 14 days in an SQS-encrypted queue', () => {
+    const queue = resource('DeadLetterQueue');
+    expect(prop(queue, 'MessageRetentionPeriod')).toBe(1_209_600);
+    expect(prop(queue, 'SqsManagedSseEnabled')).toBe(true);
+  });
+});
+
+describe('IAM', () => {
+  it('allows no Action "*" and no NotAction/NotResource anywhere', () => {
+    const offenders = allStatements(template)
+      .filter(({ statement }) => statement.Effect === 'Allow')
+      .filter(
+        ({ statement }) =>
+          asArray(statement.Action).includes('*') ||
+          statement.NotAction !== undefined ||
+          statement.NotResource !== undefined,
+      )
+      .map(({ where }) => where);
+    expect(offenders).toEqual([]);
+  });
+
+  it('grants roles no service-wide action wildcard and "*" resources only where AWS offers no resource-level permission', () => {
+    const statements = identityStatements(template);
+    expect(statements.length).toBeGreaterThan(0);
+    const offenders = statements.flatMap(({ where, statement }) => {
+      const actions = asArray(statement.Action);
+      const wildcardActions = actions.filter((a) => a === '*' || a.endsWith(':*'));
+      const starResource = resourcesOfStatement(statement).includes('*');
+      const unjustified = starResource ? actions.filter((a) => !ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS.has(a)) : [];
+      return [...wildcardActions, ...unjustified].map((action) => `${where}: ${action}`);
+    });
+    expect(offenders).toEqual([]);
+  });
+
+  it('grants each function role exactly its reviewed permissions', () => {
+    for (const [roleId, expected] of Object.entries(EXPECTED_GRANTS)) {
+      const grants: Record<string, string[]> = {};
+      for (const { statement } of identityStatements(template).filter(({ where }) => where.startsWith(`${roleId}/`))) {
+        expect(statement.Effect).toBe('Allow');
+        for (const action of asArray(statement.Action)) {
+          grants[action] = [...(grants[action] ?? []), ...resourcesOfStatement(statement)].sort();
+        }
+      }
+      expect({ roleId, grants }).toEqual({ roleId, grants: expected });
+    }
+  });
+
+  it('lets only Lambda assume the function roles', () => {
+    for (const [id, role] of resourcesOfType(template, 'AWS::IAM::Role')) {
+      expect({ id, trust: prop(role, 'AssumeRolePolicyDocument') }).toEqual({
+        id,
+        trust: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        },
+      });
+    }
+  });
+});
+
+describe('state and notifications', () => {
+  it('keeps state in an on-demand table with pk/sk, TTL on expiresAt, PITR and SSE', () => {
+    const table = resource('StateTable');
+    expect(prop(table, 'BillingMode')).toBe('PAY_PER_REQUEST');
+    expect(prop(table, 'KeySchema')).toEqual([
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ]);
+    expect(prop(table, 'TimeToLiveSpecification')).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    expect(prop(table, 'PointInTimeRecoverySpecification')).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(prop(table, 'SSESpecification')).toMatchObject({ SSEEnabled: true });
+  });
+
+  it('encrypts the topic with a rotating customer managed key that alarms and EventBridge may use', () => {
+    const [keyId] = getAttOf(prop(resource('NotificationTopic'), 'KmsMasterKeyId')) ?? [
+      refOf(prop(resource('NotificationTopic'), 'KmsMasterKeyId')),
+    ];
+    expect(keyId).toBe('NotificationKey');
+    const key = resource('NotificationKey');
+    expect(key.Type).toBe('AWS::KMS::Key');
+    expect(prop(key, 'EnableKeyRotation')).toBe(true);
+    const statements = asArray((prop(key, 'KeyPolicy') as { Statement?: Json[] } | undefined)?.Statement);
+    for (const service of ['cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
+      const grant = statements.find(
+        (s) =>
+          isObject(s) &&
+          s.Effect === 'Allow' &&
+          isObject(s.Principal) &&
+          asArray(s.Principal.Service as Json[] | Json).includes(service),
+      );
+      expect({ service, actions: isObject(grant) ? asArray(grant.Action as Json[]).slice().sort() : [] }).toEqual({
+        service,
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      });
+    }
+  });
+});
+
+describe('termination policy alias', () => {
+  const aliasId = 'TerminationPolicyLiveLambdaAlias';
+
+  it('points the live alias at the version osls published, never $LATEST', () => {
+    const alias = resource(aliasId);
+    expect(alias.Type).toBe('AWS::Lambda::Alias');
+    expect(prop(alias, 'Name')).toBe('live');
+    expect(refOf(prop(alias, 'FunctionName'))).toBe('TerminationPolicyLambdaFunction');
+    const [versionId, attribute] = getAttOf(prop(alias, 'FunctionVersion')) ?? ['', ''];
+    expect(attribute).toBe('Version');
+    expect(versionId).toMatch(/^TerminationPolicyLambdaVersion[0-9A-Za-z]+$/);
+    const version = resource(versionId);
+    expect(version.Type).toBe('AWS::Lambda::Version');
+    expect(refOf(prop(version, 'FunctionName'))).toBe('TerminationPolicyLambdaFunction');
+  });
+
+  it('lets exactly the Auto Scaling service-linked role invoke the alias', () => {
+    const permissions = resourcesOfType(template, 'AWS::Lambda::Permission').filter(([, p]) => {
+      const target = refOf(prop(p, 'FunctionName')) ?? getAttOf(prop(p, 'FunctionName'))?.[0];
+      return target === aliasId || target === 'TerminationPolicyLambdaFunction';
+    });
+    expect(permissions).toHaveLength(1);
+    const [, permission] = permissions[0] as [string, CfnResource];
+    expect(permission.Properties).toEqual({
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { Ref: aliasId },
+      Principal: AUTO_SCALING_SERVICE_LINKED_ROLE,
+    });
+    const anyLatest = resourcesOfType(template, 'AWS::Lambda::Permission').filter(([, p]) =>
+      JSON.stringify(p.Properties).includes('$LATEST'),
+    );
+    expect(anyLatest).toEqual([]);
+  });
+
+  it('exports the alias ARN and the other stack outputs', () => {
+    const outputs = template.Outputs ?? {};
+    expect(outputs.TerminationPolicyAliasArn?.Value).toEqual({ Ref: aliasId });
+    expect(outputs.TerminationPolicyAliasArn?.Export?.Name).toBe(`${PREFIX}TerminationPolicyAliasArn`);
+    expect(outputs.TopicArn?.Value).toEqual({ Ref: 'NotificationTopic' });
+    expect(outputs.TableName?.Value).toEqual({ Ref: 'StateTable' });
+    expect(outputs.DeadLetterQueueUrl?.Value).toEqual({ Ref: 'DeadLetterQueue' });
+  });
+});
+
+describe('bundles', () => {
+  it('ships each handler as a CommonJS .cjs bundle in a zip under 1 MB', () => {
+    expect(functions().length).toBeGreaterThan(0);
+    for (const [id, fn] of functions()) {
+      const code = prop(fn, 'Code');
+      const s3Key = isObject(code) ? String(code.S3Key) : '';
+      const zipPath = join(OUT, basename(s3Key));
+      const handler = String(prop(fn, 'Handler'));
+      const handlerFile = `${handler.slice(0, handler.lastIndexOf('.'))}.cjs`;
+      const entries = zipEntryNames(zipPath);
+      const bytes = statSync(zipPath).size;
+      expect({ id, hasHandler: entries.includes(handlerFile), underOneMegabyte: bytes < ONE_MEGABYTE }).toEqual({
+        id,
+        hasHandler: true,
+        underOneMegabyte: true,
+      });
+      expect(entries.filter((entry) => /^functions\/.*\.(js|mjs)$/.test(entry))).toEqual([]);
+      console.info(`${basename(zipPath)}: ${(bytes / 1024).toFixed(0)} KiB, ${entries.length} entries`);
+    }
+  });
+});
