@@ -10,7 +10,7 @@ import { CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
 import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
-import { createQueue, drainQueue, motoClients } from '../test/support/moto';
+import { createQueue, drainQueue, motoClients } from './local-aws';
 import { motoEnv, PROJECT_ROOT, withMoto } from './emulator';
 
 /** The cases shown, each a sample from events/ (the same files the tests use). */
@@ -20,6 +20,9 @@ const CASES: ReadonlyArray<{ file: string; what: string }> = [
   { file: 'events/autoscaling/launch-successful-not-opted-in.json', what: 'a launch in a group that did not opt in' },
   { file: 'events/invalid/malformed-lifecycle.json', what: 'a malformed event' },
 ];
+
+// The SDK warns about Node 20 on every client; the demo runs on the local Node 20 by design.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const say = (line = ''): void => {
   process.stdout.write(`${line}\n`);

@@ -3,7 +3,10 @@ import {
   type AutoScalingGroup,
   CompleteLifecycleActionCommand,
   DescribeAutoScalingGroupsCommand,
+  DescribeLifecycleHooksCommand,
+  type MixedInstancesPolicy,
   RecordLifecycleActionHeartbeatCommand,
+  UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { callAws } from './classify';
 
@@ -27,6 +30,17 @@ export interface GroupSummary {
   /** Instance type → capacity units, from the MixedInstancesPolicy overrides' `WeightedCapacity`. */
   weights: ReadonlyMap<string, number>;
   instances: readonly GroupInstance[];
+  /** The group's whole MixedInstancesPolicy as AWS returned it (for read-modify-write), if it has one. */
+  mixedInstancesPolicy?: MixedInstancesPolicy;
+}
+
+/** A lifecycle hook of a group (DescribeLifecycleHooks). */
+export interface LifecycleHookSummary {
+  name: string;
+  transition: 'autoscaling:EC2_INSTANCE_LAUNCHING' | 'autoscaling:EC2_INSTANCE_TERMINATING' | string;
+  heartbeatTimeoutSeconds: number;
+  globalTimeoutSeconds: number;
+  defaultResult: 'CONTINUE' | 'ABANDON' | string;
 }
 
 /** One instance of a group, as DescribeAutoScalingGroups reports it. */
@@ -58,6 +72,7 @@ const toSummary = (g: AutoScalingGroup): GroupSummary => {
     minSize: g.MinSize ?? 0,
     maxSize: g.MaxSize ?? 0,
     hasMixedInstancesPolicy: mip !== undefined,
+    ...(mip ? { mixedInstancesPolicy: mip } : {}),
     ...(version ? { launchTemplateVersion: version } : {}),
     weights,
     instances: (g.Instances ?? []).map((i) => {
@@ -96,6 +111,14 @@ export type LifecycleCallOutcome = 'done' | 'already-done';
  */
 export interface AutoScalingPort {
   describeGroups(names: readonly string[]): Promise<GroupSummary[]>;
+  /** Every group carrying the tag key (the opt-in tag): what the reconcile sweep walks. */
+  describeGroupsByTagKey(tagKey: string): Promise<GroupSummary[]>;
+  describeLifecycleHooks(groupName: string): Promise<LifecycleHookSummary[]>;
+  /**
+   * UpdateAutoScalingGroup with the group's complete MixedInstancesPolicy: callers pass the policy
+   * they read, with only InstancesDistribution changed, so LaunchTemplate and Overrides are kept.
+   */
+  updateMixedInstancesPolicy(groupName: string, policy: MixedInstancesPolicy): Promise<void>;
   completeLifecycleAction(ref: LifecycleActionRef, result: 'CONTINUE' | 'ABANDON'): Promise<LifecycleCallOutcome>;
   recordLifecycleActionHeartbeat(ref: LifecycleActionRef): Promise<LifecycleCallOutcome>;
 }
@@ -124,6 +147,42 @@ export class SdkAutoScaling implements AutoScalingPort {
       } while (nextToken);
     }
     return out;
+  }
+
+  public async describeGroupsByTagKey(tagKey: string): Promise<GroupSummary[]> {
+    const out: GroupSummary[] = [];
+    let nextToken: string | undefined;
+    do {
+      const res = await callAws('DescribeAutoScalingGroups', () =>
+        this.client.send(
+          new DescribeAutoScalingGroupsCommand({ Filters: [{ Name: 'tag-key', Values: [tagKey] }], NextToken: nextToken, MaxRecords: 100 }),
+        ),
+      );
+      if (res === 'already-done') break;
+      for (const g of res.AutoScalingGroups ?? []) out.push(toSummary(g));
+      nextToken = res.NextToken;
+    } while (nextToken);
+    return out;
+  }
+
+  public async describeLifecycleHooks(groupName: string): Promise<LifecycleHookSummary[]> {
+    const res = await callAws('DescribeLifecycleHooks', () =>
+      this.client.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: groupName })),
+    );
+    if (res === 'already-done') return [];
+    return (res.LifecycleHooks ?? []).map((h) => ({
+      name: h.LifecycleHookName ?? '',
+      transition: h.LifecycleTransition ?? '',
+      heartbeatTimeoutSeconds: h.HeartbeatTimeout ?? 3600,
+      globalTimeoutSeconds: h.GlobalTimeout ?? 172_800,
+      defaultResult: h.DefaultResult ?? 'ABANDON',
+    }));
+  }
+
+  public async updateMixedInstancesPolicy(groupName: string, policy: MixedInstancesPolicy): Promise<void> {
+    await callAws('UpdateAutoScalingGroup', () =>
+      this.client.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: groupName, MixedInstancesPolicy: policy })),
+    );
   }
 
   public async completeLifecycleAction(ref: LifecycleActionRef, result: 'CONTINUE' | 'ABANDON'): Promise<LifecycleCallOutcome> {

@@ -1,5 +1,6 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -20,6 +21,7 @@ export interface AwsClients {
   sns: () => SNSClient;
   eventBridge: () => EventBridgeClient;
   dynamo: () => DynamoDBDocumentClient;
+  ec2: () => EC2Client;
 }
 
 const once = <T>(make: () => T): (() => T) => {
@@ -45,6 +47,7 @@ export const createAwsClients = (): AwsClients => ({
   ssm: once(() => new SSMClient(CLIENT_CONFIG)),
   sns: once(() => new SNSClient(CLIENT_CONFIG)),
   eventBridge: once(() => new EventBridgeClient(CLIENT_CONFIG)),
+  ec2: once(() => new EC2Client(CLIENT_CONFIG)),
   dynamo: once(() =>
     DynamoDBDocumentClient.from(new DynamoDBClient(CLIENT_CONFIG), {
       marshallOptions: { removeUndefinedValues: true },

@@ -5,3 +5,4 @@ export * from './event-bridge';
 export * from './sns';
 export * from './ssm';
 export * from './state-store';
+export * from './ec2';

@@ -125,5 +125,5 @@ export const decideActivity = (event: ActivityEvent, optIn: OptIn, now: number):
     sourceEventId: event.envelope.id,
     resources: event.envelope.resources,
   };
-  return { kind: 'notify', notification, reason: `${draft.severity}: ${draft.reason} (profile ${optIn.profileName})` };
+  return { kind: 'notify', notification, reason: `${draft.reason} (profile ${optIn.profileName})` };
 };
