@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
  * - unit: pure policy, parsers, config (table + fast-check properties)
  * - handlers: real handlers against aws-sdk-client-mock
  * - integration: real HTTP against a moto server started by the run itself
+ * - simulator: scenario outcomes of the fleet simulator driving the real handlers
  * - template: `osls package` then AWS's offline CloudFormation validator
  */
 const env = {
@@ -36,6 +37,10 @@ export default defineConfig({
           hookTimeout: 180_000,
           fileParallelism: false,
         },
+      },
+      {
+        extends: true,
+        test: { name: 'simulator', include: ['test/simulator/**/*.test.ts'], testTimeout: 120_000 },
       },
       {
         extends: true,
