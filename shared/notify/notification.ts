@@ -18,6 +18,22 @@ export const NOTIFICATION_CATALOGUE = {
   'activity.terminate-successful': 'Orchestrator Instance Terminate Successful',
   'activity.terminate-unsuccessful': 'Orchestrator Instance Terminate Unsuccessful',
   'activity.instance-refresh': 'Orchestrator Instance Refresh',
+  // Warm-up (launch hook) and drain (terminate hook); observe mode is the notification's `mode`.
+  'warmup.started': 'Orchestrator Warm-up Started',
+  'warmup.succeeded': 'Orchestrator Warm-up Succeeded',
+  'warmup.retrying': 'Orchestrator Warm-up Retrying',
+  'warmup.abandoned': 'Orchestrator Warm-up Abandoned',
+  'warmup.failed': 'Orchestrator Warm-up Failed',
+  'warmup.skipped': 'Orchestrator Warm-up Skipped',
+  'drain.started': 'Orchestrator Drain Started',
+  'drain.completed': 'Orchestrator Drain Completed',
+  'drain.failed': 'Orchestrator Drain Failed',
+  'drain.timed-out': 'Orchestrator Drain Timed Out',
+  'drain.skipped': 'Orchestrator Drain Skipped',
+  // capacitySignal / mix controller (issue 5; the doomed mark of issue 4)
+  'capacity.instance-doomed': 'Orchestrator Instance Doomed',
+  'mix.changed': 'Orchestrator Mix Changed',
+  'mix.unsupported': 'Orchestrator Mix Unsupported',
 } as const;
 
 /** The `eventType` message attribute: a key of {@link NOTIFICATION_CATALOGUE}. */

@@ -6,6 +6,7 @@
  * | facts about an instance (doomed, warming, versions) | `group#<group>` | `instance#<instanceId>` | 1 day after the last write |
  * | a capacity signal (interruption, rebalance, Spot launch failure) | `group#<group>` | `signal#<epoch ms, 15 digits>#<id>` | the profile's signal window |
  * | lifecycle work on an instance (warm-up, drain) | `instance#<instanceId>` | `lifecycle#launch` / `lifecycle#terminate` | 2 days |
+ * | mix controller state of a group (shared/mix/state.ts) | `group#<group>` | `mix` | 30 days after the last write |
  *
  * Facts and signals share the group's partition so that the termination policy reads all it needs
  * with one paginated Query.
@@ -25,6 +26,9 @@ export const SIGNAL_PREFIX = 'signal#';
 
 /** Sort key of one capacity signal; zero-padded time keeps them in time order. */
 export const signalSk = (atMs: number, id: string): string => `${SIGNAL_PREFIX}${String(Math.max(0, Math.trunc(atMs))).padStart(15, '0')}#${id}`;
+
+/** Sort key of the Spot/On-Demand mix controller's state, inside its group's partition. */
+export const MIX_SK = 'mix';
 
 /** Partition of the lifecycle work on one instance. */
 export const instancePk = (instanceId: string): string => `instance#${instanceId}`;

@@ -29,32 +29,38 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
   'autoscaling/instance-refresh-succeeded.json': ['activityAudit'],
   'autoscaling/launch-successful.json': ['activityAudit'],
   'autoscaling/launch-successful-not-opted-in.json': ['activityAudit'],
-  'autoscaling/launch-unsuccessful.json': ['activityAudit'],
-  'autoscaling/launch-unsuccessful-config.json': ['activityAudit'],
+  // Failed launches also go to capacitySignal, which keeps only Spot capacity failures (the handler decides, not the rule).
+  'autoscaling/launch-unsuccessful.json': ['activityAudit', 'capacitySignal'],
+  'autoscaling/launch-unsuccessful-config.json': ['activityAudit', 'capacitySignal'],
+  'autoscaling/launch-unsuccessful-spot-capacity-typed.json': ['activityAudit', 'capacitySignal'],
   'autoscaling/terminate-successful.json': ['activityAudit'],
   'autoscaling/terminate-unsuccessful.json': ['activityAudit'],
-  // Lifecycle actions (and the test notification that uses their detail-type): no function declares them yet.
-  'autoscaling/launch-lifecycle.json': [],
-  'autoscaling/launch-lifecycle-no-origin.json': [],
-  'autoscaling/launch-lifecycle-not-opted-in.json': [],
-  'autoscaling/launch-lifecycle-warm-pool.json': [],
-  'autoscaling/terminate-lifecycle.json': [],
-  'autoscaling/test-notification.json': [],
-  // Spot signals and SSM command results: no function declares them yet.
-  'ec2/rebalance-recommendation.json': [],
-  'ec2/spot-interruption.json': [],
-  'ssm/command-cancelled.json': [],
-  'ssm/command-failed.json': [],
-  'ssm/command-in-progress.json': [],
-  'ssm/command-success.json': [],
-  'ssm/command-terminated.json': [],
-  'ssm/command-timed-out.json': [],
-  'ssm/command-undeliverable.json': [],
+  // Lifecycle actions (and the test notification that uses their detail-type; the handler drops it).
+  'autoscaling/launch-lifecycle.json': ['launchLifecycle'],
+  'autoscaling/launch-lifecycle-duplicate.json': ['launchLifecycle'],
+  'autoscaling/launch-lifecycle-no-origin.json': ['launchLifecycle'],
+  'autoscaling/launch-lifecycle-not-opted-in.json': ['launchLifecycle'],
+  'autoscaling/launch-lifecycle-warm-pool.json': ['launchLifecycle'],
+  'autoscaling/terminate-lifecycle.json': ['terminateLifecycle'],
+  'autoscaling/test-notification.json': ['launchLifecycle'],
+  // Spot signals: capacitySignal (aws.ec2 rule).
+  'ec2/rebalance-recommendation.json': ['capacitySignal'],
+  'ec2/spot-interruption.json': ['capacitySignal'],
+  // SSM command results of the stack's documents (document-name prefix asg-orchestrator-): commandResult.
+  'ssm/command-cancelled.json': ['commandResult'],
+  'ssm/command-drain-success.json': ['commandResult'],
+  'ssm/command-failed.json': ['commandResult'],
+  'ssm/command-in-progress.json': ['commandResult'],
+  'ssm/command-success.json': ['commandResult'],
+  'ssm/command-success-foreign-document.json': [], // AWS-RunShellScript: filtered out by the rule
+  'ssm/command-terminated.json': ['commandResult'],
+  'ssm/command-timed-out.json': ['commandResult'],
+  'ssm/command-undeliverable.json': ['commandResult'],
   // Foreign and unknown events must reach nobody; a malformed lifecycle event still routes by its
   // source/detail-type (the handler drops it), so it goes wherever lifecycle actions go.
   'invalid/foreign-source.json': [],
   'invalid/unknown-detail-type.json': [],
-  'invalid/malformed-lifecycle.json': [],
+  'invalid/malformed-lifecycle.json': ['launchLifecycle'],
 };
 
 /** Object samples that are not EventBridge envelopes (PutEvents cannot carry them), named one by one. */

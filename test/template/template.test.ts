@@ -48,6 +48,8 @@ const ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS = new Set([
   'autoscaling:DescribeAutoScalingGroups',
   'autoscaling:DescribeAutoScalingInstances',
   'autoscaling:DescribeLifecycleHooks',
+  'ec2:DescribeInstances', // capacitySignal: EC2 Describe* actions support no resource-level permission
+  'ssm:GetCommandInvocation', // the Service Authorization Reference lists no resource type for it
 ]);
 
 const AUTO_SCALING_SERVICE_LINKED_ROLE = {
@@ -65,6 +67,44 @@ const ACTIVITY_AUDIT_DETAIL_TYPES = ACTIVITY_KINDS.flatMap((kind) => {
 const getAtt = (id: string, attribute = 'Arn'): string => JSON.stringify({ 'Fn::GetAtt': [id, attribute] });
 const ref = (id: string): string => JSON.stringify({ Ref: id });
 
+/* biome-ignore-start lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders */
+const SUB = (text: string): string => JSON.stringify({ 'Fn::Sub': text });
+const GROUP_ARNS = SUB('arn:${AWS::Partition}:autoscaling:${AWS::Region}:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/*');
+const INSTANCE_ARNS = SUB('arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*');
+const documentArn = (id: string): string => SUB(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:document/\${${id}}`);
+const DEFAULT_BUS = SUB('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default');
+/* biome-ignore-end lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders */
+
+/**
+ * The grants of a lifecycle function role (launchLifecycle, terminateLifecycle, commandResult,
+ * reconcile): lifecycle actions on tagged groups, SendCommand on tagged instances with the stack's
+ * documents, its lifecycle records, and the notification and failure channels of activityAudit.
+ */
+const lifecycleGrants = (
+  role: string,
+  logGroup: string,
+  documents: readonly string[],
+  options: { heartbeat: boolean; readCommands: boolean; hooks?: boolean },
+): Record<string, Record<string, string[]>> => ({
+  [role]: {
+    'logs:CreateLogStream': [getAtt(logGroup)],
+    'logs:PutLogEvents': [getAtt(logGroup)],
+    'autoscaling:DescribeAutoScalingGroups': ['*'],
+    ...(options.hooks ? { 'autoscaling:DescribeLifecycleHooks': ['*'] } : {}),
+    'autoscaling:CompleteLifecycleAction': [GROUP_ARNS],
+    ...(options.heartbeat ? { 'autoscaling:RecordLifecycleActionHeartbeat': [GROUP_ARNS] } : {}),
+    'ssm:SendCommand': [...documents.map(documentArn), INSTANCE_ARNS].sort(),
+    ...(options.readCommands ? { 'ssm:GetCommandInvocation': ['*'] } : {}),
+    'dynamodb:GetItem': [getAtt('StateTable')],
+    'dynamodb:PutItem': [getAtt('StateTable')],
+    'sns:Publish': [ref('NotificationTopic')],
+    'kms:GenerateDataKey*': [getAtt('NotificationKey')],
+    'kms:Decrypt': [getAtt('NotificationKey')],
+    'events:PutEvents': [DEFAULT_BUS],
+    'sqs:SendMessage': [getAtt('DeadLetterQueue')],
+  },
+});
+
 /** Every grant of every function role, exactly: widening one is a reviewed change to this table. */
 const EXPECTED_GRANTS: Record<string, Record<string, string[]>> = {
   ActivityAuditRole: {
@@ -81,6 +121,43 @@ const EXPECTED_GRANTS: Record<string, Record<string, string[]>> = {
       }),
     ],
     'sqs:SendMessage': [getAtt('DeadLetterQueue')],
+  },
+  ...lifecycleGrants('LaunchLifecycleRole', 'LaunchLifecycleLogGroup', ['WarmUpDocument'], { heartbeat: false, readCommands: false }),
+  ...lifecycleGrants('TerminateLifecycleRole', 'TerminateLifecycleLogGroup', ['DrainDocument'], { heartbeat: false, readCommands: false }),
+  ...lifecycleGrants('CommandResultRole', 'CommandResultLogGroup', ['WarmUpDocument'], { heartbeat: false, readCommands: true }),
+  ...lifecycleGrants('ReconcileRole', 'ReconcileLogGroup', ['WarmUpDocument', 'DrainDocument'], { heartbeat: true, readCommands: true, hooks: true }),
+  CapacitySignalRole: {
+    'logs:CreateLogStream': [getAtt('CapacitySignalLogGroup')],
+    'logs:PutLogEvents': [getAtt('CapacitySignalLogGroup')],
+    'autoscaling:DescribeAutoScalingGroups': ['*'],
+    'ec2:DescribeInstances': ['*'],
+    'dynamodb:GetItem': [getAtt('StateTable')],
+    'dynamodb:PutItem': [getAtt('StateTable')],
+    'dynamodb:UpdateItem': [getAtt('StateTable')],
+    'dynamodb:DeleteItem': [getAtt('StateTable')],
+    'dynamodb:Query': [getAtt('StateTable')],
+    'sns:Publish': [ref('NotificationTopic')],
+    'kms:GenerateDataKey*': [getAtt('NotificationKey')],
+    'kms:Decrypt': [getAtt('NotificationKey')],
+    'events:PutEvents': [
+      JSON.stringify({
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
+        'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default',
+      }),
+    ],
+    'sqs:SendMessage': [getAtt('DeadLetterQueue')],
+    'autoscaling:UpdateAutoScalingGroup': [
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
+      JSON.stringify({ 'Fn::Sub': 'arn:${AWS::Partition}:autoscaling:${AWS::Region}:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/*' }),
+    ],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
+    'ec2:RunInstances': [JSON.stringify({ 'Fn::Sub': 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:launch-template/*' })],
+    'ssm:SendCommand': [
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
+      JSON.stringify({ 'Fn::Sub': 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*' }),
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
+      JSON.stringify({ 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:document/${DrainDocument}' }),
+    ].sort(),
   },
   TerminationPolicyRole: {
     'logs:CreateLogStream': [getAtt('TerminationPolicyLogGroup')],
@@ -474,5 +551,104 @@ describe('bundles', () => {
       expect(entries.filter((entry) => /^functions\/.*\.(js|mjs)$/.test(entry))).toEqual([]);
       console.info(`${basename(zipPath)}: ${(bytes / 1024).toFixed(0)} KiB, ${entries.length} entries`);
     }
+  });
+});
+
+describe('warm-up and drain (lifecycle functions)', () => {
+  const LIFECYCLE_ROLES = ['LaunchLifecycleRole', 'TerminateLifecycleRole', 'CommandResultRole', 'ReconcileRole'];
+  const ruleTargeting = (fn: string): CfnResource => {
+    const found = resourcesOfType(template, 'AWS::Events::Rule').filter(([, rule]) =>
+      asArray(prop(rule, 'Targets') as Json[] | undefined).some((t) => isObject(t) && functionIdOf(t.Arn) === fn),
+    );
+    expect(found).toHaveLength(1);
+    return (found[0] as [string, CfnResource])[1];
+  };
+
+  it('routes each lifecycle event to its function, and only this stack\'s command results to commandResult', () => {
+    for (const [fn, kind] of [
+      ['LaunchLifecycleLambdaFunction', 'launch-lifecycle'],
+      ['TerminateLifecycleLambdaFunction', 'terminate-lifecycle'],
+    ] as const) {
+      expect({ fn, pattern: prop(ruleTargeting(fn), 'EventPattern') }).toEqual({
+        fn,
+        pattern: { source: [EVENT_PATTERNS[kind].source], 'detail-type': [EVENT_PATTERNS[kind].detailType] },
+      });
+    }
+    expect(prop(ruleTargeting('CommandResultLambdaFunction'), 'EventPattern')).toEqual({
+      source: ['aws.ssm'],
+      'detail-type': [EVENT_PATTERNS['command-status'].detailType],
+      detail: { 'document-name': [{ prefix: 'asg-orchestrator-' }] },
+    });
+  });
+
+  it('runs reconcile every minute through a rule with retries and the DLQ, allowed to invoke only it', () => {
+    const rule = ruleTargeting('ReconcileLambdaFunction');
+    expect(prop(rule, 'ScheduleExpression')).toBe('rate(1 minute)');
+    const permission = resource('ReconcileSchedulePermission');
+    expect(permission.Properties).toEqual({
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': ['ReconcileLambdaFunction', 'Arn'] },
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': ['ReconcileScheduleRule', 'Arn'] },
+    });
+    expect(prop(resource('ReconcileLambdaFunction'), 'Timeout')).toBeLessThan(60);
+  });
+
+  it('conditions every lifecycle action and every SendCommand on instances on the opt-in tag (custom.optInTagKey)', () => {
+    const config = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as { custom: { optInTagKey: string } };
+    const tagKey = config.custom.optInTagKey;
+    for (const role of LIFECYCLE_ROLES) {
+      const statements = identityStatements(template).filter(({ where }) => where.startsWith(`${role}/`)).map(({ statement }) => statement);
+      const mutating = statements.filter((s) => asArray(s.Action).some((a) => a === 'autoscaling:CompleteLifecycleAction' || a === 'autoscaling:RecordLifecycleActionHeartbeat'));
+      expect(mutating.length).toBeGreaterThan(0);
+      for (const s of mutating) expect({ role, condition: s.Condition }).toEqual({ role, condition: { StringLike: { [`autoscaling:ResourceTag/${tagKey}`]: '*' } } });
+      const onInstances = statements.filter((s) => asArray(s.Action).includes('ssm:SendCommand') && resourcesOfStatement(s).some((r) => r.includes(':instance/*')));
+      expect(onInstances).toHaveLength(1);
+      expect({ role, condition: onInstances[0]?.Condition }).toEqual({ role, condition: { StringLike: { [`ssm:resourceTag/${tagKey}`]: '*' } } });
+    }
+  });
+
+  it('gives the lifecycle functions the stack documents by name, and declares both as schema 2.2 Command documents', () => {
+    expect(prop(resource('LaunchLifecycleLambdaFunction'), 'Environment')).toMatchObject({ Variables: { WARMUP_DOCUMENT_NAME: { Ref: 'WarmUpDocument' } } });
+    expect(prop(resource('TerminateLifecycleLambdaFunction'), 'Environment')).toMatchObject({ Variables: { DRAIN_DOCUMENT_NAME: { Ref: 'DrainDocument' } } });
+    expect(prop(resource('ReconcileLambdaFunction'), 'Environment')).toMatchObject({
+      Variables: { WARMUP_DOCUMENT_NAME: { Ref: 'WarmUpDocument' }, DRAIN_DOCUMENT_NAME: { Ref: 'DrainDocument' } },
+    });
+    for (const id of ['WarmUpDocument', 'DrainDocument']) {
+      const doc = resource(id);
+      expect(doc.Type).toBe('AWS::SSM::Document');
+      expect(prop(doc, 'DocumentType')).toBe('Command');
+      expect(prop(doc, 'Name')).toBeUndefined(); // generated <stack>-<id>-<suffix>: matches the commandResult prefix
+      expect((prop(doc, 'Content') as { schemaVersion?: string }).schemaVersion).toBe('2.2');
+    }
+  });
+});
+
+describe('capacitySignal (Spot signals and the mix controller)', () => {
+  const rulesTargeting = (fn: string): CfnResource[] =>
+    resourcesOfType(template, 'AWS::Events::Rule')
+      .filter(([, rule]) => asArray(prop(rule, 'Targets') as Json[] | undefined).some((t) => isObject(t) && functionIdOf(t.Arn) === fn))
+      .map(([, rule]) => rule);
+
+  it('routes the two EC2 Spot signals and failed launches to capacitySignal, exactly as the parser registry names them', () => {
+    const patterns = rulesTargeting('CapacitySignalLambdaFunction').map((r) => prop(r, 'EventPattern'));
+    expect(patterns).toEqual(
+      expect.arrayContaining([
+        { source: ['aws.ec2'], 'detail-type': [EVENT_PATTERNS['spot-interruption'].detailType, EVENT_PATTERNS['rebalance-recommendation'].detailType] },
+        { source: ['aws.autoscaling'], 'detail-type': [EVENT_PATTERNS['launch-unsuccessful'].detailType] },
+      ]),
+    );
+    expect(patterns).toHaveLength(2);
+  });
+
+  it('lets capacitySignal change only tagged groups and drain only tagged instances, with the stack drain document', () => {
+    const config = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as { custom: { optInTagKey: string } };
+    const tagKey = config.custom.optInTagKey;
+    const statements = identityStatements(template).filter(({ where }) => where.startsWith('CapacitySignalRole/')).map(({ statement }) => statement);
+    const update = statements.filter((s) => asArray(s.Action).includes('autoscaling:UpdateAutoScalingGroup'));
+    expect(update.map((s) => s.Condition)).toEqual([{ StringLike: { [`autoscaling:ResourceTag/${tagKey}`]: '*' } }]);
+    const onInstances = statements.filter((s) => asArray(s.Action).includes('ssm:SendCommand') && resourcesOfStatement(s).some((r) => r.includes(':instance/*')));
+    expect(onInstances.map((s) => s.Condition)).toEqual([{ StringLike: { [`ssm:resourceTag/${tagKey}`]: '*' } }]);
+    expect(prop(resource('CapacitySignalLambdaFunction'), 'Environment')).toMatchObject({ Variables: { DRAIN_DOCUMENT_NAME: { Ref: 'DrainDocument' } } });
   });
 });

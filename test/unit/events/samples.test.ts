@@ -24,6 +24,11 @@ const ROWS: Readonly<Record<string, Expectation>> = {
         destination: 'AutoScalingGroup',
       }),
   },
+  // The same event delivered again (EventBridge is at-least-once): same id, same token.
+  'autoscaling/launch-lifecycle-duplicate.json': {
+    kind: 'launch-lifecycle',
+    check: (event) => expect(event.envelope.id).toBe('0b1c2d3e-4f50-4a61-8b72-9c8d7e6f5a41'),
+  },
   'autoscaling/launch-lifecycle-warm-pool.json': {
     kind: 'launch-lifecycle',
     check: (event) => expect(event.detail).toMatchObject({ origin: 'EC2', destination: 'WarmPool' }),
@@ -73,6 +78,14 @@ const ROWS: Readonly<Record<string, Expectation>> = {
     // AWS's unsuccessful examples have no Description: it defaults to ''.
     check: (event) => expect(event.detail).toMatchObject({ description: '', statusCode: 'Failed' }),
   },
+  // A Spot capacity failure whose message names the instance type (capacitySignal records the pool g5.xlarge × us-east-1b).
+  'autoscaling/launch-unsuccessful-spot-capacity-typed.json': {
+    kind: 'launch-unsuccessful',
+    check: (event) => {
+      expect(event.detail).toMatchObject({ availabilityZone: 'us-east-1b', statusCode: 'Failed' });
+      expect(event.detail).toHaveProperty('statusMessage', expect.stringContaining('sufficient g5.xlarge capacity'));
+    },
+  },
   'autoscaling/terminate-successful.json': { kind: 'terminate-successful' },
   'autoscaling/terminate-unsuccessful.json': { kind: 'terminate-unsuccessful' },
   'autoscaling/instance-refresh-started.json': {
@@ -102,6 +115,15 @@ const ROWS: Readonly<Record<string, Expectation>> = {
         requestedDateTime: '2026-11-27T10:00:14.049Z',
         status: 'Success',
       }),
+  },
+  'ssm/command-drain-success.json': {
+    kind: 'command-status',
+    check: (event) => expect(event.detail).toMatchObject({ documentName: 'asg-orchestrator-drain', status: 'Success' }),
+  },
+  // Not one of the stack's documents: the commandResult rule filters it out by document-name prefix.
+  'ssm/command-success-foreign-document.json': {
+    kind: 'command-status',
+    check: (event) => expect(event.detail).toMatchObject({ documentName: 'AWS-RunShellScript', status: 'Success' }),
   },
   'ssm/command-in-progress.json': {
     kind: 'command-status',

@@ -1,0 +1,59 @@
+/**
+ * capacitySignal — Spot interruption warnings, rebalance recommendations (aws.ec2) and Spot
+ * capacity launch failures (aws.autoscaling): record the signal per group and pool, mark the
+ * instance doomed, start the drain on an interruption warning, steer the Spot/On-Demand mix.
+ * parse → load (instance, group, profile, state) → decide (shared/policy/mix) → act → notify.
+ */
+import type { Context } from 'aws-lambda';
+import {
+  type AwsClients,
+  createAwsClients,
+  DynamoStateStore,
+  SdkAutoScaling,
+  SdkEc2,
+  SdkEventBus,
+  SdkSns,
+  SdkSsm,
+} from '../shared/aws/index';
+import { loadConfig } from '../shared/config/index';
+import { parseEvent } from '../shared/events/index';
+import { dropped, type HandlerOutcome, withStack } from '../shared/middleware/stack';
+import { Publisher } from '../shared/notify/index';
+import { type CapacitySignalDeps, handleCapacitySignal } from '../shared/signals/capacity-signal';
+import { InstanceDirectory } from '../shared/signals/instance-directory';
+import { CAPACITY_SIGNAL_KINDS } from '../shared/signals/interpret';
+
+export type { CapacitySignalDeps } from '../shared/signals/capacity-signal';
+
+/** Production wiring from the environment (TABLE_NAME, TOPIC_ARN, EVENT_BUS_NAME, DRAIN_DOCUMENT_NAME). */
+export const createDeps = (clients: AwsClients = createAwsClients(), env: NodeJS.ProcessEnv = process.env): CapacitySignalDeps => ({
+  config: () => loadConfig(env),
+  autoScaling: new SdkAutoScaling(clients.autoScaling()),
+  // Cached for the container's life: an instance's group, type and AZ never change.
+  instances: new InstanceDirectory(new SdkEc2(clients.ec2())),
+  store: new DynamoStateStore(clients.dynamo(), env.TABLE_NAME ?? ''),
+  ssm: new SdkSsm(clients.ssm()),
+  publisher: new Publisher(new SdkSns(clients.sns()), new SdkEventBus(clients.eventBridge()), {
+    topicArn: env.TOPIC_ARN ?? '',
+    eventBusName: env.EVENT_BUS_NAME || 'default',
+  }),
+  drainDocumentName: env.DRAIN_DOCUMENT_NAME || undefined,
+  now: Date.now,
+});
+
+/** Builds the handler's core for the given dependencies. */
+export const createMain =
+  (deps: CapacitySignalDeps) =>
+  async (event: unknown): Promise<HandlerOutcome> => {
+    const parsed = parseEvent(event, CAPACITY_SIGNAL_KINDS);
+    if (!parsed.ok) return dropped(parsed.error);
+    return handleCapacitySignal(deps, parsed.event);
+  };
+
+let defaultMain: ((event: unknown) => Promise<HandlerOutcome>) | undefined;
+
+/** Lambda entry point (and `serverless invoke local -f capacitySignal`). */
+export const handler = withStack('capacitySignal', (event: unknown, _context: Context) => {
+  defaultMain ??= createMain(createDeps());
+  return defaultMain(event);
+});

@@ -1,0 +1,28 @@
+/**
+ * launchLifecycle — "EC2 Instance-launch Lifecycle Action" of an opted-in group: start the model
+ * warm-up (SSM SendCommand of the warm-up document), record it, notify "warm-up started".
+ * parse → load (group tags, profile, record) → decide (shared/policy/warmup.ts) → act → notify.
+ * The hook is completed later, by commandResult (or by reconcile on timeout).
+ */
+import type { Context } from 'aws-lambda';
+import type { AwsClients } from '../shared/aws/index';
+import { createLifecycleDeps, type LifecycleDeps } from '../shared/lifecycle/deps';
+import { createHookMain } from '../shared/lifecycle/hook-event';
+import { type HandlerOutcome, withStack } from '../shared/middleware/stack';
+
+/** What `main` needs; tests and the simulator build their own from in-memory ports. */
+export type LaunchLifecycleDeps = LifecycleDeps;
+
+/** Production wiring from the environment (TABLE_NAME, TOPIC_ARN, EVENT_BUS_NAME, WARMUP_DOCUMENT_NAME). */
+export const createDeps = (clients?: AwsClients, env: NodeJS.ProcessEnv = process.env): LaunchLifecycleDeps => createLifecycleDeps(clients, env);
+
+/** Builds the handler's core for the given dependencies (ports only). */
+export const createMain = (deps: LaunchLifecycleDeps): ((event: unknown) => Promise<HandlerOutcome>) => createHookMain(deps, 'launch');
+
+let defaultMain: ((event: unknown) => Promise<HandlerOutcome>) | undefined;
+
+/** Lambda entry point (and `serverless invoke local -f launchLifecycle`). */
+export const handler = withStack('launchLifecycle', (event: unknown, _context: Context) => {
+  defaultMain ??= createMain(createDeps());
+  return defaultMain(event);
+});

@@ -1,0 +1,67 @@
+/**
+ * The ports every lifecycle function works through (launchLifecycle, terminateLifecycle,
+ * commandResult, reconcile), and their production wiring. Tests and the fleet simulator build
+ * their own from in-memory ports (`MemoryStateStore`, recording fakes).
+ */
+import {
+  type AutoScalingPort,
+  type AwsClients,
+  createAwsClients,
+  DynamoStateStore,
+  GroupDirectory,
+  SdkAutoScaling,
+  SdkEventBus,
+  SdkSns,
+  SdkSsm,
+  type SsmPort,
+  type StateStorePort,
+} from '../aws/index';
+import { loadConfig, type OrchestratorConfig } from '../config/index';
+import { Publisher } from '../notify/index';
+import type { StackDocuments } from '../policy/warmup-lifecycle';
+
+/** What the lifecycle services need. */
+export interface LifecycleDeps {
+  config: () => OrchestratorConfig;
+  autoScaling: AutoScalingPort;
+  /** Group tags, cached per cold start. */
+  groups: GroupDirectory;
+  ssm: SsmPort;
+  store: StateStorePort;
+  publisher: Publisher;
+  /** The stack's documents, used when a profile names none. */
+  documents: StackDocuments;
+  now: () => number;
+}
+
+/** Default document names for local runs without the stack (`invoke local` without env). */
+export const LOCAL_DOCUMENTS: StackDocuments = { warmup: 'asg-orchestrator-warmup', drain: 'asg-orchestrator-drain' };
+
+/**
+ * Production wiring from the environment: TABLE_NAME, TOPIC_ARN, EVENT_BUS_NAME,
+ * WARMUP_DOCUMENT_NAME, DRAIN_DOCUMENT_NAME.
+ *
+ * @example
+ * ```ts
+ * const deps = createLifecycleDeps(); // one per cold start
+ * ```
+ */
+export const createLifecycleDeps = (clients: AwsClients = createAwsClients(), env: NodeJS.ProcessEnv = process.env): LifecycleDeps => {
+  const autoScaling = new SdkAutoScaling(clients.autoScaling());
+  return {
+    config: () => loadConfig(env),
+    autoScaling,
+    groups: new GroupDirectory(autoScaling),
+    ssm: new SdkSsm(clients.ssm()),
+    store: new DynamoStateStore(clients.dynamo(), env.TABLE_NAME || 'asg-orchestrator-state'),
+    publisher: new Publisher(new SdkSns(clients.sns()), new SdkEventBus(clients.eventBridge()), {
+      topicArn: env.TOPIC_ARN ?? '',
+      eventBusName: env.EVENT_BUS_NAME || 'default',
+    }),
+    documents: {
+      warmup: env.WARMUP_DOCUMENT_NAME || LOCAL_DOCUMENTS.warmup,
+      drain: env.DRAIN_DOCUMENT_NAME || LOCAL_DOCUMENTS.drain,
+    },
+    now: Date.now,
+  };
+};

@@ -1,0 +1,203 @@
+/**
+ * Carries out a {@link LifecycleDecision}: every record transition is a conditional write on the
+ * version that was read, so of two invocations racing on one instance one acts and the other
+ * reports `lost-race` and does nothing. Order of effects, chosen so that a crash at any point is
+ * repaired by a duplicate event or the reconcile sweep and never answers a hook twice:
+ *
+ * - send: claim (record: send pending) → SendCommand → record the command id → notify;
+ * - complete: claim (record: completing + result) → CompleteLifecycleAction → notify → final status.
+ *   "No active Lifecycle Action found" on a first try means the action ended without us (expired,
+ *   completed elsewhere): the record is marked finished and nothing is published.
+ */
+import type { LifecycleActionRef, StateStorePort } from '../aws/index';
+import { ConfigError, isAwsCallError } from '../errors';
+import type { HandlerOutcome } from '../middleware/stack';
+import type { NotificationSettings } from '../notify/publisher';
+import type { LifecycleDecision, SendPlan } from '../policy/warmup-lifecycle';
+import { withOutput } from '../policy/warmup-lifecycle';
+import { instancePk } from '../state/keys';
+import {
+  CLAIM_STALE_MS,
+  decodeLifecycle,
+  type LifecyclePhase,
+  type LifecycleWork,
+  lifecycleSk,
+  newLifecycleRecord,
+  nextLifecycleRecord,
+  type StoredLifecycle,
+} from '../state/lifecycle-record';
+import type { LifecycleDeps } from './deps';
+
+/** Notification settings when the group's profile is not at hand (the group stopped opting in). */
+export const DEFAULT_NOTIFICATION_SETTINGS: NotificationSettings = { sns: true, eventBridge: true, minSeverity: 'info' };
+
+/** Reads one lifecycle record (consistent read). */
+export const loadLifecycle = async (store: StateStorePort, instanceId: string, phase: LifecyclePhase): Promise<StoredLifecycle | undefined> =>
+  decodeLifecycle(await store.get(instancePk(instanceId), lifecycleSk(phase)));
+
+const refOf = (w: LifecycleWork): LifecycleActionRef => ({
+  groupName: w.groupName,
+  hookName: w.hookName ?? '',
+  instanceId: w.instanceId,
+  ...(w.token ? { token: w.token } : {}),
+});
+
+const describe = (w: LifecycleWork): Record<string, unknown> => ({
+  group: w.groupName,
+  instanceId: w.instanceId,
+  phase: w.phase,
+  mode: w.mode,
+  attempt: w.attempt,
+  ...(w.commandId ? { commandId: w.commandId } : {}),
+  status: w.status,
+});
+
+/** Reads the failed command's output once, for the notification; never fails the decision. */
+const outputOf = async (deps: LifecycleDeps, commandId: string | undefined, instanceId: string): Promise<string | undefined> => {
+  if (!commandId) return undefined;
+  try {
+    const inv = await deps.ssm.getCommandInvocation(commandId, instanceId);
+    return inv ? `${inv.statusDetails ? `[${inv.statusDetails}] ` : ''}${inv.outputExcerpt}`.trim() : undefined;
+  } catch (error) {
+    return `(output unavailable: ${error instanceof Error ? error.message : String(error)})`;
+  }
+};
+
+/** Sends the command for a claimed record (status running, no command id), then records the id. */
+const sendClaimed = async (
+  deps: LifecycleDeps,
+  claimed: StoredLifecycle,
+  plan: SendPlan,
+  notify: (() => Promise<unknown>) | undefined,
+  outcome: string,
+  reason: string,
+): Promise<HandlerOutcome> => {
+  let commandId: string;
+  try {
+    commandId = await deps.ssm.sendCommand(plan);
+  } catch (error) {
+    if (!isAwsCallError(error) || error.disposition === 'retry') throw error;
+    // Not retryable now (e.g. the SSM agent has not registered yet: InvalidInstanceId): the record
+    // stays "send pending", and the sweep resends once the claim is stale, until the deadline.
+    return {
+      outcome: 'send-failed',
+      reason: `${reason}; SendCommand refused (${error.awsErrorName}): left pending, the reconcile sweep resends after ${CLAIM_STALE_MS / 1000} s until the deadline`,
+      ...describe(claimed.work),
+    };
+  }
+  const next: LifecycleWork = { ...claimed.work, commandId };
+  delete next.claimedAt;
+  const written = await deps.store.putIfVersion(nextLifecycleRecord(claimed, next), claimed.version);
+  if (!written) {
+    return { outcome: 'lost-race', reason: `${reason}; the record changed while sending: command ${commandId} is orphaned (its result will be ignored)`, ...describe(next) };
+  }
+  if (notify) await notify();
+  return { outcome, reason, ...describe(next), documentName: plan.documentName, parameters: plan.parameters };
+};
+
+/** Answers the lifecycle action of a claimed record (status completing), notifies, and marks it final. */
+const completeClaimed = async (
+  deps: LifecycleDeps,
+  claimed: StoredLifecycle,
+  firstTry: boolean,
+  notify: (() => Promise<unknown>) | undefined,
+  reason: string,
+): Promise<HandlerOutcome> => {
+  const w = claimed.work;
+  const result = w.result ?? 'ABANDON';
+  const answer = await deps.autoScaling.completeLifecycleAction(refOf(w), result);
+  const now = deps.now();
+  const gone = answer === 'already-done' && firstTry;
+  const final: LifecycleWork = gone
+    ? { ...w, status: 'finished', finishedAt: now, reason: `${w.reason ?? reason}; the lifecycle action was already over (completed, abandoned or expired): nothing more to do` }
+    : { ...w, status: result === 'CONTINUE' ? 'completed' : 'abandoned', finishedAt: now };
+  delete final.claimedAt;
+  if (!gone && notify) await notify();
+  await deps.store.putIfVersion(nextLifecycleRecord(claimed, final), claimed.version);
+  return {
+    outcome: gone ? 'already-done' : result === 'CONTINUE' ? 'completed' : 'abandoned',
+    reason: gone ? final.reason ?? reason : reason,
+    result,
+    ...describe(final),
+  };
+};
+
+/**
+ * Carries out one decision. `stored` is the record the decision was made from. When the record
+ * changed before the decision's first write (a `create` that finds a record, a claim on an old
+ * version), nothing was done and the outcome is `conflict`: the caller may read again and decide again.
+ *
+ * @example
+ * ```ts
+ * const outcome = await executeLifecycle(deps, decideLaunch(req, optIn, deps.documents, stored, now), stored, profile.notifications);
+ * ```
+ */
+export const executeLifecycle = async (
+  deps: LifecycleDeps,
+  decision: LifecycleDecision,
+  stored: StoredLifecycle | undefined,
+  settings: NotificationSettings,
+): Promise<HandlerOutcome> => {
+  switch (decision.kind) {
+    case 'skip':
+      return { outcome: decision.outcome, reason: decision.reason };
+    case 'invalid':
+      // The config was validated at cold start: this is a bug or a tampered bundle. Fail loudly (retry → DLQ).
+      throw new ConfigError(decision.reason, decision.issues);
+    case 'create': {
+      const work: LifecycleWork = decision.work.status === 'completing' ? { ...decision.work, notifyAs: decision.notification.eventType } : decision.work;
+      const created = await deps.store.putIfAbsent(newLifecycleRecord(work));
+      if (!created) return { outcome: 'conflict', reason: 'a record appeared meanwhile' };
+      const claimed: StoredLifecycle = { version: 1, work };
+      const notify = () => deps.publisher.publish(decision.notification, settings);
+      if (decision.send) return sendClaimed(deps, claimed, decision.send, notify, 'started', decision.reason);
+      if (work.status === 'completing') return completeClaimed(deps, claimed, true, notify, decision.reason);
+      await notify();
+      return { outcome: decision.work.mode === 'observe' ? 'observed' : 'recorded', reason: decision.reason, ...describe(decision.work) };
+    }
+    case 'send': {
+      if (!stored) return { outcome: 'lost-race', reason: 'no record to claim' };
+      const excerpt = decision.fetchOutput ? await outputOf(deps, decision.next.previousCommandIds?.at(-1), decision.next.instanceId) : undefined;
+      if (!(await deps.store.putIfVersion(nextLifecycleRecord(stored, decision.next), stored.version))) {
+        return { outcome: 'conflict', reason: `another invocation changed the record first; nothing done (${decision.reason})` };
+      }
+      const n = decision.notification;
+      const notify = n ? () => deps.publisher.publish(withOutput(n, excerpt), settings) : undefined;
+      const claimed: StoredLifecycle = { version: stored.version + 1, work: decision.next };
+      return sendClaimed(deps, claimed, decision.send, notify, decision.next.attempt > (stored.work.attempt ?? 1) ? 'retrying' : 'resumed', decision.reason);
+    }
+    case 'complete': {
+      if (!stored) return { outcome: 'lost-race', reason: 'no record to claim' };
+      const excerpt = decision.fetchOutput ? await outputOf(deps, decision.next.commandId, decision.next.instanceId) : undefined;
+      const n = decision.notification;
+      // The claim remembers what to publish, so that a resumed completion still publishes it.
+      const next: LifecycleWork = n ? { ...decision.next, notifyAs: n.eventType } : decision.next;
+      if (!(await deps.store.putIfVersion(nextLifecycleRecord(stored, next), stored.version))) {
+        return { outcome: 'conflict', reason: `another invocation changed the record first; nothing done (${decision.reason})` };
+      }
+      const notify = n ? () => deps.publisher.publish(withOutput(n, excerpt), settings) : undefined;
+      return completeClaimed(deps, { version: stored.version + 1, work: next }, decision.firstTry, notify, decision.reason);
+    }
+    case 'update': {
+      if (!stored) return { outcome: 'lost-race', reason: 'no record to update' };
+      const excerpt = decision.fetchOutput ? await outputOf(deps, decision.next.commandId, decision.next.instanceId) : undefined;
+      if (!(await deps.store.putIfVersion(nextLifecycleRecord(stored, decision.next), stored.version))) {
+        return { outcome: 'conflict', reason: `another invocation changed the record first; nothing done (${decision.reason})` };
+      }
+      if (decision.notification) await deps.publisher.publish(withOutput(decision.notification, excerpt), settings);
+      return { outcome: decision.next.status === 'finished' ? 'finished' : 'attached', reason: decision.reason, ...describe(decision.next) };
+    }
+    case 'heartbeat': {
+      if (!stored) return { outcome: 'lost-race', reason: 'no record' };
+      const answer = await deps.autoScaling.recordLifecycleActionHeartbeat(refOf(decision.next));
+      if (answer === 'already-done') {
+        const reason = 'heartbeat answered "No active Lifecycle Action found": the action is over (completed, abandoned or expired); record finished';
+        const next: LifecycleWork = { ...stored.work, status: 'finished', finishedAt: deps.now(), reason };
+        await deps.store.putIfVersion(nextLifecycleRecord(stored, next), stored.version);
+        return { outcome: 'already-done', reason, ...describe(next) };
+      }
+      await deps.store.putIfVersion(nextLifecycleRecord(stored, decision.next), stored.version);
+      return { outcome: 'heartbeat', reason: decision.reason, ...describe(decision.next) };
+    }
+  }
+};

@@ -1,0 +1,82 @@
+/**
+ * launchLifecycle / terminateLifecycle glue: parse → load (group tags → profile, the record) →
+ * decide (shared/policy/warmup.ts or drain.ts) → act (shared/lifecycle/execute.ts).
+ */
+import { resolveProfile } from '../config/index';
+import { type EventKind, parseEvent } from '../events/index';
+import { dropped, type HandlerOutcome } from '../middleware/stack';
+import { decideTerminate } from '../policy/drain';
+import { decideLaunch } from '../policy/warmup';
+import type { LifecycleDecision, LifecycleRequest } from '../policy/warmup-lifecycle';
+import type { LifecyclePhase, StoredLifecycle } from '../state/lifecycle-record';
+import type { LifecycleDeps } from './deps';
+import { executeLifecycle, loadLifecycle } from './execute';
+
+const KIND: Readonly<Record<LifecyclePhase, EventKind>> = { launch: 'launch-lifecycle', terminate: 'terminate-lifecycle' };
+
+/** How often a decision whose first write lost to a concurrent writer is made again (on the fresh record). */
+const CREATE_ATTEMPTS = 2;
+
+/**
+ * Reads the record, decides, acts; when a concurrent writer changed the record between the read
+ * and the first write (outcome `conflict`: nothing was done), reads and decides once more.
+ */
+export const decideAndExecute = async (
+  deps: LifecycleDeps,
+  load: () => Promise<StoredLifecycle | undefined>,
+  decide: (stored: StoredLifecycle | undefined) => LifecycleDecision,
+  settings: Parameters<typeof executeLifecycle>[3],
+): Promise<HandlerOutcome> => {
+  let last: HandlerOutcome = { outcome: 'lost-race', reason: 'not attempted' };
+  for (let i = 0; i < CREATE_ATTEMPTS; i += 1) {
+    const stored = await load();
+    last = await executeLifecycle(deps, decide(stored), stored, settings);
+    if (last.outcome !== 'conflict') return last;
+  }
+  return { ...last, outcome: 'lost-race', reason: 'the record kept changing under this invocation: another one is handling it' };
+};
+
+/**
+ * The core of launchLifecycle (`phase: 'launch'`) and terminateLifecycle (`phase: 'terminate'`).
+ *
+ * @example
+ * ```ts
+ * const main = createHookMain(createLifecycleDeps(), 'launch');
+ * await main(event); // { outcome: 'started', reason: 'warm-up started: load of 2 model URI(s)…', commandId: '…' }
+ * ```
+ */
+export const createHookMain =
+  (deps: LifecycleDeps, phase: LifecyclePhase) =>
+  async (event: unknown): Promise<HandlerOutcome> => {
+    const parsed = parseEvent(event, [KIND[phase]]);
+    if (!parsed.ok) return dropped(parsed.error);
+    if (parsed.event.kind !== 'launch-lifecycle' && parsed.event.kind !== 'terminate-lifecycle') {
+      return { outcome: 'dropped', reason: `not a lifecycle action: ${parsed.event.kind}` };
+    }
+    const d = parsed.event.detail;
+    const who = { group: d.groupName, instanceId: d.instanceId, hookName: d.hookName };
+    const config = deps.config();
+    const group = await deps.groups.get(d.groupName);
+    const optIn = resolveProfile(config, group?.tags ?? []);
+    // Not opted in: one decision log line, nothing read, sent, changed or completed.
+    if (!optIn.optedIn) return { outcome: 'skipped', reason: `group ${d.groupName} did not opt in: ${optIn.reason}`, ...who };
+    const req: LifecycleRequest = {
+      phase,
+      groupName: d.groupName,
+      instanceId: d.instanceId,
+      hookName: d.hookName,
+      token: d.token,
+      ...(d.origin ? { origin: d.origin } : {}),
+      ...(d.destination ? { destination: d.destination } : {}),
+      startedBy: 'event',
+    };
+    const ctx = { sourceEventId: parsed.event.envelope.id, resources: parsed.event.envelope.resources };
+    const decide = phase === 'launch' ? decideLaunch : decideTerminate;
+    const outcome = await decideAndExecute(
+      deps,
+      () => loadLifecycle(deps.store, d.instanceId, phase),
+      (stored) => decide(req, optIn, deps.documents, stored, deps.now(), ctx),
+      optIn.profile.notifications,
+    );
+    return { ...who, profile: optIn.profileName, ...outcome };
+  };

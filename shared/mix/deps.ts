@@ -1,0 +1,26 @@
+import { type AwsClients, createAwsClients, DynamoStateStore, SdkAutoScaling, SdkEc2, SdkEventBus, SdkSns } from '../aws/index';
+import { loadConfig } from '../config';
+import { Publisher } from '../notify/publisher';
+import { InstanceDirectory } from '../signals/instance-directory';
+import type { MixSweepDeps } from './sweep';
+
+/**
+ * Production wiring of the mix sweep's ports from SDK clients and the environment (TABLE_NAME,
+ * TOPIC_ARN, EVENT_BUS_NAME), for `reconcile`:
+ *
+ * @example
+ * ```ts
+ * const mix = createMixSweepDeps(clients, env);
+ * const sweeps = [..., { name: 'mix', run: (now: number) => runMixSweep(mix, now) }];
+ * ```
+ */
+export const createMixSweepDeps = (clients: AwsClients = createAwsClients(), env: NodeJS.ProcessEnv = process.env): MixSweepDeps => ({
+  config: () => loadConfig(env),
+  autoScaling: new SdkAutoScaling(clients.autoScaling()),
+  instances: new InstanceDirectory(new SdkEc2(clients.ec2())),
+  store: new DynamoStateStore(clients.dynamo(), env.TABLE_NAME ?? ''),
+  publisher: new Publisher(new SdkSns(clients.sns()), new SdkEventBus(clients.eventBridge()), {
+    topicArn: env.TOPIC_ARN ?? '',
+    eventBusName: env.EVENT_BUS_NAME || 'default',
+  }),
+});

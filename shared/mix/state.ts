@@ -1,0 +1,95 @@
+/**
+ * The mix controller's record, one per group: `pk = group#<group>`, `sk = mix`, a versioned
+ * {@link StateRecord} whose conditional write (`putIfVersion` / `putIfAbsent`) is the lock that
+ * keeps two invocations from changing one group's mix at once.
+ */
+import type { StateRecord } from '../aws/state-store';
+import type { FallbackState, MixControllerMemory, MixRule, MixTarget } from '../policy/mix';
+import { groupPk, MIX_SK } from '../state/keys';
+
+/** One change (or, in observe mode, one change that would have been made). */
+export interface MixHistoryEntry {
+  at: number;
+  rule: MixRule;
+  mode: 'enforce' | 'observe';
+  from: MixTarget;
+  to: MixTarget;
+  reason: string;
+}
+
+/** The data of the mix record. */
+export interface MixState extends MixControllerMemory {
+  /** The last target set; in observe mode the shadow target the controller pretends is in force. */
+  target?: MixTarget;
+  /** Mode the last target was set in: a shadow target is ignored once the profile enforces. */
+  targetMode?: 'enforce' | 'observe';
+  /** When the group was reported as having no MixedInstancesPolicy (reported once). */
+  unsupportedReportedAt?: number;
+  /** Newest first, at most {@link MIX_HISTORY_LIMIT}. */
+  history: MixHistoryEntry[];
+}
+
+/** History entries kept. */
+export const MIX_HISTORY_LIMIT = 20;
+
+/** The record outlives the last write by 30 days, so a deleted group's state goes away by itself. */
+export const MIX_TTL_SECONDS = 30 * 86_400;
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const target = (v: unknown): MixTarget | undefined => {
+  if (!isObj(v)) return undefined;
+  const base = num(v.base);
+  const percent = num(v.percent);
+  return base === undefined || percent === undefined ? undefined : { base, percent };
+};
+
+const fallback = (v: unknown): FallbackState | undefined => {
+  if (!isObj(v)) return undefined;
+  const since = num(v.since);
+  const before = target(v.before);
+  const applied = target(v.applied);
+  return since === undefined || !before || !applied ? undefined : { since, before, applied };
+};
+
+/**
+ * Decodes the record's data defensively: a missing or mistyped field is simply absent (the
+ * controller then acts as if it knew nothing about it, which is always safe within the bounds).
+ */
+export const decodeMixState = (data: Readonly<Record<string, unknown>> | undefined): MixState => {
+  const d = data ?? {};
+  const lastChangeAt = num(d.lastChangeAt);
+  const lastSignalAt = num(d.lastSignalAt);
+  const unsupportedReportedAt = num(d.unsupportedReportedAt);
+  const t = target(d.target);
+  const fb = fallback(d.fallback);
+  const history = Array.isArray(d.history)
+    ? d.history.filter((h): h is MixHistoryEntry => isObj(h) && num(h.at) !== undefined && !!target(h.from) && !!target(h.to)).slice(0, MIX_HISTORY_LIMIT)
+    : [];
+  return {
+    ...(lastChangeAt === undefined ? {} : { lastChangeAt }),
+    ...(lastSignalAt === undefined ? {} : { lastSignalAt }),
+    ...(unsupportedReportedAt === undefined ? {} : { unsupportedReportedAt }),
+    ...(t ? { target: t } : {}),
+    ...(d.targetMode === 'enforce' || d.targetMode === 'observe' ? { targetMode: d.targetMode } : {}),
+    ...(fb ? { fallback: fb } : {}),
+    history,
+  };
+};
+
+/** The mix record as read: its version (0 when there is none yet) and decoded data. */
+export interface LoadedMixState {
+  exists: boolean;
+  version: number;
+  state: MixState;
+}
+
+/** Builds the record to write. */
+export const mixRecord = (group: string, state: MixState, version: number, now: number): StateRecord => ({
+  pk: groupPk(group),
+  sk: MIX_SK,
+  version,
+  expiresAt: Math.floor(now / 1000) + MIX_TTL_SECONDS,
+  data: JSON.parse(JSON.stringify(state)) as Record<string, unknown>,
+});

@@ -1,0 +1,204 @@
+/**
+ * What the lifecycle policies (warm-up on launch, drain on termination, the reconcile sweep) decide,
+ * and the pieces they share. Pure: plain values and `now` in, a decision with a human-readable
+ * `reason` out; no SDK, clock or logger. `shared/lifecycle` carries the decisions out.
+ */
+import type { Notification, NotificationType, Severity } from '../notify/notification';
+import {
+  CLAIM_STALE_MS,
+  isClaimStale,
+  type LifecyclePhase,
+  type LifecycleResult,
+  type LifecycleWork,
+  type StoredLifecycle,
+} from '../state/lifecycle-record';
+
+/** The stack's own documents (env `WARMUP_DOCUMENT_NAME` / `DRAIN_DOCUMENT_NAME`), used when a profile names none. */
+export interface StackDocuments {
+  warmup: string;
+  drain: string;
+}
+
+/** One lifecycle action to work on: from a hook event (with its token) or found by the sweep (instance id only). */
+export interface LifecycleRequest {
+  phase: LifecyclePhase;
+  groupName: string;
+  instanceId: string;
+  hookName: string;
+  token?: string;
+  origin?: string;
+  destination?: string;
+  startedBy: 'event' | 'reconcile';
+}
+
+/** Where a notification came from, for tracing downstream. */
+export interface NotificationContext {
+  sourceEventId?: string;
+  resources?: readonly string[];
+}
+
+/** An SSM command to send (the shape of `SsmPort.sendCommand`'s input). */
+export interface SendPlan {
+  documentName: string;
+  instanceId: string;
+  parameters: Readonly<Record<string, readonly string[]>>;
+  timeoutSeconds: number;
+  comment: string;
+}
+
+/**
+ * Every lifecycle decision. `next` is the record's next state (written with `putIfVersion` on the
+ * version read); `work` is a new record (written with `putIfAbsent`).
+ *
+ * - `skip`: nothing to do (not opted in, duplicate, stale command id, status still in progress).
+ * - `invalid`: a parameter failed its pattern: nothing is sent; the invocation fails loudly.
+ * - `create`: new work; `send` when a command goes out; `work.status === 'completing'` when the hook is
+ *   completed at once (step disabled); `finished` in observe mode (nothing sent or completed).
+ * - `send`: claim the record (`next`, send pending) and send a command: a retry or a resumed send.
+ * - `complete`: claim the record (`next.status === 'completing'`) and answer the lifecycle action.
+ *   `firstTry` false when resuming a claim left by an invocation that died after claiming.
+ * - `update`: write `next` only (attach a hook to a drain under way, finish a drain without a hook).
+ * - `heartbeat`: RecordLifecycleActionHeartbeat, then write `next` (its `lastHeartbeatAt`).
+ */
+export type LifecycleDecision =
+  | { kind: 'skip'; outcome: 'skipped' | 'duplicate' | 'stale' | 'in-progress'; reason: string }
+  | { kind: 'invalid'; reason: string; issues: string[] }
+  | { kind: 'create'; work: LifecycleWork; send?: SendPlan; notification: Notification; reason: string }
+  | { kind: 'send'; next: LifecycleWork; send: SendPlan; notification?: Notification; fetchOutput?: boolean; reason: string }
+  | {
+      kind: 'complete';
+      next: LifecycleWork;
+      result: LifecycleResult;
+      firstTry: boolean;
+      notification?: Notification;
+      fetchOutput?: boolean;
+      reason: string;
+    }
+  | { kind: 'update'; next: LifecycleWork; notification?: Notification; fetchOutput?: boolean; reason: string }
+  | { kind: 'heartbeat'; next: LifecycleWork; reason: string };
+
+/** A decision that leaves everything as it is. */
+export const skip = (outcome: 'skipped' | 'duplicate' | 'stale' | 'in-progress', reason: string): LifecycleDecision => ({
+  kind: 'skip',
+  outcome,
+  reason,
+});
+
+/** Builds a notification about one instance's lifecycle work; observe mode says "would". */
+export const lifecycleNotification = (
+  work: Pick<LifecycleWork, 'groupName' | 'instanceId' | 'mode' | 'phase' | 'attempt' | 'maxAttempts' | 'profileName'> &
+    Partial<Pick<LifecycleWork, 'commandId' | 'hookName' | 'destination' | 'startedBy'>>,
+  eventType: NotificationType,
+  severity: Severity,
+  title: string,
+  reason: string,
+  now: number,
+  ctx: NotificationContext = {},
+  details: Readonly<Record<string, string | number | boolean | null>> = {},
+): Notification => ({
+  eventType,
+  severity,
+  group: work.groupName,
+  mode: work.mode,
+  title: work.mode === 'observe' ? `Would: ${title}` : title,
+  reason: work.mode === 'observe' ? `observe mode, nothing sent or completed: ${reason}` : reason,
+  time: new Date(now).toISOString(),
+  instanceId: work.instanceId,
+  ...(ctx.sourceEventId ? { sourceEventId: ctx.sourceEventId } : {}),
+  ...(ctx.resources ? { resources: ctx.resources } : {}),
+  details: {
+    profile: work.profileName,
+    phase: work.phase,
+    attempt: work.attempt,
+    maxAttempts: work.maxAttempts,
+    commandId: work.commandId ?? null,
+    hookName: work.hookName ?? null,
+    ...(work.destination ? { destination: work.destination } : {}),
+    ...(work.startedBy ? { startedBy: work.startedBy } : {}),
+    ...details,
+  },
+});
+
+/** Adds the command's output excerpt to a notification (read once with GetCommandInvocation). */
+export const withOutput = (n: Notification, excerpt: string | undefined): Notification =>
+  excerpt === undefined || excerpt === '' ? n : { ...n, details: { ...n.details, output: excerpt.slice(-2000) } };
+
+/** Seconds, rounded, for reasons and details. */
+export const seconds = (ms: number): number => Math.round(ms / 1000);
+
+/** Severity and title of the notification a resumed completion publishes, by the type its claim recorded. */
+const RESUMED_NOTIFICATIONS: Readonly<Record<string, readonly [Severity, string]>> = {
+  'warmup.succeeded': ['info', 'Warm-up succeeded'],
+  'warmup.abandoned': ['error', 'Warm-up failed: instance abandoned'],
+  'warmup.failed': ['error', 'Warm-up failed: instance continues anyway'],
+  'warmup.skipped': ['info', 'Warm-up disabled: instance continues'],
+  'drain.completed': ['info', 'Drain completed'],
+  'drain.failed': ['warning', 'Drain failed: termination continues'],
+  'drain.timed-out': ['warning', 'Drain timed out: termination continues'],
+  'drain.skipped': ['info', 'Drain disabled: termination continues'],
+};
+
+/**
+ * What to do with a record that already exists when a hook event (or the sweep) asks for work:
+ * a duplicate changes nothing, unless it finds a claim abandoned by an invocation that died
+ * (a pending send or a completion under way for longer than {@link CLAIM_STALE_MS}): then it resumes it.
+ * `resend` rebuilds the command for a resumed send (from the current profile), or says why it cannot.
+ */
+export const decideExisting = (
+  stored: StoredLifecycle,
+  req: Pick<LifecycleRequest, 'hookName' | 'token'>,
+  now: number,
+  resend: (work: LifecycleWork) => SendPlan | undefined,
+): LifecycleDecision => {
+  const w = stored.work;
+  const withHook: LifecycleWork = { ...w, hookName: w.hookName ?? req.hookName, ...(w.token || !req.token ? {} : { token: req.token }) };
+  if (w.status === 'running' && w.mode === 'enforce' && w.commandId === undefined && isClaimStale(w, now)) {
+    const plan = resend(withHook);
+    if (plan) {
+      return {
+        kind: 'send',
+        next: { ...withHook, claimedAt: now },
+        send: plan,
+        reason: `resuming attempt ${w.attempt}: its command was never recorded as sent (claim older than ${seconds(CLAIM_STALE_MS)} s)`,
+      };
+    }
+  }
+  if (w.status === 'completing' && w.result && isClaimStale(w, now)) {
+    const resumed = w.notifyAs !== undefined ? RESUMED_NOTIFICATIONS[w.notifyAs] : undefined;
+    return {
+      kind: 'complete',
+      next: { ...withHook, claimedAt: now },
+      result: w.result,
+      firstTry: false,
+      ...(resumed && w.notifyAs
+        ? { notification: lifecycleNotification(w, w.notifyAs as NotificationType, resumed[0], resumed[1], w.reason ?? `${w.phase} ${w.result}`, now) }
+        : {}),
+      reason: `resuming the ${w.result} completion claimed at ${new Date(w.claimedAt ?? w.attemptStartedAt).toISOString()}: ${w.reason ?? ''}`,
+    };
+  }
+  const where = w.commandId ? `attempt ${w.attempt}/${w.maxAttempts}, command ${w.commandId}` : `attempt ${w.attempt}/${w.maxAttempts}`;
+  return skip('duplicate', `duplicate: ${w.phase} work on ${w.instanceId} is already ${w.status} (${where})`);
+};
+
+/** Statuses after which an SSM invocation never changes again. */
+export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['Success', 'Failed', 'TimedOut', 'Cancelled', 'Undeliverable', 'Terminated']);
+
+/** Checks the command result belongs to the record's current attempt and is still news. */
+export const matchResult = (
+  stored: StoredLifecycle | undefined,
+  commandId: string,
+  status: string,
+): { ok: true; work: LifecycleWork } | { ok: false; decision: LifecycleDecision } => {
+  if (!stored) return { ok: false, decision: skip('skipped', `no lifecycle work is recorded for command ${commandId}: not ours`) };
+  const w = stored.work;
+  if (w.commandId !== commandId) {
+    const old = w.previousCommandIds?.includes(commandId);
+    return {
+      ok: false,
+      decision: skip('stale', old ? `command ${commandId} is an earlier attempt of ${w.instanceId} (current: ${w.commandId ?? 'none yet'}): ignored` : `command ${commandId} is not the current command of ${w.instanceId}: not ours`),
+    };
+  }
+  if (w.status !== 'running') return { ok: false, decision: skip('duplicate', `duplicate: ${w.phase} work on ${w.instanceId} is already ${w.status}`) };
+  if (!TERMINAL_STATUSES.has(status)) return { ok: false, decision: skip('in-progress', `command ${commandId} is ${status}: nothing to do yet`) };
+  return { ok: true, work: w };
+};

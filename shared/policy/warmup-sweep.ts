@@ -1,0 +1,129 @@
+/**
+ * The reconcile sweep's decision for one instance that waits on a lifecycle hook (`Pending:Wait`:
+ * warm-up; `Terminating:Wait`: drain). Pure. The sweep repairs what events could not:
+ *
+ * | record | condition | decision |
+ * |---|---|---|
+ * | none | (lost hook event) | start the work as the hook event would, by instance id (no token) |
+ * | completing | claim stale (an invocation died) | resume the completion |
+ * | finished, no hook (drain) | Terminating:Wait | attach the hook, complete CONTINUE |
+ * | running, no hook (drain) | Terminating:Wait | attach the hook |
+ * | running | deadline passed | warm-up: ABANDON (CONTINUE if onFailure=continue); drain: CONTINUE |
+ * | running, send pending | claim stale | resend the current attempt |
+ * | running, command sent | sent ≥ 2 sweeps ago, status not yet read | read the status (GetCommandInvocation) |
+ * | running, command sent | status read and final (lost result event) | as commandResult would |
+ * | running | heartbeat timeout would lapse before the next sweep | RecordLifecycleActionHeartbeat |
+ * | observe mode | | nothing (the hook's DefaultResult applies) |
+ * | anything else | | nothing |
+ */
+import type { LifecycleHookSummary } from '../aws/auto-scaling';
+import type { OptIn } from '../config/index';
+import { hasHook, type LifecyclePhase, type StoredLifecycle } from '../state/lifecycle-record';
+import { decideDrainResult, decideDrainTimeout, decideTerminate } from './drain';
+import { decideWarmupResult, decideWarmupTimeout, decideLaunch } from './warmup';
+import { type LifecycleDecision, type LifecycleRequest, type StackDocuments, skip, TERMINAL_STATUSES } from './warmup-lifecycle';
+
+/** The lifecycle states the sweep works on, and the phase each belongs to. */
+export const WAIT_STATES: Readonly<Record<string, LifecyclePhase>> = {
+  'Pending:Wait': 'launch',
+  'Terminating:Wait': 'terminate',
+};
+
+const TRANSITIONS: Readonly<Record<LifecyclePhase, string>> = {
+  launch: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+  terminate: 'autoscaling:EC2_INSTANCE_TERMINATING',
+};
+
+/** Hook name prefix that marks the orchestrator's hooks when a group has several for one transition. */
+export const OWN_HOOK_PREFIX = 'asg-orchestrator';
+
+/**
+ * The group's hook for a phase: the only one for that transition, else the one named
+ * `asg-orchestrator…`; `undefined` (with why) when there is none or it is ambiguous.
+ */
+export const hookFor = (
+  hooks: readonly LifecycleHookSummary[],
+  phase: LifecyclePhase,
+): { hook: LifecycleHookSummary } | { hook: undefined; why: string } => {
+  const candidates = hooks.filter((h) => h.transition === TRANSITIONS[phase]);
+  if (candidates.length === 1 && candidates[0]) return { hook: candidates[0] };
+  const own = candidates.filter((h) => h.name.startsWith(OWN_HOOK_PREFIX));
+  if (own.length === 1 && own[0]) return { hook: own[0] };
+  return candidates.length === 0
+    ? { hook: undefined, why: `the group has no ${TRANSITIONS[phase]} lifecycle hook` }
+    : { hook: undefined, why: `the group has ${candidates.length} ${TRANSITIONS[phase]} hooks and ${own.length} named ${OWN_HOOK_PREFIX}*: cannot tell which is ours` };
+};
+
+/** Whether a heartbeat is due: the hook's heartbeat timeout would lapse before the sweep after next. */
+export const heartbeatDue = (lastBeatAt: number, heartbeatTimeoutSeconds: number, sweepIntervalMs: number, now: number): boolean =>
+  lastBeatAt + heartbeatTimeoutSeconds * 1000 - 2 * sweepIntervalMs <= now;
+
+/** Everything the sweep knows about one waiting instance. */
+export interface SweepInput {
+  groupName: string;
+  instanceId: string;
+  lifecycleState: string;
+  optIn: OptIn;
+  hooks: readonly LifecycleHookSummary[];
+  stored: StoredLifecycle | undefined;
+  /** The current command's status, once read (the first decision may ask for it: `query-command`). */
+  commandStatus?: string;
+  documents: StackDocuments;
+  sweepIntervalMs: number;
+  now: number;
+}
+
+/** A lifecycle decision, or a request to read the current command's status first. */
+export type SweepDecision = LifecycleDecision | { kind: 'query-command'; commandId: string; reason: string };
+
+/**
+ * Decides what the sweep does for one instance in a wait state.
+ *
+ * @example
+ * ```ts
+ * const d = decideSweep({ groupName, instanceId, lifecycleState: 'Pending:Wait', optIn, hooks, stored: undefined, documents, sweepIntervalMs: 60_000, now });
+ * d.kind; // 'create' (lost event repaired)
+ * ```
+ */
+export const decideSweep = (input: SweepInput): SweepDecision => {
+  const { stored, now } = input;
+  const phase = WAIT_STATES[input.lifecycleState];
+  if (!phase) return skip('skipped', `${input.instanceId} is ${input.lifecycleState}: not waiting on a lifecycle hook`);
+  if (!input.optIn.optedIn) return skip('skipped', `group ${input.groupName} did not opt in: ${input.optIn.reason}`);
+  const found = hookFor(input.hooks, phase);
+  if (!found.hook) return skip('skipped', `${input.instanceId} is ${input.lifecycleState} but ${found.why}`);
+  const hook = found.hook;
+  const req: LifecycleRequest = { phase, groupName: input.groupName, instanceId: input.instanceId, hookName: hook.name, startedBy: 'reconcile' };
+  const decideStart = phase === 'launch' ? decideLaunch : decideTerminate;
+
+  if (!stored) return decideStart(req, input.optIn, input.documents, undefined, now);
+  const w = stored.work;
+  if (w.mode === 'observe') return skip('skipped', `${phase} work on ${input.instanceId} is in observe mode: nothing is sent or completed (the hook's DefaultResult applies)`);
+  if (w.status === 'completing') return decideStart(req, input.optIn, input.documents, stored, now);
+  if (phase === 'terminate' && !hasHook(w) && (w.status === 'running' || w.status === 'finished')) {
+    return decideStart(req, input.optIn, input.documents, stored, now);
+  }
+  if (w.status !== 'running') return skip('skipped', `${phase} work on ${input.instanceId} is ${w.status}: nothing to do`);
+
+  if (now >= w.deadlineAt) return phase === 'launch' ? decideWarmupTimeout(stored, now) : decideDrainTimeout(stored, now);
+  if (w.commandId === undefined) {
+    const resumed = decideStart(req, input.optIn, input.documents, stored, now);
+    if (resumed.kind !== 'skip') return resumed;
+  } else if (input.commandStatus === undefined && now - w.attemptStartedAt >= 2 * input.sweepIntervalMs) {
+    return { kind: 'query-command', commandId: w.commandId, reason: `command ${w.commandId} was sent ${Math.round((now - w.attemptStartedAt) / 1000)} s ago: reading its status` };
+  } else if (input.commandStatus !== undefined && TERMINAL_STATUSES.has(input.commandStatus)) {
+    const event = { commandId: w.commandId, status: input.commandStatus };
+    return phase === 'launch'
+      ? decideWarmupResult(stored, event, input.optIn.profile, now)
+      : decideDrainResult(stored, event, now);
+  }
+  const lastBeat = w.lastHeartbeatAt ?? w.startedAt;
+  if (hasHook(w) && heartbeatDue(lastBeat, hook.heartbeatTimeoutSeconds, input.sweepIntervalMs, now)) {
+    return {
+      kind: 'heartbeat',
+      next: { ...w, lastHeartbeatAt: now },
+      reason: `heartbeat: last one ${Math.round((now - lastBeat) / 1000)} s ago, hook ${hook.name} times out after ${hook.heartbeatTimeoutSeconds} s and the next sweep is ${Math.round(input.sweepIntervalMs / 1000)} s away`,
+    };
+  }
+  return skip('in-progress', `${phase} work on ${input.instanceId} is running (attempt ${w.attempt}/${w.maxAttempts}${w.commandId ? `, command ${w.commandId}` : ''}): nothing due`);
+};

@@ -1,0 +1,146 @@
+/**
+ * Plain-text output: the side-by-side summary (baseline | orchestrated) and the timeline. Only
+ * simulated quantities appear here, so the same seed gives byte-identical text.
+ */
+import { clockOf } from '../core/time';
+import type { RunResult, ScenarioComparison, TimelineEntry } from '../run/runner';
+import { METRICS, type MetricName } from '../scenario/schema';
+import type { WiringStatus } from '../wiring';
+
+/** One row of the summary. */
+export interface SummaryRow {
+  key: string;
+  label: string;
+  baseline: number;
+  orchestrated: number;
+  digits: number;
+  better?: 'lower' | 'higher';
+}
+
+const pick = (r: RunResult) => {
+  const m = r.metrics;
+  return {
+    onDemandHours: m.instanceSeconds['on-demand'] / 3600,
+    spotHours: m.instanceSeconds.spot / 3600,
+    cost: m.cost,
+    minutesBelowDesired: m.belowDesiredSeconds / 60,
+    coldRequests: m.coldRequests,
+    requestsDropped: m.droppedRequests,
+    interruptions: m.interruptions,
+    interruptionsAbsorbed: m.interruptionsAbsorbed,
+    rebalanceRecommendations: m.rebalanceRecommendations,
+    spotLaunchFailures: m.spotLaunchFailures,
+    launches: m.launches,
+    abandonedLaunches: m.abandonedLaunches,
+    hookTimeouts: m.hookTimeouts,
+    mixChanges: m.mixChanges,
+    notifications: r.notifications.sns,
+  };
+};
+
+const ROWS: ReadonlyArray<{ key: keyof ReturnType<typeof pick>; label: string; digits: number }> = [
+  { key: 'onDemandHours', label: 'instance-hours On-Demand', digits: 1 },
+  { key: 'spotHours', label: 'instance-hours Spot', digits: 1 },
+  { key: 'cost', label: 'cost (USD)', digits: 2 },
+  { key: 'minutesBelowDesired', label: 'minutes below desired (warm)', digits: 1 },
+  { key: 'coldRequests', label: 'cold requests', digits: 0 },
+  { key: 'requestsDropped', label: 'requests dropped in flight', digits: 0 },
+  { key: 'interruptions', label: 'Spot interruptions', digits: 0 },
+  { key: 'interruptionsAbsorbed', label: 'interruptions absorbed', digits: 0 },
+  { key: 'rebalanceRecommendations', label: 'rebalance recommendations', digits: 0 },
+  { key: 'spotLaunchFailures', label: 'Spot launch failures', digits: 0 },
+  { key: 'launches', label: 'launches', digits: 0 },
+  { key: 'abandonedLaunches', label: 'launches abandoned (hook)', digits: 0 },
+  { key: 'hookTimeouts', label: 'lifecycle hook timeouts', digits: 0 },
+  { key: 'mixChanges', label: 'mix changes', digits: 0 },
+  { key: 'notifications', label: 'notifications (SNS)', digits: 0 },
+];
+
+/** The summary rows of a comparison. */
+export const summaryRows = (c: ScenarioComparison): SummaryRow[] => {
+  const b = pick(c.baseline);
+  const o = pick(c.orchestrated);
+  return ROWS.map((row) => {
+    const better = (METRICS as Record<string, 'lower' | 'higher'>)[row.key];
+    return { key: row.key, label: row.label, baseline: b[row.key], orchestrated: o[row.key], digits: row.digits, ...(better ? { better } : {}) };
+  });
+};
+
+/** The value of a scenario's headline metric in a run. */
+export const metricValue = (r: RunResult, metric: MetricName): number => pick(r)[metric];
+
+/** Formats a number with thousands separators and fixed digits (locale-independent). */
+export const formatNumber = (value: number, digits: number): string => {
+  const fixed = Math.abs(value) < 0.5 * 10 ** -digits ? (0).toFixed(digits) : value.toFixed(digits);
+  const [int = '0', frac] = fixed.split('.');
+  const sign = int.startsWith('-') ? '-' : '';
+  const grouped = int.replace('-', '').replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${sign}${grouped}${frac === undefined ? '' : `.${frac}`}`;
+};
+
+/** Who did better on the scenario's metric, in words. */
+export const verdict = (c: ScenarioComparison): { better: 'orchestrated' | 'baseline' | 'tie'; text: string } => {
+  const metric = c.scenario.spec.metric;
+  const dir = METRICS[metric];
+  const b = metricValue(c.baseline, metric);
+  const o = metricValue(c.orchestrated, metric);
+  const row = ROWS.find((r) => r.key === metric);
+  const digits = row?.digits ?? 0;
+  const same = formatNumber(b, digits) === formatNumber(o, digits);
+  const better = same ? 'tie' : (dir === 'lower' ? o < b : o > b) ? 'orchestrated' : 'baseline';
+  const text = `${metric} (${dir} is better): baseline ${formatNumber(b, digits)} → orchestrated ${formatNumber(o, digits)}: ${
+    better === 'orchestrated' ? 'the orchestrator does better' : better === 'baseline' ? 'the BASELINE does better' : 'no difference'
+  }`;
+  return { better, text };
+};
+
+/** The side-by-side summary of one scenario. */
+export const formatSummary = (c: ScenarioComparison): string => {
+  const spec = c.scenario.spec;
+  const rows = summaryRows(c);
+  const width = Math.max(...rows.map((r) => r.label.length)) + 2;
+  const lines = [
+    `== ${spec.name} (seed ${spec.seed}, ${clockOf(spec.duration * 1000)} simulated) — ${spec.description}`,
+    `${''.padEnd(width)}${'baseline'.padStart(14)}${'orchestrated'.padStart(14)}`,
+  ];
+  for (const r of rows) {
+    const mark = r.key === spec.metric ? '  ◀ metric' : '';
+    lines.push(`${r.label.padEnd(width)}${formatNumber(r.baseline, r.digits).padStart(14)}${formatNumber(r.orchestrated, r.digits).padStart(14)}${mark}`);
+  }
+  lines.push(`verdict: ${verdict(c).text}`);
+  lines.push(`orchestrated run: hooks ${c.orchestrated.hooks.launch ? 'launch' : '-'}/${c.orchestrated.hooks.terminate ? 'terminate' : '-'}; functions ${c.orchestrated.wired.join(', ') || 'none'}`);
+  return lines.join('\n');
+};
+
+const line = (e: TimelineEntry): string => {
+  const head = `  ${clockOf(e.t)}  ${e.category.padEnd(8)} ${e.text}`;
+  if (e.outcome === undefined) return e.reason ? `${head} — ${e.reason}` : head;
+  return `${head} → ${e.outcome}: ${e.reason ?? ''}`;
+};
+
+/** Entries worth printing: no routine sweeps, and activity notifications only when something failed. */
+export const notable = (e: TimelineEntry): boolean => !e.routine && !(e.fn === 'activityAudit' && e.outcome === 'notified');
+
+/**
+ * The timeline as text. `limit` caps the printed lines (the rest is counted); `all` includes the
+ * routine entries too.
+ */
+export const formatTimeline = (r: RunResult, options: { limit?: number; all?: boolean; maxWidth?: number; fromMs?: number } = {}): string => {
+  const all = options.all ? r.timeline : r.timeline.filter(notable);
+  const from = options.fromMs ?? 0;
+  const first = from > 0 ? Math.max(0, all.findIndex((e) => e.t >= from)) : 0;
+  const entries = all.slice(first);
+  const limit = options.limit ?? entries.length;
+  const maxWidth = options.maxWidth ?? 400;
+  const shown = entries.slice(0, limit).map((e) => {
+    const text = line(e);
+    return text.length > maxWidth ? `${text.slice(0, maxWidth - 1)}…` : text;
+  });
+  const rest = entries.length - shown.length;
+  const skipped = first > 0 ? ` from ${clockOf(from)}, ${first} earlier entries left out` : '';
+  return [`-- timeline: ${r.scenario} / ${r.mode} (${all.length} entries${options.all ? '' : ', routine sweeps and notifications left out'}${skipped})`, ...shown, ...(rest > 0 ? [`  … ${rest} more (use --timeline all or --timeline-file)`] : [])].join('\n');
+};
+
+/** Which functions the orchestrated runs drive. */
+export const formatWiring = (status: readonly WiringStatus[]): string =>
+  ['functions driven by the orchestrated runs:', ...status.map((s) => `  ${s.wired ? '✔' : '✘'} ${s.name.padEnd(19)} ${s.wired ? s.note : `NOT WIRED: ${s.note}`}`)].join('\n');

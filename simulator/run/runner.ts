@@ -1,0 +1,309 @@
+/**
+ * Runs one scenario in one mode on a discrete-event loop (binary-heap queue, simulated clock):
+ * - `baseline`: Auto Scaling alone — no hooks, the default termination policy, the static mix, no
+ *   handler at all;
+ * - `orchestrated`: the same group with the orchestrator's hooks and tag, every wired function
+ *   driven with the events the model emits (routed by EVENT_PATTERNS, as the EventBridge rules do),
+ *   the termination policy invoked on scale-in and reconcile on its schedule.
+ */
+import { performance } from 'node:perf_hooks';
+import { EVENT_PATTERNS, type EventKind } from '../../shared/events';
+import type { HandlerOutcome } from '../../shared/middleware/stack';
+import { MemoryStateStore } from '../../shared/state/memory-store';
+import { EventQueue } from '../core/heap';
+import { RngStreams } from '../core/prng';
+import { MINUTE, SECOND, SIM_EPOCH } from '../core/time';
+import { type AwsEvent, scheduledEvent } from '../model/aws-events';
+import { Fleet, type FleetHost, type FleetMetrics, type ScaleInRecord, type SeriesPoint, type TimelineCategory } from '../model/fleet';
+import { CallCounter, SimAutoScaling, SimEc2, SimEventBus, SimSns, SimSsm } from '../ports/sim-ports';
+import type { Scenario } from '../scenario/load';
+import { type FunctionWiring, isWired, SIM_ENV, type SimPorts, WIRINGS } from '../wiring';
+
+export type RunMode = 'baseline' | 'orchestrated';
+
+/** One line of the timeline. `t` is ms since the start of the run. */
+export interface TimelineEntry {
+  t: number;
+  category: TimelineCategory;
+  text: string;
+  /** For handler decisions: which function, and what it returned. */
+  fn?: string;
+  outcome?: string;
+  reason?: string;
+  /** A scheduled run that found nothing to do (left out of the printed timeline). */
+  routine?: boolean;
+}
+
+/** Per-function invocation counts. */
+export interface HandlerStats {
+  invocations: number;
+  errors: number;
+  outcomes: Record<string, number>;
+}
+
+/** Everything one run produced. */
+export interface RunResult {
+  scenario: string;
+  mode: RunMode;
+  seed: number;
+  durationSeconds: number;
+  metrics: FleetMetrics;
+  timeline: TimelineEntry[];
+  series: SeriesPoint[];
+  scaleIns: ScaleInRecord[];
+  wired: string[];
+  hooks: { launch: boolean; terminate: boolean };
+  handlers: Record<string, HandlerStats>;
+  apiCalls: Record<string, number>;
+  notifications: { sns: number; eventBridge: number };
+  /** Real time the run took (not part of any summary: it is not deterministic). */
+  realMs: number;
+}
+
+export interface RunOptions {
+  wirings?: readonly FunctionWiring[];
+  /** Called about once a second of real time on long runs, with the simulated fraction done. */
+  onProgress?: (fraction: number, elapsedSimMs: number) => void;
+}
+
+/** Lambda's asynchronous retries: two more attempts, one and two minutes later. */
+const RETRY_DELAYS = [MINUTE, 2 * MINUTE];
+
+const matches = (kind: EventKind, event: AwsEvent): boolean => {
+  const p = EVENT_PATTERNS[kind];
+  if (p.source !== event.source) return false;
+  return typeof p.detailType === 'string' ? p.detailType === event['detail-type'] : p.detailType.includes(event['detail-type']);
+};
+
+/** Nested per-item decisions of a sweep-style outcome (`sweeps[].decisions[]`), as short reasons. */
+const nestedDecisions = (value: unknown, out: string[], depth = 0): void => {
+  if (depth > 4 || typeof value !== 'object' || value === null) return;
+  if (Array.isArray(value)) {
+    for (const v of value) nestedDecisions(v, out, depth + 1);
+    return;
+  }
+  const record = value as Record<string, unknown>;
+  for (const [key, v] of Object.entries(record)) {
+    if ((key === 'decisions' || key === 'results' || key === 'failures') && Array.isArray(v)) {
+      for (const d of v) {
+        if (typeof d !== 'object' || d === null) continue;
+        const r = d as Record<string, unknown>;
+        const outcome = typeof r.outcome === 'string' ? r.outcome : key === 'failures' ? 'failure' : '';
+        if (key === 'results' && (outcome === 'unchanged' || outcome === 'disabled' || outcome === 'held')) continue;
+        const text = typeof r.reason === 'string' ? r.reason : typeof r.error === 'string' ? r.error : '';
+        const id = typeof r.instanceId === 'string' ? `${r.instanceId} ` : '';
+        out.push(`${id}${outcome}: ${text}`.slice(0, 300));
+      }
+    } else if (key === 'sweeps' || key === 'sweep') nestedDecisions(v, out, depth + 1);
+  }
+};
+
+const describeEvent = (e: AwsEvent): string => {
+  const d = e.detail;
+  const id = (d.EC2InstanceId as string | undefined) || (d['instance-id'] as string | undefined) || '';
+  const status = typeof d.status === 'string' ? ` ${d.status}` : '';
+  const doc = typeof d['document-name'] === 'string' ? ` ${d['document-name']}` : '';
+  return `${e['detail-type']}${doc}${status}${id ? ` ${id}` : ''}`;
+};
+
+/**
+ * Runs one scenario in one mode.
+ *
+ * @example
+ * ```ts
+ * const result = await runScenario(loadScenario('scenarios/spot-storm.yaml'), 'orchestrated');
+ * result.metrics.interruptionsAbsorbed;
+ * ```
+ */
+export const runScenario = async (scenario: Scenario, mode: RunMode, options: RunOptions = {}): Promise<RunResult> => {
+  const realStart = performance.now();
+  const spec = scenario.spec;
+  const wirings = mode === 'orchestrated' ? (options.wirings ?? WIRINGS) : [];
+  const rngs = new RngStreams(spec.seed);
+  const delivery = rngs.get('delivery');
+  const eventIds = rngs.get('schedule-ids');
+  const queue = new EventQueue<() => void | Promise<void>>();
+  const start = SIM_EPOCH;
+  const end = start + spec.duration * SECOND;
+  let now = start;
+  const timeline: TimelineEntry[] = [];
+  const handlers: Record<string, HandlerStats> = {};
+  const log = (category: TimelineCategory, text: string, extra: Partial<TimelineEntry> = {}): void => {
+    timeline.push({ t: now - start, category, text, ...extra });
+  };
+
+  const hooks = {
+    launch: isWired('launchLifecycle', wirings) && isWired('commandResult', wirings),
+    terminate: isWired('terminateLifecycle', wirings),
+  };
+  const counter = new CallCounter();
+  const store = new MemoryStateStore(() => now);
+  const sns = new SimSns(counter);
+  const bus = new SimEventBus(counter);
+  const mains = new Map<string, (event: unknown) => Promise<HandlerOutcome>>();
+
+  const stats = (name: string): HandlerStats => {
+    handlers[name] ??= { invocations: 0, errors: 0, outcomes: {} };
+    return handlers[name];
+  };
+
+  /** Runs a function once; on a thrown error Lambda retries (async) — the caller decides. */
+  const call = async (name: string, event: unknown): Promise<HandlerOutcome | Error> => {
+    const main = mains.get(name);
+    if (!main) return new Error(`${name} is not wired`);
+    const s = stats(name);
+    s.invocations += 1;
+    try {
+      const outcome = await main(structuredClone(event));
+      s.outcomes[outcome.outcome] = (s.outcomes[outcome.outcome] ?? 0) + 1;
+      return outcome;
+    } catch (error) {
+      s.errors += 1;
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  };
+
+  const invokeAsync = async (name: string, event: unknown, what: string, attempt: number): Promise<void> => {
+    const result = await call(name, event);
+    if (result instanceof Error) {
+      const delay = RETRY_DELAYS[attempt - 1];
+      if (delay === undefined) {
+        log('error', `${name} ← ${what}: failed ${attempt} times (${result.message}); the event goes to the on-failure destination`, { fn: name, outcome: 'error' });
+        return;
+      }
+      log('error', `${name} ← ${what}: ${result.message}; Lambda retries in ${delay / SECOND} s`, { fn: name, outcome: 'error' });
+      queue.push(now + delay, () => invokeAsync(name, event, what, attempt + 1));
+      return;
+    }
+    const nested: string[] = [];
+    nestedDecisions(result, nested);
+    const scheduled = what.startsWith('schedule ');
+    log('decision', `${name} ← ${what}`, {
+      fn: name,
+      outcome: result.outcome,
+      reason: nested.length > 0 ? `${result.reason}: ${nested.slice(0, 3).join('; ')}${nested.length > 3 ? `; … ${nested.length - 3} more` : ''}` : result.reason,
+      ...(scheduled && nested.length === 0 && result.outcome === 'swept' ? { routine: true } : {}),
+    });
+  };
+
+  const route = (event: AwsEvent): void => {
+    for (const w of wirings) {
+      if (w.trigger.kind !== 'events' || !w.trigger.events.some((k) => matches(k, event))) continue;
+      const at = Math.max(now, Date.parse(event.time)) + Math.round(300 + delivery.next() * 900);
+      const what = describeEvent(event);
+      queue.push(at, () => invokeAsync(w.name, event, what, 1));
+    }
+  };
+
+  const terminationWiring = wirings.find((w) => w.trigger.kind === 'termination-policy');
+  const host: FleetHost = {
+    now: () => now,
+    at: (time, what) => queue.push(Math.max(time, now), what),
+    emit: route,
+    log: (category, text, data) => log(category, text, typeof data?.reason === 'string' ? { reason: data.reason } : {}),
+    ...(terminationWiring
+      ? {
+          terminationPolicy: async (input: Record<string, unknown>) => {
+            const result = await call(terminationWiring.name, input);
+            if (result instanceof Error) {
+              // An error makes Auto Scaling wait and ask again, like an empty answer.
+              log('error', `${terminationWiring.name} failed: ${result.message}`, { fn: terminationWiring.name, outcome: 'error' });
+              return { instanceIds: [], outcome: 'error', reason: result.message };
+            }
+            const ids = Array.isArray(result.instanceIds) ? result.instanceIds.filter((x): x is string => typeof x === 'string') : [];
+            log('decision', `${terminationWiring.name} ← scale-in request`, { fn: terminationWiring.name, outcome: result.outcome, reason: result.reason });
+            return { instanceIds: ids, outcome: result.outcome, reason: result.reason };
+          },
+        }
+      : {}),
+  };
+
+  const config = scenario.config;
+  const fleet = new Fleet(
+    spec,
+    {
+      launchHook: hooks.launch,
+      terminateHook: hooks.terminate,
+      warmupDocument: SIM_ENV.WARMUP_DOCUMENT_NAME ?? 'asg-orchestrator-warmup',
+      drainDocument: SIM_ENV.DRAIN_DOCUMENT_NAME ?? 'asg-orchestrator-drain',
+      ...(mode === 'orchestrated' ? { profileTag: { key: config.optInTagKey, value: spec.profileName } } : {}),
+    },
+    host,
+    rngs,
+  );
+  const ports: SimPorts = {
+    autoScaling: new SimAutoScaling(fleet, counter),
+    ssm: new SimSsm(fleet, counter),
+    sns,
+    eventBus: bus,
+    store,
+    ec2: new SimEc2(fleet, counter),
+    config: () => config,
+    now: () => now,
+    env: { ...SIM_ENV },
+  };
+  for (const w of wirings) mains.set(w.name, w.build(ports));
+
+  fleet.begin();
+  for (const w of wirings) {
+    if (w.trigger.kind !== 'schedule') continue;
+    const { everySeconds, ruleName } = w.trigger;
+    for (let t = start + everySeconds * SECOND; t <= end; t += everySeconds * SECOND) {
+      queue.push(t, () => invokeAsync(w.name, scheduledEvent(eventIds.guid(), now, ruleName), `schedule ${ruleName}`, 1));
+    }
+  }
+
+  let steps = 0;
+  let lastReport = realStart;
+  for (;;) {
+    const next = queue.peek();
+    if (!next || next.at > end) break;
+    queue.pop();
+    now = next.at;
+    const r = next.item();
+    if (r !== undefined) await r;
+    steps += 1;
+    if (options.onProgress && (steps & 1023) === 0) {
+      const real = performance.now();
+      if (real - lastReport > 1000) {
+        lastReport = real;
+        options.onProgress((now - start) / (end - start), now - start);
+      }
+    }
+  }
+  now = end;
+  fleet.finish(end);
+
+  return {
+    scenario: spec.name,
+    mode,
+    seed: spec.seed,
+    durationSeconds: spec.duration,
+    metrics: fleet.metrics,
+    timeline,
+    series: fleet.series,
+    scaleIns: fleet.scaleIns,
+    wired: wirings.map((w) => w.name),
+    hooks,
+    handlers,
+    apiCalls: Object.fromEntries([...counter.calls.entries()].sort(([a], [b]) => a.localeCompare(b))),
+    notifications: { sns: sns.messages.length, eventBridge: bus.events.length },
+    realMs: performance.now() - realStart,
+  };
+};
+
+/** Both runs of a scenario, baseline first. */
+export interface ScenarioComparison {
+  scenario: Scenario;
+  baseline: RunResult;
+  orchestrated: RunResult;
+}
+
+/** Runs the baseline and the orchestrated run of one scenario. */
+export const compareScenario = async (scenario: Scenario, options: RunOptions & { onProgressMode?: (mode: RunMode) => void } = {}): Promise<ScenarioComparison> => {
+  options.onProgressMode?.('baseline');
+  const baseline = await runScenario(scenario, 'baseline', options);
+  options.onProgressMode?.('orchestrated');
+  const orchestrated = await runScenario(scenario, 'orchestrated', options);
+  return { scenario, baseline, orchestrated };
+};

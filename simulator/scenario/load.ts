@@ -1,0 +1,120 @@
+/**
+ * Loads a scenario file: YAML → strict zod schema → the profile it runs with (inline, `--profile`
+ * file, or the bundled config/profiles.json), validated with shared/config `parseConfig`.
+ * Every failure is a {@link ScenarioError} whose issues read `field.path: reason`.
+ */
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import bundledConfig from '../../config/profiles.json';
+import { type OrchestratorConfig, parseConfig, readConfigFile } from '../../shared/config';
+import { isConfigError } from '../../shared/errors';
+import { scenarioFileSchema, type ScenarioSpec } from './schema';
+
+/** A scenario that cannot be run, with one `path: reason` line per problem. */
+export class ScenarioError extends Error {
+  public constructor(
+    public readonly source: string,
+    public readonly issues: readonly string[],
+  ) {
+    super(`invalid scenario ${source}: ${issues.length} issue${issues.length === 1 ? '' : 's'}\n  ${issues.join('\n  ')}`);
+    this.name = 'ScenarioError';
+  }
+}
+
+/** A validated scenario with the configuration its orchestrated run uses. */
+export interface Scenario {
+  spec: ScenarioSpec;
+  source: string;
+  config: OrchestratorConfig;
+  /** Where the profile came from, for the report. */
+  profileSource: string;
+}
+
+const formatPath = (path: readonly PropertyKey[]): string => (path.length === 0 ? '(scenario)' : path.map(String).join('.'));
+
+/** Zod issues as `path: message` lines; an unknown key names the key itself. */
+export const formatScenarioIssues = (issues: readonly z.core.$ZodIssue[]): string[] =>
+  issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => `${formatPath([...issue.path, key])}: ${issue.message}`).join('\n  ');
+    }
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      // Report the branch that got furthest rather than "invalid input".
+      const best = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? [];
+      const first = best[0];
+      if (first) return `${formatPath([...issue.path, ...first.path])}: ${first.message}`;
+    }
+    return `${formatPath(issue.path)}: ${issue.message}`;
+  });
+
+/** Validates a scenario value (already parsed from YAML). */
+export const parseScenario = (raw: unknown, source: string): ScenarioSpec => {
+  const result = scenarioFileSchema.safeParse(raw);
+  if (!result.success) throw new ScenarioError(source, formatScenarioIssues(result.error.issues));
+  return result.data;
+};
+
+/** Parses YAML text; syntax errors name the line and column. */
+export const parseScenarioText = (text: string, source: string): ScenarioSpec => {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ScenarioError(
+      source,
+      doc.errors.map((e) => `(yaml) line ${e.linePos?.[0]?.line ?? '?'}, column ${e.linePos?.[0]?.col ?? '?'}: ${e.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`),
+    );
+  }
+  return parseScenario(doc.toJS(), source);
+};
+
+/** Resolves the configuration: inline profile, else the `--profile` file, else the bundled file. */
+export const resolveScenarioConfig = (spec: ScenarioSpec, source: string, profileFile?: string): { config: OrchestratorConfig; profileSource: string } => {
+  const name = spec.profileName;
+  let config: OrchestratorConfig;
+  let profileSource: string;
+  try {
+    if (profileFile !== undefined) {
+      config = parseConfig(readConfigFile(profileFile), profileFile);
+      profileSource = profileFile;
+    } else if (spec.profile !== undefined) {
+      config = parseConfig({ version: 1, profiles: { [name]: spec.profile } }, `${source} (profile)`);
+      profileSource = `${source} (inline profile)`;
+    } else {
+      config = parseConfig(bundledConfig, 'config/profiles.json');
+      profileSource = 'config/profiles.json';
+    }
+  } catch (error) {
+    if (isConfigError(error)) {
+      // Inline profiles are validated as profiles.<name>; name them as the scenario field they are.
+      const prefix = `profiles.${name}.`;
+      const issues = error.issues.map((line) => (profileFile === undefined && spec.profile !== undefined && line.startsWith(prefix) ? `profile.${line.slice(prefix.length)}` : line));
+      throw new ScenarioError(profileFile ?? source, issues);
+    }
+    throw error;
+  }
+  if (!Object.hasOwn(config.profiles, name)) {
+    throw new ScenarioError(source, [`profileName: profile "${name}" is not in ${profileSource} (known: ${Object.keys(config.profiles).join(', ')})`]);
+  }
+  return { config, profileSource };
+};
+
+/**
+ * Reads and validates a scenario file.
+ *
+ * @example
+ * ```ts
+ * const scenario = loadScenario('scenarios/spot-storm.yaml', { seed: 11 });
+ * ```
+ */
+export const loadScenario = (file: string, options: { profileFile?: string; seed?: number } = {}): Scenario => {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ScenarioError(file, [`(file): cannot be read (${error instanceof Error ? error.message : String(error)})`]);
+  }
+  const spec = parseScenarioText(text, file);
+  if (options.seed !== undefined) spec.seed = options.seed;
+  const { config, profileSource } = resolveScenarioConfig(spec, file, options.profileFile);
+  return { spec, source: file, config, profileSource };
+};

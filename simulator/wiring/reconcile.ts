@@ -1,0 +1,16 @@
+/** reconcile: every simulated minute (the `rate(1 minute)` schedule). */
+import { createMain } from '../../functions/reconcile';
+import { HookCache } from '../../shared/lifecycle/lifecycle-sweep';
+import { simLifecycleDeps } from './lifecycle-deps';
+import type { FunctionWiring } from './types';
+
+export const reconcileWiring: FunctionWiring = {
+  name: 'reconcile',
+  file: 'functions/reconcile.ts',
+  trigger: { kind: 'schedule', everySeconds: 60, ruleName: 'asg-orchestrator-reconcile' },
+  build: (p) => {
+    const lifecycle = simLifecycleDeps(p);
+    const main = createMain({ lifecycle, hooks: new HookCache(lifecycle.autoScaling, 15 * 60_000, p.now) });
+    return () => main();
+  },
+};

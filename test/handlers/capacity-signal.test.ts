@@ -1,0 +1,388 @@
+/**
+ * capacitySignal against aws-sdk-client-mock: the real adapters, with the DynamoDB document client
+ * answered by an in-memory table that keeps DynamoDB's conditional-write semantics.
+ */
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand, type Instance, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createDeps, createMain, handler } from '../../functions/capacity-signal';
+import { createAwsClients } from '../../shared/aws';
+import { createMixSweepDeps } from '../../shared/mix/deps';
+import { runMixSweep } from '../../shared/mix/sweep';
+import { MemoryStateStore } from '../../shared/state/memory-store';
+import { loadEvent } from '../support/fixtures';
+
+const asg = mockClient(AutoScalingClient);
+const ec2 = mockClient(EC2Client);
+const ssm = mockClient(SSMClient);
+const sns = mockClient(SNSClient);
+const eb = mockClient(EventBridgeClient);
+const ddb = mockClient(DynamoDBDocumentClient);
+mockClient(DynamoDBClient);
+
+const GROUP = 'ml-inference-gpu';
+const WARNED = 'i-0abc1234def567890';
+const NOW = Date.parse('2026-11-27T11:20:05Z'); // 5 s after the spot-interruption sample
+const TOPIC = 'arn:aws:sns:us-east-1:123456789012:asg-orchestrator-test';
+const ENV = { TABLE_NAME: 'state', TOPIC_ARN: TOPIC, EVENT_BUS_NAME: 'default', DRAIN_DOCUMENT_NAME: 'asg-orchestrator-test-drain' } as NodeJS.ProcessEnv;
+const MIP = {
+  LaunchTemplate: {
+    LaunchTemplateSpecification: { LaunchTemplateName: 'ml-inference', Version: '7' },
+    Overrides: [
+      { InstanceType: 'g5.xlarge', WeightedCapacity: '1' },
+      { InstanceType: 'g6.xlarge', WeightedCapacity: '1' },
+    ],
+  },
+  InstancesDistribution: {
+    OnDemandAllocationStrategy: 'prioritized',
+    OnDemandBaseCapacity: 1,
+    OnDemandPercentageAboveBaseCapacity: 25,
+    SpotAllocationStrategy: 'price-capacity-optimized',
+  },
+};
+
+/** 8 instances: the warned one and 5 more Spot, 2 On-Demand. */
+const IDS = [WARNED, ...Array.from({ length: 7 }, (_, i) => `i-0000000000000000${i + 1}`)];
+const SPOT = new Set(IDS.slice(0, 6));
+
+const groupInstances = (inService = 8): Instance[] =>
+  IDS.map((id, i) => ({
+    InstanceId: id,
+    InstanceType: 'g5.xlarge',
+    AvailabilityZone: 'us-east-1a',
+    LifecycleState: i < inService ? 'InService' : 'Pending',
+    HealthStatus: 'Healthy',
+    ProtectedFromScaleIn: false,
+  }));
+
+const describeGroup = (opts: { profile?: string; mip?: boolean; inService?: number } = {}) => ({
+  AutoScalingGroups: [
+    {
+      AutoScalingGroupName: GROUP,
+      AutoScalingGroupARN: `arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:x:autoScalingGroupName/${GROUP}`,
+      MinSize: 0,
+      MaxSize: 20,
+      DesiredCapacity: 8,
+      DefaultCooldown: 300,
+      AvailabilityZones: ['us-east-1a', 'us-east-1b'],
+      HealthCheckType: 'EC2',
+      CreatedTime: new Date(NOW),
+      Tags: opts.profile === undefined ? [] : [{ Key: 'asg-orchestrator:profile', Value: opts.profile, ResourceId: GROUP, ResourceType: 'auto-scaling-group', PropagateAtLaunch: true }],
+      Instances: groupInstances(opts.inService),
+      ...(opts.mip === false ? { LaunchTemplate: { LaunchTemplateName: 'ml-inference', Version: '7' } } : { MixedInstancesPolicy: structuredClone(MIP) }),
+    },
+  ],
+});
+
+const describeInstances = (ids: readonly string[]) => ({
+  Reservations: [
+    {
+      Instances: ids
+        .filter((id) => IDS.includes(id))
+        .map((id) => ({
+          InstanceId: id,
+          InstanceType: 'g5.xlarge',
+          Placement: { AvailabilityZone: 'us-east-1a' },
+          LaunchTime: new Date(NOW - 6 * 3_600_000),
+          ...(SPOT.has(id) ? { InstanceLifecycle: 'spot' as const } : {}),
+          Tags: [{ Key: 'aws:autoscaling:groupName', Value: GROUP }],
+        })),
+    },
+  ],
+});
+
+/** The DynamoDB table: the adapter's commands answered by a MemoryStateStore (same conditional semantics). */
+let table: MemoryStateStore;
+const conditionFailed = () => Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
+const backDynamoWith = (mem: MemoryStateStore) => {
+  ddb.on(GetCommand).callsFake(async (i) => ({ Item: (await mem.queryPartition(i.Key.pk)).find((x) => x.sk === i.Key.sk) }));
+  ddb.on(PutCommand).callsFake(async (i) => {
+    const item = i.Item as { pk: string; sk: string; version: number };
+    const ok =
+      i.ConditionExpression === 'attribute_not_exists(pk)'
+        ? await mem.putIfAbsent(item as never)
+        : await mem.putIfVersion(item as never, i.ExpressionAttributeValues?.[':expected'] as number);
+    if (!ok) throw conditionFailed();
+    return {};
+  });
+  ddb.on(UpdateCommand).callsFake(async (i) => {
+    const attrs: Record<string, unknown> = {};
+    for (const [alias, name] of Object.entries(i.ExpressionAttributeNames as Record<string, string>)) attrs[name] = i.ExpressionAttributeValues[alias.replace('#a', ':v')];
+    const { expiresAt, ...rest } = attrs;
+    await mem.setAttributes(i.Key.pk, i.Key.sk, rest, expiresAt as number | undefined);
+    return {};
+  });
+  ddb.on(QueryCommand).callsFake(async (i) => ({ Items: await mem.queryPartition(i.ExpressionAttributeValues[':pk'], { skPrefix: i.ExpressionAttributeValues[':prefix'] }) }));
+  ddb.on(DeleteCommand).callsFake(async (i) => {
+    await mem.delete(i.Key.pk, i.Key.sk);
+    return {};
+  });
+};
+
+const main = () => createMain({ ...createDeps(createAwsClients(), ENV), now: () => NOW });
+const items = (prefix: string) => table.dump().filter((i) => String(i.sk).startsWith(prefix) && i.pk === `group#${GROUP}`);
+const published = (eventType: string) =>
+  sns.commandCalls(PublishCommand).filter((c) => c.args[0].input.MessageAttributes?.eventType?.StringValue === eventType);
+
+/** Two earlier interruption warnings in the window: with the new one, 3 over 6 Spot = 0.5/h > 0.2. */
+const seedEarlierWarnings = async () => {
+  for (const [n, id] of ['i-00000000000000001', 'i-00000000000000002'].entries()) {
+    await table.setAttributes(`group#${GROUP}`, `signal#00${NOW - (n + 1) * 600_000}#earlier-${n}`, {
+      kind: 'interruption-warning',
+      at: NOW - (n + 1) * 600_000,
+      instanceType: 'g5.xlarge',
+      availabilityZone: 'us-east-1a',
+      instanceId: id,
+    });
+  }
+};
+
+describe('capacitySignal handler', () => {
+  beforeEach(() => {
+    for (const m of [asg, ec2, ssm, sns, eb, ddb]) m.reset();
+    table = new MemoryStateStore(() => NOW);
+    backDynamoWith(table);
+    asg.on(DescribeAutoScalingGroupsCommand).resolves(describeGroup({ profile: 'gpu-inference' }));
+    asg.on(UpdateAutoScalingGroupCommand).resolves({});
+    ec2.on(DescribeInstancesCommand).callsFake((i) => describeInstances(i.Filters?.[0]?.Values ?? []));
+    ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-0001' } });
+    sns.on(PublishCommand).resolves({ MessageId: 'm' });
+    eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
+  });
+
+  it('interruption warning: records the signal, marks the instance doomed, starts the drain, raises the mix, notifies', async () => {
+    // Prepare
+    await seedEarlierWarnings();
+
+    // Act
+    const result = await main()(loadEvent('ec2/spot-interruption.json'));
+
+    // Assess: the decision and its reason
+    expect(result).toMatchObject({ outcome: 'recorded', group: GROUP, mode: 'enforce', drain: { kind: 'started', commandId: 'cmd-0001' } });
+    expect(result.mix).toMatchObject({ outcome: 'changed', rule: 'raise', from: { base: 1, percent: 25 }, to: { base: 1, percent: 50 } });
+    expect(result.reason).toMatch(/raise: 3 Spot instance\(s\) warned in 3600 s over 6 Spot instance\(s\) = 0\.500 interruptions per Spot instance-hour > raiseThreshold 0\.2/);
+    // ... the state
+    expect(items('signal#')).toHaveLength(3);
+    expect(items('signal#').find((i) => i.instanceId === WARNED)).toMatchObject({ kind: 'interruption-warning', instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a', expiresAt: Math.floor(Date.parse('2026-11-27T11:20:00Z') / 1000) + 3600 });
+    expect(items(`instance#${WARNED}`)).toEqual([expect.objectContaining({ doomedKind: 'interruption-warning', doomedAt: Date.parse('2026-11-27T11:20:00Z') })]);
+    const drain = table.dump().find((i) => i.pk === `instance#${WARNED}` && i.sk === 'lifecycle#terminate');
+    expect(drain).toMatchObject({ version: 2, data: { phase: 'terminate', status: 'running', commandId: 'cmd-0001', attempt: 1, maxAttempts: 1, documentName: 'asg-orchestrator-test-drain', deadlineAt: NOW + 90_000, startedBy: 'interruption-warning' } });
+    expect(drain?.data).not.toHaveProperty('hookName');
+    expect(items('mix')).toEqual([expect.objectContaining({ version: 1, data: expect.objectContaining({ lastChangeAt: NOW, target: { base: 1, percent: 50 }, targetMode: 'enforce' }) })]);
+    // ... the calls
+    expect(ssm).toHaveReceivedCommandWith(SendCommandCommand, {
+      DocumentName: 'asg-orchestrator-test-drain',
+      InstanceIds: [WARNED],
+      Parameters: { DrainUrl: ['http://127.0.0.1:8080/drain'], TimeoutSeconds: ['90'] },
+    });
+    expect(asg).toHaveReceivedCommandTimes(UpdateAutoScalingGroupCommand, 1);
+    expect(asg).toHaveReceivedCommandWith(UpdateAutoScalingGroupCommand, {
+      AutoScalingGroupName: GROUP,
+      MixedInstancesPolicy: { ...MIP, InstancesDistribution: { ...MIP.InstancesDistribution, OnDemandPercentageAboveBaseCapacity: 50 } },
+    });
+    expect(published('capacity.instance-doomed')).toHaveLength(1);
+    expect(published('mix.changed')).toHaveLength(1);
+    expect(JSON.parse(published('mix.changed')[0]?.args[0].input.Message ?? '{}')).toMatchObject({ mode: 'enforce', details: { fromPercent: 25, toPercent: 50, rule: 'raise' } });
+  });
+
+  it('a duplicate of the same warning sends nothing again and notifies once', async () => {
+    await seedEarlierWarnings();
+    const run = main();
+    await run(loadEvent('ec2/spot-interruption.json'));
+    const again = await run(loadEvent('ec2/spot-interruption.json'));
+
+    expect(again).toMatchObject({ outcome: 'duplicate', drain: { kind: 'duplicate' }, mix: { outcome: 'held' } });
+    expect(again.reason).toMatch(/cooldown/);
+    expect(items('signal#')).toHaveLength(3);
+    expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1);
+    expect(asg).toHaveReceivedCommandTimes(UpdateAutoScalingGroupCommand, 1);
+    expect(published('capacity.instance-doomed')).toHaveLength(1);
+    // The instance lookup is cached for the container: one DescribeInstances for the warned instance.
+    expect(ec2.commandCalls(DescribeInstancesCommand).filter((c) => c.args[0].input.Filters?.[0]?.Values?.length === 1)).toHaveLength(1);
+  });
+
+  it('a lost race on the mix record holds and leaves the group alone', async () => {
+    await seedEarlierWarnings();
+    await table.putIfAbsent({ pk: `group#${GROUP}`, sk: 'mix', version: 1, data: { history: [] } });
+    // Another invocation writes the mix record between our read and our conditional write.
+    ddb.on(GetCommand, { Key: { pk: `group#${GROUP}`, sk: 'mix' } }).callsFake(async () => {
+      const item = (await table.queryPartition(`group#${GROUP}`)).find((x) => x.sk === 'mix');
+      await table.putIfVersion({ pk: `group#${GROUP}`, sk: 'mix', version: 1, data: { history: [], lastSignalAt: NOW } }, 1);
+      return { Item: item };
+    });
+
+    const result = await main()(loadEvent('ec2/spot-interruption.json'));
+
+    expect(result.mix).toMatchObject({ outcome: 'lost-race' });
+    expect(result.reason).toMatch(/hold: another invocation changed the mix/);
+    expect(asg).toHaveReceivedCommandTimes(UpdateAutoScalingGroupCommand, 0);
+    expect(published('mix.changed')).toHaveLength(0);
+    expect(result.drain).toMatchObject({ kind: 'started' }); // the drain does not depend on the mix
+  });
+
+  it('an instance of a group that did not opt in: one decision line, nothing written or sent', async () => {
+    asg.on(DescribeAutoScalingGroupsCommand).resolves(describeGroup({}));
+    const result = await main()(loadEvent('ec2/rebalance-recommendation.json'));
+    expect(result).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/group ml-inference-gpu is not managed: group has no tag asg-orchestrator:profile/) });
+    expect(table.dump()).toEqual([]);
+    expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 0);
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
+  });
+
+  it('an instance EC2 does not know (or outside Auto Scaling) is skipped', async () => {
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
+    const result = await main()(loadEvent('ec2/spot-interruption.json'));
+    expect(result).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/unknown to EC2/) });
+    expect(asg).toHaveReceivedCommandTimes(DescribeAutoScalingGroupsCommand, 0);
+  });
+
+  it('a launch failure that is not about Spot capacity is not a signal', async () => {
+    const result = await main()(loadEvent('autoscaling/launch-unsuccessful-config.json'));
+    expect(result).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/class configuration is not a Spot capacity signal/) });
+    expect(asg).toHaveReceivedCommandTimes(DescribeAutoScalingGroupsCommand, 0);
+    expect(table.dump()).toEqual([]);
+  });
+
+  it('a Spot capacity failure leaving the group short falls back to On-Demand', async () => {
+    asg.on(DescribeAutoScalingGroupsCommand).resolves(describeGroup({ profile: 'gpu-inference', inService: 5 }));
+    const now = Date.parse('2026-11-27T10:14:20Z');
+    const run = createMain({ ...createDeps(createAwsClients(), ENV), now: () => now });
+
+    const result = await run(loadEvent('autoscaling/launch-unsuccessful-spot-capacity-typed.json'));
+
+    expect(result.signal).toEqual({ kind: 'spot-launch-failure', instanceType: 'g5.xlarge', availabilityZone: 'us-east-1b' });
+    expect(result.mix).toMatchObject({ outcome: 'changed', rule: 'fallback', to: { base: 4, percent: 26 } });
+    expect(result.reason).toMatch(/group short by 3 of desired 8 \(in service 5\)/);
+    expect(asg).toHaveReceivedCommandWith(UpdateAutoScalingGroupCommand, {
+      MixedInstancesPolicy: { ...MIP, InstancesDistribution: { ...MIP.InstancesDistribution, OnDemandBaseCapacity: 4, OnDemandPercentageAboveBaseCapacity: 26 } },
+    });
+    expect(items('mix')[0]?.data).toMatchObject({ fallback: { since: now, before: { base: 1, percent: 25 }, applied: { base: 4, percent: 26 } } });
+    expect(published('capacity.instance-doomed')).toHaveLength(0); // no instance; activityAudit reports the failure itself
+  });
+
+  it('observe mode: decides and notifies, changes nothing, sends nothing', async () => {
+    asg.on(DescribeAutoScalingGroupsCommand).resolves(describeGroup({ profile: 'default' }));
+    await seedEarlierWarnings();
+
+    const result = await main()(loadEvent('ec2/spot-interruption.json'));
+
+    expect(result).toMatchObject({ mode: 'observe', drain: { kind: 'observed' }, mix: { outcome: 'observed', to: { base: 0, percent: 45 } } });
+    expect(result.reason).toMatch(/observe mode, nothing changed: would set base 0, 45%/);
+    expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 0);
+    expect(asg).toHaveReceivedCommandTimes(UpdateAutoScalingGroupCommand, 0);
+    expect(table.dump().find((i) => i.sk === 'lifecycle#terminate')?.data).toMatchObject({ status: 'finished', mode: 'observe' });
+    const change = JSON.parse(published('mix.changed')[0]?.args[0].input.Message ?? '{}');
+    expect(change).toMatchObject({ mode: 'observe', details: { applied: false, toPercent: 45 } });
+    // The shadow target is what observe mode continues from.
+    expect(items('mix')[0]?.data).toMatchObject({ target: { base: 0, percent: 45 }, targetMode: 'observe' });
+  });
+
+  it('a group without a MixedInstancesPolicy is reported once and left alone', async () => {
+    asg.on(DescribeAutoScalingGroupsCommand).resolves(describeGroup({ profile: 'gpu-inference', mip: false }));
+    const run = main();
+    const first = await run(loadEvent('ec2/rebalance-recommendation.json'));
+    const second = await run(loadEvent('ec2/spot-interruption.json'));
+
+    expect(first.mix).toMatchObject({ outcome: 'unsupported', reason: expect.stringMatching(/no MixedInstancesPolicy.*reported once/) });
+    expect(second.mix).toMatchObject({ outcome: 'unsupported', reason: expect.stringMatching(/reported 20/) });
+    expect(published('mix.unsupported')).toHaveLength(1);
+    expect(asg).toHaveReceivedCommandTimes(UpdateAutoScalingGroupCommand, 0);
+    expect(items(`instance#${WARNED}`)[0]).toMatchObject({ doomedKind: 'interruption-warning' }); // still marked doomed
+  });
+
+  it('a failed UpdateAutoScalingGroup is retried: the claim is undone, the retry applies the change', async () => {
+    await seedEarlierWarnings();
+    asg.on(UpdateAutoScalingGroupCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' })).resolves({});
+    const run = main();
+
+    await expect(run(loadEvent('ec2/spot-interruption.json'))).rejects.toMatchObject({ name: 'AwsCallError', disposition: 'retry' });
+    expect(items('mix')).toEqual([]); // the claim created the record: undoing it deletes it
+
+    const retry = await run(loadEvent('ec2/spot-interruption.json'));
+    expect(retry.mix).toMatchObject({ outcome: 'changed', to: { percent: 50 } });
+    expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1); // the drain was not sent twice
+  });
+
+  it('a throttled SendCommand is resent by the Lambda retry, exactly once', async () => {
+    ssm.on(SendCommandCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })).resolves({ Command: { CommandId: 'cmd-0002' } });
+    const run = main();
+    await expect(run(loadEvent('ec2/spot-interruption.json'))).rejects.toMatchObject({ disposition: 'retry' });
+    const retry = await run(loadEvent('ec2/spot-interruption.json'));
+    const third = await run(loadEvent('ec2/spot-interruption.json'));
+
+    expect(retry.drain).toMatchObject({ kind: 'started', commandId: 'cmd-0002' });
+    expect(third.drain).toMatchObject({ kind: 'duplicate' });
+    expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 2);
+    expect(table.dump().find((i) => i.sk === 'lifecycle#terminate')?.data).toMatchObject({ commandId: 'cmd-0002', status: 'running' });
+  });
+
+  it('an instance that is not SSM-managed: the drain is recorded as not sent, no retry', async () => {
+    ssm.on(SendCommandCommand).rejects(Object.assign(new Error('Instances [[i-0abc]] not in a valid state'), { name: 'InvalidInstanceId' }));
+    const result = await main()(loadEvent('ec2/spot-interruption.json'));
+    expect(result.drain).toMatchObject({ kind: 'not-sent' });
+    expect(table.dump().find((i) => i.sk === 'lifecycle#terminate')?.data).toMatchObject({ status: 'finished', reason: expect.stringMatching(/drain not sent/) });
+  });
+
+  it.each(['ec2/spot-interruption.json', 'ec2/rebalance-recommendation.json', 'autoscaling/launch-unsuccessful.json', 'invalid/malformed-lifecycle.json', 'autoscaling/launch-successful.json'])(
+    '%s through the Lambda handler: a decision with a reason, never a crash',
+    async (rel) => {
+      const ctx = { functionName: 'capacitySignal', awsRequestId: 'r' } as unknown as Context;
+      const saved = { ...process.env };
+      Object.assign(process.env, ENV);
+      try {
+        const out = await handler(loadEvent(rel), ctx);
+        expect(out.outcome).toMatch(/^(recorded|duplicate|skipped|dropped)$/);
+        expect(out.reason.length).toBeGreaterThan(0);
+      } finally {
+        process.env = saved;
+      }
+    },
+  );
+});
+
+describe('runMixSweep', () => {
+  beforeEach(() => {
+    for (const m of [asg, ec2, sns, eb, ddb]) m.reset();
+    table = new MemoryStateStore(() => NOW);
+    backDynamoWith(table);
+    ec2.on(DescribeInstancesCommand).callsFake((i) => describeInstances(i.Filters?.[0]?.Values ?? []));
+    asg.on(UpdateAutoScalingGroupCommand).resolves({});
+    sns.on(PublishCommand).resolves({ MessageId: 'm' });
+    eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
+  });
+
+  it('decays a calm group toward its target, and only opted-in groups are looked at', async () => {
+    const g = describeGroup({ profile: 'gpu-inference' });
+    const calm = g.AutoScalingGroups.map((x) => ({ ...x, MixedInstancesPolicy: { ...MIP, InstancesDistribution: { ...MIP.InstancesDistribution, OnDemandPercentageAboveBaseCapacity: 75 } } }));
+    asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: calm });
+    await table.putIfAbsent({ pk: `group#${GROUP}`, sk: 'mix', version: 1, data: { history: [], lastChangeAt: NOW - 7_200_000, lastSignalAt: NOW - 7_200_000 } });
+
+    const report = await runMixSweep(createMixSweepDeps(createAwsClients(), ENV), NOW);
+
+    expect(asg).toHaveReceivedCommandWith(DescribeAutoScalingGroupsCommand, { Filters: [{ Name: 'tag-key', Values: ['asg-orchestrator:profile'] }] });
+    expect(report).toMatchObject({ name: 'mix', summary: { groups: 1, changed: 1 }, failures: [] });
+    expect(report.results[0]).toMatchObject({ outcome: 'changed', rule: 'decay', from: { percent: 75 }, to: { percent: 65 } });
+    expect(asg).toHaveReceivedCommandWith(UpdateAutoScalingGroupCommand, {
+      MixedInstancesPolicy: { ...MIP, InstancesDistribution: { ...MIP.InstancesDistribution, OnDemandPercentageAboveBaseCapacity: 65 } },
+    });
+  });
+
+  it('a failing group is reported (classified) and the others still run', async () => {
+    const g = describeGroup({ profile: 'gpu-inference' }).AutoScalingGroups[0];
+    if (!g) throw new Error('unreachable');
+    asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [g, { ...g, AutoScalingGroupName: 'other' }] });
+    ddb.on(GetCommand, { Key: { pk: `group#${GROUP}`, sk: 'mix' } }).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+
+    const report = await runMixSweep(createMixSweepDeps(createAwsClients(), ENV), NOW);
+
+    expect(report.failures).toEqual([expect.objectContaining({ scope: `mix ${GROUP}`, retryable: true })]);
+    expect(report.results).toEqual([expect.objectContaining({ group: 'other' })]);
+  });
+});

@@ -1,0 +1,176 @@
+import { CompleteLifecycleActionCommand, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { SendCommandCommand } from '@aws-sdk/client-ssm';
+import type { Context } from 'aws-lambda';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createMain, handler } from '../../functions/launch-lifecycle';
+import { parseConfig } from '../../shared/config';
+import { instancePk } from '../../shared/state/keys';
+import { lifecycleSk } from '../../shared/state/lifecycle-record';
+import { loadEvent } from '../support/fixtures';
+import { commandId, DOCUMENTS } from '../unit/lifecycle/support';
+import { asgMock, ebMock, noActiveAction, published, resetMocks, sdkDeps, snsMock, ssmMock, TOPIC } from '../unit/lifecycle/sdk-world';
+
+const INSTANCE = 'i-0abc1234def567890';
+
+describe('launchLifecycle handler', () => {
+  beforeEach(() => resetMocks());
+
+  it('starts the warm-up: SendCommand with validated parameters, record written, "warm-up started" published', async () => {
+    // Prepare
+    const { deps, store } = sdkDeps();
+    // Act
+    const result = await createMain(deps)(loadEvent('autoscaling/launch-lifecycle.json'));
+    // Assess
+    expect(result).toMatchObject({ outcome: 'started', group: 'ml-inference-gpu', instanceId: INSTANCE, commandId: commandId(1) });
+    expect(ssmMock).toHaveReceivedCommandTimes(SendCommandCommand, 1);
+    expect(ssmMock).toHaveReceivedCommandWith(SendCommandCommand, {
+      DocumentName: DOCUMENTS.warmup,
+      InstanceIds: [INSTANCE],
+      Parameters: {
+        ModelUris: ['s3://my-models-bucket/llama-3-8b/ s3://my-models-bucket/tokenizers/llama-3/'],
+        ReadinessUrl: ['http://127.0.0.1:8080/health'],
+        CacheDir: ['/opt/models'],
+        TimeoutSeconds: ['2700'],
+        Mode: ['load'],
+      },
+      TimeoutSeconds: 2700,
+    });
+    const record = await store.get(instancePk(INSTANCE), lifecycleSk('launch'));
+    expect(record).toMatchObject({
+      version: 2,
+      data: { status: 'running', attempt: 1, maxAttempts: 3, commandId: commandId(1), hookName: 'asg-orchestrator-launch', token: 'c2f6a1d4-3b7e-4e9a-9c1d-5f2e8a7b6c30', startedBy: 'event' },
+    });
+    expect(record?.expiresAt).toBeGreaterThan(0);
+    expect(snsMock).toHaveReceivedCommandWith(PublishCommand, {
+      TopicArn: TOPIC,
+      MessageAttributes: expect.objectContaining({ eventType: { DataType: 'String', StringValue: 'warmup.started' } }),
+    });
+    expect(ebMock).toHaveReceivedCommandTimes(PutEventsCommand, 1);
+    expect(asgMock).not.toHaveReceivedCommand(CompleteLifecycleActionCommand);
+  });
+
+  it('pre-stages only for a launch into a warm pool (Mode=prestage)', async () => {
+    const { deps } = sdkDeps();
+    await createMain(deps)(loadEvent('autoscaling/launch-lifecycle-warm-pool.json'));
+    expect(ssmMock.commandCalls(SendCommandCommand)[0]?.args[0].input.Parameters?.Mode).toEqual(['prestage']);
+  });
+
+  it('treats absent Origin/Destination as an ordinary launch (Mode=load)', async () => {
+    const { deps } = sdkDeps();
+    await createMain(deps)(loadEvent('autoscaling/launch-lifecycle-no-origin.json'));
+    expect(ssmMock.commandCalls(SendCommandCommand)[0]?.args[0].input.Parameters?.Mode).toEqual(['load']);
+  });
+
+  it.each(['autoscaling/launch-lifecycle.json', 'autoscaling/launch-lifecycle-duplicate.json'])(
+    'the event delivered twice (%s after the original): no second SendCommand, no second notification',
+    async (second) => {
+      const { deps } = sdkDeps();
+      const main = createMain(deps);
+      await main(loadEvent('autoscaling/launch-lifecycle.json'));
+      const again = await main(loadEvent(second));
+      expect(again).toMatchObject({ outcome: 'duplicate', reason: expect.stringMatching(/already running/) });
+      expect(ssmMock).toHaveReceivedCommandTimes(SendCommandCommand, 1);
+      expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 1);
+    },
+  );
+
+  it('leaves a group that did not opt in alone: nothing sent, written or completed', async () => {
+    const { deps, store } = sdkDeps();
+    const result = await createMain(deps)(loadEvent('autoscaling/launch-lifecycle-not-opted-in.json'));
+    expect(result).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/legacy-web did not opt in/) });
+    expect(ssmMock).not.toHaveReceivedAnyCommand();
+    expect(snsMock).not.toHaveReceivedAnyCommand();
+    expect(asgMock).not.toHaveReceivedCommand(CompleteLifecycleActionCommand);
+    expect(store.dump()).toEqual([]);
+  });
+
+  it('warm-up disabled: completes CONTINUE at once by token and says so', async () => {
+    const { deps } = sdkDeps();
+    const cfg = parseConfig({ version: 1, profiles: { 'gpu-inference': { mode: 'enforce', warmup: { enabled: false } } } });
+    const main = createMain({ ...deps, config: () => cfg });
+    const result = await main(loadEvent('autoscaling/launch-lifecycle.json'));
+    expect(result).toMatchObject({ outcome: 'completed', result: 'CONTINUE', reason: expect.stringMatching(/warm-up is disabled/) });
+    expect(asgMock).toHaveReceivedCommandWith(CompleteLifecycleActionCommand, {
+      AutoScalingGroupName: 'ml-inference-gpu',
+      LifecycleHookName: 'asg-orchestrator-launch',
+      LifecycleActionToken: 'c2f6a1d4-3b7e-4e9a-9c1d-5f2e8a7b6c30',
+      LifecycleActionResult: 'CONTINUE',
+    });
+    expect(published()[0]).toMatchObject({ eventType: 'warmup.skipped' });
+    await main(loadEvent('autoscaling/launch-lifecycle.json'));
+    expect(asgMock).toHaveReceivedCommandTimes(CompleteLifecycleActionCommand, 1);
+    expect(ssmMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it('warm-up disabled but the action is already gone: finished, no error, nothing published', async () => {
+    asgMock.on(CompleteLifecycleActionCommand).rejects(noActiveAction());
+    const { deps, store } = sdkDeps();
+    const cfg = parseConfig({ version: 1, profiles: { 'gpu-inference': { mode: 'enforce', warmup: { enabled: false } } } });
+    const result = await createMain({ ...deps, config: () => cfg })(loadEvent('autoscaling/launch-lifecycle.json'));
+    expect(result.outcome).toBe('already-done');
+    expect(snsMock).not.toHaveReceivedAnyCommand();
+    expect((await store.get(instancePk(INSTANCE), lifecycleSk('launch')))?.data.status).toBe('finished');
+  });
+
+  it('observe mode: records and publishes "would", sends neither command nor completion', async () => {
+    const { deps, store } = sdkDeps();
+    const cfg = parseConfig({ version: 1, profiles: { 'gpu-inference': { mode: 'observe' } } });
+    const result = await createMain({ ...deps, config: () => cfg })(loadEvent('autoscaling/launch-lifecycle.json'));
+    expect(result).toMatchObject({ outcome: 'observed', reason: expect.stringMatching(/observe mode: would start/) });
+    expect(ssmMock).not.toHaveReceivedAnyCommand();
+    expect(asgMock).not.toHaveReceivedCommand(CompleteLifecycleActionCommand);
+    expect(published()[0]).toMatchObject({ eventType: 'warmup.started', mode: 'observe', title: expect.stringMatching(/^Would/) });
+    expect((await store.get(instancePk(INSTANCE), lifecycleSk('launch')))?.data).toMatchObject({ status: 'finished', mode: 'observe' });
+  });
+
+  it('SSM agent not registered yet (InvalidInstanceId): the record stays pending for the sweep, no throw', async () => {
+    ssmMock.on(SendCommandCommand).rejects(Object.assign(new Error('Instances [[i-0abc1234def567890]] not in a valid state'), { name: 'InvalidInstanceId', $metadata: { httpStatusCode: 400 } }));
+    const { deps, store } = sdkDeps();
+    const result = await createMain(deps)(loadEvent('autoscaling/launch-lifecycle.json'));
+    expect(result).toMatchObject({ outcome: 'send-failed', reason: expect.stringMatching(/InvalidInstanceId.*reconcile sweep resends/) });
+    const data = (await store.get(instancePk(INSTANCE), lifecycleSk('launch')))?.data;
+    expect(data).toMatchObject({ status: 'running' });
+    expect(data?.commandId).toBeUndefined();
+  });
+
+  it('rethrows a throttled SendCommand so Lambda retries; the retry after the claim went stale resends once', async () => {
+    ssmMock.on(SendCommandCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }));
+    const { deps, clock } = sdkDeps();
+    const main = createMain(deps);
+    await expect(main(loadEvent('autoscaling/launch-lifecycle.json'))).rejects.toMatchObject({ disposition: 'retry' });
+    expect(await main(loadEvent('autoscaling/launch-lifecycle.json'))).toMatchObject({ outcome: 'duplicate' });
+    clock.now += 61_000;
+    ssmMock.on(SendCommandCommand).resolves({ Command: { CommandId: commandId(7) } });
+    expect(await main(loadEvent('autoscaling/launch-lifecycle.json'))).toMatchObject({ outcome: 'resumed', commandId: commandId(7) });
+  });
+
+  it.each([
+    ['invalid/malformed-lifecycle.json', 'malformed'],
+    ['autoscaling/terminate-lifecycle.json', 'foreign-event'],
+    ['ssm/command-success.json', 'foreign-event'],
+    ['autoscaling/test-notification.json', 'test-notification'],
+    ['invalid/unknown-detail-type.json', 'unknown-event'],
+  ])('drops %s (%s) without calling AWS', async (file, dropReason) => {
+    const { deps } = sdkDeps();
+    expect(await createMain(deps)(loadEvent(file))).toMatchObject({ outcome: 'dropped', dropReason });
+    expect(asgMock).not.toHaveReceivedAnyCommand();
+    expect(ssmMock).not.toHaveReceivedAnyCommand();
+  });
+
+  it('reads the group once for a burst (tags cached per cold start)', async () => {
+    const { deps } = sdkDeps();
+    const main = createMain(deps);
+    await main(loadEvent('autoscaling/launch-lifecycle.json'));
+    await main(loadEvent('autoscaling/launch-lifecycle-warm-pool.json'));
+    expect(asgMock).toHaveReceivedCommandTimes(DescribeAutoScalingGroupsCommand, 1);
+  });
+
+  it('the wrapped Lambda handler drops malformed input without throwing', async () => {
+    const ctx = { functionName: 'launchLifecycle', awsRequestId: 'r-1', invokedFunctionArn: 'arn', memoryLimitInMB: '256' } as unknown as Context;
+    for (const input of [null, 'garbage', { detail: {} }, loadEvent('invalid/malformed-lifecycle.json')]) {
+      expect((await handler(input, ctx)).outcome).toBe('dropped');
+    }
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * Scenario outcomes: the real handlers, driven by the fleet model, against Auto Scaling alone.
+ * Every assertion is about what happened to the fleet (requests, capacity, the mix), not about calls.
+ */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SCENARIOS } from '../../simulator/cli';
+import { metricValue, verdict } from '../../simulator/report/text';
+import { METRICS } from '../../simulator/scenario/schema';
+import { isWired, wiringStatus } from '../../simulator/wiring';
+import { compared } from './helpers';
+
+const NAMES = DEFAULT_SCENARIOS.map((f) => f.replace(/^scenarios\/|\.yaml$/g, ''));
+
+describe('wiring', () => {
+  it('drives every function of the design (none is imitated)', () => {
+    const status = wiringStatus();
+    expect(status.map((s) => s.name).sort()).toEqual(
+      ['activityAudit', 'capacitySignal', 'commandResult', 'launchLifecycle', 'reconcile', 'terminateLifecycle', 'terminationPolicy'].sort(),
+    );
+    expect(status.filter((s) => !s.wired)).toEqual([]);
+  });
+});
+
+describe.each(NAMES)('scenario %s', (name) => {
+  it('the baseline does worse than the orchestrator on the metric the scenario is about', async () => {
+    // Prepare / Act
+    const c = await compared(name);
+    const metric = c.scenario.spec.metric;
+    const b = metricValue(c.baseline, metric);
+    const o = metricValue(c.orchestrated, metric);
+    // Assess
+    if (METRICS[metric] === 'lower') expect(o).toBeLessThan(b);
+    else expect(o).toBeGreaterThan(b);
+    expect(verdict(c).better).toBe('orchestrated');
+  });
+
+  it('with warm-up wired, no request reaches an instance whose models are not warm', async () => {
+    const c = await compared(name);
+    expect(isWired('launchLifecycle') && isWired('commandResult')).toBe(true);
+    expect(c.orchestrated.hooks.launch).toBe(true);
+    expect(c.orchestrated.metrics.coldRequests).toBe(0);
+    // …and the orchestrated run still served the demand.
+    expect(c.orchestrated.metrics.servedRequests).toBeGreaterThan(0.97 * (c.baseline.metrics.servedRequests + c.baseline.metrics.coldRequests));
+  });
+
+  it('no handler failed and the baseline ran no handler at all', async () => {
+    const c = await compared(name);
+    expect(Object.keys(c.baseline.handlers)).toEqual([]);
+    for (const [fn, s] of Object.entries(c.orchestrated.handlers)) expect({ fn, errors: s.errors }).toEqual({ fn, errors: 0 });
+    expect(c.orchestrated.timeline.filter((e) => e.category === 'error')).toEqual([]);
+  });
+});
+
+describe('cold instances', () => {
+  it('Auto Scaling alone sends traffic to instances still loading their models (the metric is live)', async () => {
+    const c = await compared('diurnal-burst');
+    expect(c.baseline.metrics.coldRequests).toBeGreaterThan(1000);
+  });
+
+  it('a bad model version never takes traffic with the orchestrator: the launches are abandoned', async () => {
+    const c = await compared('bad-model');
+    expect(c.orchestrated.metrics.abandonedLaunches).toBeGreaterThan(0);
+    expect(c.orchestrated.metrics.coldRequests).toBe(0);
+    expect(c.baseline.metrics.coldRequests).toBeGreaterThan(100_000);
+  });
+});
+
+describe('doomed instances leave first', () => {
+  it('every scale-in takes the doomed candidates of a bucket before any healthy one', async () => {
+    const c = await compared('scale-in-after-peak');
+    const withDoomed = c.orchestrated.scaleIns.filter((s) => s.doomed.length > 0);
+    expect(withDoomed.length).toBeGreaterThan(0);
+    for (const s of withDoomed) {
+      expect(s.by).toBe('terminationPolicy');
+      for (const b of s.buckets) {
+        const key = `${b.availabilityZone}|${b.market}`;
+        const doomed = s.doomed.filter((id) => s.bucketOf[id] === key);
+        const chosen = s.chosen.filter((id) => s.bucketOf[id] === key);
+        const healthyChosen = chosen.filter((id) => !doomed.includes(id));
+        // A healthy instance may only go when every doomed one of its bucket goes too.
+        if (healthyChosen.length > 0) expect(doomed.every((id) => chosen.includes(id))).toBe(true);
+        expect(chosen.filter((id) => doomed.includes(id)).length).toBe(Math.min(doomed.length, b.capacity));
+      }
+    }
+  });
+
+  it('the default policy keeps doomed instances, which are later interrupted with traffic', async () => {
+    const c = await compared('scale-in-after-peak');
+    const kept = c.baseline.scaleIns.flatMap((s) => s.doomed.filter((id) => !s.chosen.includes(id)));
+    expect(kept.length).toBeGreaterThan(0);
+    expect(c.baseline.metrics.interruptions).toBeGreaterThan(0);
+    expect(c.baseline.metrics.droppedRequests).toBeGreaterThan(0);
+  });
+});
+
+describe('Spot interruption storm', () => {
+  it('every interruption is drained before EC2 reclaims the instance', async () => {
+    const c = await compared('spot-storm');
+    expect(isWired('capacitySignal')).toBe(true);
+    expect(c.orchestrated.metrics.interruptions).toBeGreaterThan(0);
+    expect(c.orchestrated.metrics.interruptionsAbsorbed).toBe(c.orchestrated.metrics.interruptions);
+    expect(c.orchestrated.metrics.droppedRequests).toBe(0);
+    expect(c.baseline.metrics.interruptionsAbsorbed).toBe(0);
+  });
+
+  it('the mix moves towards On-Demand during the storm and returns to its target after it (once reconcile runs the mix sweep)', async () => {
+    const c = await compared('spot-storm');
+    const target = c.scenario.config.profiles[c.scenario.spec.profileName]?.mix.onDemandPercentage.target ?? -1;
+    const series = c.orchestrated.series;
+    const stormStart = (c.scenario.spec.faults[0]?.at ?? 0) * 1000;
+    const peak = Math.max(...series.map((p) => p.onDemandPercent));
+    expect(series.filter((p) => p.t < stormStart).every((p) => p.onDemandPercent === target)).toBe(true);
+    expect(peak).toBeGreaterThan(target);
+    // The baseline's mix is static.
+    expect(new Set(c.baseline.series.map((p) => p.onDemandPercent)).size).toBe(1);
+    // Decay back to the target is the periodic half of the controller (shared/mix/sweep.ts), which
+    // functions/reconcile.ts runs once its sweep list has the 'mix' entry; signals alone never lower it.
+    const reconcileRunsMix = c.orchestrated.timeline.some((e) => e.fn === 'reconcile' && /\bmix\b/.test(e.reason ?? ''));
+    if (reconcileRunsMix) {
+      expect(series.at(-1)?.onDemandPercent).toBe(target);
+      expect(c.orchestrated.metrics.mixChanges).toBeGreaterThanOrEqual(2);
+    } else {
+      expect(series.at(-1)?.onDemandPercent).toBe(peak);
+    }
+  });
+});
+
+describe('Spot capacity drought', () => {
+  it('the orchestrator falls back to On-Demand and stays short of capacity for less time', async () => {
+    const c = await compared('spot-drought');
+    expect(c.baseline.metrics.spotLaunchFailures).toBeGreaterThan(c.orchestrated.metrics.spotLaunchFailures);
+    expect(c.orchestrated.metrics.mixChanges).toBeGreaterThan(0);
+    expect(c.orchestrated.metrics.belowDesiredSeconds).toBeLessThan(c.baseline.metrics.belowDesiredSeconds);
+  });
+});

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { parseEvent } from '../../../shared/events';
+import { distributionOf, withDistribution } from '../../../shared/mix/controller';
+import { decodeMixState, MIX_TTL_SECONDS, mixRecord } from '../../../shared/mix/state';
+import { CAPACITY_SIGNAL_KINDS, interpretSignal } from '../../../shared/signals/interpret';
+import { loadEvent } from '../../support/fixtures';
+
+const interpret = (rel: string, patch?: (e: { detail: Record<string, unknown> }) => void) => {
+  const raw = loadEvent(rel) as { detail: Record<string, unknown> };
+  patch?.(raw);
+  const parsed = parseEvent(raw, CAPACITY_SIGNAL_KINDS);
+  if (!parsed.ok) throw parsed.error;
+  return interpretSignal(parsed.event);
+};
+
+describe('interpretSignal', () => {
+  it.each([
+    ['ec2/spot-interruption.json', { kind: 'instance', signal: 'interruption-warning', instanceId: 'i-0abc1234def567890', instanceAction: 'terminate', at: Date.parse('2026-11-27T11:20:00Z') }],
+    ['ec2/rebalance-recommendation.json', { kind: 'instance', signal: 'rebalance-recommendation', instanceId: 'i-0abc1234def567890' }],
+    ['autoscaling/launch-unsuccessful.json', { kind: 'pool', signal: 'spot-launch-failure', groupName: 'ml-inference-gpu', availabilityZone: 'us-east-1c', instanceType: '*' }],
+    ['autoscaling/launch-unsuccessful-spot-capacity-typed.json', { kind: 'pool', signal: 'spot-launch-failure', availabilityZone: 'us-east-1b', instanceType: 'g5.xlarge' }],
+    ['autoscaling/launch-unsuccessful-config.json', { kind: 'skip' }],
+  ])('%s', (rel, expected) => {
+    expect(interpret(rel)).toMatchObject(expected);
+  });
+
+  it('says why a non-capacity failure is not a signal', () => {
+    expect(interpret('autoscaling/launch-unsuccessful-config.json')).toEqual({ kind: 'skip', reason: expect.stringMatching(/^launch failure of class configuration is not a Spot capacity signal/) });
+  });
+
+  it('an On-Demand capacity failure is not a Spot signal', () => {
+    const r = interpret('autoscaling/launch-unsuccessful.json', (e) => {
+      e.detail.StatusMessage = 'We currently do not have sufficient g5.xlarge capacity in the Availability Zone you requested (us-east-1c).';
+    });
+    expect(r).toMatchObject({ kind: 'skip', reason: expect.stringMatching(/class capacity/) });
+  });
+
+  it('uses * for the AZ when the event has none', () => {
+    const r = interpret('autoscaling/launch-unsuccessful.json', (e) => {
+      e.detail.Details = {};
+    });
+    expect(r).toMatchObject({ kind: 'pool', availabilityZone: '*', instanceType: '*' });
+  });
+});
+
+describe('mix state record', () => {
+  it('round-trips and expires 30 days after the write', () => {
+    const state = { lastChangeAt: 5, lastSignalAt: 7, target: { base: 1, percent: 50 }, targetMode: 'enforce' as const, history: [] };
+    const rec = mixRecord('g', state, 3, 1_000_000);
+    expect(rec).toMatchObject({ pk: 'group#g', sk: 'mix', version: 3, expiresAt: 1000 + MIX_TTL_SECONDS });
+    expect(decodeMixState(rec.data)).toEqual(state);
+  });
+
+  it('drops what it cannot read instead of failing', () => {
+    expect(decodeMixState({ lastChangeAt: 'soon', target: { base: 'x' }, fallback: { since: 1 }, history: [{ at: 1 }, 'junk'], targetMode: 'maybe' })).toEqual({ history: [] });
+    expect(decodeMixState(undefined)).toEqual({ history: [] });
+  });
+});
+
+describe('withDistribution', () => {
+  const mip = {
+    LaunchTemplate: {
+      LaunchTemplateSpecification: { LaunchTemplateName: 'ml', Version: '7' },
+      Overrides: [{ InstanceType: 'g5.xlarge', WeightedCapacity: '1' }, { InstanceType: 'g5.2xlarge', WeightedCapacity: '2' }],
+    },
+    InstancesDistribution: { OnDemandBaseCapacity: 1, OnDemandPercentageAboveBaseCapacity: 25, SpotAllocationStrategy: 'price-capacity-optimized', OnDemandAllocationStrategy: 'prioritized' },
+  };
+
+  it('changes only the two numbers and keeps LaunchTemplate, Overrides and the strategies', () => {
+    const out = withDistribution(mip, { base: 3, percent: 60 });
+    expect(out).toEqual({ ...mip, InstancesDistribution: { ...mip.InstancesDistribution, OnDemandBaseCapacity: 3, OnDemandPercentageAboveBaseCapacity: 60 } });
+    expect(mip.InstancesDistribution.OnDemandBaseCapacity).toBe(1); // the input is not mutated
+  });
+
+  it('names each launch template by id only when Describe answered both id and name (the update refuses both)', () => {
+    const described = {
+      ...mip,
+      LaunchTemplate: {
+        LaunchTemplateSpecification: { LaunchTemplateId: 'lt-0abc', LaunchTemplateName: 'ml', Version: '7' },
+        Overrides: [
+          { InstanceType: 'g5.xlarge', WeightedCapacity: '1' },
+          { InstanceType: 'g6.xlarge', LaunchTemplateSpecification: { LaunchTemplateId: 'lt-0def', LaunchTemplateName: 'ml-g6', Version: '2' } },
+        ],
+      },
+    };
+    const out = withDistribution(described, { base: 1, percent: 50 });
+    expect(out.LaunchTemplate).toEqual({
+      LaunchTemplateSpecification: { LaunchTemplateId: 'lt-0abc', Version: '7' },
+      Overrides: [
+        { InstanceType: 'g5.xlarge', WeightedCapacity: '1' },
+        { InstanceType: 'g6.xlarge', LaunchTemplateSpecification: { LaunchTemplateId: 'lt-0def', Version: '2' } },
+      ],
+    });
+  });
+
+  it('reads AWS defaults when the distribution is absent', () => {
+    expect(distributionOf({ LaunchTemplate: mip.LaunchTemplate })).toEqual({ base: 0, percent: 100 });
+  });
+});
