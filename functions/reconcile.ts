@@ -1,5 +1,6 @@
 /**
  * reconcile — every minute (EventBridge schedule): runs independent sweeps, each isolated. The
+ * mix sweep runs the Spot/On-Demand controller for every opted-in group (decay, fallback return). The
  * lifecycle sweep sends heartbeats for warm-ups and drains still running, ends the ones past their
  * budget, and repairs lost events (an instance waiting on a hook with no record gets its work
  * started; a record whose command finished while its action is open gets completed).
@@ -7,33 +8,38 @@
  * fails at the end (after every sweep ran), so the schedule's retries and the DLQ see it.
  */
 import type { Context } from 'aws-lambda';
-import type { AwsClients } from '../shared/aws/index';
+import { type AwsClients, createAwsClients } from '../shared/aws/index';
 import { OrchestratorError } from '../shared/errors';
 import { createLifecycleDeps, type LifecycleDeps } from '../shared/lifecycle/deps';
 import { HookCache, runLifecycleSweep } from '../shared/lifecycle/lifecycle-sweep';
 import { runSweeps, type Sweep } from '../shared/lifecycle/sweep-runner';
 import { type HandlerOutcome, logger, withStack } from '../shared/middleware/stack';
+import { createMixSweepDeps } from '../shared/mix/deps';
+import { type MixSweepDeps, runMixSweep } from '../shared/mix/sweep';
 
 /** What `main` needs; tests and the simulator build their own from in-memory ports. */
 export interface ReconcileDeps {
   lifecycle: LifecycleDeps;
   /** DescribeLifecycleHooks answers, cached per cold start. */
   hooks: HookCache;
+  /** The Spot/On-Demand mix controller's ports (decay and return from fallback happen here). */
+  mix: MixSweepDeps;
 }
 
 /** Production wiring from the environment. */
-export const createDeps = (clients?: AwsClients, env: NodeJS.ProcessEnv = process.env): ReconcileDeps => {
+export const createDeps = (clients: AwsClients = createAwsClients(), env: NodeJS.ProcessEnv = process.env): ReconcileDeps => {
   const lifecycle = createLifecycleDeps(clients, env);
-  return { lifecycle, hooks: new HookCache(lifecycle.autoScaling) };
+  return { lifecycle, hooks: new HookCache(lifecycle.autoScaling), mix: createMixSweepDeps(clients, env) };
 };
 
 /**
  * The sweeps, in order (lifecycle first: hooks time out, the mix does not). Each is isolated.
- * SPOT/ON-DEMAND MIX SWEEP: add `{ name: 'mix', run: (now) => runMixSweep(…) }` (shared/mix/sweep.ts,
- * capacitySignal issue) as the last entry of this list; it returns a `SweepReport`.
+ * The mix sweep runs the whole mix policy for every opted-in group: decay after a quiet period,
+ * return from an On-Demand fallback, and a raise that a cooldown held back.
  */
 export const createSweeps = (deps: ReconcileDeps): Sweep[] => [
   { name: 'lifecycle', run: (now) => runLifecycleSweep(deps.lifecycle, deps.hooks, now) },
+  { name: 'mix', run: (now) => runMixSweep(deps.mix, now) },
 ];
 
 /** Builds the handler's core for the given dependencies (ports only). */

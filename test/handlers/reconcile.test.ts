@@ -4,16 +4,18 @@ import {
   DescribeLifecycleHooksCommand,
   RecordLifecycleActionHeartbeatCommand,
 } from '@aws-sdk/client-auto-scaling';
+import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetCommandInvocationCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Context } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createMain as launchMain } from '../../functions/launch-lifecycle';
-import { createMain, handler } from '../../functions/reconcile';
+import { createMain, createSweeps, handler } from '../../functions/reconcile';
 import type { LifecycleDeps } from '../../shared/lifecycle/deps';
 import { HookCache } from '../../shared/lifecycle/lifecycle-sweep';
 import type { Sweep } from '../../shared/lifecycle/sweep-runner';
+import { InstanceDirectory } from '../../shared/signals/instance-directory';
 import { instancePk } from '../../shared/state/keys';
 import { lifecycleSk } from '../../shared/state/lifecycle-record';
 import { loadEvent } from '../support/fixtures';
@@ -22,9 +24,18 @@ import { asgMock, noActiveAction, published, resetMocks, sdkDeps, ssmMock } from
 
 const INSTANCE = 'i-0abc1234def567890';
 const waitingLaunch = [{ InstanceId: INSTANCE, LifecycleState: 'Pending:Wait' }];
+/** The mix sweep's ports over the same world; EC2 knows no instances here (the mix has its own tests). */
+const mixDeps = (deps: LifecycleDeps) => ({
+  config: deps.config,
+  autoScaling: deps.autoScaling,
+  instances: new InstanceDirectory({ describeInstances: async () => [] }),
+  store: deps.store,
+  publisher: deps.publisher,
+});
+/** These tests are about the lifecycle sweep: it alone runs unless `sweeps` says otherwise. */
 const reconcile = (deps: LifecycleDeps, sweeps?: readonly Sweep[]) => {
-  const d = { lifecycle: deps, hooks: new HookCache(deps.autoScaling) };
-  return sweeps ? createMain(d, sweeps) : createMain(d);
+  const d = { lifecycle: deps, hooks: new HookCache(deps.autoScaling), mix: mixDeps(deps) };
+  return createMain(d, sweeps ?? createSweeps(d).filter((s) => s.name === 'lifecycle'));
 };
 const lifecycleSummary = (outcome: Record<string, unknown>) => (outcome.sweeps as Array<Record<string, unknown>>)[0];
 
@@ -121,7 +132,14 @@ describe('reconcile handler', () => {
     await expect(reconcile(deps)()).rejects.toMatchObject({ disposition: 'retry', context: { failures: [expect.objectContaining({ scope: 'lifecycle', retryable: true })] } });
   });
 
-  it('the wrapped handler runs the sweep for the scheduled event (DynamoDB through the real adapter)', async () => {
+  it('runs the lifecycle sweep first, then the Spot/On-Demand mix sweep', () => {
+    const { deps } = sdkDeps();
+    expect(createSweeps({ lifecycle: deps, hooks: new HookCache(deps.autoScaling), mix: mixDeps(deps) }).map((s) => s.name)).toEqual(['lifecycle', 'mix']);
+  });
+
+  it('the wrapped handler runs every sweep for the scheduled event (DynamoDB and EC2 through the real adapters)', async () => {
+    const ec2 = mockClient(EC2Client);
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [] });
     const dynamo = mockClient(DynamoDBDocumentClient);
     dynamo.on(GetCommand).resolves({});
     dynamo.on(PutCommand).resolves({});
@@ -129,7 +147,9 @@ describe('reconcile handler', () => {
     process.env.TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:t';
     const outcome = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }, ctx);
     expect(outcome.outcome).toBe('swept');
+    expect((outcome.sweeps as Array<{ name: string }>).map((x) => x.name)).toEqual(['lifecycle', 'mix']);
     expect(dynamo).toHaveReceivedCommandWith(PutCommand, { ConditionExpression: 'attribute_not_exists(pk)', Item: expect.objectContaining({ pk: `instance#${INSTANCE}`, sk: 'lifecycle#launch' }) });
     dynamo.restore();
+    ec2.restore();
   });
 });

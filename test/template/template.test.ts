@@ -125,7 +125,19 @@ const EXPECTED_GRANTS: Record<string, Record<string, string[]>> = {
   ...lifecycleGrants('LaunchLifecycleRole', 'LaunchLifecycleLogGroup', ['WarmUpDocument'], { heartbeat: false, readCommands: false }),
   ...lifecycleGrants('TerminateLifecycleRole', 'TerminateLifecycleLogGroup', ['DrainDocument'], { heartbeat: false, readCommands: false }),
   ...lifecycleGrants('CommandResultRole', 'CommandResultLogGroup', ['WarmUpDocument'], { heartbeat: false, readCommands: true }),
-  ...lifecycleGrants('ReconcileRole', 'ReconcileLogGroup', ['WarmUpDocument', 'DrainDocument'], { heartbeat: true, readCommands: true, hooks: true }),
+  ReconcileRole: {
+    ...lifecycleGrants('ReconcileRole', 'ReconcileLogGroup', ['WarmUpDocument', 'DrainDocument'], { heartbeat: true, readCommands: true, hooks: true })
+      .ReconcileRole,
+    // The mix sweep: the controller's state, instance lookups and the group update (as capacitySignal).
+    'dynamodb:UpdateItem': [getAtt('StateTable')],
+    'dynamodb:DeleteItem': [getAtt('StateTable')],
+    'dynamodb:Query': [getAtt('StateTable')],
+    'ec2:DescribeInstances': ['*'],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
+    'autoscaling:UpdateAutoScalingGroup': [JSON.stringify({ 'Fn::Sub': 'arn:${AWS::Partition}:autoscaling:${AWS::Region}:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/*' })],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
+    'ec2:RunInstances': [JSON.stringify({ 'Fn::Sub': 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:launch-template/*' })],
+  },
   CapacitySignalRole: {
     'logs:CreateLogStream': [getAtt('CapacitySignalLogGroup')],
     'logs:PutLogEvents': [getAtt('CapacitySignalLogGroup')],

@@ -9,8 +9,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createMain as commandResultMain } from '../../../functions/command-result';
 import { createMain as launchMain } from '../../../functions/launch-lifecycle';
-import { createMain as reconcileMain } from '../../../functions/reconcile';
+import { createMain as reconcileMain, createSweeps } from '../../../functions/reconcile';
 import { HookCache } from '../../../shared/lifecycle/lifecycle-sweep';
+import { InstanceDirectory } from '../../../shared/signals/instance-directory';
 import { commandEvent, commandId, config, group, INSTANCE, launchEvent, world } from './support';
 
 type Step =
@@ -31,7 +32,13 @@ const run = async (steps: readonly Step[], onFailure: 'abandon' | 'continue') =>
   w.asg.open.set(INSTANCE, true);
   const launch = launchMain(w.deps);
   const result = commandResultMain(w.deps);
-  const reconcile = reconcileMain({ lifecycle: w.deps, hooks: new HookCache(w.asg) });
+  // The lifecycle sweep alone: this property is about lifecycle actions, not the mix.
+  const reconcileDeps = {
+    lifecycle: w.deps,
+    hooks: new HookCache(w.asg),
+    mix: { config: w.deps.config, autoScaling: w.asg, instances: new InstanceDirectory({ describeInstances: async () => [] }), store: w.deps.store, publisher: w.deps.publisher },
+  };
+  const reconcile = reconcileMain(reconcileDeps, createSweeps(reconcileDeps).filter((s) => s.name === 'lifecycle'));
   const succeeded = new Set<string>();
   for (const s of steps) {
     // The instance waits in Pending:Wait until its action is answered.

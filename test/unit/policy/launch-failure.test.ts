@@ -8,6 +8,7 @@ describe('classifyLaunchFailure', () => {
       'Could not launch Spot Instances. InsufficientInstanceCapacity - There is no Spot capacity available that matches your request. Launching EC2 instance failed.',
       'spot-capacity',
     ],
+    ['Spot unfulfillable', 'Could not launch Spot Instances. UnfulfillableCapacity - Unable to fulfill capacity due to your request configuration. Launching EC2 instance failed.', 'spot-capacity'],
     ['Spot max price', 'Could not launch Spot Instances. SpotMaxPriceTooLow - Your Spot request price of 0.1 is lower than the minimum required Spot request fulfillment price of 0.2. Launching EC2 instance failed.', 'spot-capacity'],
     [
       'On-Demand capacity',
