@@ -3,8 +3,9 @@
  * instance refresh) of opted-in groups become notifications with a severity.
  * parse → load (group tags, profile) → decide (pure) → notify.
  */
+import { autoScalingClient, eventBridgeClient, snsClient } from '../shared/aws/clients';
 import type { Context } from 'aws-lambda';
-import { type AwsClients, createAwsClients, GroupDirectory, SdkAutoScaling, SdkEventBus, SdkSns } from '../shared/aws/index';
+import { type AwsClients, GroupDirectory, SdkAutoScaling, SdkEventBus, SdkSns } from '../shared/aws/index';
 import { loadConfig, type OrchestratorConfig, resolveProfile } from '../shared/config/index';
 import { parseEvent } from '../shared/events/index';
 import { dropped, type HandlerOutcome, withStack } from '../shared/middleware/stack';
@@ -20,10 +21,10 @@ export interface ActivityAuditDeps {
 }
 
 /** Production wiring from the environment (TOPIC_ARN, EVENT_BUS_NAME). */
-export const createDeps = (clients: AwsClients = createAwsClients(), env: NodeJS.ProcessEnv = process.env): ActivityAuditDeps => ({
+export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.ProcessEnv = process.env): ActivityAuditDeps => ({
   config: () => loadConfig(env),
-  groups: new GroupDirectory(new SdkAutoScaling(clients.autoScaling())),
-  publisher: new Publisher(new SdkSns(clients.sns()), new SdkEventBus(clients.eventBridge()), {
+  groups: new GroupDirectory(new SdkAutoScaling((clients.autoScaling ?? autoScalingClient)())),
+  publisher: new Publisher(new SdkSns((clients.sns ?? snsClient)()), new SdkEventBus((clients.eventBridge ?? eventBridgeClient)()), {
     topicArn: env.TOPIC_ARN ?? '',
     eventBusName: env.EVENT_BUS_NAME || 'default',
   }),

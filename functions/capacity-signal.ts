@@ -4,10 +4,10 @@
  * instance doomed, start the drain on an interruption warning, steer the Spot/On-Demand mix.
  * parse → load (instance, group, profile, state) → decide (shared/policy/mix) → act → notify.
  */
+import { autoScalingClient, dynamoClient, ec2Client, eventBridgeClient, snsClient, ssmClient } from '../shared/aws/clients';
 import type { Context } from 'aws-lambda';
 import {
   type AwsClients,
-  createAwsClients,
   DynamoStateStore,
   SdkAutoScaling,
   SdkEc2,
@@ -26,14 +26,14 @@ import { CAPACITY_SIGNAL_KINDS } from '../shared/signals/interpret';
 export type { CapacitySignalDeps } from '../shared/signals/capacity-signal';
 
 /** Production wiring from the environment (TABLE_NAME, TOPIC_ARN, EVENT_BUS_NAME, DRAIN_DOCUMENT_NAME). */
-export const createDeps = (clients: AwsClients = createAwsClients(), env: NodeJS.ProcessEnv = process.env): CapacitySignalDeps => ({
+export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.ProcessEnv = process.env): CapacitySignalDeps => ({
   config: () => loadConfig(env),
-  autoScaling: new SdkAutoScaling(clients.autoScaling()),
+  autoScaling: new SdkAutoScaling((clients.autoScaling ?? autoScalingClient)()),
   // Cached for the container's life: an instance's group, type and AZ never change.
-  instances: new InstanceDirectory(new SdkEc2(clients.ec2())),
-  store: new DynamoStateStore(clients.dynamo(), env.TABLE_NAME ?? ''),
-  ssm: new SdkSsm(clients.ssm()),
-  publisher: new Publisher(new SdkSns(clients.sns()), new SdkEventBus(clients.eventBridge()), {
+  instances: new InstanceDirectory(new SdkEc2((clients.ec2 ?? ec2Client)())),
+  store: new DynamoStateStore((clients.dynamo ?? dynamoClient)(), env.TABLE_NAME ?? ''),
+  ssm: new SdkSsm((clients.ssm ?? ssmClient)()),
+  publisher: new Publisher(new SdkSns((clients.sns ?? snsClient)()), new SdkEventBus((clients.eventBridge ?? eventBridgeClient)()), {
     topicArn: env.TOPIC_ARN ?? '',
     eventBusName: env.EVENT_BUS_NAME || 'default',
   }),

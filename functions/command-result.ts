@@ -14,7 +14,7 @@ import { type HandlerOutcome, withStack } from '../shared/middleware/stack';
 export type CommandResultDeps = LifecycleDeps;
 
 /** Production wiring from the environment. */
-export const createDeps = (clients?: AwsClients, env: NodeJS.ProcessEnv = process.env): CommandResultDeps => createLifecycleDeps(clients, env);
+export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.ProcessEnv = process.env): CommandResultDeps => createLifecycleDeps(clients, env);
 
 /** Builds the handler's core for the given dependencies (ports only). */
 export const createMain = (deps: CommandResultDeps): ((event: unknown) => Promise<HandlerOutcome>) => createCommandResultMain(deps);

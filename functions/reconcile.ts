@@ -8,7 +8,7 @@
  * fails at the end (after every sweep ran), so the schedule's retries and the DLQ see it.
  */
 import type { Context } from 'aws-lambda';
-import { type AwsClients, createAwsClients } from '../shared/aws/index';
+import type { AwsClients } from '../shared/aws/index';
 import { OrchestratorError } from '../shared/errors';
 import { createLifecycleDeps, type LifecycleDeps } from '../shared/lifecycle/deps';
 import { HookCache, runLifecycleSweep } from '../shared/lifecycle/lifecycle-sweep';
@@ -27,7 +27,7 @@ export interface ReconcileDeps {
 }
 
 /** Production wiring from the environment. */
-export const createDeps = (clients: AwsClients = createAwsClients(), env: NodeJS.ProcessEnv = process.env): ReconcileDeps => {
+export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.ProcessEnv = process.env): ReconcileDeps => {
   const lifecycle = createLifecycleDeps(clients, env);
   return { lifecycle, hooks: new HookCache(lifecycle.autoScaling), mix: createMixSweepDeps(clients, env) };
 };

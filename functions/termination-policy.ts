@@ -4,11 +4,11 @@
  * Never throws: a malformed input answers an empty list (Auto Scaling asks again), a slow or failed
  * read falls back to an order computed from what is at hand, and says so in the decision log.
  */
+import { autoScalingClient, dynamoClient } from '../shared/aws/clients';
 import type { Context } from 'aws-lambda';
 import {
   type AutoScalingPort,
   type AwsClients,
-  createAwsClients,
   DynamoStateStore,
   type GroupSummary,
   SdkAutoScaling,
@@ -35,10 +35,10 @@ export interface TerminationPolicyDeps {
 }
 
 /** Production wiring from the environment (TABLE_NAME). */
-export const createDeps = (clients: AwsClients = createAwsClients(), env: NodeJS.ProcessEnv = process.env): TerminationPolicyDeps => ({
+export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.ProcessEnv = process.env): TerminationPolicyDeps => ({
   config: () => loadConfig(env),
-  autoScaling: new SdkAutoScaling(clients.autoScaling()),
-  store: env.TABLE_NAME ? new DynamoStateStore(clients.dynamo(), env.TABLE_NAME) : undefined,
+  autoScaling: new SdkAutoScaling((clients.autoScaling ?? autoScalingClient)()),
+  store: env.TABLE_NAME ? new DynamoStateStore((clients.dynamo ?? dynamoClient)(), env.TABLE_NAME) : undefined,
   now: Date.now,
   readBudgetMs: READ_BUDGET_MS,
 });

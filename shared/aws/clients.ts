@@ -14,7 +14,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
  */
 export const CLIENT_CONFIG = { retryMode: 'adaptive', maxAttempts: 4 } as const;
 
-/** The SDK clients a function may use, created once per cold start and only when first needed. */
+/** The SDK clients a function may use, each created once per cold start and only when first needed. */
 export interface AwsClients {
   autoScaling: () => AutoScalingClient;
   ssm: () => SSMClient;
@@ -32,9 +32,23 @@ const once = <T>(make: () => T): (() => T) => {
   };
 };
 
+// One lazy factory per service, each marked pure: a function's bundle keeps only the clients it
+// actually references (esbuild drops the others and their SDK packages), which keeps bundles small
+// and cold starts short.
+export const autoScalingClient: () => AutoScalingClient = /* @__PURE__ */ once(() => new AutoScalingClient(CLIENT_CONFIG));
+export const ssmClient: () => SSMClient = /* @__PURE__ */ once(() => new SSMClient(CLIENT_CONFIG));
+export const snsClient: () => SNSClient = /* @__PURE__ */ once(() => new SNSClient(CLIENT_CONFIG));
+export const eventBridgeClient: () => EventBridgeClient = /* @__PURE__ */ once(() => new EventBridgeClient(CLIENT_CONFIG));
+export const ec2Client: () => EC2Client = /* @__PURE__ */ once(() => new EC2Client(CLIENT_CONFIG));
+export const dynamoClient: () => DynamoDBDocumentClient = /* @__PURE__ */ once(() =>
+  DynamoDBDocumentClient.from(new DynamoDBClient(CLIENT_CONFIG), { marshallOptions: { removeUndefinedValues: true } }),
+);
+
 /**
- * Lazily built clients. Tests replace them with aws-sdk-client-mock, which patches the client
- * classes, so the real factories are used everywhere.
+ * Fresh lazily built clients for every service (tests, benchmarks, scripts). Functions instead
+ * take `Partial<AwsClients>` and fall back to the per-service factories above, so that production
+ * bundles contain only the services they call. Tests replace clients with aws-sdk-client-mock,
+ * which patches the client classes, so the real factories are used everywhere.
  *
  * @example
  * ```ts
@@ -48,9 +62,5 @@ export const createAwsClients = (): AwsClients => ({
   sns: once(() => new SNSClient(CLIENT_CONFIG)),
   eventBridge: once(() => new EventBridgeClient(CLIENT_CONFIG)),
   ec2: once(() => new EC2Client(CLIENT_CONFIG)),
-  dynamo: once(() =>
-    DynamoDBDocumentClient.from(new DynamoDBClient(CLIENT_CONFIG), {
-      marshallOptions: { removeUndefinedValues: true },
-    }),
-  ),
+  dynamo: once(() => DynamoDBDocumentClient.from(new DynamoDBClient(CLIENT_CONFIG), { marshallOptions: { removeUndefinedValues: true } })),
 });

@@ -3,10 +3,10 @@
  * commandResult, reconcile), and their production wiring. Tests and the fleet simulator build
  * their own from in-memory ports (`MemoryStateStore`, recording fakes).
  */
+import { autoScalingClient, dynamoClient, eventBridgeClient, snsClient, ssmClient } from '../aws/clients';
 import {
   type AutoScalingPort,
   type AwsClients,
-  createAwsClients,
   DynamoStateStore,
   GroupDirectory,
   SdkAutoScaling,
@@ -46,15 +46,15 @@ export const LOCAL_DOCUMENTS: StackDocuments = { warmup: 'asg-orchestrator-warmu
  * const deps = createLifecycleDeps(); // one per cold start
  * ```
  */
-export const createLifecycleDeps = (clients: AwsClients = createAwsClients(), env: NodeJS.ProcessEnv = process.env): LifecycleDeps => {
-  const autoScaling = new SdkAutoScaling(clients.autoScaling());
+export const createLifecycleDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.ProcessEnv = process.env): LifecycleDeps => {
+  const autoScaling = new SdkAutoScaling((clients.autoScaling ?? autoScalingClient)());
   return {
     config: () => loadConfig(env),
     autoScaling,
     groups: new GroupDirectory(autoScaling),
-    ssm: new SdkSsm(clients.ssm()),
-    store: new DynamoStateStore(clients.dynamo(), env.TABLE_NAME || 'asg-orchestrator-state'),
-    publisher: new Publisher(new SdkSns(clients.sns()), new SdkEventBus(clients.eventBridge()), {
+    ssm: new SdkSsm((clients.ssm ?? ssmClient)()),
+    store: new DynamoStateStore((clients.dynamo ?? dynamoClient)(), env.TABLE_NAME || 'asg-orchestrator-state'),
+    publisher: new Publisher(new SdkSns((clients.sns ?? snsClient)()), new SdkEventBus((clients.eventBridge ?? eventBridgeClient)()), {
       topicArn: env.TOPIC_ARN ?? '',
       eventBusName: env.EVENT_BUS_NAME || 'default',
     }),

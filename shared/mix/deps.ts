@@ -1,4 +1,5 @@
-import { type AwsClients, createAwsClients, DynamoStateStore, SdkAutoScaling, SdkEc2, SdkEventBus, SdkSns } from '../aws/index';
+import { autoScalingClient, dynamoClient, ec2Client, eventBridgeClient, snsClient } from '../aws/clients';
+import { type AwsClients, DynamoStateStore, SdkAutoScaling, SdkEc2, SdkEventBus, SdkSns } from '../aws/index';
 import { loadConfig } from '../config';
 import { Publisher } from '../notify/publisher';
 import { InstanceDirectory } from '../signals/instance-directory';
@@ -14,12 +15,12 @@ import type { MixSweepDeps } from './sweep';
  * const sweeps = [..., { name: 'mix', run: (now: number) => runMixSweep(mix, now) }];
  * ```
  */
-export const createMixSweepDeps = (clients: AwsClients = createAwsClients(), env: NodeJS.ProcessEnv = process.env): MixSweepDeps => ({
+export const createMixSweepDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.ProcessEnv = process.env): MixSweepDeps => ({
   config: () => loadConfig(env),
-  autoScaling: new SdkAutoScaling(clients.autoScaling()),
-  instances: new InstanceDirectory(new SdkEc2(clients.ec2())),
-  store: new DynamoStateStore(clients.dynamo(), env.TABLE_NAME ?? ''),
-  publisher: new Publisher(new SdkSns(clients.sns()), new SdkEventBus(clients.eventBridge()), {
+  autoScaling: new SdkAutoScaling((clients.autoScaling ?? autoScalingClient)()),
+  instances: new InstanceDirectory(new SdkEc2((clients.ec2 ?? ec2Client)())),
+  store: new DynamoStateStore((clients.dynamo ?? dynamoClient)(), env.TABLE_NAME ?? ''),
+  publisher: new Publisher(new SdkSns((clients.sns ?? snsClient)()), new SdkEventBus((clients.eventBridge ?? eventBridgeClient)()), {
     topicArn: env.TOPIC_ARN ?? '',
     eventBusName: env.EVENT_BUS_NAME || 'default',
   }),
