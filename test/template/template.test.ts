@@ -500,6 +500,43 @@ describe('state and notifications', () => {
   });
 });
 
+describe('safety net: alarms to the notification topic', () => {
+  const alarms = (): [string, CfnResource][] => resourcesOfType(template, 'AWS::CloudWatch::Alarm');
+  const publishesToTopic = (alarm: CfnResource): boolean =>
+    asArray(prop(alarm, 'AlarmActions') as Json[] | Json).some((a) => refOf(a) === 'NotificationTopic');
+
+  it('raises an alarm as soon as anything waits in the dead-letter queue', () => {
+    const [, alarm] = alarms().find(([, a]) => prop(a, 'MetricName') === 'ApproximateNumberOfMessagesVisible') ?? [];
+    expect(alarm).toBeDefined();
+    if (!alarm) return;
+    expect(prop(alarm, 'Namespace')).toBe('AWS/SQS');
+    expect(getAttOf((asArray(prop(alarm, 'Dimensions') as Json[])[0] as { Value?: Json }).Value)).toEqual(['DeadLetterQueue', 'QueueName']);
+    expect({ threshold: prop(alarm, 'Threshold'), op: prop(alarm, 'ComparisonOperator') }).toEqual({ threshold: 0, op: 'GreaterThanThreshold' });
+    expect(publishesToTopic(alarm)).toBe(true);
+  });
+
+  it('has an Errors alarm for every function, published to the topic', () => {
+    const watched = alarms()
+      .filter(([, a]) => prop(a, 'Namespace') === 'AWS/Lambda' && prop(a, 'MetricName') === 'Errors' && publishesToTopic(a))
+      .map(([, a]) => refOf((asArray(prop(a, 'Dimensions') as Json[])[0] as { Value?: Json }).Value));
+    expect(watched.slice().sort()).toEqual(functions().map(([id]) => id).sort());
+  });
+
+  it('lets CloudWatch (of this account only) publish to the encrypted topic', () => {
+    const policy = resource('NotificationTopicPolicy');
+    expect(asArray(prop(policy, 'Topics') as Json[]).map(refOf)).toEqual(['NotificationTopic']);
+    const statements = asArray((prop(policy, 'PolicyDocument') as { Statement?: Json[] } | undefined)?.Statement);
+    expect(statements).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      }),
+    ]);
+  });
+});
+
 describe('termination policy alias', () => {
   const aliasId = 'TerminationPolicyLiveLambdaAlias';
 
