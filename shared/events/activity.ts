@@ -30,7 +30,7 @@
  * unsuccessful examples omit it, so it defaults to `''`. `EC2InstanceId` is empty when no
  * instance was created. Warm-pool groups add `Origin`/`Destination`.
  */
-import { z } from 'zod';
+import * as z from './zod';
 import { awsNameSchema, freeTextSchema, instanceIdSchema, isoTimestampSchema, whenPresent } from './primitives';
 
 /** Detail-types of the four activity results, keyed by our kind. */
@@ -73,23 +73,23 @@ const location = z.enum(['EC2', 'AutoScalingGroup', 'WarmPool'], {
 });
 
 /** Detail schema shared by the four activity detail-types. */
-export const activityDetailSchema = z
-  .object({
+export const activityDetailSchema = z.pipe(
+  z.object({
     AutoScalingGroupName: awsNameSchema(),
     ActivityId: awsNameSchema(),
     // An unsuccessful launch reports "" when EC2 created nothing.
-    EC2InstanceId: z.union([z.literal(''), instanceIdSchema]).optional(),
+    EC2InstanceId: z.optional(z.union([z.literal(''), instanceIdSchema])),
     StatusCode: awsNameSchema(),
-    StatusMessage: freeTextSchema().optional(),
-    Description: freeTextSchema().optional(),
+    StatusMessage: z.optional(freeTextSchema()),
+    Description: z.optional(freeTextSchema()),
     Cause: freeTextSchema(),
     StartTime: isoTimestampSchema,
-    EndTime: isoTimestampSchema.optional(),
-    Origin: location.optional(),
-    Destination: location.optional(),
-    Details: z.record(z.string(), z.unknown()).optional(),
-  })
-  .transform((d): ActivityDetail => {
+    EndTime: z.optional(isoTimestampSchema),
+    Origin: z.optional(location),
+    Destination: z.optional(location),
+    Details: z.optional(z.record(z.string(), z.unknown())),
+  }),
+  z.transform((d): ActivityDetail => {
     // Keep string values only: AWS may add structured entries, and consumers expect strings.
     // Object.fromEntries defines own properties, so a "__proto__" key cannot touch the prototype.
     const details: Record<string, string> = Object.fromEntries(
@@ -115,4 +115,5 @@ export const activityDetailSchema = z
       ...(d.Destination === undefined ? {} : { destination: d.Destination }),
       details,
     };
-  });
+  }),
+);

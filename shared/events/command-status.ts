@@ -23,7 +23,7 @@
  * ```
  * The keys are kebab-case, unlike the Auto Scaling events.
  */
-import { z } from 'zod';
+import * as z from './zod';
 import { guidSchema, instanceIdSchema, isoTimestampSchema, whenPresent } from './primitives';
 
 /** Detail-type of the per-instance command status event. */
@@ -76,18 +76,20 @@ export interface CommandStatusDetail {
 const DOCUMENT_NAME_PATTERN = /^(arn:[a-z-]+:ssm:[a-z0-9-]*:\d{12}:document\/)?[a-zA-Z0-9_\-.]{3,128}$/;
 
 /** Detail schema for `EC2 Command Invocation Status-change Notification`. */
-export const commandStatusDetailSchema = z
-  .object({
+export const commandStatusDetailSchema = z.pipe(
+  z.object({
     'command-id': guidSchema,
     'document-name': z
       .string()
-      .max(256, { error: 'must be an SSM document name or ARN' })
-      .regex(DOCUMENT_NAME_PATTERN, { error: 'must be an SSM document name or ARN' }),
+      .check(
+        z.maxLength(256, { error: 'must be an SSM document name or ARN' }),
+        z.regex(DOCUMENT_NAME_PATTERN, { error: 'must be an SSM document name or ARN' }),
+      ),
     'instance-id': instanceIdSchema,
     'requested-date-time': isoTimestampSchema,
     status: z.enum(COMMAND_STATUSES, { error: whenPresent(`must be one of ${COMMAND_STATUSES.join(', ')}`) }),
-  })
-  .transform(
+  }),
+  z.transform(
     (d): CommandStatusDetail => ({
       commandId: d['command-id'],
       documentName: d['document-name'],
@@ -95,4 +97,5 @@ export const commandStatusDetailSchema = z
       requestedDateTime: d['requested-date-time'],
       status: d.status,
     }),
-  );
+  ),
+);

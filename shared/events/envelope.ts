@@ -17,7 +17,7 @@
  * ```
  * Unknown top-level keys are tolerated (AWS adds fields such as `replay-name`).
  */
-import { z } from 'zod';
+import * as z from './zod';
 import { awsNameSchema, isoTimestampSchema } from './primitives';
 
 /** The envelope of a parsed event, camelCase. */
@@ -39,13 +39,15 @@ export const envelopeFields = {
   id: awsNameSchema(256),
   source: awsNameSchema(256),
   'detail-type': awsNameSchema(256),
-  account: z.string().regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account id' }),
+  account: z.string().check(z.regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account id' })),
   region: z
     .string()
-    .max(32, { error: 'must be an AWS region code' })
-    .regex(REGION_PATTERN, { error: 'must be an AWS region code' }),
+    .check(
+      z.maxLength(32, { error: 'must be an AWS region code' }),
+      z.regex(REGION_PATTERN, { error: 'must be an AWS region code' }),
+    ),
   time: isoTimestampSchema,
-  resources: z.array(z.string().max(2048, { error: 'must be at most 2048 characters' })),
+  resources: z.array(z.string().check(z.maxLength(2048, { error: 'must be at most 2048 characters' }))),
 } as const;
 
 /** Maps the validated raw envelope to {@link EventEnvelope}. */

@@ -24,7 +24,7 @@
  * detail-types is the EventBridge reference's ("Amazon EC2 Auto Scaling events"). The events carry
  * no percentage complete: DescribeInstanceRefreshes has it.
  */
-import { z } from 'zod';
+import * as z from './zod';
 import { awsNameSchema } from './primitives';
 
 /** Phase of an instance refresh, one per detail-type. */
@@ -65,22 +65,28 @@ export interface InstanceRefreshDetail {
 
 /** AWS sends these numbers as strings ("50"); accept a number too, but nothing else. */
 const numericString = (max: number) =>
-  z
-    .union([z.string().regex(/^\d{1,9}$/, { error: 'must be a whole number' }), z.number().int().nonnegative()])
-    .transform(Number)
-    .pipe(z.number().max(max, { error: `must be at most ${max}` }));
+  z.pipe(
+    z.pipe(
+      z.union([
+        z.string().check(z.regex(/^\d{1,9}$/, { error: 'must be a whole number' })),
+        z.number().check(z.int(), z.nonnegative()),
+      ]),
+      z.transform(Number),
+    ),
+    z.number().check(z.maximum(max, { error: `must be at most ${max}` })),
+  );
 
 /** Builds the detail schema for one phase; the phase comes from the detail-type, not the body. */
 export const instanceRefreshDetailSchema = (phase: InstanceRefreshPhase) =>
-  z
-    .object({
+  z.pipe(
+    z.object({
       InstanceRefreshId: awsNameSchema(),
       AutoScalingGroupName: awsNameSchema(),
-      CheckpointPercentage: numericString(100).optional(),
+      CheckpointPercentage: z.optional(numericString(100)),
       // The API caps CheckpointDelay at 2 days (172800 s).
-      CheckpointDelay: numericString(172_800).optional(),
-    })
-    .transform(
+      CheckpointDelay: z.optional(numericString(172_800)),
+    }),
+    z.transform(
       (d): InstanceRefreshDetail => ({
         groupName: d.AutoScalingGroupName,
         instanceRefreshId: d.InstanceRefreshId,
@@ -88,4 +94,5 @@ export const instanceRefreshDetailSchema = (phase: InstanceRefreshPhase) =>
         ...(d.CheckpointPercentage === undefined ? {} : { checkpointPercentage: d.CheckpointPercentage }),
         ...(d.CheckpointDelay === undefined ? {} : { checkpointDelaySeconds: d.CheckpointDelay }),
       }),
-    );
+    ),
+  );

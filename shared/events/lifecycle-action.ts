@@ -28,7 +28,7 @@
  * available", so both are optional. The terminate event has the same shape with
  * `autoscaling:EC2_INSTANCE_TERMINATING`.
  */
-import { z } from 'zod';
+import * as z from './zod';
 import { awsNameSchema, freeTextSchema, guidSchema, instanceIdSchema, whenPresent } from './primitives';
 
 /** Detail-type of the launch lifecycle action event. */
@@ -64,19 +64,19 @@ const location = z.enum(['EC2', 'AutoScalingGroup', 'WarmPool'], {
  * (or the reverse) is malformed, because acting on it would complete the wrong hook.
  */
 const lifecycleDetailSchema = (transition: LifecycleTransition, detailType: string) =>
-  z
-    .object({
+  z.pipe(
+    z.object({
       LifecycleActionToken: guidSchema,
       AutoScalingGroupName: awsNameSchema(),
       LifecycleHookName: awsNameSchema(),
       EC2InstanceId: instanceIdSchema,
       LifecycleTransition: z.literal(transition, { error: whenPresent(`must be ${transition} for ${detailType}`) }),
-      NotificationMetadata: freeTextSchema(1023).optional(),
-      Origin: location.optional(),
-      Destination: location.optional(),
-      RequestId: freeTextSchema(255).optional(),
-    })
-    .transform(
+      NotificationMetadata: z.optional(freeTextSchema(1023)),
+      Origin: z.optional(location),
+      Destination: z.optional(location),
+      RequestId: z.optional(freeTextSchema(255)),
+    }),
+    z.transform(
       (d): LifecycleActionDetail => ({
         groupName: d.AutoScalingGroupName,
         hookName: d.LifecycleHookName,
@@ -88,7 +88,8 @@ const lifecycleDetailSchema = (transition: LifecycleTransition, detailType: stri
         ...(d.Destination === undefined ? {} : { destination: d.Destination }),
         ...(d.RequestId === undefined ? {} : { requestId: d.RequestId }),
       }),
-    );
+    ),
+  );
 
 /** Detail schema for `EC2 Instance-launch Lifecycle Action`. */
 export const launchLifecycleDetailSchema = lifecycleDetailSchema(

@@ -2,7 +2,7 @@
  * `parseEvent`: the one entry point handlers use to turn an invocation payload into a typed event
  * or a drop. It never throws: unknown, foreign, test and malformed inputs are all values.
  */
-import { z } from 'zod';
+import * as z from './zod';
 import { EventDropError } from '../errors';
 import type { ActivityDetail } from './activity';
 import type { CommandStatusDetail } from './command-status';

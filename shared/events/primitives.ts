@@ -3,7 +3,7 @@
  * an EC2 instance id is `i-` plus 8 or 17 hex digits (we accept 8–17 so that a future length
  * does not turn real events into drops), names are 1–255 characters, tokens are GUIDs.
  */
-import { z } from 'zod';
+import * as z from './zod';
 
 /**
  * A custom message for a value that is present but wrong; a missing value keeps zod's
@@ -30,8 +30,10 @@ export const replaceControlCharacters = (text: string): string => text.replace(C
 /** Schema for an EC2 instance id. */
 export const instanceIdSchema = z
   .string()
-  .max(19, { error: 'must be an EC2 instance id (i- and 8 to 17 hex digits)' })
-  .regex(INSTANCE_ID_PATTERN, { error: 'must be an EC2 instance id (i- and 8 to 17 hex digits)' });
+  .check(
+    z.maxLength(19, { error: 'must be an EC2 instance id (i- and 8 to 17 hex digits)' }),
+    z.regex(INSTANCE_ID_PATTERN, { error: 'must be an EC2 instance id (i- and 8 to 17 hex digits)' }),
+  );
 
 /**
  * Schema for an AWS resource name (Auto Scaling group, lifecycle hook, refresh id): 1–`max`
@@ -40,9 +42,11 @@ export const instanceIdSchema = z
 export const awsNameSchema = (max = 255) =>
   z
     .string()
-    .min(1, { error: 'must not be empty' })
-    .max(max, { error: `must be at most ${max} characters` })
-    .refine((s) => !hasControlCharacter(s), { error: 'must not contain control characters' });
+    .check(
+      z.minLength(1, { error: 'must not be empty' }),
+      z.maxLength(max, { error: `must be at most ${max} characters` }),
+      z.refine((s) => !hasControlCharacter(s), { error: 'must not contain control characters' }),
+    );
 
 /**
  * Schema for a GUID such as a lifecycle action token or an SSM command id. Not `z.uuid()`:
@@ -54,4 +58,5 @@ export const guidSchema = z.guid({ error: whenPresent('must be a GUID (8-4-4-4-1
 export const isoTimestampSchema = z.iso.datetime({ offset: true, error: whenPresent('must be an ISO 8601 timestamp') });
 
 /** Schema for free text that AWS writes (causes, messages, metadata): bounded so a log line stays sane. */
-export const freeTextSchema = (max = 4096) => z.string().max(max, { error: `must be at most ${max} characters` });
+export const freeTextSchema = (max = 4096) =>
+  z.string().check(z.maxLength(max, { error: `must be at most ${max} characters` }));

@@ -19,7 +19,7 @@
  * }
  * ```
  */
-import { z } from 'zod';
+import * as z from './zod';
 import { instanceIdSchema } from './primitives';
 
 /** Detail-type of the rebalance recommendation. */
@@ -31,6 +31,7 @@ export interface RebalanceRecommendationDetail {
 }
 
 /** Detail schema for `EC2 Instance Rebalance Recommendation`. */
-export const rebalanceRecommendationDetailSchema = z
-  .object({ 'instance-id': instanceIdSchema })
-  .transform((d): RebalanceRecommendationDetail => ({ instanceId: d['instance-id'] }));
+export const rebalanceRecommendationDetailSchema = z.pipe(
+  z.object({ 'instance-id': instanceIdSchema }),
+  z.transform((d): RebalanceRecommendationDetail => ({ instanceId: d['instance-id'] })),
+);

@@ -2,7 +2,7 @@
  * The parser registry: one entry per (source, detail-type), as Karpenter keys its interruption
  * parsers (`pkg/controllers/interruption/parser.go`). Anything not listed here is an unknown event.
  */
-import type { z } from 'zod';
+import type * as z from './zod';
 import { type ActivityDetail, activityDetailSchema, ACTIVITY_DETAIL_TYPES } from './activity';
 import { type CommandStatusDetail, COMMAND_STATUS_DETAIL_TYPE, commandStatusDetailSchema } from './command-status';
 import {
@@ -101,10 +101,10 @@ export const EVENT_PATTERNS: Readonly<Record<EventKind, EventPattern>> = {
 
 /** A registry entry: the kind a (source, detail-type) maps to and the schema of its detail. */
 export type RegistryEntry = {
-  [K in EventKind]: { readonly kind: K; readonly detail: z.ZodType<DetailByKind[K], unknown> };
+  [K in EventKind]: { readonly kind: K; readonly detail: z.ZodMiniType<DetailByKind[K], unknown> };
 }[EventKind];
 
-const entry = <K extends EventKind>(kind: K, detail: z.ZodType<DetailByKind[K], unknown>): RegistryEntry =>
+const entry = <K extends EventKind>(kind: K, detail: z.ZodMiniType<DetailByKind[K], unknown>): RegistryEntry =>
   ({ kind, detail }) as RegistryEntry;
 
 // A Map, not an object literal: a hostile detail-type such as "__proto__" must not find anything.

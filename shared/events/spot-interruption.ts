@@ -21,7 +21,7 @@
  * ```
  * `instance-action` is `hibernate`, `stop` or `terminate`.
  */
-import { z } from 'zod';
+import * as z from './zod';
 import { instanceIdSchema, whenPresent } from './primitives';
 
 /** Detail-type of the Spot interruption warning. */
@@ -37,13 +37,14 @@ export interface SpotInterruptionDetail {
 }
 
 /** Detail schema for `EC2 Spot Instance Interruption Warning`. */
-export const spotInterruptionDetailSchema = z
-  .object({
+export const spotInterruptionDetailSchema = z.pipe(
+  z.object({
     'instance-id': instanceIdSchema,
     'instance-action': z.enum(['hibernate', 'stop', 'terminate'], {
       error: whenPresent('must be one of hibernate, stop, terminate'),
     }),
-  })
-  .transform(
+  }),
+  z.transform(
     (d): SpotInterruptionDetail => ({ instanceId: d['instance-id'], instanceAction: d['instance-action'] }),
-  );
+  ),
+);

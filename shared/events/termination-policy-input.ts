@@ -24,7 +24,7 @@
  *
  * @packageDocumentation
  */
-import { z } from 'zod';
+import * as z from './zod';
 import { EventDropError } from '../errors';
 
 /** Purchase option of a bucket or an instance, spelled as Auto Scaling spells it. */
@@ -91,7 +91,7 @@ export type TerminationPolicyParseResult =
 
 // Bounds keep a hostile or corrupt payload from producing unbounded log lines; the values are far
 // above anything AWS sends (ASG names ≤ 255, ARNs ≤ 1600, instance ids 19 chars).
-const ZONE = z.string().min(1).max(64);
+const ZONE = z.string().check(z.minLength(1), z.maxLength(64));
 const MARKET = z.enum(['spot', 'on-demand']);
 const CAUSE = z.enum(['SCALE_IN', 'INSTANCE_REFRESH', 'MAX_INSTANCE_LIFETIME', 'REBALANCE']);
 
@@ -105,26 +105,26 @@ const CAUSE = z.enum(['SCALE_IN', 'INSTANCE_REFRESH', 'MAX_INSTANCE_LIFETIME', '
  * ```
  */
 export const terminationPolicyInputSchema = z.object({
-  AutoScalingGroupARN: z.string().min(1).max(1600),
-  AutoScalingGroupName: z.string().min(1).max(255),
+  AutoScalingGroupARN: z.string().check(z.minLength(1), z.maxLength(1600)),
+  AutoScalingGroupName: z.string().check(z.minLength(1), z.maxLength(255)),
   CapacityToTerminate: z.array(
     z.object({
       AvailabilityZone: ZONE,
       // z.number() already rejects NaN and ±Infinity.
-      Capacity: z.number().nonnegative(),
+      Capacity: z.number().check(z.nonnegative()),
       InstanceMarketOption: MARKET,
     }),
   ),
   Instances: z.array(
     z.object({
       AvailabilityZone: ZONE,
-      InstanceId: z.string().min(1).max(64),
-      InstanceType: z.string().min(1).max(64),
+      InstanceId: z.string().check(z.minLength(1), z.maxLength(64)),
+      InstanceType: z.string().check(z.minLength(1), z.maxLength(64)),
       InstanceMarketOption: MARKET,
     }),
   ),
   Cause: CAUSE,
-  HasMoreInstances: z.boolean().optional(),
+  HasMoreInstances: z.optional(z.boolean()),
 });
 
 /** The raw input as Auto Scaling sends it (after unknown keys are stripped). */
