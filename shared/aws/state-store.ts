@@ -47,8 +47,20 @@ export interface StateStorePort {
    * Every item of one partition (optionally only sort keys starting with `skPrefix`), as raw
    * attribute maps: one paginated Query, the batched read that the termination policy relies on.
    * Stops early with what it has when `signal` aborts (the caller then falls back).
+   * `skFrom` (instead of `skPrefix`): only sort keys ≥ it, e.g. the mix record and the signals of a
+   * group partition without its instance facts. `consistent`: a strongly consistent read (for a
+   * record whose version a conditional write then relies on).
    */
-  queryPartition(pk: string, options?: { skPrefix?: string; signal?: AbortSignal }): Promise<Array<Record<string, unknown>>>;
+  queryPartition(pk: string, options?: QueryPartitionOptions): Promise<Array<Record<string, unknown>>>;
+}
+
+/** Options of {@link StateStorePort.queryPartition}. */
+export interface QueryPartitionOptions {
+  skPrefix?: string;
+  /** Inclusive lower bound of the sort key (ignored when `skPrefix` is set). */
+  skFrom?: string;
+  consistent?: boolean;
+  signal?: AbortSignal;
 }
 
 const isConditionFailure = (e: unknown): boolean =>
@@ -113,10 +125,7 @@ export class DynamoStateStore implements StateStorePort {
     );
   }
 
-  public async queryPartition(
-    pk: string,
-    options: { skPrefix?: string; signal?: AbortSignal } = {},
-  ): Promise<Array<Record<string, unknown>>> {
+  public async queryPartition(pk: string, options: QueryPartitionOptions = {}): Promise<Array<Record<string, unknown>>> {
     const items: Array<Record<string, unknown>> = [];
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -125,8 +134,16 @@ export class DynamoStateStore implements StateStorePort {
         this.client.send(
           new QueryCommand({
             TableName: this.tableName,
-            KeyConditionExpression: options.skPrefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': pk, ...(options.skPrefix ? { ':prefix': options.skPrefix } : {}) },
+            KeyConditionExpression: options.skPrefix
+              ? 'pk = :pk AND begins_with(sk, :prefix)'
+              : options.skFrom
+                ? 'pk = :pk AND sk >= :from'
+                : 'pk = :pk',
+            ExpressionAttributeValues: {
+              ':pk': pk,
+              ...(options.skPrefix ? { ':prefix': options.skPrefix } : options.skFrom ? { ':from': options.skFrom } : {}),
+            },
+            ...(options.consistent ? { ConsistentRead: true } : {}),
             ExclusiveStartKey: startKey,
           }),
           options.signal ? { abortSignal: options.signal } : {},

@@ -1,6 +1,7 @@
 /**
- * launchLifecycle / terminateLifecycle glue: parse → load (group tags → profile, the record) →
- * decide (shared/policy/warmup.ts or drain.ts) → act (shared/lifecycle/execute.ts).
+ * launchLifecycle / terminateLifecycle glue: parse → load (group tags → profile) → decide
+ * (shared/policy/warmup.ts or drain.ts) → act (shared/lifecycle/execute.ts). New work is created
+ * with a conditional write first; the record is read only when that write finds one (a duplicate).
  */
 import { resolveProfile } from '../config/index';
 import { type EventKind, parseEvent } from '../events/index';
@@ -72,11 +73,19 @@ export const createHookMain =
     };
     const ctx = { sourceEventId: parsed.event.envelope.id, resources: parsed.event.envelope.resources };
     const decide = phase === 'launch' ? decideLaunch : decideTerminate;
+    const settings = optIn.profile.notifications;
+    // A new hook event usually finds no record: create it at once. The conditional create is the
+    // duplicate check (no read first); only when it finds a record is the record read and decided on.
+    const fresh = decide(req, optIn, deps.documents, undefined, deps.now(), ctx);
+    if (fresh.kind === 'create') {
+      const created = await executeLifecycle(deps, fresh, undefined, settings);
+      if (created.outcome !== 'conflict') return { ...who, profile: optIn.profileName, ...created };
+    }
     const outcome = await decideAndExecute(
       deps,
       () => loadLifecycle(deps.store, d.instanceId, phase),
       (stored) => decide(req, optIn, deps.documents, stored, deps.now(), ctx),
-      optIn.profile.notifications,
+      settings,
     );
     return { ...who, profile: optIn.profileName, ...outcome };
   };

@@ -45,6 +45,11 @@ export interface MixEvaluationInput {
   now: number;
   /** The group partition's raw items when the caller has them (avoids a second, eventually consistent, read). */
   items?: ReadonlyArray<Readonly<Record<string, unknown>>>;
+  /**
+   * The mix record as the caller read it (with `items`, from one {@link loadMixWindow} Query): no
+   * separate read. Absent: the controller reads the record and the signals itself, in one Query.
+   */
+  state?: LoadedMixState;
   /** Id of the AWS event that triggered this evaluation, for tracing. */
   sourceEventId?: string;
 }
@@ -96,6 +101,34 @@ export const withDistribution = (mip: MixedInstancesPolicy, t: MixTarget): Mixed
 const loadMixState = async (store: StateStorePort, group: string): Promise<LoadedMixState> => {
   const rec = await store.get(groupPk(group), MIX_SK);
   return rec ? { exists: true, version: rec.version, state: decodeMixState(rec.data) } : { exists: false, version: 0, state: { history: [] } };
+};
+
+/** The mix record and the signals of a group, split out of one read of its partition. */
+export interface MixWindow {
+  state: LoadedMixState;
+  /** The signal items (`signal#…`), as raw attribute maps. */
+  signals: Array<Record<string, unknown>>;
+}
+
+/**
+ * Reads the mix record and the signals with one strongly consistent Query: in the group partition
+ * they sort together (`mix` < `signal#…`), after the instance facts (`instance#…`), which are not read.
+ * Consistent, because the record's version is what the claim (a conditional write) states.
+ *
+ * @example
+ * ```ts
+ * const { state, signals } = await loadMixWindow(store, 'ml-inference-gpu');
+ * ```
+ */
+export const loadMixWindow = async (store: StateStorePort, group: string): Promise<MixWindow> => {
+  const items = await store.queryPartition(groupPk(group), { skFrom: MIX_SK, consistent: true });
+  const rec = items.find((i) => i.sk === MIX_SK);
+  const version = typeof rec?.version === 'number' ? rec.version : 0;
+  const data = typeof rec?.data === 'object' && rec.data !== null ? (rec.data as Record<string, unknown>) : undefined;
+  return {
+    state: rec ? { exists: true, version, state: decodeMixState(data) } : { exists: false, version: 0, state: { history: [] } },
+    signals: items.filter((i) => String(i.sk).startsWith(SIGNAL_PREFIX)),
+  };
 };
 
 /** Conditional write of the mix record: the claim that makes one invocation the only writer. */
@@ -173,7 +206,9 @@ export const evaluateGroupMix = async (deps: MixControllerDeps, input: MixEvalua
   const name = group.name;
   if (!profile.mix.enabled) return { outcome: 'disabled', group: name, reason: `mix controller disabled in profile ${input.profileName}` };
 
-  const loaded = await loadMixState(deps.store, name);
+  // One read for the record and the signals, unless the caller read them (or the signals) already.
+  const window = input.state === undefined && input.items === undefined ? await loadMixWindow(deps.store, name) : undefined;
+  const loaded = input.state ?? window?.state ?? (await loadMixState(deps.store, name));
   const state = loaded.state;
   const mip = group.mixedInstancesPolicy;
   if (!mip) {
@@ -202,7 +237,7 @@ export const evaluateGroupMix = async (deps: MixControllerDeps, input: MixEvalua
     return { outcome: 'unsupported', group: name, reason };
   }
 
-  const items = input.items ?? (await deps.store.queryPartition(groupPk(name), { skPrefix: SIGNAL_PREFIX }));
+  const items = input.items ?? window?.signals ?? (await deps.store.queryPartition(groupPk(name), { skPrefix: SIGNAL_PREFIX }));
   const { signals } = decodeGroupState(items);
   const fleet = await observeFleet(deps, group);
   const actual = distributionOf(mip);

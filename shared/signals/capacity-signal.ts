@@ -11,9 +11,9 @@ import { type OrchestratorConfig, resolveProfile } from '../config';
 import type { ParsedEvent } from '../events';
 import type { HandlerOutcome } from '../middleware/stack';
 import type { Publisher } from '../notify/publisher';
-import { evaluateGroupMix, type MixEvaluation } from '../mix/controller';
+import { evaluateGroupMix, loadMixWindow, type MixEvaluation } from '../mix/controller';
 import type { CapacitySignal } from '../state/group-state';
-import { FACTS_TTL_SECONDS, groupPk, instanceFactsSk, SIGNAL_PREFIX, signalSk } from '../state/keys';
+import { FACTS_TTL_SECONDS, groupPk, instanceFactsSk, signalSk } from '../state/keys';
 import type { InstanceDirectory } from './instance-directory';
 import { interpretSignal, signalAttributes } from './interpret';
 import { type SpotDrainResult, startSpotDrain } from './spot-drain';
@@ -88,7 +88,8 @@ export const handleCapacitySignal = async (deps: CapacitySignalDeps, event: Pars
   // Record: the key is the event's time and id, so a re-delivered event writes the same item.
   const pk = groupPk(groupName);
   const sk = signalSk(signal.at, eventId);
-  const items = await deps.store.queryPartition(pk, { skPrefix: SIGNAL_PREFIX });
+  // One Query: the signals of the window and the mix record share the group partition.
+  const { state: mixState, signals: items } = await loadMixWindow(deps.store, groupName);
   const previous = items.find((i) => i.sk === sk);
   const attributes = signalAttributes(stored);
   await deps.store.setAttributes(pk, sk, { ...attributes, eventId }, Math.floor(stored.at / 1000) + profile.mix.signalWindowSeconds);
@@ -110,6 +111,7 @@ export const handleCapacitySignal = async (deps: CapacitySignalDeps, event: Pars
     profile,
     now,
     items: [...items.filter((i) => i.sk !== sk), { pk, sk, ...attributes }],
+    state: mixState,
     sourceEventId: eventId,
   });
 

@@ -1,4 +1,4 @@
-import type { StateRecord, StateStorePort } from '../aws/state-store';
+import type { QueryPartitionOptions, StateRecord, StateStorePort } from '../aws/state-store';
 
 /**
  * An in-memory {@link StateStorePort} with the same conditional semantics as the DynamoDB adapter
@@ -64,12 +64,13 @@ export class MemoryStateStore implements StateStorePort {
     this.items.set(k, structuredClone({ ...current, ...attributes, ...(expiresAt === undefined ? {} : { expiresAt }), pk, sk }));
   }
 
-  public async queryPartition(pk: string, options: { skPrefix?: string; signal?: AbortSignal } = {}): Promise<Array<Record<string, unknown>>> {
+  public async queryPartition(pk: string, options: QueryPartitionOptions = {}): Promise<Array<Record<string, unknown>>> {
     this.count('Query');
     const out: Array<Record<string, unknown>> = [];
     for (const item of this.items.values()) {
       if (item.pk !== pk || !this.live(item)) continue;
       if (options.skPrefix && !String(item.sk).startsWith(options.skPrefix)) continue;
+      if (!options.skPrefix && options.skFrom !== undefined && String(item.sk) < options.skFrom) continue;
       out.push(structuredClone(item));
     }
     return out.sort((a, b) => String(a.sk).localeCompare(String(b.sk)));

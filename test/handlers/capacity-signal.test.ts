@@ -119,7 +119,9 @@ const backDynamoWith = (mem: MemoryStateStore) => {
     await mem.setAttributes(i.Key.pk, i.Key.sk, rest, expiresAt as number | undefined);
     return {};
   });
-  ddb.on(QueryCommand).callsFake(async (i) => ({ Items: await mem.queryPartition(i.ExpressionAttributeValues[':pk'], { skPrefix: i.ExpressionAttributeValues[':prefix'] }) }));
+  ddb.on(QueryCommand).callsFake(async (i) => ({
+    Items: await mem.queryPartition(i.ExpressionAttributeValues[':pk'], { skPrefix: i.ExpressionAttributeValues[':prefix'], skFrom: i.ExpressionAttributeValues[':from'] }),
+  }));
   ddb.on(DeleteCommand).callsFake(async (i) => {
     await mem.delete(i.Key.pk, i.Key.sk);
     return {};
@@ -211,11 +213,12 @@ describe('capacitySignal handler', () => {
   it('a lost race on the mix record holds and leaves the group alone', async () => {
     await seedEarlierWarnings();
     await table.putIfAbsent({ pk: `group#${GROUP}`, sk: 'mix', version: 1, data: { history: [] } });
-    // Another invocation writes the mix record between our read and our conditional write.
-    ddb.on(GetCommand, { Key: { pk: `group#${GROUP}`, sk: 'mix' } }).callsFake(async () => {
-      const item = (await table.queryPartition(`group#${GROUP}`)).find((x) => x.sk === 'mix');
+    // Another invocation writes the mix record between our read (the group partition's Query, which
+    // carries the mix record) and our conditional write.
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': `group#${GROUP}` } }).callsFake(async () => {
+      const items = await table.queryPartition(`group#${GROUP}`, { skFrom: 'mix' });
       await table.putIfVersion({ pk: `group#${GROUP}`, sk: 'mix', version: 1, data: { history: [], lastSignalAt: NOW } }, 1);
-      return { Item: item };
+      return { Items: items };
     });
 
     const result = await main()(loadEvent('ec2/spot-interruption.json'));
@@ -378,7 +381,7 @@ describe('runMixSweep', () => {
     const g = describeGroup({ profile: 'gpu-inference' }).AutoScalingGroups[0];
     if (!g) throw new Error('unreachable');
     asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [g, { ...g, AutoScalingGroupName: 'other' }] });
-    ddb.on(GetCommand, { Key: { pk: `group#${GROUP}`, sk: 'mix' } }).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': `group#${GROUP}` } }).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
 
     const report = await runMixSweep(createMixSweepDeps(createAwsClients(), ENV), NOW);
 

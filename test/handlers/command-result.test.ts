@@ -59,13 +59,19 @@ describe('commandResult handler (warm-up)', () => {
     async (file) => {
       const { deps, store } = await started();
       const main = commandResultMain(deps);
-      const outcome = await main(result(file));
+      // The result of a warm-up command names the warm-up document (command-terminated.json is a drain sample).
+      const warmupResult = (): unknown => {
+        const e = result(file) as { detail: Record<string, unknown> };
+        e.detail['document-name'] = 'asg-orchestrator-warmup';
+        return e;
+      };
+      const outcome = await main(warmupResult());
       expect(outcome).toMatchObject({ outcome: 'retrying', attempt: 2, commandId: commandId(2) });
       expect(ssmMock).toHaveReceivedCommandTimes(SendCommandCommand, 2);
       expect(ssmMock).toHaveReceivedCommandTimes(GetCommandInvocationCommand, 1);
       expect(published().at(-1)).toMatchObject({ eventType: 'warmup.retrying', severity: 'warning', details: { output: expect.stringMatching(/download of .* failed/) } });
       expect((await store.get(instancePk(INSTANCE), lifecycleSk('launch')))?.data).toMatchObject({ previousCommandIds: [commandId(1)], commandId: commandId(2) });
-      expect(await main(result(file))).toMatchObject({ outcome: 'stale' });
+      expect(await main(warmupResult())).toMatchObject({ outcome: 'stale' });
       expect(ssmMock).toHaveReceivedCommandTimes(SendCommandCommand, 2);
       expect(asgMock).not.toHaveReceivedCommand(CompleteLifecycleActionCommand);
     },
