@@ -160,7 +160,10 @@ export const measureApiCalls = async (root: string, functions: readonly Function
     const drops: ApiCallsReport['drops'] = [];
     const servicesUsed: Record<string, Set<string>> = {};
     const packagesUsed: Record<string, Set<string>> = {};
-    const events = listEvents(join(root, 'events')).map((p) => relative(join(root, 'events'), p).split(sep).join('/'));
+    // local-world.json seeds the offline invoke-local world: it is not an event.
+    const events = listEvents(join(root, 'events'))
+      .map((p) => relative(join(root, 'events'), p).split(sep).join('/'))
+      .filter((p) => p !== 'local-world.json');
     for (const fn of functions) {
       const silent: string[] = [];
       const withCalls: string[] = [];

@@ -5,12 +5,15 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { withLocalWorld } from '../local/index';
 
 /**
  * SDK client settings shared by every adapter: adaptive retry (client-side rate limiting on top of
  * exponential backoff, so a burst of 1,000 lifecycle events does not turn into a throttling storm),
  * and a bounded number of attempts so a handler finishes well inside its timeout.
  * Endpoints come from the SDK's own `AWS_ENDPOINT_URL[_<SERVICE>]` variables (local emulator).
+ * Under `osls invoke local` with no AWS target at all, every client is answered by the offline local
+ * world instead (shared/local: `withLocalWorld` adds nothing otherwise, and never in Lambda).
  */
 export const CLIENT_CONFIG = { retryMode: 'adaptive', maxAttempts: 4 } as const;
 
@@ -35,14 +38,21 @@ const once = <T>(make: () => T): (() => T) => {
 // One lazy factory per service, each marked pure: a function's bundle keeps only the clients it
 // actually references (esbuild drops the others and their SDK packages), which keeps bundles small
 // and cold starts short.
-export const autoScalingClient: () => AutoScalingClient = /* @__PURE__ */ once(() => new AutoScalingClient(CLIENT_CONFIG));
-export const ssmClient: () => SSMClient = /* @__PURE__ */ once(() => new SSMClient(CLIENT_CONFIG));
-export const snsClient: () => SNSClient = /* @__PURE__ */ once(() => new SNSClient(CLIENT_CONFIG));
-export const eventBridgeClient: () => EventBridgeClient = /* @__PURE__ */ once(() => new EventBridgeClient(CLIENT_CONFIG));
-export const ec2Client: () => EC2Client = /* @__PURE__ */ once(() => new EC2Client(CLIENT_CONFIG));
-export const dynamoClient: () => DynamoDBDocumentClient = /* @__PURE__ */ once(() =>
-  DynamoDBDocumentClient.from(new DynamoDBClient(CLIENT_CONFIG), { marshallOptions: { removeUndefinedValues: true } }),
-);
+const newAutoScaling = (): AutoScalingClient => withLocalWorld(new AutoScalingClient(CLIENT_CONFIG), 'autoscaling');
+const newSsm = (): SSMClient => withLocalWorld(new SSMClient(CLIENT_CONFIG), 'ssm');
+const newSns = (): SNSClient => withLocalWorld(new SNSClient(CLIENT_CONFIG), 'sns');
+const newEventBridge = (): EventBridgeClient => withLocalWorld(new EventBridgeClient(CLIENT_CONFIG), 'events');
+const newEc2 = (): EC2Client => withLocalWorld(new EC2Client(CLIENT_CONFIG), 'ec2');
+// The local world sits on the base client: the document client shares its middleware stack.
+const newDynamo = (): DynamoDBDocumentClient =>
+  DynamoDBDocumentClient.from(withLocalWorld(new DynamoDBClient(CLIENT_CONFIG), 'dynamodb'), { marshallOptions: { removeUndefinedValues: true } });
+
+export const autoScalingClient: () => AutoScalingClient = /* @__PURE__ */ once(newAutoScaling);
+export const ssmClient: () => SSMClient = /* @__PURE__ */ once(newSsm);
+export const snsClient: () => SNSClient = /* @__PURE__ */ once(newSns);
+export const eventBridgeClient: () => EventBridgeClient = /* @__PURE__ */ once(newEventBridge);
+export const ec2Client: () => EC2Client = /* @__PURE__ */ once(newEc2);
+export const dynamoClient: () => DynamoDBDocumentClient = /* @__PURE__ */ once(newDynamo);
 
 /**
  * Fresh lazily built clients for every service (tests, benchmarks, scripts). Functions instead
@@ -57,10 +67,10 @@ export const dynamoClient: () => DynamoDBDocumentClient = /* @__PURE__ */ once((
  * ```
  */
 export const createAwsClients = (): AwsClients => ({
-  autoScaling: once(() => new AutoScalingClient(CLIENT_CONFIG)),
-  ssm: once(() => new SSMClient(CLIENT_CONFIG)),
-  sns: once(() => new SNSClient(CLIENT_CONFIG)),
-  eventBridge: once(() => new EventBridgeClient(CLIENT_CONFIG)),
-  ec2: once(() => new EC2Client(CLIENT_CONFIG)),
-  dynamo: once(() => DynamoDBDocumentClient.from(new DynamoDBClient(CLIENT_CONFIG), { marshallOptions: { removeUndefinedValues: true } })),
+  autoScaling: once(newAutoScaling),
+  ssm: once(newSsm),
+  sns: once(newSns),
+  eventBridge: once(newEventBridge),
+  ec2: once(newEc2),
+  dynamo: once(newDynamo),
 });

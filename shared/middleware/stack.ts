@@ -6,6 +6,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { classifyAwsError } from '../aws/classify';
 import { type EventDropError, isConfigError, isEventDropError, isOrchestratorError } from '../errors';
+import { localWorldReport } from '../local/index';
 
 /** What every handler returns: `serverless invoke local` prints it, and the decision log records it. */
 export interface HandlerOutcome {
@@ -34,6 +35,9 @@ export const dropped = (error: EventDropError): HandlerOutcome => ({
 });
 
 const record = (functionName: string, result: HandlerOutcome): void => {
+  // Offline `invoke local` (shared/local): the decision says its AWS calls were answered locally.
+  const local = localWorldReport();
+  if (local) result.localWorld = local;
   metrics.addDimension('function', functionName);
   metrics.addMetric(`outcome_${result.outcome}`, MetricUnit.Count, 1);
   // One structured decision line per event: warn for drops, info otherwise.

@@ -121,7 +121,8 @@ const isEnvelope = (v: unknown): v is Envelope =>
 const classifySamples = (): { sendable: Map<string, Envelope>; skipped: Map<string, string> } => {
   const sendable = new Map<string, Envelope>();
   const skipped = new Map<string, string>();
-  for (const rel of listEvents()) {
+  // events/local-world.json seeds the offline local world of `invoke local` (shared/local): not an event.
+  for (const rel of listEvents().filter((file) => file !== 'local-world.json')) {
     const sample = loadEvent(rel);
     if (DIRECT_INVOCATION_DIRS.some((d) => rel.startsWith(d))) skipped.set(rel, 'direct invocation, not an EventBridge event');
     else if (!isRecord(sample)) skipped.set(rel, 'not a JSON object: PutEvents cannot carry it');
