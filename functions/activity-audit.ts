@@ -3,24 +3,28 @@
  * instance refresh) of opted-in groups become notifications with a severity.
  * parse → load (group tags, profile) → decide (pure) → notify.
  */
-import { autoScalingClient, eventBridgeClient, snsClient } from '../shared/aws/clients';
+import { autoScalingClient, dynamoClient, eventBridgeClient, snsClient } from '../shared/aws/clients';
 import type { Context } from 'aws-lambda';
-import { type AwsClients, GroupDirectory, SdkAutoScaling, SdkEventBus, SdkSns } from '../shared/aws/index';
+import { type AwsClients, DynamoStateStore, GroupDirectory, SdkAutoScaling, SdkEventBus, SdkSns, type StateStorePort } from '../shared/aws/index';
 import { loadConfig, type OrchestratorConfig, resolveProfile } from '../shared/config/index';
 import { parseEvent } from '../shared/events/index';
 import { dropped, type HandlerOutcome, withStack } from '../shared/middleware/stack';
 import { Publisher } from '../shared/notify/index';
+import { OrchestratorError } from '../shared/errors';
 import { ACTIVITY_KINDS, decideActivity, isActivityEvent } from '../shared/policy/activity-audit';
+import { claimEvent, markEventDone } from '../shared/state/event-claim';
 
 /** What `main` needs; tests and the simulator build their own. */
 export interface ActivityAuditDeps {
   config: () => OrchestratorConfig;
   groups: GroupDirectory;
   publisher: Publisher;
+  /** Where re-deliveries are recognised (a claim on the event id); without one, every delivery publishes. */
+  store?: StateStorePort;
   now: () => number;
 }
 
-/** Production wiring from the environment (TOPIC_ARN, EVENT_BUS_NAME). */
+/** Production wiring from the environment (TOPIC_ARN, EVENT_BUS_NAME, TABLE_NAME). */
 export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.ProcessEnv = process.env): ActivityAuditDeps => ({
   config: () => loadConfig(env),
   groups: new GroupDirectory(new SdkAutoScaling((clients.autoScaling ?? autoScalingClient)())),
@@ -28,8 +32,11 @@ export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.Proces
     topicArn: env.TOPIC_ARN ?? '',
     eventBusName: env.EVENT_BUS_NAME || 'default',
   }),
+  ...(env.TABLE_NAME ? { store: new DynamoStateStore((clients.dynamo ?? dynamoClient)(), env.TABLE_NAME) } : {}),
   now: Date.now,
 });
+
+const SCOPE = 'activityAudit';
 
 /** Builds the handler's core for the given dependencies. */
 export const createMain =
@@ -43,7 +50,16 @@ export const createMain =
     const optIn = resolveProfile(config, group?.tags ?? []);
     const decision = decideActivity(parsed.event, optIn, deps.now());
     if (decision.kind === 'skip' || !optIn.optedIn) return { outcome: 'skipped', reason: decision.reason };
+    const now = deps.now();
+    const eventId = parsed.event.envelope.id;
+    const claim = deps.store ? await claimEvent(deps.store, eventId, SCOPE, now) : undefined;
+    if (claim?.kind === 'duplicate') return { outcome: 'duplicate', reason: `event ${eventId} was already published`, group: decision.notification.group };
+    if (claim?.kind === 'busy') {
+      // Another invocation holds a fresh claim on this event: let Lambda retry once it finished (or died).
+      throw new OrchestratorError(`event ${eventId} is being published by another invocation`, 'retry', { context: { eventId } });
+    }
     const published = await deps.publisher.publish(decision.notification, optIn.profile.notifications);
+    if (deps.store && claim?.kind === 'claimed') await markEventDone(deps.store, eventId, SCOPE, claim.version, now);
     return {
       outcome: published.skipped ? 'skipped' : 'notified',
       reason: published.skipped ? `${decision.reason}; not published: ${published.skipped}` : decision.reason,

@@ -10,7 +10,7 @@ import { CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
 import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
-import { createQueue, drainQueue, motoClients } from './local-aws';
+import { createQueue, createStateTable, drainQueue, motoClients } from './local-aws';
 import { motoEnv, PROJECT_ROOT, withMoto } from './emulator';
 
 /** The cases shown, each a sample from events/ (the same files the tests use). */
@@ -30,6 +30,7 @@ const say = (line = ''): void => {
 
 const seed = async (endpoint: string): Promise<{ topicArn: string; snsQueueUrl: string; busQueueUrl: string }> => {
   const aws = motoClients(endpoint);
+  await createStateTable(aws.dynamo, 'asg-orchestrator-demo');
   const { TopicArn } = await aws.sns.send(new CreateTopicCommand({ Name: 'asg-orchestrator-demo' }));
   const snsQueue = await createQueue(aws.sqs, 'demo-notification-subscriber');
   await aws.sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: snsQueue.arn, Attributes: { RawMessageDelivery: 'true' } }));

@@ -3,7 +3,7 @@
  * test-runner import, so the demo (`npm start`) and the integration tests share it.
  */
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -103,4 +103,22 @@ export const jsonBody = (message: Message): Record<string, unknown> => {
     throw new Error(`message body is not a JSON object: ${String(message.Body)}`);
   }
   return parsed as Record<string, unknown>;
+};
+
+/** Creates the state table as serverless.yml declares it (pk/sk strings, on-demand). */
+export const createStateTable = async (dynamo: DynamoDBClient, tableName: string): Promise<void> => {
+  await dynamo.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
 };

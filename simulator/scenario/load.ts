@@ -64,7 +64,15 @@ export const parseScenarioText = (text: string, source: string): ScenarioSpec =>
       doc.errors.map((e) => `(yaml) line ${e.linePos?.[0]?.line ?? '?'}, column ${e.linePos?.[0]?.col ?? '?'}: ${e.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`),
     );
   }
-  return parseScenario(doc.toJS(), source);
+  let data: unknown;
+  try {
+    // toJS resolves aliases and merge keys; an alias to no anchor (`<<: *nope`) or an alias bomb
+    // fails here, as a ReferenceError or RangeError from the yaml library: report it as a scenario error.
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new ScenarioError(source, [`(yaml) ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`]);
+  }
+  return parseScenario(data, source);
 };
 
 /** Resolves the configuration: inline profile, else the `--profile` file, else the bundled file. */

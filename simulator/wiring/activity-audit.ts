@@ -13,6 +13,7 @@ export const activityAuditWiring: FunctionWiring = {
       config: p.config,
       groups: new GroupDirectory(p.autoScaling, 60_000, p.now),
       publisher: new Publisher(p.sns, p.eventBus, { topicArn: p.env.TOPIC_ARN ?? '', eventBusName: p.env.EVENT_BUS_NAME ?? 'default' }),
+      store: p.store,
       now: p.now,
     }),
 };

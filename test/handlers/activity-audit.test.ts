@@ -6,6 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createDeps, createMain, handler } from '../../functions/activity-audit';
 import { createAwsClients } from '../../shared/aws';
+import { MemoryStateStore } from '../../shared/state/memory-store';
 import { loadEvent } from '../support/fixtures';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:asg-orchestrator-test';
@@ -120,6 +121,30 @@ describe('activityAudit handler', () => {
     expect(result).toMatchObject({ outcome: 'dropped', dropReason: 'malformed' });
     expect(JSON.stringify(result.issues)).toMatch(/AutoScalingGroupName/);
     expect(asg).not.toHaveReceivedAnyCommand();
+  });
+
+  it('publishes a re-delivered event once: a claim on the event id in the state table', async () => {
+    let now = Date.parse('2026-11-27T12:00:00Z');
+    const store = new MemoryStateStore(() => now);
+    const main = createMain({ ...createDeps(createAwsClients(), { TOPIC_ARN: TOPIC } as NodeJS.ProcessEnv), store, now: () => now });
+    expect((await main(loadEvent('autoscaling/launch-unsuccessful.json'))).outcome).toBe('notified');
+    now += 5_000;
+    expect(await main(loadEvent('autoscaling/launch-unsuccessful.json'))).toMatchObject({ outcome: 'duplicate' });
+    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(eb).toHaveReceivedCommandTimes(PutEventsCommand, 1);
+  });
+
+  it('a publish that failed is retried: a fresh claim makes a concurrent delivery retry later, a stale one is taken over', async () => {
+    let now = Date.parse('2026-11-27T12:00:00Z');
+    const store = new MemoryStateStore(() => now);
+    const main = createMain({ ...createDeps(createAwsClients(), { TOPIC_ARN: TOPIC } as NodeJS.ProcessEnv), store, now: () => now });
+    sns.on(PublishCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' })).resolves({ MessageId: 'm-2' });
+    await expect(main(loadEvent('autoscaling/launch-unsuccessful.json'))).rejects.toMatchObject({ disposition: 'retry' });
+    now += 10_000;
+    await expect(main(loadEvent('autoscaling/launch-unsuccessful.json'))).rejects.toThrow(/being published by another invocation/);
+    now += 60_000; // Lambda's retry, after the claim went stale
+    expect((await main(loadEvent('autoscaling/launch-unsuccessful.json'))).outcome).toBe('notified');
+    expect(await main(loadEvent('autoscaling/launch-unsuccessful.json'))).toMatchObject({ outcome: 'duplicate' });
   });
 
   it('reads the group once for a burst of events (tags cached per cold start)', async () => {

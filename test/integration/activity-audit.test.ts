@@ -10,7 +10,7 @@ import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { listEvents, loadEvent } from '../support/fixtures.js';
-import { attr, createQueue, drainQueue, jsonBody, type MotoClients, motoClients, motoEndpoint, resetMoto, type TestQueue } from '../support/moto.js';
+import { attr, createQueue, createStateTable, drainQueue, jsonBody, type MotoClients, motoClients, motoEndpoint, resetMoto, type TestQueue } from '../support/moto.js';
 
 const OPTED_IN_GROUP = 'ml-inference-gpu';
 const LEGACY_GROUP = 'legacy-web';
@@ -101,6 +101,8 @@ describe('activityAudit end to end (moto over HTTP)', () => {
     process.env.EVENT_BUS_NAME = 'default';
     process.env.AWS_ENDPOINT_URL = motoEndpoint();
     process.env.TABLE_NAME = 'asg-orchestrator-state';
+    // Re-deliveries are recognised by a claim on the event id in the state table.
+    await createStateTable(aws.dynamo, 'asg-orchestrator-state');
     vi.resetModules();
     ({ handler } = (await import('../../functions/activity-audit.js')) as { handler: Handler });
   });
@@ -108,10 +110,12 @@ describe('activityAudit end to end (moto over HTTP)', () => {
   afterEach(() => aws.destroy());
 
   it('publishes one warning for a failed launch in an opted-in group, to SNS and to the bus', async () => {
-    // Act
+    // Act: EventBridge delivers at least once; the same event arrives twice.
+    await handler(loadEvent('autoscaling/launch-unsuccessful.json'), lambdaContext());
     await handler(loadEvent('autoscaling/launch-unsuccessful.json'), lambdaContext());
 
-    // Assess: the SNS subscriber got exactly one message, with filterable attributes.
+    // Assess: the SNS subscriber got exactly one message (the re-delivery was recognised by its claim
+    // in the state table), with filterable attributes.
     const notified = await drainQueue(aws.sqs, snsQueue.url);
     expect(notified).toHaveLength(1);
     const [message] = notified;

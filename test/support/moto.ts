@@ -14,7 +14,7 @@ declare module 'vitest' {
   }
 }
 
-export { ACCOUNT_ID, attr, createQueue, drainQueue, jsonBody, type MotoClients, REGION, type TestQueue } from '../../scripts/local-aws.js';
+export { ACCOUNT_ID, attr, createQueue, createStateTable, drainQueue, jsonBody, type MotoClients, REGION, type TestQueue } from '../../scripts/local-aws.js';
 export { resetMoto };
 
 /** The endpoint provided by the integration global setup. */

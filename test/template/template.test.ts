@@ -111,6 +111,9 @@ const EXPECTED_GRANTS: Record<string, Record<string, string[]>> = {
     'logs:CreateLogStream': [getAtt('ActivityAuditLogGroup')],
     'logs:PutLogEvents': [getAtt('ActivityAuditLogGroup')],
     'autoscaling:DescribeAutoScalingGroups': ['*'],
+    // One claim per event id, so a re-delivered activity event is not published twice.
+    'dynamodb:GetItem': [getAtt('StateTable')],
+    'dynamodb:PutItem': [getAtt('StateTable')],
     'sns:Publish': [ref('NotificationTopic')],
     'kms:GenerateDataKey*': [getAtt('NotificationKey')],
     'kms:Decrypt': [getAtt('NotificationKey')],
