@@ -117,7 +117,7 @@ export const measureApiCalls = async (root: string, functions: readonly Function
     const now = (eventTime(event) ?? Date.parse('2026-11-27T12:00:00Z')) + 1_000;
     try {
       if (typeof mod.createMain === 'function' && typeof mod.createDeps === 'function') {
-        const { createAwsClients } = await import('../shared/aws');
+        const { createAwsClients } = await import('../shared/aws/all-clients');
         const deps = mod.createDeps(createAwsClients(), env);
         const main = mod.createMain(('now' in deps ? { ...deps, now: () => now } : deps) as never);
         return describeOutcome(await main(event));

@@ -32,7 +32,7 @@ export interface PathMinimum {
 }
 
 const ACTIVITY_OPTED_IN =
-  'DescribeAutoScalingGroups ×1 (the opt-in tag is on the group; the event does not carry it) + SNS Publish ×1 + EventBridge PutEvents ×1 (both channels on in the profile)';
+  'DescribeAutoScalingGroups ×1 (the opt-in tag is on the group; the event does not carry it) + DynamoDB PutItem ×2 (claim the event id before publishing, mark it published after: EventBridge delivers at least once, and the claim is what makes a re-delivery publish nothing) + SNS Publish ×1 + EventBridge PutEvents ×1 (both channels on in the profile)';
 const TERMINATION = 'DescribeAutoScalingGroups ×1 (weights, protection, launch template version, opt-in tag) + DynamoDB Query ×1 (facts and signals share the group partition; one page under 1 MB)';
 const LAUNCH = { fn: 'launchLifecycle', event: 'autoscaling/launch-lifecycle.json' };
 
@@ -46,7 +46,7 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
     'instance-refresh-started',
     'instance-refresh-succeeded',
     'instance-refresh-failed',
-  ].map((name): PathMinimum => ({ fn: 'activityAudit', event: `autoscaling/${name}.json`, minimum: 3, why: ACTIVITY_OPTED_IN })),
+  ].map((name): PathMinimum => ({ fn: 'activityAudit', event: `autoscaling/${name}.json`, minimum: 5, why: ACTIVITY_OPTED_IN })),
   {
     fn: 'activityAudit',
     event: 'autoscaling/launch-successful-not-opted-in.json',
@@ -60,7 +60,7 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
   {
     fn: 'activityAudit',
     event: 'autoscaling/launch-unsuccessful-spot-capacity-typed.json',
-    minimum: 3,
+    minimum: 5,
     why: ACTIVITY_OPTED_IN,
   },
 
@@ -170,14 +170,14 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
     fn: 'capacitySignal',
     event: 'autoscaling/launch-unsuccessful.json',
     path: 'launch-unsuccessful (Spot capacity failure → fallback)',
-    minimum: 8,
+    minimum: 9,
     proposed: true,
-    why: 'DescribeAutoScalingGroups ×1 (opt-in, MixedInstancesPolicy, desired vs in service) + DescribeInstances ×1 (which instances are Spot, newest Spot launch: the group answer has no market) + signal write ×1 + Query ×1 (signals of the window and the mix record share the group partition: no separate GetItem) + conditional write of the mix record ×1 + UpdateAutoScalingGroup ×1 + Publish ×1 + PutEvents ×1',
+    why: 'DescribeAutoScalingGroups ×1 (opt-in, MixedInstancesPolicy, desired vs in service) + DescribeInstances ×1 (which instances are Spot, newest Spot launch: the group answer has no market) + signal write ×1 + Query ×1 (signals of the window and the mix record share the group partition: no separate GetItem) + conditional write of the mix record ×1 (the claim, carrying the change as `pending`) + UpdateAutoScalingGroup ×1 + Publish ×1 + PutEvents ×1 + conditional write of the mix record ×1 (removes `pending` once applied and published: without it a lost UpdateAutoScalingGroup response or a failed publish could not be finished exactly once by the retry or the sweep, docs/reliability.md F5, F7, F8)',
   },
   {
     fn: 'capacitySignal',
     event: 'autoscaling/launch-unsuccessful-spot-capacity-typed.json',
-    minimum: 8,
+    minimum: 9,
     proposed: true,
     why: 'as launch-unsuccessful (Spot capacity failure → fallback)',
   },

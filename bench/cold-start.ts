@@ -142,8 +142,12 @@ export const measureColdStart = async (
       const outdir = join(tmp, 'functions', dirname(fn.file));
       const result = await build({ ...settings.options, entryPoints: [fn.file], outdir, absWorkingDir: root, metafile: true, logLevel: 'silent', write: true });
       const file = join(outdir, `${basename(fn.file, extname(fn.file))}${settings.extension}`);
+      // SDK packages bundled, plus those left external (taken from the Lambda runtime) but required at load.
+      const externalSdk = Object.values(result.metafile.outputs).flatMap((o) =>
+        o.imports.filter((i) => i.external && /^@aws-sdk\/client-/.test(i.path)).map((i) => i.path),
+      );
       const sdkPackages = [
-        ...new Set(Object.keys(result.metafile.inputs).flatMap((input) => SDK_PACKAGE.exec(input)?.[1] ?? [])),
+        ...new Set([...Object.keys(result.metafile.inputs).flatMap((input) => SDK_PACKAGE.exec(input)?.[1] ?? []), ...externalSdk]),
       ].sort();
       const { file: baseline, exports: baselineExports } = await buildBaseline(root, settings, join(tmp, 'baselines', `${fn.name}${settings.extension}`), sdkPackages);
       const called = calledPackages[fn.name];
@@ -157,7 +161,13 @@ export const measureColdStart = async (
     writeFileSync(empty, 'module.exports = {};\n');
     const probe = join(tmp, 'probe.cjs');
     writeFileSync(probe, PROBE);
-    const env: NodeJS.ProcessEnv = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', AWS_REGION: 'us-east-1' };
+    // NODE_PATH: external SDK packages (the runtime's in Lambda) resolve from the project's node_modules.
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      AWS_REGION: 'us-east-1',
+      NODE_PATH: join(root, 'node_modules'),
+    };
     delete env.NODE_OPTIONS; // measure plain node, not node with tsx's loader
 
     const targets = [empty, ...built.flatMap((b) => [b.file, b.baseline, ...(b.calledBaseline ? [b.calledBaseline] : [])])];

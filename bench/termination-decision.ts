@@ -9,10 +9,10 @@
  * - handler: `createMain` of functions/termination-policy.ts with a filled MemoryStateStore and an
  *   in-memory AutoScalingPort: parse, both reads, context, decide — what the 2-second budget covers.
  */
+import { createAwsClients } from '../shared/aws/all-clients';
 import { performance } from 'node:perf_hooks';
 import { createDeps, createMain } from '../functions/termination-policy';
 import type { AutoScalingPort, GroupInstance, GroupSummary } from '../shared/aws';
-import { createAwsClients } from '../shared/aws';
 import { loadConfig, resolveProfile } from '../shared/config';
 import { parseTerminationPolicyInput } from '../shared/events/termination-policy-input';
 import { buildTerminationContext } from '../shared/policy/termination-context';

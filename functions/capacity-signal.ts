@@ -4,13 +4,14 @@
  * instance doomed, start the drain on an interruption warning, steer the Spot/On-Demand mix.
  * parse → load (instance, group, profile, state) → decide (shared/policy/mix) → act → notify.
  */
-import { autoScalingClient, dynamoClient, ec2Client, eventBridgeClient, snsClient, ssmClient } from '../shared/aws/clients';
+import { autoScalingClient, dynamoClient, eventBridgeClient, snsClient, ssmClient } from '../shared/aws/clients';
+import { SdkEc2 } from '../shared/aws/ec2';
+import { ec2Client } from '../shared/aws/ec2-client';
 import type { Context } from 'aws-lambda';
 import {
   type AwsClients,
   DynamoStateStore,
   SdkAutoScaling,
-  SdkEc2,
   SdkEventBus,
   SdkSns,
   SdkSsm,

@@ -1,6 +1,6 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EC2Client } from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -27,7 +27,8 @@ export interface AwsClients {
   ec2: () => EC2Client;
 }
 
-const once = <T>(make: () => T): (() => T) => {
+/** Memoises a factory: one client per cold start. */
+export const once = <T>(make: () => T): (() => T) => {
   let value: T | undefined;
   return () => {
     value ??= make();
@@ -38,39 +39,18 @@ const once = <T>(make: () => T): (() => T) => {
 // One lazy factory per service, each marked pure: a function's bundle keeps only the clients it
 // actually references (esbuild drops the others and their SDK packages), which keeps bundles small
 // and cold starts short.
-const newAutoScaling = (): AutoScalingClient => withLocalWorld(new AutoScalingClient(CLIENT_CONFIG), 'autoscaling');
-const newSsm = (): SSMClient => withLocalWorld(new SSMClient(CLIENT_CONFIG), 'ssm');
-const newSns = (): SNSClient => withLocalWorld(new SNSClient(CLIENT_CONFIG), 'sns');
-const newEventBridge = (): EventBridgeClient => withLocalWorld(new EventBridgeClient(CLIENT_CONFIG), 'events');
-const newEc2 = (): EC2Client => withLocalWorld(new EC2Client(CLIENT_CONFIG), 'ec2');
+// EC2 lives in ./ec2-client: @aws-sdk/client-ec2 is external (taken from the Lambda runtime), and
+// esbuild keeps the require() of an external module even when nothing of it is used.
+export const newAutoScaling = (): AutoScalingClient => withLocalWorld(new AutoScalingClient(CLIENT_CONFIG), 'autoscaling');
+export const newSsm = (): SSMClient => withLocalWorld(new SSMClient(CLIENT_CONFIG), 'ssm');
+export const newSns = (): SNSClient => withLocalWorld(new SNSClient(CLIENT_CONFIG), 'sns');
+export const newEventBridge = (): EventBridgeClient => withLocalWorld(new EventBridgeClient(CLIENT_CONFIG), 'events');
 // The local world sits on the base client: the document client shares its middleware stack.
-const newDynamo = (): DynamoDBDocumentClient =>
+export const newDynamo = (): DynamoDBDocumentClient =>
   DynamoDBDocumentClient.from(withLocalWorld(new DynamoDBClient(CLIENT_CONFIG), 'dynamodb'), { marshallOptions: { removeUndefinedValues: true } });
 
 export const autoScalingClient: () => AutoScalingClient = /* @__PURE__ */ once(newAutoScaling);
 export const ssmClient: () => SSMClient = /* @__PURE__ */ once(newSsm);
 export const snsClient: () => SNSClient = /* @__PURE__ */ once(newSns);
 export const eventBridgeClient: () => EventBridgeClient = /* @__PURE__ */ once(newEventBridge);
-export const ec2Client: () => EC2Client = /* @__PURE__ */ once(newEc2);
 export const dynamoClient: () => DynamoDBDocumentClient = /* @__PURE__ */ once(newDynamo);
-
-/**
- * Fresh lazily built clients for every service (tests, benchmarks, scripts). Functions instead
- * take `Partial<AwsClients>` and fall back to the per-service factories above, so that production
- * bundles contain only the services they call. Tests replace clients with aws-sdk-client-mock,
- * which patches the client classes, so the real factories are used everywhere.
- *
- * @example
- * ```ts
- * const clients = createAwsClients();
- * const asg = new SdkAutoScaling(clients.autoScaling());
- * ```
- */
-export const createAwsClients = (): AwsClients => ({
-  autoScaling: once(newAutoScaling),
-  ssm: once(newSsm),
-  sns: once(newSns),
-  eventBridge: once(newEventBridge),
-  ec2: once(newEc2),
-  dynamo: once(newDynamo),
-});

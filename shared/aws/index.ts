@@ -5,4 +5,4 @@ export * from './event-bridge';
 export * from './sns';
 export * from './ssm';
 export * from './state-store';
-export * from './ec2';
+export type { Ec2Port, InstanceInfo } from './ec2';

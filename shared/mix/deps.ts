@@ -1,5 +1,7 @@
-import { autoScalingClient, dynamoClient, ec2Client, eventBridgeClient, snsClient } from '../aws/clients';
-import { type AwsClients, DynamoStateStore, SdkAutoScaling, SdkEc2, SdkEventBus, SdkSns } from '../aws/index';
+import { autoScalingClient, dynamoClient, eventBridgeClient, snsClient } from '../aws/clients';
+import { SdkEc2 } from '../aws/ec2';
+import { ec2Client } from '../aws/ec2-client';
+import { type AwsClients, DynamoStateStore, SdkAutoScaling, SdkEventBus, SdkSns } from '../aws/index';
 import { loadConfig } from '../config';
 import { Publisher } from '../notify/publisher';
 import { InstanceDirectory } from '../signals/instance-directory';

@@ -1,3 +1,4 @@
+import { createAwsClients } from '../../shared/aws/all-clients';
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SNSClient, PublishCommand } from '@aws-sdk/client-sns';
@@ -5,7 +6,6 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createDeps, createMain, handler } from '../../functions/activity-audit';
-import { createAwsClients } from '../../shared/aws';
 import { MemoryStateStore } from '../../shared/state/memory-store';
 import { loadEvent } from '../support/fixtures';
 

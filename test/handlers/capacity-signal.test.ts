@@ -2,6 +2,7 @@
  * capacitySignal against aws-sdk-client-mock: the real adapters, with the DynamoDB document client
  * answered by an in-memory table that keeps DynamoDB's conditional-write semantics.
  */
+import { createAwsClients } from '../../shared/aws/all-clients';
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand, type Instance, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
@@ -13,7 +14,6 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createDeps, createMain, handler } from '../../functions/capacity-signal';
-import { createAwsClients } from '../../shared/aws';
 import { createMixSweepDeps } from '../../shared/mix/deps';
 import { runMixSweep } from '../../shared/mix/sweep';
 import { MemoryStateStore } from '../../shared/state/memory-store';
@@ -177,7 +177,9 @@ describe('capacitySignal handler', () => {
     const drain = table.dump().find((i) => i.pk === `instance#${WARNED}` && i.sk === 'lifecycle#terminate');
     expect(drain).toMatchObject({ version: 2, data: { phase: 'terminate', status: 'running', commandId: 'cmd-0001', attempt: 1, maxAttempts: 1, documentName: 'asg-orchestrator-test-drain', deadlineAt: NOW + 90_000, startedBy: 'interruption-warning' } });
     expect(drain?.data).not.toHaveProperty('hookName');
-    expect(items('mix')).toEqual([expect.objectContaining({ version: 1, data: expect.objectContaining({ lastChangeAt: NOW, target: { base: 1, percent: 50 }, targetMode: 'enforce' }) })]);
+    // Version 2: the claim (with the change pending), then the write that finishes it once applied and notified.
+    expect(items('mix')).toEqual([expect.objectContaining({ version: 2, data: expect.objectContaining({ lastChangeAt: NOW, target: { base: 1, percent: 50 }, targetMode: 'enforce' }) })]);
+    expect(items('mix')[0]?.data).not.toHaveProperty('pending');
     // ... the calls
     expect(ssm).toHaveReceivedCommandWith(SendCommandCommand, {
       DocumentName: 'asg-orchestrator-test-drain',
@@ -311,6 +313,50 @@ describe('capacitySignal handler', () => {
     const retry = await run(loadEvent('ec2/spot-interruption.json'));
     expect(retry.mix).toMatchObject({ outcome: 'changed', to: { percent: 50 } });
     expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1); // the drain was not sent twice
+  });
+
+  it('an ambiguous UpdateAutoScalingGroup failure (timeout) keeps the change pending: a retry inside the lease holds, the sweep after it applies the same target once', async () => {
+    await seedEarlierWarnings();
+    asg.on(UpdateAutoScalingGroupCommand).rejectsOnce(Object.assign(new Error('Connection timed out after 3000 ms'), { name: 'TimeoutError' })).resolves({});
+    const run = main();
+
+    await expect(run(loadEvent('ec2/spot-interruption.json'))).rejects.toMatchObject({ name: 'AwsCallError', disposition: 'retry' });
+    expect(items('mix')[0]?.data).toMatchObject({ target: { base: 1, percent: 50 }, pending: { target: { base: 1, percent: 50 }, mode: 'enforce', claimedAt: NOW } });
+    expect(published('mix.changed')).toHaveLength(0);
+
+    const early = await run(loadEvent('ec2/spot-interruption.json'));
+    expect(early.mix).toMatchObject({ outcome: 'held', reason: expect.stringMatching(/being finished by another invocation/) });
+    expect(asg).toHaveReceivedCommandTimes(UpdateAutoScalingGroupCommand, 1);
+
+    const report = await runMixSweep(createMixSweepDeps(createAwsClients(), ENV), NOW + 60_000);
+    expect(report.results[0]).toMatchObject({ outcome: 'changed', resumed: true, to: { base: 1, percent: 50 }, reason: expect.stringMatching(/applied now/) });
+    expect(asg).toHaveReceivedCommandTimes(UpdateAutoScalingGroupCommand, 2);
+    expect(asg).toHaveReceivedNthCommandWith(UpdateAutoScalingGroupCommand, 2, {
+      MixedInstancesPolicy: { ...MIP, InstancesDistribution: { ...MIP.InstancesDistribution, OnDemandPercentageAboveBaseCapacity: 50 } },
+    });
+    expect(published('mix.changed')).toHaveLength(1);
+    expect(items('mix')[0]?.data).not.toHaveProperty('pending');
+    expect(items('mix')[0]?.data).toMatchObject({ lastChangeAt: NOW + 60_000 }); // the cooldown counts from the late apply
+  });
+
+  it('a change whose notification failed throws retry; the retry publishes it once and does not update again', async () => {
+    await seedEarlierWarnings();
+    sns.on(PublishCommand).rejectsOnce(Object.assign(new Error('internal'), { name: 'InternalFailure', $metadata: { httpStatusCode: 500 } })).resolves({ MessageId: 'm' });
+    const run = main();
+    await expect(run(loadEvent('ec2/spot-interruption.json'))).rejects.toMatchObject({ disposition: 'retry' });
+    expect(asg).toHaveReceivedCommandTimes(UpdateAutoScalingGroupCommand, 1);
+    // The group now answers the new distribution.
+    const g = describeGroup({ profile: 'gpu-inference' });
+    asg.on(DescribeAutoScalingGroupsCommand).resolves({
+      AutoScalingGroups: g.AutoScalingGroups.map((x) => ({ ...x, MixedInstancesPolicy: { ...MIP, InstancesDistribution: { ...MIP.InstancesDistribution, OnDemandPercentageAboveBaseCapacity: 50 } } })),
+    });
+
+    const retry = await createMain({ ...createDeps(createAwsClients(), ENV), now: () => NOW + 60_000 })(loadEvent('ec2/spot-interruption.json'));
+    expect(retry.mix).toMatchObject({ outcome: 'changed', resumed: true, reason: expect.stringMatching(/already in force \(no second update\)/) });
+    expect(asg).toHaveReceivedCommandTimes(UpdateAutoScalingGroupCommand, 1);
+    expect(published('mix.changed')).toHaveLength(2); // the failed Publish, then the retry's
+    expect(published('capacity.instance-doomed')).toHaveLength(1);
+    expect(items('mix')[0]?.data).not.toHaveProperty('pending');
   });
 
   it('a throttled SendCommand is resent by the Lambda retry, exactly once', async () => {

@@ -1,3 +1,4 @@
+import { createAwsClients } from '../../shared/aws/all-clients';
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand, type Instance } from '@aws-sdk/client-auto-scaling';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -5,7 +6,6 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createDeps, createMain, handler } from '../../functions/termination-policy';
-import { createAwsClients } from '../../shared/aws';
 import { loadEvent } from '../support/fixtures';
 
 const asg = mockClient(AutoScalingClient);

@@ -10,6 +10,7 @@
  * SSM document parameters; its rule delivery omits the envelope's `account` (filled in here). The Spot capacity fallback needs a group below desired capacity, which
  * moto never is (it launches at once): handler tests cover that path.
  */
+import { createAwsClients } from '../../shared/aws/all-clients';
 import { readFileSync } from 'node:fs';
 import { CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
@@ -22,7 +23,6 @@ import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { createDeps as terminationDeps, createMain as terminationMain } from '../../functions/termination-policy.js';
-import { createAwsClients } from '../../shared/aws/index.js';
 import { loadEvent } from '../support/fixtures.js';
 import { ACCOUNT_ID, attr, clientConfig, createQueue, drainQueue, jsonBody, type MotoClients, motoClients, motoEndpoint, resetMoto, type TestQueue } from '../support/moto.js';
 
@@ -183,7 +183,8 @@ describe('capacitySignal end to end (moto over HTTP)', () => {
     const { Items } = await aws.doc.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `group#${GROUP}` } }));
     expect(Items?.filter((i) => String(i.sk).startsWith('signal#'))).toEqual([expect.objectContaining({ kind: 'interruption-warning', instanceId: warned, availabilityZone: 'us-east-1a' })]);
     expect(Items?.find((i) => i.sk === `instance#${warned}`)).toMatchObject({ doomedKind: 'interruption-warning' });
-    expect(Items?.find((i) => i.sk === 'mix')).toMatchObject({ version: 1, data: { target: { base: 1, percent: 50 }, targetMode: 'enforce' } });
+    // version 2: the claim (change pending), then the write that finishes it once applied and notified
+    expect(Items?.find((i) => i.sk === 'mix')).toMatchObject({ version: 2, data: { target: { base: 1, percent: 50 }, targetMode: 'enforce' } });
     const { Item: drain } = await aws.doc.send(new GetCommand({ TableName: TABLE, Key: { pk: `instance#${warned}`, sk: 'lifecycle#terminate' }, ConsistentRead: true }));
     expect(drain?.data).toMatchObject({ status: 'running', documentName: DRAIN_DOCUMENT, commandId: expect.any(String), startedBy: 'interruption-warning' });
     // ... the notifications.

@@ -87,7 +87,8 @@ describe('osls invoke local offline: the local world answers, and says so', () =
     expect(r.status).toBe(0);
     expect(r.result).toMatchObject({ outcome: 'notified', severity: 'warning', group: 'ml-inference-gpu' });
     expect(localWorldOf(r).note).toMatch(NOTE);
-    expect(localWorldOf(r).calls).toEqual(['autoscaling:DescribeAutoScalingGroups', 'sns:Publish', 'events:PutEvents']);
+    // The claim on the event id (re-deliveries are published once), then both channels, then the claim marked published.
+    expect(localWorldOf(r).calls).toEqual(['autoscaling:DescribeAutoScalingGroups', 'dynamodb:PutItem', 'sns:Publish', 'events:PutEvents', 'dynamodb:PutItem']);
     expect(r.stderr).toMatch(/^asg-orchestrator: offline local world \(no AWS credentials or endpoint\) — /m);
     expect(r.stderr).not.toMatch(/CredentialsProviderError|Could not resolve/);
     expect(existsSync(join(work, '.local-world', 'state.json'))).toBe(true);

@@ -3,6 +3,7 @@
  * the state in a `MemoryStateStore` (same conditional semantics as the DynamoDB adapter, which the
  * integration tier runs against moto) and a movable clock.
  */
+import { createAwsClients } from '../../../shared/aws/all-clients';
 import {
   type AutoScalingGroup,
   AutoScalingClient,
@@ -13,9 +14,8 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { GetCommandInvocationCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { type Command, GetCommandInvocationCommand, ListCommandsCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createAwsClients } from '../../../shared/aws';
 import { createLifecycleDeps, type LifecycleDeps } from '../../../shared/lifecycle/deps';
 import { MemoryStateStore } from '../../../shared/state/memory-store';
 import { commandId, DOCUMENTS, GROUP, T0 } from './support';
@@ -51,7 +51,7 @@ const sdkGroup = (name: string, tags: Array<{ Key: string; Value: string }>, ins
 export const OPTED_IN_TAGS = [{ Key: 'asg-orchestrator:profile', Value: 'gpu-inference' }];
 
 /** Resets every mock and answers like AWS would for an opted-in group and a legacy one. */
-export const resetMocks = (waiting: Array<{ InstanceId: string; LifecycleState: string }> = []): void => {
+export const resetMocks = (waiting: Array<{ InstanceId: string; LifecycleState: string }> = [], requestedAt: () => number = () => T0): void => {
   for (const m of [asgMock, ssmMock, snsMock, ebMock]) m.reset();
   asgMock.on(DescribeAutoScalingGroupsCommand, { AutoScalingGroupNames: [GROUP] }).resolves({ AutoScalingGroups: [sdkGroup(GROUP, OPTED_IN_TAGS, waiting)] });
   asgMock.on(DescribeAutoScalingGroupsCommand, { AutoScalingGroupNames: ['legacy-web'] }).resolves({ AutoScalingGroups: [sdkGroup('legacy-web', [{ Key: 'team', Value: 'web' }])] });
@@ -67,9 +67,29 @@ export const resetMocks = (waiting: Array<{ InstanceId: string; LifecycleState: 
   asgMock.on(CompleteLifecycleActionCommand).resolves({});
   asgMock.on(RecordLifecycleActionHeartbeatCommand).resolves({});
   let n = 0;
-  ssmMock.on(SendCommandCommand).callsFake(() => {
+  // What SSM holds, for ListCommands (InstanceId + InvokedAfter filter, newest first, MaxResults per page).
+  const sent: Command[] = [];
+  ssmMock.on(SendCommandCommand).callsFake((input: { DocumentName?: string; InstanceIds?: string[]; Comment?: string }) => {
     n += 1;
-    return { Command: { CommandId: commandId(n) } };
+    const command: Command = {
+      CommandId: commandId(n),
+      DocumentName: input.DocumentName,
+      InstanceIds: input.InstanceIds,
+      Comment: input.Comment,
+      RequestedDateTime: new Date(requestedAt()),
+      Status: 'Pending',
+    };
+    sent.push(command);
+    return { Command: command };
+  });
+  ssmMock.on(ListCommandsCommand).callsFake((input: { InstanceId?: string; Filters?: Array<{ key?: string; value?: string }>; MaxResults?: number }) => {
+    const after = input.Filters?.find((f) => f.key === 'InvokedAfter')?.value;
+    const since = after ? Date.parse(after) : Number.NEGATIVE_INFINITY;
+    const commands = sent
+      .filter((c) => (input.InstanceId === undefined || c.InstanceIds?.includes(input.InstanceId)) && (c.RequestedDateTime?.getTime() ?? 0) >= since)
+      .reverse()
+      .slice(0, input.MaxResults ?? 50);
+    return { Commands: commands };
   });
   ssmMock.on(GetCommandInvocationCommand).resolves({ Status: 'Failed', StatusDetails: 'Failed', StandardOutputContent: 'downloading s3://my-models-bucket/llama-3-8b/', StandardErrorContent: 'warm-up failed: download of s3://my-models-bucket/llama-3-8b/ failed' });
   snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });

@@ -1,0 +1,13 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { withLocalWorld } from '../local/index';
+import { CLIENT_CONFIG, once } from './clients';
+
+/**
+ * The EC2 client factory, in a module of its own: `@aws-sdk/client-ec2` is external to the bundles
+ * (taken from the Lambda runtime, docs/adr/0002), and esbuild keeps the `require()` of an external
+ * module wherever it is imported, so only the functions that call EC2 import this file.
+ */
+export const newEc2 = (): EC2Client => withLocalWorld(new EC2Client(CLIENT_CONFIG), 'ec2');
+
+/** One EC2 client per cold start. */
+export const ec2Client: () => EC2Client = /* @__PURE__ */ once(newEc2);
