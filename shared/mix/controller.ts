@@ -14,7 +14,8 @@ import { decideMix, formatTarget, type MixControllerMemory, type MixDecision, ty
 import type { InstanceDirectory } from '../signals/instance-directory';
 import { decodeGroupState } from '../state/group-state';
 import { groupPk, MIX_SK, SIGNAL_PREFIX } from '../state/keys';
-import { decodeMixState, type LoadedMixState, MIX_HISTORY_LIMIT, type MixState, mixRecord } from './state';
+import { isAwsCallError } from '../errors';
+import { decodeMixState, type LoadedMixState, MIX_HISTORY_LIMIT, MIX_PENDING_STALE_MS, type MixState, mixRecord, type PendingMixChange } from './state';
 
 /** The ports the controller acts through; `capacitySignal`, `reconcile` and the simulator supply them. */
 export interface MixControllerDeps {
@@ -33,8 +34,8 @@ export interface MixEvaluation {
   from?: MixTarget;
   to?: MixTarget;
   figures?: MixDecision['figures'];
-  /** Set when the change was made but its notification could not be published (logged, not retried). */
-  notifyError?: string;
+  /** Set when this evaluation finished a change claimed by an earlier one (F5, F7, F8 of docs/reliability.md). */
+  resumed?: boolean;
 }
 
 /** What the controller needs to know about the group and the trigger. */
@@ -188,7 +189,80 @@ const changeNotification = (
   },
 });
 
-const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+const THROTTLED = /^(Throttl|TooManyRequests|RequestLimitExceeded|RequestThrottled|ResourceContention|ResourceInUse|ScalingActivityInProgress)/;
+const RATE_MESSAGE = /rate exceeded|throttl|too many requests/i;
+
+/**
+ * Whether AWS answered the request with a refusal (4xx, throttling, validation): then it was surely
+ * not applied. A timeout, a 5xx or a lost connection is ambiguous: the write may have taken effect.
+ */
+export const rejectedByAws = (error: unknown): boolean => {
+  if (isAwsCallError(error) && (error.disposition === 'drop' || THROTTLED.test(error.awsErrorName))) return true;
+  const cause = isAwsCallError(error) ? error.cause : error;
+  const e = (typeof cause === 'object' && cause !== null ? cause : {}) as { name?: unknown; message?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  const status = e.$metadata?.httpStatusCode;
+  if (typeof status === 'number') return status >= 400 && status < 500;
+  return (typeof e.name === 'string' && THROTTLED.test(e.name)) || (typeof e.message === 'string' && RATE_MESSAGE.test(e.message));
+};
+
+const sameTarget = (a: MixTarget, b: MixTarget): boolean => a.base === b.base && a.percent === b.percent;
+
+/**
+ * Finishes a change an earlier evaluation claimed and did not finish: the Lambda retry of its
+ * event, the reconcile sweep, or the next signal. The decision was made then; it is not made again
+ * (the cooldown counts from that change, so deciding again would hold or take a second step):
+ * - the claim is younger than {@link MIX_PENDING_STALE_MS}: its writer may still be at work → hold;
+ * - else take it over (conditional write refreshing `claimedAt`: one finisher only);
+ * - enforce, and the group's distribution is not the target yet → UpdateAutoScalingGroup with the
+ *   same target (idempotent), the cooldown restarting now; already the target → no update;
+ *   the profile observes now and the target is not in force → the change is dropped, nothing applied;
+ * - publish the stored notification, then remove `pending` (conditional write).
+ */
+const finishPending = async (
+  deps: MixControllerDeps,
+  input: MixEvaluationInput,
+  loaded: LoadedMixState,
+  p: PendingMixChange,
+  mip: MixedInstancesPolicy,
+): Promise<MixEvaluation> => {
+  const { group, profile, now } = input;
+  const name = group.name;
+  const state = loaded.state;
+  const actual = distributionOf(mip);
+  const what = `${p.mode === 'enforce' ? 'change' : 'observe-mode change'} to ${formatTarget(p.target)} claimed at ${new Date(p.claimedAt).toISOString()}`;
+  const age = now - p.claimedAt;
+  if (Math.abs(age) < MIX_PENDING_STALE_MS) {
+    return { group: name, outcome: 'held', reason: `hold: the ${what} is being finished by another invocation (claimed ${Math.round(age / 1000)} s ago)` };
+  }
+  const inForce = sameTarget(actual, p.target);
+  const drop = p.mode === 'enforce' && !inForce && profile.mode === 'observe';
+  const apply = p.mode === 'enforce' && !inForce && !drop;
+  const taken: MixState = { ...state, pending: { ...p, claimedAt: now }, ...(apply ? { lastChangeAt: now } : {}) };
+  if (!(await claim(deps.store, name, loaded, taken, now))) {
+    return { group: name, outcome: 'lost-race', reason: `hold: another invocation took over the unfinished ${what}` };
+  }
+  const version = loaded.version + 1;
+  const done: MixState = { ...taken };
+  delete done.pending;
+  if (drop) {
+    await deps.store.putIfVersion(mixRecord(name, done, version, now), version);
+    return { group: name, outcome: 'held', reason: `the unfinished ${what} was dropped: the profile observes now, and the group is at ${formatTarget(actual)}` };
+  }
+  if (apply) await deps.autoScaling.updateMixedInstancesPolicy(name, withDistribution(mip, p.target));
+  await deps.publisher.publish(p.notification, profile.notifications);
+  await deps.store.putIfVersion(mixRecord(name, done, version, now), version);
+  const from = state.history[0]?.to !== undefined && sameTarget(state.history[0].to, p.target) ? state.history[0].from : undefined;
+  const rule = state.history[0]?.rule;
+  return {
+    group: name,
+    outcome: p.mode === 'enforce' ? 'changed' : 'observed',
+    resumed: true,
+    ...(rule ? { rule } : {}),
+    ...(from ? { from } : {}),
+    to: p.target,
+    reason: `finished the ${what}: ${p.mode === 'observe' ? 'nothing changed (observe mode)' : apply ? 'applied now (it was not in force)' : 'already in force (no second update)'}; notification published; ${p.notification.reason}`,
+  };
+};
 
 /**
  * Evaluates and, when the policy says so, changes one group's mix. Throws only what should be
@@ -236,6 +310,8 @@ export const evaluateGroupMix = async (deps: MixControllerDeps, input: MixEvalua
     );
     return { outcome: 'unsupported', group: name, reason };
   }
+
+  if (state.pending) return finishPending(deps, input, loaded, state.pending, mip);
 
   const items = input.items ?? window?.signals ?? (await deps.store.queryPartition(groupPk(name), { skPrefix: SIGNAL_PREFIX }));
   const { signals } = decodeGroupState(items);
@@ -288,18 +364,27 @@ export const evaluateGroupMix = async (deps: MixControllerDeps, input: MixEvalua
     return { ...base, outcome: 'held', reason: decision.reason };
   }
 
+  const notification = changeNotification(input, decision, mode);
+  // The claim carries the change until it is in force and announced (F5, F7, F8 of docs/reliability.md).
+  next.pending = { target: decision.target, mode, claimedAt: now, notification };
   if (!(await claim(deps.store, name, loaded, next, now))) {
     return { ...base, outcome: 'lost-race', reason: `hold: another invocation changed the mix (the mix record moved on); this one wanted: ${decision.reason}` };
   }
+  const claimedVersion = loaded.exists ? loaded.version + 1 : 1;
   if (mode === 'enforce') {
     try {
       await deps.autoScaling.updateMixedInstancesPolicy(name, withDistribution(mip, decision.target));
     } catch (error) {
-      // Undo the claim so that the retry (or the next signal) is not blocked by a cooldown for a change that never happened.
-      const undo = loaded.exists
-        ? deps.store.putIfVersion(mixRecord(name, state, loaded.version + 1, now), loaded.version + 1)
-        : deps.store.delete(groupPk(name), MIX_SK);
-      await Promise.resolve(undo).catch(() => undefined);
+      if (rejectedByAws(error)) {
+        // AWS refused the request (throttled, invalid): nothing changed, so undo the claim and the
+        // retry (or the next signal) decides afresh instead of meeting a cooldown for no change.
+        const undo = loaded.exists
+          ? deps.store.putIfVersion(mixRecord(name, state, claimedVersion, now), claimedVersion)
+          : deps.store.delete(groupPk(name), MIX_SK);
+        await Promise.resolve(undo).catch(() => undefined);
+      }
+      // Otherwise (timeout, 5xx, connection lost) the update may have been applied: the pending
+      // claim stays, and the next evaluation finishes it (no second step, no lost change).
       throw error;
     }
   }
@@ -312,11 +397,10 @@ export const evaluateGroupMix = async (deps: MixControllerDeps, input: MixEvalua
     to: decision.target,
     reason: mode === 'enforce' ? decision.reason : `observe mode, nothing changed: would set ${formatTarget(decision.target)}; ${decision.reason}`,
   };
-  try {
-    await deps.publisher.publish(changeNotification(input, decision, mode), profile.notifications);
-  } catch (error) {
-    // The change is made and recorded in the mix history; a retry would find the cooldown and not publish again.
-    result.notifyError = errorText(error);
-  }
+  // A failed publish throws (retryable) with the change pending: the retry, or the sweep, publishes it.
+  await deps.publisher.publish(notification, profile.notifications);
+  const done: MixState = { ...next };
+  delete done.pending;
+  await deps.store.putIfVersion(mixRecord(name, done, claimedVersion, now), claimedVersion);
   return result;
 };

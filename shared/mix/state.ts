@@ -4,6 +4,7 @@
  * keeps two invocations from changing one group's mix at once.
  */
 import type { StateRecord } from '../aws/state-store';
+import { type DetailValue, type Notification, SEVERITY_RANK, type Severity } from '../notify/notification';
 import type { FallbackState, MixControllerMemory, MixRule, MixTarget } from '../policy/mix';
 import { groupPk, MIX_SK } from '../state/keys';
 
@@ -17,6 +18,27 @@ export interface MixHistoryEntry {
   reason: string;
 }
 
+/**
+ * A change claimed but not yet finished: written with the claim, removed (conditional write) once
+ * the target is in force (enforce mode) and its notification was published. Whoever evaluates the
+ * group next while it is there finishes it instead of deciding anew: re-applies `target` when the
+ * group's distribution is not it yet (a lost UpdateAutoScalingGroup, or a claim whose write answered
+ * with an error), then publishes `notification`. `claimedAt` is a lease: younger than
+ * {@link MIX_PENDING_STALE_MS}, the invocation that wrote it may still be at work and others hold.
+ */
+export interface PendingMixChange {
+  target: MixTarget;
+  mode: 'enforce' | 'observe';
+  claimedAt: number;
+  notification: Notification;
+}
+
+/**
+ * Age after which a pending change's writer is surely gone: above the longest timeout of the
+ * functions that evaluate the mix (capacitySignal 20 s, reconcile 55 s in serverless.yml).
+ */
+export const MIX_PENDING_STALE_MS = 60_000;
+
 /** The data of the mix record. */
 export interface MixState extends MixControllerMemory {
   /** The last target set; in observe mode the shadow target the controller pretends is in force. */
@@ -27,6 +49,8 @@ export interface MixState extends MixControllerMemory {
   unsupportedReportedAt?: number;
   /** Newest first, at most {@link MIX_HISTORY_LIMIT}. */
   history: MixHistoryEntry[];
+  /** A change claimed and not yet finished (applied and notified). */
+  pending?: PendingMixChange;
 }
 
 /** History entries kept. */
@@ -53,6 +77,40 @@ const fallback = (v: unknown): FallbackState | undefined => {
   return since === undefined || !before || !applied ? undefined : { since, before, applied };
 };
 
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const isDetail = (v: unknown): v is DetailValue => v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+
+/** The stored notification, rebuilt field by field (only a well-formed `mix.changed` survives). */
+const notification = (v: unknown): Notification | undefined => {
+  if (!isObj(v) || v.eventType !== 'mix.changed' || !isObj(v.details)) return undefined;
+  const severity = str(v.severity);
+  const [group, title, reason, time] = [str(v.group), str(v.title), str(v.reason), str(v.time)];
+  if (severity === undefined || !Object.hasOwn(SEVERITY_RANK, severity) || (v.mode !== 'enforce' && v.mode !== 'observe')) return undefined;
+  if (group === undefined || title === undefined || reason === undefined || time === undefined) return undefined;
+  const sourceEventId = str(v.sourceEventId);
+  const resources = Array.isArray(v.resources) ? v.resources.filter((r): r is string => typeof r === 'string').slice(0, 10) : undefined;
+  return {
+    eventType: 'mix.changed',
+    severity: severity as Severity,
+    group,
+    mode: v.mode,
+    title,
+    reason,
+    time,
+    ...(sourceEventId === undefined ? {} : { sourceEventId }),
+    ...(resources === undefined ? {} : { resources }),
+    details: Object.fromEntries(Object.entries(v.details).filter((e): e is [string, DetailValue] => isDetail(e[1]))),
+  };
+};
+
+const pending = (v: unknown): PendingMixChange | undefined => {
+  if (!isObj(v)) return undefined;
+  const t = target(v.target);
+  const claimedAt = num(v.claimedAt);
+  const n = notification(v.notification);
+  return t && claimedAt !== undefined && n && (v.mode === 'enforce' || v.mode === 'observe') ? { target: t, mode: v.mode, claimedAt, notification: n } : undefined;
+};
+
 /**
  * Decodes the record's data defensively: a missing or mistyped field is simply absent (the
  * controller then acts as if it knew nothing about it, which is always safe within the bounds).
@@ -64,6 +122,7 @@ export const decodeMixState = (data: Readonly<Record<string, unknown>> | undefin
   const unsupportedReportedAt = num(d.unsupportedReportedAt);
   const t = target(d.target);
   const fb = fallback(d.fallback);
+  const p = pending(d.pending);
   const history = Array.isArray(d.history)
     ? d.history.filter((h): h is MixHistoryEntry => isObj(h) && num(h.at) !== undefined && !!target(h.from) && !!target(h.to)).slice(0, MIX_HISTORY_LIMIT)
     : [];
@@ -75,6 +134,7 @@ export const decodeMixState = (data: Readonly<Record<string, unknown>> | undefin
     ...(d.targetMode === 'enforce' || d.targetMode === 'observe' ? { targetMode: d.targetMode } : {}),
     ...(fb ? { fallback: fb } : {}),
     history,
+    ...(p ? { pending: p } : {}),
   };
 };
 

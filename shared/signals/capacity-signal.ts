@@ -38,7 +38,7 @@ const mixSummary = (m: MixEvaluation): Record<string, unknown> => ({
   ...(m.from ? { from: m.from } : {}),
   ...(m.to ? { to: m.to } : {}),
   ...(m.figures ? { rate: Number(m.figures.rate.toFixed(4)), interruptions: m.figures.interruptions, spotLaunchFailures: m.figures.spotLaunchFailures, spotInstances: m.figures.spotInstances, shortfall: m.figures.shortfall } : {}),
-  ...(m.notifyError ? { notifyError: m.notifyError } : {}),
+  ...(m.resumed ? { resumed: true } : {}),
 });
 
 /**

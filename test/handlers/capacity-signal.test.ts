@@ -8,7 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { ListCommandsCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -155,6 +155,8 @@ describe('capacitySignal handler', () => {
     asg.on(UpdateAutoScalingGroupCommand).resolves({});
     ec2.on(DescribeInstancesCommand).callsFake((i) => describeInstances(i.Filters?.[0]?.Values ?? []));
     ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-0001' } });
+    // No command was sent before (asked only when a send is taken over from a failed invocation).
+    ssm.on(ListCommandsCommand).resolves({ Commands: [] });
     sns.on(PublishCommand).resolves({ MessageId: 'm' });
     eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
   });
@@ -370,6 +372,21 @@ describe('capacitySignal handler', () => {
     expect(third.drain).toMatchObject({ kind: 'duplicate' });
     expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 2);
     expect(table.dump().find((i) => i.sk === 'lifecycle#terminate')?.data).toMatchObject({ commandId: 'cmd-0002', status: 'running' });
+  });
+
+  it('SendCommand took effect but its response was lost: the Lambda retry adopts that command (ListCommands), no second drain', async () => {
+    ssm.on(SendCommandCommand).rejectsOnce(Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' }));
+    ssm.on(ListCommandsCommand).resolves({
+      Commands: [{ CommandId: 'cmd-lost', DocumentName: 'asg-orchestrator-test-drain', Comment: 'asg-orchestrator spot drain ml-inference-gpu', RequestedDateTime: new Date(NOW), Status: 'InProgress' }],
+    });
+    const run = main();
+    await expect(run(loadEvent('ec2/spot-interruption.json'))).rejects.toMatchObject({ disposition: 'retry' });
+    const retry = await run(loadEvent('ec2/spot-interruption.json'));
+
+    expect(retry.drain).toMatchObject({ kind: 'started', commandId: 'cmd-lost' });
+    expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1);
+    expect(ssm).toHaveReceivedCommandTimes(ListCommandsCommand, 1);
+    expect(table.dump().find((i) => i.sk === 'lifecycle#terminate')?.data).toMatchObject({ commandId: 'cmd-lost', status: 'running' });
   });
 
   it('an instance that is not SSM-managed: the drain is recorded as not sent, no retry', async () => {

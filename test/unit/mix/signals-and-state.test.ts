@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseEvent } from '../../../shared/events';
-import { distributionOf, withDistribution } from '../../../shared/mix/controller';
+import { AwsCallError } from '../../../shared/errors';
+import { distributionOf, rejectedByAws, withDistribution } from '../../../shared/mix/controller';
 import { decodeMixState, MIX_TTL_SECONDS, mixRecord } from '../../../shared/mix/state';
 import { CAPACITY_SIGNAL_KINDS, interpretSignal } from '../../../shared/signals/interpret';
 import { loadEvent } from '../../support/fixtures';
@@ -54,6 +55,52 @@ describe('mix state record', () => {
   it('drops what it cannot read instead of failing', () => {
     expect(decodeMixState({ lastChangeAt: 'soon', target: { base: 'x' }, fallback: { since: 1 }, history: [{ at: 1 }, 'junk'], targetMode: 'maybe' })).toEqual({ history: [] });
     expect(decodeMixState(undefined)).toEqual({ history: [] });
+  });
+
+  const notification = {
+    eventType: 'mix.changed',
+    severity: 'warning',
+    group: 'g',
+    mode: 'enforce',
+    title: 'Changed On-Demand mix (raise): 1/25% -> 1/50%',
+    reason: 'raise: …',
+    time: '2026-11-27T10:00:00.000Z',
+    sourceEventId: 'e-1',
+    resources: ['arn:g'],
+    details: { rule: 'raise', toPercent: 50, applied: true, none: null },
+  };
+
+  it('round-trips a pending change (target, mode, lease, notification)', () => {
+    const state = { target: { base: 1, percent: 50 }, history: [], pending: { target: { base: 1, percent: 50 }, mode: 'enforce' as const, claimedAt: 9, notification } };
+    expect(decodeMixState(mixRecord('g', state as never, 1, 0).data)).toEqual(state);
+  });
+
+  it('drops a malformed pending change, and keeps only readable parts of its notification', () => {
+    const pending = { target: { base: 1, percent: 50 }, mode: 'enforce', claimedAt: 9 };
+    expect(decodeMixState({ pending: { ...pending, notification: { ...notification, eventType: 'warmup.started' } } }).pending).toBeUndefined();
+    expect(decodeMixState({ pending: { ...pending, notification: { ...notification, severity: 'loud' } } }).pending).toBeUndefined();
+    expect(decodeMixState({ pending: { ...pending, claimedAt: 'x', notification } }).pending).toBeUndefined();
+    expect(decodeMixState({ pending: { ...pending, mode: 'both', notification } }).pending).toBeUndefined();
+    const odd = decodeMixState({ pending: { ...pending, notification: { ...notification, details: { ok: 1, bad: { x: 1 }, inf: Number.POSITIVE_INFINITY }, resources: ['a', 3] } } });
+    expect(odd.pending?.notification).toMatchObject({ details: { ok: 1 }, resources: ['a'] });
+    expect(odd.pending?.notification.details).not.toHaveProperty('bad');
+  });
+});
+
+describe('rejectedByAws (was UpdateAutoScalingGroup surely not applied?)', () => {
+  const wrap = (cause: unknown, name: string, disposition: 'retry' | 'drop' = 'retry') => new AwsCallError('UpdateAutoScalingGroup', name, disposition, cause);
+  it.each([
+    ['Throttling (400)', wrap(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }), 'Throttling'), true],
+    ['Throttling without metadata', wrap(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }), 'Throttling'), true],
+    ['plain "Rate exceeded"', wrap(new Error('Rate exceeded'), 'Error'), true],
+    ['ValidationError', wrap(Object.assign(new Error('bad'), { name: 'ValidationError', $metadata: { httpStatusCode: 400 } }), 'ValidationError', 'drop'), true],
+    ['ScalingActivityInProgress', wrap(Object.assign(new Error('busy'), { name: 'ScalingActivityInProgress' }), 'ScalingActivityInProgress'), true],
+    ['TimeoutError', wrap(Object.assign(new Error('timed out'), { name: 'TimeoutError' }), 'TimeoutError'), false],
+    ['InternalFailure 500', wrap(Object.assign(new Error('internal'), { name: 'InternalFailure', $metadata: { httpStatusCode: 500 } }), 'InternalFailure'), false],
+    ['InternalFailure 503', wrap(Object.assign(new Error('unavailable'), { name: 'InternalFailure', $metadata: { httpStatusCode: 503 } }), 'InternalFailure'), false],
+    ['ECONNRESET', wrap(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'ECONNRESET'), false],
+  ])('%s → %s', (_name, error, expected) => {
+    expect(rejectedByAws(error)).toBe(expected);
   });
 });
 
