@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
  * - unit: pure policy, parsers, config (table + fast-check properties)
  * - handlers: real handlers against aws-sdk-client-mock
  * - integration: real HTTP against a moto server started by the run itself
+ * - reliability: duplicates and reordering, fault injection at every AWS call, hostile input, load
  * - simulator: scenario outcomes of the fleet simulator driving the real handlers
  * - template: `osls package` then AWS's offline CloudFormation validator
  */
@@ -41,6 +42,10 @@ export default defineConfig({
       {
         extends: true,
         test: { name: 'simulator', include: ['test/simulator/**/*.test.ts'], testTimeout: 120_000 },
+      },
+      {
+        extends: true,
+        test: { name: 'reliability', include: ['test/reliability/**/*.test.ts'], testTimeout: 300_000 },
       },
       {
         extends: true,

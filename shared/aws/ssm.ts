@@ -1,4 +1,4 @@
-import { GetCommandInvocationCommand, SendCommandCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { GetCommandInvocationCommand, ListCommandsCommand, SendCommandCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { callAws } from './classify';
 
 /** A command to run on one instance through an SSM document. Values reach the instance only as document parameters. */
@@ -19,10 +19,29 @@ export interface CommandInvocation {
   outputExcerpt: string;
 }
 
+/** A command already sent, as ListCommands describes it (used to adopt a command whose id was never recorded). */
+export interface CommandSummary {
+  commandId: string;
+  documentName: string;
+  comment: string;
+  /** When SSM received the request (epoch ms). */
+  requestedAt: number;
+  status: string;
+}
+
+/** Most commands one ListCommands page returns (the API's maximum). */
+export const LIST_COMMANDS_MAX_RESULTS = 50;
+
 /** Port for SSM Run Command. */
 export interface SsmPort {
   sendCommand(input: SendCommandInput): Promise<string>;
   getCommandInvocation(commandId: string, instanceId: string): Promise<CommandInvocation | undefined>;
+  /**
+   * Commands sent to one instance at or after `invokedAfter` (epoch ms), newest first, at most
+   * {@link LIST_COMMANDS_MAX_RESULTS} (one page: only the recovery path of a send calls it, and an
+   * instance gets a handful of commands per lifecycle action).
+   */
+  listCommands(instanceId: string, invokedAfter: number): Promise<CommandSummary[]>;
 }
 
 const EXCERPT = 2000;
@@ -64,5 +83,30 @@ export class SdkSsm implements SsmPort {
       if (error instanceof Error && 'awsErrorName' in error && error.awsErrorName === 'InvocationDoesNotExist') return undefined;
       throw error;
     }
+  }
+
+  public async listCommands(instanceId: string, invokedAfter: number): Promise<CommandSummary[]> {
+    const res = await callAws(
+      'ListCommands',
+      () =>
+        this.client.send(
+          new ListCommandsCommand({
+            InstanceId: instanceId,
+            Filters: [{ key: 'InvokedAfter', value: new Date(invokedAfter).toISOString() }],
+            MaxResults: LIST_COMMANDS_MAX_RESULTS,
+          }),
+        ),
+      { instanceId },
+    );
+    if (res === 'already-done') return [];
+    return (res.Commands ?? [])
+      .filter((c) => typeof c.CommandId === 'string' && c.CommandId !== '')
+      .map((c) => ({
+        commandId: c.CommandId ?? '',
+        documentName: c.DocumentName ?? '',
+        comment: c.Comment ?? '',
+        requestedAt: c.RequestedDateTime?.getTime() ?? 0,
+        status: c.Status ?? 'Unknown',
+      }));
   }
 }

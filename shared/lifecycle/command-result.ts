@@ -7,7 +7,15 @@
  * - the document name says which record to read (the warm-up or the drain one); a name the config
  *   does not know (e.g. a document renamed by a deploy while its command ran) reads both;
  * - the group (its opt-in tag) is read only before a retry, the one case where a new command is
- *   sent: completing or finishing work this orchestrator started needs the record, not the group.
+ *   sent (also when resuming a retry send left half-done): completing or finishing work this
+ *   orchestrator started needs the record, not the group.
+ *
+ * The Lambda retry of a result event finishes what the failed invocation left half-done (stale
+ * claims only, see `matchResult`): a retry send whose id was never recorded (the command already
+ * sent is adopted, `warmup.retrying` published) and an interrupted completion (`completing`:
+ * CompleteLifecycleAction again, the claim's notification, the final status). After the two Lambda
+ * retries the event is in the dead-letter queue; redriving it resumes the same way while the record
+ * exists (two days).
  */
 import type { OrchestratorConfig, Profile } from '../config/index';
 import { resolveProfile } from '../config/index';
@@ -99,7 +107,11 @@ export const createCommandResultMain =
     // A retry sends a new command: only to a group that still opts in, with its current profile (tags cached per cold start).
     // Every other outcome (complete, finish) ends work this orchestrator started: the record's profile is enough.
     const retryPossible =
-      w.phase === 'launch' && w.status === 'running' && w.commandId === d.commandId && d.status !== 'Success' && w.attempt < w.maxAttempts && now < w.deadlineAt;
+      w.phase === 'launch' &&
+      w.status === 'running' &&
+      ((w.commandId === d.commandId && d.status !== 'Success' && w.attempt < w.maxAttempts && now < w.deadlineAt) ||
+        // the retry send this result started was interrupted before its id was recorded: resuming it may send
+        (w.commandId === undefined && w.previousCommandIds?.at(-1) === d.commandId && isClaimStale(w, now)));
     let profile: Profile | undefined;
     let settings: NotificationSettings;
     if (retryPossible || (w.status === 'running' && profileNamed(config, w.profileName) === undefined)) {

@@ -4,15 +4,25 @@
  * reports `lost-race` and does nothing. Order of effects, chosen so that a crash at any point is
  * repaired by a duplicate event or the reconcile sweep and never answers a hook twice:
  *
- * - send: claim (record: send pending) → SendCommand → record the command id → notify;
- * - complete: claim (record: completing + result) → CompleteLifecycleAction → notify → final status.
- *   "No active Lifecycle Action found" on a first try means the action ended without us (expired,
- *   completed elsewhere): the record is marked finished and nothing is published.
+ * - send: claim (record: send pending, `notifyAs` = the notification to publish) → SendCommand →
+ *   notify → record the command id. A resumed send (stale claim taken over by a retry or the sweep)
+ *   first looks for the command the dead invocation may have sent (ListCommands, comment marker:
+ *   shared/policy/command-marker.ts) and adopts it instead of sending a second one; then it publishes
+ *   the claim's `notifyAs` (warmup.started / drain.started / warmup.retrying) and records the id.
+ *   Publishing before the id is recorded means a failed publish leaves the claim pending, so the
+ *   retry publishes again (at least once; twice only when the id write fails after a publish).
+ * - complete: claim (record: completing + result + `notifyAs`) → CompleteLifecycleAction → notify →
+ *   final status. "No active Lifecycle Action found" on a first try means the action ended without us
+ *   (expired, completed elsewhere): the record is marked finished and nothing is published. On a
+ *   resumed completion (stale `completing` claim: the hook event's retry, the command result's retry,
+ *   or the sweep while the instance waits) it means the dead invocation's CompleteLifecycleAction took
+ *   effect: the claim's notification is published and the final status written.
  */
 import type { LifecycleActionRef, StateStorePort } from '../aws/index';
 import { ConfigError, isAwsCallError } from '../errors';
 import type { HandlerOutcome } from '../middleware/stack';
 import type { NotificationSettings } from '../notify/publisher';
+import { attemptWindowStart, sentForAttempt } from '../policy/command-marker';
 import type { LifecycleDecision, SendPlan } from '../policy/warmup-lifecycle';
 import { withOutput } from '../policy/warmup-lifecycle';
 import { instancePk } from '../state/keys';
@@ -63,7 +73,18 @@ const outputOf = async (deps: LifecycleDeps, commandId: string | undefined, inst
   }
 };
 
-/** Sends the command for a claimed record (status running, no command id), then records the id. */
+/**
+ * The id of the command a dead invocation already sent for the claimed attempt, when resuming a
+ * stale send claim (one ListCommands call, on the recovery path only).
+ */
+const alreadySent = async (deps: LifecycleDeps, work: LifecycleWork): Promise<string | undefined> =>
+  sentForAttempt(work, await deps.ssm.listCommands(work.instanceId, attemptWindowStart(work)))?.commandId;
+
+/**
+ * Sends the command for a claimed record (status running, no command id), notifies, then records the
+ * id. `resume`: the claim was taken over from an invocation that may have sent it already: adopt that
+ * command if SSM has it.
+ */
 const sendClaimed = async (
   deps: LifecycleDeps,
   claimed: StoredLifecycle,
@@ -71,10 +92,12 @@ const sendClaimed = async (
   notify: (() => Promise<unknown>) | undefined,
   outcome: string,
   reason: string,
+  resume = false,
 ): Promise<HandlerOutcome> => {
   let commandId: string;
+  const adopted = resume ? await alreadySent(deps, claimed.work) : undefined;
   try {
-    commandId = await deps.ssm.sendCommand(plan);
+    commandId = adopted ?? (await deps.ssm.sendCommand(plan));
   } catch (error) {
     if (!isAwsCallError(error) || error.disposition === 'retry') throw error;
     // Not retryable now (e.g. the SSM agent has not registered yet: InvalidInstanceId): the record
@@ -85,14 +108,18 @@ const sendClaimed = async (
       ...describe(claimed.work),
     };
   }
+  // Published before the id is recorded: if publishing fails, the claim stays pending and the
+  // retry (or the sweep) adopts the command and publishes again.
+  if (notify) await notify();
   const next: LifecycleWork = { ...claimed.work, commandId };
   delete next.claimedAt;
+  delete next.notifyAs;
   const written = await deps.store.putIfVersion(nextLifecycleRecord(claimed, next), claimed.version);
+  const how = adopted ? `; adopted command ${adopted}, already sent for this attempt by an invocation that died before recording it` : '';
   if (!written) {
-    return { outcome: 'lost-race', reason: `${reason}; the record changed while sending: command ${commandId} is orphaned (its result will be ignored)`, ...describe(next) };
+    return { outcome: 'lost-race', reason: `${reason}${how}; the record changed while sending: command ${commandId} is orphaned (its result will be ignored)`, ...describe(next) };
   }
-  if (notify) await notify();
-  return { outcome, reason, ...describe(next), documentName: plan.documentName, parameters: plan.parameters };
+  return { outcome, reason: `${reason}${how}`, ...describe(next), ...(adopted ? { adopted: true } : {}), documentName: plan.documentName, parameters: plan.parameters };
 };
 
 /** Answers the lifecycle action of a claimed record (status completing), notifies, and marks it final. */
@@ -145,7 +172,9 @@ export const executeLifecycle = async (
       // The config was validated at cold start: this is a bug or a tampered bundle. Fail loudly (retry → DLQ).
       throw new ConfigError(decision.reason, decision.issues);
     case 'create': {
-      const work: LifecycleWork = decision.work.status === 'completing' ? { ...decision.work, notifyAs: decision.notification.eventType } : decision.work;
+      // The claim remembers what to publish, so that a resumed send or completion still publishes it.
+      const work: LifecycleWork =
+        decision.work.status === 'completing' || decision.send ? { ...decision.work, notifyAs: decision.notification.eventType } : decision.work;
       const created = await deps.store.putIfAbsent(newLifecycleRecord(work));
       if (!created) return { outcome: 'conflict', reason: 'a record appeared meanwhile' };
       const claimed: StoredLifecycle = { version: 1, work };
@@ -158,13 +187,14 @@ export const executeLifecycle = async (
     case 'send': {
       if (!stored) return { outcome: 'lost-race', reason: 'no record to claim' };
       const excerpt = decision.fetchOutput ? await outputOf(deps, decision.next.previousCommandIds?.at(-1), decision.next.instanceId) : undefined;
-      if (!(await deps.store.putIfVersion(nextLifecycleRecord(stored, decision.next), stored.version))) {
+      const n = decision.notification;
+      const next: LifecycleWork = n ? { ...decision.next, notifyAs: n.eventType } : decision.next;
+      if (!(await deps.store.putIfVersion(nextLifecycleRecord(stored, next), stored.version))) {
         return { outcome: 'conflict', reason: `another invocation changed the record first; nothing done (${decision.reason})` };
       }
-      const n = decision.notification;
       const notify = n ? () => deps.publisher.publish(withOutput(n, excerpt), settings) : undefined;
-      const claimed: StoredLifecycle = { version: stored.version + 1, work: decision.next };
-      return sendClaimed(deps, claimed, decision.send, notify, decision.next.attempt > (stored.work.attempt ?? 1) ? 'retrying' : 'resumed', decision.reason);
+      const claimed: StoredLifecycle = { version: stored.version + 1, work: next };
+      return sendClaimed(deps, claimed, decision.send, notify, next.attempt > (stored.work.attempt ?? 1) ? 'retrying' : 'resumed', decision.reason, decision.resume === true);
     }
     case 'complete': {
       if (!stored) return { outcome: 'lost-race', reason: 'no record to claim' };

@@ -3,13 +3,26 @@
  * lifecycle hook gets heartbeats, a timeout, or its lost event repaired (shared/policy/warmup-sweep.ts).
  * Bounded: at most `maxInstances` instances per run; what is left is reported for the next run.
  * Isolated: a failing group or instance is reported and the others still run.
+ *
+ * Completions the sweep starts itself (timeouts, lost results, lost hook events of a disabled step)
+ * are registered first in one item, `sweep#lifecycle` / `completions`: once CompleteLifecycleAction
+ * took effect the instance no longer waits, so the walk over waiting instances would never see a
+ * completion interrupted after it (notification or final write failed). Each run reads that item
+ * (one GetItem) and resumes its stale `completing` records whatever the instance's state; an entry
+ * leaves the item when its record is final. Completions started by events are finished by the
+ * event's Lambda retry (then its dead-letter redrive) instead: visiting every InService or
+ * terminated instance for a `completing` record would cost a read per instance per minute.
  */
 import type { AutoScalingPort, LifecycleHookSummary } from '../aws/auto-scaling';
+import type { StateStorePort } from '../aws/state-store';
 import { resolveProfile } from '../config/index';
+import { OrchestratorError } from '../errors';
 import type { HandlerOutcome } from '../middleware/stack';
+import { decideExisting, type LifecycleDecision } from '../policy/warmup-lifecycle';
 import { decideSweep, type SweepDecision, WAIT_STATES } from '../policy/warmup-sweep';
+import { isClaimStale, LIFECYCLE_TTL_SECONDS, type LifecyclePhase } from '../state/lifecycle-record';
 import type { LifecycleDeps } from './deps';
-import { executeLifecycle, loadLifecycle } from './execute';
+import { DEFAULT_NOTIFICATION_SETTINGS, executeLifecycle, loadLifecycle } from './execute';
 import { type SweepFailure, type SweepReport, toFailure } from './sweep-runner';
 
 /** The schedule's period (serverless.yml: `rate(1 minute)`). */
@@ -43,6 +56,83 @@ export class HookCache {
   }
 }
 
+/** Key of the item listing the completions the sweep started and has not seen final yet. */
+export const SWEEP_COMPLETIONS_KEY = { pk: 'sweep#lifecycle', sk: 'completions' } as const;
+
+interface PendingCompletion {
+  instanceId: string;
+  phase: LifecyclePhase;
+  group: string;
+}
+
+const entryKey = (e: Pick<PendingCompletion, 'instanceId' | 'phase'>): string => `${e.instanceId}|${e.phase}`;
+
+/** The sweep's pending completions: read once per run, written before each completion it starts, tidied at the end. */
+class PendingCompletions {
+  private changed = false;
+
+  private constructor(
+    private readonly store: StateStorePort,
+    private version: number | undefined,
+    public readonly entries: Map<string, PendingCompletion>,
+  ) {}
+
+  public static async load(store: StateStorePort): Promise<PendingCompletions> {
+    const rec = await store.get(SWEEP_COMPLETIONS_KEY.pk, SWEEP_COMPLETIONS_KEY.sk);
+    const list = Array.isArray(rec?.data.entries) ? (rec.data.entries as unknown[]) : [];
+    const entries = new Map<string, PendingCompletion>();
+    for (const e of list) {
+      const x = e as Partial<PendingCompletion>;
+      if (typeof x.instanceId === 'string' && (x.phase === 'launch' || x.phase === 'terminate') && typeof x.group === 'string') {
+        entries.set(entryKey({ instanceId: x.instanceId, phase: x.phase }), { instanceId: x.instanceId, phase: x.phase, group: x.group });
+      }
+    }
+    return new PendingCompletions(store, rec?.version, entries);
+  }
+
+  private async write(now: number): Promise<void> {
+    const record = {
+      ...SWEEP_COMPLETIONS_KEY,
+      version: (this.version ?? 0) + 1,
+      expiresAt: Math.floor(now / 1000) + LIFECYCLE_TTL_SECONDS,
+      data: { entries: [...this.entries.values()] },
+    };
+    const ok = this.version === undefined ? await this.store.putIfAbsent(record) : await this.store.putIfVersion(record, this.version);
+    if (!ok) throw new OrchestratorError('another sweep changed its pending completions meanwhile: retrying next run', 'retry');
+    this.version = record.version;
+    this.changed = false;
+  }
+
+  /** Registers a completion before it is started (so that it is finished even if interrupted after CompleteLifecycleAction). */
+  public async add(entry: PendingCompletion, now: number): Promise<void> {
+    if (this.entries.has(entryKey(entry))) return;
+    this.entries.set(entryKey(entry), entry);
+    await this.write(now);
+  }
+
+  public remove(entry: Pick<PendingCompletion, 'instanceId' | 'phase'>): void {
+    if (this.entries.delete(entryKey(entry))) this.changed = true;
+  }
+
+  /** Writes what changed: the list, or no item once it is empty. */
+  public async flush(now: number): Promise<void> {
+    if (!this.changed) return;
+    if (this.entries.size > 0 || this.version === undefined) {
+      await this.write(now);
+      return;
+    }
+    await this.store.delete(SWEEP_COMPLETIONS_KEY.pk, SWEEP_COMPLETIONS_KEY.sk);
+    this.version = undefined;
+    this.changed = false;
+  }
+}
+
+/** True for a decision that answers a lifecycle action (the sweep registers it first). */
+const completes = (d: SweepDecision): boolean => d.kind === 'complete' || (d.kind === 'create' && d.work.status === 'completing');
+
+/** Outcomes after which the record is final (or another invocation owns it): the entry can go. */
+const SETTLED = new Set(['completed', 'abandoned', 'already-done', 'finished', 'observed', 'recorded', 'skipped', 'duplicate']);
+
 /** Options of one run. */
 export interface LifecycleSweepOptions {
   maxInstances?: number;
@@ -74,6 +164,37 @@ export const runLifecycleSweep = async (
   let waiting = 0;
   let handled = 0;
   let left = 0;
+  const count = (outcome: HandlerOutcome, group: string, instanceId: string) => {
+    counts[outcome.outcome] = (counts[outcome.outcome] ?? 0) + 1;
+    if (outcome.outcome !== 'in-progress' && decisions.length < MAX_REPORTED) decisions.push({ ...outcome, group, instanceId });
+  };
+
+  // Completions this sweep started earlier and did not see final (the instance may no longer wait).
+  let pending: PendingCompletions;
+  try {
+    pending = await PendingCompletions.load(deps.store);
+  } catch (error) {
+    failures.push(toFailure('pending completions', error));
+    return { name: 'lifecycle', summary: { groups: groups.length, waiting, handled, leftForNextRun: left, outcomes: counts, decisions }, failures };
+  }
+  for (const entry of [...pending.entries.values()]) {
+    try {
+      const stored = await loadLifecycle(deps.store, entry.instanceId, entry.phase);
+      if (stored?.work.status !== 'completing') {
+        pending.remove(entry);
+        continue;
+      }
+      if (!isClaimStale(stored.work, now)) continue;
+      const decision: LifecycleDecision = decideExisting(stored, { hookName: stored.work.hookName ?? '' }, now, () => undefined);
+      const group = groups.find((g) => g.name === entry.group);
+      const optIn = group ? resolveProfile(config, group.tags) : undefined;
+      const outcome = await executeLifecycle(deps, decision, stored, optIn?.optedIn ? optIn.profile.notifications : DEFAULT_NOTIFICATION_SETTINGS);
+      if (SETTLED.has(outcome.outcome)) pending.remove(entry);
+      count(outcome, entry.group, entry.instanceId);
+    } catch (error) {
+      failures.push(toFailure(`${entry.group}/${entry.instanceId} (interrupted completion)`, error));
+    }
+  }
 
   for (const group of groups) {
     try {
@@ -107,14 +228,14 @@ export const runLifecycleSweep = async (
             // SSM no longer knows a command sent two sweeps ago: it was never delivered.
             decision = decideSweep({ ...input, commandStatus: invocation?.status ?? 'Undeliverable' });
           }
+          const entry = { instanceId: instance.instanceId, phase, group: group.name };
+          if (completes(decision)) await pending.add(entry, now);
           const outcome =
             decision.kind === 'query-command'
               ? { outcome: 'in-progress', reason: decision.reason }
               : await executeLifecycle(deps, decision, stored, optIn.profile.notifications);
-          counts[outcome.outcome] = (counts[outcome.outcome] ?? 0) + 1;
-          if (outcome.outcome !== 'in-progress' && decisions.length < MAX_REPORTED) {
-            decisions.push({ ...outcome, group: group.name, instanceId: instance.instanceId });
-          }
+          if (completes(decision) && SETTLED.has(outcome.outcome)) pending.remove(entry);
+          count(outcome, group.name, instance.instanceId);
         } catch (error) {
           failures.push(toFailure(`${group.name}/${instance.instanceId}`, error));
         }
@@ -122,6 +243,11 @@ export const runLifecycleSweep = async (
     } catch (error) {
       failures.push(toFailure(group.name, error));
     }
+  }
+  try {
+    await pending.flush(now);
+  } catch (error) {
+    failures.push(toFailure('pending completions', error));
   }
   return {
     name: 'lifecycle',

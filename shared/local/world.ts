@@ -45,7 +45,7 @@ export interface WorldState {
   commandIds: Record<string, Record<string, string[]>>;
   /** How many ids were generated (commands beyond the lists) and messages published: deterministic ids. */
   counters: { commands: number; messages: number };
-  commands: Record<string, { instanceId: string; documentName: string; status: string; requestedAt: number; parameters?: unknown }>;
+  commands: Record<string, { instanceId: string; documentName: string; status: string; requestedAt: number; parameters?: unknown; comment?: string }>;
   /** The state table (one table, whatever its name), keyed by `<pk>\n<sk>`. */
   table: Record<string, Obj>;
   /** Recorded SNS publishes and EventBridge entries, the latest {@link OUTBOX_SIZE}. */
@@ -324,10 +324,37 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     const listed = w.state.commandIds[ids[0] ?? '']?.[documentName] ?? [];
     const commandId = listed.find((c) => !(c in w.state.commands)) ?? next(w, 'commands');
     const requestedAt = w.time();
-    w.state.commands[commandId] = { instanceId: ids[0] ?? '', documentName, status: 'InProgress', requestedAt, parameters: input.Parameters };
+    w.state.commands[commandId] = {
+      instanceId: ids[0] ?? '',
+      documentName,
+      status: 'InProgress',
+      requestedAt,
+      parameters: input.Parameters,
+      ...(typeof input.Comment === 'string' ? { comment: input.Comment } : {}),
+    };
     return {
       Command: { CommandId: commandId, DocumentName: documentName, InstanceIds: ids, Parameters: input.Parameters, Status: 'Pending', RequestedDateTime: new Date(requestedAt), Comment: input.Comment },
     };
+  },
+  'ssm:ListCommands': (w, input) => {
+    // InstanceId and the InvokedAfter filter, newest first, one page of MaxResults (default 50).
+    const filters = (input.Filters as Array<{ key?: string; value?: string }> | undefined) ?? [];
+    const after = filters.find((f) => f.key === 'InvokedAfter')?.value;
+    const since = after ? Date.parse(after) : Number.NEGATIVE_INFINITY;
+    const max = typeof input.MaxResults === 'number' ? input.MaxResults : 50;
+    const commands = Object.entries(w.state.commands)
+      .filter(([, c]) => (input.InstanceId === undefined || c.instanceId === input.InstanceId) && c.requestedAt >= since)
+      .sort(([, a], [, b]) => b.requestedAt - a.requestedAt)
+      .slice(0, max)
+      .map(([id, c]) => ({
+        CommandId: id,
+        DocumentName: c.documentName,
+        InstanceIds: [c.instanceId],
+        Comment: c.comment ?? '',
+        Status: c.status,
+        RequestedDateTime: new Date(c.requestedAt),
+      }));
+    return { Commands: commands };
   },
   'ssm:GetCommandInvocation': (w, input) => {
     const c = w.state.commands[String(input.CommandId)];

@@ -154,7 +154,7 @@ export const decideDrainResult = (
   now: number,
   ctx: NotificationContext = {},
 ): LifecycleDecision => {
-  const match = matchResult(stored, event.commandId, event.status);
+  const match = matchResult(stored, event.commandId, event.status, now);
   if (!match.ok) return match.decision;
   const w = match.work;
   const tookS = seconds(now - w.startedAt);

@@ -54,7 +54,8 @@ export interface SendPlan {
  * - `invalid`: a parameter failed its pattern: nothing is sent; the invocation fails loudly.
  * - `create`: new work; `send` when a command goes out; `work.status === 'completing'` when the hook is
  *   completed at once (step disabled); `finished` in observe mode (nothing sent or completed).
- * - `send`: claim the record (`next`, send pending) and send a command: a retry or a resumed send.
+ * - `send`: claim the record (`next`, send pending) and send a command: a retry or a resumed send
+ *   (`resume`: look for the command already sent for this attempt first).
  * - `complete`: claim the record (`next.status === 'completing'`) and answer the lifecycle action.
  *   `firstTry` false when resuming a claim left by an invocation that died after claiming.
  * - `update`: write `next` only (attach a hook to a drain under way, finish a drain without a hook).
@@ -64,7 +65,16 @@ export type LifecycleDecision =
   | { kind: 'skip'; outcome: 'skipped' | 'duplicate' | 'stale' | 'in-progress'; reason: string }
   | { kind: 'invalid'; reason: string; issues: string[] }
   | { kind: 'create'; work: LifecycleWork; send?: SendPlan; notification: Notification; reason: string }
-  | { kind: 'send'; next: LifecycleWork; send: SendPlan; notification?: Notification; fetchOutput?: boolean; reason: string }
+  | {
+      kind: 'send';
+      next: LifecycleWork;
+      send: SendPlan;
+      notification?: Notification;
+      fetchOutput?: boolean;
+      /** Resuming a stale claim of the same attempt: adopt the command the dead invocation may have sent (ListCommands) before sending. */
+      resume?: boolean;
+      reason: string;
+    }
   | {
       kind: 'complete';
       next: LifecycleWork;
@@ -126,8 +136,11 @@ export const withOutput = (n: Notification, excerpt: string | undefined): Notifi
 /** Seconds, rounded, for reasons and details. */
 export const seconds = (ms: number): number => Math.round(ms / 1000);
 
-/** Severity and title of the notification a resumed completion publishes, by the type its claim recorded. */
+/** Severity and title of the notification a resumed send or completion publishes, by the type its claim recorded. */
 const RESUMED_NOTIFICATIONS: Readonly<Record<string, readonly [Severity, string]>> = {
+  'warmup.started': ['info', 'Warm-up started'],
+  'warmup.retrying': ['warning', 'Warm-up failed: retrying'],
+  'drain.started': ['info', 'Drain started'],
   'warmup.succeeded': ['info', 'Warm-up succeeded'],
   'warmup.abandoned': ['error', 'Warm-up failed: instance abandoned'],
   'warmup.failed': ['error', 'Warm-up failed: instance continues anyway'],
@@ -136,6 +149,12 @@ const RESUMED_NOTIFICATIONS: Readonly<Record<string, readonly [Severity, string]
   'drain.failed': ['warning', 'Drain failed: termination continues'],
   'drain.timed-out': ['warning', 'Drain timed out: termination continues'],
   'drain.skipped': ['info', 'Drain disabled: termination continues'],
+};
+
+/** The notification a claim recorded (`notifyAs`), rebuilt for its resumption. */
+const resumedNotification = (w: LifecycleWork, reason: string, now: number): Notification | undefined => {
+  const resumed = w.notifyAs !== undefined ? RESUMED_NOTIFICATIONS[w.notifyAs] : undefined;
+  return resumed && w.notifyAs ? lifecycleNotification(w, w.notifyAs as NotificationType, resumed[0], resumed[1], reason, now, {}, { resumed: true }) : undefined;
 };
 
 /**
@@ -155,24 +174,26 @@ export const decideExisting = (
   if (w.status === 'running' && w.mode === 'enforce' && w.commandId === undefined && isClaimStale(w, now)) {
     const plan = resend(withHook);
     if (plan) {
+      const notification = resumedNotification(w, `${w.reason ?? `${w.phase} attempt ${w.attempt}/${w.maxAttempts}`} (resumed)`, now);
       return {
         kind: 'send',
         next: { ...withHook, claimedAt: now },
         send: plan,
+        resume: true,
+        ...(notification ? { notification } : {}),
+        ...(w.notifyAs === 'warmup.retrying' ? { fetchOutput: true } : {}),
         reason: `resuming attempt ${w.attempt}: its command was never recorded as sent (claim older than ${seconds(CLAIM_STALE_MS)} s)`,
       };
     }
   }
   if (w.status === 'completing' && w.result && isClaimStale(w, now)) {
-    const resumed = w.notifyAs !== undefined ? RESUMED_NOTIFICATIONS[w.notifyAs] : undefined;
+    const notification = resumedNotification(w, w.reason ?? `${w.phase} ${w.result}`, now);
     return {
       kind: 'complete',
       next: { ...withHook, claimedAt: now },
       result: w.result,
       firstTry: false,
-      ...(resumed && w.notifyAs
-        ? { notification: lifecycleNotification(w, w.notifyAs as NotificationType, resumed[0], resumed[1], w.reason ?? `${w.phase} ${w.result}`, now) }
-        : {}),
+      ...(notification ? { notification } : {}),
       reason: `resuming the ${w.result} completion claimed at ${new Date(w.claimedAt ?? w.attemptStartedAt).toISOString()}: ${w.reason ?? ''}`,
     };
   }
@@ -183,20 +204,39 @@ export const decideExisting = (
 /** Statuses after which an SSM invocation never changes again. */
 export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['Success', 'Failed', 'TimedOut', 'Cancelled', 'Undeliverable', 'Terminated']);
 
-/** Checks the command result belongs to the record's current attempt and is still news. */
+/**
+ * Checks the command result belongs to the record's current attempt and is still news. The retry of a
+ * result event (or the sweep) also resumes what an invocation handling that result left half-done:
+ * - a retry send (attempt k+1) whose command was never recorded: the event's command is the last of
+ *   `previousCommandIds` and the claim is stale → resume the send (`resend` builds it; adopts a command
+ *   already sent, publishes `warmup.retrying`);
+ * - a completion (`completing`, same command) whose claim is stale → resume it (CompleteLifecycleAction
+ *   again: "No active Lifecycle Action found" then means it had taken effect; publish, write the final status).
+ */
 export const matchResult = (
   stored: StoredLifecycle | undefined,
   commandId: string,
   status: string,
+  now: number,
+  resend: (work: LifecycleWork) => SendPlan | undefined = () => undefined,
 ): { ok: true; work: LifecycleWork } | { ok: false; decision: LifecycleDecision } => {
   if (!stored) return { ok: false, decision: skip('skipped', `no lifecycle work is recorded for command ${commandId}: not ours`) };
   const w = stored.work;
+  const hook = { hookName: w.hookName ?? '' };
+  if (w.status === 'running' && w.commandId === undefined && w.previousCommandIds?.at(-1) === commandId) {
+    const resumed = decideExisting(stored, hook, now, resend);
+    if (resumed.kind === 'send') return { ok: false, decision: resumed };
+  }
   if (w.commandId !== commandId) {
     const old = w.previousCommandIds?.includes(commandId);
     return {
       ok: false,
       decision: skip('stale', old ? `command ${commandId} is an earlier attempt of ${w.instanceId} (current: ${w.commandId ?? 'none yet'}): ignored` : `command ${commandId} is not the current command of ${w.instanceId}: not ours`),
     };
+  }
+  if (w.status === 'completing') {
+    const resumed = decideExisting(stored, hook, now, () => undefined);
+    if (resumed.kind === 'complete') return { ok: false, decision: resumed };
   }
   if (w.status !== 'running') return { ok: false, decision: skip('duplicate', `duplicate: ${w.phase} work on ${w.instanceId} is already ${w.status}`) };
   if (!TERMINAL_STATUSES.has(status)) return { ok: false, decision: skip('in-progress', `command ${commandId} is ${status}: nothing to do yet`) };

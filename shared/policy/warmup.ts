@@ -208,7 +208,11 @@ export const decideWarmupResult = (
   now: number,
   ctx: NotificationContext = {},
 ): LifecycleDecision => {
-  const match = matchResult(stored, event.commandId, event.status);
+  const match = matchResult(stored, event.commandId, event.status, now, (w) => {
+    if (!profile) return undefined;
+    const c = warmupCommand(w, profile, now);
+    return c.ok ? c.plan : undefined;
+  });
   if (!match.ok) return match.decision;
   const w = match.work;
   const tookS = seconds(now - w.startedAt);

@@ -5,12 +5,17 @@
  *   token, claimed with `putIfAbsent`: a duplicate warning (or a terminate hook that got there
  *   first) finds it and sends nothing;
  * - the SSM command id is stored with `putIfVersion`; `terminateLifecycle` attaches the hook token
- *   to the same record later, `commandResult` completes or finishes it.
+ *   to the same record later, `commandResult` completes or finishes it;
+ * - a send taken over from a failed or dead invocation first looks for the drain command that one
+ *   may have sent (ListCommands on the instance since the drain started, comment marker
+ *   `asg-orchestrator spot drain <group>`: shared/policy/command-marker.ts) and adopts it: SendCommand
+ *   has no idempotency token, and a lost response or a failed id write must not drain twice.
  */
 import { isAwsCallError } from '../errors';
 import type { SsmPort } from '../aws/ssm';
 import type { StateRecord, StateStorePort } from '../aws/state-store';
 import { PATTERNS, type Profile } from '../config';
+import { attemptWindowStart, sentForAttempt } from '../policy/command-marker';
 import { drainParameters } from '../policy/drain-parameters';
 import { isClaimStale, type LifecycleWork, lifecycleSk, newLifecycleRecord } from '../state/lifecycle-record';
 import { instancePk } from '../state/keys';
@@ -98,6 +103,7 @@ export const startSpotDrain = async (deps: SpotDrainDeps, input: SpotDrainInput)
       : `Spot interruption warning (event ${input.sourceEventId}): drain with ${timeoutSeconds} s budget`,
   };
   let record = newLifecycleRecord(work);
+  let resumed: LifecycleWork | undefined;
   if (!(await deps.store.putIfAbsent(record))) {
     const existing = await deps.store.get(instancePk(input.instanceId), lifecycleSk('terminate'));
     const d = existing ? dataOf(existing) : undefined;
@@ -112,21 +118,26 @@ export const startSpotDrain = async (deps: SpotDrainDeps, input: SpotDrainInput)
     const claimed = { ...existing, data: { ...existing.data, reason: `${work.reason} (resent: the first send did not finish)`, claimedAt: now } };
     if (!(await deps.store.putIfVersion(claimed, existing.version))) return { kind: 'duplicate', reason: `another invocation is resending the drain for ${input.instanceId}` };
     record = { ...claimed, version: existing.version + 1 };
+    resumed = d;
   }
   if (observe) {
     return { kind: 'observed', documentName, timeoutSeconds, reason: `observe mode: drain recorded, ${documentName} not sent (would run for up to ${timeoutSeconds} s)` };
   }
 
   let commandId: string;
+  // Taking over a send: the first invocation may have sent the drain (response lost, or its id not stored).
+  const adopted = resumed ? sentForAttempt(resumed, await deps.ssm.listCommands(input.instanceId, attemptWindowStart(resumed)))?.commandId : undefined;
   try {
-    commandId = await deps.ssm.sendCommand({
+    commandId =
+      adopted ??
+      (await deps.ssm.sendCommand({
       documentName,
       instanceId: input.instanceId,
       parameters: params.parameters,
       // SSM's TimeoutSeconds bounds delivery; the document enforces the drain budget itself.
       timeoutSeconds: 30 + timeoutSeconds,
-      comment: `asg-orchestrator spot drain ${input.groupName}`,
-    });
+        comment: `asg-orchestrator spot drain ${input.groupName}`,
+      }));
   } catch (error) {
     if (isAwsCallError(error) && error.disposition === 'drop') {
       // Not SSM-managed, unknown document…: retrying cannot help; the record says why.
@@ -142,6 +153,6 @@ export const startSpotDrain = async (deps: SpotDrainDeps, input: SpotDrainInput)
     commandId,
     documentName,
     timeoutSeconds,
-    reason: `drain started: ${documentName} command ${commandId}, budget ${timeoutSeconds} s${stored ? '' : ' (the command id could not be stored: the record kept moving)'}`,
+    reason: `drain started: ${documentName} command ${commandId}${adopted ? ' (adopted: already sent by the interrupted first attempt)' : ''}, budget ${timeoutSeconds} s${stored ? '' : ' (the command id could not be stored: the record kept moving)'}`,
   };
 };

@@ -12,7 +12,7 @@
 import type { MixedInstancesPolicy } from '@aws-sdk/client-auto-scaling';
 import type { GroupSummary, LifecycleHookSummary } from '../../shared/aws/auto-scaling';
 import type { InstanceInfo } from '../../shared/aws/ec2';
-import type { CommandInvocation, SendCommandInput } from '../../shared/aws/ssm';
+import type { CommandInvocation, CommandSummary, SendCommandInput } from '../../shared/aws/ssm';
 import type { Rng, RngStreams } from '../core/prng';
 import { HOUR, MINUTE, SECOND } from '../core/time';
 import type { Fault, ScenarioSpec } from '../scenario/schema';
@@ -88,6 +88,7 @@ interface SimCommand {
   kind: 'warmup' | 'drain';
   requestedAt: number;
   status: string;
+  comment: string;
 }
 
 /** What the runner gives the model. */
@@ -857,7 +858,7 @@ export class Fleet {
     }
     const kind = this.commandKind(input.documentName);
     const now = this.host.now();
-    const cmd: SimCommand = { id: this.ids.guid(), instanceId: inst.id, documentName: input.documentName, kind, requestedAt: now, status: 'Pending' };
+    const cmd: SimCommand = { id: this.ids.guid(), instanceId: inst.id, documentName: input.documentName, kind, requestedAt: now, status: 'Pending', comment: input.comment.slice(0, 100) };
     this.commands.set(cmd.id, cmd);
     this.metrics.commands += 1;
     const startAt = now + SECOND;
@@ -915,6 +916,15 @@ export class Fleet {
     const cmd = this.commands.get(commandId);
     if (!cmd || cmd.instanceId !== instanceId) throw new AwsLikeError('InvocationDoesNotExist', 'An error occurred (InvocationDoesNotExist)');
     return { status: cmd.status, statusDetails: cmd.status, outputExcerpt: cmd.kind === 'warmup' && cmd.status === 'Failed' ? `failed to load ${this.instances.get(instanceId)?.modelVersion}` : '' };
+  }
+
+  /** ListCommands for one instance (InvokedAfter filter), newest first, one page of at most `max`. */
+  public listCommands(instanceId: string, invokedAfter: number, max: number): CommandSummary[] {
+    return [...this.commands.values()]
+      .filter((c) => c.instanceId === instanceId && c.requestedAt >= invokedAfter)
+      .sort((a, b) => b.requestedAt - a.requestedAt)
+      .slice(0, max)
+      .map((c) => ({ commandId: c.id, documentName: c.documentName, comment: c.comment, requestedAt: c.requestedAt, status: c.status }));
   }
 
   // ------------------------------------------------------------------ describe / update

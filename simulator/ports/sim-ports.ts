@@ -10,7 +10,7 @@ import { callAws } from '../../shared/aws/classify';
 import type { Ec2Port, InstanceInfo } from '../../shared/aws/ec2';
 import type { BusEvent, EventBusPort } from '../../shared/aws/event-bridge';
 import type { SnsMessage, SnsPort } from '../../shared/aws/sns';
-import type { CommandInvocation, SendCommandInput, SsmPort } from '../../shared/aws/ssm';
+import { type CommandInvocation, type CommandSummary, LIST_COMMANDS_MAX_RESULTS, type SendCommandInput, type SsmPort } from '../../shared/aws/ssm';
 import type { Fleet } from '../model/fleet';
 
 /** Counts calls per operation (the report shows API usage). */
@@ -79,6 +79,12 @@ export class SimSsm implements SsmPort {
     const res = await callAws('SendCommand', async () => this.fleet.sendCommand(input), { instanceId: input.instanceId, documentName: input.documentName });
     if (res === 'already-done') throw new Error('SendCommand returned no CommandId');
     return res;
+  }
+
+  public async listCommands(instanceId: string, invokedAfter: number): Promise<CommandSummary[]> {
+    this.counter.count('ListCommands');
+    const res = await callAws('ListCommands', async () => this.fleet.listCommands(instanceId, invokedAfter, LIST_COMMANDS_MAX_RESULTS), { instanceId });
+    return res === 'already-done' ? [] : res;
   }
 
   public async getCommandInvocation(commandId: string, instanceId: string): Promise<CommandInvocation | undefined> {

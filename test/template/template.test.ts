@@ -50,6 +50,7 @@ const ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS = new Set([
   'autoscaling:DescribeLifecycleHooks',
   'ec2:DescribeInstances', // capacitySignal: EC2 Describe* actions support no resource-level permission
   'ssm:GetCommandInvocation', // the Service Authorization Reference lists no resource type for it
+  'ssm:ListCommands', // nor for it (read-only): resuming a send looks for the command already sent
 ]);
 
 const AUTO_SCALING_SERVICE_LINKED_ROLE = {
@@ -95,6 +96,8 @@ const lifecycleGrants = (
     ...(options.heartbeat ? { 'autoscaling:RecordLifecycleActionHeartbeat': [GROUP_ARNS] } : {}),
     'ssm:SendCommand': [...documents.map(documentArn), INSTANCE_ARNS].sort(),
     ...(options.readCommands ? { 'ssm:GetCommandInvocation': ['*'] } : {}),
+    // A send taken over from a failed invocation adopts the command it may have sent (comment marker).
+    'ssm:ListCommands': ['*'],
     'dynamodb:GetItem': [getAtt('StateTable')],
     'dynamodb:PutItem': [getAtt('StateTable')],
     'sns:Publish': [ref('NotificationTopic')],
@@ -167,6 +170,8 @@ const EXPECTED_GRANTS: Record<string, Record<string, string[]>> = {
     ],
     // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
     'ec2:RunInstances': [JSON.stringify({ 'Fn::Sub': 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:launch-template/*' })],
+    // The Spot drain taken over from a failed invocation adopts the command it may have sent.
+    'ssm:ListCommands': ['*'],
     'ssm:SendCommand': [
       // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
       JSON.stringify({ 'Fn::Sub': 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/*' }),

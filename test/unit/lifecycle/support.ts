@@ -7,6 +7,7 @@ import type {
   AutoScalingPort,
   BusEvent,
   CommandInvocation,
+  CommandSummary,
   EventBusPort,
   GroupSummary,
   LifecycleActionRef,
@@ -103,11 +104,26 @@ export class FakeAutoScaling implements AutoScalingPort {
 /** SSM that records commands; ids are `00000000-0000-4000-8000-00000000000N`; statuses are set by the test. */
 export class FakeSsm implements SsmPort {
   public readonly sent: SendCommandInput[] = [];
+  /** When each command of `sent` was requested (the world's clock). */
+  public readonly sentAt: number[] = [];
   public readonly statuses = new Map<string, string>();
   public invocationReads = 0;
+  public listReads = 0;
+  public constructor(private readonly now: () => number = () => T0) {}
   public async sendCommand(input: SendCommandInput): Promise<string> {
     this.sent.push(input);
+    this.sentAt.push(this.now());
     return commandId(this.sent.length);
+  }
+  /** ListCommands (InstanceId + InvokedAfter): the commands sent to the instance since `invokedAfter`, newest first, one page of 50. */
+  public async listCommands(instanceId: string, invokedAfter: number): Promise<CommandSummary[]> {
+    this.listReads += 1;
+    return this.sent
+      .map((c, i) => ({ c, id: commandId(i + 1), at: this.sentAt[i] ?? 0 }))
+      .filter(({ c, at }) => c.instanceId === instanceId && at >= invokedAfter)
+      .reverse()
+      .slice(0, 50)
+      .map(({ c, id, at }) => ({ commandId: id, documentName: c.documentName, comment: c.comment.slice(0, 100), requestedAt: at, status: this.statuses.get(id) ?? 'Pending' }));
   }
   public async getCommandInvocation(id: string): Promise<CommandInvocation | undefined> {
     this.invocationReads += 1;
@@ -143,7 +159,7 @@ export const world = (cfg: OrchestratorConfig = config()): World => {
   const asg = new FakeAutoScaling();
   asg.groups.set(GROUP, group());
   asg.groups.set('legacy-web', group('legacy-web', undefined));
-  const ssm = new FakeSsm();
+  const ssm = new FakeSsm(() => clock.now);
   const store = new MemoryStateStore(() => clock.now);
   const channels = new FakeChannels();
   const deps: LifecycleDeps = {

@@ -1,0 +1,145 @@
+/**
+ * Faults at every AWS call of every handler path. For each path: run it once fault-free, recording
+ * the sequence of port calls; then, for each call index k and each fault shape (Throttling,
+ * ThrottlingException, a plain "Rate exceeded", InternalFailure 500/503, TimeoutError, ECONNRESET),
+ * re-run it with the fault at call k. The handler either finishes with the same end state as the
+ * fault-free run (no side effect silently skipped), or throws an error whose disposition is `retry`;
+ * then the Lambda retry (one minute later, no fault) ends in the same state as the fault-free run
+ * followed by a duplicate delivery one minute later: state store contents, completions, commands,
+ * group updates, and the set of notifications (a notification may arrive twice, never zero times).
+ *
+ * The termination policy never throws: under any fault it answers a valid `{ InstanceIDs }`.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { toResponse } from '../../functions/termination-policy';
+import { isOrchestratorError } from '../../shared/errors';
+import { differences, dispositionOf, execute, PATHS } from './support/fault-paths';
+import { attempt, events, FAULT_NAMES, FakeAws, GROUP, instanceId, mains } from './support/world';
+
+/** Figures for docs/reliability.md: per handler, paths, calls, injections and outcomes. */
+const figures = new Map<string, { paths: number; calls: number; injected: number; finished: number; retried: number; converged: number; notConverged: number; other: number }>();
+const tally = (handler: string) => {
+  let f = figures.get(handler);
+  if (!f) {
+    f = { paths: 0, calls: 0, injected: 0, finished: 0, retried: 0, converged: 0, notConverged: 0, other: 0 };
+    figures.set(handler, f);
+  }
+  return f;
+};
+
+afterAll(() => {
+  console.info(`fault matrix (before the call takes effect):\n${[...figures.entries()].map(([h, f]) => `${h}: ${JSON.stringify(f)}`).join('\n')}`);
+});
+
+describe.each(PATHS.map((p) => [`${p.handler}: ${p.name}`, p] as const))('%s', (_title, path) => {
+  it('fault-free: finishes without error (the baseline)', async () => {
+    const base = await execute(path);
+    expect(base.first.ok, base.first.ok ? '' : String((base.first as { error: unknown }).error)).toBe(true);
+    expect(base.retry?.ok).toBe(true);
+    expect(base.ops.length).toBeGreaterThan(0);
+    const f = tally(path.handler);
+    f.paths += 1;
+    f.calls += base.ops.length;
+  });
+
+  it.each(FAULT_NAMES)('%s at every call: finishes with the baseline end state, or throws retry and the retry ends in the baseline end state', async (fault) => {
+    const base = await execute(path);
+    const problems: string[] = [];
+    const f = tally(path.handler);
+    for (let k = 0; k < base.ops.length; k += 1) {
+      const run = await execute(path, { at: k, fault, when: 'before' });
+      const where = `${fault} at call ${k} (${base.ops[k]})`;
+      expect(run.aws.faults.injected, where).toBe(1);
+      f.injected += 1;
+      if (run.first.ok) {
+        f.finished += 1;
+        // Finished despite the fault: nothing it should have done may be missing.
+        const d = differences(run.afterFirst, base.afterFirst);
+        if (d.length > 0) problems.push(`${where}: finished, but a side effect was skipped: ${d.join('; ')}`);
+        continue;
+      }
+      const error = run.first.error;
+      if (!isOrchestratorError(error) || dispositionOf(error) !== 'retry') {
+        f.other += 1;
+        problems.push(`${where}: threw ${String(error)} (disposition ${dispositionOf(error)}), not a retryable orchestrator error`);
+        continue;
+      }
+      f.retried += 1;
+      if (!run.retry?.ok) {
+        problems.push(`${where}: the retry failed too: ${run.retry && !run.retry.ok ? String(run.retry.error) : ''}`);
+        continue;
+      }
+      const d = differences(run.afterRetry, base.afterRetry);
+      if (d.length > 0) {
+        f.notConverged += 1;
+        problems.push(`${where}: after the retry the end state differs from the fault-free run's: ${d.join('; ')}`);
+      } else f.converged += 1;
+    }
+    expect(problems, `ops: [${base.ops.join(', ')}]`).toEqual([]);
+  });
+});
+
+describe('terminationPolicy under any fault', () => {
+  const ids = [instanceId(0xa01), instanceId(0xa02), instanceId(0xa03)];
+  const setup = (aws: FakeAws) => {
+    for (const i of ids) aws.addInstance(i);
+  };
+
+  it.each(FAULT_NAMES)('%s at every call: answers a valid { InstanceIDs } (fallback order), never throws', async (fault) => {
+    const aws0 = new FakeAws();
+    setup(aws0);
+    const m0 = mains(aws0);
+    const request = events.terminationPolicy(GROUP, ids);
+    const baseline = await m0.terminationPolicy(request);
+    const calls = aws0.faults.log.length;
+    expect(calls).toBe(2); // DescribeAutoScalingGroups and the state Query, in parallel
+    for (let k = 0; k < calls; k += 1) {
+      const aws = new FakeAws();
+      setup(aws);
+      aws.faults.plan = { at: k, fault, when: 'before' };
+      const r = await attempt(() => mains(aws).terminationPolicy(request));
+      expect(r.ok).toBe(true);
+      if (!r.ok) continue;
+      const answer = toResponse(r.outcome);
+      expect(answer.InstanceIDs.length).toBeGreaterThan(0);
+      expect(answer.InstanceIDs.length).toBeLessThanOrEqual(ids.length);
+      for (const id of answer.InstanceIDs) expect(ids).toContain(id);
+      expect(new Set(answer.InstanceIDs).size).toBe(answer.InstanceIDs.length);
+      expect(String(r.outcome.reason)).toContain('fallback');
+      const f = tally('terminationPolicy');
+      f.injected += 1;
+      f.finished += 1;
+    }
+    expect(toResponse(baseline).InstanceIDs.length).toBeGreaterThan(0);
+  });
+
+  it('every call failing at once (both reads): still a valid answer', async () => {
+    const aws = new FakeAws();
+    setup(aws);
+    aws.faults.buckets = new Map([
+      ['DescribeAutoScalingGroups', { take: () => false } as never],
+      ['Query', { take: () => false } as never],
+    ]);
+    const r = await mains(aws).terminationPolicy(events.terminationPolicy(GROUP, ids));
+    expect(toResponse(r).InstanceIDs.length).toBeGreaterThan(0);
+    expect(aws.faults.throttled).toBe(2);
+  });
+});
+
+describe('a response lost after the call took effect (TimeoutError after the write): no hook answered twice, no group updated twice, no command sent twice', () => {
+  it.each(PATHS.filter((p) => p.handler !== 'activityAudit').map((p) => [`${p.handler}: ${p.name}`, p] as const))('%s', async (_t, path) => {
+    const base = await execute(path);
+    const problems: string[] = [];
+    for (let k = 0; k < base.ops.length; k += 1) {
+      const op = base.ops[k] ?? '';
+      if (!['PutItem', 'UpdateItem', 'DeleteItem', 'CompleteLifecycleAction', 'UpdateAutoScalingGroup', 'RecordLifecycleActionHeartbeat', 'SendCommand'].includes(op)) continue;
+      const run = await execute(path, { at: k, fault: 'TimeoutError', when: 'after' });
+      const where = `lost response of call ${k} (${op})`;
+      if (!run.first.ok && dispositionOf(run.first.error) !== 'retry') problems.push(`${where}: threw ${String(run.first.error)}`);
+      if (!run.retry?.ok) problems.push(`${where}: the retry failed`);
+      const d = differences(run.afterRetry, base.afterRetry).filter((x) => /^(completions|updates|commands):/.test(x));
+      if (d.length > 0) problems.push(`${where}: ${d.join('; ')}`);
+    }
+    expect(problems, `ops: [${base.ops.join(', ')}]`).toEqual([]);
+  });
+});
