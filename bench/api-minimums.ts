@@ -35,6 +35,9 @@ const ACTIVITY_OPTED_IN =
   'DescribeAutoScalingGroups ×1 (the opt-in tag is on the group; the event does not carry it) + DynamoDB PutItem ×2 (claim the event id before publishing, mark it published after: EventBridge delivers at least once, and the claim is what makes a re-delivery publish nothing) + SNS Publish ×1 + EventBridge PutEvents ×1 (both channels on in the profile)';
 const TERMINATION = 'DescribeAutoScalingGroups ×1 (weights, protection, launch template version, opt-in tag) + DynamoDB Query ×1 (facts and signals share the group partition; one page under 1 MB)';
 const LAUNCH = { fn: 'launchLifecycle', event: 'autoscaling/launch-lifecycle.json' };
+/** Instance facts the lifecycle functions write (attribute-level upsert on `group#<group>` / `instance#<id>`). */
+const FACTS_CREATE = "facts for the termination policy's ordering: launch time and warming, written before the record's create so that a retry repeats it";
+const FACTS_END = "facts for the termination policy's ordering: launch time and warming; here warming false, written before the final status so that a resumed completion repeats it";
 
 export const PATH_MINIMUMS: readonly PathMinimum[] = [
   ...[
@@ -70,9 +73,9 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
     (name): PathMinimum => ({
       fn: 'launchLifecycle',
       event: `autoscaling/${name}.json`,
-      minimum: 6,
+      minimum: 7,
       proposed: true,
-      why: `DescribeAutoScalingGroups ×1 (opt-in) + PutItem ×1 (conditional create: a duplicate finds it, so no read is needed first) + SendCommand ×1 + one write of the command id (known only after SendCommand) + Publish ×1 + PutEvents ×1${name.endsWith('warm-pool') ? '; the pre-stage flag is a document parameter' : ''}`,
+      why: `DescribeAutoScalingGroups ×1 (opt-in) + UpdateItem ×1 (${FACTS_CREATE}) + PutItem ×1 (conditional create: a duplicate finds it, so no read is needed first) + SendCommand ×1 + one write of the command id (known only after SendCommand) + Publish ×1 + PutEvents ×1${name.endsWith('warm-pool') ? '; the pre-stage flag is a document parameter' : ''}`,
     }),
   ),
   {
@@ -87,9 +90,9 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
     event: 'autoscaling/launch-lifecycle.json',
     path: 'launch-lifecycle, delivered twice',
     setup: [LAUNCH],
-    minimum: 3,
+    minimum: 4,
     proposed: true,
-    why: 'DescribeAutoScalingGroups ×1 (another container: no cache) + the conditional PutItem ×1 that fails (it is the only state call of a first delivery) + GetItem ×1: the failed write says a record exists, not what it holds, and the decision needs it (duplicate, or resume a stale claim); no second SendCommand',
+    why: `DescribeAutoScalingGroups ×1 (another container: no cache) + UpdateItem ×1 (${FACTS_CREATE}: the same values again, idempotent) + the conditional PutItem ×1 that fails (it is the only state call of a first delivery) + GetItem ×1: the failed write says a record exists, not what it holds, and the decision needs it (duplicate, or resume a stale claim); no second SendCommand`,
   },
   {
     fn: 'terminateLifecycle',
@@ -102,9 +105,9 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
     fn: 'commandResult',
     event: 'ssm/command-success.json',
     setup: [LAUNCH],
-    minimum: 6,
+    minimum: 7,
     proposed: true,
-    why: 'GetItem ×1 (the record of the phase the document name gives; the SSM event names no group) + versioned PutItem ×1 (claim: at most one CompleteLifecycleAction) + CompleteLifecycleAction ×1 + PutItem ×1 (final state) + Publish ×1 + PutEvents ×1; the record carries group, hook, token and profile',
+    why: `GetItem ×1 (the record of the phase the document name gives; the SSM event names no group) + versioned PutItem ×1 (claim: at most one CompleteLifecycleAction) + CompleteLifecycleAction ×1 + UpdateItem ×1 (${FACTS_END}) + PutItem ×1 (final state) + Publish ×1 + PutEvents ×1; the record carries group, hook, token and profile`,
   },
   ...['command-failed', 'command-cancelled', 'command-timed-out', 'command-undeliverable'].map(
     (name): PathMinimum => ({
@@ -145,26 +148,26 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
     event: 'schedule',
     path: 'sweep: nothing waiting on a hook',
     world: { pendingWait: false },
-    minimum: 4,
+    minimum: 5,
     proposed: true,
-    why: 'DescribeAutoScalingGroups ×1 (opted-in groups by tag key, with their instances\' lifecycle states); no instance waits, so nothing else for the lifecycle sweep + the mix sweep (every opted-in group, issue 5): DescribeAutoScalingGroups ×1 (read again after the lifecycle sweep, which may run for seconds and complete actions: the mix decision counts InService capacity and writes the MixedInstancesPolicy back whole) + Query ×1 (mix record and window signals) + DescribeInstances ×1 (which members are Spot; cached per cold start)',
+    why: 'DescribeAutoScalingGroups ×1 (opted-in groups by tag key, with their instances\' lifecycle states); no instance waits, so nothing else for the lifecycle sweep + the mix sweep (every opted-in group, issue 5): DescribeAutoScalingGroups ×1 (read again after the lifecycle sweep, which may run for seconds and complete actions: the mix decision counts InService capacity and writes the MixedInstancesPolicy back whole) + Query ×1 (mix record and window signals) + DescribeInstances ×1 (which members are Spot; cached per cold start) + GetItem ×1 (the sweep\'s list of completions it started: one interrupted after the instance left its hook is finished from there, F3 in docs/reliability.md)',
   },
   {
     fn: 'reconcile',
     event: 'schedule',
     path: 'sweep: lost launch event (Pending:Wait, no record)',
-    minimum: 11,
+    minimum: 13,
     proposed: true,
-    why: 'DescribeAutoScalingGroups ×1 + DescribeLifecycleHooks ×1 (cached per cold start) + GetItem ×1 (the sweep cannot tell a lost event from work under way without the record: usually there is one, and its contents decide heartbeat or timeout) + conditional PutItem ×1 (creates the record) + SendCommand ×1 + command-id write ×1 + Publish ×1 + PutEvents ×1 + the mix sweep (every opted-in group, issue 5): DescribeAutoScalingGroups ×1 (read again after the lifecycle sweep, which may run for seconds and complete actions: the mix decision counts InService capacity and writes the MixedInstancesPolicy back whole) + Query ×1 (mix record and window signals) + DescribeInstances ×1 (which members are Spot; cached per cold start)',
+    why: `DescribeAutoScalingGroups ×1 + DescribeLifecycleHooks ×1 (cached per cold start) + GetItem ×1 (the sweep cannot tell a lost event from work under way without the record: usually there is one, and its contents decide heartbeat or timeout) + UpdateItem ×1 (${FACTS_CREATE}; the sweep's run time stands for the launch time) + conditional PutItem ×1 (creates the record) + SendCommand ×1 + command-id write ×1 + Publish ×1 + PutEvents ×1 + the mix sweep (every opted-in group, issue 5): DescribeAutoScalingGroups ×1 (read again after the lifecycle sweep, which may run for seconds and complete actions: the mix decision counts InService capacity and writes the MixedInstancesPolicy back whole) + Query ×1 (mix record and window signals) + DescribeInstances ×1 (which members are Spot; cached per cold start) + GetItem ×1 (the sweep's list of completions it started: one interrupted after the instance left its hook is finished from there, F3 in docs/reliability.md)`,
   },
   {
     fn: 'reconcile',
     event: 'schedule',
     path: 'sweep: warm-up running, heartbeat not due',
     setup: [LAUNCH],
-    minimum: 6,
+    minimum: 7,
     proposed: true,
-    why: 'DescribeAutoScalingGroups ×1 + DescribeLifecycleHooks ×1 (heartbeat timeout; cached per cold start) + GetItem ×1 (the record: started at, last heartbeat) + the mix sweep (every opted-in group, issue 5): DescribeAutoScalingGroups ×1 (read again after the lifecycle sweep, which may run for seconds and complete actions: the mix decision counts InService capacity and writes the MixedInstancesPolicy back whole) + Query ×1 (mix record and window signals) + DescribeInstances ×1 (which members are Spot; cached per cold start)',
+    why: 'DescribeAutoScalingGroups ×1 + DescribeLifecycleHooks ×1 (heartbeat timeout; cached per cold start) + GetItem ×1 (the record: started at, last heartbeat) + the mix sweep (every opted-in group, issue 5): DescribeAutoScalingGroups ×1 (read again after the lifecycle sweep, which may run for seconds and complete actions: the mix decision counts InService capacity and writes the MixedInstancesPolicy back whole) + Query ×1 (mix record and window signals) + DescribeInstances ×1 (which members are Spot; cached per cold start) + GetItem ×1 (the sweep\'s list of completions it started: one interrupted after the instance left its hook is finished from there, F3 in docs/reliability.md)',
   },
   {
     fn: 'capacitySignal',
@@ -207,9 +210,9 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
     event: 'autoscaling/launch-lifecycle-duplicate.json',
     path: 'launch-lifecycle-duplicate (second delivery, new event id)',
     setup: [LAUNCH],
-    minimum: 3,
+    minimum: 4,
     proposed: true,
-    why: 'as "delivered twice": DescribeAutoScalingGroups ×1 + failed conditional PutItem ×1 + GetItem ×1 (the record\'s contents decide); no second SendCommand',
+    why: `as "delivered twice": DescribeAutoScalingGroups ×1 + UpdateItem ×1 (${FACTS_CREATE}) + failed conditional PutItem ×1 + GetItem ×1 (the record's contents decide); no second SendCommand`,
   },
   {
     fn: 'commandResult',

@@ -25,7 +25,7 @@ import type { NotificationSettings } from '../notify/publisher';
 import { attemptWindowStart, sentForAttempt } from '../policy/command-marker';
 import type { LifecycleDecision, SendPlan } from '../policy/warmup-lifecycle';
 import { withOutput } from '../policy/warmup-lifecycle';
-import { instancePk } from '../state/keys';
+import { FACTS_TTL_SECONDS, groupPk, instanceFactsSk, instancePk } from '../state/keys';
 import {
   CLAIM_STALE_MS,
   decodeLifecycle,
@@ -40,6 +40,17 @@ import type { LifecycleDeps } from './deps';
 
 /** Notification settings when the group's profile is not at hand (the group stopped opting in). */
 export const DEFAULT_NOTIFICATION_SETTINGS: NotificationSettings = { sns: true, eventBridge: true, minSeverity: 'info' };
+
+/**
+ * Records facts about a warm-up for the termination policy's ordering (launch time, warming) on the
+ * instance's facts item in its group's partition (docs/adr/0003-state-layout.md). Attribute-level
+ * upsert: idempotent, so a retry or a duplicate event writes the same thing again. Launch phase only;
+ * observe mode too (facts are not actions).
+ */
+const recordWarmupFacts = async (deps: LifecycleDeps, w: LifecycleWork, facts: { launchedAt?: number; warming: boolean }): Promise<void> => {
+  if (w.phase !== 'launch') return;
+  await deps.store.setAttributes(groupPk(w.groupName), instanceFactsSk(w.instanceId), facts, Math.floor(deps.now() / 1000) + FACTS_TTL_SECONDS);
+};
 
 /** Reads one lifecycle record (consistent read). */
 export const loadLifecycle = async (store: StateStorePort, instanceId: string, phase: LifecyclePhase): Promise<StoredLifecycle | undefined> =>
@@ -134,6 +145,9 @@ const completeClaimed = async (
   const result = w.result ?? 'ABANDON';
   const answer = await deps.autoScaling.completeLifecycleAction(refOf(w), result);
   const now = deps.now();
+  // The warm-up is over whichever way it ended (also when the action ended without us). Written
+  // before the final status, so a retry that resumes this claim writes it again.
+  await recordWarmupFacts(deps, w, { warming: false });
   const gone = answer === 'already-done' && firstTry;
   const final: LifecycleWork = gone
     ? { ...w, status: 'finished', finishedAt: now, reason: `${w.reason ?? reason}; the lifecycle action was already over (completed, abandoned or expired): nothing more to do` }
@@ -153,6 +167,8 @@ const completeClaimed = async (
  * Carries out one decision. `stored` is the record the decision was made from. When the record
  * changed before the decision's first write (a `create` that finds a record, a claim on an old
  * version), nothing was done and the outcome is `conflict`: the caller may read again and decide again.
+ * `launchedAt` (epoch ms): the launch time a `create` of a warm-up records in the instance's facts
+ * (the hook event's time; the sweep's run time for a lost event); default `deps.now()`.
  *
  * @example
  * ```ts
@@ -164,6 +180,7 @@ export const executeLifecycle = async (
   decision: LifecycleDecision,
   stored: StoredLifecycle | undefined,
   settings: NotificationSettings,
+  launchedAt?: number,
 ): Promise<HandlerOutcome> => {
   switch (decision.kind) {
     case 'skip':
@@ -175,6 +192,9 @@ export const executeLifecycle = async (
       // The claim remembers what to publish, so that a resumed send or completion still publishes it.
       const work: LifecycleWork =
         decision.work.status === 'completing' || decision.send ? { ...decision.work, notifyAs: decision.notification.eventType } : decision.work;
+      // Facts first: if this write fails nothing else was done and the retry repeats it; written
+      // after the create, a failure here would leave a record whose retry (a duplicate) never writes them.
+      await recordWarmupFacts(deps, work, { launchedAt: launchedAt ?? deps.now(), warming: true });
       const created = await deps.store.putIfAbsent(newLifecycleRecord(work));
       if (!created) return { outcome: 'conflict', reason: 'a record appeared meanwhile' };
       const claimed: StoredLifecycle = { version: 1, work };
@@ -223,6 +243,7 @@ export const executeLifecycle = async (
       if (answer === 'already-done') {
         const reason = 'heartbeat answered "No active Lifecycle Action found": the action is over (completed, abandoned or expired); record finished';
         const next: LifecycleWork = { ...stored.work, status: 'finished', finishedAt: deps.now(), reason };
+        await recordWarmupFacts(deps, next, { warming: false });
         await deps.store.putIfVersion(nextLifecycleRecord(stored, next), stored.version);
         return { outcome: 'already-done', reason, ...describe(next) };
       }

@@ -27,11 +27,12 @@ export const decideAndExecute = async (
   load: () => Promise<StoredLifecycle | undefined>,
   decide: (stored: StoredLifecycle | undefined) => LifecycleDecision,
   settings: Parameters<typeof executeLifecycle>[3],
+  launchedAt?: number,
 ): Promise<HandlerOutcome> => {
   let last: HandlerOutcome = { outcome: 'lost-race', reason: 'not attempted' };
   for (let i = 0; i < CREATE_ATTEMPTS; i += 1) {
     const stored = await load();
-    last = await executeLifecycle(deps, decide(stored), stored, settings);
+    last = await executeLifecycle(deps, decide(stored), stored, settings, launchedAt);
     if (last.outcome !== 'conflict') return last;
   }
   return { ...last, outcome: 'lost-race', reason: 'the record kept changing under this invocation: another one is handling it' };
@@ -74,11 +75,14 @@ export const createHookMain =
     const ctx = { sourceEventId: parsed.event.envelope.id, resources: parsed.event.envelope.resources };
     const decide = phase === 'launch' ? decideLaunch : decideTerminate;
     const settings = optIn.profile.notifications;
+    // The instance's launch time for the termination policy's ordering: when the hook event happened.
+    const eventTime = Date.parse(parsed.event.envelope.time);
+    const launchedAt = Number.isFinite(eventTime) ? eventTime : deps.now();
     // A new hook event usually finds no record: create it at once. The conditional create is the
     // duplicate check (no read first); only when it finds a record is the record read and decided on.
     const fresh = decide(req, optIn, deps.documents, undefined, deps.now(), ctx);
     if (fresh.kind === 'create') {
-      const created = await executeLifecycle(deps, fresh, undefined, settings);
+      const created = await executeLifecycle(deps, fresh, undefined, settings, launchedAt);
       if (created.outcome !== 'conflict') return { ...who, profile: optIn.profileName, ...created };
     }
     const outcome = await decideAndExecute(
@@ -86,6 +90,7 @@ export const createHookMain =
       () => loadLifecycle(deps.store, d.instanceId, phase),
       (stored) => decide(req, optIn, deps.documents, stored, deps.now(), ctx),
       settings,
+      launchedAt,
     );
     return { ...who, profile: optIn.profileName, ...outcome };
   };

@@ -233,7 +233,7 @@ export const runLifecycleSweep = async (
           const outcome =
             decision.kind === 'query-command'
               ? { outcome: 'in-progress', reason: decision.reason }
-              : await executeLifecycle(deps, decision, stored, optIn.profile.notifications);
+              : await executeLifecycle(deps, decision, stored, optIn.profile.notifications, now);
           if (completes(decision) && SETTLED.has(outcome.outcome)) pending.remove(entry);
           count(outcome, group.name, instance.instanceId);
         } catch (error) {

@@ -85,7 +85,7 @@ const lifecycleGrants = (
   role: string,
   logGroup: string,
   documents: readonly string[],
-  options: { heartbeat: boolean; readCommands: boolean; hooks?: boolean },
+  options: { heartbeat: boolean; readCommands: boolean; hooks?: boolean; facts?: boolean },
 ): Record<string, Record<string, string[]>> => ({
   [role]: {
     'logs:CreateLogStream': [getAtt(logGroup)],
@@ -100,6 +100,8 @@ const lifecycleGrants = (
     'ssm:ListCommands': ['*'],
     'dynamodb:GetItem': [getAtt('StateTable')],
     'dynamodb:PutItem': [getAtt('StateTable')],
+    // Instance facts (launchedAt, warming) for the termination policy's ordering: attribute-level upserts.
+    ...(options.facts ? { 'dynamodb:UpdateItem': [getAtt('StateTable')] } : {}),
     'sns:Publish': [ref('NotificationTopic')],
     'kms:GenerateDataKey*': [getAtt('NotificationKey')],
     'kms:Decrypt': [getAtt('NotificationKey')],
@@ -128,14 +130,13 @@ const EXPECTED_GRANTS: Record<string, Record<string, string[]>> = {
     ],
     'sqs:SendMessage': [getAtt('DeadLetterQueue')],
   },
-  ...lifecycleGrants('LaunchLifecycleRole', 'LaunchLifecycleLogGroup', ['WarmUpDocument'], { heartbeat: false, readCommands: false }),
+  ...lifecycleGrants('LaunchLifecycleRole', 'LaunchLifecycleLogGroup', ['WarmUpDocument'], { heartbeat: false, readCommands: false, facts: true }),
   ...lifecycleGrants('TerminateLifecycleRole', 'TerminateLifecycleLogGroup', ['DrainDocument'], { heartbeat: false, readCommands: false }),
-  ...lifecycleGrants('CommandResultRole', 'CommandResultLogGroup', ['WarmUpDocument'], { heartbeat: false, readCommands: true }),
+  ...lifecycleGrants('CommandResultRole', 'CommandResultLogGroup', ['WarmUpDocument'], { heartbeat: false, readCommands: true, facts: true }),
   ReconcileRole: {
-    ...lifecycleGrants('ReconcileRole', 'ReconcileLogGroup', ['WarmUpDocument', 'DrainDocument'], { heartbeat: true, readCommands: true, hooks: true })
+    ...lifecycleGrants('ReconcileRole', 'ReconcileLogGroup', ['WarmUpDocument', 'DrainDocument'], { heartbeat: true, readCommands: true, hooks: true, facts: true })
       .ReconcileRole,
     // The mix sweep: the controller's state, instance lookups and the group update (as capacitySignal).
-    'dynamodb:UpdateItem': [getAtt('StateTable')],
     'dynamodb:DeleteItem': [getAtt('StateTable')],
     'dynamodb:Query': [getAtt('StateTable')],
     'ec2:DescribeInstances': ['*'],
