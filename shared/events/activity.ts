@@ -30,6 +30,7 @@
  * unsuccessful examples omit it, so it defaults to `''`. `EC2InstanceId` is empty when no
  * instance was created. Warm-pool groups add `Origin`/`Destination`.
  */
+import { lazy } from './lazy';
 import * as z from './zod';
 import { awsNameSchema, freeTextSchema, instanceIdSchema, isoTimestampSchema, whenPresent } from './primitives';
 
@@ -68,23 +69,23 @@ export interface ActivityDetail {
 /** At most this many `Details` entries are kept: AWS sends two or three. */
 const MAX_DETAILS_ENTRIES = 32;
 
-const location = z.enum(['EC2', 'AutoScalingGroup', 'WarmPool'], {
-  error: whenPresent('must be one of EC2, AutoScalingGroup, WarmPool'),
-});
-
-/** Detail schema shared by the four activity detail-types. */
-export const activityDetailSchema = z.pipe(
+/** Detail schema shared by the four activity detail-types (built on first use). */
+export const activityDetailSchema = lazy(() => {
+  const location = z.enum(['EC2', 'AutoScalingGroup', 'WarmPool'], {
+    error: whenPresent('must be one of EC2, AutoScalingGroup, WarmPool'),
+  });
+  return z.pipe(
   z.object({
     AutoScalingGroupName: awsNameSchema(),
     ActivityId: awsNameSchema(),
     // An unsuccessful launch reports "" when EC2 created nothing.
-    EC2InstanceId: z.optional(z.union([z.literal(''), instanceIdSchema])),
+    EC2InstanceId: z.optional(z.union([z.literal(''), instanceIdSchema()])),
     StatusCode: awsNameSchema(),
     StatusMessage: z.optional(freeTextSchema()),
     Description: z.optional(freeTextSchema()),
     Cause: freeTextSchema(),
-    StartTime: isoTimestampSchema,
-    EndTime: z.optional(isoTimestampSchema),
+    StartTime: isoTimestampSchema(),
+    EndTime: z.optional(isoTimestampSchema()),
     Origin: z.optional(location),
     Destination: z.optional(location),
     Details: z.optional(z.record(z.string(), z.unknown())),
@@ -116,4 +117,5 @@ export const activityDetailSchema = z.pipe(
       details,
     };
   }),
-);
+  );
+});

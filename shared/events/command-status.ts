@@ -23,6 +23,7 @@
  * ```
  * The keys are kebab-case, unlike the Auto Scaling events.
  */
+import { lazy } from './lazy';
 import * as z from './zod';
 import { guidSchema, instanceIdSchema, isoTimestampSchema, whenPresent } from './primitives';
 
@@ -76,26 +77,28 @@ export interface CommandStatusDetail {
 const DOCUMENT_NAME_PATTERN = /^(arn:[a-z-]+:ssm:[a-z0-9-]*:\d{12}:document\/)?[a-zA-Z0-9_\-.]{3,128}$/;
 
 /** Detail schema for `EC2 Command Invocation Status-change Notification`. */
-export const commandStatusDetailSchema = z.pipe(
-  z.object({
-    'command-id': guidSchema,
-    'document-name': z
-      .string()
-      .check(
-        z.maxLength(256, { error: 'must be an SSM document name or ARN' }),
-        z.regex(DOCUMENT_NAME_PATTERN, { error: 'must be an SSM document name or ARN' }),
-      ),
-    'instance-id': instanceIdSchema,
-    'requested-date-time': isoTimestampSchema,
-    status: z.enum(COMMAND_STATUSES, { error: whenPresent(`must be one of ${COMMAND_STATUSES.join(', ')}`) }),
-  }),
-  z.transform(
-    (d): CommandStatusDetail => ({
-      commandId: d['command-id'],
-      documentName: d['document-name'],
-      instanceId: d['instance-id'],
-      requestedDateTime: d['requested-date-time'],
-      status: d.status,
+export const commandStatusDetailSchema = lazy(() =>
+  z.pipe(
+    z.object({
+      'command-id': guidSchema(),
+      'document-name': z
+        .string()
+        .check(
+          z.maxLength(256, { error: 'must be an SSM document name or ARN' }),
+          z.regex(DOCUMENT_NAME_PATTERN, { error: 'must be an SSM document name or ARN' }),
+        ),
+      'instance-id': instanceIdSchema(),
+      'requested-date-time': isoTimestampSchema(),
+      status: z.enum(COMMAND_STATUSES, { error: whenPresent(`must be one of ${COMMAND_STATUSES.join(', ')}`) }),
     }),
+    z.transform(
+      (d): CommandStatusDetail => ({
+        commandId: d['command-id'],
+        documentName: d['document-name'],
+        instanceId: d['instance-id'],
+        requestedDateTime: d['requested-date-time'],
+        status: d.status,
+      }),
+    ),
   ),
 );

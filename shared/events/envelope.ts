@@ -17,6 +17,7 @@
  * ```
  * Unknown top-level keys are tolerated (AWS adds fields such as `replay-name`).
  */
+import { lazy } from './lazy';
 import * as z from './zod';
 import { awsNameSchema, isoTimestampSchema } from './primitives';
 
@@ -34,21 +35,27 @@ export interface EventEnvelope {
 /** A region code such as `us-east-1`, `us-gov-west-1`, `eu-central-2`. */
 const REGION_PATTERN = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
 
-/** Envelope fields with AWS's key names; `detail` is validated separately by the registry. */
-export const envelopeFields = {
-  id: awsNameSchema(256),
-  source: awsNameSchema(256),
-  'detail-type': awsNameSchema(256),
-  account: z.string().check(z.regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account id' })),
-  region: z
-    .string()
-    .check(
-      z.maxLength(32, { error: 'must be an AWS region code' }),
-      z.regex(REGION_PATTERN, { error: 'must be an AWS region code' }),
-    ),
-  time: isoTimestampSchema,
-  resources: z.array(z.string().check(z.maxLength(2048, { error: 'must be at most 2048 characters' }))),
-} as const;
+/**
+ * Envelope fields with AWS's key names; `detail` is validated separately by the registry. Built on
+ * first use: events dropped before validation (unknown, foreign, test) never need them.
+ */
+export const envelopeFields = lazy(
+  () =>
+    ({
+      id: awsNameSchema(256),
+      source: awsNameSchema(256),
+      'detail-type': awsNameSchema(256),
+      account: z.string().check(z.regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account id' })),
+      region: z
+        .string()
+        .check(
+          z.maxLength(32, { error: 'must be an AWS region code' }),
+          z.regex(REGION_PATTERN, { error: 'must be an AWS region code' }),
+        ),
+      time: isoTimestampSchema(),
+      resources: z.array(z.string().check(z.maxLength(2048, { error: 'must be at most 2048 characters' }))),
+    }) as const,
+);
 
 /** Maps the validated raw envelope to {@link EventEnvelope}. */
 export const toEnvelope = (raw: {

@@ -28,6 +28,7 @@
  * available", so both are optional. The terminate event has the same shape with
  * `autoscaling:EC2_INSTANCE_TERMINATING`.
  */
+import { lazy } from './lazy';
 import * as z from './zod';
 import { awsNameSchema, freeTextSchema, guidSchema, instanceIdSchema, whenPresent } from './primitives';
 
@@ -55,9 +56,10 @@ export interface LifecycleActionDetail {
   readonly requestId?: string;
 }
 
-const location = z.enum(['EC2', 'AutoScalingGroup', 'WarmPool'], {
-  error: whenPresent('must be one of EC2, AutoScalingGroup, WarmPool'),
-});
+const location = () =>
+  z.enum(['EC2', 'AutoScalingGroup', 'WarmPool'], {
+    error: whenPresent('must be one of EC2, AutoScalingGroup, WarmPool'),
+  });
 
 /**
  * Builds the detail schema for one transition: a launch event that carries a TERMINATING transition
@@ -66,14 +68,14 @@ const location = z.enum(['EC2', 'AutoScalingGroup', 'WarmPool'], {
 const lifecycleDetailSchema = (transition: LifecycleTransition, detailType: string) =>
   z.pipe(
     z.object({
-      LifecycleActionToken: guidSchema,
+      LifecycleActionToken: guidSchema(),
       AutoScalingGroupName: awsNameSchema(),
       LifecycleHookName: awsNameSchema(),
-      EC2InstanceId: instanceIdSchema,
+      EC2InstanceId: instanceIdSchema(),
       LifecycleTransition: z.literal(transition, { error: whenPresent(`must be ${transition} for ${detailType}`) }),
       NotificationMetadata: z.optional(freeTextSchema(1023)),
-      Origin: z.optional(location),
-      Destination: z.optional(location),
+      Origin: z.optional(location()),
+      Destination: z.optional(location()),
       RequestId: z.optional(freeTextSchema(255)),
     }),
     z.transform(
@@ -92,13 +94,11 @@ const lifecycleDetailSchema = (transition: LifecycleTransition, detailType: stri
   );
 
 /** Detail schema for `EC2 Instance-launch Lifecycle Action`. */
-export const launchLifecycleDetailSchema = lifecycleDetailSchema(
-  'autoscaling:EC2_INSTANCE_LAUNCHING',
-  LAUNCH_LIFECYCLE_DETAIL_TYPE,
+export const launchLifecycleDetailSchema = lazy(() =>
+  lifecycleDetailSchema('autoscaling:EC2_INSTANCE_LAUNCHING', LAUNCH_LIFECYCLE_DETAIL_TYPE),
 );
 
 /** Detail schema for `EC2 Instance-terminate Lifecycle Action`. */
-export const terminateLifecycleDetailSchema = lifecycleDetailSchema(
-  'autoscaling:EC2_INSTANCE_TERMINATING',
-  TERMINATE_LIFECYCLE_DETAIL_TYPE,
+export const terminateLifecycleDetailSchema = lazy(() =>
+  lifecycleDetailSchema('autoscaling:EC2_INSTANCE_TERMINATING', TERMINATE_LIFECYCLE_DETAIL_TYPE),
 );

@@ -9,6 +9,7 @@ import type { CommandStatusDetail } from './command-status';
 import { type EventEnvelope, envelopeFields, toEnvelope } from './envelope';
 import type { InstanceRefreshDetail } from './instance-refresh';
 import type { LifecycleActionDetail } from './lifecycle-action';
+import { lazy } from './lazy';
 import { replaceControlCharacters } from './primitives';
 import type { RebalanceRecommendationDetail } from './rebalance-recommendation';
 import { EVENT_KINDS, type EventKind, lookupEvent } from './registry';
@@ -54,8 +55,8 @@ const formatIssues = (issues: readonly z.core.$ZodIssue[]): string[] => {
   return lines;
 };
 
-/** Envelope schema; `detail` is validated by the registry entry, under its own path prefix. */
-const envelopeSchema = z.object(envelopeFields);
+/** Envelope schema (built on first use); `detail` is validated by the registry entry, under its own path prefix. */
+const envelopeSchema = lazy(() => z.object(envelopeFields()));
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -115,7 +116,7 @@ const parseUnsafe = (input: unknown, accept: readonly EventKind[]): ParseResult 
     return drop('foreign-event', `dropped: ${rawDetailType} (${entry.kind}) is not handled here`, [], context);
   }
 
-  const envelope = envelopeSchema.safeParse(input);
+  const envelope = envelopeSchema().safeParse(input);
   const detail = entry.detail.safeParse(ownProperty(input, 'detail'));
   if (!envelope.success || !detail.success) {
     const issues = [

@@ -3,6 +3,7 @@
  * an EC2 instance id is `i-` plus 8 or 17 hex digits (we accept 8–17 so that a future length
  * does not turn real events into drops), names are 1–255 characters, tokens are GUIDs.
  */
+import { lazy } from './lazy';
 import * as z from './zod';
 
 /**
@@ -28,12 +29,14 @@ export const hasControlCharacter = (text: string): boolean => text.search(CONTRO
 export const replaceControlCharacters = (text: string): string => text.replace(CONTROL_CHARACTERS, '?');
 
 /** Schema for an EC2 instance id. */
-export const instanceIdSchema = z
-  .string()
-  .check(
-    z.maxLength(19, { error: 'must be an EC2 instance id (i- and 8 to 17 hex digits)' }),
-    z.regex(INSTANCE_ID_PATTERN, { error: 'must be an EC2 instance id (i- and 8 to 17 hex digits)' }),
-  );
+export const instanceIdSchema = lazy(() =>
+  z
+    .string()
+    .check(
+      z.maxLength(19, { error: 'must be an EC2 instance id (i- and 8 to 17 hex digits)' }),
+      z.regex(INSTANCE_ID_PATTERN, { error: 'must be an EC2 instance id (i- and 8 to 17 hex digits)' }),
+    ),
+);
 
 /**
  * Schema for an AWS resource name (Auto Scaling group, lifecycle hook, refresh id): 1–`max`
@@ -52,10 +55,12 @@ export const awsNameSchema = (max = 255) =>
  * Schema for a GUID such as a lifecycle action token or an SSM command id. Not `z.uuid()`:
  * AWS's own examples (`87654321-4321-4321-4321-210987654321`) are not RFC 9562 variants.
  */
-export const guidSchema = z.guid({ error: whenPresent('must be a GUID (8-4-4-4-12 hex digits)') });
+export const guidSchema = lazy(() => z.guid({ error: whenPresent('must be a GUID (8-4-4-4-12 hex digits)') }));
 
 /** Schema for an ISO 8601 timestamp as AWS writes them (`2026-11-27T10:00:00Z`, with or without fraction). */
-export const isoTimestampSchema = z.iso.datetime({ offset: true, error: whenPresent('must be an ISO 8601 timestamp') });
+export const isoTimestampSchema = lazy(() =>
+  z.iso.datetime({ offset: true, error: whenPresent('must be an ISO 8601 timestamp') }),
+);
 
 /** Schema for free text that AWS writes (causes, messages, metadata): bounded so a log line stays sane. */
 export const freeTextSchema = (max = 4096) =>

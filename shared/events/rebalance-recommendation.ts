@@ -19,6 +19,7 @@
  * }
  * ```
  */
+import { lazy } from './lazy';
 import * as z from './zod';
 import { instanceIdSchema } from './primitives';
 
@@ -31,7 +32,9 @@ export interface RebalanceRecommendationDetail {
 }
 
 /** Detail schema for `EC2 Instance Rebalance Recommendation`. */
-export const rebalanceRecommendationDetailSchema = z.pipe(
-  z.object({ 'instance-id': instanceIdSchema }),
-  z.transform((d): RebalanceRecommendationDetail => ({ instanceId: d['instance-id'] })),
+export const rebalanceRecommendationDetailSchema = lazy(() =>
+  z.pipe(
+    z.object({ 'instance-id': instanceIdSchema() }),
+    z.transform((d): RebalanceRecommendationDetail => ({ instanceId: d['instance-id'] })),
+  ),
 );

@@ -2,6 +2,7 @@
  * The parser registry: one entry per (source, detail-type), as Karpenter keys its interruption
  * parsers (`pkg/controllers/interruption/parser.go`). Anything not listed here is an unknown event.
  */
+import { lazy } from './lazy';
 import type * as z from './zod';
 import { type ActivityDetail, activityDetailSchema, ACTIVITY_DETAIL_TYPES } from './activity';
 import { type CommandStatusDetail, COMMAND_STATUS_DETAIL_TYPE, commandStatusDetailSchema } from './command-status';
@@ -99,13 +100,22 @@ export const EVENT_PATTERNS: Readonly<Record<EventKind, EventPattern>> = {
   },
 };
 
-/** A registry entry: the kind a (source, detail-type) maps to and the schema of its detail. */
+/**
+ * A registry entry: the kind a (source, detail-type) maps to and the schema of its detail. `detail`
+ * is built on first read (a memoized getter), so a cold start only builds the schemas of the kinds
+ * that actually arrive, not those of every kind the orchestrator knows.
+ */
 export type RegistryEntry = {
   [K in EventKind]: { readonly kind: K; readonly detail: z.ZodMiniType<DetailByKind[K], unknown> };
 }[EventKind];
 
-const entry = <K extends EventKind>(kind: K, detail: z.ZodMiniType<DetailByKind[K], unknown>): RegistryEntry =>
-  ({ kind, detail }) as RegistryEntry;
+const entry = <K extends EventKind>(kind: K, detail: () => z.ZodMiniType<DetailByKind[K], unknown>): RegistryEntry =>
+  ({
+    kind,
+    get detail() {
+      return detail();
+    },
+  }) as RegistryEntry;
 
 // A Map, not an object literal: a hostile detail-type such as "__proto__" must not find anything.
 const REGISTRY = new Map<string, RegistryEntry>();
@@ -115,6 +125,7 @@ const register = (source: string, detailType: string, value: RegistryEntry): voi
   REGISTRY.set(keyOf(source, detailType), value);
 };
 
+// Each schema thunk is memoized (shared/events/lazy.ts): the four activity kinds share one schema.
 register('aws.autoscaling', LAUNCH_LIFECYCLE_DETAIL_TYPE, entry('launch-lifecycle', launchLifecycleDetailSchema));
 register('aws.autoscaling', TERMINATE_LIFECYCLE_DETAIL_TYPE, entry('terminate-lifecycle', terminateLifecycleDetailSchema));
 register('aws.ssm', COMMAND_STATUS_DETAIL_TYPE, entry('command-status', commandStatusDetailSchema));
@@ -131,7 +142,10 @@ for (const phase of REFRESH_PHASES) {
   register(
     'aws.autoscaling',
     INSTANCE_REFRESH_DETAIL_TYPES[phase],
-    entry('instance-refresh', instanceRefreshDetailSchema(phase)),
+    entry(
+      'instance-refresh',
+      lazy(() => instanceRefreshDetailSchema(phase)),
+    ),
   );
 }
 

@@ -21,6 +21,7 @@
  * ```
  * `instance-action` is `hibernate`, `stop` or `terminate`.
  */
+import { lazy } from './lazy';
 import * as z from './zod';
 import { instanceIdSchema, whenPresent } from './primitives';
 
@@ -37,14 +38,16 @@ export interface SpotInterruptionDetail {
 }
 
 /** Detail schema for `EC2 Spot Instance Interruption Warning`. */
-export const spotInterruptionDetailSchema = z.pipe(
-  z.object({
-    'instance-id': instanceIdSchema,
-    'instance-action': z.enum(['hibernate', 'stop', 'terminate'], {
-      error: whenPresent('must be one of hibernate, stop, terminate'),
+export const spotInterruptionDetailSchema = lazy(() =>
+  z.pipe(
+    z.object({
+      'instance-id': instanceIdSchema(),
+      'instance-action': z.enum(['hibernate', 'stop', 'terminate'], {
+        error: whenPresent('must be one of hibernate, stop, terminate'),
+      }),
     }),
-  }),
-  z.transform(
-    (d): SpotInterruptionDetail => ({ instanceId: d['instance-id'], instanceAction: d['instance-action'] }),
+    z.transform(
+      (d): SpotInterruptionDetail => ({ instanceId: d['instance-id'], instanceAction: d['instance-action'] }),
+    ),
   ),
 );

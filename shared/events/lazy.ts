@@ -1,0 +1,19 @@
+/**
+ * Memoized thunks for schemas: a zod/mini schema costs real time to build (its constructors run
+ * checks, compile regexes and object shapes), and a cold start should only pay for the schemas the
+ * function actually uses. `lazy(build)` returns a function that builds on first call and then
+ * returns the same instance forever.
+ *
+ * @example
+ * ```ts
+ * const schema = lazy(() => z.object({ id: z.string() }));
+ * schema().safeParse(input); // built here, once
+ * ```
+ */
+export const lazy = <T>(build: () => T): (() => T) => {
+  let built: { value: T } | undefined;
+  return () => {
+    built ??= { value: build() };
+    return built.value;
+  };
+};
