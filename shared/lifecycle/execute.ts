@@ -47,7 +47,11 @@ export const DEFAULT_NOTIFICATION_SETTINGS: NotificationSettings = { sns: true, 
  * upsert: idempotent, so a retry or a duplicate event writes the same thing again. Launch phase only;
  * observe mode too (facts are not actions).
  */
-const recordWarmupFacts = async (deps: LifecycleDeps, w: LifecycleWork, facts: { launchedAt?: number; warming: boolean }): Promise<void> => {
+const recordWarmupFacts = async (
+  deps: LifecycleDeps,
+  w: LifecycleWork,
+  facts: { launchedAt?: number; warming: boolean; modelVersion?: string },
+): Promise<void> => {
   if (w.phase !== 'launch') return;
   await deps.store.setAttributes(groupPk(w.groupName), instanceFactsSk(w.instanceId), facts, Math.floor(deps.now() / 1000) + FACTS_TTL_SECONDS);
 };
@@ -181,6 +185,8 @@ export const executeLifecycle = async (
   stored: StoredLifecycle | undefined,
   settings: NotificationSettings,
   launchedAt?: number,
+  /** The model version the instance launched with (the group's model-version tag, propagated at launch). */
+  modelVersion?: string,
 ): Promise<HandlerOutcome> => {
   switch (decision.kind) {
     case 'skip':
@@ -194,7 +200,7 @@ export const executeLifecycle = async (
         decision.work.status === 'completing' || decision.send ? { ...decision.work, notifyAs: decision.notification.eventType } : decision.work;
       // Facts first: if this write fails nothing else was done and the retry repeats it; written
       // after the create, a failure here would leave a record whose retry (a duplicate) never writes them.
-      await recordWarmupFacts(deps, work, { launchedAt: launchedAt ?? deps.now(), warming: true });
+      await recordWarmupFacts(deps, work, { launchedAt: launchedAt ?? deps.now(), warming: true, ...(modelVersion ? { modelVersion } : {}) });
       const created = await deps.store.putIfAbsent(newLifecycleRecord(work));
       if (!created) return { outcome: 'conflict', reason: 'a record appeared meanwhile' };
       const claimed: StoredLifecycle = { version: 1, work };

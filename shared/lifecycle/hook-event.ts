@@ -18,6 +18,10 @@ const KIND: Readonly<Record<LifecyclePhase, EventKind>> = { launch: 'launch-life
 /** How often a decision whose first write lost to a concurrent writer is made again (on the fresh record). */
 const CREATE_ATTEMPTS = 2;
 
+/** The value of the model-version tag among a group's tags, if any. */
+export const modelVersionOf = (tags: readonly { key: string; value: string }[], tagKey: string): string | undefined =>
+  tags.find((t) => t.key === tagKey)?.value || undefined;
+
 /**
  * Reads the record, decides, acts; when a concurrent writer changed the record between the read
  * and the first write (outcome `conflict`: nothing was done), reads and decides once more.
@@ -28,11 +32,12 @@ export const decideAndExecute = async (
   decide: (stored: StoredLifecycle | undefined) => LifecycleDecision,
   settings: Parameters<typeof executeLifecycle>[3],
   launchedAt?: number,
+  modelVersion?: string,
 ): Promise<HandlerOutcome> => {
   let last: HandlerOutcome = { outcome: 'lost-race', reason: 'not attempted' };
   for (let i = 0; i < CREATE_ATTEMPTS; i += 1) {
     const stored = await load();
-    last = await executeLifecycle(deps, decide(stored), stored, settings, launchedAt);
+    last = await executeLifecycle(deps, decide(stored), stored, settings, launchedAt, modelVersion);
     if (last.outcome !== 'conflict') return last;
   }
   return { ...last, outcome: 'lost-race', reason: 'the record kept changing under this invocation: another one is handling it' };
@@ -78,11 +83,13 @@ export const createHookMain =
     // The instance's launch time for the termination policy's ordering: when the hook event happened.
     const eventTime = Date.parse(parsed.event.envelope.time);
     const launchedAt = Number.isFinite(eventTime) ? eventTime : deps.now();
+    // Its model version: the group's model-version tag, which Auto Scaling propagates to the instance at launch.
+    const modelVersion = modelVersionOf(group?.tags ?? [], optIn.profile.termination.modelVersionTagKey);
     // A new hook event usually finds no record: create it at once. The conditional create is the
     // duplicate check (no read first); only when it finds a record is the record read and decided on.
     const fresh = decide(req, optIn, deps.documents, undefined, deps.now(), ctx);
     if (fresh.kind === 'create') {
-      const created = await executeLifecycle(deps, fresh, undefined, settings, launchedAt);
+      const created = await executeLifecycle(deps, fresh, undefined, settings, launchedAt, modelVersion);
       if (created.outcome !== 'conflict') return { ...who, profile: optIn.profileName, ...created };
     }
     const outcome = await decideAndExecute(
@@ -91,6 +98,7 @@ export const createHookMain =
       (stored) => decide(req, optIn, deps.documents, stored, deps.now(), ctx),
       settings,
       launchedAt,
+      modelVersion,
     );
     return { ...who, profile: optIn.profileName, ...outcome };
   };

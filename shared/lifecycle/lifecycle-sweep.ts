@@ -13,6 +13,7 @@
  * event's Lambda retry (then its dead-letter redrive) instead: visiting every InService or
  * terminated instance for a `completing` record would cost a read per instance per minute.
  */
+import { modelVersionOf } from './hook-event';
 import type { AutoScalingPort, LifecycleHookSummary } from '../aws/auto-scaling';
 import type { StateStorePort } from '../aws/state-store';
 import { resolveProfile } from '../config/index';
@@ -233,7 +234,14 @@ export const runLifecycleSweep = async (
           const outcome =
             decision.kind === 'query-command'
               ? { outcome: 'in-progress', reason: decision.reason }
-              : await executeLifecycle(deps, decision, stored, optIn.profile.notifications, now);
+              : await executeLifecycle(
+                  deps,
+                  decision,
+                  stored,
+                  optIn.profile.notifications,
+                  now,
+                  modelVersionOf(group.tags, optIn.profile.termination.modelVersionTagKey),
+                );
           if (completes(decision) && SETTLED.has(outcome.outcome)) pending.remove(entry);
           count(outcome, group.name, instance.instanceId);
         } catch (error) {

@@ -52,6 +52,8 @@ const informed = (inputs: TerminationInputs, profile: Extract<OptIn, { optedIn: 
     poolSizes.set(key, (poolSizes.get(key) ?? 0) + 1);
   }
   const windowMs = profile.mix.signalWindowSeconds * 1000;
+  const currentModel =
+    profile.termination.currentModelVersion ?? (group?.tags.find((t) => t.key === profile.termination.modelVersionTagKey)?.value || undefined);
   return {
     now,
     tieBreak: profile.termination.tieBreak,
@@ -59,7 +61,9 @@ const informed = (inputs: TerminationInputs, profile: Extract<OptIn, { optedIn: 
     poolInterruptionRate: poolInterruptionRates(state?.signals ?? [], poolSizes, now, windowMs),
     current: {
       ...(group?.launchTemplateVersion ? { launchTemplateVersion: group.launchTemplateVersion } : {}),
-      ...(profile.termination.currentModelVersion ? { modelVersion: profile.termination.currentModelVersion } : {}),
+      // The current model version: the profile's, else the group's model-version tag now (instances
+      // recorded the tag's value at their launch, so a tag change marks every older instance stale).
+      ...(currentModel ? { modelVersion: currentModel } : {}),
     },
     weights: group?.weights ?? new Map(),
   };

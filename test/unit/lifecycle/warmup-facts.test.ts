@@ -109,4 +109,40 @@ describe('warm-up facts for the termination policy', () => {
     expect(outcome).toMatchObject({ outcome: 'decided' });
     expect(outcome.instanceIds).toEqual([newest, oldest, middle]);
   });
+
+  it("records the model version the instance launched with (the group's tag) and puts stale models first", async () => {
+    // Prepare: a rollout to v2, a rollback to v1 for one launch, then v2 again. The newer instance (b)
+    // runs the rolled-back model: it goes first although oldest-first would pick a.
+    const w = world();
+    const [a, b] = ['i-0000000000000000a', 'i-0000000000000000b'];
+    const tagged = (version: string) => {
+      const g = group(GROUP, 'gpu-inference', [member(a), member(b)]);
+      return { ...g, tags: [...g.tags, { key: 'asg-orchestrator:model-version', value: version }] };
+    };
+    const launch = createLaunchMain(w.deps);
+    // Group tags are cached for a minute per container: each step comes two minutes later.
+    const retag = (version: string) => {
+      w.clock.now += 120_000;
+      w.asg.groups.set(GROUP, tagged(version));
+    };
+    retag('v2');
+    await launch(launchAt(a, T0 - 2 * 3_600_000, 1));
+    retag('v1');
+    await launch(launchAt(b, T0 - 3_600_000, 2));
+    retag('v2');
+    // Assess the facts
+    expect(await facts(w, a)).toMatchObject({ modelVersion: 'v2' });
+    expect(await facts(w, b)).toMatchObject({ modelVersion: 'v1' });
+    // Act: the group's tag says v2 now (the profile names no version)
+    const cfg = config({ termination: { currentModelVersion: null } });
+    const main = createTerminationMain({ config: () => cfg, autoScaling: w.asg, store: w.store, now: () => w.clock.now, readBudgetMs: 1_000 });
+    const outcome = await main({
+      AutoScalingGroupARN: group().arn,
+      AutoScalingGroupName: GROUP,
+      CapacityToTerminate: [{ AvailabilityZone: 'us-east-1a', Capacity: 1, InstanceMarketOption: 'on-demand' }],
+      Instances: [a, b].map((id) => ({ AvailabilityZone: 'us-east-1a', InstanceId: id, InstanceType: 'g5.xlarge', InstanceMarketOption: 'on-demand' })),
+      Cause: 'SCALE_IN',
+    });
+    expect(outcome.instanceIds).toEqual([b]);
+  });
 });
