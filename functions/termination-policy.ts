@@ -4,7 +4,7 @@
  * Never throws: a malformed input answers an empty list (Auto Scaling asks again), a slow or failed
  * read falls back to an order computed from what is at hand, and says so in the decision log.
  */
-import { autoScalingClient, dynamoClient } from '../shared/aws/clients';
+import { autoScalingClient, cloudWatchClient, dynamoClient } from '../shared/aws/clients';
 import type { Context } from 'aws-lambda';
 import {
   type AutoScalingPort,
@@ -17,6 +17,7 @@ import {
 import { loadConfig, type OptIn, type OrchestratorConfig, resolveProfile } from '../shared/config';
 import { parseTerminationPolicyInput } from '../shared/events/termination-policy-input';
 import { type HandlerOutcome, withStack } from '../shared/middleware/stack';
+import { type MetricsPort, SdkCloudWatch } from '../shared/aws/cloudwatch';
 import { buildTerminationContext } from '../shared/policy/termination-context';
 import { decideTerminationOrder } from '../shared/policy/termination-order';
 import { decodeGroupState, type GroupState } from '../shared/state/group-state';
@@ -30,6 +31,8 @@ export interface TerminationPolicyDeps {
   config: () => OrchestratorConfig;
   autoScaling: AutoScalingPort;
   store: StateStorePort | undefined;
+  /** Per-instance load for the `least-loaded` tie-break; absent → unknown loads (sorted last). */
+  metrics?: MetricsPort;
   now: () => number;
   readBudgetMs: number;
 }
@@ -39,6 +42,7 @@ export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.Proces
   config: () => loadConfig(env),
   autoScaling: new SdkAutoScaling((clients.autoScaling ?? autoScalingClient)()),
   store: env.TABLE_NAME ? new DynamoStateStore((clients.dynamo ?? dynamoClient)(), env.TABLE_NAME) : undefined,
+  metrics: new SdkCloudWatch((clients.cloudWatch ?? cloudWatchClient)()),
   now: Date.now,
   readBudgetMs: READ_BUDGET_MS,
 });
@@ -95,9 +99,26 @@ export const createMain =
     const group: GroupSummary | undefined = groupRead.ok ? groupRead.value : undefined;
     const state: GroupState | undefined = stateRead.ok ? decodeGroupState(stateRead.value) : undefined;
     const optIn = resolveOptIn(deps, group);
-    const ctx = buildTerminationContext({ request, group, state, optIn, now });
+    // least-loaded: one batched metric read, only in what is left of the same read budget.
+    const loadMetric = optIn.optedIn && optIn.profile.termination.tieBreak === 'least-loaded' ? optIn.profile.termination.loadMetric : null;
+    const metrics = deps.metrics;
+    const left = deps.readBudgetMs - (deps.now() - now);
+    const loadRead: Read<Map<string, number>> | undefined =
+      loadMetric && metrics
+        ? left > 0
+          ? await within(
+              (signal) => metrics.instanceLoads(request.instances.map((i) => i.instanceId), loadMetric, now, signal),
+              left,
+              'load metric read',
+            )
+          : { ok: false, why: 'no read budget left for the load metric' }
+        : undefined;
+    const loads = loadRead?.ok ? loadRead.value : undefined;
+    const ctx = buildTerminationContext({ request, group, state, optIn, now, ...(loads ? { loads } : {}) });
     const decision = decideTerminationOrder(request, ctx.context);
-    const fallbacks = [groupRead, stateRead].filter((r): r is { ok: false; why: string } => !r.ok).map((r) => r.why);
+    const fallbacks = [groupRead, stateRead, ...(loadRead ? [loadRead] : [])]
+      .filter((r): r is { ok: false; why: string } => !r.ok)
+      .map((r) => r.why);
     return {
       outcome: ctx.basis === 'profile' ? (fallbacks.length > 0 ? 'fallback' : 'decided') : ctx.basis,
       reason: `${ctx.note}${fallbacks.length > 0 ? ` (fallback: ${fallbacks.join('; ')})` : ''}. ${decision.reason}`,

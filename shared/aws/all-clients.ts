@@ -1,4 +1,4 @@
-import { type AwsClients, newAutoScaling, newDynamo, newEventBridge, newSns, newSsm, once } from './clients';
+import { type AwsClients, newAutoScaling, newCloudWatch, newDynamo, newEventBridge, newSns, newSsm, once } from './clients';
 import { newEc2 } from './ec2-client';
 
 /**
@@ -20,4 +20,5 @@ export const createAwsClients = (): AwsClients => ({
   eventBridge: once(newEventBridge),
   ec2: once(newEc2),
   dynamo: once(newDynamo),
+  cloudWatch: once(newCloudWatch),
 });

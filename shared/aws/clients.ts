@@ -1,4 +1,5 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -25,6 +26,7 @@ export interface AwsClients {
   eventBridge: () => EventBridgeClient;
   dynamo: () => DynamoDBDocumentClient;
   ec2: () => EC2Client;
+  cloudWatch: () => CloudWatchClient;
 }
 
 /** Memoises a factory: one client per cold start. */
@@ -42,6 +44,7 @@ export const once = <T>(make: () => T): (() => T) => {
 // EC2 lives in ./ec2-client: @aws-sdk/client-ec2 is external (taken from the Lambda runtime), and
 // esbuild keeps the require() of an external module even when nothing of it is used.
 export const newAutoScaling = (): AutoScalingClient => withLocalWorld(new AutoScalingClient(CLIENT_CONFIG), 'autoscaling');
+export const newCloudWatch = (): CloudWatchClient => withLocalWorld(new CloudWatchClient(CLIENT_CONFIG), 'monitoring');
 export const newSsm = (): SSMClient => withLocalWorld(new SSMClient(CLIENT_CONFIG), 'ssm');
 export const newSns = (): SNSClient => withLocalWorld(new SNSClient(CLIENT_CONFIG), 'sns');
 export const newEventBridge = (): EventBridgeClient => withLocalWorld(new EventBridgeClient(CLIENT_CONFIG), 'events');
@@ -50,6 +53,7 @@ export const newDynamo = (): DynamoDBDocumentClient =>
   DynamoDBDocumentClient.from(withLocalWorld(new DynamoDBClient(CLIENT_CONFIG), 'dynamodb'), { marshallOptions: { removeUndefinedValues: true } });
 
 export const autoScalingClient: () => AutoScalingClient = /* @__PURE__ */ once(newAutoScaling);
+export const cloudWatchClient: () => CloudWatchClient = /* @__PURE__ */ once(newCloudWatch);
 export const ssmClient: () => SSMClient = /* @__PURE__ */ once(newSsm);
 export const snsClient: () => SNSClient = /* @__PURE__ */ once(newSns);
 export const eventBridgeClient: () => EventBridgeClient = /* @__PURE__ */ once(newEventBridge);

@@ -1,5 +1,6 @@
 export * from './auto-scaling';
 export * from './classify';
+export * from './cloudwatch';
 export * from './clients';
 export * from './event-bridge';
 export * from './sns';

@@ -20,6 +20,8 @@ export interface TerminationInputs {
   state: GroupState | undefined;
   optIn: OptIn;
   now: number;
+  /** Per-instance load (the profile's `termination.loadMetric`), for the `least-loaded` tie-break. */
+  loads?: ReadonlyMap<string, number>;
 }
 
 /** The context to decide with, the one to report in observe mode, and a sentence saying which and why. */
@@ -39,6 +41,7 @@ const neutral = (group: GroupSummary | undefined, now: number): TerminationConte
 const informed = (inputs: TerminationInputs, profile: Extract<OptIn, { optedIn: true }>['profile']): TerminationContext => {
   const { request, group, state, now } = inputs;
   const facts = new Map<string, InstanceFacts>(state?.facts ?? []);
+  for (const [id, load] of inputs.loads ?? []) facts.set(id, { ...facts.get(id), load });
   for (const i of group?.instances ?? []) {
     const f: InstanceFacts = { ...facts.get(i.instanceId) };
     if (i.protectedFromScaleIn) f.protectedFromScaleIn = true;

@@ -1,11 +1,13 @@
 import { createAwsClients } from '../../shared/aws/all-clients';
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand, type Instance } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createDeps, createMain, handler } from '../../functions/termination-policy';
+import { parseConfig } from '../../shared/config';
 import { loadEvent } from '../support/fixtures';
 
 const asg = mockClient(AutoScalingClient);
@@ -123,6 +125,55 @@ describe('terminationPolicy handler', () => {
       for (const id of answer.InstanceIDs) expect(input.Instances.map((i) => i.InstanceId)).toContain(id);
     },
   );
+
+  describe('least-loaded tie-break (the profile names a per-instance CloudWatch metric)', () => {
+    const cw = mockClient(CloudWatchClient);
+    const leastLoaded = parseConfig({
+      version: 1,
+      profiles: {
+        'gpu-inference': {
+          mode: 'enforce',
+          termination: { tieBreak: 'least-loaded', loadMetric: { namespace: 'MLServing', metricName: 'InFlightRequests', statistic: 'Average', periodSeconds: 60 } },
+        },
+      },
+    });
+    const llMain = (readBudgetMs = 1000) =>
+      createMain({ ...createDeps(createAwsClients(), { TABLE_NAME: 'state' } as NodeJS.ProcessEnv), config: () => leastLoaded, now: () => NOW, readBudgetMs });
+    const loads: Record<string, number> = { 'i-0a1b2c3d4e5f60718': 40, 'i-0a1b2c3d4e5f60729': 3, 'i-0a1b2c3d4e5f6073a': 12 };
+
+    beforeEach(() => {
+      cw.reset();
+      cw.on(GetMetricDataCommand).callsFake((input: { MetricDataQueries: Array<{ Id: string; MetricStat: { Metric: { Dimensions: Array<{ Value: string }> } } }> }) => ({
+        MetricDataResults: input.MetricDataQueries.map((q) => {
+          const id = q.MetricStat.Metric.Dimensions[0]?.Value ?? '';
+          return { Id: q.Id, Values: id in loads ? [loads[id]] : [] };
+        }),
+      }));
+    });
+
+    it('terminates the least loaded first, reading every candidate in one GetMetricData call', async () => {
+      const result = await llMain()(loadEvent('termination-policy/scale-in.json'));
+      const ids = result.instanceIds as string[];
+      expect(result.outcome).toBe('decided');
+      // us-east-1a/spot, capacity 2: the g5.xlarge with load 3 first, then the one with 40 (the g5.2xlarge, weight 2, does not fit after it).
+      expect(ids.filter((id) => A_SPOT.includes(id))).toEqual(['i-0a1b2c3d4e5f60729', 'i-0a1b2c3d4e5f60718']);
+      expect(cw).toHaveReceivedCommandTimes(GetMetricDataCommand, 1);
+      expect(cw).toHaveReceivedCommandWith(GetMetricDataCommand, { ScanBy: 'TimestampDescending' });
+    });
+
+    it('falls back (unknown loads sort last) when the metric read fails, and says so', async () => {
+      cw.on(GetMetricDataCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
+      const result = await llMain()(loadEvent('termination-policy/scale-in.json'));
+      expect(result.outcome).toBe('fallback');
+      expect(result.reason).toMatch(/load metric read failed/);
+      expect((result.instanceIds as string[]).length).toBeGreaterThan(0);
+    });
+
+    it('does not read the metric for other tie-breaks', async () => {
+      await main()(loadEvent('termination-policy/scale-in.json'));
+      expect(cw).not.toHaveReceivedAnyCommand();
+    });
+  });
 
   it('answers an empty list, not an exception, for malformed input', async () => {
     const ctx = { functionName: 'terminationPolicy', awsRequestId: 'r' } as unknown as Context;

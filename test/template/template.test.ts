@@ -51,6 +51,7 @@ const ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS = new Set([
   'ec2:DescribeInstances', // capacitySignal: EC2 Describe* actions support no resource-level permission
   'ssm:GetCommandInvocation', // the Service Authorization Reference lists no resource type for it
   'ssm:ListCommands', // nor for it (read-only): resuming a send looks for the command already sent
+  'cloudwatch:GetMetricData', // nor for it (read-only): the least-loaded tie-break's per-instance metric
 ]);
 
 const AUTO_SCALING_SERVICE_LINKED_ROLE = {
@@ -187,6 +188,7 @@ const EXPECTED_GRANTS: Record<string, Record<string, string[]>> = {
     'dynamodb:GetItem': [getAtt('StateTable')],
     'dynamodb:Query': [getAtt('StateTable')],
     'autoscaling:DescribeAutoScalingGroups': ['*'],
+    'cloudwatch:GetMetricData': ['*'],
   },
 };
 
