@@ -42,7 +42,7 @@ export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.Proces
   config: () => loadConfig(env),
   autoScaling: new SdkAutoScaling((clients.autoScaling ?? autoScalingClient)()),
   store: env.TABLE_NAME ? new DynamoStateStore((clients.dynamo ?? dynamoClient)(), env.TABLE_NAME) : undefined,
-  metrics: new SdkCloudWatch((clients.cloudWatch ?? cloudWatchClient)()),
+  metrics: new SdkCloudWatch(clients.cloudWatch ?? cloudWatchClient),
   now: Date.now,
   readBudgetMs: READ_BUDGET_MS,
 });

@@ -21,9 +21,12 @@ export interface MetricsPort {
 /** GetMetricData accepts at most 500 queries per call. */
 const BATCH = 500;
 
-/** Thin SDK adapter for CloudWatch GetMetricData. */
+/**
+ * Thin SDK adapter for CloudWatch GetMetricData. Takes a client factory: only the `least-loaded`
+ * tie-break reads metrics, so the client is not built at cold start for the other profiles.
+ */
 export class SdkCloudWatch implements MetricsPort {
-  public constructor(private readonly client: CloudWatchClient) {}
+  public constructor(private readonly client: () => CloudWatchClient) {}
 
   public async instanceLoads(instanceIds: readonly string[], metric: InstanceMetric, now: number, signal?: AbortSignal): Promise<Map<string, number>> {
     const loads = new Map<string, number>();
@@ -43,7 +46,7 @@ export class SdkCloudWatch implements MetricsPort {
       let nextToken: string | undefined;
       do {
         const res = await callAws('GetMetricData', () =>
-          this.client.send(
+          this.client().send(
             new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: start, EndTime: end, ScanBy: 'TimestampDescending', NextToken: nextToken }),
             signal ? { abortSignal: signal } : {},
           ),

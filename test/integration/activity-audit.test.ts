@@ -8,9 +8,9 @@ import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
 import { PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { listEvents, loadEvent } from '../support/fixtures.js';
-import { attr, createQueue, createStateTable, drainQueue, jsonBody, type MotoClients, motoClients, motoEndpoint, resetMoto, type TestQueue } from '../support/moto.js';
+import { attr, createQueue, createStateTable, drainQueue, jsonBody, type MotoClients, motoClients, motoEndpoint, preserveEnv, resetMoto, type TestQueue } from '../support/moto.js';
 
 const OPTED_IN_GROUP = 'ml-inference-gpu';
 const LEGACY_GROUP = 'legacy-web';
@@ -45,17 +45,7 @@ describe('activityAudit end to end (moto over HTTP)', () => {
   let snsQueue: TestQueue;
   let busQueue: TestQueue;
   let handler: Handler;
-  const savedEnv = new Map<string, string | undefined>();
-
-  beforeAll(() => {
-    for (const k of ENV_KEYS) savedEnv.set(k, process.env[k]);
-  });
-  afterAll(() => {
-    for (const [k, v] of savedEnv) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  });
+  preserveEnv(ENV_KEYS);
 
   beforeEach(async () => {
     // Prepare: a clean emulator with the topic, the bus rule and the two groups.

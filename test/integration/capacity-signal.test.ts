@@ -13,18 +13,17 @@
 import { createAwsClients } from '../../shared/aws/all-clients';
 import { readFileSync } from 'node:fs';
 import { CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
 import { PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateDocumentCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { createDeps as terminationDeps, createMain as terminationMain } from '../../functions/termination-policy.js';
 import { loadEvent } from '../support/fixtures.js';
-import { ACCOUNT_ID, attr, clientConfig, createQueue, drainQueue, jsonBody, type MotoClients, motoClients, motoEndpoint, resetMoto, type TestQueue } from '../support/moto.js';
+import { ACCOUNT_ID, attr, clientConfig, createQueue, createStateTable, drainQueue, jsonBody, type MotoClients, motoClients, motoEndpoint, preserveEnv, resetMoto, type TestQueue } from '../support/moto.js';
 
 const GROUP = 'ml-inference-gpu';
 const TABLE = 'asg-orchestrator-state';
@@ -52,35 +51,12 @@ describe('capacitySignal end to end (moto over HTTP)', () => {
   let subscriber: TestQueue;
   let handler: Handler;
   let instanceIds: string[];
-  const saved = new Map<string, string | undefined>();
-
-  beforeAll(() => {
-    for (const k of ENV_KEYS) saved.set(k, process.env[k]);
-  });
-  afterAll(() => {
-    for (const [k, v] of saved) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  });
+  preserveEnv(ENV_KEYS);
 
   beforeEach(async () => {
     await resetMoto(motoEndpoint());
     aws = motoClients();
-    await aws.dynamo.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await createStateTable(aws.dynamo, TABLE);
     const { TopicArn } = await aws.sns.send(new CreateTopicCommand({ Name: 'asg-orchestrator-notifications' }));
     subscriber = await createQueue(aws.sqs, 'notification-subscriber');
     await aws.sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: subscriber.arn, Attributes: { RawMessageDelivery: 'true' } }));

@@ -12,17 +12,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
 import { PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateDocumentCommand, DescribeDocumentCommand, ListCommandsCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { loadEvent } from '../support/fixtures.js';
-import { ACCOUNT_ID, attr, clientConfig, createQueue, drainQueue, jsonBody, type MotoClients, motoClients, motoEndpoint, resetMoto, type TestQueue } from '../support/moto.js';
+import { ACCOUNT_ID, attr, clientConfig, createQueue, createStateTable, drainQueue, jsonBody, type MotoClients, motoClients, motoEndpoint, preserveEnv, resetMoto, type TestQueue } from '../support/moto.js';
 
 const GROUP = 'ml-inference-gpu';
 const INSTANCE = 'i-0abc1234def567890';
@@ -47,37 +46,14 @@ describe('launchLifecycle end to end (moto over HTTP)', () => {
   let functionQueue: TestQueue;
   let snsQueue: TestQueue;
   let handler: Handler;
-  const savedEnv = new Map<string, string | undefined>();
-
-  beforeAll(() => {
-    for (const k of ENV_KEYS) savedEnv.set(k, process.env[k]);
-  });
-  afterAll(() => {
-    for (const [k, v] of savedEnv) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  });
+  preserveEnv(ENV_KEYS);
 
   beforeEach(async () => {
     // Prepare: the stack's pieces that the handler touches, and the real rule routing to a stand-in queue.
     await resetMoto(motoEndpoint());
     aws = motoClients();
     ssm = new SSMClient(clientConfig());
-    await aws.dynamo.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    await createStateTable(aws.dynamo, TABLE);
     // The warm-up document exactly as serverless.yml declares it.
     await ssm.send(
       new CreateDocumentCommand({

@@ -2,11 +2,10 @@
  * DynamoStateStore against a real DynamoDB wire protocol (moto): conditional writes are what keep
  * duplicate events and racing handlers from both winning, so they are checked on the table itself.
  */
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoStateStore, type StateRecord } from '../../shared/aws/state-store.js';
-import { type MotoClients, motoClients, motoEndpoint, resetMoto } from '../support/moto.js';
+import { createStateTable, type MotoClients, motoClients, motoEndpoint, resetMoto } from '../support/moto.js';
 
 const TABLE = 'asg-orchestrator-state';
 
@@ -23,20 +22,7 @@ describe('DynamoStateStore conditional writes (moto over HTTP)', () => {
   beforeEach(async () => {
     await resetMoto(motoEndpoint());
     aws = motoClients();
-    await aws.dynamo.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    await createStateTable(aws.dynamo, TABLE);
     store = new DynamoStateStore(aws.doc, TABLE);
   });
   afterEach(() => aws.destroy());

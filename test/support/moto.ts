@@ -3,7 +3,7 @@
  * (`inject('motoEndpoint')`), state reset between tests, and the emulator clients and queue reads of
  * `scripts/local-aws.ts` (shared with the demo), defaulting to this run's endpoint.
  */
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { resetMoto } from '../../scripts/emulator.js';
 import { clientConfig as clientConfigFor, type MotoClients, motoClients as motoClientsFor } from '../../scripts/local-aws.js';
 
@@ -25,3 +25,20 @@ export const clientConfig = (endpoint: string = motoEndpoint()) => clientConfigF
 
 /** One set of SDK clients bound to this run's moto; call `destroy()` after the test. */
 export const motoClients = (endpoint: string = motoEndpoint()): MotoClients => motoClientsFor(endpoint);
+
+/**
+ * Saves the listed environment variables before the suite and restores them after it (the
+ * integration tests point the handlers at the emulator through process.env).
+ */
+export const preserveEnv = (keys: readonly string[]): void => {
+  const saved = new Map<string, string | undefined>();
+  beforeAll(() => {
+    for (const k of keys) saved.set(k, process.env[k]);
+  });
+  afterAll(() => {
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+};
