@@ -197,7 +197,11 @@ export const measureColdStart = async (
         overhead: (load.median - baselineLoad.median) / baselineLoad.median,
       };
     });
-    return { results, empty: summarize(samples.get(empty) ?? []), runs, buildOptions: settings.options as Record<string, unknown> };
+    return { results, empty: summarize(samples.get(empty) ?? []), runs, buildOptions: {
+        ...(settings.options as Record<string, unknown>),
+        ...(settings.options.plugins ? { plugins: settings.options.plugins.map((p) => `${p.name} (${String(settings.declared.plugins)})`) } : {}),
+      },
+    };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

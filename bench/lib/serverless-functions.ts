@@ -3,6 +3,7 @@
  * bundles them. The benchmarks read it on every run, so functions added later are measured too.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { BuildOptions } from 'esbuild';
 import { parse } from 'yaml';
@@ -98,7 +99,20 @@ export interface EsbuildSettings {
   declared: Yaml;
 }
 
-export const esbuildSettings = (doc: Yaml): EsbuildSettings => {
+/**
+ * serverless-esbuild's `plugins`: a file (relative to the service) exporting a list, or a function of
+ * the serverless instance returning one. The bench has no serverless instance: it passes none and
+ * the project root, which is what serverless-plugins/esbuild-plugins.cjs accepts.
+ */
+const loadPlugins = (root: string, declared: unknown): BuildOptions['plugins'] => {
+  if (typeof declared !== 'string') return undefined;
+  const loaded = createRequire(join(root, 'package.json'))(join(root, declared)) as unknown;
+  const list = typeof loaded === 'function' ? (loaded as (sls: undefined, root: string) => unknown)(undefined, root) : loaded;
+  if (!Array.isArray(list)) throw new Error(`custom.esbuild.plugins (${declared}) gave no list of esbuild plugins`);
+  return list as BuildOptions['plugins'];
+};
+
+export const esbuildSettings = (doc: Yaml, root?: string): EsbuildSettings => {
   const declared = obj(obj(doc.custom).esbuild);
   const runtime = String(obj(doc.provider).runtime ?? '');
   // serverless-esbuild defaults (bundle, platform node, exclude aws-sdk); ramda's mergeDeepRight replaces arrays.
@@ -116,6 +130,8 @@ export const esbuildSettings = (doc: Yaml): EsbuildSettings => {
   const options: Yaml = {};
   for (const [k, v] of Object.entries(merged)) if (!PLUGIN_ONLY.has(k)) options[k] = v;
   options.external = [...strings(merged.external), ...(exclude.includes('*') ? [] : exclude)];
+  const plugins = root === undefined ? undefined : loadPlugins(root, merged.plugins);
+  if (plugins) options.plugins = plugins;
   const extension = String(merged.outputFileExtension);
   if (extension !== '.js') options.outExtension = { '.js': extension };
   return { options: options as BuildOptions, extension, declared };

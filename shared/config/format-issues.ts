@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * const result = configFileSchema.safeParse(raw, { reportInput: true });
+ * const result = configSchemas().configFile.safeParse(raw, { reportInput: true });
  * if (!result.success) formatIssues(result.error.issues);
  * // ['profiles.gpu.warmup.timeoutSecond: unknown key (did you mean "timeoutSeconds"? allowed: …)']
  * ```

@@ -9,7 +9,7 @@
  * if (!optIn.optedIn) return drop('not-opted-in', optIn.reason);
  * ```
  */
-export { DEFAULT_OPT_IN_TAG_KEY, SUPPORTED_CONFIG_VERSIONS, configFileSchema, profileSchema } from './schema';
+export { DEFAULT_OPT_IN_TAG_KEY, SUPPORTED_CONFIG_VERSIONS, configSchemas } from './schema';
 export type { ConfigFileInput, Mode, Profile, ProfileInput } from './schema';
 export type { OrchestratorConfig } from './types';
 export { parseConfig } from './parse-config';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import bundledConfig from '../../config/profiles.json';
-import { configError, parseConfig } from './parse-config';
+import { bundled } from './bundled-config';
+import { configError, deepFreeze, parseConfig } from './parse-config';
 import type { OrchestratorConfig } from './types';
 
 /** Environment variable naming a config file that replaces the bundled one. */
@@ -15,8 +15,9 @@ let cache: { source: string; config: OrchestratorConfig } | undefined;
 /**
  * Returns the configuration, parsed once per cold start and cached.
  *
- * Source: the file named by `ORCHESTRATOR_CONFIG_FILE` when set (read from disk), else the bundled
- * `config/profiles.json` (a static JSON import, so esbuild puts it in the bundle).
+ * Source: the file named by `ORCHESTRATOR_CONFIG_FILE` when set (read from disk and validated), else
+ * the bundled `config/profiles.json` (a static JSON import, so esbuild puts it in the bundle; Lambda
+ * bundles carry it already validated at build time: see ./bundled-config.ts).
  *
  * @throws {ConfigError} when the file is missing, unreadable, not JSON, or invalid; the message
  *   names the file and every bad key. Failures are not cached.
@@ -33,11 +34,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OrchestratorCo
   if (cache?.source === source) return cache.config;
   const config =
     source === BUNDLED_SOURCE
-      ? parseConfig(bundledConfig, source)
+      ? bundledConfig()
       : parseConfig(readConfigFile(source, `${source} (from ${CONFIG_FILE_ENV})`), `${source} (from ${CONFIG_FILE_ENV})`);
   cache = { source, config };
   return config;
 }
+
+const bundledConfig = (): OrchestratorConfig =>
+  bundled.validated === undefined ? parseConfig(bundled.raw, BUNDLED_SOURCE) : deepFreeze(structuredClone(bundled.validated));
 
 /**
  * Forgets the cached configuration, so that the next {@link loadConfig} reads and parses again.

@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors';
 import { formatIssues } from './format-issues';
-import { configFileSchema } from './schema';
+import { configSchemas } from './schema';
 import type { OrchestratorConfig } from './types';
 
 /**
@@ -24,9 +24,9 @@ import type { OrchestratorConfig } from './types';
  * ```
  */
 export function parseConfig(raw: unknown, source?: string): OrchestratorConfig {
-  let result: ReturnType<typeof configFileSchema.safeParse>;
+  let result: ReturnType<ReturnType<typeof configSchemas>['configFile']['safeParse']>;
   try {
-    result = configFileSchema.safeParse(raw, { reportInput: true });
+    result = configSchemas().configFile.safeParse(raw, { reportInput: true });
   } catch (error) {
     // Only exotic inputs (throwing getters, proxies) get here; they are still a config problem.
     throw configError([`(root): could not be read (${error instanceof Error ? error.message : 'unknown error'})`], source);
@@ -50,7 +50,15 @@ export function configError(issues: readonly string[], source?: string): ConfigE
   return new ConfigError(`invalid configuration${where}: ${count}\n  ${issues.join('\n  ')}`, issues);
 }
 
-const deepFreeze = <T>(value: T): T => {
+/**
+ * Freezes a value and everything it holds (objects and arrays), in place; returns it.
+ *
+ * @example
+ * ```ts
+ * const config = deepFreeze(structuredClone(validated));
+ * ```
+ */
+export const deepFreeze = <T>(value: T): T => {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     for (const child of Object.values(value)) deepFreeze(child);
     Object.freeze(value);

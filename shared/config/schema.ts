@@ -6,13 +6,18 @@
  * parses to a complete {@link Profile}. Values that reach an instance are matched against
  * {@link PATTERNS} and are only ever passed as SSM document parameters, never spliced into a shell.
  *
+ * The schemas are built on first use ({@link configSchemas}), not at import: a Lambda bundle carries
+ * its config file already validated at build time (serverless-plugins/esbuild-plugins.cjs), so a cold
+ * start builds no config schema at all unless `ORCHESTRATOR_CONFIG_FILE` names another file.
+ *
  * @example
  * ```ts
- * import { profileSchema } from './schema';
- * const profile = profileSchema.parse({ mode: 'enforce' });
+ * import { configSchemas } from './schema';
+ * const profile = configSchemas().profile.parse({ mode: 'enforce' });
  * profile.warmup.timeoutSeconds; // 1800
  * ```
  */
+import { lazy } from '../events/lazy';
 import * as z from '../events/zod';
 import { describeValue } from './describe-value';
 import { hasDotDotSegment, PATTERNS } from './patterns';
@@ -42,17 +47,6 @@ const integer = () => z.int({ error: (issue) => (issue.code === 'invalid_type' ?
 const boundedInteger = (min: number, max: number) => integer().check(z.minimum(min), z.maximum(max));
 const seconds = (min: number, max: number, fallback: number) => z._default(boundedInteger(min, max), fallback);
 const percent = (fallback: number) => z._default(boundedInteger(0, 100), fallback);
-
-const ssmDocumentName = z._default(
-  z.nullable(
-    z.string({ error: 'must be a string (an SSM document name or ARN) or null' }).check(
-      z.regex(PATTERNS.ssmDocumentName, {
-        error: `must be an SSM document name or ARN matching ${PATTERNS.ssmDocumentName.source}`,
-      }),
-    ),
-  ),
-  null,
-);
 
 const httpUrl = (fallback: string) =>
   z._default(
@@ -88,261 +82,302 @@ function modelUriHasNoDotDot(uri: string): boolean {
   return !bucket.includes('..') && !key.includes('..');
 }
 
-const modelUri = z.string().check(
-  z.regex(PATTERNS.modelUri, {
-    error:
-      "must be an s3://bucket/key URI; the key may use only letters, digits and ! _ . * ( ) / - (no spaces, quotes, $, backticks, ;, |, &, or newlines)",
-  }),
-  z.refine(modelUriHasNoDotDot, { error: 'must not contain ".." in the bucket name or as a key segment' }),
-);
-
-/** Warm-up on launch: SSM command that fetches the models and waits for the local readiness probe. */
-export const warmupSchema = strict({
-  /** Run the warm-up at all; when false the launch hook is completed with CONTINUE at once. */
-  enabled: z._default(z.boolean(), true),
-  /** SSM document to run; null = the stack's own document (env `WARMUP_DOCUMENT_NAME` at runtime). */
-  documentName: ssmDocumentName,
-  // The duplicate check sits inside the default, not on it: `.check()` on a zod/mini default copies
-  // its def, default value included, so every parse would share (and parseConfig freeze) one `[]`.
-  /** Models to fetch into `cacheDir` before the instance takes traffic (0..20 strict s3:// URIs). */
-  modelUris: z._default(
-    z.array(modelUri).check(
-      z.maxLength(20),
-      z.superRefine((uris: string[], ctx) => {
-        const seen = new Set<string>();
-        uris.forEach((uri, index) => {
-          if (seen.has(uri)) ctx.addIssue({ code: 'custom', path: [index], message: `duplicate model URI ${uri}` });
-          seen.add(uri);
-        });
-      }),
-    ),
-    [],
-  ),
-  /** Local readiness probe that must answer 2xx before the launch hook is completed. */
-  readinessUrl: httpUrl('http://127.0.0.1:8080/health'),
-  /** Absolute directory on the instance where models are cached. */
-  cacheDir: z._default(
-    z.string().check(
-      z.regex(PATTERNS.absolutePath, {
-        error: 'must be an absolute path (1-255 of letters, digits, . _ / -) starting with /',
-      }),
-      z.refine((path: string) => !hasDotDotSegment(path), { error: 'must not contain a ".." path segment' }),
-    ),
-    '/opt/models',
-  ),
-  /** Overall warm-up budget in seconds, all attempts included (60 s .. 48 h, the lifecycle action's limit). */
-  timeoutSeconds: seconds(60, 172_800, 1800),
-  /** SSM command attempts before `onFailure` applies (1..10). */
-  maxAttempts: z._default(boundedInteger(1, 10), 3),
-  /** After the last failed attempt: `abandon` (terminate the instance) or `continue` (serve anyway). */
-  onFailure: z._default(z.enum(['abandon', 'continue']), 'abandon'),
-});
-
-/** Drain on termination: SSM command that stops accepting work and waits for in-flight requests. */
-export const drainSchema = strict({
-  /** Run the drain at all; when false the terminate hook is completed at once. */
-  enabled: z._default(z.boolean(), true),
-  /** SSM document to run; null = the stack's own document (env `DRAIN_DOCUMENT_NAME` at runtime). */
-  documentName: ssmDocumentName,
-  /** Local endpoint that puts the model server into draining mode. */
-  drainUrl: httpUrl('http://127.0.0.1:8080/drain'),
-  /** Drain budget for ordinary scale-in, in seconds (10 s .. 2 h, the heartbeat timeout's maximum). */
-  timeoutSeconds: seconds(10, 7200, 300),
-  /** Drain budget after a Spot interruption warning (10..110 s: the instance has 120 s in total). */
-  spotInterruptionTimeoutSeconds: seconds(10, 110, 90),
-});
-
-/** CloudWatch metric used by the `least-loaded` tie-break (per-instance, `InstanceId` dimension). */
-export const loadMetricSchema = strict({
-  /** CloudWatch namespace, e.g. `AWS/EC2` or `MyInference`. */
-  namespace: z.string().check(
-    z.regex(PATTERNS.cloudWatchNamespace, {
-      error: 'must be a CloudWatch namespace (1-255 of letters, digits, . - _ / # : and space)',
-    }),
-  ),
-  /** Metric name, e.g. `CPUUtilization` or `InFlightRequests`. */
-  metricName: z.string().check(
-    z.regex(PATTERNS.cloudWatchMetricName, {
-      error: 'must be a CloudWatch metric name (1-255 printable ASCII characters, not starting with ":")',
-    }),
-  ),
-  /** Statistic compared across candidates. */
-  statistic: z._default(z.enum(['Average', 'Maximum']), 'Average'),
-  /** Look-back period in seconds (60..86400, a multiple of 60). */
-  periodSeconds: z._default(boundedInteger(60, 86_400).check(z.multipleOf(60)), 300),
-});
-
-/** Ordering of scale-in candidates once doomed, unreliable-pool and stale instances are placed first. */
-export const terminationSchema = strict({
-  /** Last-resort ordering among otherwise equal candidates. */
-  tieBreak: z._default(z.enum(['oldest-first', 'newest-first', 'least-loaded']), 'oldest-first'),
-  /** Metric for `least-loaded`; required for it, ignored otherwise. */
-  loadMetric: z._default(z.nullable(loadMetricSchema), null),
-  /** Instance tag holding the model version that an instance serves. */
-  modelVersionTagKey: z._default(tagKey(), 'asg-orchestrator:model-version'),
-  /** Current model version; instances tagged with another version go first. null = do not compare. */
-  currentModelVersion: z._default(
+/**
+ * Builds every schema of the configuration file (a few milliseconds of zod constructors: call
+ * {@link configSchemas} instead, which builds once).
+ */
+const buildConfigSchemas = () => {
+  const ssmDocumentName = z._default(
     z.nullable(
-      z.string({ error: 'must be a string (a tag value) or null' }).check(
-        z.regex(PATTERNS.tagValue, {
-          error: 'must be a valid tag value: 1-256 letters, digits, spaces or _ . : / = + - @',
+      z.string({ error: 'must be a string (an SSM document name or ARN) or null' }).check(
+        z.regex(PATTERNS.ssmDocumentName, {
+          error: `must be an SSM document name or ARN matching ${PATTERNS.ssmDocumentName.source}`,
         }),
       ),
     ),
     null,
-  ),
-}).check(
-  z.superRefine((termination, ctx) => {
-    if (termination.tieBreak === 'least-loaded' && termination.loadMetric === null) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['loadMetric'],
-        message: 'is required when tieBreak is "least-loaded" (give namespace and metricName)',
-      });
-    }
-  }),
-);
+  );
 
-/** Spot/On-Demand mix controller: bounds, step sizes, cooldown and hysteresis. */
-export const mixSchema = strict({
-  /** Let the controller change the group's `InstancesDistribution` at all. */
-  enabled: z._default(z.boolean(), true),
-  /** Bounds for `OnDemandBaseCapacity` (capacity units). */
-  onDemandBaseCapacity: z.prefault(
-    strict({
-      /** Lowest On-Demand base the controller may set. */
-      floor: z._default(boundedInteger(0, 100_000), 0),
-      /** Highest On-Demand base the controller may set (e.g. when Spot capacity is missing). */
-      ceiling: z._default(boundedInteger(0, 100_000), 0),
+  const modelUri = z.string().check(
+    z.regex(PATTERNS.modelUri, {
+      error:
+        "must be an s3://bucket/key URI; the key may use only letters, digits and ! _ . * ( ) / - (no spaces, quotes, $, backticks, ;, |, &, or newlines)",
     }),
-    {},
-  ),
-  /** Bounds for `OnDemandPercentageAboveBaseCapacity` (0..100). */
-  onDemandPercentage: z.prefault(
-    strict({
-      /** Lowest On-Demand percentage the controller may set. */
-      floor: percent(0),
-      /** The cost target the controller decays back to when Spot is calm. */
-      target: percent(20),
-      /** Highest On-Demand percentage the controller may set. */
-      ceiling: percent(100),
+    z.refine(modelUriHasNoDotDot, { error: 'must not contain ".." in the bucket name or as a key segment' }),
+  );
+
+  /** Warm-up on launch: SSM command that fetches the models and waits for the local readiness probe. */
+  const warmupSchema = strict({
+    /** Run the warm-up at all; when false the launch hook is completed with CONTINUE at once. */
+    enabled: z._default(z.boolean(), true),
+    /** SSM document to run; null = the stack's own document (env `WARMUP_DOCUMENT_NAME` at runtime). */
+    documentName: ssmDocumentName,
+    // The duplicate check sits inside the default, not on it: `.check()` on a zod/mini default copies
+    // its def, default value included, so every parse would share (and parseConfig freeze) one `[]`.
+    /** Models to fetch into `cacheDir` before the instance takes traffic (0..20 strict s3:// URIs). */
+    modelUris: z._default(
+      z.array(modelUri).check(
+        z.maxLength(20),
+        z.superRefine((uris: string[], ctx) => {
+          const seen = new Set<string>();
+          uris.forEach((uri, index) => {
+            if (seen.has(uri)) ctx.addIssue({ code: 'custom', path: [index], message: `duplicate model URI ${uri}` });
+            seen.add(uri);
+          });
+        }),
+      ),
+      [],
+    ),
+    /** Local readiness probe that must answer 2xx before the launch hook is completed. */
+    readinessUrl: httpUrl('http://127.0.0.1:8080/health'),
+    /** Absolute directory on the instance where models are cached. */
+    cacheDir: z._default(
+      z.string().check(
+        z.regex(PATTERNS.absolutePath, {
+          error: 'must be an absolute path (1-255 of letters, digits, . _ / -) starting with /',
+        }),
+        z.refine((path: string) => !hasDotDotSegment(path), { error: 'must not contain a ".." path segment' }),
+      ),
+      '/opt/models',
+    ),
+    /** Overall warm-up budget in seconds, all attempts included (60 s .. 48 h, the lifecycle action's limit). */
+    timeoutSeconds: seconds(60, 172_800, 1800),
+    /** SSM command attempts before `onFailure` applies (1..10). */
+    maxAttempts: z._default(boundedInteger(1, 10), 3),
+    /** After the last failed attempt: `abandon` (terminate the instance) or `continue` (serve anyway). */
+    onFailure: z._default(z.enum(['abandon', 'continue']), 'abandon'),
+  });
+
+  /** Drain on termination: SSM command that stops accepting work and waits for in-flight requests. */
+  const drainSchema = strict({
+    /** Run the drain at all; when false the terminate hook is completed at once. */
+    enabled: z._default(z.boolean(), true),
+    /** SSM document to run; null = the stack's own document (env `DRAIN_DOCUMENT_NAME` at runtime). */
+    documentName: ssmDocumentName,
+    /** Local endpoint that puts the model server into draining mode. */
+    drainUrl: httpUrl('http://127.0.0.1:8080/drain'),
+    /** Drain budget for ordinary scale-in, in seconds (10 s .. 2 h, the heartbeat timeout's maximum). */
+    timeoutSeconds: seconds(10, 7200, 300),
+    /** Drain budget after a Spot interruption warning (10..110 s: the instance has 120 s in total). */
+    spotInterruptionTimeoutSeconds: seconds(10, 110, 90),
+  });
+
+  /** CloudWatch metric used by the `least-loaded` tie-break (per-instance, `InstanceId` dimension). */
+  const loadMetricSchema = strict({
+    /** CloudWatch namespace, e.g. `AWS/EC2` or `MyInference`. */
+    namespace: z.string().check(
+      z.regex(PATTERNS.cloudWatchNamespace, {
+        error: 'must be a CloudWatch namespace (1-255 of letters, digits, . - _ / # : and space)',
+      }),
+    ),
+    /** Metric name, e.g. `CPUUtilization` or `InFlightRequests`. */
+    metricName: z.string().check(
+      z.regex(PATTERNS.cloudWatchMetricName, {
+        error: 'must be a CloudWatch metric name (1-255 printable ASCII characters, not starting with ":")',
+      }),
+    ),
+    /** Statistic compared across candidates. */
+    statistic: z._default(z.enum(['Average', 'Maximum']), 'Average'),
+    /** Look-back period in seconds (60..86400, a multiple of 60). */
+    periodSeconds: z._default(boundedInteger(60, 86_400).check(z.multipleOf(60)), 300),
+  });
+
+  /** Ordering of scale-in candidates once doomed, unreliable-pool and stale instances are placed first. */
+  const terminationSchema = strict({
+    /** Last-resort ordering among otherwise equal candidates. */
+    tieBreak: z._default(z.enum(['oldest-first', 'newest-first', 'least-loaded']), 'oldest-first'),
+    /** Metric for `least-loaded`; required for it, ignored otherwise. */
+    loadMetric: z._default(z.nullable(loadMetricSchema), null),
+    /** Instance tag holding the model version that an instance serves. */
+    modelVersionTagKey: z._default(tagKey(), 'asg-orchestrator:model-version'),
+    /** Current model version; instances tagged with another version go first. null = do not compare. */
+    currentModelVersion: z._default(
+      z.nullable(
+        z.string({ error: 'must be a string (a tag value) or null' }).check(
+          z.regex(PATTERNS.tagValue, {
+            error: 'must be a valid tag value: 1-256 letters, digits, spaces or _ . : / = + - @',
+          }),
+        ),
+      ),
+      null,
+    ),
+  }).check(
+    z.superRefine((termination, ctx) => {
+      if (termination.tieBreak === 'least-loaded' && termination.loadMetric === null) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['loadMetric'],
+          message: 'is required when tieBreak is "least-loaded" (give namespace and metricName)',
+        });
+      }
     }),
-    {},
-  ),
-  /** Percentage points added per raise. */
-  stepPercent: z._default(boundedInteger(1, 100), 20),
-  /** Percentage points removed per decay step back towards `target`. */
-  decayStepPercent: z._default(boundedInteger(1, 100), 10),
-  /** Minimum seconds between two changes (60 s .. 24 h). */
-  cooldownSeconds: seconds(60, 86_400, 600),
-  /** Window over which capacity signals are counted (300 s .. 24 h); also their TTL. */
-  signalWindowSeconds: seconds(300, 86_400, 3600),
-  /** Raise when interruptions per Spot instance-hour exceed this (> 0). */
-  raiseThreshold: z._default(z.number().check(z.gt(0), z.maximum(1000)), 0.2),
-  /** Decay only when the rate is below this (≥ 0, < raiseThreshold: the hysteresis band). */
-  lowerThreshold: z._default(z.number().check(z.minimum(0), z.maximum(1000)), 0.05),
-  /** Seconds without any signal required before decaying (0 .. 24 h). */
-  quietPeriodSeconds: seconds(0, 86_400, 1800),
-  /** Move to On-Demand at once when Spot launches fail for lack of capacity. */
-  fallbackOnCapacityFailure: z._default(z.boolean(), true),
-}).check(
-  z.superRefine((mix, ctx) => {
-    const base = mix.onDemandBaseCapacity;
-    if (base.floor > base.ceiling) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['onDemandBaseCapacity', 'floor'],
-        message: `must be ≤ ceiling (${base.floor} > ${base.ceiling})`,
-      });
-    }
-    const pct = mix.onDemandPercentage;
-    if (pct.floor > pct.ceiling) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['onDemandPercentage', 'floor'],
-        message: `must be ≤ ceiling (${pct.floor} > ${pct.ceiling})`,
-      });
-    }
-    if (pct.target < pct.floor) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['onDemandPercentage', 'target'],
-        message: `must be ≥ floor (${pct.target} < ${pct.floor})`,
-      });
-    }
-    if (pct.target > pct.ceiling) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['onDemandPercentage', 'target'],
-        message: `must be ≤ ceiling (${pct.target} > ${pct.ceiling})`,
-      });
-    }
-    if (mix.lowerThreshold >= mix.raiseThreshold) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['lowerThreshold'],
-        message: `must be < raiseThreshold (${mix.lowerThreshold} ≥ ${mix.raiseThreshold}) so that raise and decay cannot flap`,
-      });
-    }
-  }),
-);
+  );
 
-/** Where decisions are published. */
-export const notificationsSchema = strict({
-  /** Publish to the stack's SNS topic. */
-  sns: z._default(z.boolean(), true),
-  /** Put a custom event (source `asg-orchestrator`) on the event bus. */
-  eventBridge: z._default(z.boolean(), true),
-  /** Lowest severity published; lower ones are only logged. */
-  minSeverity: z._default(z.enum(['info', 'warning', 'error']), 'info'),
-});
+  /** Spot/On-Demand mix controller: bounds, step sizes, cooldown and hysteresis. */
+  const mixSchema = strict({
+    /** Let the controller change the group's `InstancesDistribution` at all. */
+    enabled: z._default(z.boolean(), true),
+    /** Bounds for `OnDemandBaseCapacity` (capacity units). */
+    onDemandBaseCapacity: z.prefault(
+      strict({
+        /** Lowest On-Demand base the controller may set. */
+        floor: z._default(boundedInteger(0, 100_000), 0),
+        /** Highest On-Demand base the controller may set (e.g. when Spot capacity is missing). */
+        ceiling: z._default(boundedInteger(0, 100_000), 0),
+      }),
+      {},
+    ),
+    /** Bounds for `OnDemandPercentageAboveBaseCapacity` (0..100). */
+    onDemandPercentage: z.prefault(
+      strict({
+        /** Lowest On-Demand percentage the controller may set. */
+        floor: percent(0),
+        /** The cost target the controller decays back to when Spot is calm. */
+        target: percent(20),
+        /** Highest On-Demand percentage the controller may set. */
+        ceiling: percent(100),
+      }),
+      {},
+    ),
+    /** Percentage points added per raise. */
+    stepPercent: z._default(boundedInteger(1, 100), 20),
+    /** Percentage points removed per decay step back towards `target`. */
+    decayStepPercent: z._default(boundedInteger(1, 100), 10),
+    /** Minimum seconds between two changes (60 s .. 24 h). */
+    cooldownSeconds: seconds(60, 86_400, 600),
+    /** Window over which capacity signals are counted (300 s .. 24 h); also their TTL. */
+    signalWindowSeconds: seconds(300, 86_400, 3600),
+    /** Raise when interruptions per Spot instance-hour exceed this (> 0). */
+    raiseThreshold: z._default(z.number().check(z.gt(0), z.maximum(1000)), 0.2),
+    /** Decay only when the rate is below this (≥ 0, < raiseThreshold: the hysteresis band). */
+    lowerThreshold: z._default(z.number().check(z.minimum(0), z.maximum(1000)), 0.05),
+    /** Seconds without any signal required before decaying (0 .. 24 h). */
+    quietPeriodSeconds: seconds(0, 86_400, 1800),
+    /** Move to On-Demand at once when Spot launches fail for lack of capacity. */
+    fallbackOnCapacityFailure: z._default(z.boolean(), true),
+  }).check(
+    z.superRefine((mix, ctx) => {
+      const base = mix.onDemandBaseCapacity;
+      if (base.floor > base.ceiling) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['onDemandBaseCapacity', 'floor'],
+          message: `must be ≤ ceiling (${base.floor} > ${base.ceiling})`,
+        });
+      }
+      const pct = mix.onDemandPercentage;
+      if (pct.floor > pct.ceiling) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['onDemandPercentage', 'floor'],
+          message: `must be ≤ ceiling (${pct.floor} > ${pct.ceiling})`,
+        });
+      }
+      if (pct.target < pct.floor) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['onDemandPercentage', 'target'],
+          message: `must be ≥ floor (${pct.target} < ${pct.floor})`,
+        });
+      }
+      if (pct.target > pct.ceiling) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['onDemandPercentage', 'target'],
+          message: `must be ≤ ceiling (${pct.target} > ${pct.ceiling})`,
+        });
+      }
+      if (mix.lowerThreshold >= mix.raiseThreshold) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['lowerThreshold'],
+          message: `must be < raiseThreshold (${mix.lowerThreshold} ≥ ${mix.raiseThreshold}) so that raise and decay cannot flap`,
+        });
+      }
+    }),
+  );
 
-/** One profile: everything the orchestrator needs to manage a group that opted in to it. */
-export const profileSchema = strict({
-  /** `observe` decides and notifies but changes nothing (the safe default); `enforce` acts. */
-  mode: z._default(z.enum(['enforce', 'observe']), 'observe'),
-  /** Model warm-up on launch. */
-  warmup: z.prefault(warmupSchema, {}),
-  /** Drain on termination. */
-  drain: z.prefault(drainSchema, {}),
-  /** Scale-in ordering. */
-  termination: z.prefault(terminationSchema, {}),
-  /** Spot/On-Demand mix controller. */
-  mix: z.prefault(mixSchema, {}),
-  /** Publication settings. */
-  notifications: z.prefault(notificationsSchema, {}),
-});
+  /** Where decisions are published. */
+  const notificationsSchema = strict({
+    /** Publish to the stack's SNS topic. */
+    sns: z._default(z.boolean(), true),
+    /** Put a custom event (source `asg-orchestrator`) on the event bus. */
+    eventBridge: z._default(z.boolean(), true),
+    /** Lowest severity published; lower ones are only logged. */
+    minSeverity: z._default(z.enum(['info', 'warning', 'error']), 'info'),
+  });
 
-const profileName = z.string().check(
-  z.regex(PATTERNS.profileName, {
-    error: `invalid profile name: must match ${PATTERNS.profileName.source} (lowercase letters, digits and -, 1-63 characters)`,
-  }),
-);
+  /** One profile: everything the orchestrator needs to manage a group that opted in to it. */
+  const profileSchema = strict({
+    /** `observe` decides and notifies but changes nothing (the safe default); `enforce` acts. */
+    mode: z._default(z.enum(['enforce', 'observe']), 'observe'),
+    /** Model warm-up on launch. */
+    warmup: z.prefault(warmupSchema, {}),
+    /** Drain on termination. */
+    drain: z.prefault(drainSchema, {}),
+    /** Scale-in ordering. */
+    termination: z.prefault(terminationSchema, {}),
+    /** Spot/On-Demand mix controller. */
+    mix: z.prefault(mixSchema, {}),
+    /** Publication settings. */
+    notifications: z.prefault(notificationsSchema, {}),
+  });
 
-/** The whole file. `$schema` is accepted (editor support) and dropped. */
-export const configFileSchema = strict({
-  /** JSON Schema reference for editors; ignored. */
-  $schema: z.optional(z.string()),
-  /** File format version. */
-  version: z.literal(SUPPORTED_CONFIG_VERSIONS, {
-    error: (issue) =>
-      issue.input === undefined
-        ? `is required (supported versions: ${SUPPORTED_CONFIG_VERSIONS.join(', ')})`
-        : `unsupported version ${describeValue(issue.input)}; supported versions: ${SUPPORTED_CONFIG_VERSIONS.join(', ')}`,
-  }),
-  /** Tag key whose value names a group's profile. */
-  optInTagKey: z._default(tagKey(), DEFAULT_OPT_IN_TAG_KEY),
-  /** Profiles by name; at least one. */
-  profiles: z
-    .record(profileName, profileSchema)
-    .check(z.refine((profiles) => Object.keys(profiles).length > 0, { error: 'must define at least one profile' })),
-});
+  const profileName = z.string().check(
+    z.regex(PATTERNS.profileName, {
+      error: `invalid profile name: must match ${PATTERNS.profileName.source} (lowercase letters, digits and -, 1-63 characters)`,
+    }),
+  );
+
+  /** The whole file. `$schema` is accepted (editor support) and dropped. */
+  const configFileSchema = strict({
+    /** JSON Schema reference for editors; ignored. */
+    $schema: z.optional(z.string()),
+    /** File format version. */
+    version: z.literal(SUPPORTED_CONFIG_VERSIONS, {
+      error: (issue) =>
+        issue.input === undefined
+          ? `is required (supported versions: ${SUPPORTED_CONFIG_VERSIONS.join(', ')})`
+          : `unsupported version ${describeValue(issue.input)}; supported versions: ${SUPPORTED_CONFIG_VERSIONS.join(', ')}`,
+    }),
+    /** Tag key whose value names a group's profile. */
+    optInTagKey: z._default(tagKey(), DEFAULT_OPT_IN_TAG_KEY),
+    /** Profiles by name; at least one. */
+    profiles: z
+      .record(profileName, profileSchema)
+      .check(z.refine((profiles) => Object.keys(profiles).length > 0, { error: 'must define at least one profile' })),
+  });
+
+  return {
+    warmup: warmupSchema,
+    drain: drainSchema,
+    loadMetric: loadMetricSchema,
+    termination: terminationSchema,
+    mix: mixSchema,
+    notifications: notificationsSchema,
+    profile: profileSchema,
+    configFile: configFileSchema,
+  };
+};
+
+type Schemas = ReturnType<typeof buildConfigSchemas>;
+
+/**
+ * The schemas of the configuration file (`configFile`, `profile` and each section), built on first
+ * call and shared afterwards.
+ *
+ * @example
+ * ```ts
+ * configSchemas().configFile.safeParse(JSON.parse(text), { reportInput: true });
+ * ```
+ */
+export const configSchemas: () => Schemas = lazy(buildConfigSchemas);
 
 /** A profile with every default applied. */
-export type Profile = z.output<typeof profileSchema>;
+export type Profile = z.output<Schemas['profile']>;
 /** A profile as written in the file (every field optional). */
-export type ProfileInput = z.input<typeof profileSchema>;
+export type ProfileInput = z.input<Schemas['profile']>;
 /** The file as written. */
-export type ConfigFileInput = z.input<typeof configFileSchema>;
+export type ConfigFileInput = z.input<Schemas['configFile']>;
 /** `enforce` acts; `observe` decides and notifies only. */
 export type Mode = Profile['mode'];

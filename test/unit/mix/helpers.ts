@@ -1,4 +1,4 @@
-import { profileSchema } from '../../../shared/config';
+import { configSchemas } from '../../../shared/config';
 import type { MixPolicyInput, MixSettings } from '../../../shared/policy/mix';
 import type { CapacitySignal } from '../../../shared/state/group-state';
 
@@ -8,7 +8,7 @@ export const HOUR = 3_600_000;
 
 /** The gpu-inference profile's mix settings (config/profiles.json), with overrides. */
 export const settings = (over: Partial<MixSettings> = {}): MixSettings => ({
-  ...profileSchema.parse({
+  ...configSchemas().profile.parse({
     mix: {
       onDemandBaseCapacity: { floor: 1, ceiling: 4 },
       onDemandPercentage: { floor: 10, target: 25, ceiling: 100 },
