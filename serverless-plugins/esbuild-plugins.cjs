@@ -9,10 +9,14 @@
  * invalid file fails `osls package`/`deploy` (and `invoke local`) with the same lines as
  * `npm run check-config`, and a cold start builds no config schema and parses nothing (the schema is
  * still in the bundle for `ORCHESTRATOR_CONFIG_FILE`, built only if that is set).
+ *
+ * no-local-world: in every build but `osls invoke local`, replaces shared/local/index.ts (the offline
+ * world that answers AWS calls under invoke local) with shared/local/off.ts (never active), so the
+ * bundles that `package`/`deploy` ship carry neither the world nor its fixture.
  */
 
 const { readFileSync } = require('node:fs');
-const { join } = require('node:path');
+const { dirname, join } = require('node:path');
 
 const BUNDLED_CONFIG = /[\\/]shared[\\/]config[\\/]bundled-config\.ts$/;
 const CONFIG_FILE = join('config', 'profiles.json');
@@ -73,9 +77,34 @@ const validatedConfig = (root) => ({
   },
 });
 
+const LOCAL_WORLD_INDEX = /[\\/]shared[\\/]local[\\/]index\.ts$/;
+
+/** @returns {import('esbuild').Plugin} */
+const noLocalWorld = () => ({
+  name: 'asg-orchestrator-no-local-world',
+  setup(build) {
+    build.onLoad({ filter: LOCAL_WORLD_INDEX }, (args) => ({
+      contents: "export { withLocalWorld, localWorldReport } from './off';\n",
+      loader: 'ts',
+      resolveDir: dirname(args.path),
+    }));
+  },
+});
+
+/** Whether serverless runs `invoke local` (the only command whose bundles keep the local world). */
+const isInvokeLocal = (serverless) => {
+  const commands = serverless?.processedInput?.commands ?? [];
+  return commands[0] === 'invoke' && commands[1] === 'local';
+};
+
 /**
  * The plugin list; serverless-esbuild calls this with the serverless instance.
- * @param {{ serviceDir?: string, config?: { servicePath?: string } } | undefined} serverless
+ * @param {{ serviceDir?: string, config?: { servicePath?: string }, processedInput?: { commands?: string[] } } | undefined} serverless
+ *   no instance (the bench, tests) builds as `package` does
  * @param {string} [root] project root (defaults to the service directory, else the working directory)
  */
-module.exports = (serverless, root = serverless?.serviceDir ?? serverless?.config?.servicePath ?? process.cwd()) => [validatedConfig(root)];
+module.exports = (serverless, root = serverless?.serviceDir ?? serverless?.config?.servicePath ?? process.cwd()) => [
+  validatedConfig(root),
+  ...(isInvokeLocal(serverless) ? [] : [noLocalWorld()]),
+];
+module.exports.isInvokeLocal = isInvokeLocal;

@@ -1,12 +1,9 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { classifyAwsError } from '../aws/classify';
 import { type EventDropError, isConfigError, isEventDropError, isOrchestratorError } from '../errors';
 import { localWorldReport } from '../local/index';
+import { EmfMetrics, JsonLogger } from './telemetry';
 
 /** What every handler returns: `serverless invoke local` prints it, and the decision log records it. */
 export interface HandlerOutcome {
@@ -16,11 +13,11 @@ export interface HandlerOutcome {
   [key: string]: unknown;
 }
 
-/** Shared logger; `POWERTOOLS_SERVICE_NAME` and `POWERTOOLS_LOG_LEVEL` configure it. */
-export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'asg-orchestrator' });
+/** Shared JSON logger; `POWERTOOLS_SERVICE_NAME` and `POWERTOOLS_LOG_LEVEL` configure it. */
+export const logger = new JsonLogger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'asg-orchestrator' });
 
 /** Shared EMF metrics; `POWERTOOLS_METRICS_NAMESPACE` names the namespace. */
-export const metrics = new Metrics({
+export const metrics = new EmfMetrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'AsgOrchestrator',
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'asg-orchestrator',
 });
@@ -39,7 +36,7 @@ const record = (functionName: string, result: HandlerOutcome): void => {
   const local = localWorldReport();
   if (local) result.localWorld = local;
   metrics.addDimension('function', functionName);
-  metrics.addMetric(`outcome_${result.outcome}`, MetricUnit.Count, 1);
+  metrics.addMetric(`outcome_${result.outcome}`, 'Count', 1);
   // One structured decision line per event: warn for drops, info otherwise.
   if (result.outcome === 'dropped') logger.warn('event dropped', { decision: result });
   else logger.info('decision', { decision: result });
@@ -80,6 +77,29 @@ const decisionLog = (functionName: string): middy.MiddlewareObj<unknown, Handler
   },
 });
 
+let coldStart = true;
+
+/**
+ * Middy middleware: the Lambda context on every log line of the invocation, the `ColdStart` metric
+ * once per container, and the stored metrics published when the invocation ends (either way).
+ */
+const telemetry = (): middy.MiddlewareObj<unknown, unknown> => {
+  const finish = (): void => {
+    metrics.publish();
+    logger.clearContext();
+  };
+  return {
+    before: (request) => {
+      const first = coldStart;
+      coldStart = false;
+      logger.setContext(request.context, first);
+      if (first) metrics.publishColdStart(request.context.functionName);
+    },
+    after: finish,
+    onError: finish,
+  };
+};
+
 /** Maps the decision to the Lambda's response when the caller expects another shape. */
 const respondWith = <R>(respond: (outcome: HandlerOutcome) => R): middy.MiddlewareObj<unknown, HandlerOutcome | R> => ({
   after: (request) => {
@@ -92,7 +112,7 @@ const respondWith = <R>(respond: (outcome: HandlerOutcome) => R): middy.Middlewa
 
 /**
  * Wraps a handler's `main` in the shared middy stack: Lambda context in every log line, EMF metrics
- * (cold start included), and the decision log / error policy above. `respond` maps the decision to
+ * (cold start included; shared/middleware/telemetry.ts), and the decision log / error policy above. `respond` maps the decision to
  * the response the caller expects (the termination policy answers `{ InstanceIDs }`); by default
  * the decision itself is returned, which is what `serverless invoke local` prints.
  *
@@ -117,8 +137,5 @@ export function withStack<R>(
 ) {
   const base = middy<unknown, HandlerOutcome>(main);
   if (respond) (base as unknown as middy.MiddyfiedHandler<unknown, HandlerOutcome | R>).use(respondWith(respond));
-  return base
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics, { captureColdStartMetric: true }))
-    .use(decisionLog(functionName));
+  return base.use(telemetry()).use(decisionLog(functionName));
 }

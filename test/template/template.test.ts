@@ -26,8 +26,9 @@ import {
   resourcesOfStatement,
   resourcesOfType,
 } from './cfn';
-import { zipEntryNames } from './zip-entries';
+import { zipEntryNames, zipEntryText } from './zip-entries';
 import { EVENT_PATTERNS } from '../../shared/events';
+import { LOCAL_WORLD_NOTE } from '../../shared/local/index';
 import { ACTIVITY_KINDS } from '../../shared/policy/activity-audit';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -609,6 +610,13 @@ describe('bundles', () => {
         underOneMegabyte: true,
       });
       expect(entries.filter((entry) => /^functions\/.*\.(js|mjs)$/.test(entry))).toEqual([]);
+      // serverless-plugins/esbuild-plugins.cjs: the config goes in validated, the offline local world stays out.
+      const bundle = zipEntryText(zipPath, handlerFile);
+      expect({ id, validatedConfig: /validated:\{version:1,/.test(bundle), localWorld: bundle.includes(LOCAL_WORLD_NOTE.slice(0, 60)) }).toEqual({
+        id,
+        validatedConfig: true,
+        localWorld: false,
+      });
       console.info(`${basename(zipPath)}: ${(bytes / 1024).toFixed(0)} KiB, ${entries.length} entries`);
     }
   });
