@@ -146,9 +146,12 @@ export const measureColdStart = async (
       const externalSdk = Object.values(result.metafile.outputs).flatMap((o) =>
         o.imports.filter((i) => i.external && /^@aws-sdk\/client-/.test(i.path)).map((i) => i.path),
       );
-      const sdkPackages = [
-        ...new Set([...Object.keys(result.metafile.inputs).flatMap((input) => SDK_PACKAGE.exec(input)?.[1] ?? []), ...externalSdk]),
-      ].sort();
+      // Only packages with bytes in the output: esbuild lists every module it parsed among the inputs,
+      // including those tree-shaking then dropped entirely (an unused client factory's package).
+      const bundledSdk = Object.values(result.metafile.outputs).flatMap((o) =>
+        Object.entries(o.inputs).flatMap(([input, { bytesInOutput }]) => (bytesInOutput > 0 ? (SDK_PACKAGE.exec(input)?.[1] ?? []) : [])),
+      );
+      const sdkPackages = [...new Set([...bundledSdk, ...externalSdk])].sort();
       const { file: baseline, exports: baselineExports } = await buildBaseline(root, settings, join(tmp, 'baselines', `${fn.name}${settings.extension}`), sdkPackages);
       const called = calledPackages[fn.name];
       const calledBaseline = called

@@ -10,7 +10,7 @@
  * // ['profiles.gpu.warmup.timeoutSecond: unknown key (did you mean "timeoutSeconds"? allowed: …)']
  * ```
  */
-import type * as z from '../events/zod';
+import type * as z from './zod';
 import { describeValue } from './describe-value';
 import { ALLOWED_KEYS_MARKER } from './schema';
 

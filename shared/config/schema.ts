@@ -18,7 +18,7 @@
  * ```
  */
 import { lazy } from '../events/lazy';
-import * as z from '../events/zod';
+import * as z from './zod';
 import { describeValue } from './describe-value';
 import { hasDotDotSegment, PATTERNS } from './patterns';
 

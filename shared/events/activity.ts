@@ -31,7 +31,7 @@
  * instance was created. Warm-pool groups add `Origin`/`Destination`.
  */
 import { lazy } from './lazy';
-import * as z from './zod';
+import * as v from './validate';
 import { awsNameSchema, freeTextSchema, instanceIdSchema, isoTimestampSchema, whenPresent } from './primitives';
 
 /** Detail-types of the four activity results, keyed by our kind. */
@@ -71,26 +71,26 @@ const MAX_DETAILS_ENTRIES = 32;
 
 /** Detail schema shared by the four activity detail-types (built on first use). */
 export const activityDetailSchema = lazy(() => {
-  const location = z.enum(['EC2', 'AutoScalingGroup', 'WarmPool'], {
+  const location = v.enum(['EC2', 'AutoScalingGroup', 'WarmPool'], {
     error: whenPresent('must be one of EC2, AutoScalingGroup, WarmPool'),
   });
-  return z.pipe(
-  z.object({
+  return v.pipe(
+  v.object({
     AutoScalingGroupName: awsNameSchema(),
     ActivityId: awsNameSchema(),
     // An unsuccessful launch reports "" when EC2 created nothing.
-    EC2InstanceId: z.optional(z.union([z.literal(''), instanceIdSchema()])),
+    EC2InstanceId: v.optional(v.union([v.literal(''), instanceIdSchema()])),
     StatusCode: awsNameSchema(),
-    StatusMessage: z.optional(freeTextSchema()),
-    Description: z.optional(freeTextSchema()),
+    StatusMessage: v.optional(freeTextSchema()),
+    Description: v.optional(freeTextSchema()),
     Cause: freeTextSchema(),
     StartTime: isoTimestampSchema(),
-    EndTime: z.optional(isoTimestampSchema()),
-    Origin: z.optional(location),
-    Destination: z.optional(location),
-    Details: z.optional(z.record(z.string(), z.unknown())),
+    EndTime: v.optional(isoTimestampSchema()),
+    Origin: v.optional(location),
+    Destination: v.optional(location),
+    Details: v.optional(v.record(v.string(), v.unknown())),
   }),
-  z.transform((d): ActivityDetail => {
+  v.transform((d): ActivityDetail => {
     // Keep string values only: AWS may add structured entries, and consumers expect strings.
     // Object.fromEntries defines own properties, so a "__proto__" key cannot touch the prototype.
     const details: Record<string, string> = Object.fromEntries(

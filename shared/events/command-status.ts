@@ -24,7 +24,7 @@
  * The keys are kebab-case, unlike the Auto Scaling events.
  */
 import { lazy } from './lazy';
-import * as z from './zod';
+import * as v from './validate';
 import { guidSchema, instanceIdSchema, isoTimestampSchema, whenPresent } from './primitives';
 
 /** Detail-type of the per-instance command status event. */
@@ -78,20 +78,20 @@ const DOCUMENT_NAME_PATTERN = /^(arn:[a-z-]+:ssm:[a-z0-9-]*:\d{12}:document\/)?[
 
 /** Detail schema for `EC2 Command Invocation Status-change Notification`. */
 export const commandStatusDetailSchema = lazy(() =>
-  z.pipe(
-    z.object({
+  v.pipe(
+    v.object({
       'command-id': guidSchema(),
-      'document-name': z
+      'document-name': v
         .string()
         .check(
-          z.maxLength(256, { error: 'must be an SSM document name or ARN' }),
-          z.regex(DOCUMENT_NAME_PATTERN, { error: 'must be an SSM document name or ARN' }),
+          v.maxLength(256, { error: 'must be an SSM document name or ARN' }),
+          v.regex(DOCUMENT_NAME_PATTERN, { error: 'must be an SSM document name or ARN' }),
         ),
       'instance-id': instanceIdSchema(),
       'requested-date-time': isoTimestampSchema(),
-      status: z.enum(COMMAND_STATUSES, { error: whenPresent(`must be one of ${COMMAND_STATUSES.join(', ')}`) }),
+      status: v.enum(COMMAND_STATUSES, { error: whenPresent(`must be one of ${COMMAND_STATUSES.join(', ')}`) }),
     }),
-    z.transform(
+    v.transform(
       (d): CommandStatusDetail => ({
         commandId: d['command-id'],
         documentName: d['document-name'],

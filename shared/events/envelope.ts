@@ -18,7 +18,7 @@
  * Unknown top-level keys are tolerated (AWS adds fields such as `replay-name`).
  */
 import { lazy } from './lazy';
-import * as z from './zod';
+import * as v from './validate';
 import { awsNameSchema, isoTimestampSchema } from './primitives';
 
 /** The envelope of a parsed event, camelCase. */
@@ -45,15 +45,15 @@ export const envelopeFields = lazy(
       id: awsNameSchema(256),
       source: awsNameSchema(256),
       'detail-type': awsNameSchema(256),
-      account: z.string().check(z.regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account id' })),
-      region: z
+      account: v.string().check(v.regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account id' })),
+      region: v
         .string()
         .check(
-          z.maxLength(32, { error: 'must be an AWS region code' }),
-          z.regex(REGION_PATTERN, { error: 'must be an AWS region code' }),
+          v.maxLength(32, { error: 'must be an AWS region code' }),
+          v.regex(REGION_PATTERN, { error: 'must be an AWS region code' }),
         ),
       time: isoTimestampSchema(),
-      resources: z.array(z.string().check(z.maxLength(2048, { error: 'must be at most 2048 characters' }))),
+      resources: v.array(v.string().check(v.maxLength(2048, { error: 'must be at most 2048 characters' }))),
     }) as const,
 );
 

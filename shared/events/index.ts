@@ -1,5 +1,5 @@
 /**
- * `shared/events`: zod schemas for the AWS events the orchestrator reacts to, a registry keyed by
+ * `shared/events`: schemas (shared/events/validate.ts) for the AWS events the orchestrator reacts to, a registry keyed by
  * (source, detail-type), and {@link parseEvent}, which turns any input into a typed event or a drop.
  *
  * @example

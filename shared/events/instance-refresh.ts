@@ -24,7 +24,7 @@
  * detail-types is the EventBridge reference's ("Amazon EC2 Auto Scaling events"). The events carry
  * no percentage complete: DescribeInstanceRefreshes has it.
  */
-import * as z from './zod';
+import * as v from './validate';
 import { awsNameSchema } from './primitives';
 
 /** Phase of an instance refresh, one per detail-type. */
@@ -65,28 +65,28 @@ export interface InstanceRefreshDetail {
 
 /** AWS sends these numbers as strings ("50"); accept a number too, but nothing else. */
 const numericString = (max: number) =>
-  z.pipe(
-    z.pipe(
-      z.union([
-        z.string().check(z.regex(/^\d{1,9}$/, { error: 'must be a whole number' })),
-        z.number().check(z.int(), z.nonnegative()),
+  v.pipe(
+    v.pipe(
+      v.union([
+        v.string().check(v.regex(/^\d{1,9}$/, { error: 'must be a whole number' })),
+        v.number().check(v.int(), v.nonnegative()),
       ]),
-      z.transform(Number),
+      v.transform(Number),
     ),
-    z.number().check(z.maximum(max, { error: `must be at most ${max}` })),
+    v.number().check(v.maximum(max, { error: `must be at most ${max}` })),
   );
 
 /** Builds the detail schema for one phase; the phase comes from the detail-type, not the body. */
 export const instanceRefreshDetailSchema = (phase: InstanceRefreshPhase) =>
-  z.pipe(
-    z.object({
+  v.pipe(
+    v.object({
       InstanceRefreshId: awsNameSchema(),
       AutoScalingGroupName: awsNameSchema(),
-      CheckpointPercentage: z.optional(numericString(100)),
+      CheckpointPercentage: v.optional(numericString(100)),
       // The API caps CheckpointDelay at 2 days (172800 s).
-      CheckpointDelay: z.optional(numericString(172_800)),
+      CheckpointDelay: v.optional(numericString(172_800)),
     }),
-    z.transform(
+    v.transform(
       (d): InstanceRefreshDetail => ({
         groupName: d.AutoScalingGroupName,
         instanceRefreshId: d.InstanceRefreshId,

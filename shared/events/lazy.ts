@@ -1,12 +1,12 @@
 /**
- * Memoized thunks for schemas: a zod/mini schema costs real time to build (its constructors run
+ * Memoized thunks for schemas: a schema costs time to build (constructors run
  * checks, compile regexes and object shapes), and a cold start should only pay for the schemas the
  * function actually uses. `lazy(build)` returns a function that builds on first call and then
  * returns the same instance forever.
  *
  * @example
  * ```ts
- * const schema = lazy(() => z.object({ id: z.string() }));
+ * const schema = lazy(() => v.object({ id: v.string() }));
  * schema().safeParse(input); // built here, once
  * ```
  */

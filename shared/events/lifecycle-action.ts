@@ -29,7 +29,7 @@
  * `autoscaling:EC2_INSTANCE_TERMINATING`.
  */
 import { lazy } from './lazy';
-import * as z from './zod';
+import * as v from './validate';
 import { awsNameSchema, freeTextSchema, guidSchema, instanceIdSchema, whenPresent } from './primitives';
 
 /** Detail-type of the launch lifecycle action event. */
@@ -57,7 +57,7 @@ export interface LifecycleActionDetail {
 }
 
 const location = () =>
-  z.enum(['EC2', 'AutoScalingGroup', 'WarmPool'], {
+  v.enum(['EC2', 'AutoScalingGroup', 'WarmPool'], {
     error: whenPresent('must be one of EC2, AutoScalingGroup, WarmPool'),
   });
 
@@ -66,19 +66,19 @@ const location = () =>
  * (or the reverse) is malformed, because acting on it would complete the wrong hook.
  */
 const lifecycleDetailSchema = (transition: LifecycleTransition, detailType: string) =>
-  z.pipe(
-    z.object({
+  v.pipe(
+    v.object({
       LifecycleActionToken: guidSchema(),
       AutoScalingGroupName: awsNameSchema(),
       LifecycleHookName: awsNameSchema(),
       EC2InstanceId: instanceIdSchema(),
-      LifecycleTransition: z.literal(transition, { error: whenPresent(`must be ${transition} for ${detailType}`) }),
-      NotificationMetadata: z.optional(freeTextSchema(1023)),
-      Origin: z.optional(location()),
-      Destination: z.optional(location()),
-      RequestId: z.optional(freeTextSchema(255)),
+      LifecycleTransition: v.literal(transition, { error: whenPresent(`must be ${transition} for ${detailType}`) }),
+      NotificationMetadata: v.optional(freeTextSchema(1023)),
+      Origin: v.optional(location()),
+      Destination: v.optional(location()),
+      RequestId: v.optional(freeTextSchema(255)),
     }),
-    z.transform(
+    v.transform(
       (d): LifecycleActionDetail => ({
         groupName: d.AutoScalingGroupName,
         hookName: d.LifecycleHookName,

@@ -2,7 +2,7 @@
  * `parseEvent`: the one entry point handlers use to turn an invocation payload into a typed event
  * or a drop. It never throws: unknown, foreign, test and malformed inputs are all values.
  */
-import * as z from './zod';
+import * as v from './validate';
 import { EventDropError } from '../errors';
 import type { ActivityDetail } from './activity';
 import type { CommandStatusDetail } from './command-status';
@@ -47,7 +47,7 @@ const formatPath = (path: readonly PropertyKey[]): string =>
   path.length === 0 ? '(event)' : path.map((key) => (typeof key === 'symbol' ? '?' : String(key))).join('.');
 
 /** Zod issues as bounded `path: message` lines. */
-const formatIssues = (issues: readonly z.core.$ZodIssue[]): string[] => {
+const formatIssues = (issues: readonly v.Issue[]): string[] => {
   const lines = issues
     .slice(0, issues.length > MAX_ISSUES ? MAX_ISSUES - 1 : MAX_ISSUES)
     .map((issue) => clip(`${formatPath(issue.path)}: ${issue.message}`));
@@ -56,7 +56,7 @@ const formatIssues = (issues: readonly z.core.$ZodIssue[]): string[] => {
 };
 
 /** Envelope schema (built on first use); `detail` is validated by the registry entry, under its own path prefix. */
-const envelopeSchema = lazy(() => z.object(envelopeFields()));
+const envelopeSchema = lazy(() => v.object(envelopeFields()));
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);

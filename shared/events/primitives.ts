@@ -4,10 +4,10 @@
  * does not turn real events into drops), names are 1–255 characters, tokens are GUIDs.
  */
 import { lazy } from './lazy';
-import * as z from './zod';
+import * as v from './validate';
 
 /**
- * A custom message for a value that is present but wrong; a missing value keeps zod's
+ * A custom message for a value that is present but wrong; a missing value keeps the default
  * "expected string, received undefined", which says more than a format hint would.
  */
 export const whenPresent =
@@ -30,11 +30,11 @@ export const replaceControlCharacters = (text: string): string => text.replace(C
 
 /** Schema for an EC2 instance id. */
 export const instanceIdSchema = lazy(() =>
-  z
+  v
     .string()
     .check(
-      z.maxLength(19, { error: 'must be an EC2 instance id (i- and 8 to 17 hex digits)' }),
-      z.regex(INSTANCE_ID_PATTERN, { error: 'must be an EC2 instance id (i- and 8 to 17 hex digits)' }),
+      v.maxLength(19, { error: 'must be an EC2 instance id (i- and 8 to 17 hex digits)' }),
+      v.regex(INSTANCE_ID_PATTERN, { error: 'must be an EC2 instance id (i- and 8 to 17 hex digits)' }),
     ),
 );
 
@@ -43,25 +43,25 @@ export const instanceIdSchema = lazy(() =>
  * characters without control characters.
  */
 export const awsNameSchema = (max = 255) =>
-  z
+  v
     .string()
     .check(
-      z.minLength(1, { error: 'must not be empty' }),
-      z.maxLength(max, { error: `must be at most ${max} characters` }),
-      z.refine((s) => !hasControlCharacter(s), { error: 'must not contain control characters' }),
+      v.minLength(1, { error: 'must not be empty' }),
+      v.maxLength(max, { error: `must be at most ${max} characters` }),
+      v.refine((s) => !hasControlCharacter(s), { error: 'must not contain control characters' }),
     );
 
 /**
- * Schema for a GUID such as a lifecycle action token or an SSM command id. Not `z.uuid()`:
+ * Schema for a GUID such as a lifecycle action token or an SSM command id. Not `v.uuid()`:
  * AWS's own examples (`87654321-4321-4321-4321-210987654321`) are not RFC 9562 variants.
  */
-export const guidSchema = lazy(() => z.guid({ error: whenPresent('must be a GUID (8-4-4-4-12 hex digits)') }));
+export const guidSchema = lazy(() => v.guid({ error: whenPresent('must be a GUID (8-4-4-4-12 hex digits)') }));
 
 /** Schema for an ISO 8601 timestamp as AWS writes them (`2026-11-27T10:00:00Z`, with or without fraction). */
 export const isoTimestampSchema = lazy(() =>
-  z.iso.datetime({ offset: true, error: whenPresent('must be an ISO 8601 timestamp') }),
+  v.iso.datetime({ offset: true, error: whenPresent('must be an ISO 8601 timestamp') }),
 );
 
 /** Schema for free text that AWS writes (causes, messages, metadata): bounded so a log line stays sane. */
 export const freeTextSchema = (max = 4096) =>
-  z.string().check(z.maxLength(max, { error: `must be at most ${max} characters` }));
+  v.string().check(v.maxLength(max, { error: `must be at most ${max} characters` }));

@@ -20,7 +20,7 @@
  * ```
  */
 import { lazy } from './lazy';
-import * as z from './zod';
+import * as v from './validate';
 import { instanceIdSchema } from './primitives';
 
 /** Detail-type of the rebalance recommendation. */
@@ -33,8 +33,8 @@ export interface RebalanceRecommendationDetail {
 
 /** Detail schema for `EC2 Instance Rebalance Recommendation`. */
 export const rebalanceRecommendationDetailSchema = lazy(() =>
-  z.pipe(
-    z.object({ 'instance-id': instanceIdSchema() }),
-    z.transform((d): RebalanceRecommendationDetail => ({ instanceId: d['instance-id'] })),
+  v.pipe(
+    v.object({ 'instance-id': instanceIdSchema() }),
+    v.transform((d): RebalanceRecommendationDetail => ({ instanceId: d['instance-id'] })),
   ),
 );

@@ -22,7 +22,7 @@
  * `instance-action` is `hibernate`, `stop` or `terminate`.
  */
 import { lazy } from './lazy';
-import * as z from './zod';
+import * as v from './validate';
 import { instanceIdSchema, whenPresent } from './primitives';
 
 /** Detail-type of the Spot interruption warning. */
@@ -39,14 +39,14 @@ export interface SpotInterruptionDetail {
 
 /** Detail schema for `EC2 Spot Instance Interruption Warning`. */
 export const spotInterruptionDetailSchema = lazy(() =>
-  z.pipe(
-    z.object({
+  v.pipe(
+    v.object({
       'instance-id': instanceIdSchema(),
-      'instance-action': z.enum(['hibernate', 'stop', 'terminate'], {
+      'instance-action': v.enum(['hibernate', 'stop', 'terminate'], {
         error: whenPresent('must be one of hibernate, stop, terminate'),
       }),
     }),
-    z.transform(
+    v.transform(
       (d): SpotInterruptionDetail => ({ instanceId: d['instance-id'], instanceAction: d['instance-action'] }),
     ),
   ),

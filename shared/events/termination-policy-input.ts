@@ -24,7 +24,7 @@
  *
  * @packageDocumentation
  */
-import * as z from './zod';
+import * as v from './validate';
 import { EventDropError } from '../errors';
 
 /** Purchase option of a bucket or an instance, spelled as Auto Scaling spells it. */
@@ -91,12 +91,12 @@ export type TerminationPolicyParseResult =
 
 // Bounds keep a hostile or corrupt payload from producing unbounded log lines; the values are far
 // above anything AWS sends (ASG names ≤ 255, ARNs ≤ 1600, instance ids 19 chars).
-const ZONE = z.string().check(z.minLength(1), z.maxLength(64));
-const MARKET = z.enum(['spot', 'on-demand']);
-const CAUSE = z.enum(['SCALE_IN', 'INSTANCE_REFRESH', 'MAX_INSTANCE_LIFETIME', 'REBALANCE']);
+const ZONE = v.string().check(v.minLength(1), v.maxLength(64));
+const MARKET = v.enum(['spot', 'on-demand']);
+const CAUSE = v.enum(['SCALE_IN', 'INSTANCE_REFRESH', 'MAX_INSTANCE_LIFETIME', 'REBALANCE']);
 
 /**
- * zod schema of the raw (PascalCase) input. Unknown extra keys are tolerated and stripped, because
+ * Schema of the raw (PascalCase) input. Unknown extra keys are tolerated and stripped, because
  * AWS may add fields; a wrong type or value on a known key is an error.
  *
  * @example
@@ -104,31 +104,31 @@ const CAUSE = z.enum(['SCALE_IN', 'INSTANCE_REFRESH', 'MAX_INSTANCE_LIFETIME', '
  * const raw = terminationPolicyInputSchema.safeParse(event);
  * ```
  */
-export const terminationPolicyInputSchema = z.object({
-  AutoScalingGroupARN: z.string().check(z.minLength(1), z.maxLength(1600)),
-  AutoScalingGroupName: z.string().check(z.minLength(1), z.maxLength(255)),
-  CapacityToTerminate: z.array(
-    z.object({
+export const terminationPolicyInputSchema = v.object({
+  AutoScalingGroupARN: v.string().check(v.minLength(1), v.maxLength(1600)),
+  AutoScalingGroupName: v.string().check(v.minLength(1), v.maxLength(255)),
+  CapacityToTerminate: v.array(
+    v.object({
       AvailabilityZone: ZONE,
-      // z.number() already rejects NaN and ±Infinity.
-      Capacity: z.number().check(z.nonnegative()),
+      // v.number() already rejects NaN and ±Infinity.
+      Capacity: v.number().check(v.nonnegative()),
       InstanceMarketOption: MARKET,
     }),
   ),
-  Instances: z.array(
-    z.object({
+  Instances: v.array(
+    v.object({
       AvailabilityZone: ZONE,
-      InstanceId: z.string().check(z.minLength(1), z.maxLength(64)),
-      InstanceType: z.string().check(z.minLength(1), z.maxLength(64)),
+      InstanceId: v.string().check(v.minLength(1), v.maxLength(64)),
+      InstanceType: v.string().check(v.minLength(1), v.maxLength(64)),
       InstanceMarketOption: MARKET,
     }),
   ),
   Cause: CAUSE,
-  HasMoreInstances: z.optional(z.boolean()),
+  HasMoreInstances: v.optional(v.boolean()),
 });
 
 /** The raw input as Auto Scaling sends it (after unknown keys are stripped). */
-export type TerminationPolicyInput = z.infer<typeof terminationPolicyInputSchema>;
+export type TerminationPolicyInput = v.output<typeof terminationPolicyInputSchema>;
 
 /** At most this many issue lines are kept, each clipped, so a 30,000-row bad payload logs one short entry. */
 export const MAX_ISSUES = 10;
@@ -195,7 +195,7 @@ function normalize(raw: TerminationPolicyInput): TerminationPolicyRequest {
   };
 }
 
-function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+function formatIssues(issues: readonly v.Issue[]): string[] {
   const lines: string[] = [];
   for (const issue of issues.slice(0, MAX_ISSUES)) {
     const path = issue.path.length === 0 ? '(root)' : issue.path.map((p) => String(p)).join('.');

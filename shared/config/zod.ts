@@ -1,8 +1,10 @@
 /**
- * `zod/mini` with zod's English messages, for every schema in `shared/` (events and config).
+ * `zod/mini` with zod's English messages, for the configuration schema (shared/config/schema.ts).
+ * Event payloads use the smaller kit in shared/events/validate.ts; deployed bundles carry the config
+ * already validated (docs/adr/0004), so zod runs there only for `ORCHESTRATOR_CONFIG_FILE`.
  *
  * Classic `zod` is not tree-shakeable (its `z` namespace drags in every locale: ~470 KB minified per
- * Lambda bundle); `zod/mini` is the same zod core with a functional API: ~39 KB for all our schemas.
+ * Lambda bundle); `zod/mini` is the same zod core with a functional API: ~39 KB for the config schema.
  * Unlike classic `zod`, mini does not register a locale, so messages that our schemas leave to zod
  * (`Invalid input: expected object, received undefined`, which tests and operators read) would
  * degrade to a bare `Invalid input`. Registering English here, only when no locale is set yet, is
