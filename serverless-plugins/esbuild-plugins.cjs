@@ -2,13 +2,15 @@
 
 /**
  * esbuild plugins for serverless-esbuild (`custom.esbuild.plugins` in serverless.yml; bench/ builds
- * with the same list).
+ * with the same list). docs/adr/0004 says why.
  *
- * validated-config: replaces shared/config/bundled-config.ts in every Lambda bundle with
- * config/profiles.json already validated by shared/config `parseConfig`, every default applied. So an
- * invalid file fails `osls package`/`deploy` (and `invoke local`) with the same lines as
- * `npm run check-config`, and a cold start builds no config schema and parses nothing (the schema is
- * still in the bundle for `ORCHESTRATOR_CONFIG_FILE`, built only if that is set).
+ * validated-config: replaces shared/config/sources.ts in every Lambda bundle with the config file
+ * already validated by shared/config `parseConfig`, every default applied: config/profiles.json, or
+ * the file `ORCHESTRATOR_CONFIG_FILE` names when the bundle is built (relative to the service
+ * directory). An invalid file fails `osls package`/`deploy`/`invoke local` with the same lines as
+ * `npm run check-config`; a cold start builds no schema and parses nothing, and the bundle carries
+ * neither the config schema nor zod. At run time the bundle refuses an `ORCHESTRATOR_CONFIG_FILE`
+ * other than the one it was built with (a ConfigError that says so), instead of silently ignoring it.
  *
  * no-local-world: in every build but `osls invoke local`, replaces shared/local/index.ts (the offline
  * world that answers AWS calls under invoke local) with shared/local/off.ts (never active), so the
@@ -16,13 +18,14 @@
  */
 
 const { readFileSync } = require('node:fs');
-const { dirname, join } = require('node:path');
+const { dirname, join, resolve } = require('node:path');
 
-const BUNDLED_CONFIG = /[\\/]shared[\\/]config[\\/]bundled-config\.ts$/;
-const CONFIG_FILE = join('config', 'profiles.json');
+const CONFIG_SOURCES = /[\\/]shared[\\/]config[\\/]sources\.ts$/;
+const DEFAULT_CONFIG_FILE = join('config', 'profiles.json');
+const CONFIG_FILE_ENV = 'ORCHESTRATOR_CONFIG_FILE';
 
 /** Runs shared/config `parseConfig` (TypeScript, bundled in memory) on the given JSON value. */
-const validate = async (esbuild, root, raw) => {
+const validate = async (esbuild, root, raw, label) => {
   const out = await esbuild.build({
     entryPoints: [join(root, 'shared', 'config', 'parse-config.ts')],
     absWorkingDir: root,
@@ -35,42 +38,72 @@ const validate = async (esbuild, root, raw) => {
   });
   const module = { exports: {} };
   new Function('module', 'exports', 'require', out.outputFiles[0].text)(module, module.exports, require);
-  return module.exports.parseConfig(raw, CONFIG_FILE);
+  return module.exports.parseConfig(raw, label);
 };
+
+/** The module that replaces shared/config/sources.ts: same exports, the config inlined. */
+const sourcesModule = (config, builtWith, label) => `import { ConfigError } from '../errors';
+import { deepFreeze } from './freeze';
+
+const validated = ${JSON.stringify(config)};
+const builtWith = ${JSON.stringify(builtWith ?? null)};
+
+export const BUNDLED_SOURCE = 'bundled config/profiles.json';
+
+export const bundledConfig = () => deepFreeze(structuredClone(validated));
+
+const refuse = (file, label) => {
+  const issue = ${JSON.stringify(`(environment): ${CONFIG_FILE_ENV} is read when the bundle is built, not at run time: this function carries ${label}, validated at build time. Set ${CONFIG_FILE_ENV} before \`serverless package\`/\`deploy\` and remove it from the function's environment`)};
+  return new ConfigError(\`invalid configuration in \${label ?? file}: 1 issue\\n  \${issue}\`, [issue]);
+};
+
+export const fileConfig = (file, label) => {
+  if (file === builtWith) return bundledConfig();
+  throw refuse(file, label);
+};
+
+export function readConfigFile(file, label = file) {
+  throw refuse(file, label);
+}
+`;
 
 // One validation per file content and process: serverless-esbuild builds every function with these plugins.
 const cache = new Map();
 
 /** @returns {import('esbuild').Plugin} */
-const validatedConfig = (root) => ({
+const validatedConfig = (root, env) => ({
   name: 'asg-orchestrator-validated-config',
   setup(build) {
-    build.onLoad({ filter: BUNDLED_CONFIG }, async () => {
-      const file = join(root, CONFIG_FILE);
-      const text = readFileSync(file, 'utf8');
-      if (!cache.has(text)) {
+    build.onLoad({ filter: CONFIG_SOURCES }, async (args) => {
+      const builtWith = env[CONFIG_FILE_ENV] || undefined;
+      const file = resolve(root, builtWith ?? DEFAULT_CONFIG_FILE);
+      const label = builtWith ? `${builtWith} (from ${CONFIG_FILE_ENV} at build time)` : DEFAULT_CONFIG_FILE;
+      let text;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (error) {
+        return { errors: [{ text: `invalid configuration in ${label}: 1 issue\n  (root): cannot read the file (${error.message})` }] };
+      }
+      const key = `${label}\0${text}`;
+      if (!cache.has(key)) {
         cache.set(
-          text,
+          key,
           (async () => {
             let raw;
             try {
               raw = JSON.parse(text);
             } catch (error) {
-              throw new Error(`invalid configuration in ${CONFIG_FILE}: 1 issue\n  (root): not valid JSON (${error.message})`);
+              throw new Error(`invalid configuration in ${label}: 1 issue\n  (root): not valid JSON (${error.message})`);
             }
-            return validate(build.esbuild, root, raw);
+            return validate(build.esbuild, root, raw, label);
           })(),
         );
       }
       try {
-        const config = await cache.get(text);
-        return {
-          contents: `export const bundled = { validated: ${JSON.stringify(config)} };\n`,
-          loader: 'js',
-          watchFiles: [file],
-        };
+        const config = await cache.get(key);
+        return { contents: sourcesModule(config, builtWith, label), loader: 'js', resolveDir: dirname(args.path), watchFiles: [file] };
       } catch (error) {
-        cache.delete(text);
+        cache.delete(key);
         return { errors: [{ text: error instanceof Error ? error.message : String(error) }], watchFiles: [file] };
       }
     });
@@ -102,9 +135,10 @@ const isInvokeLocal = (serverless) => {
  * @param {{ serviceDir?: string, config?: { servicePath?: string }, processedInput?: { commands?: string[] } } | undefined} serverless
  *   no instance (the bench, tests) builds as `package` does
  * @param {string} [root] project root (defaults to the service directory, else the working directory)
+ * @param {NodeJS.ProcessEnv} [env] the build's environment (`ORCHESTRATOR_CONFIG_FILE`)
  */
-module.exports = (serverless, root = serverless?.serviceDir ?? serverless?.config?.servicePath ?? process.cwd()) => [
-  validatedConfig(root),
+module.exports = (serverless, root = serverless?.serviceDir ?? serverless?.config?.servicePath ?? process.cwd(), env = process.env) => [
+  validatedConfig(root, env),
   ...(isInvokeLocal(serverless) ? [] : [noLocalWorld()]),
 ];
 module.exports.isInvokeLocal = isInvokeLocal;

@@ -13,7 +13,8 @@ export { DEFAULT_OPT_IN_TAG_KEY, SUPPORTED_CONFIG_VERSIONS, configSchemas } from
 export type { ConfigFileInput, Mode, Profile, ProfileInput } from './schema';
 export type { OrchestratorConfig } from './types';
 export { parseConfig } from './parse-config';
-export { CONFIG_FILE_ENV, loadConfig, readConfigFile, resetConfigCache } from './load-config';
+export { CONFIG_FILE_ENV, loadConfig, resetConfigCache } from './load-config';
+export { readConfigFile } from './sources';
 export { resolveProfile } from './resolve-profile';
 export type { GroupTag, OptIn } from './resolve-profile';
 export { PATTERNS } from './patterns';

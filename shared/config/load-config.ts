@@ -1,23 +1,22 @@
-import { readFileSync } from 'node:fs';
-import { bundled } from './bundled-config';
-import { configError, deepFreeze, parseConfig } from './parse-config';
+import { BUNDLED_SOURCE, bundledConfig, fileConfig } from './sources';
 import type { OrchestratorConfig } from './types';
 
-/** Environment variable naming a config file that replaces the bundled one. */
+/**
+ * Environment variable naming a config file that replaces the bundled one: read at run time from
+ * source (tests, simulator); read when the bundle is built for Lambda (docs/adr/0004).
+ */
 export const CONFIG_FILE_ENV = 'ORCHESTRATOR_CONFIG_FILE';
 
-const BUNDLED_SOURCE = 'bundled config/profiles.json';
-
-// One parsed config per container (cold start). Keyed by source so that a test, or a run of the
+// One config per container (cold start). Keyed by source so that a test, or a run of the
 // simulator, that points at another file never receives a stale config.
 let cache: { source: string; config: OrchestratorConfig } | undefined;
 
 /**
- * Returns the configuration, parsed once per cold start and cached.
+ * Returns the configuration, loaded once per cold start and cached.
  *
- * Source: the file named by `ORCHESTRATOR_CONFIG_FILE` when set (read from disk and validated), else
- * the bundled `config/profiles.json` (a static JSON import, so esbuild puts it in the bundle; Lambda
- * bundles carry it already validated at build time: see ./bundled-config.ts).
+ * Source: the file named by `ORCHESTRATOR_CONFIG_FILE` when set, else the bundled
+ * `config/profiles.json` (./sources.ts: from source both are validated here; a Lambda bundle carries
+ * the file validated at build time and refuses a different `ORCHESTRATOR_CONFIG_FILE` at run time).
  *
  * @throws {ConfigError} when the file is missing, unreadable, not JSON, or invalid; the message
  *   names the file and every bad key. Failures are not cached.
@@ -32,16 +31,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): OrchestratorCo
   const file = env[CONFIG_FILE_ENV];
   const source = file === undefined || file === '' ? BUNDLED_SOURCE : file;
   if (cache?.source === source) return cache.config;
-  const config =
-    source === BUNDLED_SOURCE
-      ? bundledConfig()
-      : parseConfig(readConfigFile(source, `${source} (from ${CONFIG_FILE_ENV})`), `${source} (from ${CONFIG_FILE_ENV})`);
+  const config = source === BUNDLED_SOURCE ? bundledConfig() : fileConfig(source, `${source} (from ${CONFIG_FILE_ENV})`);
   cache = { source, config };
   return config;
 }
-
-const bundledConfig = (): OrchestratorConfig =>
-  bundled.validated === undefined ? parseConfig(bundled.raw, BUNDLED_SOURCE) : deepFreeze(structuredClone(bundled.validated));
 
 /**
  * Forgets the cached configuration, so that the next {@link loadConfig} reads and parses again.
@@ -55,29 +48,3 @@ const bundledConfig = (): OrchestratorConfig =>
 export function resetConfigCache(): void {
   cache = undefined;
 }
-
-/**
- * Reads and JSON-parses a config file; any failure becomes a {@link ConfigError} naming the file.
- *
- * @param label - how the file is named in errors (defaults to its path).
- *
- * @example
- * ```ts
- * const config = parseConfig(readConfigFile('config/profiles.json'), 'config/profiles.json');
- * ```
- */
-export function readConfigFile(file: string, label: string = file): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw configError([`(root): cannot read the file (${errorText(error)})`], label);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw configError([`(root): not valid JSON (${errorText(error)})`], label);
-  }
-}
-
-const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors';
 import { formatIssues } from './format-issues';
+import { deepFreeze } from './freeze';
 import { configSchemas } from './schema';
 import type { OrchestratorConfig } from './types';
 
@@ -49,19 +50,3 @@ export function configError(issues: readonly string[], source?: string): ConfigE
   const count = `${issues.length} issue${issues.length === 1 ? '' : 's'}`;
   return new ConfigError(`invalid configuration${where}: ${count}\n  ${issues.join('\n  ')}`, issues);
 }
-
-/**
- * Freezes a value and everything it holds (objects and arrays), in place; returns it.
- *
- * @example
- * ```ts
- * const config = deepFreeze(structuredClone(validated));
- * ```
- */
-export const deepFreeze = <T>(value: T): T => {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
-};

@@ -6,9 +6,9 @@
  * parses to a complete {@link Profile}. Values that reach an instance are matched against
  * {@link PATTERNS} and are only ever passed as SSM document parameters, never spliced into a shell.
  *
- * The schemas are built on first use ({@link configSchemas}), not at import: a Lambda bundle carries
- * its config file already validated at build time (serverless-plugins/esbuild-plugins.cjs), so a cold
- * start builds no config schema at all unless `ORCHESTRATOR_CONFIG_FILE` names another file.
+ * The schemas are built on first use ({@link configSchemas}), not at import. A Lambda bundle carries
+ * neither these schemas nor zod: its config file was validated at build time
+ * (serverless-plugins/esbuild-plugins.cjs, docs/adr/0004).
  *
  * @example
  * ```ts
@@ -87,6 +87,7 @@ function modelUriHasNoDotDot(uri: string): boolean {
  * {@link configSchemas} instead, which builds once).
  */
 const buildConfigSchemas = () => {
+  z.useEnglishMessages();
   const ssmDocumentName = z._default(
     z.nullable(
       z.string({ error: 'must be a string (an SSM document name or ARN) or null' }).check(
@@ -371,7 +372,7 @@ type Schemas = ReturnType<typeof buildConfigSchemas>;
  * configSchemas().configFile.safeParse(JSON.parse(text), { reportInput: true });
  * ```
  */
-export const configSchemas: () => Schemas = lazy(buildConfigSchemas);
+export const configSchemas: () => Schemas = /* @__PURE__ */ lazy(buildConfigSchemas);
 
 /** A profile with every default applied. */
 export type Profile = z.output<Schemas['profile']>;

@@ -14,10 +14,10 @@ import { type OrchestratorConfig, parseConfig } from '../../shared/config';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(import.meta.url);
-const pluginsFor = require(join(ROOT, 'serverless-plugins', 'esbuild-plugins.cjs')) as (sls: undefined, root: string) => Plugin[];
+const pluginsFor = require(join(ROOT, 'serverless-plugins', 'esbuild-plugins.cjs')) as (sls: undefined, root: string, env: NodeJS.ProcessEnv) => Plugin[];
 
-/** Bundles shared/config/load-config.ts as serverless-esbuild would (cjs, plugins) from `root`. */
-const bundleLoadConfig = async (root: string): Promise<string> => {
+/** Bundles shared/config/load-config.ts as serverless-esbuild would (cjs, plugins) from `root`, with the build's `env`. */
+const bundleLoadConfig = async (root: string, env: NodeJS.ProcessEnv = {}): Promise<string> => {
   const out = await build({
     entryPoints: [join(root, 'shared', 'config', 'load-config.ts')],
     absWorkingDir: root,
@@ -27,7 +27,7 @@ const bundleLoadConfig = async (root: string): Promise<string> => {
     target: 'node22',
     write: false,
     logLevel: 'silent',
-    plugins: pluginsFor(undefined, root),
+    plugins: pluginsFor(undefined, root, env),
   });
   return out.outputFiles[0]?.text ?? '';
 };
@@ -54,26 +54,42 @@ const rootWithConfig = (config: string): string => {
 };
 
 describe('validated-config esbuild plugin', () => {
-  it('puts the validated config, every default applied, in the bundle; loadConfig returns it frozen', async () => {
+  it('puts the validated config, every default applied, in the bundle, without zod or the config schema; loadConfig returns it frozen', async () => {
     const code = await bundleLoadConfig(ROOT);
     const expected = parseConfig(JSON.parse(readFileSync(join(ROOT, 'config', 'profiles.json'), 'utf8')), 'config/profiles.json');
-    expect(code).toContain('validated:');
     // Defaults that the file does not write (e.g. the default profile's warm-up budget) are in the bundle.
     expect(code).toMatch(/timeoutSeconds"?:\s*1800/);
+    expect(code).not.toContain('zod');
+    expect(code).not.toContain('parseConfig');
     const config = evaluate(code).loadConfig({});
     expect(config).toEqual(expected);
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.profiles.default?.warmup)).toBe(true);
   });
 
-  it('still validates a file named by ORCHESTRATOR_CONFIG_FILE at run time', async () => {
-    const { loadConfig } = evaluate(await bundleLoadConfig(ROOT));
+  it('bundles the file ORCHESTRATOR_CONFIG_FILE names at build time, and accepts that same value at run time', async () => {
     const dir = rootWithConfig('{}');
-    const file = join(dir, 'override.json');
-    writeFileSync(file, JSON.stringify({ version: 1, profiles: { gpu: { mode: 'enforce', mix: { cooldownSeconds: 5 } } } }));
-    expect(() => loadConfig({ ORCHESTRATOR_CONFIG_FILE: file })).toThrow(/profiles\.gpu\.mix\.cooldownSeconds/);
-    writeFileSync(file, JSON.stringify({ version: 1, profiles: { gpu: { mode: 'enforce' } } }));
-    expect(loadConfig({ ORCHESTRATOR_CONFIG_FILE: file }).profiles.gpu?.mode).toBe('enforce');
+    writeFileSync(join(dir, 'stage.json'), JSON.stringify({ version: 1, profiles: { gpu: { mode: 'enforce' } } }));
+    const { loadConfig } = evaluate(await bundleLoadConfig(dir, { ORCHESTRATOR_CONFIG_FILE: 'stage.json' }));
+    expect(Object.keys(loadConfig({}).profiles)).toEqual(['gpu']);
+    expect(loadConfig({ ORCHESTRATOR_CONFIG_FILE: 'stage.json' }).profiles.gpu?.warmup.timeoutSeconds).toBe(1800);
+  });
+
+  it('refuses, with a ConfigError that says why, an ORCHESTRATOR_CONFIG_FILE set only at run time', async () => {
+    const { loadConfig } = evaluate(await bundleLoadConfig(ROOT));
+    let thrown: unknown;
+    try {
+      loadConfig({ ORCHESTRATOR_CONFIG_FILE: '/opt/other.json' });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({ name: 'ConfigError' });
+    expect((thrown as Error).message).toMatch(/ORCHESTRATOR_CONFIG_FILE is read when the bundle is built, not at run time: this function carries config[\\/]profiles\.json/);
+    expect((thrown as { issues: string[] }).issues).toHaveLength(1);
+  });
+
+  it('fails the build when the file ORCHESTRATOR_CONFIG_FILE names is missing', async () => {
+    await expect(bundleLoadConfig(ROOT, { ORCHESTRATOR_CONFIG_FILE: 'config/nope.json' })).rejects.toThrow(/config\/nope\.json \(from ORCHESTRATOR_CONFIG_FILE at build time\).*cannot read the file/s);
   });
 
   it('fails the build with every bad key named when config/profiles.json is invalid', async () => {

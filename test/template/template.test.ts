@@ -28,6 +28,7 @@ import {
 } from './cfn';
 import { zipEntryNames, zipEntryText } from './zip-entries';
 import { EVENT_PATTERNS } from '../../shared/events';
+import { ALLOWED_KEYS_MARKER } from '../../shared/config/schema';
 import { LOCAL_WORLD_NOTE } from '../../shared/local/index';
 import { ACTIVITY_KINDS } from '../../shared/policy/activity-audit';
 
@@ -610,13 +611,17 @@ describe('bundles', () => {
         underOneMegabyte: true,
       });
       expect(entries.filter((entry) => /^functions\/.*\.(js|mjs)$/.test(entry))).toEqual([]);
-      // serverless-plugins/esbuild-plugins.cjs: the config goes in validated, the offline local world stays out.
+      // serverless-plugins/esbuild-plugins.cjs: the config goes in validated (the default profile with
+      // its defaults applied, which the file does not write), with neither zod nor the config schema;
+      // the offline local world stays out.
       const bundle = zipEntryText(zipPath, handlerFile);
-      expect({ id, validatedConfig: /validated:\{version:1,/.test(bundle), localWorld: bundle.includes(LOCAL_WORLD_NOTE.slice(0, 60)) }).toEqual({
+      expect({
         id,
-        validatedConfig: true,
-        localWorld: false,
-      });
+        validatedConfig: bundle.includes('profiles:{default:{mode:"observe",warmup:{enabled:!0,documentName:null'),
+        zod: bundle.includes('$ZodType'),
+        configSchema: bundle.includes(ALLOWED_KEYS_MARKER),
+        localWorld: bundle.includes(LOCAL_WORLD_NOTE.slice(0, 60)),
+      }).toEqual({ id, validatedConfig: true, zod: false, configSchema: false, localWorld: false });
       console.info(`${basename(zipPath)}: ${(bytes / 1024).toFixed(0)} KiB, ${entries.length} entries`);
     }
   });

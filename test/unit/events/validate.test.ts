@@ -10,6 +10,8 @@ import * as v from '../../../shared/events/validate';
 
 const NUM_RUNS = Number(process.env.FC_NUM_RUNS ?? 1500);
 
+z.useEnglishMessages();
+
 type Verdict = { success: boolean; data?: unknown; issues?: Array<{ code: string; path: PropertyKey[]; message: string }> };
 
 // zod also runs length checks on a value whose type is already wrong (an array given for a string);
