@@ -92,8 +92,9 @@ const telemetry = (): middy.MiddlewareObj<unknown, unknown> => {
     before: (request) => {
       const first = coldStart;
       coldStart = false;
-      logger.setContext(request.context, first);
-      if (first) metrics.publishColdStart(request.context.functionName);
+      const context = request.context as Partial<Context> | undefined;
+      logger.setContext(context, first);
+      if (first) metrics.publishColdStart(context?.functionName);
     },
     after: finish,
     onError: finish,

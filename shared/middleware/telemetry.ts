@@ -120,14 +120,17 @@ export class JsonLogger {
   }
 
   /** Adds the Lambda context to every following line (until {@link JsonLogger.clearContext}). */
-  setContext(context: Context, coldStart: boolean): void {
-    this.context = {
+  setContext(context: Partial<Context> | undefined, coldStart: boolean): void {
+    const memory = Number(context?.memoryLimitInMB);
+    const fields: Record<string, unknown> = {
       cold_start: coldStart,
-      function_arn: context.invokedFunctionArn,
-      function_memory_size: Number(context.memoryLimitInMB),
-      function_name: context.functionName,
-      function_request_id: context.awsRequestId,
+      function_arn: context?.invokedFunctionArn,
+      function_memory_size: Number.isFinite(memory) ? memory : undefined,
+      function_name: context?.functionName,
+      function_request_id: context?.awsRequestId,
     };
+    // A partial context (a test, a hand-made invoke) leaves its missing keys out rather than null.
+    this.context = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
   }
 
   clearContext(): void {
@@ -244,8 +247,8 @@ export class EmfMetrics {
   }
 
   /** The `ColdStart` metric (Count 1), in a document of its own with the `function_name` dimension. */
-  publishColdStart(functionName: string): void {
-    if (this.disabled) return;
+  publishColdStart(functionName: string | undefined): void {
+    if (this.disabled || !functionName) return;
     this.emit({ service: this.serviceName, function_name: functionName }, [{ Name: 'ColdStart', Unit: 'Count' }], { ColdStart: 1 });
   }
 

@@ -58,6 +58,17 @@ describe('JsonLogger', () => {
     expect(second).not.toHaveProperty('function_request_id');
   });
 
+  it('leaves out the context keys a partial context lacks (a hand-made invoke), instead of writing null', () => {
+    const { write, json } = lines();
+    const logger = new JsonLogger({ serviceName: 'svc', write, env: {} });
+    logger.setContext({ awsRequestId: 'r-1' }, false);
+    logger.info('x');
+    const [line] = json();
+    expect(line).toMatchObject({ cold_start: false, function_request_id: 'r-1' });
+    expect(Object.keys(line ?? {})).not.toContain('function_memory_size');
+    expect(Object.keys(line ?? {})).not.toContain('function_name');
+  });
+
   it.each([
     ['DEBUG', ['DEBUG', 'INFO', 'WARN', 'ERROR']],
     ['INFO', ['INFO', 'WARN', 'ERROR']],
