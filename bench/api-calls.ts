@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type PathMinimum, PATH_MINIMUMS, type SetupStep } from './api-minimums';
+import { type PathMinimum, PATH_MINIMUMS, pathName, type SetupStep } from './api-minimums';
 import { AwsWorld, installWorld, type RecordedCall, type WorldOptions } from './aws-world';
 import type { FunctionEntry } from './lib/serverless-functions';
 
@@ -19,7 +19,6 @@ export interface PathResult {
   calls: RecordedCall[];
   minimum: number | undefined;
   why: string;
-  proposed: boolean;
   /** Same operation more than once (a sign of polling or a redundant read). */
   repeated: string[];
 }
@@ -187,11 +186,10 @@ export const measureApiCalls = async (root: string, functions: readonly Function
           calls: r.calls,
           minimum: m?.minimum,
           why: m?.why ?? 'no row in bench/api-minimums.ts yet',
-          proposed: m?.proposed === true,
           repeated,
         });
       };
-      for (const m of rows) record(m.path ?? m.event.replace(/\.json$/, ''), m.event, await runPath(fn.name, m.event, m.setup, m.world, m.matchCommandId !== false), m);
+      for (const m of rows) record(pathName(m), m.event, await runPath(fn.name, m.event, m.setup, m.world, m.matchCommandId !== false), m);
       // A scheduled function is only ever invoked by its schedule: the samples are not its inputs.
       const candidates = fn.scheduled ? (rows.length > 0 ? [] : [SCHEDULE]) : events;
       for (const event of candidates) {

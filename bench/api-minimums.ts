@@ -5,7 +5,10 @@
  *
  * Counting rules: one fresh container per path (caches empty); setup events run first through the
  * real handlers and are not counted; a dropped input must make no call at all (minimum 0, implicit).
- * Rows marked `proposed` were written before their function existed: review them when it lands.
+ * Every row was reviewed against the function as it is (the first rows were written before their
+ * function existed); a change to a path's calls changes its row here, with the reason. The README
+ * lists the minimums (`npm run docs:minimums` rewrites that table from these rows; a unit test
+ * checks they agree).
  */
 
 import type { WorldOptions } from './aws-world';
@@ -28,7 +31,6 @@ export interface PathMinimum {
   setup?: SetupStep[];
   minimum: number;
   why: string;
-  proposed?: boolean;
 }
 
 const ACTIVITY_OPTED_IN =
@@ -67,14 +69,13 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
     why: ACTIVITY_OPTED_IN,
   },
 
-  // ---- proposed before the functions existed (issues 3 and 4) or while they were being written; the harness
+  // ---- written before the functions existed (issues 3 and 4) or while they were being written, reviewed since; the harness
   // measures them once they are in serverless.yml. Review them against the code when it settles.
   ...['launch-lifecycle', 'launch-lifecycle-no-origin', 'launch-lifecycle-warm-pool'].map(
     (name): PathMinimum => ({
       fn: 'launchLifecycle',
       event: `autoscaling/${name}.json`,
       minimum: 7,
-      proposed: true,
       why: `DescribeAutoScalingGroups ×1 (opt-in) + UpdateItem ×1 (${FACTS_CREATE}) + PutItem ×1 (conditional create: a duplicate finds it, so no read is needed first) + SendCommand ×1 + one write of the command id (known only after SendCommand) + Publish ×1 + PutEvents ×1${name.endsWith('warm-pool') ? '; the pre-stage flag is a document parameter' : ''}`,
     }),
   ),
@@ -82,7 +83,6 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
     fn: 'launchLifecycle',
     event: 'autoscaling/launch-lifecycle-not-opted-in.json',
     minimum: 1,
-    proposed: true,
     why: 'DescribeAutoScalingGroups ×1; nothing sent, changed or completed',
   },
   {
@@ -91,14 +91,12 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
     path: 'launch-lifecycle, delivered twice',
     setup: [LAUNCH],
     minimum: 4,
-    proposed: true,
     why: `DescribeAutoScalingGroups ×1 (another container: no cache) + UpdateItem ×1 (${FACTS_CREATE}: the same values again, idempotent) + the conditional PutItem ×1 that fails (it is the only state call of a first delivery) + GetItem ×1: the failed write says a record exists, not what it holds, and the decision needs it (duplicate, or resume a stale claim); no second SendCommand`,
   },
   {
     fn: 'terminateLifecycle',
     event: 'autoscaling/terminate-lifecycle.json',
     minimum: 6,
-    proposed: true,
     why: 'as launch: DescribeAutoScalingGroups + conditional PutItem + SendCommand (drain) + command-id write + Publish + PutEvents',
   },
   {
@@ -106,7 +104,6 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
     event: 'ssm/command-success.json',
     setup: [LAUNCH],
     minimum: 7,
-    proposed: true,
     why: `GetItem ×1 (the record of the phase the document name gives; the SSM event names no group) + versioned PutItem ×1 (claim: at most one CompleteLifecycleAction) + CompleteLifecycleAction ×1 + UpdateItem ×1 (${FACTS_END}) + PutItem ×1 (final state) + Publish ×1 + PutEvents ×1; the record carries group, hook, token and profile`,
   },
   ...['command-failed', 'command-cancelled', 'command-timed-out', 'command-undeliverable'].map(
@@ -115,7 +112,6 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
       event: `ssm/${name}.json`,
       setup: [LAUNCH],
       minimum: 8,
-      proposed: true,
       why: 'attempts left: GetItem ×1 + DescribeAutoScalingGroups ×1 (a retry is a new SendCommand: never on a group that stopped opting in, and with its current profile; the opt-in tag is on the group, in neither the event nor the record) + GetCommandInvocation ×1 (the output excerpt the notification carries; the event has none) + versioned PutItem ×1 (claim the next attempt) + SendCommand ×1 + PutItem ×1 (its command id) + Publish ×1 + PutEvents ×1',
     }),
   ),
@@ -124,7 +120,6 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
     event: 'ssm/command-terminated.json',
     setup: [{ fn: 'terminateLifecycle', event: 'autoscaling/terminate-lifecycle.json' }],
     minimum: 7,
-    proposed: true,
     why: 'drain command ended badly: GetItem ×1 + GetCommandInvocation ×1 (output excerpt) + claim PutItem ×1 + CompleteLifecycleAction CONTINUE ×1 + final PutItem ×1 + Publish ×1 + PutEvents ×1',
   },
   {
@@ -132,7 +127,6 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
     event: 'ssm/command-in-progress.json',
     setup: [LAUNCH],
     minimum: 0,
-    proposed: true,
     why: 'InProgress changes nothing, and the status is in the event: no read is needed to know that',
   },
   {
@@ -140,7 +134,6 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
     event: 'ssm/command-success.json',
     path: 'command-success, no record (foreign or stale command)',
     minimum: 1,
-    proposed: true,
     why: 'one read that finds no record (the document name gives the phase; else one BatchGetItem of both)',
   },
   {
@@ -149,7 +142,6 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
     path: 'sweep: nothing waiting on a hook',
     world: { pendingWait: false },
     minimum: 5,
-    proposed: true,
     why: 'DescribeAutoScalingGroups ×1 (opted-in groups by tag key, with their instances\' lifecycle states); no instance waits, so nothing else for the lifecycle sweep + the mix sweep (every opted-in group, issue 5): DescribeAutoScalingGroups ×1 (read again after the lifecycle sweep, which may run for seconds and complete actions: the mix decision counts InService capacity and writes the MixedInstancesPolicy back whole) + Query ×1 (mix record and window signals) + DescribeInstances ×1 (which members are Spot; cached per cold start) + GetItem ×1 (the sweep\'s list of completions it started: one interrupted after the instance left its hook is finished from there, F3 in docs/reliability.md)',
   },
   {
@@ -157,7 +149,6 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
     event: 'schedule',
     path: 'sweep: lost launch event (Pending:Wait, no record)',
     minimum: 13,
-    proposed: true,
     why: `DescribeAutoScalingGroups ×1 + DescribeLifecycleHooks ×1 (cached per cold start) + GetItem ×1 (the sweep cannot tell a lost event from work under way without the record: usually there is one, and its contents decide heartbeat or timeout) + UpdateItem ×1 (${FACTS_CREATE}; the sweep's run time stands for the launch time) + conditional PutItem ×1 (creates the record) + SendCommand ×1 + command-id write ×1 + Publish ×1 + PutEvents ×1 + the mix sweep (every opted-in group, issue 5): DescribeAutoScalingGroups ×1 (read again after the lifecycle sweep, which may run for seconds and complete actions: the mix decision counts InService capacity and writes the MixedInstancesPolicy back whole) + Query ×1 (mix record and window signals) + DescribeInstances ×1 (which members are Spot; cached per cold start) + GetItem ×1 (the sweep's list of completions it started: one interrupted after the instance left its hook is finished from there, F3 in docs/reliability.md)`,
   },
   {
@@ -166,7 +157,6 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
     path: 'sweep: warm-up running, heartbeat not due',
     setup: [LAUNCH],
     minimum: 7,
-    proposed: true,
     why: 'DescribeAutoScalingGroups ×1 + DescribeLifecycleHooks ×1 (heartbeat timeout; cached per cold start) + GetItem ×1 (the record: started at, last heartbeat) + the mix sweep (every opted-in group, issue 5): DescribeAutoScalingGroups ×1 (read again after the lifecycle sweep, which may run for seconds and complete actions: the mix decision counts InService capacity and writes the MixedInstancesPolicy back whole) + Query ×1 (mix record and window signals) + DescribeInstances ×1 (which members are Spot; cached per cold start) + GetItem ×1 (the sweep\'s list of completions it started: one interrupted after the instance left its hook is finished from there, F3 in docs/reliability.md)',
   },
   {
@@ -174,35 +164,30 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
     event: 'autoscaling/launch-unsuccessful.json',
     path: 'launch-unsuccessful (Spot capacity failure → fallback)',
     minimum: 9,
-    proposed: true,
     why: 'DescribeAutoScalingGroups ×1 (opt-in, MixedInstancesPolicy, desired vs in service) + DescribeInstances ×1 (which instances are Spot, newest Spot launch: the group answer has no market) + signal write ×1 + Query ×1 (signals of the window and the mix record share the group partition: no separate GetItem) + conditional write of the mix record ×1 (the claim, carrying the change as `pending`) + UpdateAutoScalingGroup ×1 + Publish ×1 + PutEvents ×1 + conditional write of the mix record ×1 (removes `pending` once applied and published: without it a lost UpdateAutoScalingGroup response or a failed publish could not be finished exactly once by the retry or the sweep, docs/reliability.md F5, F7, F8)',
   },
   {
     fn: 'capacitySignal',
     event: 'autoscaling/launch-unsuccessful-spot-capacity-typed.json',
     minimum: 9,
-    proposed: true,
     why: 'as launch-unsuccessful (Spot capacity failure → fallback)',
   },
   {
     fn: 'capacitySignal',
     event: 'autoscaling/launch-unsuccessful-config.json',
     minimum: 0,
-    proposed: true,
     why: 'not a Spot capacity failure: the status message in the event says so, no call needed',
   },
   {
     fn: 'capacitySignal',
     event: 'ec2/rebalance-recommendation.json',
     minimum: 10,
-    proposed: true,
     why: 'DescribeInstances ×2 in a fresh container (the event names only the instance: the first answer gives its group; the group\'s other members, listed by DescribeAutoScalingGroups, need a second for their market, which the group answer lacks; a warm container has the first cached) + DescribeAutoScalingGroups ×1 (opt-in, policy) + facts write ×1 (doomed) + signal write ×1 + Query ×1 (window + mix record) + mix record write ×1 (last signal) + Publish ×1 + PutEvents ×1 + the notified mark ×1 (written after Publish so a failed or interrupted publish is repeated by the retry; the signal itself is written before the risky steps): no UpdateAutoScalingGroup below the raise threshold',
   },
   {
     fn: 'capacitySignal',
     event: 'ec2/spot-interruption.json',
     minimum: 13,
-    proposed: true,
     why: 'as rebalance-recommendation (10), plus the drain started at once: conditional PutItem of the drain record ×1 + SendCommand ×1 + its command-id write ×1',
   },
   {
@@ -211,7 +196,6 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
     path: 'launch-lifecycle-duplicate (second delivery, new event id)',
     setup: [LAUNCH],
     minimum: 4,
-    proposed: true,
     why: `as "delivered twice": DescribeAutoScalingGroups ×1 + UpdateItem ×1 (${FACTS_CREATE}) + failed conditional PutItem ×1 + GetItem ×1 (the record's contents decide); no second SendCommand`,
   },
   {
@@ -219,7 +203,6 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
     event: 'ssm/command-drain-success.json',
     setup: [{ fn: 'terminateLifecycle', event: 'autoscaling/terminate-lifecycle.json' }],
     minimum: 6,
-    proposed: true,
     why: 'GetItem ×1 (the drain record) + claim PutItem ×1 + CompleteLifecycleAction CONTINUE ×1 + final PutItem ×1 + Publish ×1 + PutEvents ×1',
   },
   {
@@ -228,7 +211,27 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
     setup: [LAUNCH],
     matchCommandId: false,
     minimum: 2,
-    proposed: true,
     why: 'a document name the config does not know may still be ours (a deploy that replaced the stack\'s document or changed a profile\'s documentName while a command of the old one ran; records live 2 days), so the record decides, not the name: GetItem ×2 (both phases; the role has no BatchGetItem or Query)',
   },
 ];
+
+const firstIndex = (rows: readonly PathMinimum[], fn: string): number => rows.findIndex((r) => r.fn === fn);
+
+/** The path's short name, as the report and the README print it. */
+export const pathName = (m: PathMinimum): string => m.path ?? m.event.replace(/\.json$/, '');
+
+/**
+ * The README's table of minimums (function, path, minimum): grouped by function, in the order of
+ * {@link PATH_MINIMUMS}.
+ *
+ * @example
+ * ```ts
+ * renderMinimumsTable().split('\n')[0]; // '| function | path | minimum AWS calls |'
+ * ```
+ */
+export const renderMinimumsTable = (rows: readonly PathMinimum[] = PATH_MINIMUMS): string =>
+  [
+    '| function | path | minimum AWS calls |',
+    '|---|---|---:|',
+    ...[...rows].sort((a, b) => firstIndex(rows, a.fn) - firstIndex(rows, b.fn)).map((m) => `| \`${m.fn}\` | ${pathName(m).replace(/\|/g, '\\|')} | ${m.minimum} |`),
+  ].join('\n');

@@ -152,7 +152,7 @@ const apiSection = (a: ApiCallsReport): string[] => {
       p.minimum === undefined ? '**no minimum declared**' : p.calls.length > p.minimum ? '**above minimum**' : p.calls.length < p.minimum ? 'below (check the row)' : 'at minimum';
     const calls = p.calls.length === 0 ? '—' : p.calls.map((c) => `${c.service} ${c.operation}`).join(', ');
     const flags = p.repeated.length > 0 ? ` (repeated: ${p.repeated.join(', ')})` : '';
-    return `| ${p.fn} | ${cell(p.path)} | ${cell(p.outcome)} | ${p.calls.length}: ${calls}${flags} | ${p.minimum ?? '—'}${p.proposed ? ' (proposed)' : ''} | ${cell(p.why)} | ${status} |`;
+    return `| ${p.fn} | ${cell(p.path)} | ${cell(p.outcome)} | ${p.calls.length}: ${calls}${flags} | ${p.minimum ?? '—'} | ${cell(p.why)} | ${status} |`;
   });
   return [
     '## 3. API calls per event',
@@ -175,7 +175,7 @@ const apiSection = (a: ApiCallsReport): string[] => {
       ? [
           `Declared ahead for functions not in serverless.yml when this ran (measured automatically once they are): ${[...new Set(a.pending.map((p) => p.fn))].join(', ')} — ${a.pending.length} paths.`,
           '',
-          '| function | path | proposed minimum | why |',
+          '| function | path | declared minimum | why |',
           '|---|---|---:|---|',
           ...a.pending.map((p) => `| ${p.fn} | ${cell(p.path ?? p.event.replace(/\.json$/, ''))}${p.setup ? ` (after ${p.setup.map((s) => `${s.fn} ${s.event}`).join(', ')})` : ''} | ${p.minimum} | ${cell(p.why)} |`),
           '',
