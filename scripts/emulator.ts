@@ -83,9 +83,30 @@ export function findFreePort(host: string = MOTO_HOST): Promise<number> {
 
 // moto_server's own entry point (`moto.server.main`) plus a watchdog thread: when the parent's end
 // of stdin closes (parent exited or was killed), the server exits too.
+// One fidelity patch: Auto Scaling leaves every property an UpdateAutoScalingGroup does not name as it
+// is, so a MixedInstancesPolicy that names only InstancesDistribution keeps the LaunchTemplate (the
+// API reference: LaunchTemplate "is not required when updating the group"); moto 5.2.5 replaces the
+// policy and fails on the missing LaunchTemplate. The patch merges, as AWS does.
 const WATCHDOG = [
   'import os, sys, threading',
   'from moto.server import main',
+  'from moto.autoscaling import models as _asg',
+  '_update = _asg.FakeAutoScalingGroup.update',
+  'def _partial_update(self, *args, **kwargs):',
+  '    mip = kwargs.get("mixed_instances_policy")',
+  '    if mip and "LaunchTemplate" not in mip and self.mixed_instances_policy:',
+  '        merged = dict(self.mixed_instances_policy)',
+  '        merged["InstancesDistribution"] = {**merged.get("InstancesDistribution", {}), **mip.get("InstancesDistribution", {})}',
+  // moto stores the template with both id and name, then refuses both on its own re-validation.
+  '        lt = dict(merged.get("LaunchTemplate") or {})',
+  '        spec = dict(lt.get("LaunchTemplateSpecification") or {})',
+  '        if spec.get("LaunchTemplateId") and spec.get("LaunchTemplateName"):',
+  '            spec.pop("LaunchTemplateName")',
+  '            lt["LaunchTemplateSpecification"] = spec',
+  '            merged["LaunchTemplate"] = lt',
+  '        kwargs["mixed_instances_policy"] = merged',
+  '    return _update(self, *args, **kwargs)',
+  '_asg.FakeAutoScalingGroup.update = _partial_update',
   'def _watch():',
   '    sys.stdin.buffer.read()',
   '    os._exit(0)',

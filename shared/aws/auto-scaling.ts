@@ -4,6 +4,7 @@ import {
   CompleteLifecycleActionCommand,
   DescribeAutoScalingGroupsCommand,
   DescribeLifecycleHooksCommand,
+  type InstancesDistribution,
   type MixedInstancesPolicy,
   RecordLifecycleActionHeartbeatCommand,
   UpdateAutoScalingGroupCommand,
@@ -30,7 +31,7 @@ export interface GroupSummary {
   /** Instance type → capacity units, from the MixedInstancesPolicy overrides' `WeightedCapacity`. */
   weights: ReadonlyMap<string, number>;
   instances: readonly GroupInstance[];
-  /** The group's whole MixedInstancesPolicy as AWS returned it (for read-modify-write), if it has one. */
+  /** The group's whole MixedInstancesPolicy as AWS returned it, if it has one (the mix controller writes back its InstancesDistribution). */
   mixedInstancesPolicy?: MixedInstancesPolicy;
 }
 
@@ -115,10 +116,11 @@ export interface AutoScalingPort {
   describeGroupsByTagKey(tagKey: string): Promise<GroupSummary[]>;
   describeLifecycleHooks(groupName: string): Promise<LifecycleHookSummary[]>;
   /**
-   * UpdateAutoScalingGroup with the group's complete MixedInstancesPolicy: callers pass the policy
-   * they read, with only InstancesDistribution changed, so LaunchTemplate and Overrides are kept.
+   * UpdateAutoScalingGroup naming only `MixedInstancesPolicy.InstancesDistribution` (pass it whole, as
+   * read, with the fields to change): Auto Scaling keeps the LaunchTemplate and Overrides, which the
+   * request does not name, and checks no launch-template permission.
    */
-  updateMixedInstancesPolicy(groupName: string, policy: MixedInstancesPolicy): Promise<void>;
+  updateInstancesDistribution(groupName: string, distribution: InstancesDistribution): Promise<void>;
   completeLifecycleAction(ref: LifecycleActionRef, result: 'CONTINUE' | 'ABANDON'): Promise<LifecycleCallOutcome>;
   recordLifecycleActionHeartbeat(ref: LifecycleActionRef): Promise<LifecycleCallOutcome>;
 }
@@ -179,9 +181,9 @@ export class SdkAutoScaling implements AutoScalingPort {
     }));
   }
 
-  public async updateMixedInstancesPolicy(groupName: string, policy: MixedInstancesPolicy): Promise<void> {
+  public async updateInstancesDistribution(groupName: string, distribution: InstancesDistribution): Promise<void> {
     await callAws('UpdateAutoScalingGroup', () =>
-      this.client.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: groupName, MixedInstancesPolicy: policy })),
+      this.client.send(new UpdateAutoScalingGroupCommand({ AutoScalingGroupName: groupName, MixedInstancesPolicy: { InstancesDistribution: distribution } })),
     );
   }
 

@@ -1,10 +1,10 @@
 /**
  * The mix controller's act side: load (mix record, signals, instances) → decide ({@link decideMix},
- * pure) → claim the change with a conditional write of the mix record → UpdateAutoScalingGroup with
- * the group's complete MixedInstancesPolicy → notify. Used by `capacitySignal` after each signal
+ * pure) → claim the change with a conditional write of the mix record → UpdateAutoScalingGroup naming
+ * only the InstancesDistribution → notify. Used by `capacitySignal` after each signal
  * and by {@link runMixSweep} (reconcile) for every opted-in group.
  */
-import type { LaunchTemplateSpecification, MixedInstancesPolicy } from '@aws-sdk/client-auto-scaling';
+import type { InstancesDistribution, MixedInstancesPolicy } from '@aws-sdk/client-auto-scaling';
 import type { AutoScalingPort, GroupSummary } from '../aws/auto-scaling';
 import type { StateStorePort } from '../aws/state-store';
 import type { Profile } from '../config';
@@ -19,7 +19,7 @@ import { decodeMixState, type LoadedMixState, MIX_HISTORY_LIMIT, MIX_PENDING_STA
 
 /** The ports the controller acts through; `capacitySignal`, `reconcile` and the simulator supply them. */
 export interface MixControllerDeps {
-  autoScaling: Pick<AutoScalingPort, 'updateMixedInstancesPolicy'>;
+  autoScaling: Pick<AutoScalingPort, 'updateInstancesDistribution'>;
   instances: InstanceDirectory;
   store: StateStorePort;
   publisher: Pick<Publisher, 'publish'>;
@@ -61,43 +61,19 @@ export const distributionOf = (mip: MixedInstancesPolicy): MixTarget => ({
   percent: mip.InstancesDistribution?.OnDemandPercentageAboveBaseCapacity ?? 100,
 });
 
-/** DescribeAutoScalingGroups answers a launch template with both id and name; an update accepts one of them only. */
-const oneLaunchTemplateKey = (spec: LaunchTemplateSpecification | undefined): LaunchTemplateSpecification | undefined => {
-  if (!spec) return spec;
-  const { LaunchTemplateId, LaunchTemplateName, ...rest } = spec;
-  return LaunchTemplateId ? { ...rest, LaunchTemplateId } : { ...rest, ...(LaunchTemplateName ? { LaunchTemplateName } : {}) };
-};
-
 /**
- * The group's policy with only the two numbers changed: LaunchTemplate, Overrides and every other
- * InstancesDistribution field are sent back as read (UpdateAutoScalingGroup replaces the policy as a
- * whole, and the emulator fails on a policy that carries only InstancesDistribution). The one
- * rewrite: a launch template named by both id and name (as Describe answers) keeps only its id,
- * because the update refuses both at once.
+ * The InstancesDistribution to send: the group's as read, with only the two numbers changed. The
+ * update names nothing else (no LaunchTemplate, no Overrides): Auto Scaling leaves every property a
+ * request does not name as it is, so a launch template version deployed between our read and our
+ * write is never rolled back, and no launch-template permission check applies (an update naming a
+ * launch template needs ec2:RunInstances, and iam:PassRole when it has an instance profile; one
+ * naming only the distribution needs neither, docs/adr/0002).
  */
-export const withDistribution = (mip: MixedInstancesPolicy, t: MixTarget): MixedInstancesPolicy => {
-  const copy = structuredClone(mip);
-  const lt = copy.LaunchTemplate;
-  return {
-    ...copy,
-    ...(lt
-      ? {
-          LaunchTemplate: {
-            ...lt,
-            ...(lt.LaunchTemplateSpecification ? { LaunchTemplateSpecification: oneLaunchTemplateKey(lt.LaunchTemplateSpecification) } : {}),
-            ...(lt.Overrides
-              ? { Overrides: lt.Overrides.map((o) => (o.LaunchTemplateSpecification ? { ...o, LaunchTemplateSpecification: oneLaunchTemplateKey(o.LaunchTemplateSpecification) } : o)) }
-              : {}),
-          },
-        }
-      : {}),
-    InstancesDistribution: {
-      ...(copy.InstancesDistribution ?? {}),
-      OnDemandBaseCapacity: t.base,
-      OnDemandPercentageAboveBaseCapacity: t.percent,
-    },
-  };
-};
+export const distributionFor = (mip: MixedInstancesPolicy, t: MixTarget): InstancesDistribution => ({
+  ...structuredClone(mip.InstancesDistribution ?? {}),
+  OnDemandBaseCapacity: t.base,
+  OnDemandPercentageAboveBaseCapacity: t.percent,
+});
 
 const loadMixState = async (store: StateStorePort, group: string): Promise<LoadedMixState> => {
   const rec = await store.get(groupPk(group), MIX_SK);
@@ -248,7 +224,7 @@ const finishPending = async (
     await deps.store.putIfVersion(mixRecord(name, done, version, now), version);
     return { group: name, outcome: 'held', reason: `the unfinished ${what} was dropped: the profile observes now, and the group is at ${formatTarget(actual)}` };
   }
-  if (apply) await deps.autoScaling.updateMixedInstancesPolicy(name, withDistribution(mip, p.target));
+  if (apply) await deps.autoScaling.updateInstancesDistribution(name, distributionFor(mip, p.target));
   await deps.publisher.publish(p.notification, profile.notifications);
   await deps.store.putIfVersion(mixRecord(name, done, version, now), version);
   const from = state.history[0]?.to !== undefined && sameTarget(state.history[0].to, p.target) ? state.history[0].from : undefined;
@@ -373,7 +349,7 @@ export const evaluateGroupMix = async (deps: MixControllerDeps, input: MixEvalua
   const claimedVersion = loaded.exists ? loaded.version + 1 : 1;
   if (mode === 'enforce') {
     try {
-      await deps.autoScaling.updateMixedInstancesPolicy(name, withDistribution(mip, decision.target));
+      await deps.autoScaling.updateInstancesDistribution(name, distributionFor(mip, decision.target));
     } catch (error) {
       if (rejectedByAws(error)) {
         // AWS refused the request (throttled, invalid): nothing changed, so undo the claim and the

@@ -12,7 +12,7 @@ import { evaluateGroupMix, type MixControllerDeps, type MixEvaluation } from './
 
 /** Ports the sweep needs: the controller's, plus the tag-filtered group listing and the config. */
 export interface MixSweepDeps extends MixControllerDeps {
-  autoScaling: Pick<AutoScalingPort, 'updateMixedInstancesPolicy' | 'describeGroupsByTagKey'>;
+  autoScaling: Pick<AutoScalingPort, 'updateInstancesDistribution' | 'describeGroupsByTagKey'>;
   config: () => OrchestratorConfig;
 }
 

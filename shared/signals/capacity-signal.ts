@@ -21,7 +21,7 @@ import { type SpotDrainResult, startSpotDrain } from './spot-drain';
 /** Ports and settings of `capacitySignal`; the fleet simulator supplies in-memory ones. */
 export interface CapacitySignalDeps {
   config: () => OrchestratorConfig;
-  autoScaling: Pick<AutoScalingPort, 'describeGroups' | 'updateMixedInstancesPolicy'>;
+  autoScaling: Pick<AutoScalingPort, 'describeGroups' | 'updateInstancesDistribution'>;
   instances: InstanceDirectory;
   store: StateStorePort;
   ssm: SsmPort;

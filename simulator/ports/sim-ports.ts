@@ -4,7 +4,7 @@
  * AWS error code) are classified by shared/aws/classify the same way: a finished lifecycle action
  * ("No active Lifecycle Action found") resolves to `'already-done'`, an unknown instance is a drop.
  */
-import type { MixedInstancesPolicy } from '@aws-sdk/client-auto-scaling';
+import type { InstancesDistribution } from '@aws-sdk/client-auto-scaling';
 import type { AutoScalingPort, GroupSummary, LifecycleActionRef, LifecycleCallOutcome, LifecycleHookSummary } from '../../shared/aws/auto-scaling';
 import { callAws } from '../../shared/aws/classify';
 import type { Ec2Port, InstanceInfo } from '../../shared/aws/ec2';
@@ -47,11 +47,11 @@ export class SimAutoScaling implements AutoScalingPort {
     return groupName === this.fleet.describe().name ? this.fleet.lifecycleHooks() : [];
   }
 
-  public async updateMixedInstancesPolicy(groupName: string, policy: MixedInstancesPolicy): Promise<void> {
+  public async updateInstancesDistribution(groupName: string, distribution: InstancesDistribution): Promise<void> {
     this.counter.count('UpdateAutoScalingGroup');
     await callAws('UpdateAutoScalingGroup', async () => {
       if (groupName !== this.fleet.describe().name) throw Object.assign(new Error(`AutoScalingGroup name not found - ${groupName}`), { name: 'ValidationError' });
-      this.fleet.updateMixedInstancesPolicy(policy);
+      this.fleet.updateMixedInstancesPolicy({ InstancesDistribution: distribution });
     });
   }
 

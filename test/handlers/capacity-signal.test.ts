@@ -191,7 +191,13 @@ describe('capacitySignal handler', () => {
     expect(asg).toHaveReceivedCommandTimes(UpdateAutoScalingGroupCommand, 1);
     expect(asg).toHaveReceivedCommandWith(UpdateAutoScalingGroupCommand, {
       AutoScalingGroupName: GROUP,
-      MixedInstancesPolicy: { ...MIP, InstancesDistribution: { ...MIP.InstancesDistribution, OnDemandPercentageAboveBaseCapacity: 50 } },
+      MixedInstancesPolicy: { InstancesDistribution: { ...MIP.InstancesDistribution, OnDemandPercentageAboveBaseCapacity: 50 } },
+    });
+    // Only the distribution: naming the launch template would roll back a version deployed since our
+    // read, and would need ec2:RunInstances (and iam:PassRole) on the function's role.
+    expect(asg.commandCalls(UpdateAutoScalingGroupCommand)[0]?.args[0].input).toEqual({
+      AutoScalingGroupName: GROUP,
+      MixedInstancesPolicy: { InstancesDistribution: { ...MIP.InstancesDistribution, OnDemandPercentageAboveBaseCapacity: 50 } },
     });
     expect(published('capacity.instance-doomed')).toHaveLength(1);
     expect(published('mix.changed')).toHaveLength(1);
@@ -268,7 +274,7 @@ describe('capacitySignal handler', () => {
     expect(result.mix).toMatchObject({ outcome: 'changed', rule: 'fallback', to: { base: 4, percent: 26 } });
     expect(result.reason).toMatch(/group short by 3 of desired 8 \(in service 5\)/);
     expect(asg).toHaveReceivedCommandWith(UpdateAutoScalingGroupCommand, {
-      MixedInstancesPolicy: { ...MIP, InstancesDistribution: { ...MIP.InstancesDistribution, OnDemandBaseCapacity: 4, OnDemandPercentageAboveBaseCapacity: 26 } },
+      MixedInstancesPolicy: { InstancesDistribution: { ...MIP.InstancesDistribution, OnDemandBaseCapacity: 4, OnDemandPercentageAboveBaseCapacity: 26 } },
     });
     expect(items('mix')[0]?.data).toMatchObject({ fallback: { since: now, before: { base: 1, percent: 25 }, applied: { base: 4, percent: 26 } } });
     expect(published('capacity.instance-doomed')).toHaveLength(0); // no instance; activityAudit reports the failure itself
@@ -334,7 +340,7 @@ describe('capacitySignal handler', () => {
     expect(report.results[0]).toMatchObject({ outcome: 'changed', resumed: true, to: { base: 1, percent: 50 }, reason: expect.stringMatching(/applied now/) });
     expect(asg).toHaveReceivedCommandTimes(UpdateAutoScalingGroupCommand, 2);
     expect(asg).toHaveReceivedNthCommandWith(UpdateAutoScalingGroupCommand, 2, {
-      MixedInstancesPolicy: { ...MIP, InstancesDistribution: { ...MIP.InstancesDistribution, OnDemandPercentageAboveBaseCapacity: 50 } },
+      MixedInstancesPolicy: { InstancesDistribution: { ...MIP.InstancesDistribution, OnDemandPercentageAboveBaseCapacity: 50 } },
     });
     expect(published('mix.changed')).toHaveLength(1);
     expect(items('mix')[0]?.data).not.toHaveProperty('pending');
@@ -436,7 +442,7 @@ describe('runMixSweep', () => {
     expect(report).toMatchObject({ name: 'mix', summary: { groups: 1, changed: 1 }, failures: [] });
     expect(report.results[0]).toMatchObject({ outcome: 'changed', rule: 'decay', from: { percent: 75 }, to: { percent: 65 } });
     expect(asg).toHaveReceivedCommandWith(UpdateAutoScalingGroupCommand, {
-      MixedInstancesPolicy: { ...MIP, InstancesDistribution: { ...MIP.InstancesDistribution, OnDemandPercentageAboveBaseCapacity: 65 } },
+      MixedInstancesPolicy: { InstancesDistribution: { ...MIP.InstancesDistribution, OnDemandPercentageAboveBaseCapacity: 65 } },
     });
   });
 

@@ -8,7 +8,9 @@
  * Emulator limits: moto launches only On-Demand instances (it ignores the MixedInstancesPolicy when
  * launching), so the Spot count is 0 and the rate denominator is one instance; it does not validate
  * SSM document parameters; its rule delivery omits the envelope's `account` (filled in here). The Spot capacity fallback needs a group below desired capacity, which
- * moto never is (it launches at once): handler tests cover that path.
+ * moto never is (it launches at once): handler tests cover that path. The mix update names only the
+ * InstancesDistribution, which Auto Scaling merges into the policy; moto 5.2.5 would replace the policy
+ * and fail, so scripts/emulator.ts starts it with a one-function patch that merges as AWS does.
  */
 import { createAwsClients } from '../../shared/aws/all-clients';
 import { readFileSync } from 'node:fs';

@@ -145,8 +145,6 @@ const EXPECTED_GRANTS: Record<string, Record<string, string[]>> = {
     'ec2:DescribeInstances': ['*'],
     // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
     'autoscaling:UpdateAutoScalingGroup': [JSON.stringify({ 'Fn::Sub': 'arn:${AWS::Partition}:autoscaling:${AWS::Region}:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/*' })],
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
-    'ec2:RunInstances': [JSON.stringify({ 'Fn::Sub': 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:launch-template/*' })],
   },
   CapacitySignalRole: {
     'logs:CreateLogStream': [getAtt('CapacitySignalLogGroup')],
@@ -172,8 +170,6 @@ const EXPECTED_GRANTS: Record<string, Record<string, string[]>> = {
       // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
       JSON.stringify({ 'Fn::Sub': 'arn:${AWS::Partition}:autoscaling:${AWS::Region}:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/*' }),
     ],
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
-    'ec2:RunInstances': [JSON.stringify({ 'Fn::Sub': 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:launch-template/*' })],
     // The Spot drain taken over from a failed invocation adopts the command it may have sent.
     'ssm:ListCommands': ['*'],
     'ssm:SendCommand': [
@@ -712,6 +708,13 @@ describe('capacitySignal (Spot signals and the mix controller)', () => {
       ]),
     );
     expect(patterns).toHaveLength(2);
+  });
+
+  it('grants no role ec2:RunInstances or iam:PassRole: the mix update names only the InstancesDistribution, so Auto Scaling checks no launch template', () => {
+    const launchy = identityStatements(template).filter(({ statement }) =>
+      asArray(statement.Action).some((a) => ['ec2:runinstances', 'iam:passrole', 'ec2:*', 'iam:*', '*'].includes(String(a).toLowerCase())),
+    );
+    expect(launchy.map(({ where }) => where)).toEqual([]);
   });
 
   it('lets capacitySignal change only tagged groups and drain only tagged instances, with the stack drain document', () => {

@@ -7,7 +7,7 @@
  * adapters do. The seven real `createMain`s are wired over it with {@link mains}.
  */
 import { readFileSync } from 'node:fs';
-import type { MixedInstancesPolicy } from '@aws-sdk/client-auto-scaling';
+import type { InstancesDistribution, MixedInstancesPolicy } from '@aws-sdk/client-auto-scaling';
 import { createMain as activityMain } from '../../../functions/activity-audit';
 import { createMain as capacityMain } from '../../../functions/capacity-signal';
 import { createMain as commandResultMain } from '../../../functions/command-result';
@@ -300,14 +300,16 @@ export class WorldAutoScaling implements AutoScalingPort {
     const res = await this.aws.faults.call('DescribeLifecycleHooks', () => (this.aws.groupTags.has(groupName) ? HOOKS : []));
     return res === 'already-done' ? [] : res;
   }
-  public async updateMixedInstancesPolicy(groupName: string, policy: MixedInstancesPolicy): Promise<void> {
+  public async updateInstancesDistribution(groupName: string, distribution: InstancesDistribution): Promise<void> {
     await this.aws.faults.call('UpdateAutoScalingGroup', () => {
       if (!this.aws.groupTags.has(groupName)) throw awsError('ValidationError', `AutoScalingGroup name not found - ${groupName}`);
-      this.aws.policies.set(groupName, structuredClone(policy));
+      // Like Auto Scaling: the request names only the distribution, the rest of the policy stays.
+      const current: MixedInstancesPolicy = this.aws.policies.get(groupName) ?? {};
+      this.aws.policies.set(groupName, { ...current, InstancesDistribution: { ...current.InstancesDistribution, ...structuredClone(distribution) } });
       this.aws.updates.push({
         group: groupName,
-        base: policy.InstancesDistribution?.OnDemandBaseCapacity ?? 0,
-        percent: policy.InstancesDistribution?.OnDemandPercentageAboveBaseCapacity ?? 100,
+        base: distribution.OnDemandBaseCapacity ?? 0,
+        percent: distribution.OnDemandPercentageAboveBaseCapacity ?? 100,
         at: this.aws.clock.now,
       });
     });

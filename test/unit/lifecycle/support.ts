@@ -87,7 +87,7 @@ export class FakeAutoScaling implements AutoScalingPort {
     this.describeHooksCalls += 1;
     return this.hooks;
   }
-  public async updateMixedInstancesPolicy(): Promise<void> {}
+  public async updateInstancesDistribution(): Promise<void> {}
   public async completeLifecycleAction(ref: LifecycleActionRef, result: 'CONTINUE' | 'ABANDON'): Promise<LifecycleCallOutcome> {
     const accepted = this.open.get(ref.instanceId) === true;
     this.completions.push({ ref, result, accepted });

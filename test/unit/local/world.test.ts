@@ -96,11 +96,11 @@ describe('Auto Scaling', () => {
     expect((await asg.describeGroups([GROUP]))[0]?.instances.some((i) => i.instanceId === I890)).toBe(false);
   });
 
-  it('stores an updated MixedInstancesPolicy and keeps what the update does not name', async () => {
+  it('stores an updated InstancesDistribution and keeps what the update does not name', async () => {
     const { asg } = clients();
     const [before] = await asg.describeGroups([GROUP]);
     const policy = before?.mixedInstancesPolicy ?? {};
-    await asg.updateMixedInstancesPolicy(GROUP, { ...policy, InstancesDistribution: { ...policy.InstancesDistribution, OnDemandBaseCapacity: 3 } });
+    await asg.updateInstancesDistribution(GROUP, { ...policy.InstancesDistribution, OnDemandBaseCapacity: 3 });
     restart();
     const [after] = await clients().asg.describeGroups([GROUP]);
     expect(after?.mixedInstancesPolicy?.InstancesDistribution).toMatchObject({ OnDemandBaseCapacity: 3, OnDemandPercentageAboveBaseCapacity: 25 });

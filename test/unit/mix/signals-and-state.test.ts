@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseEvent } from '../../../shared/events';
 import { AwsCallError } from '../../../shared/errors';
-import { distributionOf, rejectedByAws, withDistribution } from '../../../shared/mix/controller';
+import { distributionFor, distributionOf, rejectedByAws } from '../../../shared/mix/controller';
 import { decodeMixState, MIX_TTL_SECONDS, mixRecord } from '../../../shared/mix/state';
 import { CAPACITY_SIGNAL_KINDS, interpretSignal } from '../../../shared/signals/interpret';
 import { loadEvent } from '../../support/fixtures';
@@ -104,40 +104,31 @@ describe('rejectedByAws (was UpdateAutoScalingGroup surely not applied?)', () =>
   });
 });
 
-describe('withDistribution', () => {
+describe('distributionFor', () => {
   const mip = {
     LaunchTemplate: {
-      LaunchTemplateSpecification: { LaunchTemplateName: 'ml', Version: '7' },
+      LaunchTemplateSpecification: { LaunchTemplateId: 'lt-0abc', LaunchTemplateName: 'ml', Version: '7' },
       Overrides: [{ InstanceType: 'g5.xlarge', WeightedCapacity: '1' }, { InstanceType: 'g5.2xlarge', WeightedCapacity: '2' }],
     },
     InstancesDistribution: { OnDemandBaseCapacity: 1, OnDemandPercentageAboveBaseCapacity: 25, SpotAllocationStrategy: 'price-capacity-optimized', OnDemandAllocationStrategy: 'prioritized' },
   };
 
-  it('changes only the two numbers and keeps LaunchTemplate, Overrides and the strategies', () => {
-    const out = withDistribution(mip, { base: 3, percent: 60 });
-    expect(out).toEqual({ ...mip, InstancesDistribution: { ...mip.InstancesDistribution, OnDemandBaseCapacity: 3, OnDemandPercentageAboveBaseCapacity: 60 } });
+  it('is the distribution as read with only the two numbers changed: the strategies are kept', () => {
+    expect(distributionFor(mip, { base: 3, percent: 60 })).toEqual({ ...mip.InstancesDistribution, OnDemandBaseCapacity: 3, OnDemandPercentageAboveBaseCapacity: 60 });
     expect(mip.InstancesDistribution.OnDemandBaseCapacity).toBe(1); // the input is not mutated
   });
 
-  it('names each launch template by id only when Describe answered both id and name (the update refuses both)', () => {
-    const described = {
-      ...mip,
-      LaunchTemplate: {
-        LaunchTemplateSpecification: { LaunchTemplateId: 'lt-0abc', LaunchTemplateName: 'ml', Version: '7' },
-        Overrides: [
-          { InstanceType: 'g5.xlarge', WeightedCapacity: '1' },
-          { InstanceType: 'g6.xlarge', LaunchTemplateSpecification: { LaunchTemplateId: 'lt-0def', LaunchTemplateName: 'ml-g6', Version: '2' } },
-        ],
-      },
-    };
-    const out = withDistribution(described, { base: 1, percent: 50 });
-    expect(out.LaunchTemplate).toEqual({
-      LaunchTemplateSpecification: { LaunchTemplateId: 'lt-0abc', Version: '7' },
-      Overrides: [
-        { InstanceType: 'g5.xlarge', WeightedCapacity: '1' },
-        { InstanceType: 'g6.xlarge', LaunchTemplateSpecification: { LaunchTemplateId: 'lt-0def', Version: '2' } },
-      ],
-    });
+  it('names nothing but the distribution (no LaunchTemplate, no Overrides: the update must not roll a template version back)', () => {
+    expect(Object.keys(distributionFor(mip, { base: 1, percent: 50 })).sort()).toEqual([
+      'OnDemandAllocationStrategy',
+      'OnDemandBaseCapacity',
+      'OnDemandPercentageAboveBaseCapacity',
+      'SpotAllocationStrategy',
+    ]);
+  });
+
+  it('starts from nothing when the group has no distribution yet', () => {
+    expect(distributionFor({ LaunchTemplate: mip.LaunchTemplate }, { base: 2, percent: 10 })).toEqual({ OnDemandBaseCapacity: 2, OnDemandPercentageAboveBaseCapacity: 10 });
   });
 
   it('reads AWS defaults when the distribution is absent', () => {
