@@ -75,7 +75,7 @@ const main = async (): Promise<void> => {
     if (opts.only.includes('cold-start')) {
       log('cold start (bundles, fresh processes)…');
       const { measureColdStart } = await import('./cold-start');
-      results.coldStart = await measureColdStart(root, functions, esbuildSettings(doc, root), opts.quick ? 10 : 12, log, apiCalls.packagesUsed);
+      results.coldStart = await measureColdStart(root, functions, esbuildSettings(doc, root), opts.quick ? 10 : 20, log, apiCalls.packagesUsed);
       for (const c of results.coldStart.results) log(`  ${c.fn.name}: load ${c.load.median.toFixed(1)} ms vs baseline ${c.baselineLoad.median.toFixed(1)} ms (${(c.overhead * 100).toFixed(0)} %)`);
     }
   }

@@ -102,3 +102,43 @@ describe('validated-config esbuild plugin', () => {
     await expect(bundleLoadConfig(root)).rejects.toThrow(/config[\\/]profiles\.json.*not valid JSON/s);
   });
 });
+
+describe('lazy-middy-web-streams esbuild plugin', () => {
+  const bundle = async (contents: string): Promise<string> => {
+    const out = await build({
+      stdin: { contents, resolveDir: ROOT, loader: 'ts' },
+      absWorkingDir: ROOT,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node22',
+      write: false,
+      logLevel: 'silent',
+      plugins: pluginsFor(undefined, ROOT, {}),
+    });
+    return out.outputFiles[0]?.text ?? '';
+  };
+  const load = (code: string): { module: Record<string, unknown>; required: string[] } => {
+    const required: string[] = [];
+    const tracking = (id: string): unknown => {
+      required.push(id);
+      return require(id);
+    };
+    const module = { exports: {} as Record<string, unknown> };
+    new Function('module', 'exports', 'require', code)(module, module.exports, tracking);
+    return { module: module.exports, required };
+  };
+
+  it('@middy/core loads without node:stream/web, and still gets the real ReadableStream when it reads it', async () => {
+    const { module, required } = load(await bundle("export { default as middy } from '@middy/core';"));
+    expect(typeof module.middy).toBe('function');
+    expect(required).not.toContain('node:stream/web');
+    expect(required).toContain('node:stream'); // the other imports are untouched
+  });
+
+  it('leaves node:stream/web alone for any other importer', async () => {
+    const { module, required } = load(await bundle("export { ReadableStream } from 'node:stream/web';"));
+    expect(required).toContain('node:stream/web');
+    expect(module.ReadableStream).toBe(require('node:stream/web').ReadableStream);
+  });
+});
