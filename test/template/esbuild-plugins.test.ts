@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Plugin } from 'esbuild';
+import { type BuildOptions, build, type Plugin } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type OrchestratorConfig, parseConfig } from '../../shared/config';
 
@@ -16,10 +16,10 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(import.meta.url);
 const pluginsFor = require(join(ROOT, 'serverless-plugins', 'esbuild-plugins.cjs')) as (sls: undefined, root: string, env: NodeJS.ProcessEnv) => Plugin[];
 
-/** Bundles shared/config/load-config.ts as serverless-esbuild would (cjs, plugins) from `root`, with the build's `env`. */
-const bundleLoadConfig = async (root: string, env: NodeJS.ProcessEnv = {}): Promise<string> => {
+/** Bundles an entry as serverless-esbuild would (cjs, the plugins) from `root`, with the build's `env`; returns the code. */
+const bundleWithPlugins = async (entry: Pick<BuildOptions, 'entryPoints' | 'stdin'>, root = ROOT, env: NodeJS.ProcessEnv = {}): Promise<string> => {
   const out = await build({
-    entryPoints: [join(root, 'shared', 'config', 'load-config.ts')],
+    ...entry,
     absWorkingDir: root,
     bundle: true,
     platform: 'node',
@@ -31,6 +31,10 @@ const bundleLoadConfig = async (root: string, env: NodeJS.ProcessEnv = {}): Prom
   });
   return out.outputFiles[0]?.text ?? '';
 };
+
+/** shared/config/load-config.ts bundled from `root`. */
+const bundleLoadConfig = (root: string, env: NodeJS.ProcessEnv = {}): Promise<string> =>
+  bundleWithPlugins({ entryPoints: [join(root, 'shared', 'config', 'load-config.ts')] }, root, env);
 
 const evaluate = (code: string): { loadConfig: (env: NodeJS.ProcessEnv) => OrchestratorConfig } => {
   const module = { exports: {} as Record<string, unknown> };
@@ -104,20 +108,7 @@ describe('validated-config esbuild plugin', () => {
 });
 
 describe('lazy-middy-web-streams esbuild plugin', () => {
-  const bundle = async (contents: string): Promise<string> => {
-    const out = await build({
-      stdin: { contents, resolveDir: ROOT, loader: 'ts' },
-      absWorkingDir: ROOT,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node22',
-      write: false,
-      logLevel: 'silent',
-      plugins: pluginsFor(undefined, ROOT, {}),
-    });
-    return out.outputFiles[0]?.text ?? '';
-  };
+  const bundle = (contents: string): Promise<string> => bundleWithPlugins({ stdin: { contents, resolveDir: ROOT, loader: 'ts' } });
   const load = (code: string): { module: Record<string, unknown>; required: string[] } => {
     const required: string[] = [];
     const tracking = (id: string): unknown => {
