@@ -22,28 +22,40 @@
  * `node:stream/web` when first read (middy reads it only when streaming a response).
  */
 
-const { readFileSync } = require('node:fs');
 const { dirname, join, resolve } = require('node:path');
 
 const CONFIG_SOURCES = /[\\/]shared[\\/]config[\\/]sources\.ts$/;
 const DEFAULT_CONFIG_FILE = join('config', 'profiles.json');
 const CONFIG_FILE_ENV = 'ORCHESTRATOR_CONFIG_FILE';
 
-/** Runs shared/config `parseConfig` (TypeScript, bundled in memory) on the given JSON value. */
-const validate = async (esbuild, root, raw, label) => {
-  const out = await esbuild.build({
-    entryPoints: [join(root, 'shared', 'config', 'parse-config.ts')],
-    absWorkingDir: root,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    write: false,
-    logLevel: 'silent',
-  });
-  const module = { exports: {} };
-  new Function('module', 'exports', 'require', out.outputFiles[0].text)(module, module.exports, require);
-  return module.exports.parseConfig(raw, label);
+/**
+ * shared/config's `readConfigFile` and `parseConfig` (TypeScript, bundled in memory once per process
+ * and project root): the build reports a bad file with exactly the lines `npm run check-config` prints.
+ */
+const configModules = new Map();
+const loadConfigModule = (esbuild, root) => {
+  if (!configModules.has(root)) {
+    configModules.set(
+      root,
+      esbuild
+        .build({
+          stdin: { contents: "export { parseConfig } from './shared/config/parse-config';\nexport { readConfigFile } from './shared/config/sources';\n", resolveDir: root, loader: 'ts' },
+          absWorkingDir: root,
+          bundle: true,
+          platform: 'node',
+          format: 'cjs',
+          target: 'node20',
+          write: false,
+          logLevel: 'silent',
+        })
+        .then((out) => {
+          const module = { exports: {} };
+          new Function('module', 'exports', 'require', out.outputFiles[0].text)(module, module.exports, require);
+          return module.exports;
+        }),
+    );
+  }
+  return configModules.get(root);
 };
 
 /** The module that replaces shared/config/sources.ts: same exports, the config inlined. */
@@ -72,9 +84,6 @@ export function readConfigFile(file, label = file) {
 }
 `;
 
-// One validation per file content and process: serverless-esbuild builds every function with these plugins.
-const cache = new Map();
-
 /** @returns {import('esbuild').Plugin} */
 const validatedConfig = (root, env) => ({
   name: 'asg-orchestrator-validated-config',
@@ -83,32 +92,11 @@ const validatedConfig = (root, env) => ({
       const builtWith = env[CONFIG_FILE_ENV] || undefined;
       const file = resolve(root, builtWith ?? DEFAULT_CONFIG_FILE);
       const label = builtWith ? `${builtWith} (from ${CONFIG_FILE_ENV} at build time)` : DEFAULT_CONFIG_FILE;
-      let text;
       try {
-        text = readFileSync(file, 'utf8');
-      } catch (error) {
-        return { errors: [{ text: `invalid configuration in ${label}: 1 issue\n  (root): cannot read the file (${error.message})` }] };
-      }
-      const key = `${label}\0${text}`;
-      if (!cache.has(key)) {
-        cache.set(
-          key,
-          (async () => {
-            let raw;
-            try {
-              raw = JSON.parse(text);
-            } catch (error) {
-              throw new Error(`invalid configuration in ${label}: 1 issue\n  (root): not valid JSON (${error.message})`);
-            }
-            return validate(build.esbuild, root, raw, label);
-          })(),
-        );
-      }
-      try {
-        const config = await cache.get(key);
+        const { parseConfig, readConfigFile } = await loadConfigModule(build.esbuild, root);
+        const config = parseConfig(readConfigFile(file, label), label);
         return { contents: sourcesModule(config, builtWith, label), loader: 'js', resolveDir: dirname(args.path), watchFiles: [file] };
       } catch (error) {
-        cache.delete(key);
         return { errors: [{ text: error instanceof Error ? error.message : String(error) }], watchFiles: [file] };
       }
     });

@@ -14,7 +14,7 @@ import { replaceControlCharacters } from './primitives';
 import type { RebalanceRecommendationDetail } from './rebalance-recommendation';
 import { EVENT_KINDS, type EventKind, lookupEvent } from './registry';
 import type { SpotInterruptionDetail } from './spot-interruption';
-import { isTestNotification, ownProperty } from './test-notification';
+import { isTestNotification } from './test-notification';
 
 /** A parsed event: the kind, the envelope, and the camelCase detail of that kind. */
 export type ParsedEvent =
@@ -58,12 +58,9 @@ const formatIssues = (issues: readonly v.Issue[]): string[] => {
 /** Envelope schema (built on first use); `detail` is validated by the registry entry, under its own path prefix. */
 const envelopeSchema = lazy(() => v.object(envelopeFields()));
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /** Own string property, clipped for use in messages and context; `undefined` otherwise. */
 const stringField = (value: Record<string, unknown>, key: string): string | undefined => {
-  const field = ownProperty(value, key);
+  const field = v.ownProperty(value, key);
   return typeof field === 'string' ? field : undefined;
 };
 
@@ -77,7 +74,7 @@ const drop = (
 const parseUnsafe = (input: unknown, accept: readonly EventKind[]): ParseResult => {
   // Non-objects are not events at all: `malformed` (not `unknown-event`), so that a broken
   // invoke payload reads differently in the logs from a well-formed event we do not handle.
-  if (!isRecord(input)) {
+  if (!v.isRecord(input)) {
     const what = input === null ? 'null' : Array.isArray(input) ? 'an array' : `a ${typeof input}`;
     return drop('malformed', `dropped: the input is ${what}, not an event object`, [
       `(event): expected an object, received ${what}`,
@@ -117,7 +114,7 @@ const parseUnsafe = (input: unknown, accept: readonly EventKind[]): ParseResult 
   }
 
   const envelope = envelopeSchema().safeParse(input);
-  const detail = entry.detail.safeParse(ownProperty(input, 'detail'));
+  const detail = entry.detail.safeParse(v.ownProperty(input, 'detail'));
   if (!envelope.success || !detail.success) {
     const issues = [
       ...(envelope.success ? [] : envelope.error.issues),

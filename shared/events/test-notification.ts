@@ -18,17 +18,11 @@
  * The same body can arrive as an EventBridge `detail`, and some emitters put the marker in
  * `LifecycleTransition` instead of `Event`: all four places are checked.
  */
+import { isRecord, ownProperty } from './validate';
 
 /** The marker Auto Scaling puts in `Event` (or `LifecycleTransition`) of a test message. */
 export const TEST_NOTIFICATION_EVENT = 'autoscaling:TEST_NOTIFICATION';
 
-/** Own, plain (non-array) object check; JSON input only ever has own data properties. */
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** Reads an own property without walking the prototype chain (`__proto__`, `constructor`). */
-export const ownProperty = (value: Record<string, unknown>, key: string): unknown =>
-  Object.hasOwn(value, key) ? value[key] : undefined;
 
 const carriesMarker = (value: Record<string, unknown>): boolean =>
   ownProperty(value, 'Event') === TEST_NOTIFICATION_EVENT ||

@@ -200,8 +200,11 @@ type ObjectOutput<S extends Shape> = { -readonly [K in Exclude<keyof S, Optional
 };
 type Flat<T> = { [K in keyof T]: T[K] };
 
-const isRecord = (input: unknown): input is Record<string, unknown> => typeof input === 'object' && input !== null && !Array.isArray(input);
-const own = (object: object, key: string): unknown => (Object.hasOwn(object, key) ? (object as Record<string, unknown>)[key] : undefined);
+/** A plain (non-array, non-null) object; JSON input only ever has own data properties. */
+export const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Reads an own property without walking the prototype chain (`__proto__`, `constructor`). */
+export const ownProperty = (value: object, key: string): unknown => (Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined);
 
 /** An object with these keys (others are stripped); every key is checked, all issues reported. */
 export const object = <S extends Shape>(shape: S, options?: Options): Schema<Flat<ObjectOutput<S>>> => {
@@ -214,7 +217,7 @@ export const object = <S extends Shape>(shape: S, options?: Options): Schema<Fla
     const out: Record<string, unknown> = {};
     let valid = true;
     for (const key of keys) {
-      const value = (shape[key] as Schema<unknown, unknown>).run(own(input, key), [...path, key], issues);
+      const value = (shape[key] as Schema<unknown, unknown>).run(ownProperty(input, key), [...path, key], issues);
       if (value === INVALID) valid = false;
       else if (value !== undefined || Object.hasOwn(input, key)) out[key] = value;
     }

@@ -17,6 +17,8 @@ import {
 } from '../../../shared/policy/termination-order';
 import { MAX_REASON_CHARS } from '../../../shared/policy/termination-reason';
 import { HOUR, NOW, request } from './build';
+// rng: the bench's seeded mulberry32, so a failing seed reproduces exactly.
+import { rng } from '../../../bench/lib/stats';
 
 const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
 const MARKETS: MarketOption[] = ['spot', 'on-demand'];
@@ -55,24 +57,13 @@ const groupSpec = (maxSize: number): fc.Arbitrary<GroupSpec> =>
     oddPct: fc.integer({ min: 0, max: 30 }),
   });
 
-// mulberry32: a tiny deterministic PRNG, so a failing seed reproduces exactly.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(rnd: () => number, from: readonly T[]): T {
   return from[Math.floor(rnd() * from.length)] as T;
 }
 
 function expand(spec: GroupSpec): { req: TerminationPolicyRequest; ctx: TerminationContext } {
-  const rnd = prng(spec.seed);
+  const rnd = rng(spec.seed);
   const chance = (pct: number): boolean => rnd() * 100 < pct;
   const odd = (value: number): number => (chance(spec.oddPct) ? pick(rnd, ODD_NUMBERS) : value);
 
@@ -220,7 +211,7 @@ describe('decideTerminationOrder: properties', () => {
     fc.assert(
       fc.property(groupSpec(300), fc.integer(), (spec, shuffleSeed) => {
         const { req, ctx } = expand({ ...spec, duplicatePct: 0 });
-        const rnd = prng(shuffleSeed);
+        const rnd = rng(shuffleSeed);
         const shuffled = [...req.instances];
         for (let i = shuffled.length - 1; i > 0; i -= 1) {
           const j = Math.floor(rnd() * (i + 1));
