@@ -115,7 +115,7 @@ describe('terminationPolicy fallback', () => {
     asg.on(DescribeAutoScalingGroupsCommand).callsFake(() => new Promise(() => undefined));
     ddb.on(QueryCommand).resolves({ Items: [] });
     await createMain(deps)(structuredClone(request));
-    const options = asg.commandCalls(DescribeAutoScalingGroupsCommand)[0]?.args[1] as { abortSignal?: AbortSignal } | undefined;
+    const options = (asg.commandCalls(DescribeAutoScalingGroupsCommand)[0]?.args as unknown[] | undefined)?.[1] as { abortSignal?: AbortSignal } | undefined;
     expect(options?.abortSignal?.aborted).toBe(true);
   });
 });
