@@ -114,11 +114,15 @@ export const measureApiCalls = async (root: string, functions: readonly Function
     const event = readEvent(root, eventPath);
     const env = environmentFor(fn);
     const now = (eventTime(event) ?? Date.parse('2026-11-27T12:00:00Z')) + 1_000;
+    // Every clock the function reads (its `now`, and the caches and adapters below it that default to
+    // Date.now) stands at the sample's instant, so the counts do not depend on the day the bench runs.
+    const realNow = Date.now;
+    Date.now = () => now;
     try {
       if (typeof mod.createMain === 'function' && typeof mod.createDeps === 'function') {
         const { createAwsClients } = await import('../shared/aws/all-clients');
         const deps = mod.createDeps(createAwsClients(), env);
-        const main = mod.createMain(('now' in deps ? { ...deps, now: () => now } : deps) as never);
+        const main = mod.createMain(deps as never);
         return describeOutcome(await main(event));
       }
       const handler = mod[fn.exportName];
@@ -133,6 +137,8 @@ export const measureApiCalls = async (root: string, functions: readonly Function
       }
     } catch (error) {
       return `threw ${error instanceof Error ? `${error.name}: ${error.message.slice(0, 120)}` : String(error)}`;
+    } finally {
+      Date.now = realNow;
     }
   };
 

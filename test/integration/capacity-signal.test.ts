@@ -24,7 +24,7 @@ import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { createDeps as terminationDeps, createMain as terminationMain } from '../../functions/termination-policy.js';
-import { loadEvent } from '../support/fixtures.js';
+import { loadEventAt } from '../support/fixtures.js';
 import { ACCOUNT_ID, attr, clientConfig, createQueue, createStateTable, drainQueue, jsonBody, type MotoClients, motoClients, motoEndpoint, preserveEnv, resetMoto, type TestQueue } from '../support/moto.js';
 
 const GROUP = 'ml-inference-gpu';
@@ -127,7 +127,8 @@ describe('capacitySignal end to end (moto over HTTP)', () => {
 
   /** Puts a sample (with its instance id replaced) on the bus and returns what the rule delivered. */
   const route = async (rel: string, instanceId?: string): Promise<Record<string, unknown>[]> => {
-    const sample = loadEvent(rel) as { source: string; 'detail-type': string; detail: Record<string, unknown>; resources: string[]; time: string };
+    // Rebased on the clock: the stored signal is compared with `now` (signal window, TTL).
+    const sample = loadEventAt(rel, Date.now()) as { source: string; 'detail-type': string; detail: Record<string, unknown>; resources: string[]; time: string };
     if (instanceId) {
       sample.detail['instance-id'] = instanceId;
       sample.resources = [`arn:aws:ec2:us-east-1:123456789012:instance/${instanceId}`];
