@@ -4,6 +4,7 @@
  * with a conditional write first; the record is read only when that write finds one (a duplicate).
  */
 import { resolveProfile } from '../config/index';
+import { describeOwnHooks, isOwnHook } from '../policy/own-hook';
 import { type EventKind, parseEvent } from '../events/index';
 import { dropped, type HandlerOutcome } from '../middleware/stack';
 import { decideTerminate } from '../policy/drain';
@@ -63,6 +64,10 @@ export const createHookMain =
     const d = parsed.event.detail;
     const who = { group: d.groupName, instanceId: d.instanceId, hookName: d.hookName };
     const config = deps.config();
+    // Another tool's hook on the same transition: its action is not ours to answer (nothing read).
+    if (!isOwnHook(d.hookName, config.ownHooks)) {
+      return { outcome: 'skipped', reason: `hook ${d.hookName} is not one of this orchestrator's hooks (${describeOwnHooks(config.ownHooks)}): its action is left to its owner`, ...who };
+    }
     const group = await deps.groups.get(d.groupName);
     const optIn = resolveProfile(config, group?.tags ?? []);
     // Not opted in: one decision log line, nothing read, sent, changed or completed.

@@ -217,6 +217,7 @@ export const runLifecycleSweep = async (
             instanceId: instance.instanceId,
             lifecycleState: instance.lifecycleState,
             optIn,
+            ownHooks: config.ownHooks,
             hooks: groupHooks,
             stored,
             documents: deps.documents,

@@ -18,6 +18,7 @@
  */
 import type { LifecycleHookSummary } from '../aws/auto-scaling';
 import type { OptIn } from '../config/index';
+import { describeOwnHooks, isOwnHook, type OwnHookRule } from './own-hook';
 import { hasHook, type LifecyclePhase, type StoredLifecycle } from '../state/lifecycle-record';
 import { decideDrainResult, decideDrainTimeout, decideTerminate } from './drain';
 import { decideWarmupResult, decideWarmupTimeout, decideLaunch } from './warmup';
@@ -34,24 +35,22 @@ const TRANSITIONS: Readonly<Record<LifecyclePhase, string>> = {
   terminate: 'autoscaling:EC2_INSTANCE_TERMINATING',
 };
 
-/** Hook name prefix that marks the orchestrator's hooks when a group has several for one transition. */
-export const OWN_HOOK_PREFIX = 'asg-orchestrator';
-
 /**
- * The group's hook for a phase: the only one for that transition, else the one named
- * `asg-orchestrator…`; `undefined` (with why) when there is none or it is ambiguous.
+ * The group's hook for a phase: the one hook on that transition that is ours ({@link isOwnHook}: the
+ * configured names or prefix); `undefined` (with why) when none is ours or several are. Another
+ * tool's hook is never ours, even when it is the only one on the transition.
  */
 export const hookFor = (
   hooks: readonly LifecycleHookSummary[],
   phase: LifecyclePhase,
+  rule: OwnHookRule,
 ): { hook: LifecycleHookSummary } | { hook: undefined; why: string } => {
   const candidates = hooks.filter((h) => h.transition === TRANSITIONS[phase]);
-  if (candidates.length === 1 && candidates[0]) return { hook: candidates[0] };
-  const own = candidates.filter((h) => h.name.startsWith(OWN_HOOK_PREFIX));
+  const own = candidates.filter((h) => isOwnHook(h.name, rule));
   if (own.length === 1 && own[0]) return { hook: own[0] };
-  return candidates.length === 0
-    ? { hook: undefined, why: `the group has no ${TRANSITIONS[phase]} lifecycle hook` }
-    : { hook: undefined, why: `the group has ${candidates.length} ${TRANSITIONS[phase]} hooks and ${own.length} named ${OWN_HOOK_PREFIX}*: cannot tell which is ours` };
+  return own.length === 0
+    ? { hook: undefined, why: `the group has no ${TRANSITIONS[phase]} lifecycle hook of this orchestrator (${describeOwnHooks(rule)}; ${candidates.length} other hook(s) on it)` }
+    : { hook: undefined, why: `the group has ${own.length} ${TRANSITIONS[phase]} hooks ${describeOwnHooks(rule)}: cannot tell which is ours` };
 };
 
 /** Whether a heartbeat is due: the hook's heartbeat timeout would lapse before the sweep after next. */
@@ -64,6 +63,8 @@ export interface SweepInput {
   instanceId: string;
   lifecycleState: string;
   optIn: OptIn;
+  /** Which hooks are ours (config `ownHooks`). */
+  ownHooks: OwnHookRule;
   hooks: readonly LifecycleHookSummary[];
   stored: StoredLifecycle | undefined;
   /** The current command's status, once read (the first decision may ask for it: `query-command`). */
@@ -90,7 +91,7 @@ export const decideSweep = (input: SweepInput): SweepDecision => {
   const phase = WAIT_STATES[input.lifecycleState];
   if (!phase) return skip('skipped', `${input.instanceId} is ${input.lifecycleState}: not waiting on a lifecycle hook`);
   if (!input.optIn.optedIn) return skip('skipped', `group ${input.groupName} did not opt in: ${input.optIn.reason}`);
-  const found = hookFor(input.hooks, phase);
+  const found = hookFor(input.hooks, phase, input.ownHooks);
   if (!found.hook) return skip('skipped', `${input.instanceId} is ${input.lifecycleState} but ${found.why}`);
   const hook = found.hook;
   const req: LifecycleRequest = { phase, groupName: input.groupName, instanceId: input.instanceId, hookName: hook.name, startedBy: 'reconcile' };
