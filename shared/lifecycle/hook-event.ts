@@ -80,6 +80,8 @@ export const createHookMain =
       token: d.token,
       ...(d.origin ? { origin: d.origin } : {}),
       ...(d.destination ? { destination: d.destination } : {}),
+      // When the action opened: the heartbeat timeout counts from here (a retried event is handled late).
+      ...(Number.isFinite(Date.parse(parsed.event.envelope.time)) ? { openedAt: Date.parse(parsed.event.envelope.time) } : {}),
       startedBy: 'event',
     };
     const ctx = { sourceEventId: parsed.event.envelope.id, resources: parsed.event.envelope.resources };

@@ -90,6 +90,7 @@ export const decideTerminate = (
     maxAttempts: 1,
     status: 'running',
     startedAt: now,
+    openedAt: Math.min(req.openedAt ?? now, now),
     attemptStartedAt: now,
     deadlineAt: now + (drain.timeoutSeconds + DRAIN_RESULT_GRACE_SECONDS) * 1000,
     startedBy: req.startedBy,

@@ -28,6 +28,8 @@ export interface LifecycleRequest {
   token?: string;
   origin?: string;
   destination?: string;
+  /** When the lifecycle action opened (epoch ms): the event's time (at most `now`); absent = `now`. */
+  openedAt?: number;
   startedBy: 'event' | 'reconcile';
 }
 

@@ -94,7 +94,8 @@ export const decideSweep = (input: SweepInput): SweepDecision => {
   const found = hookFor(input.hooks, phase, input.ownHooks);
   if (!found.hook) return skip('skipped', `${input.instanceId} is ${input.lifecycleState} but ${found.why}`);
   const hook = found.hook;
-  const req: LifecycleRequest = { phase, groupName: input.groupName, instanceId: input.instanceId, hookName: hook.name, startedBy: 'reconcile' };
+  // A lost event: the action opened after the previous sweep at the latest that did not see it (estimate).
+  const req: LifecycleRequest = { phase, groupName: input.groupName, instanceId: input.instanceId, hookName: hook.name, openedAt: now - input.sweepIntervalMs, startedBy: 'reconcile' };
   const decideStart = phase === 'launch' ? decideLaunch : decideTerminate;
 
   if (!stored) return decideStart(req, input.optIn, input.documents, undefined, now);
@@ -118,7 +119,10 @@ export const decideSweep = (input: SweepInput): SweepDecision => {
       ? decideWarmupResult(stored, event, input.optIn.profile, now)
       : decideDrainResult(stored, event, now);
   }
-  const lastBeat = w.lastHeartbeatAt ?? w.startedAt;
+  // The heartbeat timeout runs from when the action opened (the event's time), not from when we wrote the record
+  // (EC2 Auto Scaling API reference, RecordLifecycleActionHeartbeat: "restarts the timeout";
+  // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_RecordLifecycleActionHeartbeat.html).
+  const lastBeat = w.lastHeartbeatAt ?? Math.min(w.openedAt ?? w.startedAt, w.startedAt);
   if (hasHook(w) && heartbeatDue(lastBeat, hook.heartbeatTimeoutSeconds, input.sweepIntervalMs, now)) {
     return {
       kind: 'heartbeat',

@@ -105,6 +105,7 @@ export const decideLaunch = (
     onFailure: warmup.onFailure,
     status: 'running',
     startedAt: now,
+    openedAt: Math.min(req.openedAt ?? now, now),
     attemptStartedAt: now,
     deadlineAt: now + warmup.timeoutSeconds * 1000,
     startedBy: req.startedBy,
