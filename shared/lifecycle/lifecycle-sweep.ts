@@ -17,7 +17,6 @@ import { modelVersionOf } from './hook-event';
 import type { AutoScalingPort, LifecycleHookSummary } from '../aws/auto-scaling';
 import type { StateStorePort } from '../aws/state-store';
 import { resolveProfile } from '../config/index';
-import { OrchestratorError } from '../errors';
 import type { HandlerOutcome } from '../middleware/stack';
 import { decideExisting, type LifecycleDecision } from '../policy/warmup-lifecycle';
 import { decideSweep, type SweepDecision, WAIT_STATES } from '../policy/warmup-sweep';
