@@ -266,6 +266,11 @@ export const runLifecycleSweep = async (
             now,
           };
           let decision: SweepDecision = decideSweep(input);
+          if (decision.kind === 'probe-action') {
+            // A heartbeat by instance id: answered only if our hook holds an action for the instance now.
+            const answer = await deps.autoScaling.recordLifecycleActionHeartbeat({ groupName: group.name, hookName: decision.hookName, instanceId: instance.instanceId });
+            decision = decideSweep({ ...input, actionOpen: answer === 'done' });
+          }
           if (decision.kind === 'query-command') {
             const invocation = await deps.ssm.getCommandInvocation(decision.commandId, instance.instanceId);
             // SSM no longer knows a command sent two sweeps ago: it was never delivered.
@@ -279,7 +284,7 @@ export const runLifecycleSweep = async (
             continue;
           }
           const outcome =
-            decision.kind === 'query-command'
+            decision.kind === 'query-command' || decision.kind === 'probe-action'
               ? { outcome: 'in-progress', reason: decision.reason }
               : await executeLifecycle(
                   deps,

@@ -28,7 +28,15 @@ import { type LifecycleDecision, type LifecycleRequest, type StackDocuments, ski
 export const WAIT_STATES: Readonly<Record<string, LifecyclePhase>> = {
   'Pending:Wait': 'launch',
   'Terminating:Wait': 'terminate',
+  // Warm pools (EC2 Auto Scaling user guide, "Use lifecycle hooks with a warm pool":
+  // https://docs.aws.amazon.com/autoscaling/ec2/userguide/warm-pool-instance-lifecycle.html): the launch
+  // hook also holds an instance entering the pool, the terminate hook one terminated from the pool.
+  'Warmed:Pending:Wait': 'launch',
+  'Warmed:Terminating:Wait': 'terminate',
 };
+
+/** True for the state of an instance entering the warm pool (its launch action pre-stages only). */
+const entersPool = (lifecycleState: string): boolean => lifecycleState === 'Warmed:Pending:Wait';
 
 const TRANSITIONS: Readonly<Record<LifecyclePhase, string>> = {
   launch: 'autoscaling:EC2_INSTANCE_LAUNCHING',
@@ -69,13 +77,19 @@ export interface SweepInput {
   stored: StoredLifecycle | undefined;
   /** The current command's status, once read (the first decision may ask for it: `query-command`). */
   commandStatus?: string;
+  /** Whether our hook has an open action for the instance, once probed (the first decision may ask: `probe-action`). */
+  actionOpen?: boolean;
   documents: StackDocuments;
   sweepIntervalMs: number;
   now: number;
 }
 
 /** A lifecycle decision, or a request to read the current command's status first. */
-export type SweepDecision = LifecycleDecision | { kind: 'query-command'; commandId: string; reason: string };
+export type SweepDecision =
+  | LifecycleDecision
+  | { kind: 'query-command'; commandId: string; reason: string }
+  /** RecordLifecycleActionHeartbeat by instance id on `hookName`: answered = our hook holds a new action; "No active" = not ours (another tool's hook holds the instance). */
+  | { kind: 'probe-action'; hookName: string; reason: string };
 
 /**
  * Decides what the sweep does for one instance in a wait state.
@@ -95,17 +109,43 @@ export const decideSweep = (input: SweepInput): SweepDecision => {
   if (!found.hook) return skip('skipped', `${input.instanceId} is ${input.lifecycleState} but ${found.why}`);
   const hook = found.hook;
   // A lost event: the action opened after the previous sweep at the latest that did not see it (estimate).
-  const req: LifecycleRequest = { phase, groupName: input.groupName, instanceId: input.instanceId, hookName: hook.name, openedAt: now - input.sweepIntervalMs, startedBy: 'reconcile' };
+  const intoPool = entersPool(input.lifecycleState);
+  const req: LifecycleRequest = {
+    phase,
+    groupName: input.groupName,
+    instanceId: input.instanceId,
+    hookName: hook.name,
+    openedAt: now - input.sweepIntervalMs,
+    // The state says where the instance goes: entering the warm pool pre-stages only; one terminated from the pool comes from it.
+    ...(phase === 'launch' && intoPool ? { destination: 'WarmPool' } : {}),
+    ...(input.lifecycleState === 'Warmed:Terminating:Wait' ? { origin: 'WarmPool' } : {}),
+    startedBy: 'reconcile',
+  };
   const decideStart = phase === 'launch' ? decideLaunch : decideTerminate;
 
   if (!stored) return decideStart(req, input.optIn, input.documents, undefined, now);
   const w = stored.work;
   if (w.mode === 'observe') return skip('skipped', `${phase} work on ${input.instanceId} is in observe mode: nothing is sent or completed (the hook's DefaultResult applies)`);
+  // The record served the other warm-pool stage (entering the pool vs. entering the group): the instance
+  // waits on a later action, whose event was lost. New work replaces the record.
+  if (phase === 'launch' && (w.destination === 'WarmPool') !== intoPool) {
+    return decideStart({ ...req, newAction: true }, input.optIn, input.documents, stored, now);
+  }
   if (w.status === 'completing') return decideStart(req, input.optIn, input.documents, stored, now);
   if (phase === 'terminate' && !hasHook(w) && (w.status === 'running' || w.status === 'finished')) {
     return decideStart(req, input.optIn, input.documents, stored, now);
   }
-  if (w.status !== 'running') return skip('skipped', `${phase} work on ${input.instanceId} is ${w.status}: nothing to do`);
+  if (w.status !== 'running') {
+    // Answered a while ago and the instance waits again on the same stage: a later action (returned to the
+    // warm pool and back) whose event was lost — or another tool's hook still holds the instance. Our hook
+    // answers a heartbeat only in the first case.
+    const settled = w.finishedAt !== undefined && now - w.finishedAt >= 2 * input.sweepIntervalMs;
+    if (hasHook(w) && settled && input.actionOpen === undefined) {
+      return { kind: 'probe-action', hookName: hook.name, reason: `${phase} work on ${input.instanceId} is ${w.status} but it waits again (${input.lifecycleState}): is ${hook.name} holding a new action?` };
+    }
+    if (hasHook(w) && settled && input.actionOpen === true) return decideStart({ ...req, newAction: true }, input.optIn, input.documents, stored, now);
+    return skip('skipped', `${phase} work on ${input.instanceId} is ${w.status}: nothing to do${input.actionOpen === false ? ` (${hook.name} holds no action: another hook holds the instance)` : ''}`);
+  }
 
   if (now >= w.deadlineAt) return phase === 'launch' ? decideWarmupTimeout(stored, now) : decideDrainTimeout(stored, now);
   if (w.commandId === undefined) {
