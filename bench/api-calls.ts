@@ -55,6 +55,8 @@ const environmentFor = (fn: FunctionEntry): NodeJS.ProcessEnv => {
     TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:asg-orchestrator-bench-notifications',
     TABLE_NAME: 'asg-orchestrator-bench-state',
     EVENT_BUS_NAME: 'default',
+    // The samples' account: the functions drop events of other accounts (shared/events/origin.ts).
+    ORCHESTRATOR_ACCOUNT_ID: '123456789012',
   };
   for (const key of fn.environmentKeys) env[key] ??= known[key] ?? `asg-orchestrator-bench-${key.toLowerCase().replace(/_/g, '-')}`;
   for (const [k, v] of Object.entries(known)) env[k] = v;

@@ -38,7 +38,7 @@ describe('profile file JSON Schema', () => {
 
   it('names every key the shipped files use', () => {
     const schema = read(CONFIG_JSON_SCHEMA_PATH) as JsonSchemaNode;
-    const profileProps = (schema.properties?.profiles?.additionalProperties as JsonSchemaNode).properties ?? {};
+    const profileProps = (schema.properties?.profiles?.additionalProperties as JsonSchemaNode | undefined)?.properties ?? {};
     for (const file of ['config/profiles.json', 'config/profiles.example.json']) {
       const doc = read(file);
       for (const key of Object.keys(doc)) expect(Object.keys(schema.properties ?? {})).toContain(key);
