@@ -316,6 +316,8 @@ const buildConfigSchemas = () => {
     eventBridge: z._default(z.boolean(), true),
     /** Lowest severity published; lower ones are only logged. */
     minSeverity: z._default(z.enum(['info', 'warning', 'error']), 'info'),
+    /** What HTTPS subscribers get: the JSON body, or an AWS Chatbot custom notification (shared/notify/render.ts). */
+    httpsFormat: z._default(z.enum(['json', 'chatbot']), 'json'),
   });
 
   /** One profile: everything the orchestrator needs to manage a group that opted in to it. */

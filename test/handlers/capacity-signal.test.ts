@@ -201,7 +201,7 @@ describe('capacitySignal handler', () => {
     });
     expect(published('capacity.instance-doomed')).toHaveLength(1);
     expect(published('mix.changed')).toHaveLength(1);
-    expect(JSON.parse(published('mix.changed')[0]?.args[0].input.Message ?? '{}')).toMatchObject({ mode: 'enforce', details: { fromPercent: 25, toPercent: 50, rule: 'raise' } });
+    expect(JSON.parse(JSON.parse(published('mix.changed')[0]?.args[0].input.Message ?? '{}').sqs)).toMatchObject({ mode: 'enforce', details: { fromPercent: 25, toPercent: 50, rule: 'raise' } });
   });
 
   it('a duplicate of the same warning sends nothing again and notifies once', async () => {
@@ -291,7 +291,7 @@ describe('capacitySignal handler', () => {
     expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 0);
     expect(asg).toHaveReceivedCommandTimes(UpdateAutoScalingGroupCommand, 0);
     expect(table.dump().find((i) => i.sk === 'lifecycle#terminate')?.data).toMatchObject({ status: 'finished', mode: 'observe' });
-    const change = JSON.parse(published('mix.changed')[0]?.args[0].input.Message ?? '{}');
+    const change = JSON.parse(JSON.parse(published('mix.changed')[0]?.args[0].input.Message ?? '{}').sqs);
     expect(change).toMatchObject({ mode: 'observe', details: { applied: false, toPercent: 45 } });
     // The shadow target is what observe mode continues from.
     expect(items('mix')[0]?.data).toMatchObject({ target: { base: 0, percent: 45 }, targetMode: 'observe' });

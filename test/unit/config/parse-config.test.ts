@@ -41,7 +41,7 @@ const DEFAULT_PROFILE: Profile = {
     quietPeriodSeconds: 1800,
     fallbackOnCapacityFailure: true,
   },
-  notifications: { sns: true, eventBridge: true, minSeverity: 'info' },
+  notifications: { sns: true, eventBridge: true, minSeverity: 'info', httpsFormat: 'json' },
 };
 
 describe('parseConfig: defaults', () => {
