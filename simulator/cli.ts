@@ -1,7 +1,8 @@
 /**
  * `npm run simulate -- --scenario <file> [--profile <file>] [--seed N] [--report out.html]`
  *
- * Runs each scenario twice (baseline = Auto Scaling alone, orchestrated = the real handlers) and
+ * Runs each scenario four times (naive and careful Auto Scaling alone, the real handlers, the real
+ * handlers with the mix controller off) and
  * prints the timeline and the side-by-side summary. Without `--scenario` it runs the default set
  * (scenarios/*.yaml shipped with the project) and writes reports/simulation.html.
  *
@@ -162,12 +163,17 @@ export const runCli = async (argv: readonly string[], io: { out: (s: string) => 
     io.out('== all scenarios: the metric each one is about\n');
     for (const c of comparisons) {
       const m = c.scenario.spec.metric;
-      io.out(`  ${c.scenario.spec.name.padEnd(22)} ${m.padEnd(22)} baseline ${formatNumber(metricValue(c.baseline, m), 1).padStart(12)}   orchestrated ${formatNumber(metricValue(c.orchestrated, m), 1).padStart(12)}   ${verdict(c).better === 'orchestrated' ? 'orchestrator better' : verdict(c).better}\n`);
+      const v = verdict(c).better;
+      io.out(
+        `  ${c.scenario.spec.name.padEnd(22)} ${m.padEnd(22)} naive ${formatNumber(metricValue(c.baseline, m), 1).padStart(12)}   careful ${formatNumber(metricValue(c.careful, m), 1).padStart(12)}   orchestrated ${formatNumber(metricValue(c.orchestrated, m), 1).padStart(12)}   ${v === 'orchestrated' ? 'orchestrator better than careful' : v === 'baseline' ? 'CAREFUL AUTO SCALING BETTER' : 'tie with careful'}\n`,
+      );
     }
     io.out('\n');
   }
   if (options.timelineFile) {
-    const text = comparisons.flatMap((c) => [formatTimeline(c.baseline, { all: true, maxWidth: 100_000 }), formatTimeline(c.orchestrated, { all: true, maxWidth: 100_000 })]).join('\n\n');
+    const text = comparisons
+      .flatMap((c) => [c.baseline, c.careful, c.orchestrated, c.mixOff].map((r) => formatTimeline(r, { all: true, maxWidth: 100_000 })))
+      .join('\n\n');
     mkdirSync(dirname(resolve(options.timelineFile)), { recursive: true });
     writeFileSync(options.timelineFile, `${text}\n`);
     io.out(`full timelines written to ${options.timelineFile}\n`);
@@ -178,7 +184,7 @@ export const runCli = async (argv: readonly string[], io: { out: (s: string) => 
     io.out(`HTML report written to ${report} (open it in a browser)\n`);
   }
   // Real time goes to stderr: stdout stays byte-identical for the same seed.
-  io.err(`simulated ${comparisons.length} scenario(s) × 2 runs in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  io.err(`simulated ${comparisons.length} scenario(s) × 4 runs in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   return 0;
 };
 

@@ -11,6 +11,20 @@ import { compared } from './helpers';
 
 const NAMES = DEFAULT_SCENARIOS.map((f) => f.replace(/^scenarios\/|\.yaml$/g, ''));
 
+/**
+ * Against careful Auto Scaling (Capacity Rebalancing, price-capacity-optimized, load-balancer health
+ * checks) three of the five scenario metrics are ties: the load balancer already keeps traffic off
+ * cold instances, and Capacity Rebalancing already moves work off instances with a rebalance
+ * recommendation. Pinned so that a change in either direction is seen.
+ */
+const CAREFUL_VERDICT: Record<string, 'orchestrated' | 'tie'> = {
+  'diurnal-burst': 'tie',
+  'spot-storm': 'orchestrated',
+  'spot-drought': 'orchestrated',
+  'scale-in-after-peak': 'tie',
+  'bad-model': 'tie',
+};
+
 describe('wiring', () => {
   it('drives every function of the design (none is imitated)', () => {
     const status = wiringStatus();
@@ -22,7 +36,7 @@ describe('wiring', () => {
 });
 
 describe.each(NAMES)('scenario %s', (name) => {
-  it('the baseline does worse than the orchestrator on the metric the scenario is about', async () => {
+  it('naive Auto Scaling does worse than the orchestrator on the metric the scenario is about', async () => {
     // Prepare / Act
     const c = await compared(name);
     const metric = c.scenario.spec.metric;
@@ -31,7 +45,13 @@ describe.each(NAMES)('scenario %s', (name) => {
     // Assess
     if (METRICS[metric] === 'lower') expect(o).toBeLessThan(b);
     else expect(o).toBeGreaterThan(b);
-    expect(verdict(c).better).toBe('orchestrated');
+    expect(verdict(c, 'baseline').better).toBe('orchestrated');
+  });
+
+  it('careful Auto Scaling is never better than the orchestrator on the scenario metric (a tie is reported as one)', async () => {
+    const c = await compared(name);
+    expect(verdict(c).better).not.toBe('baseline');
+    expect(CAREFUL_VERDICT[name]).toBe(verdict(c).better);
   });
 
   it('with warm-up wired, no request reaches an instance whose models are not warm', async () => {
