@@ -14,12 +14,15 @@
  *   --timeline <n|all>    timeline lines printed per scenario (default: 25; 12 for the default set)
  *   --timeline-file <f>   write the full timelines (every entry) to a file
  *   --quiet               no progress line on stderr
+ *   --all                 every scenarios/*.yaml (instead of the default set)
+ *   --markdown <file>     write every run's summary as Markdown (docs/simulation-results.md: npm run docs:simulation)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { clockOf } from './core/time';
 import { renderHtmlReport } from './report/html';
+import { renderMarkdownResults } from './report/markdown';
 import { formatNumber, formatSummary, formatTimeline, formatWiring, metricValue, verdict } from './report/text';
 import { compareScenario, type ScenarioComparison } from './run/runner';
 import { loadScenario, ScenarioError } from './scenario/load';
@@ -35,13 +38,15 @@ export interface CliOptions {
   report?: string;
   timeline?: number | 'all';
   timelineFile?: string;
+  markdown?: string;
+  all: boolean;
   quiet: boolean;
   help: boolean;
 }
 
 /** Parses argv (without node and the script). Throws an Error naming the bad option. */
 export const parseArgs = (argv: readonly string[]): CliOptions => {
-  const o: CliOptions = { scenarios: [], quiet: false, help: false };
+  const o: CliOptions = { scenarios: [], all: false, quiet: false, help: false };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -79,6 +84,12 @@ export const parseArgs = (argv: readonly string[]): CliOptions => {
       case '--timeline-file':
         o.timelineFile = value();
         break;
+      case '--markdown':
+        o.markdown = value();
+        break;
+      case '--all':
+        o.all = true;
+        break;
       case '--quiet':
         o.quiet = true;
         break;
@@ -94,7 +105,7 @@ export const parseArgs = (argv: readonly string[]): CliOptions => {
 };
 
 const USAGE = `usage: npm run simulate -- [--scenario <file>]... [--profile <file>] [--seed N] [--report out.html]
-                              [--timeline N|all] [--timeline-file <file>] [--quiet]
+                              [--timeline N|all] [--timeline-file <file>] [--all] [--markdown <file>] [--quiet]
 Without --scenario: runs ${DEFAULT_SCENARIOS.join(', ')} and writes reports/simulation.html.`;
 
 /** Runs the CLI; returns the exit code. `out`/`err` are injectable for tests. */
@@ -110,8 +121,14 @@ export const runCli = async (argv: readonly string[], io: { out: (s: string) => 
     io.out(`${USAGE}\n`);
     return 0;
   }
-  const defaultSet = options.scenarios.length === 0;
-  const files = defaultSet ? DEFAULT_SCENARIOS : options.scenarios;
+  const defaultSet = options.scenarios.length === 0 && !options.all;
+  const every = options.all
+    ? readdirSync('scenarios')
+        .filter((f) => f.endsWith('.yaml'))
+        .sort()
+        .map((f) => `scenarios/${f}`)
+    : [];
+  const files = defaultSet ? DEFAULT_SCENARIOS : [...options.scenarios, ...every];
   const report = options.report ?? (defaultSet ? 'reports/simulation.html' : undefined);
   const limit = options.timeline ?? (defaultSet ? 12 : 25);
   const started = performance.now();
@@ -177,6 +194,11 @@ export const runCli = async (argv: readonly string[], io: { out: (s: string) => 
     mkdirSync(dirname(resolve(options.timelineFile)), { recursive: true });
     writeFileSync(options.timelineFile, `${text}\n`);
     io.out(`full timelines written to ${options.timelineFile}\n`);
+  }
+  if (options.markdown) {
+    mkdirSync(dirname(resolve(options.markdown)), { recursive: true });
+    writeFileSync(options.markdown, renderMarkdownResults(comparisons, `npm run simulate -- ${argv.join(' ')}`));
+    io.out(`Markdown results written to ${options.markdown}\n`);
   }
   if (report) {
     mkdirSync(dirname(resolve(report)), { recursive: true });

@@ -121,6 +121,51 @@ export const worseThanCareful = (c: ScenarioComparison): SummaryRow[] =>
     return dir === 'lower' ? r.orchestrated > r.careful : r.orchestrated < r.careful;
   });
 
+/** What the mix controller did in a scenario: the orchestrated run against the same run with the controller off. */
+export interface MixEffect {
+  costDelta: number;
+  costPercent: number;
+  /** Positive = mix on spent more minutes below desired capacity. */
+  belowDesiredMinutesDelta: number;
+  droppedDelta: number;
+  coldDelta: number;
+  replaced: number;
+  changes: number;
+  /** Cheaper or equal on cost, and no worse on availability … or the opposite. */
+  kind: 'no-op' | 'better-on-both' | 'buys-availability' | 'saves-cost' | 'worse-on-both' | 'costs-without-gain';
+  text: string;
+}
+
+/** Availability: minutes below desired, requests dropped in flight, cold requests (each lower is better). */
+export const mixEffect = (c: ScenarioComparison): MixEffect => {
+  const on = pick(c.orchestrated);
+  const off = pick(c.mixOff);
+  const costDelta = on.cost - off.cost;
+  const costPercent = off.cost > 0 ? (100 * costDelta) / off.cost : 0;
+  const belowDesiredMinutesDelta = on.minutesBelowDesired - off.minutesBelowDesired;
+  const droppedDelta = on.requestsDropped - off.requestsDropped;
+  const coldDelta = on.coldRequests - off.coldRequests;
+  const worseAvail = belowDesiredMinutesDelta > 0.5 || droppedDelta >= 1 || coldDelta >= 1;
+  const betterAvail = belowDesiredMinutesDelta < -0.5 || droppedDelta <= -1 || coldDelta <= -1;
+  const dearer = costDelta > 0.005;
+  const cheaper = costDelta < -0.005;
+  const kind: MixEffect['kind'] =
+    on.mixChanges === 0 && !dearer && !cheaper && !worseAvail && !betterAvail
+      ? 'no-op'
+      : worseAvail && dearer
+        ? 'worse-on-both'
+        : dearer && betterAvail
+          ? 'buys-availability'
+          : dearer
+            ? 'costs-without-gain'
+            : betterAvail || !worseAvail
+              ? 'better-on-both'
+              : 'saves-cost';
+  const avail = `${formatNumber(belowDesiredMinutesDelta, 1)} min below desired, ${formatNumber(droppedDelta, 0)} dropped, ${formatNumber(coldDelta, 0)} cold`;
+  const text = `mix on vs off: cost ${costDelta >= 0 ? '+' : ''}${formatNumber(costDelta, 2)} USD (${costPercent >= 0 ? '+' : ''}${costPercent.toFixed(1)} %), availability ${avail}; ${on.mixChanges} change(s), ${on.mixReplacedInstances} instance(s) replaced → ${kind}`;
+  return { costDelta, costPercent, belowDesiredMinutesDelta, droppedDelta, coldDelta, replaced: on.mixReplacedInstances, changes: on.mixChanges, kind, text };
+};
+
 /** The side-by-side summary of one scenario. */
 export const formatSummary = (c: ScenarioComparison): string => {
   const spec = c.scenario.spec;
@@ -143,6 +188,7 @@ export const formatSummary = (c: ScenarioComparison): string => {
       ? 'worse than careful Auto Scaling on: nothing'
       : `worse than careful Auto Scaling on: ${worse.map((r) => `${r.label} (${formatNumber(r.careful, r.digits)} → ${formatNumber(r.orchestrated, r.digits)})`).join('; ')}`,
   );
+  lines.push(mixEffect(c).text);
   lines.push(`orchestrated run: hooks ${c.orchestrated.hooks.launch ? 'launch' : '-'}/${c.orchestrated.hooks.terminate ? 'terminate' : '-'}; functions ${c.orchestrated.wired.join(', ') || 'none'}`);
   return lines.join('\n');
 };

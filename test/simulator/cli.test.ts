@@ -19,6 +19,7 @@ describe('simulate CLI', () => {
       seed: 5,
       report: 'r.html',
       timeline: 'all',
+      all: false,
       quiet: true,
       help: false,
     });
