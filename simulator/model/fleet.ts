@@ -222,6 +222,8 @@ export class Fleet {
   };
   public readonly series: SeriesPoint[] = [];
   public readonly scaleIns: ScaleInRecord[] = [];
+  /** Every change of OnDemandBaseCapacity / OnDemandPercentageAboveBaseCapacity (ms since the start). */
+  public readonly mixHistory: Array<{ t: number; from: { base: number; percent: number }; to: { base: number; percent: number } }> = [];
   /** Every instance ever launched, by id (terminated ones stay, for the report). */
   public readonly instances = new Map<string, SimInstance>();
   public readonly groupArn: string;
@@ -240,6 +242,7 @@ export class Fleet {
   private nextLaunchAt = 0;
   /** A change of OnDemandBaseCapacity/OnDemandPercentageAboveBaseCapacity is still replacing instances. */
   private mixReplacing = false;
+  private mixHistoryFrom = { base: 0, percent: 0 };
   /** The current replacement wave (launched, not yet in service): terminations wait for it. */
   private readonly mixWave = new Set<string>();
   /** Capacity units launched by mix waves whose counterpart has not been terminated yet. */
@@ -1170,6 +1173,7 @@ export class Fleet {
     if (!Number.isInteger(pct) || pct < 0 || pct > 100) throw new AwsLikeError('ValidationError', `OnDemandPercentageAboveBaseCapacity must be 0-100, got ${pct}`);
     if (!Number.isInteger(base) || base < 0) throw new AwsLikeError('ValidationError', `OnDemandBaseCapacity must be ≥ 0, got ${base}`);
     const before = `${this.distribution.onDemandBaseCapacity} + ${this.distribution.onDemandPercentageAboveBaseCapacity}%`;
+    this.mixHistoryFrom = { base: this.distribution.onDemandBaseCapacity, percent: this.distribution.onDemandPercentageAboveBaseCapacity };
     const changed = pct !== this.distribution.onDemandPercentageAboveBaseCapacity || base !== this.distribution.onDemandBaseCapacity;
     this.distribution = {
       onDemandBaseCapacity: base,
@@ -1179,6 +1183,7 @@ export class Fleet {
     };
     if (changed) {
       this.metrics.mixChanges += 1;
+      this.mixHistory.push({ t: this.host.now() - this.start, from: { base: this.mixHistoryFrom.base, percent: this.mixHistoryFrom.percent }, to: { base, percent: pct } });
       this.mixReplacing = true;
       this.mixLastGap = undefined;
       this.host.log('mix', `MixedInstancesPolicy: On-Demand base + share ${before} → ${base} + ${pct}%: running instances are replaced gradually (launch before terminate)`);

@@ -66,6 +66,8 @@ export interface RunResult {
   timeline: TimelineEntry[];
   series: SeriesPoint[];
   scaleIns: ScaleInRecord[];
+  /** Changes of the On-Demand base/percentage, in order (ms since the start). */
+  mixHistory: Fleet['mixHistory'];
   wired: string[];
   hooks: { launch: boolean; terminate: boolean };
   handlers: Record<string, HandlerStats>;
@@ -300,6 +302,7 @@ export const runScenario = async (scenario: Scenario, mode: RunMode, options: Ru
     timeline,
     series: fleet.series,
     scaleIns: fleet.scaleIns,
+    mixHistory: fleet.mixHistory,
     wired: wirings.map((w) => w.name),
     hooks,
     handlers,
