@@ -40,6 +40,10 @@ const DEFAULT_PROFILE: Profile = {
     lowerThreshold: 0.05,
     quietPeriodSeconds: 1800,
     fallbackOnCapacityFailure: true,
+    respectOwnerSettings: true,
+    spotDiscount: 0.6,
+    replacementSeconds: 600,
+    shortfallCost: 3,
   },
   notifications: { sns: true, eventBridge: true, minSeverity: 'info', httpsFormat: 'json' },
 };
