@@ -186,7 +186,7 @@ describe.each<{ name: string; raw: unknown; check?: (profile: Profile) => void }
   {
     name: 'notifications off',
     raw: withProfile({ notifications: { sns: false, eventBridge: false, minSeverity: 'error' } }),
-    check: (p) => expect(p.notifications).toEqual({ sns: false, eventBridge: false, minSeverity: 'error' }),
+    check: (p) => expect(p.notifications).toEqual({ sns: false, eventBridge: false, minSeverity: 'error', httpsFormat: 'json' }),
   },
 ])('parseConfig accepts: $name', ({ raw, check }) => {
   it('parses', () => {
