@@ -20,7 +20,6 @@ import { modelVersionOf } from './hook-event';
 import type { AutoScalingPort, GroupSummary, LifecycleHookSummary } from '../aws/auto-scaling';
 import type { StateStorePort } from '../aws/state-store';
 import { type OptIn, resolveProfile } from '../config/index';
-import { OrchestratorError } from '../errors';
 import type { HandlerOutcome } from '../middleware/stack';
 import { decideExisting, type LifecycleDecision } from '../policy/warmup-lifecycle';
 import { sweepDueAt } from '../policy/sweep-priority';
@@ -98,69 +97,112 @@ interface PendingCompletion {
 
 const entryKey = (e: Pick<PendingCompletion, 'instanceId' | 'phase'>): string => `${e.instanceId}|${e.phase}`;
 
-/** The sweep's pending completions: read once per run, written before each completion it starts, tidied at the end. */
+/** How often a write of the list is retried on a fresh copy when another sweep changed it meanwhile. */
+const LIST_WRITE_ATTEMPTS = 3;
+
+const decodeEntries = (data: Record<string, unknown> | undefined): Map<string, PendingCompletion> => {
+  const list = Array.isArray(data?.entries) ? (data.entries as unknown[]) : [];
+  const entries = new Map<string, PendingCompletion>();
+  for (const e of list) {
+    const x = e as Partial<PendingCompletion>;
+    if (typeof x.instanceId === 'string' && (x.phase === 'launch' || x.phase === 'terminate') && typeof x.group === 'string') {
+      entries.set(entryKey({ instanceId: x.instanceId, phase: x.phase }), { instanceId: x.instanceId, phase: x.phase, group: x.group });
+    }
+  }
+  return entries;
+};
+
+/**
+ * The sweep's pending completions: read once per run, written before each completion it starts, tidied
+ * at the end. Two runs may overlap (a slow run and the next minute's, a duplicate schedule delivery):
+ * a write that finds the list changed by the other reads it again and applies its own additions and
+ * removals to the fresh copy (the list is a set; the records' conditional claims decide who completes
+ * what). Only when that keeps failing does the run yield ({@link add} returns false): no error.
+ */
 class PendingCompletions {
   private changed = false;
   private turn: Promise<void> = Promise.resolve();
+  private readonly added = new Map<string, PendingCompletion>();
+  private readonly removed = new Set<string>();
 
   private constructor(
     private readonly store: StateStorePort,
     private version: number | undefined,
-    public readonly entries: Map<string, PendingCompletion>,
+    public entries: Map<string, PendingCompletion>,
   ) {}
 
   public static async load(store: StateStorePort): Promise<PendingCompletions> {
     const rec = await store.get(SWEEP_COMPLETIONS_KEY.pk, SWEEP_COMPLETIONS_KEY.sk);
-    const list = Array.isArray(rec?.data.entries) ? (rec.data.entries as unknown[]) : [];
-    const entries = new Map<string, PendingCompletion>();
-    for (const e of list) {
-      const x = e as Partial<PendingCompletion>;
-      if (typeof x.instanceId === 'string' && (x.phase === 'launch' || x.phase === 'terminate') && typeof x.group === 'string') {
-        entries.set(entryKey({ instanceId: x.instanceId, phase: x.phase }), { instanceId: x.instanceId, phase: x.phase, group: x.group });
+    return new PendingCompletions(store, rec?.version, decodeEntries(rec?.data));
+  }
+
+  /** Re-reads the list and re-applies this run's own additions and removals. */
+  private async refresh(): Promise<void> {
+    const rec = await this.store.get(SWEEP_COMPLETIONS_KEY.pk, SWEEP_COMPLETIONS_KEY.sk);
+    const fresh = decodeEntries(rec?.data);
+    for (const [k, e] of this.added) if (!this.removed.has(k)) fresh.set(k, e);
+    for (const k of this.removed) fresh.delete(k);
+    this.version = rec?.version;
+    this.entries = fresh;
+  }
+
+  /** Writes the list; false when other runs kept changing it. */
+  private async write(now: number): Promise<boolean> {
+    for (let attempt = 0; attempt < LIST_WRITE_ATTEMPTS; attempt += 1) {
+      // Never an unconditional delete: it could drop an entry another run has just added. An empty
+      // list is written like any other (conditionally) and expires with its TTL.
+      if (this.entries.size === 0 && this.version === undefined) {
+        this.changed = false;
+        return true;
       }
+      const record = {
+        ...SWEEP_COMPLETIONS_KEY,
+        version: (this.version ?? 0) + 1,
+        expiresAt: Math.floor(now / 1000) + LIFECYCLE_TTL_SECONDS,
+        data: { entries: [...this.entries.values()] },
+      };
+      const ok = this.version === undefined ? await this.store.putIfAbsent(record) : await this.store.putIfVersion(record, this.version);
+      if (ok) {
+        this.version = record.version;
+        this.changed = false;
+        return true;
+      }
+      await this.refresh();
     }
-    return new PendingCompletions(store, rec?.version, entries);
+    return false;
   }
 
-  private async write(now: number): Promise<void> {
-    const record = {
-      ...SWEEP_COMPLETIONS_KEY,
-      version: (this.version ?? 0) + 1,
-      expiresAt: Math.floor(now / 1000) + LIFECYCLE_TTL_SECONDS,
-      data: { entries: [...this.entries.values()] },
-    };
-    const ok = this.version === undefined ? await this.store.putIfAbsent(record) : await this.store.putIfVersion(record, this.version);
-    if (!ok) throw new OrchestratorError('another sweep changed its pending completions meanwhile: retrying next run', 'retry');
-    this.version = record.version;
-    this.changed = false;
-  }
-
-  /** Registers a completion before it is started (so that it is finished even if interrupted after CompleteLifecycleAction). */
-  public add(entry: PendingCompletion, now: number): Promise<void> {
+  /**
+   * Registers a completion before it is started (so that it is finished even if interrupted after
+   * CompleteLifecycleAction). False: other runs kept changing the list; this run yields to them.
+   */
+  public add(entry: PendingCompletion, now: number): Promise<boolean> {
     // Writes are conditional on the item's version: concurrent actions of one run take turns.
     const turn = this.turn.then(async () => {
-      if (this.entries.has(entryKey(entry))) return;
-      this.entries.set(entryKey(entry), entry);
-      await this.write(now);
+      const k = entryKey(entry);
+      this.added.set(k, entry);
+      this.removed.delete(k);
+      if (this.entries.has(k)) return true;
+      this.entries.set(k, entry);
+      return this.write(now);
     });
-    this.turn = turn.catch(() => undefined);
+    this.turn = turn.then(
+      () => undefined,
+      () => undefined,
+    );
     return turn;
   }
 
   public remove(entry: Pick<PendingCompletion, 'instanceId' | 'phase'>): void {
-    if (this.entries.delete(entryKey(entry))) this.changed = true;
+    const k = entryKey(entry);
+    this.removed.add(k);
+    if (this.entries.delete(k)) this.changed = true;
   }
 
-  /** Writes what changed: the list, or no item once it is empty. */
-  public async flush(now: number): Promise<void> {
-    if (!this.changed) return;
-    if (this.entries.size > 0 || this.version === undefined) {
-      await this.write(now);
-      return;
-    }
-    await this.store.delete(SWEEP_COMPLETIONS_KEY.pk, SWEEP_COMPLETIONS_KEY.sk);
-    this.version = undefined;
-    this.changed = false;
+  /** Writes what changed. False: yielded to other runs. */
+  public async flush(now: number): Promise<boolean> {
+    if (!this.changed) return true;
+    return this.write(now);
   }
 }
 
@@ -232,6 +274,8 @@ export const runLifecycleSweep = async (
   let waiting = 0;
   let handled = 0;
   let left = 0;
+  /** Another run kept changing the pending-completions list: this one left work to it (not a failure). */
+  let yielded = false;
   const count = (outcome: HandlerOutcome, group: string, instanceId: string) => {
     counts[outcome.outcome] = (counts[outcome.outcome] ?? 0) + 1;
     if (outcome.outcome !== 'in-progress' && decisions.length < MAX_REPORTED) decisions.push({ ...outcome, group, instanceId });
@@ -304,6 +348,7 @@ export const runLifecycleSweep = async (
           instanceId: w.instanceId,
           lifecycleState: w.lifecycleState,
           optIn: w.optIn,
+          ownHooks: config.ownHooks,
           hooks: hooksOf.get(w.group.name) ?? [],
           stored,
           documents: deps.documents,
@@ -350,15 +395,25 @@ export const runLifecycleSweep = async (
     async ({ waiter: w, input, stored, decision: first }) => {
       try {
         let decision: SweepDecision = first;
+        if (decision.kind === 'probe-action') {
+          // A heartbeat by instance id: answered only if our hook holds an action for the instance now.
+          const answer = await deps.autoScaling.recordLifecycleActionHeartbeat({ groupName: w.group.name, hookName: decision.hookName, instanceId: w.instanceId });
+          decision = decideSweep({ ...input, actionOpen: answer === 'done' });
+        }
         if (decision.kind === 'query-command') {
           const invocation = await deps.ssm.getCommandInvocation(decision.commandId, w.instanceId);
           // SSM no longer knows a command sent two sweeps ago: it was never delivered.
           decision = decideSweep({ ...input, commandStatus: invocation?.status ?? 'Undeliverable' });
         }
         const entry = { instanceId: w.instanceId, phase: w.phase, group: w.group.name };
-        if (completes(decision)) await pending.add(entry, now);
+        if (completes(decision) && !(await pending.add(entry, now))) {
+          // Other runs keep changing the list: they are sweeping the same instances; leave them to it.
+          yielded = true;
+          count({ outcome: 'yielded', reason: 'another reconcile run is sweeping: left to it' }, w.group.name, w.instanceId);
+          return;
+        }
         const outcome =
-          decision.kind === 'query-command'
+          decision.kind === 'query-command' || decision.kind === 'probe-action'
             ? { outcome: 'in-progress', reason: decision.reason }
             : await executeLifecycle(
                 deps,
@@ -380,13 +435,13 @@ export const runLifecycleSweep = async (
   );
   left += act.length - acted;
   try {
-    await pending.flush(now);
+    if (!(await pending.flush(now))) yielded = true;
   } catch (error) {
     failures.push(toFailure('pending completions', error));
   }
   return {
     name: 'lifecycle',
-    summary: { groups: groups.length, waiting, handled, leftForNextRun: left, outcomes: counts, decisions },
+    summary: { groups: groups.length, waiting, handled, leftForNextRun: left, outcomes: counts, decisions, ...(yielded ? { yielded: true } : {}) },
     failures,
   };
 };

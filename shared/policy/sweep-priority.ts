@@ -20,12 +20,12 @@ import { hookFor, type SweepInput, WAIT_STATES } from './warmup-sweep';
  * sweepDueAt({ ...input, stored: { version: 2, work: { ...work, lastHeartbeatAt: t } } }); // t + 300_000
  * ```
  */
-export const sweepDueAt = (input: Pick<SweepInput, 'stored' | 'hooks' | 'lifecycleState' | 'now'>): number => {
+export const sweepDueAt = (input: Pick<SweepInput, 'stored' | 'hooks' | 'ownHooks' | 'lifecycleState' | 'now'>): number => {
   const w = input.stored?.work;
   const phase = WAIT_STATES[input.lifecycleState];
   if (w === undefined || phase === undefined || !hasHook(w)) return input.now;
-  const found = hookFor(input.hooks, phase);
+  const found = hookFor(input.hooks, phase, input.ownHooks);
   if (!found.hook) return input.now;
-  const lapses = (w.lastHeartbeatAt ?? w.startedAt) + found.hook.heartbeatTimeoutSeconds * 1000;
+  const lapses = (w.lastHeartbeatAt ?? Math.min(w.openedAt ?? w.startedAt, w.startedAt)) + found.hook.heartbeatTimeoutSeconds * 1000;
   return Math.min(lapses, w.deadlineAt);
 };
