@@ -5,6 +5,7 @@
  *   npm run bench -- --quick           fewer rounds and processes (≈1 minute)
  *   npm run bench -- --only=termination,cold-start,api-calls,mix,fleet
  *   npm run bench -- --only=fleet      only the fleet section (bench/fleet-http.ts), replaced in place
+ *   npm run bench -- --only=fleet --fleet-baseline=<git ref>   also that ref's reconcile
  *   npm run bench -- --out=/tmp/b.md   write elsewhere
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -27,6 +28,8 @@ const SECTIONS = ['termination', 'cold-start', 'api-calls', 'mix', 'fleet'] as c
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
+  /** `--fleet-baseline=<ref>`: the fleet section measures that ref's reconcile too. */
+  fleetBaseline?: string;
   quick: boolean;
   only: Section[];
   out: string;
@@ -42,6 +45,7 @@ const parseArgs = (argv: readonly string[], root: string): Options => {
       if (unknown.length > 0) throw new Error(`--only: unknown section(s) ${unknown.join(', ')}; known: ${SECTIONS.join(', ')}`);
       opts.only = wanted as Section[];
     } else if (arg.startsWith('--out=')) opts.out = resolve(arg.slice('--out='.length));
+    else if (arg.startsWith('--fleet-baseline=')) opts.fleetBaseline = arg.slice('--fleet-baseline='.length);
     else throw new Error(`unknown argument ${arg}; see the header of bench/run.ts`);
   }
   return opts;
@@ -101,7 +105,8 @@ const main = async (): Promise<void> => {
   if (opts.only.includes('fleet')) {
     log('fleet scale: packaged bundles against an HTTP endpoint…');
     const { measureFleet, renderFleet } = await import('./fleet-http');
-    fleet = renderFleet(await measureFleet(root, functions, esbuildSettings(doc, root), doc, log), commandLine(argv));
+    const fleetOptions = opts.fleetBaseline ? { baselineRef: opts.fleetBaseline } : {};
+    fleet = renderFleet(await measureFleet(root, functions, esbuildSettings(doc, root), doc, log, fleetOptions), commandLine(argv));
   }
 
   const wallSeconds = (performance.now() - started) / 1000;

@@ -154,6 +154,8 @@ export interface ServedBody {
  */
 export class AwsHttpEndpoint {
   public readonly table = new Map<string, Item>();
+  /** Items in DynamoDB's wire format, made once per write. */
+  private readonly wire = new WeakMap<Item, Item>();
   public served: ServedBody[] = [];
   private server: Server | undefined;
   private seq = 0;
@@ -165,6 +167,28 @@ export class AwsHttpEndpoint {
       { name: 'asg-orchestrator-terminate', transition: 'autoscaling:EC2_INSTANCE_TERMINATING', heartbeat: 300 },
     ],
   ) {}
+
+  private readonly groupBodies = new Map<string, string>();
+
+  /** A group's XML, built once per world (a 30,000-instance group is ~20 MB). */
+  private groupBody(g: HttpGroup, withInstances: boolean): string {
+    const key = `${g.name}\n${withInstances}`;
+    let body = this.groupBodies.get(key);
+    if (body === undefined) {
+      body = groupXml(g, withInstances, 3);
+      this.groupBodies.set(key, body);
+    }
+    return body;
+  }
+
+  private wired(item: Item): Item {
+    let w = this.wire.get(item);
+    if (w === undefined) {
+      w = marshall(item, { removeUndefinedValues: true }) as Item;
+      this.wire.set(item, w);
+    }
+    return w;
+  }
 
   /** The next sequence number (request ids, message ids, command ids). */
   private next(): number {
@@ -204,6 +228,12 @@ export class AwsHttpEndpoint {
   /** Called on GET /__reseed (the bench child asks between runs). */
   public onReseed: () => void = () => {};
 
+  /**
+   * Answers already built, by request (until the world changes): AWS answers from its own store,
+   * so the endpoint must not spend the client's time budget building a 20 MB body again each call.
+   */
+  private readonly built = new Map<string, { op: string; contentType: 'xml' | 'json'; body: string }>();
+
   private answer(req: IncomingMessage, text: string, res: ServerResponse): void {
     if (req.url === '/__bodies') {
       // The answers served since the last call, for the floor (a bare parse of the same bodies).
@@ -214,22 +244,36 @@ export class AwsHttpEndpoint {
       return;
     }
     if (req.url === '/__reseed') {
+      this.built.clear();
+      this.groupBodies.clear();
       this.onReseed();
+      // Built before the invocation starts: AWS does not build its answers on the caller's clock.
+      for (const g of this.groups) this.groupBody(g, true);
+      for (const item of this.table.values()) this.wired(item);
       this.served = [];
       res.writeHead(200).end('{}');
       return;
     }
     const target = String(req.headers['x-amz-target'] ?? '');
+    const key = `${target}\n${text}`;
+    const hit = this.built.get(key);
+    if (hit) {
+      this.send(res, hit.op, 200, hit.contentType, hit.body);
+      return;
+    }
+    let built: { op: string; contentType: 'xml' | 'json'; body: string };
     if (target !== '') {
       const [service, op] = target.split('.');
       const input = (text === '' ? {} : JSON.parse(text)) as Item;
-      const out = this.json(service ?? '', op ?? '', input);
-      this.send(res, `${service}.${op}`, 200, 'json', JSON.stringify(out));
-      return;
+      built = { op: `${service}.${op}`, contentType: 'json', body: JSON.stringify(this.json(service ?? '', op ?? '', input)) };
+      if (/(Put|Update|Delete|Write)Item|SendCommand/.test(op ?? '')) this.built.clear();
+    } else {
+      const form = new URLSearchParams(text);
+      const action = form.get('Action') ?? '';
+      built = { op: action, contentType: 'xml', body: this.query(action, form) };
     }
-    const form = new URLSearchParams(text);
-    const action = form.get('Action') ?? '';
-    this.send(res, action, 200, 'xml', this.query(action, form));
+    if (/Describe|GetItem|Query|BatchGet/.test(built.op)) this.built.set(key, built);
+    this.send(res, built.op, 200, built.contentType, built.body);
   }
 
   // ---------------------------------------------------------------- awsQuery / ec2 (XML)
@@ -245,7 +289,7 @@ export class AwsHttpEndpoint {
         const matching = this.groups.filter((g) => (names.length === 0 || names.includes(g.name)) && (tagKeys.length === 0 || tagKeys.some((k) => k in g.tags)));
         const page = matching.slice(start, start + size);
         const next = start + size < matching.length ? `\n    <NextToken>${start + size}</NextToken>` : '';
-        return queryResponse(action, ASG_NS, `    <AutoScalingGroups>\n${page.map((g) => groupXml(g, withInstances, 3)).join('\n')}\n    </AutoScalingGroups>${next}`);
+        return queryResponse(action, ASG_NS, `    <AutoScalingGroups>\n${page.map((g) => this.groupBody(g, withInstances)).join('\n')}\n    </AutoScalingGroups>${next}`);
       }
       case 'DescribeLifecycleHooks': {
         const name = form.get('AutoScalingGroupName') ?? '';
@@ -344,7 +388,7 @@ export class AwsHttpEndpoint {
         }
         const last = page.length < all.length ? page.at(-1) : undefined;
         return {
-          Items: page.map((i) => marshall(i, { removeUndefinedValues: true })),
+          Items: page.map((i) => this.wired(i)),
           Count: page.length,
           ScannedCount: page.length,
           ...(last ? { LastEvaluatedKey: marshall({ pk: last.pk, sk: last.sk }) } : {}),

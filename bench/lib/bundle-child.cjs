@@ -15,6 +15,29 @@ const endpoint = process.env.AWS_ENDPOINT_URL;
 
 const cpuMs = (u) => (u.user + u.system) / 1000;
 
+// The function's log lines (Powertools writes JSON to stdout): kept per run for the decision line.
+let logged = [];
+const write = process.stdout.write.bind(process.stdout);
+process.stdout.write = (chunk, ...rest) => {
+  logged.push(String(chunk));
+  return write(chunk, ...rest);
+};
+
+/** The outcome the function's decision log line states (e.g. decided, fallback, swept). */
+const decisionOf = (lines) => {
+  for (const text of lines.join('').split('\n').reverse()) {
+    if (!text.includes('"outcome"')) continue;
+    try {
+      const line = JSON.parse(text);
+      const d = line.decision ?? line;
+      if (d.outcome) return `${d.outcome}${d.reason ? `: ${String(d.reason).slice(0, 160)}` : ''}`;
+    } catch {
+      // not a JSON line
+    }
+  }
+  return undefined;
+};
+
 const main = async () => {
   const rssBeforeLoad = process.memoryUsage().rss;
   const handler = require(bundle)[exportName];
@@ -32,6 +55,7 @@ const main = async () => {
       awsRequestId: `bench-${i}`,
       getRemainingTimeInMillis: () => input.timeoutMs,
     };
+    logged = [];
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     let outcome;
@@ -74,6 +98,7 @@ const main = async () => {
       parseFloorMs: parseFloor,
       ...(sortFloor === undefined ? {} : { sortFloorMs: sortFloor }),
       outcome: JSON.stringify(outcome).slice(0, 600),
+      decision: decisionOf(logged),
     });
   }
   writeFileSync(outFile, JSON.stringify({ rssBeforeLoad, rssLoaded, runs }));
