@@ -130,3 +130,18 @@ module.exports = (serverless, root = serverless?.serviceDir ?? serverless?.confi
   ...(isInvokeLocal(serverless) ? [] : [noLocalWorld()]),
 ];
 module.exports.isInvokeLocal = isInvokeLocal;
+
+/**
+ * The validated config the bundles are built with (config/profiles.json, or `ORCHESTRATOR_CONFIG_FILE`),
+ * every default applied: serverless-plugins/opt-in-tag.cjs reads the opt-in tag key from it, so the
+ * IAM conditions and the functions name one key.
+ * @param {string} root project root
+ * @param {NodeJS.ProcessEnv} [env] the build's environment
+ */
+module.exports.loadValidatedConfig = async (root, env = process.env) => {
+  const builtWith = env[CONFIG_FILE_ENV] || undefined;
+  const file = resolve(root, builtWith ?? DEFAULT_CONFIG_FILE);
+  const label = builtWith ? `${builtWith} (from ${CONFIG_FILE_ENV} at build time)` : DEFAULT_CONFIG_FILE;
+  const { parseConfig, readConfigFile } = await loadConfigModule(require('esbuild'), root);
+  return parseConfig(readConfigFile(file, label), label);
+};

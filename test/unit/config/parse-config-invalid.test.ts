@@ -1,4 +1,5 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../shared/config';
 import { expectConfigError, expectIssue, withProfile } from './helpers';
 
 interface Row {
@@ -212,7 +213,7 @@ const rows: Row[] = [
   { name: 'fallback as string', raw: mix({ fallbackOnCapacityFailure: 'no' }), path: `${P}.mix.fallbackOnCapacityFailure`, reason: 'must be true or false' },
   // notifications
   { name: 'notifications is null', raw: withProfile({ notifications: null }), path: `${P}.notifications`, reason: 'must be an object (got null)' },
-  { name: 'notifications unknown key', raw: notifications({ slack: true }), path: `${P}.notifications.slack`, reason: 'unknown key (allowed: sns, eventBridge, minSeverity)' },
+  { name: 'notifications unknown key', raw: notifications({ slack: true }), path: `${P}.notifications.slack`, reason: 'unknown key (allowed: sns, eventBridge, minSeverity, httpsFormat)' },
   { name: 'sns as string', raw: notifications({ sns: 'true' }), path: `${P}.notifications.sns`, reason: 'must be true or false' },
   { name: 'eventBridge as number', raw: notifications({ eventBridge: 0 }), path: `${P}.notifications.eventBridge`, reason: 'must be true or false' },
   { name: 'event bridge spelled in lower case', raw: notifications({ eventbridge: true }), path: `${P}.notifications.eventbridge`, reason: 'did you mean "eventBridge"?' },
@@ -223,5 +224,14 @@ const rows: Row[] = [
 describe.each(rows)('parseConfig rejects: $name', ({ raw, path, reason }) => {
   it(`names ${path}`, () => {
     expectIssue(expectConfigError(raw), path, reason);
+  });
+});
+
+describe('warmup.cacheDir is never a system directory (issue 13 item 9)', () => {
+  it.each(['/etc', '/etc/models', '/usr/local/models', '/boot', '/', '/opt', '/var', '/var/log/models', '/root/models', '/tmp', '/proc/self', '/sys', '/dev/shm', '/bin', '/opt/../etc'])('rejects %s', (cacheDir) => {
+    expect(() => parseConfig({ version: 1, profiles: { gpu: { warmup: { cacheDir } } } })).toThrow(/cacheDir/);
+  });
+  it.each(['/opt/models', '/srv/models', '/mnt/nvme/models', '/data/models', '/var/lib/models', '/var/cache/models', '/home/ml/models'])('accepts %s', (cacheDir) => {
+    expect(parseConfig({ version: 1, profiles: { gpu: { warmup: { cacheDir } } } }).profiles.gpu?.warmup.cacheDir).toBe(cacheDir);
   });
 });
