@@ -1,5 +1,5 @@
 /**
- * The packaged-artifact tier's machinery: the AWS Lambda Runtime Interface Emulator (RIE) running a
+ * The packaged-artifact tier's and the INIT bench's machinery: the AWS Lambda Runtime Interface Emulator (RIE) running a
  * function's unzipped package under the Lambda runtime interface client for Node.js (`aws-lambda-ric`)
  * on Node 22, as the `nodejs22.x` runtime would, and what it reports (INIT and invoke durations).
  *
@@ -13,32 +13,31 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 /** The emulator's module and the pseudo-version the Go module proxy serves here (STACK.md 11). */
 export const RIE_MODULE = 'github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d';
 
-const goBinary = (): string => {
-  for (const candidate of ['/usr/local/go/bin/go']) if (existsSync(candidate)) return candidate;
-  return 'go';
-};
+const goBinary = (): string => (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : 'go');
 
 /**
- * Path of the `aws-lambda-rie` binary: `$RIE_BIN`, else `$(go env GOPATH)/bin` (default `~/go/bin`),
- * built with `go install` when missing.
+ * Path of the `aws-lambda-rie` binary: `$RIE_BIN` if set, else the copy built for {@link RIE_MODULE}
+ * under `node_modules/.cache/aws-lambda-rie/<pseudo-version>/` — built there with `go install`
+ * (`GOBIN` pointed at that folder) on the first run of a fresh clone, reused afterwards.
  */
-export const ensureRie = (): string => {
-  if (process.env.RIE_BIN && existsSync(process.env.RIE_BIN)) return process.env.RIE_BIN;
-  const go = goBinary();
-  let gopath = join(homedir(), 'go');
-  try {
-    gopath = execFileSync(go, ['env', 'GOPATH'], { encoding: 'utf8' }).trim().split(':')[0] || gopath;
-  } catch {
-    // no go: the default location may still hold a binary built earlier
+export const ensureRie = (root: string): string => {
+  if (process.env.RIE_BIN) {
+    if (!existsSync(process.env.RIE_BIN)) throw new Error(`RIE_BIN=${process.env.RIE_BIN} does not exist`);
+    return process.env.RIE_BIN;
   }
-  const bin = join(gopath, 'bin', 'aws-lambda-rie');
-  if (!existsSync(bin)) execFileSync(go, ['install', RIE_MODULE], { stdio: 'inherit', timeout: 600_000 });
+  const version = RIE_MODULE.slice(RIE_MODULE.lastIndexOf('@') + 1);
+  const dir = join(root, 'node_modules', '.cache', 'aws-lambda-rie', version);
+  const bin = join(dir, 'aws-lambda-rie');
+  if (existsSync(bin)) return bin;
+  mkdirSync(dir, { recursive: true });
+  // CGO off: a static binary, no C toolchain needed. The build cache and module cache stay Go's own.
+  execFileSync(goBinary(), ['install', RIE_MODULE], { stdio: 'inherit', timeout: 600_000, env: { ...process.env, GOBIN: dir, CGO_ENABLED: '0' } });
+  if (!existsSync(bin)) throw new Error(`go install ${RIE_MODULE} left no binary in ${dir}`);
   return bin;
 };
 
@@ -58,9 +57,15 @@ export const freePort = (): Promise<number> =>
 export interface ColdRun {
   /** The INIT phase as the emulator measured it (`INIT REPORT(durationMs: …)`): runtime start, client load, handler module load. */
   initMs: number;
-  /** The first invocation as the emulator measured it (`INVOKE RTDONE(… duration: …ms)`). */
+  /** Whether the INIT phase succeeded (`INIT RTDONE(status: …)`). */
+  initStatus: 'success' | 'error';
+  /** The first invocation as the emulator measured it (`INVOKE RTDONE(… duration: …ms)`); NaN when INIT failed. */
   firstInvokeMs: number;
-  /** The REPORT line of the first invocation, as Lambda would print it. */
+  /**
+   * The REPORT line of the first invocation, as Lambda prints it ('' when INIT failed). Its
+   * `Init Duration` is not the INIT phase under this emulator: it starts INIT on the first invoke
+   * and reports ≈0.05 ms there, counting the INIT in `Duration` instead; {@link initMs} is the figure.
+   */
   report: string;
   /** The function's answer to the first invocation. */
   response: unknown;
@@ -92,6 +97,8 @@ export interface ColdRunOptions {
 const INIT_REPORT = /INIT REPORT\(durationMs: ([\d.]+)\)/;
 const INVOKE_DONE = /INVOKE RTDONE\([^)]*duration: ([\d.]+)ms\)/;
 const REPORT = /^REPORT RequestId:.*$/m;
+const INIT_DONE = /INIT RTDONE\(status: (\w+)\)/;
+const INVOKE_FAILED = /Invoke DONE failed/;
 
 const waitFor = async (check: () => boolean, ms: number, what: string): Promise<void> => {
   const until = Date.now() + ms;
@@ -165,17 +172,26 @@ export const coldRun = async (o: ColdRunOptions): Promise<ColdRun> => {
       }
     }
     const text = await answer.text();
-    await waitFor(() => REPORT.test(output), 10_000, `the REPORT line of ${o.functionName}\n${output}`);
+    // A failed INIT ends without a REPORT line: the emulator says the invocation failed instead.
+    await waitFor(() => REPORT.test(output) || INVOKE_FAILED.test(output), 10_000, `the REPORT line of ${o.functionName}\n${output}`);
     const init = INIT_REPORT.exec(output);
+    const initStatus = INIT_DONE.exec(output)?.[1];
+    if (!init || (initStatus !== 'success' && initStatus !== 'error')) throw new Error(`no INIT REPORT / INIT RTDONE for ${o.functionName}:\n${output}`);
     const invoke = INVOKE_DONE.exec(output);
-    if (!init || !invoke) throw new Error(`no INIT REPORT / INVOKE RTDONE for ${o.functionName}:\n${output}`);
     let response: unknown = text;
     try {
       response = JSON.parse(text);
     } catch {
       // not JSON: returned as text
     }
-    return { initMs: Number(init[1]), firstInvokeMs: Number(invoke[1]), report: REPORT.exec(output)?.[0] ?? '', response, output };
+    return {
+      initMs: Number(init[1]),
+      initStatus,
+      firstInvokeMs: invoke ? Number(invoke[1]) : Number.NaN,
+      report: REPORT.exec(output)?.[0] ?? '',
+      response,
+      output,
+    };
   } finally {
     await stop(child);
   }
