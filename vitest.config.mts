@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Four test tiers, all run by `npm test` (see README "Tests").
+ * The test tiers, all run by `npm test` (see README "Tests").
  * - unit: pure policy, parsers, config (table + fast-check properties)
  * - handlers: real handlers against aws-sdk-client-mock
  * - integration: real HTTP against a moto server started by the run itself
