@@ -7,7 +7,7 @@
  * - **SDK + Powertools**: the same, wrapped in Powertools Logger + Metrics on middy as
  *   shared/middleware/stack.ts wraps every handler (so the library's own share is visible);
  * - the function as packaged (runtime-provided packages on NODE_PATH, as `/var/runtime/node_modules`);
- * - for each package the bundles leave external (EC2), the function with it bundled instead.
+ * - for each package whose packaging is a choice (RUNTIME_CHOICES: EC2), the function built the other way.
  *
  * INIT is the emulator's `INIT REPORT(durationMs)`: runtime start, runtime client load, handler
  * module load (Lambda's Init Duration). The emulator's own REPORT line prints `Init Duration: 0.0x ms`
@@ -21,7 +21,7 @@ import {
   type BaselineKind,
   type BuiltFunction,
   buildSdkOnly,
-  buildWithBundled,
+  buildPackagingVariant,
   copyRuntimeSdk,
   type PackagedFunction,
   packageProject,
@@ -35,12 +35,19 @@ import { type ColdRunOptions, coldRun, ensureRie, RIE_MODULE } from './lib/rie';
 import { kb, ms, type Summary, summarize } from './lib/stats';
 import { motoEnv } from '../scripts/emulator';
 
+/**
+ * Packages whose packaging is a choice (bundled, or the copy the nodejs22.x runtime provides): every
+ * function that holds one is also measured the other way. EC2: ADR 0002 took it from the runtime,
+ * ADR 0005 bundles it on these figures.
+ */
+export const RUNTIME_CHOICES = ['@aws-sdk/client-ec2'];
+
 /** One thing cold-started in the run. */
 export interface InitTarget {
   /** `activityAudit`, or a baseline label. */
   name: string;
-  kind: 'function' | BaselineKind | 'bundled' | 'floor';
-  /** For a function or a bundled variant: the function; for a baseline: the functions it stands for. */
+  kind: 'function' | BaselineKind | 'variant' | 'floor';
+  /** For a function or a packaging variant: the function; for a baseline: the functions it stands for. */
   functions: string[];
   /** SDK packages it holds or requires. */
   sdkPackages: string[];
@@ -90,7 +97,7 @@ export const measureArtifactInit = async (root: string, runs: number, log: (line
   const world = await startArtifactWorld(root);
   try {
     const external = [...new Set(pkg.functions.flatMap((f) => f.requires))].sort();
-    const runtime = copyRuntimeSdk(root, pkg, external);
+    const runtime = copyRuntimeSdk(root, pkg, [...new Set([...external, ...RUNTIME_CHOICES])]);
     const base = (fn: Pick<PackagedFunction, 'name' | 'timeoutSeconds' | 'memoryMb' | 'env'>, built: Pick<BuiltFunction, 'taskRoot' | 'handler'>, event: unknown, nodePath: string[]): ColdRunOptions => ({
       rie,
       node,
@@ -138,11 +145,12 @@ export const measureArtifactInit = async (root: string, runs: number, log: (line
         { name: fn.name, kind: 'function', functions: [fn.name], sdkPackages: fn.sdkPackages, bytes: treeBytes(taskRoot), memoryMb: fn.memoryMb },
         base(fn, { taskRoot, handler: fn.handler }, sampleEvent(root, fn.name), [runtime.nodePath]),
       );
-      for (const name of fn.requires) {
-        const built = await buildWithBundled(root, pkg, fn, name);
+      // The packaging choice for the packages the runtime also provides: the other way, measured.
+      for (const name of RUNTIME_CHOICES.filter((p) => fn.sdkPackages.includes(p))) {
+        const built = await buildPackagingVariant(root, pkg, fn, name);
         add(
-          { name: `${fn.name} (${name} bundled)`, kind: 'bundled', functions: [fn.name], sdkPackages: fn.sdkPackages, bytes: built.bytes, memoryMb: fn.memoryMb },
-          base(fn, built, sampleEvent(root, fn.name), fn.requires.filter((r) => r !== name).length > 0 ? [runtime.nodePath] : []),
+          { name: `${fn.name} (${name} ${built.external ? 'from the runtime' : 'bundled'})`, kind: 'variant', functions: [fn.name], sdkPackages: fn.sdkPackages, bytes: built.bytes, memoryMb: fn.memoryMb },
+          base(fn, built, sampleEvent(root, fn.name), [runtime.nodePath]),
         );
       }
     }
@@ -202,9 +210,9 @@ export const initSummaryRow = (r: ArtifactInitReport): string => {
 /** Section 5 of docs/benchmarks.md. */
 export const renderInitSection = (r: ArtifactInitReport, command: string): string[] => {
   const d = initDeltas(r);
-  const baselines = r.targets.filter((t) => t.kind !== 'function' && t.kind !== 'bundled');
+  const baselines = r.targets.filter((t) => t.kind !== 'function' && t.kind !== 'variant');
   const floor = r.targets.find((t) => t.kind === 'floor');
-  const bundled = r.targets.filter((t) => t.kind === 'bundled');
+  const variants = r.targets.filter((t) => t.kind === 'variant');
   return [
     '## 5. INIT under the Lambda runtime client (packaged artifacts)',
     '',
@@ -213,13 +221,13 @@ export const renderInitSection = (r: ArtifactInitReport, command: string): strin
     `\`osls package\` (${r.packageSeconds.toFixed(0)} s) builds every function's zip; each is unzipped into an empty directory with no \`node_modules\` on any ancestor and run under the AWS Lambda Runtime Interface Emulator (\`aws-lambda-rie\` ${r.rie}, built with \`go install\`) with \`aws-lambda-ric\` ${r.ric} on Node ${r.node}, with the handler, timeout, memory and environment of the packaged template, and invoked once per cold start over HTTP with its sample event against a local moto. What the bundles leave external (${r.runtimeProvided.packages.map((p) => `\`${p}\``).join(', ') || 'nothing'}) is on NODE_PATH, copied with its dependencies (${r.runtimeProvided.closure} packages) from this repository, as the \`nodejs22.x\` runtime provides its SDK in \`/var/runtime/node_modules\`. Baselines are built with the same esbuild settings (custom.esbuild, plugins and externals included) for each distinct set of SDK packages: **SDK only** names each client class of the set and nothing else; **SDK + Powertools** wraps that handler in Powertools Logger + Metrics on middy exactly as shared/middleware/stack.ts does (\`injectLambdaContext\`, \`logMetrics\` with the cold-start metric). ${r.runs} cold starts per target, one emulator at a time, the order rotated every round.`,
     '',
     ...(floor ? [`The runtime floor — an empty handler module under the same emulator and client — has INIT ${ms(floor.init.median)} ms median (p99 ${ms(floor.init.p99)} ms): the rest of each INIT is loading the handler module.`, ''] : []),
-    "**INIT** is the emulator's `INIT REPORT(durationMs)`: runtime start, runtime-client load, handler module load — what Lambda reports as Init Duration. (The emulator's own REPORT line prints `Init Duration: 0.0x ms`: it starts INIT on the first invoke and counts it in `Duration`.) **First invoke** is its `INVOKE RTDONE` duration, AWS calls to moto included. The emulator does not limit CPU by memory size, and the machine is a shared 2-core one: compare rows of this run, not runs.",
+    "**INIT** is the emulator's `INIT REPORT(durationMs)`: runtime start, runtime-client load, handler module load — what Lambda reports as Init Duration. (The emulator's own REPORT line prints `Init Duration: 0.0x ms`: it starts INIT on the first invoke and counts it in `Duration`.) **First invoke** is its `INVOKE RTDONE` duration, AWS calls to moto included. The emulator does not limit CPU by memory size, and the machine is a shared 2-core one: compare rows of this run, not runs. Under contention the minimum of the cold starts is the steadier estimate of what loading costs; the median is what a busy host gives.",
     '',
-    '| function | bundle | memory | INIT median / p99 (ms) | SDK only: INIT median (ms) | SDK + Powertools: INIT median (ms) | function over SDK only | of which Powertools + middy | first invoke median (ms) | answer |',
+    '| function | bundle | memory | INIT median / min / p99 (ms) | SDK only: INIT median / min (ms) | SDK + Powertools: INIT median / min (ms) | function over SDK only: median (min) | of which Powertools + middy: median (min) | first invoke median (ms) | answer |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     ...d.map(
       (x) =>
-        `| ${x.fn.name} | ${kb(x.fn.bytes)} | ${x.fn.memoryMb} MB | ${ms(x.fn.init.median)} / ${ms(x.fn.init.p99)} | ${ms(x.sdkOnly.init.median)} (${x.sdkOnly.name}) | ${ms(x.powertools.init.median)} | ${signed(x.overSdk)} ms (${pct(x.overSdk, x.sdkOnly.init.median)}) | ${signed(x.powertoolsShare)} ms | ${ms(x.fn.firstInvoke.median)} | ${x.fn.answer} |`,
+        `| ${x.fn.name} | ${kb(x.fn.bytes)} | ${x.fn.memoryMb} MB | ${ms(x.fn.init.median)} / ${ms(x.fn.init.min)} / ${ms(x.fn.init.p99)} | ${ms(x.sdkOnly.init.median)} / ${ms(x.sdkOnly.init.min)} (${x.sdkOnly.name}) | ${ms(x.powertools.init.median)} / ${ms(x.powertools.init.min)} | ${signed(x.overSdk)} ms, ${pct(x.overSdk, x.sdkOnly.init.median)} (${signed(x.fn.init.min - x.sdkOnly.init.min)} ms) | ${signed(x.powertoolsShare)} ms (${signed(x.powertools.init.min - x.sdkOnly.init.min)} ms) | ${ms(x.fn.firstInvoke.median)} | ${x.fn.answer} |`,
     ),
     '',
     'Baselines:',
@@ -228,17 +236,18 @@ export const renderInitSection = (r: ArtifactInitReport, command: string): strin
     '|---|---|---:|---:|---|',
     ...baselines.map((b) => `| ${b.name} | ${b.sdkPackages.map((p) => p.replace('@aws-sdk/', '')).join(', ') || '—'} | ${kb(b.bytes)} | ${ms(b.init.median)} / ${ms(b.init.p99)} | ${b.functions.join(', ') || '—'} |`),
     '',
-    ...(bundled.length === 0
+    ...(variants.length === 0
       ? []
       : [
-          'Runtime-provided or bundled — the packaging choice for what custom.esbuild leaves external:',
+          `Runtime-provided or bundled — the packaging choice for ${RUNTIME_CHOICES.map((p) => `\`${p}\``).join(', ')} (as packaged vs the other way, same run):`,
           '',
-          '| function | provided by the runtime: bundle, INIT median (ms) | bundled: bundle, INIT median (ms) | bundling costs |',
+          '| variant | as packaged: bundle, INIT median / min (ms) | the other way: bundle, INIT median / min (ms) | the other way costs (median INIT, bytes) |',
           '|---|---:|---:|---:|',
-          ...bundled.map((b) => {
+          ...variants.map((b) => {
             const fn = r.targets.find((t) => t.kind === 'function' && t.name === b.functions[0]);
-            if (!fn) return `| ${b.name} | — | ${kb(b.bytes)}, ${ms(b.init.median)} | — |`;
-            return `| ${b.name} | ${kb(fn.bytes)}, ${ms(fn.init.median)} | ${kb(b.bytes)}, ${ms(b.init.median)} | ${signed(b.init.median - fn.init.median)} ms INIT, +${kb(b.bytes - fn.bytes)} |`;
+            if (!fn) return `| ${b.name} | — | ${kb(b.bytes)}, ${ms(b.init.median)} / ${ms(b.init.min)} | — |`;
+            const bytes = b.bytes - fn.bytes;
+            return `| ${b.name} | ${kb(fn.bytes)}, ${ms(fn.init.median)} / ${ms(fn.init.min)} | ${kb(b.bytes)}, ${ms(b.init.median)} / ${ms(b.init.min)} | ${signed(b.init.median - fn.init.median)} ms, ${bytes >= 0 ? '+' : '−'}${kb(Math.abs(bytes))} |`;
           }),
           '',
         ]),

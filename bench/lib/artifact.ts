@@ -8,7 +8,8 @@
  *   no `node_modules` on any ancestor (Node would otherwise find packages there that Lambda does not
  *   have);
  * - {@link buildSdkOnly}: the SDK-only function (the same SDK clients, built the same way, nothing of
- *   ours), and {@link buildWithBundled} (a function built with an external bundled instead);
+ *   ours), and {@link buildPackagingVariant} (a function built with one package's packaging flipped:
+ *   bundled if custom.esbuild leaves it external, external if it is bundled);
  * - {@link copyRuntimeSdk}: the packages the `nodejs22.x` runtime provides on its own module path
  *   (`/var/runtime/node_modules`, on NODE_PATH), copied from this project's node_modules;
  * - {@link startArtifactWorld}: moto on loopback with the state table and the topic the functions use.
@@ -277,15 +278,20 @@ export const buildSdkOnly = async (root: string, pkg: Packaged, label: string, p
   return { taskRoot, handler: 'index.handler', bytes: treeBytes(taskRoot), clients: exports.map((e) => e.name) };
 };
 
-/** `fn` built with the functions' esbuild settings except that `bundled` is bundled instead of left external. */
-export const buildWithBundled = async (root: string, pkg: Packaged, fn: PackagedFunction, bundled: string): Promise<BuiltFunction> => {
+/**
+ * `fn` built with the functions' esbuild settings except for `flipped`: bundled when custom.esbuild
+ * leaves it external, left external (to the runtime's copy) when it is bundled.
+ */
+export const buildPackagingVariant = async (root: string, pkg: Packaged, fn: PackagedFunction, flipped: string): Promise<BuiltFunction & { external: boolean }> => {
   const entry = discoverFunctions(root).find((f) => f.name === fn.name);
   if (!entry) throw new Error(`${fn.name} is not in serverless.yml`);
   const settings = esbuildSettings(readServerlessYml(root), root);
-  const taskRoot = mkdtempSync(join(pkg.tasks, `${fn.name}-bundled-`));
+  const declared = settings.options.external ?? [];
+  const external = !declared.includes(flipped);
+  const taskRoot = mkdtempSync(join(pkg.tasks, `${fn.name}-variant-`));
   await build({
     ...settings.options,
-    external: (settings.options.external ?? []).filter((e) => e !== bundled),
+    external: external ? [...declared, flipped] : declared.filter((e) => e !== flipped),
     entryPoints: [join(root, entry.file)],
     outdir: join(taskRoot, dirname(entry.file)),
     absWorkingDir: root,
@@ -293,7 +299,7 @@ export const buildWithBundled = async (root: string, pkg: Packaged, fn: Packaged
   });
   const file = join(taskRoot, dirname(entry.file), `${basename(entry.file, extname(entry.file))}${settings.extension}`);
   if (!existsSync(file)) throw new Error(`no ${file} after the build`);
-  return { taskRoot, handler: fn.handler, bytes: treeBytes(taskRoot), clients: [] };
+  return { taskRoot, handler: fn.handler, bytes: treeBytes(taskRoot), clients: [], external };
 };
 
 /** Moto on loopback with the state table and the topic the packaged functions are configured with. */
