@@ -3,7 +3,8 @@
  *
  *   npm run bench                      full run (≈2–3 minutes on 2 cores)
  *   npm run bench -- --quick           fewer rounds and processes (≈1 minute)
- *   npm run bench -- --only=termination,cold-start,api-calls,mix
+ *   npm run bench -- --only=termination,cold-start,api-calls,mix,init
+ *   npm run bench -- --only=init --out=/tmp/init.md   INIT under the Lambda runtime client only
  *   npm run bench -- --out=/tmp/b.md   write elsewhere
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -22,7 +23,7 @@ Object.assign(process.env, {
 });
 delete process.env.ORCHESTRATOR_CONFIG_FILE; // measure the bundled profiles
 
-const SECTIONS = ['termination', 'cold-start', 'api-calls', 'mix'] as const;
+const SECTIONS = ['termination', 'cold-start', 'api-calls', 'mix', 'init'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -95,6 +96,12 @@ const main = async (): Promise<void> => {
     const { measureMixAndSimulator } = await import('./mix-and-simulator');
     results.mixAndSimulator = await measureMixAndSimulator(root, opts.quick);
     for (const p of results.mixAndSimulator.pending) log(`  pending: ${p.what}: ${p.why}`);
+  }
+
+  if (opts.only.includes('init')) {
+    log('INIT under the Lambda runtime interface emulator and client (packaged artifacts)…');
+    const { measureArtifactInit } = await import('./artifact-init');
+    results.init = await measureArtifactInit(root, opts.quick ? 5 : 15, log);
   }
 
   const wallSeconds = (performance.now() - started) / 1000;

@@ -26,6 +26,7 @@ import {
   resourcesOfStatement,
   resourcesOfType,
 } from './cfn';
+import { offlinePackagingEnv } from '../../bench/lib/serverless-functions';
 import { zipEntryNames, zipEntryText } from './zip-entries';
 import { checkTemplate, describeReport } from '../../scripts/check-template';
 import { EVENT_PATTERNS } from '../../shared/events';
@@ -212,22 +213,7 @@ const EXPECTED_GRANTS: Record<string, Record<string, string[]>> = {
 };
 
 /** The environment of the packaging run: no credentials, no local overrides, no profile files. */
-const packagingEnv = (): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (key.startsWith('AWS_') || key.startsWith('LOCAL_') || key === 'LOG_LEVEL') continue;
-    env[key] = value;
-  }
-  const nowhere = join(tmpdir(), 'asg-orchestrator-template-test-no-aws-config');
-  return {
-    ...env,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    AWS_SHARED_CREDENTIALS_FILE: join(nowhere, 'credentials'),
-    AWS_CONFIG_FILE: join(nowhere, 'config'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-    SLS_TELEMETRY_DISABLED: '1',
-  };
-};
+const packagingEnv = (): NodeJS.ProcessEnv => offlinePackagingEnv(join(tmpdir(), 'asg-orchestrator-template-test-no-aws-config'));
 
 const describeDiagnostic = (d: StandardDiagnostic): string =>
   `[${d.severity}] ${d.ruleId} ${d.entity?.logicalId ?? '-'}${d.propertyPath ? ` ${d.propertyPath}` : ''}: ${d.message}`;
