@@ -266,6 +266,18 @@ const buildConfigSchemas = () => {
     quietPeriodSeconds: seconds(0, 86_400, 1800),
     /** Move to On-Demand at once when Spot launches fail for lack of capacity. */
     fallbackOnCapacityFailure: z._default(z.boolean(), true),
+    /**
+     * The group's own OnDemandBaseCapacity and percentage, as the controller first found them, are
+     * floors: the controller only adds On-Demand above the owner's choice and returns to it. `false`
+     * lets it use the profile's floors instead (and clamp the group into floor..ceiling).
+     */
+    respectOwnerSettings: z._default(z.boolean(), true),
+    /** How much cheaper Spot is than On-Demand, as a fraction of the On-Demand price (the change's price difference). */
+    spotDiscount: z._default(z.number().check(z.minimum(0), z.maximum(0.99)), 0.6),
+    /** Boot plus model warm-up of one replacement, in seconds: what each replaced instance costs (60 s .. 2 h). */
+    replacementSeconds: seconds(60, 7200, 600),
+    /** What one capacity unit short of desired for an hour costs, in On-Demand unit-hours (≥ 1). */
+    shortfallCost: z._default(z.number().check(z.minimum(1), z.maximum(1000)), 3),
   }).check(
     z.superRefine((mix, ctx) => {
       const base = mix.onDemandBaseCapacity;
@@ -316,6 +328,8 @@ const buildConfigSchemas = () => {
     eventBridge: z._default(z.boolean(), true),
     /** Lowest severity published; lower ones are only logged. */
     minSeverity: z._default(z.enum(['info', 'warning', 'error']), 'info'),
+    /** What HTTPS subscribers get: the JSON body, or an AWS Chatbot custom notification (shared/notify/render.ts). */
+    httpsFormat: z._default(z.enum(['json', 'chatbot']), 'json'),
   });
 
   /** One profile: everything the orchestrator needs to manage a group that opted in to it. */

@@ -1,2 +1,3 @@
 export * from './notification';
 export * from './publisher';
+export * from './render';

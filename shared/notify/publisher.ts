@@ -11,12 +11,15 @@ import {
   toSnsAttributes,
   toSnsSubject,
 } from './notification';
+import { type HttpsFormat, toProtocolMessages } from './render';
 
 /** Which channels a profile wants, and the quietest severity it still wants to hear about. */
 export interface NotificationSettings {
   sns: boolean;
   eventBridge: boolean;
   minSeverity: Severity;
+  /** What HTTPS subscribers get: the JSON body (default) or an AWS Chatbot custom notification. */
+  httpsFormat?: HttpsFormat;
 }
 
 /** Where notifications go; `topicArn` empty means SNS is not configured for this deployment. */
@@ -33,7 +36,8 @@ export interface PublishResult {
 }
 
 /**
- * The one publisher for every decision: SNS (JSON body, readable subject, filterable attributes)
+ * The one publisher for every decision: SNS (a readable subject; text for email, the JSON body for
+ * SQS/Lambda/HTTPS, per protocol; filterable attributes)
  * and EventBridge (source `asg-orchestrator`, detail-type from the catalogue). Both calls are
  * made; a failure of either is rethrown after the other was attempted, so a retry can repair it.
  *
@@ -59,7 +63,13 @@ export class Publisher {
     const calls: Array<Promise<unknown>> = [];
     if (wantSns) {
       calls.push(
-        this.sns.publish({ topicArn: this.targets.topicArn, subject: toSnsSubject(n), message: JSON.stringify(body), attributes: toSnsAttributes(n) }),
+        this.sns.publish({
+          topicArn: this.targets.topicArn,
+          subject: toSnsSubject(n),
+          message: JSON.stringify(body),
+          attributes: toSnsAttributes(n),
+          protocols: toProtocolMessages(n, settings.httpsFormat),
+        }),
       );
     }
     if (settings.eventBridge) {

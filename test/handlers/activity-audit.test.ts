@@ -60,7 +60,13 @@ describe('activityAudit handler', () => {
         severity: { DataType: 'String', StringValue: 'warning' },
       },
     });
-    const body = JSON.parse(sns.commandCalls(PublishCommand)[0]?.args[0].input.Message ?? '{}');
+    // One message per protocol: the JSON body for SQS (and Lambda, HTTPS), text for email.
+    const input = sns.commandCalls(PublishCommand)[0]?.args[0].input;
+    expect(input?.MessageStructure).toBe('json');
+    const perProtocol = JSON.parse(input?.Message ?? '{}');
+    expect(perProtocol.email).toMatch(/^WARNING ml-inference-gpu: /);
+    expect(perProtocol.default).toBe(perProtocol.email);
+    const body = JSON.parse(perProtocol.sqs);
     expect(body.details.failureClass).toBe('spot-capacity');
     expect(body.reason).toMatch(/Spot capacity/i);
     expect(eb).toHaveReceivedCommandTimes(PutEventsCommand, 1);

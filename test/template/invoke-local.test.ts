@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const COPIED = ['serverless.yml', 'package.json', 'tsconfig.json', 'functions', 'shared', 'config', 'events', 'serverless-plugins'];
+const COPIED = ['serverless.yml', 'package.json', 'tsconfig.json', 'functions', 'shared', 'config', 'events', 'serverless-plugins', 'resources'];
 const NOTE = /^offline: no AWS credentials or endpoint configured — AWS calls were answered by the built-in local world/;
 const SCHEDULED_EVENT = {
   version: '0',

@@ -11,7 +11,6 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RegoEngine, type StandardDiagnostic, TemplateFile } from '@aws/cloudformation-validate';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import {
   asArray,
   allStatements,
@@ -21,23 +20,44 @@ import {
   identityStatements,
   isObject,
   type Json,
+  type JsonObject,
   prop,
   refOf,
   resourcesOfStatement,
   resourcesOfType,
 } from './cfn';
 import { zipEntryNames, zipEntryText } from './zip-entries';
+import { checkTemplate, describeReport } from '../../scripts/check-template';
 import { EVENT_PATTERNS } from '../../shared/events';
+import { parseConfig, readConfigFile } from '../../shared/config';
 import { ALLOWED_KEYS_MARKER } from '../../shared/config/schema';
 import { LOCAL_WORLD_NOTE } from '../../shared/local/index';
 import { ACTIVITY_KINDS } from '../../shared/policy/activity-audit';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The one source of the opt-in tag key: the config file the bundles carry (config/profiles.json). */
+const BUNDLED_OPT_IN_TAG_KEY = parseConfig(readConfigFile(join(ROOT, 'config/profiles.json'))).optInTagKey;
 const STAGE = 'ci';
 const OUT = join(ROOT, '.serverless');
 const TEMPLATE_PATH = join(OUT, 'cloudformation-template-update-stack.json');
 const PREFIX = `asg-orchestrator-${STAGE}-`;
 const ONE_MEGABYTE = 1024 * 1024;
+
+/** The per-group metrics of the contract (docs/metrics.md; dimensions group, profile): the dashboard graphs each. */
+const PER_GROUP_METRICS = [
+  'WarmupSucceeded',
+  'WarmupRetried',
+  'WarmupAbandoned',
+  'WarmupDurationSeconds',
+  'DrainDurationSeconds',
+  'DrainTimedOut',
+  'TerminationDecisions',
+  'TerminationFallbacks',
+  'OnDemandShare',
+  'MixTarget',
+  'MixChanges',
+  'InstancesReplacedByMix',
+];
 
 /** Functions that AWS invokes synchronously: no async retry/on-failure configuration applies. */
 const SYNCHRONOUS_FUNCTIONS = new Set(['TerminationPolicyLambdaFunction']);
@@ -51,8 +71,10 @@ const ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS = new Set([
   'autoscaling:DescribeAutoScalingInstances',
   'autoscaling:DescribeLifecycleHooks',
   'ec2:DescribeInstances', // capacitySignal: EC2 Describe* actions support no resource-level permission
-  'ssm:GetCommandInvocation', // the Service Authorization Reference lists no resource type for it
-  'ssm:ListCommands', // nor for it (read-only): resuming a send looks for the command already sent
+  // https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssystemsmanager.html: no
+  // resource type for either; the statement carries aws:RequestedRegion instead (tested below).
+  'ssm:GetCommandInvocation',
+  'ssm:ListCommands', // read-only: resuming a send looks for the command already sent
   'cloudwatch:GetMetricData', // nor for it (read-only): the least-loaded tie-break's per-instance metric
 ]);
 
@@ -182,7 +204,6 @@ const EXPECTED_GRANTS: Record<string, Record<string, string[]>> = {
   TerminationPolicyRole: {
     'logs:CreateLogStream': [getAtt('TerminationPolicyLogGroup')],
     'logs:PutLogEvents': [getAtt('TerminationPolicyLogGroup')],
-    'dynamodb:BatchGetItem': [getAtt('StateTable')],
     'dynamodb:GetItem': [getAtt('StateTable')],
     'dynamodb:Query': [getAtt('StateTable')],
     'autoscaling:DescribeAutoScalingGroups': ['*'],
@@ -211,12 +232,15 @@ const packagingEnv = (): NodeJS.ProcessEnv => {
 const describeDiagnostic = (d: StandardDiagnostic): string =>
   `[${d.severity}] ${d.ruleId} ${d.entity?.logicalId ?? '-'}${d.propertyPath ? ` ${d.propertyPath}` : ''}: ${d.message}`;
 
-/** Logical ids written by hand in serverless.yml `resources:` (osls generates the rest). */
+/**
+ * Logical ids written by this project (osls generates the rest): serverless.yml `resources:` after
+ * osls merged its parts (inline objects and `${file(...)}` includes), as the packaged state records it.
+ */
 const ownResourceIds = (): Set<string> => {
-  const config = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as {
-    resources?: { Resources?: Record<string, unknown> };
+  const state = JSON.parse(readFileSync(join(OUT, 'serverless-state.json'), 'utf8')) as {
+    service?: { resources?: { Resources?: Record<string, unknown> } };
   };
-  return new Set(Object.keys(config.resources?.Resources ?? {}));
+  return new Set(Object.keys(state.service?.resources?.Resources ?? {}));
 };
 
 let template: CfnTemplate;
@@ -371,7 +395,7 @@ describe('EventBridge rules and failure handling', () => {
     }
   });
 
-  it('names every rule with the stack prefix that the queue policy trusts', () => {
+  it('names every rule with the stack prefix, and the queue policy trusts exactly those rules', () => {
     for (const [id, rule] of rules()) {
       expect({ id, name: String(prop(rule, 'Name')).startsWith(PREFIX) }).toEqual({ id, name: true });
     }
@@ -381,17 +405,16 @@ describe('EventBridge rules and failure handling', () => {
     const eventBridge = statements.find(
       (s) => isObject(s) && s.Effect === 'Allow' && isObject(s.Principal) && s.Principal.Service === 'events.amazonaws.com',
     );
-    expect(eventBridge).toMatchObject({
-      Action: 'sqs:SendMessage',
-      Resource: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] },
-      Condition: {
-        ArnLike: {
-          'aws:SourceArn': {
-            'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${PREFIX}*`,
-          },
-        },
-      },
-    });
+    expect(eventBridge).toMatchObject({ Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } });
+    const condition = isObject(eventBridge) && isObject(eventBridge.Condition) ? eventBridge.Condition : {};
+    // ArnEquals on whole rule ARNs: a `rule/<prefix>*` pattern would also trust stage `<stage>-2`'s rules.
+    expect(Object.keys(condition)).toEqual(['ArnEquals']);
+    const trusted = asArray((condition.ArnEquals as JsonObject)['aws:SourceArn'] as Json[]).map((arn) => JSON.stringify(arn));
+    const expected = rules().map(([, rule]) =>
+      JSON.stringify({ 'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${String(prop(rule, 'Name'))}` }),
+    );
+    expect(trusted.slice().sort()).toEqual(expected.slice().sort());
+    expect(trusted.filter((arn) => arn.includes('*'))).toEqual([]);
   });
 
   it('configures every asynchronously invoked function with retries, an event age and an on-failure destination', () => {
@@ -458,6 +481,30 @@ describe('IAM', () => {
     }
   });
 
+  it('narrows the SSM reads that take no resource ARN to this region (aws:RequestedRegion)', () => {
+    const reads = identityStatements(template).filter(({ statement }) =>
+      asArray(statement.Action).some((a) => a === 'ssm:ListCommands' || a === 'ssm:GetCommandInvocation'),
+    );
+    expect(reads.length).toBeGreaterThanOrEqual(5);
+    for (const { where, statement } of reads) {
+      expect({ where, condition: statement.Condition }).toEqual({
+        where,
+        condition: { StringEquals: { 'aws:RequestedRegion': { Ref: 'AWS::Region' } } },
+      });
+    }
+  });
+
+  it('writes the opt-in tag key nowhere in serverless.yml: the conditions come from the config file', () => {
+    const text = readFileSync(join(ROOT, 'serverless.yml'), 'utf8');
+    expect(text).not.toContain(`ResourceTag/${BUNDLED_OPT_IN_TAG_KEY}`);
+    expect(text).not.toContain(`resourceTag/${BUNDLED_OPT_IN_TAG_KEY}`);
+    const conditions = identityStatements(template)
+      .map(({ statement }) => JSON.stringify(statement.Condition ?? {}))
+      .filter((c) => /resourcetag\//i.test(c));
+    expect(conditions.length).toBeGreaterThan(0);
+    for (const c of conditions) expect(c).toContain(`Tag/${BUNDLED_OPT_IN_TAG_KEY}"`);
+  });
+
   it('lets only Lambda assume the function roles', () => {
     for (const [id, role] of resourcesOfType(template, 'AWS::IAM::Role')) {
       expect({ id, trust: prop(role, 'AssumeRolePolicyDocument') }).toEqual({
@@ -484,56 +531,121 @@ describe('state and notifications', () => {
     expect(prop(table, 'SSESpecification')).toMatchObject({ SSEEnabled: true });
   });
 
-  it('encrypts the topic with a rotating customer managed key that alarms and EventBridge may use', () => {
-    const [keyId] = getAttOf(prop(resource('NotificationTopic'), 'KmsMasterKeyId')) ?? [
-      refOf(prop(resource('NotificationTopic'), 'KmsMasterKeyId')),
-    ];
-    expect(keyId).toBe('NotificationKey');
+  it('encrypts the topics with a rotating customer managed key that only CloudWatch alarms may use besides the account', () => {
+    for (const topic of ['NotificationTopic', 'AlarmTopic']) {
+      expect({ topic, key: getAttOf(prop(resource(topic), 'KmsMasterKeyId')) }).toEqual({ topic, key: ['NotificationKey', 'Arn'] });
+    }
     const key = resource('NotificationKey');
     expect(key.Type).toBe('AWS::KMS::Key');
     expect(prop(key, 'EnableKeyRotation')).toBe(true);
     const statements = asArray((prop(key, 'KeyPolicy') as { Statement?: Json[] } | undefined)?.Statement);
-    for (const service of ['cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
-      const grant = statements.find(
-        (s) =>
-          isObject(s) &&
-          s.Effect === 'Allow' &&
-          isObject(s.Principal) &&
-          asArray(s.Principal.Service as Json[] | Json).includes(service),
-      );
-      expect({ service, actions: isObject(grant) ? asArray(grant.Action as Json[]).slice().sort() : [] }).toEqual({
-        service,
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      });
-    }
+    const services = statements.flatMap((s) => (isObject(s) && isObject(s.Principal) ? asArray(s.Principal.Service as Json[] | Json) : []));
+    // No rule publishes to a topic of this stack: EventBridge needs no use of the key.
+    expect(services).toEqual(['cloudwatch.amazonaws.com']);
+    const grant = statements.find((s) => isObject(s) && isObject(s.Principal) && s.Principal.Service === 'cloudwatch.amazonaws.com');
+    expect(isObject(grant) ? asArray(grant.Action as Json[]).slice().sort() : []).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
   });
 });
 
-describe('safety net: alarms to the notification topic', () => {
+describe('alarms worth waking for, on their own topic', () => {
   const alarms = (): [string, CfnResource][] => resourcesOfType(template, 'AWS::CloudWatch::Alarm');
-  const publishesToTopic = (alarm: CfnResource): boolean =>
-    asArray(prop(alarm, 'AlarmActions') as Json[] | Json).some((a) => refOf(a) === 'NotificationTopic');
+  const alarm = (id: string): CfnResource => {
+    const found = resource(id);
+    expect(found.Type).toBe('AWS::CloudWatch::Alarm');
+    return found;
+  };
+  const queries = (a: CfnResource): JsonObject[] => asArray(prop(a, 'Metrics') as Json[] | undefined).filter(isObject);
+  const metricOf = (q: JsonObject): JsonObject => ((q.MetricStat as JsonObject).Metric as JsonObject) ?? {};
+  const functionDimension = (q: JsonObject): string | undefined =>
+    refOf((asArray(metricOf(q).Dimensions as Json[])[0] as JsonObject | undefined)?.Value);
+
+  it('sends every alarm, ALARM and OK, to the alarm topic, with its severity first in the description', () => {
+    expect(alarms().length).toBeGreaterThan(0);
+    for (const [id, a] of alarms()) {
+      expect({
+        id,
+        actions: asArray(prop(a, 'AlarmActions') as Json[]).map(refOf),
+        ok: asArray(prop(a, 'OKActions') as Json[]).map(refOf),
+        severity: /^\[(warning|error)\] /.test(String(prop(a, 'AlarmDescription'))),
+        name: String(prop(a, 'AlarmName')).startsWith(PREFIX),
+      }).toEqual({ id, actions: ['AlarmTopic'], ok: ['AlarmTopic'], severity: true, name: true });
+    }
+  });
 
   it('raises an alarm as soon as anything waits in the dead-letter queue', () => {
-    const [, alarm] = alarms().find(([, a]) => prop(a, 'MetricName') === 'ApproximateNumberOfMessagesVisible') ?? [];
-    expect(alarm).toBeDefined();
-    if (!alarm) return;
-    expect(prop(alarm, 'Namespace')).toBe('AWS/SQS');
-    expect(getAttOf((asArray(prop(alarm, 'Dimensions') as Json[])[0] as { Value?: Json }).Value)).toEqual(['DeadLetterQueue', 'QueueName']);
-    expect({ threshold: prop(alarm, 'Threshold'), op: prop(alarm, 'ComparisonOperator') }).toEqual({ threshold: 0, op: 'GreaterThanThreshold' });
-    expect(publishesToTopic(alarm)).toBe(true);
+    const a = alarm('DeadLetterQueueAlarm');
+    expect(prop(a, 'Namespace')).toBe('AWS/SQS');
+    expect(prop(a, 'MetricName')).toBe('ApproximateNumberOfMessagesVisible');
+    expect(getAttOf((asArray(prop(a, 'Dimensions') as Json[])[0] as { Value?: Json }).Value)).toEqual(['DeadLetterQueue', 'QueueName']);
+    expect({ threshold: prop(a, 'Threshold'), op: prop(a, 'ComparisonOperator') }).toEqual({ threshold: 0, op: 'GreaterThanThreshold' });
   });
 
-  it('has an Errors alarm for every function, published to the topic', () => {
-    const watched = alarms()
-      .filter(([, a]) => prop(a, 'Namespace') === 'AWS/Lambda' && prop(a, 'MetricName') === 'Errors' && publishesToTopic(a))
-      .map(([, a]) => refOf((asArray(prop(a, 'Dimensions') as Json[])[0] as { Value?: Json }).Value));
+  it('watches the error RATE of every function over several periods, and no alarm fires on a single error', () => {
+    const watched: string[] = [];
+    for (const [id, a] of alarms()) {
+      const qs = queries(a);
+      const errors = qs.find((q) => q.Id === 'errors');
+      if (!errors) continue;
+      const invocations = qs.find((q) => q.Id === 'invocations');
+      const expression = qs.find((q) => q.ReturnData === true);
+      expect({
+        id,
+        errors: metricOf(errors).MetricName,
+        invocations: invocations ? metricOf(invocations).MetricName : undefined,
+        sameFunction: invocations ? functionDimension(invocations) === functionDimension(errors) : false,
+        expression: expression?.Expression,
+        periods: prop(a, 'EvaluationPeriods'),
+        datapoints: prop(a, 'DatapointsToAlarm'),
+      }).toEqual({
+        id,
+        errors: 'Errors',
+        invocations: 'Invocations',
+        sameFunction: true,
+        expression: 'IF(invocations > 0, 100 * errors / invocations, 0)',
+        periods: 3,
+        datapoints: 3,
+      });
+      watched.push(functionDimension(errors) ?? '');
+    }
     expect(watched.slice().sort()).toEqual(functions().map(([id]) => id).sort());
+    // The alarms of old: Errors > 0 in one period paged on every transient throttle the handlers rethrow.
+    const singleError = alarms().filter(([, a]) => prop(a, 'MetricName') === 'Errors');
+    expect(singleError.map(([id]) => id)).toEqual([]);
   });
 
-  it('lets CloudWatch (of this account only) publish to the encrypted topic', () => {
-    const policy = resource('NotificationTopicPolicy');
-    expect(asArray(prop(policy, 'Topics') as Json[]).map(refOf)).toEqual(['NotificationTopic']);
+  it('watches Throttles of every function', () => {
+    const throttled = alarms().flatMap(([, a]) =>
+      queries(a)
+        .filter((q) => q.MetricStat !== undefined && metricOf(q).MetricName === 'Throttles')
+        .map(functionDimension),
+    );
+    expect(throttled.slice().sort()).toEqual(functions().map(([id]) => id).sort());
+  });
+
+  it("warns when the termination policy's p99 duration passes half of its 2 s contract", () => {
+    const a = alarm('TerminationPolicyDurationAlarm');
+    expect({
+      metric: prop(a, 'MetricName'),
+      fn: refOf((asArray(prop(a, 'Dimensions') as Json[])[0] as { Value?: Json }).Value),
+      stat: prop(a, 'ExtendedStatistic'),
+      threshold: prop(a, 'Threshold'),
+      unit: prop(a, 'Unit'),
+    }).toEqual({ metric: 'Duration', fn: 'TerminationPolicyLambdaFunction', stat: 'p99', threshold: 1000, unit: 'Milliseconds' });
+  });
+
+  it('watches the warm-up abandon rate from the stack-wide roll-up of the metrics contract', () => {
+    const qs = queries(alarm('WarmupAbandonRateAlarm'));
+    const read = qs.filter((q) => q.MetricStat !== undefined).map((q) => ({ ns: metricOf(q).Namespace, name: metricOf(q).MetricName, dims: metricOf(q).Dimensions }));
+    expect(read).toEqual([
+      { ns: 'AsgOrchestrator', name: 'WarmupAbandoned', dims: [{ Name: 'service', Value: 'asg-orchestrator' }] },
+      { ns: 'AsgOrchestrator', name: 'WarmupSucceeded', dims: [{ Name: 'service', Value: 'asg-orchestrator' }] },
+    ]);
+    expect(String(qs.find((q) => q.ReturnData === true)?.Expression)).toContain('100 * abandoned / (abandoned + succeeded)');
+  });
+
+  it('lets CloudWatch (of this account only) publish to the encrypted alarm topic', () => {
+    const policy = resource('AlarmTopicPolicy');
+    expect(asArray(prop(policy, 'Topics') as Json[]).map(refOf)).toEqual(['AlarmTopic']);
     const statements = asArray((prop(policy, 'PolicyDocument') as { Statement?: Json[] } | undefined)?.Statement);
     expect(statements).toEqual([
       expect.objectContaining({
@@ -543,6 +655,91 @@ describe('safety net: alarms to the notification topic', () => {
         Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
       }),
     ]);
+    expect(template.Outputs?.AlarmTopicArn?.Value).toEqual({ Ref: 'AlarmTopic' });
+  });
+});
+
+describe('dashboard', () => {
+  const body = (): { text: string; widgets: JsonObject[] } => {
+    const sub = prop(resource('Dashboard'), 'DashboardBody');
+    const text = isObject(sub) ? String(sub['Fn::Sub']) : '';
+    return { text, widgets: (JSON.parse(text) as { widgets: JsonObject[] }).widgets };
+  };
+  const metricRows = (w: JsonObject): Json[] => asArray((w.properties as JsonObject).metrics as Json[]);
+
+  it('resolves every placeholder of its body to the region or a function of the stack', () => {
+    const placeholders = [...body().text.matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1] as string);
+    const allowed = new Set(['AWS::Region', ...functions().map(([id]) => id)]);
+    expect(placeholders.filter((p) => !allowed.has(p))).toEqual([]);
+  });
+
+  it("graphs every per-group metric of the contract (docs/metrics.md) by group and profile", () => {
+    const { text } = body();
+    const contract = readFileSync(join(ROOT, 'docs/metrics.md'), 'utf8');
+    for (const name of PER_GROUP_METRICS) {
+      expect({ name, graphed: text.includes(`{AsgOrchestrator,group,profile,service} MetricName=\\"${name}\\"`), documented: contract.includes(`\`${name}\``) }).toEqual({
+        name,
+        graphed: true,
+        documented: true,
+      });
+    }
+  });
+
+  it('graphs errors, throttles and duration p99 against the timeout of every function, and the DLQ depth', () => {
+    const { widgets } = body();
+    for (const [id, fn] of functions()) {
+      const placeholder = `\${${id}}`;
+      const rowsWith = (metric: string): JsonObject[] =>
+        widgets.filter((w) => metricRows(w).some((r) => Array.isArray(r) && r[1] === metric && r[3] === placeholder));
+      const duration = rowsWith('Duration')[0];
+      const annotations = asArray(((duration?.properties as JsonObject | undefined)?.annotations as JsonObject | undefined)?.horizontal as Json[]);
+      expect({
+        id,
+        errors: rowsWith('Errors').length,
+        throttles: rowsWith('Throttles').length,
+        timeoutLine: annotations.some((a) => isObject(a) && a.value === Number(prop(fn, 'Timeout')) * 1000),
+      }).toEqual({ id, errors: 1, throttles: 1, timeoutLine: true });
+    }
+    expect(body().text).toContain('ApproximateNumberOfMessagesVisible');
+  });
+});
+
+describe('checkov and cfn-lint (pinned, .venv-iac) over the packaged template', () => {
+  it('finds nothing beyond .ci/template-waivers.txt, and every waiver still matches a finding', () => {
+    const report = checkTemplate(TEMPLATE_PATH);
+    console.info(describeReport(report));
+    expect({ unwaived: report.unwaived, stale: report.staleWaivers }).toEqual({ unwaived: [], stale: [] });
+  });
+});
+
+describe('checkov findings fixed in the template', () => {
+  it('blocks public access to the deployment bucket and versions it', () => {
+    const bucket = resource('ServerlessDeploymentBucket');
+    expect(prop(bucket, 'PublicAccessBlockConfiguration')).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(prop(bucket, 'VersioningConfiguration')).toEqual({ Status: 'Enabled' });
+  });
+
+  it('never runs two reconcile sweeps at once (reserved concurrency 1)', () => {
+    expect(prop(resource('ReconcileLambdaFunction'), 'ReservedConcurrentExecutions')).toBe(1);
+  });
+
+  it('encrypts every function log group with the logs key, which CloudWatch Logs may use for exactly those groups', () => {
+    const groups = resourcesOfType(template, 'AWS::Logs::LogGroup');
+    expect(groups.length).toBe(functions().length);
+    for (const [id, group] of groups) expect({ id, key: getAttOf(prop(group, 'KmsKeyId')) }).toEqual({ id, key: ['LogsKey', 'Arn'] });
+    const statements = asArray((prop(resource('LogsKey'), 'KeyPolicy') as { Statement?: Json[] } | undefined)?.Statement).filter(isObject);
+    const logs = statements.find((s) => isObject(s.Principal) && JSON.stringify(s.Principal).includes('logs.'));
+    const arns = asArray(((logs?.Condition as JsonObject | undefined)?.ArnEquals as JsonObject | undefined)?.['kms:EncryptionContext:aws:logs:arn'] as Json[]);
+    expect(arns.map((a) => JSON.stringify(a)).sort()).toEqual(
+      groups
+        .map(([, g]) => JSON.stringify({ 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${String(prop(g, 'LogGroupName'))}` }))
+        .sort(),
+    );
   });
 });
 
@@ -663,9 +860,8 @@ describe('warm-up and drain (lifecycle functions)', () => {
     expect(prop(resource('ReconcileLambdaFunction'), 'Timeout')).toBeLessThan(60);
   });
 
-  it('conditions every lifecycle action and every SendCommand on instances on the opt-in tag (custom.optInTagKey)', () => {
-    const config = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as { custom: { optInTagKey: string } };
-    const tagKey = config.custom.optInTagKey;
+  it('conditions every lifecycle action and every SendCommand on instances on the opt-in tag (optInTagKey of the bundled config)', () => {
+    const tagKey = BUNDLED_OPT_IN_TAG_KEY;
     for (const role of LIFECYCLE_ROLES) {
       const statements = identityStatements(template).filter(({ where }) => where.startsWith(`${role}/`)).map(({ statement }) => statement);
       const mutating = statements.filter((s) => asArray(s.Action).some((a) => a === 'autoscaling:CompleteLifecycleAction' || a === 'autoscaling:RecordLifecycleActionHeartbeat'));
@@ -718,8 +914,7 @@ describe('capacitySignal (Spot signals and the mix controller)', () => {
   });
 
   it('lets capacitySignal change only tagged groups and drain only tagged instances, with the stack drain document', () => {
-    const config = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as { custom: { optInTagKey: string } };
-    const tagKey = config.custom.optInTagKey;
+    const tagKey = BUNDLED_OPT_IN_TAG_KEY;
     const statements = identityStatements(template).filter(({ where }) => where.startsWith('CapacitySignalRole/')).map(({ statement }) => statement);
     const update = statements.filter((s) => asArray(s.Action).includes('autoscaling:UpdateAutoScalingGroup'));
     expect(update.map((s) => s.Condition)).toEqual([{ StringLike: { [`autoscaling:ResourceTag/${tagKey}`]: '*' } }]);

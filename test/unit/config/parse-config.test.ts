@@ -40,8 +40,12 @@ const DEFAULT_PROFILE: Profile = {
     lowerThreshold: 0.05,
     quietPeriodSeconds: 1800,
     fallbackOnCapacityFailure: true,
+    respectOwnerSettings: true,
+    spotDiscount: 0.6,
+    replacementSeconds: 600,
+    shortfallCost: 3,
   },
-  notifications: { sns: true, eventBridge: true, minSeverity: 'info' },
+  notifications: { sns: true, eventBridge: true, minSeverity: 'info', httpsFormat: 'json' },
 };
 
 describe('parseConfig: defaults', () => {
@@ -182,7 +186,7 @@ describe.each<{ name: string; raw: unknown; check?: (profile: Profile) => void }
   {
     name: 'notifications off',
     raw: withProfile({ notifications: { sns: false, eventBridge: false, minSeverity: 'error' } }),
-    check: (p) => expect(p.notifications).toEqual({ sns: false, eventBridge: false, minSeverity: 'error' }),
+    check: (p) => expect(p.notifications).toEqual({ sns: false, eventBridge: false, minSeverity: 'error', httpsFormat: 'json' }),
   },
 ])('parseConfig accepts: $name', ({ raw, check }) => {
   it('parses', () => {

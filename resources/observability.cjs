@@ -1,0 +1,500 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
+'use strict';
+
+/**
+ * Alarms, their SNS topic, the CloudWatch dashboard and the encryption of the function log groups,
+ * generated from the `functions` of serverless.yml, so that a function added there is watched,
+ * graphed and encrypted without another edit. Included by serverless.yml:
+ *
+ *   resources:
+ *   - ${file(./resources/observability.cjs):resources}
+ *
+ * docs/metrics.md is the metrics contract the dashboard and the warm-up alarm read; docs/alarms.md
+ * says what each alarm means and how to route it. The template tier (test/template) checks the output.
+ */
+
+/** Namespace of the orchestrator's own metrics (provider.environment.POWERTOOLS_METRICS_NAMESPACE). */
+const NAMESPACE = 'AsgOrchestrator';
+/** Value of the `service` dimension every orchestrator metric carries (POWERTOOLS_SERVICE_NAME). */
+const SERVICE = 'asg-orchestrator';
+
+/** The termination policy's contract with Auto Scaling: an answer within 2 s (DESIGN.md). */
+const TERMINATION_POLICY_CONTRACT_MS = 2000;
+
+/**
+ * Per-group metrics of the contract (docs/metrics.md): dimensions {service, group, profile}, and a
+ * stack-wide roll-up with {service} alone that the alarms read (an alarm cannot use SEARCH).
+ */
+const GROUP_METRICS = {
+  warmup: ['WarmupSucceeded', 'WarmupRetried', 'WarmupAbandoned'],
+  warmupDuration: 'WarmupDurationSeconds',
+  drain: ['DrainTimedOut'],
+  drainDuration: 'DrainDurationSeconds',
+  termination: ['TerminationDecisions', 'TerminationFallbacks'],
+  mix: ['OnDemandShare', 'MixTarget'],
+  mixChanges: ['MixChanges', 'InstancesReplacedByMix'],
+};
+
+/** Alarm thresholds, one place: docs/alarms.md explains each. */
+const THRESHOLDS = {
+  /** Error rate (%) of a function, in each of `periods` consecutive 5-minute periods. */
+  errorRatePercent: 5,
+  errorRatePeriods: 3,
+  /** Throttled invocations (all functions) in each of two consecutive 5-minute periods. */
+  throttlePeriods: 2,
+  /** Warm-ups abandoned, as % of the warm-ups that finished, over an hour. */
+  abandonRatePercent: 20,
+  /** Fewer finished warm-ups than this in the hour: the rate says nothing yet. */
+  abandonMinimumFinished: 5,
+};
+
+/** osls naming (lib/plugins/aws/lib/naming.js getNormalizedFunctionName). */
+const normalized = (name) => `${name[0].toUpperCase()}${name.slice(1)}`.replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
+const functionLogicalId = (name) => `${normalized(name)}LambdaFunction`;
+const logGroupLogicalId = (name) => `${normalized(name)}LogGroup`;
+
+const ref = (id) => ({ Ref: id });
+const getAtt = (id, attribute) => ({ 'Fn::GetAtt': [id, attribute] });
+const sub = (text) => ({ 'Fn::Sub': text });
+
+/**
+ * An alarm to the alarm topic, with OK actions so that a page also hears "resolved". Severity leads
+ * the description ("[error] ..."): CloudWatch cannot attach SNS message attributes to an alarm
+ * notification, so a subscription filters alarms on the message body (docs/alarms.md).
+ */
+const alarm = (prefix, name, severity, description, properties) => ({
+  Type: 'AWS::CloudWatch::Alarm',
+  Properties: {
+    AlarmName: `${prefix}-${name}`,
+    AlarmDescription: `[${severity}] ${description}`,
+    ActionsEnabled: true,
+    AlarmActions: [ref('AlarmTopic')],
+    OKActions: [ref('AlarmTopic')],
+    ...properties,
+  },
+});
+
+const lambdaMetric = (id, metricName, fnId, stat) => ({
+  Id: id,
+  ReturnData: false,
+  MetricStat: {
+    Metric: { Namespace: 'AWS/Lambda', MetricName: metricName, Dimensions: [{ Name: 'FunctionName', Value: ref(fnId) }] },
+    Period: 300,
+    Stat: stat,
+  },
+});
+
+const rollupMetric = (id, metricName, period) => ({
+  Id: id,
+  ReturnData: false,
+  MetricStat: {
+    Metric: { Namespace: NAMESPACE, MetricName: metricName, Dimensions: [{ Name: 'service', Value: SERVICE }] },
+    Period: period,
+    Stat: 'Sum',
+  },
+});
+
+/** The alarms worth waking someone for (docs/alarms.md). */
+const alarms = (prefix, functionNames) => {
+  const resources = {};
+
+  // Anything in the dead-letter queue is an event that exhausted its retries: someone must look.
+  resources.DeadLetterQueueAlarm = alarm(
+    prefix,
+    'dead-letters',
+    'error',
+    'Events exhausted their retries and wait in the dead-letter queue (redrive them once the cause is fixed).',
+    {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: getAtt('DeadLetterQueue', 'QueueName') }],
+      Statistic: 'Maximum',
+      Period: 300,
+      EvaluationPeriods: 1,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    },
+  );
+
+  // An error RATE over several periods, not any single error: handlers rethrow on throttling by design
+  // (Lambda retries, then the DLQ, which has its own alarm), so one transient failure wakes nobody.
+  // Metric math in an alarm: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create-alarm-on-metric-math-expression.html
+  for (const name of functionNames) {
+    const fnId = functionLogicalId(name);
+    resources[`${normalized(name)}ErrorRateAlarm`] = alarm(
+      prefix,
+      `${name}-error-rate`,
+      'error',
+      `${name}: more than ${THRESHOLDS.errorRatePercent} % of invocations failed in each of ${THRESHOLDS.errorRatePeriods} consecutive 5-minute periods (retries and the DLQ alarm cover single failures).`,
+      {
+        Metrics: [
+          lambdaMetric('errors', 'Errors', fnId, 'Sum'),
+          lambdaMetric('invocations', 'Invocations', fnId, 'Sum'),
+          {
+            Id: 'errorRate',
+            Label: `${name} error rate (%)`,
+            Expression: 'IF(invocations > 0, 100 * errors / invocations, 0)',
+            ReturnData: true,
+          },
+        ],
+        EvaluationPeriods: THRESHOLDS.errorRatePeriods,
+        DatapointsToAlarm: THRESHOLDS.errorRatePeriods,
+        Threshold: THRESHOLDS.errorRatePercent,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      },
+    );
+  }
+
+  // Throttles of any function (Lambda's Throttles metric: invocation requests refused for concurrency).
+  // An alarm holds at most 10 metric queries: 9 functions and their SUM per alarm.
+  for (let start = 0; start < functionNames.length; start += 9) {
+    const chunk = functionNames.slice(start, start + 9);
+    const ids = chunk.map((_, index) => `t${index}`);
+    const suffix = start === 0 ? '' : `${start / 9 + 1}`;
+    resources[`ThrottlesAlarm${suffix}`] = alarm(
+      prefix,
+      `throttles${suffix}`,
+      'warning',
+      `Lambda throttled invocations of ${chunk.join(', ')} in ${THRESHOLDS.throttlePeriods} consecutive 5-minute periods: the account or a reserved concurrency is too small (the termination policy answers Auto Scaling late; async events wait).`,
+      {
+        Metrics: [
+          ...chunk.map((name, index) => lambdaMetric(ids[index], 'Throttles', functionLogicalId(name), 'Sum')),
+          { Id: 'throttles', Label: 'throttled invocations', Expression: `SUM([${ids.join(', ')}])`, ReturnData: true },
+        ],
+        EvaluationPeriods: THRESHOLDS.throttlePeriods,
+        DatapointsToAlarm: THRESHOLDS.throttlePeriods,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      },
+    );
+  }
+
+  // The termination policy has 2 s (an error or a timeout makes Auto Scaling wait and ask again):
+  // warn when its p99 passes half of that.
+  if (functionNames.includes('terminationPolicy')) {
+    resources.TerminationPolicyDurationAlarm = alarm(
+      prefix,
+      'terminationPolicy-p99-duration',
+      'warning',
+      `terminationPolicy p99 duration above ${TERMINATION_POLICY_CONTRACT_MS / 2} ms (half of the 2 s Auto Scaling allows) in 2 of 3 5-minute periods.`,
+      {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Duration',
+        Dimensions: [{ Name: 'FunctionName', Value: ref(functionLogicalId('terminationPolicy')) }],
+        ExtendedStatistic: 'p99',
+        Unit: 'Milliseconds',
+        Period: 300,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+        Threshold: TERMINATION_POLICY_CONTRACT_MS / 2,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      },
+    );
+  }
+
+  // Warm-ups abandoned, as a share of the warm-ups that finished (stack-wide roll-up, docs/metrics.md).
+  resources.WarmupAbandonRateAlarm = alarm(
+    prefix,
+    'warmup-abandon-rate',
+    'warning',
+    `More than ${THRESHOLDS.abandonRatePercent} % of the warm-ups that finished in the last hour were abandoned (at least ${THRESHOLDS.abandonMinimumFinished} finished): models fail to load or the readiness probe never answers.`,
+    {
+      Metrics: [
+        rollupMetric('abandoned', 'WarmupAbandoned', 3600),
+        rollupMetric('succeeded', 'WarmupSucceeded', 3600),
+        {
+          Id: 'abandonRate',
+          Label: 'warm-up abandon rate (%)',
+          Expression: `IF(abandoned + succeeded >= ${THRESHOLDS.abandonMinimumFinished}, 100 * abandoned / (abandoned + succeeded), 0)`,
+          ReturnData: true,
+        },
+      ],
+      EvaluationPeriods: 1,
+      Threshold: THRESHOLDS.abandonRatePercent,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    },
+  );
+
+  return resources;
+};
+
+/**
+ * The alarm topic: CloudWatch alarm actions publish the alarm's own JSON to SNS and cannot set message
+ * attributes (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Notify_Users_Alarm_Changes.html),
+ * so alarms get a topic of their own instead of the decision topic, whose subscribers filter on the
+ * `severity` attribute (they would never receive an alarm). Encrypted with the notification key.
+ */
+const alarmTopic = (prefix) => ({
+  AlarmTopic: {
+    Type: 'AWS::SNS::Topic',
+    Properties: {
+      TopicName: `${prefix}-alarms`,
+      DisplayName: `${SERVICE} alarms`,
+      KmsMasterKeyId: getAtt('NotificationKey', 'Arn'),
+    },
+  },
+  // CloudWatch (this account's alarms only) may publish; the key policy lets it use the key.
+  AlarmTopicPolicy: {
+    Type: 'AWS::SNS::TopicPolicy',
+    Properties: {
+      Topics: [ref('AlarmTopic')],
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'CloudWatchAlarmsOfThisAccount',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Resource: ref('AlarmTopic'),
+            Condition: { StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') } },
+          },
+        ],
+      },
+    },
+  },
+});
+
+/**
+ * A customer managed key for the function log groups: CloudWatch Logs encrypts with a KMS key only
+ * when its key policy lets logs.<region>.amazonaws.com use it for those log groups
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+ */
+const logEncryption = (prefix, functionNames, deletionPolicy) => {
+  const logGroupArns = functionNames.map((name) =>
+    sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${prefix}-${name}`),
+  );
+  const resources = {
+    LogsKey: {
+      Type: 'AWS::KMS::Key',
+      DeletionPolicy: deletionPolicy,
+      UpdateReplacePolicy: deletionPolicy,
+      Properties: {
+        Description: `${prefix} Lambda log group encryption`,
+        EnableKeyRotation: true,
+        KeySpec: 'SYMMETRIC_DEFAULT',
+        KeyUsage: 'ENCRYPT_DECRYPT',
+        KeyPolicy: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'AccountAdministersKeyThroughIam',
+              Effect: 'Allow',
+              Principal: { AWS: sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:root') },
+              Action: 'kms:*',
+              Resource: '*',
+            },
+            {
+              Sid: 'CloudWatchLogsEncryptsThisStacksLogGroups',
+              Effect: 'Allow',
+              Principal: { Service: sub('logs.${AWS::Region}.amazonaws.com') },
+              Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+              Resource: '*',
+              Condition: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': logGroupArns } },
+            },
+          ],
+        },
+      },
+    },
+  };
+  // osls generates the log groups; an extension adds the key to each.
+  const extensions = Object.fromEntries(
+    functionNames.map((name) => [logGroupLogicalId(name), { Properties: { KmsKeyId: getAtt('LogsKey', 'Arn') } }]),
+  );
+  return { resources, extensions };
+};
+
+// ---------------------------------------------------------------- dashboard
+
+const search = (expression, stat, period, id, label) => ({
+  expression: `SEARCH('${expression}', '${stat}', ${period})`,
+  id,
+  ...(label ? { label } : {}),
+});
+
+const groupSearch = (metricName, stat, id) =>
+  search(`{${NAMESPACE},group,profile,service} MetricName="${metricName}"`, stat, 300, id);
+
+const widget = (x, y, width, height, properties) => ({ type: 'metric', x, y, width, height, properties });
+
+const text = (y, markdown) => ({ type: 'text', x: 0, y, width: 24, height: 2, properties: { markdown } });
+
+/**
+ * Dashboard body (a JSON string with `${AWS::Region}` and `${<Function>LambdaFunction}` placeholders
+ * for Fn::Sub). Per-group rows use SEARCH over the contract's dimensions, so every opted-in group
+ * appears without a redeploy.
+ * Body structure: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html
+ */
+const dashboardBody = (prefix, functions) => {
+  const region = '${AWS::Region}';
+  const widgets = [];
+  let y = 0;
+  const row = (height) => {
+    const top = y;
+    y += height;
+    return top;
+  };
+
+  widgets.push(text(row(2), `# ${prefix}\nPer Auto Scaling group (dimensions \`group\`, \`profile\`; docs/metrics.md), then Lambda health. Alarms: docs/alarms.md.`));
+
+  let top = row(6);
+  widgets.push(
+    widget(0, top, 8, 6, {
+      title: 'Warm-ups per group (count)',
+      region,
+      stat: 'Sum',
+      period: 300,
+      metrics: GROUP_METRICS.warmup.map((m, i) => [groupSearch(m, 'Sum', `w${i}`)]),
+    }),
+    widget(8, top, 8, 6, {
+      title: 'Warm-up duration per group (s, p90)',
+      region,
+      period: 300,
+      metrics: [[groupSearch(GROUP_METRICS.warmupDuration, 'p90', 'wd')]],
+    }),
+    widget(16, top, 8, 6, {
+      title: 'Drains per group: duration (s, p90) and timeouts',
+      region,
+      period: 300,
+      metrics: [[groupSearch(GROUP_METRICS.drainDuration, 'p90', 'dd')], [groupSearch('DrainTimedOut', 'Sum', 'dt')]],
+    }),
+  );
+
+  top = row(6);
+  widgets.push(
+    widget(0, top, 8, 6, {
+      title: 'Termination decisions and fallbacks per group',
+      region,
+      period: 300,
+      metrics: GROUP_METRICS.termination.map((m, i) => [groupSearch(m, 'Sum', `td${i}`)]),
+    }),
+    widget(8, top, 8, 6, {
+      title: 'On-Demand share: actual and mix target (%) per group',
+      region,
+      period: 300,
+      metrics: GROUP_METRICS.mix.map((m, i) => [groupSearch(m, 'Average', `mx${i}`)]),
+      yAxis: { left: { min: 0, max: 100 } },
+    }),
+    widget(16, top, 8, 6, {
+      title: 'Mix changes and instances they replaced, per group',
+      region,
+      period: 300,
+      metrics: GROUP_METRICS.mixChanges.map((m, i) => [groupSearch(m, 'Sum', `mc${i}`)]),
+    }),
+  );
+
+  top = row(6);
+  widgets.push(
+    widget(0, top, 12, 6, {
+      title: 'Decisions per function (outcome_* of the decision log)',
+      region,
+      period: 300,
+      metrics: [[search(`{${NAMESPACE},function,service} outcome`, 'Sum', 300, 'o')]],
+    }),
+    widget(12, top, 12, 6, {
+      title: 'Cold starts per function',
+      region,
+      period: 300,
+      metrics: [[search(`{${NAMESPACE},function_name,service} MetricName="ColdStart"`, 'Sum', 300, 'cs')]],
+    }),
+  );
+
+  widgets.push(text(row(2), '## Lambda health\nErrors and throttles per function; duration p99 against each timeout; dead-letter queue depth.'));
+
+  const fnRef = (name) => `\${${functionLogicalId(name)}}`;
+  top = row(6);
+  widgets.push(
+    widget(0, top, 8, 6, {
+      title: 'Errors per function',
+      region,
+      stat: 'Sum',
+      period: 300,
+      metrics: functions.map(({ name }) => ['AWS/Lambda', 'Errors', 'FunctionName', fnRef(name), { label: name }]),
+    }),
+    widget(8, top, 8, 6, {
+      title: 'Throttles per function',
+      region,
+      stat: 'Sum',
+      period: 300,
+      metrics: functions.map(({ name }) => ['AWS/Lambda', 'Throttles', 'FunctionName', fnRef(name), { label: name }]),
+    }),
+    widget(16, top, 8, 6, {
+      title: 'Dead-letter queue depth',
+      region,
+      stat: 'Maximum',
+      period: 60,
+      metrics: [['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', `${prefix}-dlq`, { label: 'messages waiting' }]],
+    }),
+  );
+
+  // One duration graph per function: p99 against its timeout (and the 2 s contract for the policy).
+  functions.forEach(({ name, timeoutSeconds }, index) => {
+    if (index % 4 === 0) top = row(6);
+    const annotations = [{ label: `timeout ${timeoutSeconds} s`, value: timeoutSeconds * 1000, color: '#d62728' }];
+    if (name === 'terminationPolicy') {
+      annotations.push({ label: 'alarm: half of the 2 s contract', value: TERMINATION_POLICY_CONTRACT_MS / 2, color: '#ff7f0e' });
+    }
+    widgets.push(
+      widget((index % 4) * 6, top, 6, 6, {
+        title: `${name} duration (ms)`,
+        region,
+        period: 300,
+        metrics: [
+          ['AWS/Lambda', 'Duration', 'FunctionName', fnRef(name), { stat: 'p99', label: 'p99' }],
+          ['...', { stat: 'p50', label: 'p50' }],
+        ],
+        annotations: { horizontal: annotations },
+        yAxis: { left: { min: 0 } },
+      }),
+    );
+  });
+
+  return JSON.stringify({ widgets });
+};
+
+/** The `functions` of serverless.yml with each one's timeout. */
+const functionsOf = async (resolveConfigurationProperty) => {
+  const functions = (await resolveConfigurationProperty(['functions'])) ?? {};
+  const defaultTimeout = (await resolveConfigurationProperty(['provider', 'timeout'])) ?? 6;
+  return Object.entries(functions).map(([name, fn]) => ({ name, timeoutSeconds: Number(fn?.timeout ?? defaultTimeout) }));
+};
+
+/**
+ * The resources (and log group extensions) for serverless.yml `resources:`.
+ * @param {{ resolveConfigurationProperty: (path: string[]) => Promise<unknown> }} serverless variable resolver
+ */
+const resources = async ({ resolveConfigurationProperty }) => {
+  const prefix = await resolveConfigurationProperty(['custom', 'prefix']);
+  const stage = await resolveConfigurationProperty(['provider', 'stage']);
+  const deletionPolicies = (await resolveConfigurationProperty(['custom', 'deletionPolicy'])) ?? {};
+  const functions = await functionsOf(resolveConfigurationProperty);
+  const names = functions.map(({ name }) => name);
+  const logs = logEncryption(prefix, names, deletionPolicies[stage] ?? 'Delete');
+  return {
+    Resources: {
+      ...alarmTopic(prefix),
+      ...alarms(prefix, names),
+      Dashboard: {
+        Type: 'AWS::CloudWatch::Dashboard',
+        Properties: { DashboardName: prefix, DashboardBody: sub(dashboardBody(prefix, functions)) },
+      },
+      ...logs.resources,
+    },
+    extensions: logs.extensions,
+    Outputs: {
+      AlarmTopicArn: {
+        Description: 'SNS topic of the CloudWatch alarms (ALARM and OK), KMS-encrypted: docs/alarms.md.',
+        Value: ref('AlarmTopic'),
+        Export: { Name: `${prefix}-AlarmTopicArn` },
+      },
+      DashboardName: { Description: 'CloudWatch dashboard of the orchestrator.', Value: ref('Dashboard') },
+    },
+  };
+};
+
+module.exports = { resources, NAMESPACE, SERVICE, GROUP_METRICS, THRESHOLDS, TERMINATION_POLICY_CONTRACT_MS };
