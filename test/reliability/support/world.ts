@@ -112,6 +112,13 @@ export class Faults {
   public buckets: Map<string, TokenBucket> | undefined;
   public throttled = 0;
   public injected = 0;
+  /**
+   * Awaited before each call takes effect: a test running invocations in parallel hands it to a
+   * scheduler (fast-check `fc.scheduler()`) that decides which pending call goes next, so every
+   * interleaving of their AWS calls can be tried; each call itself is atomic, as DynamoDB's
+   * conditional writes are.
+   */
+  public yieldTo: ((op: string) => Promise<unknown>) | undefined;
 
   /** Runs one AWS call through the real classifier: returns its value or `'already-done'`, or throws an AwsCallError. */
   public async call<T>(op: string, effect: () => T | Promise<T>): Promise<T | 'already-done'> {
@@ -119,6 +126,7 @@ export class Faults {
     this.log.push(op);
     const plan = this.plan?.at === index ? this.plan : undefined;
     return callAws(op, async () => {
+      if (this.yieldTo) await this.yieldTo(op);
       const bucket = this.buckets?.get(op);
       if (bucket && !bucket.take()) {
         this.throttled += 1;
