@@ -292,9 +292,11 @@ export class FakeAws {
   /**
    * Applies what time does to open actions, as Auto Scaling does: an action whose heartbeat timeout
    * passed without a heartbeat, or that reached its global limit of min(48 h, 100 × HeartbeatTimeout),
-   * ends with the hook's DefaultResult (EC2 Auto Scaling user guide, "Amazon EC2 Auto Scaling lifecycle
-   * hooks", https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks.html; API reference,
-   * PutLifecycleHook `HeartbeatTimeout`/`DefaultResult`). Evaluated lazily: every call on the world runs it first.
+   * ends with the hook's DefaultResult (EC2 Auto Scaling user guide, "How lifecycle hooks work",
+   * https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks-overview.html; API reference,
+   * LifecycleHook `HeartbeatTimeout`/`GlobalTimeout`/`DefaultResult`,
+   * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LifecycleHook.html). A heartbeat restarts
+   * the heartbeat timeout, never the global one. Evaluated lazily: every call on the world runs it first.
    */
   public expire(): void {
     const now = this.clock.now;
