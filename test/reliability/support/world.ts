@@ -95,8 +95,12 @@ export class TokenBucket {
   }
   public take(): boolean {
     const now = this.clock();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.at) / 1000) * this.ratePerSecond);
-    this.at = now;
+    // An invocation that started earlier may have spent tokens further ahead (its calls took time):
+    // nothing refills until the clock passes them.
+    if (now > this.at) {
+      this.tokens = Math.min(this.burst, this.tokens + ((now - this.at) / 1000) * this.ratePerSecond);
+      this.at = now;
+    }
     if (this.tokens < 1) return false;
     this.tokens -= 1;
     return true;
@@ -119,6 +123,16 @@ export class Faults {
    * conditional writes are.
    */
   public yieldTo: ((op: string) => Promise<unknown>) | undefined;
+  /**
+   * The SDK below the ports, for load runs (off by default: the fault tests inject each failure once,
+   * where the product sees it). Each call takes `latencyMs`; a throttled call is retried by the SDK
+   * after its backoff (shared/aws/clients.ts: `maxAttempts: 4`; the SDK's throttling backoff base is
+   * 500 ms, doubling, at most 20 s: https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html),
+   * and only the last refusal reaches the product. The time spent adds up in {@link elapsedMs}.
+   */
+  public sdk: { maxAttempts: number; latencyMs: number } | undefined;
+  /** Simulated time the running invocation has spent in AWS calls (latency, SDK backoff); the test resets it per invocation. */
+  public elapsedMs = 0;
 
   /** Runs one AWS call through the real classifier: returns its value or `'already-done'`, or throws an AwsCallError. */
   public async call<T>(op: string, effect: () => T | Promise<T>): Promise<T | 'already-done'> {
@@ -128,9 +142,12 @@ export class Faults {
     return callAws(op, async () => {
       if (this.yieldTo) await this.yieldTo(op);
       const bucket = this.buckets?.get(op);
-      if (bucket && !bucket.take()) {
+      for (let attempt = 1; ; attempt += 1) {
+        if (this.sdk) this.elapsedMs += this.sdk.latencyMs;
+        if (!bucket || bucket.take()) break;
         this.throttled += 1;
-        throw FAULTS.ThrottlingException();
+        if (!this.sdk || attempt >= this.sdk.maxAttempts) throw FAULTS.ThrottlingException();
+        this.elapsedMs += Math.min(20_000, 500 * 2 ** (attempt - 1));
       }
       if (plan?.when === 'before') {
         this.injected += 1;
@@ -579,6 +596,8 @@ export const mains = (aws: FakeAws, config: OrchestratorConfig = bundledConfig()
     lifecycle,
     hooks: new HookCache(autoScaling, 15 * 60_000, now),
     mix: { config: () => config, autoScaling, instances, store, publisher },
+    // The run's own time: the world's clock plus what its AWS calls took (load runs model that).
+    clock: () => aws.clock.now + aws.faults.elapsedMs,
   });
   return {
     launchLifecycle: launchMain(lifecycle),
