@@ -165,6 +165,8 @@ const EXPECTED_GRANTS: Record<string, Record<string, string[]>> = {
     // The mix sweep: the controller's state, instance lookups and the group update (as capacitySignal).
     'dynamodb:DeleteItem': [getAtt('StateTable')],
     'dynamodb:Query': [getAtt('StateTable')],
+    // The mix sweep reads every group's mix record in batches of 100 keys (docs/adr/0005).
+    'dynamodb:BatchGetItem': [getAtt('StateTable')],
     'ec2:DescribeInstances': ['*'],
     // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
     'autoscaling:UpdateAutoScalingGroup': [JSON.stringify({ 'Fn::Sub': 'arn:${AWS::Partition}:autoscaling:${AWS::Region}:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/*' })],
