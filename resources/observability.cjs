@@ -4,10 +4,9 @@
 /**
  * Alarms, their SNS topic, the CloudWatch dashboard and the encryption of the function log groups,
  * generated from the `functions` of serverless.yml, so that a function added there is watched,
- * graphed and encrypted without another edit. Included by serverless.yml:
- *
- *   resources:
- *   - ${file(./resources/observability.cjs):resources}
+ * graphed and encrypted without another edit. serverless-plugins/observability.cjs adds them to the
+ * packaged template (a plugin rather than a `resources:` entry, so that serverless.yml `resources`
+ * stays one object that the tests and the bench read as YAML).
  *
  * docs/metrics.md is the metrics contract the dashboard and the warm-up alarm read; docs/alarms.md
  * says what each alarm means and how to route it. The template tier (test/template) checks the output.
@@ -457,35 +456,29 @@ const dashboardBody = (prefix, functions) => {
   return JSON.stringify({ widgets });
 };
 
-/** The `functions` of serverless.yml with each one's timeout. */
-const functionsOf = async (resolveConfigurationProperty) => {
-  const functions = (await resolveConfigurationProperty(['functions'])) ?? {};
-  const defaultTimeout = (await resolveConfigurationProperty(['provider', 'timeout'])) ?? 6;
-  return Object.entries(functions).map(([name, fn]) => ({ name, timeoutSeconds: Number(fn?.timeout ?? defaultTimeout) }));
-};
+/** Marks what this file generated, in the template (CloudFormation resource `Metadata`). */
+const GENERATED_BY = { generatedBy: 'resources/observability.cjs' };
 
 /**
- * The resources (and log group extensions) for serverless.yml `resources:`.
- * @param {{ resolveConfigurationProperty: (path: string[]) => Promise<unknown> }} serverless variable resolver
+ * The resources, outputs and log group encryption for the stack.
+ * @param {{ prefix: string, deletionPolicy: string, functions: Array<{ name: string, timeoutSeconds: number }> }} stack
+ * @returns {{ Resources: Record<string, object>, Outputs: Record<string, object>, logGroupKmsKeyIds: Record<string, object> }}
  */
-const resources = async ({ resolveConfigurationProperty }) => {
-  const prefix = await resolveConfigurationProperty(['custom', 'prefix']);
-  const stage = await resolveConfigurationProperty(['provider', 'stage']);
-  const deletionPolicies = (await resolveConfigurationProperty(['custom', 'deletionPolicy'])) ?? {};
-  const functions = await functionsOf(resolveConfigurationProperty);
+const observability = ({ prefix, deletionPolicy, functions }) => {
   const names = functions.map(({ name }) => name);
-  const logs = logEncryption(prefix, names, deletionPolicies[stage] ?? 'Delete');
-  return {
-    Resources: {
-      ...alarmTopic(prefix),
-      ...alarms(prefix, names),
-      Dashboard: {
-        Type: 'AWS::CloudWatch::Dashboard',
-        Properties: { DashboardName: prefix, DashboardBody: sub(dashboardBody(prefix, functions)) },
-      },
-      ...logs.resources,
+  const logs = logEncryption(prefix, names, deletionPolicy);
+  const resources = {
+    ...alarmTopic(prefix),
+    ...alarms(prefix, names),
+    Dashboard: {
+      Type: 'AWS::CloudWatch::Dashboard',
+      Properties: { DashboardName: prefix, DashboardBody: sub(dashboardBody(prefix, functions)) },
     },
-    extensions: logs.extensions,
+    ...logs.resources,
+  };
+  for (const resource of Object.values(resources)) resource.Metadata = GENERATED_BY;
+  return {
+    Resources: resources,
     Outputs: {
       AlarmTopicArn: {
         Description: 'SNS topic of the CloudWatch alarms (ALARM and OK), KMS-encrypted: docs/alarms.md.',
@@ -494,7 +487,8 @@ const resources = async ({ resolveConfigurationProperty }) => {
       },
       DashboardName: { Description: 'CloudWatch dashboard of the orchestrator.', Value: ref('Dashboard') },
     },
+    logGroupKmsKeyIds: Object.fromEntries(Object.entries(logs.extensions).map(([id, ext]) => [id, ext.Properties.KmsKeyId])),
   };
 };
 
-module.exports = { resources, NAMESPACE, SERVICE, GROUP_METRICS, THRESHOLDS, TERMINATION_POLICY_CONTRACT_MS };
+module.exports = { observability, GENERATED_BY, NAMESPACE, SERVICE, GROUP_METRICS, THRESHOLDS, TERMINATION_POLICY_CONTRACT_MS };

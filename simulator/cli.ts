@@ -92,9 +92,28 @@ export const parseArgs = (argv: readonly string[]): CliOptions => {
   return o;
 };
 
+/** Every option `parseArgs` accepts, as `--help` lists them (a test keeps the two in step). */
+export const OPTIONS: ReadonlyArray<{ flag: string; value?: string; help: string }> = [
+  { flag: '--scenario', value: '<file>', help: 'a scenario YAML (repeatable); without it, the default set runs' },
+  { flag: '--profile', value: '<file>', help: 'a config file (config/profiles.json format) for the orchestrated run' },
+  { flag: '--seed', value: '<n>', help: "override the scenario's seed (0 to 2^31)" },
+  { flag: '--report', value: '<file>', help: 'write the HTML report there (default set: reports/simulation.html)' },
+  { flag: '--timeline', value: '<n|all>', help: 'timeline lines printed per scenario (default 25; 12 for the default set)' },
+  { flag: '--timeline-file', value: '<file>', help: 'write the full timelines (every entry) to a file' },
+  { flag: '--quiet', help: 'no progress line on stderr' },
+  { flag: '--help', help: 'this help (also -h)' },
+];
+
 const USAGE = `usage: npm run simulate -- [--scenario <file>]... [--profile <file>] [--seed N] [--report out.html]
                               [--timeline N|all] [--timeline-file <file>] [--quiet]
 Without --scenario: runs ${DEFAULT_SCENARIOS.join(', ')} and writes reports/simulation.html.`;
+
+/** The usage line and one line per option. */
+export const HELP = `${USAGE}
+
+Runs each scenario twice (Auto Scaling alone, then with the orchestrator's real handlers) and prints
+the timelines and a side-by-side summary. Options (--name value or --name=value):
+${OPTIONS.map((o) => `  ${`${o.flag}${o.value ? ` ${o.value}` : ''}`.padEnd(24)} ${o.help}`).join('\n')}`;
 
 /** Runs the CLI; returns the exit code. `out`/`err` are injectable for tests. */
 export const runCli = async (argv: readonly string[], io: { out: (s: string) => void; err: (s: string) => void; isTty?: boolean } = defaultIo()): Promise<number> => {
@@ -106,7 +125,7 @@ export const runCli = async (argv: readonly string[], io: { out: (s: string) => 
     return 2;
   }
   if (options.help) {
-    io.out(`${USAGE}\n`);
+    io.out(`${HELP}\n`);
     return 0;
   }
   const defaultSet = options.scenarios.length === 0;

@@ -176,7 +176,12 @@ describe.each<{ name: string; raw: unknown; check?: (profile: Profile) => void }
   {
     name: 'notifications off',
     raw: withProfile({ notifications: { sns: false, eventBridge: false, minSeverity: 'error' } }),
-    check: (p) => expect(p.notifications).toEqual({ sns: false, eventBridge: false, minSeverity: 'error' }),
+    check: (p) => expect(p.notifications).toEqual({ sns: false, eventBridge: false, minSeverity: 'error', httpsFormat: 'json' }),
+  },
+  {
+    name: 'AWS Chatbot messages for HTTPS subscribers',
+    raw: withProfile({ notifications: { httpsFormat: 'chatbot' } }),
+    check: (p) => expect(p.notifications.httpsFormat).toBe('chatbot'),
   },
 ])('parseConfig accepts: $name', ({ raw, check }) => {
   it('parses', () => {
