@@ -55,6 +55,8 @@ const environmentFor = (fn: FunctionEntry): NodeJS.ProcessEnv => {
     TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:asg-orchestrator-bench-notifications',
     TABLE_NAME: 'asg-orchestrator-bench-state',
     EVENT_BUS_NAME: 'default',
+    // The samples' account: the functions drop events of other accounts (shared/events/origin.ts).
+    ORCHESTRATOR_ACCOUNT_ID: '123456789012',
   };
   for (const key of fn.environmentKeys) env[key] ??= known[key] ?? `asg-orchestrator-bench-${key.toLowerCase().replace(/_/g, '-')}`;
   for (const [k, v] of Object.entries(known)) env[k] = v;
@@ -114,11 +116,15 @@ export const measureApiCalls = async (root: string, functions: readonly Function
     const event = readEvent(root, eventPath);
     const env = environmentFor(fn);
     const now = (eventTime(event) ?? Date.parse('2026-11-27T12:00:00Z')) + 1_000;
+    // Every clock the function reads (its `now`, and the caches and adapters below it that default to
+    // Date.now) stands at the sample's instant, so the counts do not depend on the day the bench runs.
+    const realNow = Date.now;
+    Date.now = () => now;
     try {
       if (typeof mod.createMain === 'function' && typeof mod.createDeps === 'function') {
         const { createAwsClients } = await import('../shared/aws/all-clients');
         const deps = mod.createDeps(createAwsClients(), env);
-        const main = mod.createMain(('now' in deps ? { ...deps, now: () => now } : deps) as never);
+        const main = mod.createMain(deps as never);
         return describeOutcome(await main(event));
       }
       const handler = mod[fn.exportName];
@@ -133,6 +139,8 @@ export const measureApiCalls = async (root: string, functions: readonly Function
       }
     } catch (error) {
       return `threw ${error instanceof Error ? `${error.name}: ${error.message.slice(0, 120)}` : String(error)}`;
+    } finally {
+      Date.now = realNow;
     }
   };
 

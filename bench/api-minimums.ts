@@ -38,7 +38,7 @@ const ACTIVITY_OPTED_IN =
 const TERMINATION = 'DescribeAutoScalingGroups ×1 (weights, protection, launch template version, opt-in tag) + DynamoDB Query ×1 (facts and signals share the group partition; one page under 1 MB)';
 const LAUNCH = { fn: 'launchLifecycle', event: 'autoscaling/launch-lifecycle.json' };
 /** Instance facts the lifecycle functions write (attribute-level upsert on `group#<group>` / `instance#<id>`). */
-const FACTS_CREATE = "facts for the termination policy's ordering: launch time and warming, written before the record's create so that a retry repeats it";
+const FACTS_CREATE = "facts for the termination policy's ordering: launch time and warming, written right after the record's conditional create, so that a late or re-emitted duplicate never marks a warm instance warming again";
 /** What reconcile's mix sweep adds to every path of the sweep. */
 const MIX_SWEEP =
   "the mix sweep (every opted-in group, issue 5): DescribeAutoScalingGroups ×1 (read again after the lifecycle sweep, which may run for seconds and complete actions: the mix decision counts InService capacity, and the InstancesDistribution it writes back carries the group's other distribution fields as read) + Query ×1 (mix record and window signals) + DescribeInstances ×1 (which members are Spot; cached per cold start) + GetItem ×1 (the sweep's list of completions it started: one interrupted after the instance left its hook is finished from there, F3 in docs/reliability.md)";
@@ -85,16 +85,16 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
   {
     fn: 'launchLifecycle',
     event: 'autoscaling/launch-lifecycle-not-opted-in.json',
-    minimum: 1,
-    why: 'DescribeAutoScalingGroups ×1; nothing sent, changed or completed',
+    minimum: 0,
+    why: "its hook (legacy-web-bootstrap) is not one of this orchestrator's (config ownHooks): skipped before any read; nothing sent, changed or completed",
   },
   {
     fn: 'launchLifecycle',
     event: 'autoscaling/launch-lifecycle.json',
     path: 'launch-lifecycle, delivered twice',
     setup: [LAUNCH],
-    minimum: 4,
-    why: `DescribeAutoScalingGroups ×1 (another container: no cache) + UpdateItem ×1 (${FACTS_CREATE}: the same values again, idempotent) + the conditional PutItem ×1 that fails (it is the only state call of a first delivery) + GetItem ×1: the failed write says a record exists, not what it holds, and the decision needs it (duplicate, or resume a stale claim); no second SendCommand`,
+    minimum: 3,
+    why: `DescribeAutoScalingGroups ×1 (another container: no cache) + the conditional PutItem ×1 that fails (no facts: a duplicate must not rewrite them, issue 13) (it is the only state call of a first delivery) + GetItem ×1: the failed write says a record exists, not what it holds, and the decision needs it (duplicate, or resume a stale claim); no second SendCommand`,
   },
   {
     fn: 'terminateLifecycle',

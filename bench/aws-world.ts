@@ -248,6 +248,10 @@ export class AwsWorld {
     }
     if (service === 'EC2' && operation === 'DescribeInstances') {
       const filters = asArray(input.Filters) as Array<{ Name?: string; Values?: string[] }>;
+      // EC2 refuses more than 200 filter values in one request (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Filtering.html).
+      if (filters.reduce((n, f) => n + (f.Values?.length ?? 0), 0) > 200) {
+        throw Object.assign(new Error('The request uses too many filters or too many filter values. The maximum is 200.'), { name: 'FilterLimitExceeded', $metadata: { httpStatusCode: 400 } });
+      }
       const wanted = new Set([...asArray(input.InstanceIds).map(str), ...filters.filter((f) => f.Name === 'instance-id').flatMap((f) => f.Values ?? [])]);
       const instances = this.instanceIds
         .filter((id) => wanted.has(id))

@@ -8,6 +8,7 @@ import type { Context } from 'aws-lambda';
 import { type AwsClients, DynamoStateStore, GroupDirectory, SdkAutoScaling, SdkEventBus, SdkSns, type StateStorePort } from '../shared/aws/index';
 import { loadConfig, type OrchestratorConfig, resolveProfile } from '../shared/config/index';
 import { parseEvent } from '../shared/events/index';
+import { acceptOrigin, type OwnOrigin, ownOrigin } from '../shared/events/origin';
 import { dropped, type HandlerOutcome, withStack } from '../shared/middleware/stack';
 import { Publisher } from '../shared/notify/index';
 import { OrchestratorError } from '../shared/errors';
@@ -21,6 +22,8 @@ export interface ActivityAuditDeps {
   publisher: Publisher;
   /** Where re-deliveries are recognised (a claim on the event id); without one, every delivery publishes. */
   store?: StateStorePort;
+  /** This function's account and region: events from others are dropped unless allow-listed (config `events`). Absent: unknown. */
+  origin?: OwnOrigin;
   now: () => number;
 }
 
@@ -33,6 +36,7 @@ export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.Proces
     eventBusName: env.EVENT_BUS_NAME || 'default',
   }),
   ...(env.TABLE_NAME ? { store: new DynamoStateStore((clients.dynamo ?? dynamoClient)(), env.TABLE_NAME) } : {}),
+  origin: ownOrigin(env),
   now: Date.now,
 });
 
@@ -42,10 +46,10 @@ const SCOPE = 'activityAudit';
 export const createMain =
   (deps: ActivityAuditDeps) =>
   async (event: unknown): Promise<HandlerOutcome> => {
-    const parsed = parseEvent(event, ACTIVITY_KINDS);
+    const config = deps.config();
+    const parsed = acceptOrigin(parseEvent(event, ACTIVITY_KINDS), config.events, deps.origin ?? {});
     if (!parsed.ok) return dropped(parsed.error);
     if (!isActivityEvent(parsed.event)) return { outcome: 'dropped', reason: `not an activity event: ${parsed.event.kind}` };
-    const config = deps.config();
     const group = await deps.groups.get(parsed.event.detail.groupName);
     const optIn = resolveProfile(config, group?.tags ?? []);
     const decision = decideActivity(parsed.event, optIn, deps.now());

@@ -18,6 +18,7 @@ import {
 } from '../shared/aws/index';
 import { loadConfig } from '../shared/config/index';
 import { parseEvent } from '../shared/events/index';
+import { acceptOrigin, ownOrigin } from '../shared/events/origin';
 import { dropped, type HandlerOutcome, withStack } from '../shared/middleware/stack';
 import { Publisher } from '../shared/notify/index';
 import { type CapacitySignalDeps, handleCapacitySignal } from '../shared/signals/capacity-signal';
@@ -39,6 +40,7 @@ export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.Proces
     eventBusName: env.EVENT_BUS_NAME || 'default',
   }),
   drainDocumentName: env.DRAIN_DOCUMENT_NAME || undefined,
+  origin: ownOrigin(env),
   now: Date.now,
 });
 
@@ -46,7 +48,7 @@ export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.Proces
 export const createMain =
   (deps: CapacitySignalDeps) =>
   async (event: unknown): Promise<HandlerOutcome> => {
-    const parsed = parseEvent(event, CAPACITY_SIGNAL_KINDS);
+    const parsed = acceptOrigin(parseEvent(event, CAPACITY_SIGNAL_KINDS), deps.config().events, deps.origin ?? {});
     if (!parsed.ok) return dropped(parsed.error);
     return handleCapacitySignal(deps, parsed.event);
   };

@@ -26,6 +26,15 @@ import { groupPk } from '../shared/state/keys';
 /** Reads must finish within this budget, so the answer leaves well inside Auto Scaling's 2 seconds. */
 export const READ_BUDGET_MS = 1_000;
 
+/**
+ * How long a group listing of this container may stand in for a read that missed its budget
+ * (weights and who is protected change rarely; a newer instance is not vouched for).
+ */
+export const GROUP_CACHE_MS = 10 * 60_000;
+
+/** The last listing of each group this container read (for the fallback). */
+export type GroupCache = Map<string, { at: number; group: GroupSummary }>;
+
 /** What `main` needs; tests and the simulator build their own. */
 export interface TerminationPolicyDeps {
   config: () => OrchestratorConfig;
@@ -35,6 +44,8 @@ export interface TerminationPolicyDeps {
   metrics?: MetricsPort;
   now: () => number;
   readBudgetMs: number;
+  /** One per container (createDeps); absent → one per `createMain`. */
+  groupCache?: GroupCache;
 }
 
 /** Production wiring from the environment (TABLE_NAME). */
@@ -45,6 +56,7 @@ export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.Proces
   metrics: new SdkCloudWatch(clients.cloudWatch ?? cloudWatchClient),
   now: Date.now,
   readBudgetMs: READ_BUDGET_MS,
+  groupCache: new Map(),
 });
 
 type Read<T> = { ok: true; value: T } | { ok: false; why: string };
@@ -80,9 +92,9 @@ const resolveOptIn = (deps: TerminationPolicyDeps, group: GroupSummary | undefin
 };
 
 /** Builds the handler's core for the given dependencies. */
-export const createMain =
-  (deps: TerminationPolicyDeps) =>
-  async (input: unknown): Promise<HandlerOutcome> => {
+export const createMain = (deps: TerminationPolicyDeps) => {
+  const lastGroups: GroupCache = deps.groupCache ?? new Map();
+  return async (input: unknown): Promise<HandlerOutcome> => {
     const parsed = parseTerminationPolicyInput(input);
     if (!parsed.ok) {
       return { outcome: 'dropped', reason: parsed.error.message, dropReason: parsed.error.reason, issues: parsed.error.issues, instanceIds: [] };
@@ -91,12 +103,18 @@ export const createMain =
     const now = deps.now();
     const store = deps.store;
     const [groupRead, stateRead] = await Promise.all([
-      within(async () => (await deps.autoScaling.describeGroups([request.autoScalingGroupName]))[0], deps.readBudgetMs, 'DescribeAutoScalingGroups'),
+      // The signal aborts the request at the deadline: a late answer is never parsed (the parse of a
+      // 30,000-instance listing is most of this function's CPU).
+      within(async (signal) => (await deps.autoScaling.describeGroups([request.autoScalingGroupName], { signal }))[0], deps.readBudgetMs, 'DescribeAutoScalingGroups'),
       store
         ? within((signal) => store.queryPartition(groupPk(request.autoScalingGroupName), { signal }), deps.readBudgetMs, 'state read')
         : Promise.resolve<Read<Array<Record<string, unknown>>>>({ ok: false, why: 'no state table configured' }),
     ]);
-    const group: GroupSummary | undefined = groupRead.ok ? groupRead.value : undefined;
+    if (groupRead.ok && groupRead.value) lastGroups.set(request.autoScalingGroupName, { at: now, group: groupRead.value });
+    const cached = groupRead.ok ? undefined : lastGroups.get(request.autoScalingGroupName);
+    const usable = cached && now - cached.at <= GROUP_CACHE_MS ? cached : undefined;
+    const group: GroupSummary | undefined = groupRead.ok ? groupRead.value : usable?.group;
+    const groupSource = groupRead.ok ? 'read' : 'cached';
     const state: GroupState | undefined = stateRead.ok ? decodeGroupState(stateRead.value) : undefined;
     const optIn = resolveOptIn(deps, group);
     // least-loaded: one batched metric read, only in what is left of the same read budget.
@@ -114,11 +132,18 @@ export const createMain =
           : { ok: false, why: 'no read budget left for the load metric' }
         : undefined;
     const loads = loadRead?.ok ? loadRead.value : undefined;
-    const ctx = buildTerminationContext({ request, group, state, optIn, now, ...(loads ? { loads } : {}) });
+    const ctx = buildTerminationContext({ request, group, groupSource, state, optIn, now, ...(loads ? { loads } : {}) });
     const decision = decideTerminationOrder(request, ctx.context);
     const fallbacks = [groupRead, stateRead, ...(loadRead ? [loadRead] : [])]
       .filter((r): r is { ok: false; why: string } => !r.ok)
       .map((r) => r.why);
+    if (!groupRead.ok) {
+      fallbacks.push(
+        usable
+          ? `the group as read ${Math.round((now - usable.at) / 1000)} s ago vouches for the candidates it showed unprotected, the others are left out`
+          : 'no listing of the group to vouch for any candidate: none is returned (Auto Scaling asks again)',
+      );
+    }
     return {
       outcome: ctx.basis === 'profile' ? (fallbacks.length > 0 ? 'fallback' : 'decided') : ctx.basis,
       reason: `${ctx.note}${fallbacks.length > 0 ? ` (fallback: ${fallbacks.join('; ')})` : ''}. ${decision.reason}`,
@@ -129,6 +154,7 @@ export const createMain =
       ...(ctx.wouldReturn ? { wouldReturn: decideTerminationOrder(request, ctx.wouldReturn).instanceIds } : {}),
     };
   };
+};
 
 /** Shape Auto Scaling expects back. */
 export const toResponse = (outcome: HandlerOutcome): { InstanceIDs: string[] } => ({

@@ -90,7 +90,15 @@ const run = (command: string, args: string[]): { status: number | null; stdout: 
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 };
 
+let venvChecked = false;
+/** The checker from .venv-iac, created or repaired first from python/iac-requirements.lock (idempotent). */
 const tool = (name: string): string => {
+  if (!venvChecked) {
+    const script = join(ROOT, 'scripts', 'ensure-iac-venv.sh');
+    const res = spawnSync('bash', [script], { encoding: 'utf8', env: { ...process.env, ASG_IAC_VENV_DIR: VENV }, timeout: 600_000 });
+    if (res.status !== 0) throw new Error(`scripts/ensure-iac-venv.sh failed (exit ${String(res.status)}): ${res.stdout ?? ''}${res.stderr ?? ''}`);
+    venvChecked = true;
+  }
   const path = join(VENV, 'bin', name);
   if (!existsSync(path)) throw new Error(`${path} is missing: run \`bash scripts/ensure-iac-venv.sh\` (pinned checkov and cfn-lint)`);
   return path;

@@ -91,6 +91,7 @@ const main = async (): Promise<void> => {
         LOCAL_TOPIC_ARN: queues.topicArn,
         LOCAL_TABLE_NAME: 'asg-orchestrator-demo',
         LOCAL_EVENT_BUS_NAME: 'default',
+        LOCAL_ACCOUNT_ID: '123456789012',
         LOG_LEVEL: 'ERROR',
         POWERTOOLS_METRICS_DISABLED: 'true',
         SLS_TELEMETRY_DISABLED: '1',

@@ -1,7 +1,7 @@
 /**
  * Start and stop a local moto server (the AWS emulator) for the integration tests and the demo.
  *
- * - `ensureVenv()` runs `scripts/ensure-venv.sh` (creates `.venv` with the pinned moto[server]).
+ * - `ensureVenv()` runs `scripts/ensure-venv.sh` (creates `.venv` from python/requirements.lock).
  * - `startMoto()` picks a free loopback port, spawns moto in its own process group, waits until it
  *   answers HTTP and returns `{ endpoint, stop }`. `stop()` kills the whole group.
  * - Orphans are prevented three ways: `stop()`, an `exit` hook in this process, and a watchdog in
@@ -57,7 +57,7 @@ export class EmulatorStartError extends Error {
   }
 }
 
-/** Create/repair `.venv` with the pinned moto[server]; throws with the script's output on failure. */
+/** Create/repair `.venv` from python/requirements.lock; throws with the script's output on failure. */
 export function ensureVenv(root: string = PROJECT_ROOT, log: (line: string) => void = () => {}): void {
   const script = join(root, 'scripts', 'ensure-venv.sh');
   const res = spawnSync('bash', [script], { cwd: root, encoding: 'utf8', env: { ...process.env, ASG_VENV_DIR: join(root, '.venv') } });

@@ -15,11 +15,6 @@
  * no-local-world: in every build but `osls invoke local`, replaces shared/local/index.ts (the offline
  * world that answers AWS calls under invoke local) with shared/local/off.ts (never active), so the
  * bundles that `package`/`deploy` ship carry neither the world nor its fixture.
- *
- * lazy-middy-web-streams: @middy/core imports `node:stream/web` at load for response streaming, which
- * no function here uses; loading Node's web streams costs ≈ 1 ms of every cold start. For imports from
- * @middy/core only, the module is replaced by one whose `ReadableStream` export requires
- * `node:stream/web` when first read (middy reads it only when streaming a response).
  */
 
 const { dirname, join, resolve } = require('node:path');
@@ -117,20 +112,6 @@ const noLocalWorld = () => ({
   },
 });
 
-/** @returns {import('esbuild').Plugin} */
-const lazyMiddyWebStreams = () => ({
-  name: 'asg-orchestrator-lazy-middy-web-streams',
-  setup(build) {
-    build.onResolve({ filter: /^node:stream\/web$/ }, (args) =>
-      /[\\/]@middy[\\/]core[\\/]/.test(args.importer) ? { path: 'node:stream/web', namespace: 'asg-lazy-builtin' } : undefined,
-    );
-    build.onLoad({ filter: /.*/, namespace: 'asg-lazy-builtin' }, () => ({
-      contents: "'use strict';\nmodule.exports = { get ReadableStream() { return require('node:stream/web').ReadableStream; } };\n",
-      loader: 'js',
-    }));
-  },
-});
-
 /** Whether serverless runs `invoke local` (the only command whose bundles keep the local world). */
 const isInvokeLocal = (serverless) => {
   const commands = serverless?.processedInput?.commands ?? [];
@@ -146,7 +127,6 @@ const isInvokeLocal = (serverless) => {
  */
 module.exports = (serverless, root = serverless?.serviceDir ?? serverless?.config?.servicePath ?? process.cwd(), env = process.env) => [
   validatedConfig(root, env),
-  lazyMiddyWebStreams(),
   ...(isInvokeLocal(serverless) ? [] : [noLocalWorld()]),
 ];
 module.exports.isInvokeLocal = isInvokeLocal;

@@ -36,6 +36,8 @@ const standIn = (logicalId, region) =>
     StateTable: 'asg-orchestrator-local-world',
     WarmUpDocument: 'asg-orchestrator-warmup',
     DrainDocument: 'asg-orchestrator-drain',
+    // The samples' account: their events are this function's own (shared/events/origin.ts).
+    'AWS::AccountId': '123456789012',
   })[logicalId] ?? `local-world-${logicalId}`;
 
 const logicalIdOf = (value) => {

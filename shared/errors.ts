@@ -47,6 +47,7 @@ export type DropReason =
   | 'malformed'
   | 'unknown-event'
   | 'foreign-event'
+  | 'foreign-account'
   | 'test-notification'
   | 'not-opted-in'
   | 'not-applicable';

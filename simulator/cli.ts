@@ -1,7 +1,8 @@
 /**
  * `npm run simulate -- --scenario <file> [--profile <file>] [--seed N] [--report out.html]`
  *
- * Runs each scenario twice (baseline = Auto Scaling alone, orchestrated = the real handlers) and
+ * Runs each scenario four times (naive and careful Auto Scaling alone, the real handlers, the real
+ * handlers with the mix controller off) and
  * prints the timeline and the side-by-side summary. Without `--scenario` it runs the default set
  * (scenarios/*.yaml shipped with the project) and writes reports/simulation.html.
  *
@@ -13,12 +14,15 @@
  *   --timeline <n|all>    timeline lines printed per scenario (default: 25; 12 for the default set)
  *   --timeline-file <f>   write the full timelines (every entry) to a file
  *   --quiet               no progress line on stderr
+ *   --all                 every scenarios/*.yaml (instead of the default set)
+ *   --markdown <file>     write every run's summary as Markdown (docs/simulation-results.md: npm run docs:simulation)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { clockOf } from './core/time';
 import { renderHtmlReport } from './report/html';
+import { renderMarkdownResults } from './report/markdown';
 import { formatNumber, formatSummary, formatTimeline, formatWiring, metricValue, verdict } from './report/text';
 import { compareScenario, type ScenarioComparison } from './run/runner';
 import { loadScenario, ScenarioError } from './scenario/load';
@@ -34,13 +38,15 @@ export interface CliOptions {
   report?: string;
   timeline?: number | 'all';
   timelineFile?: string;
+  markdown?: string;
+  all: boolean;
   quiet: boolean;
   help: boolean;
 }
 
 /** Parses argv (without node and the script). Throws an Error naming the bad option. */
 export const parseArgs = (argv: readonly string[]): CliOptions => {
-  const o: CliOptions = { scenarios: [], quiet: false, help: false };
+  const o: CliOptions = { scenarios: [], all: false, quiet: false, help: false };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] as string;
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -78,6 +84,12 @@ export const parseArgs = (argv: readonly string[]): CliOptions => {
       case '--timeline-file':
         o.timelineFile = value();
         break;
+      case '--markdown':
+        o.markdown = value();
+        break;
+      case '--all':
+        o.all = true;
+        break;
       case '--quiet':
         o.quiet = true;
         break;
@@ -100,19 +112,22 @@ export const OPTIONS: ReadonlyArray<{ flag: string; value?: string; help: string
   { flag: '--report', value: '<file>', help: 'write the HTML report there (default set: reports/simulation.html)' },
   { flag: '--timeline', value: '<n|all>', help: 'timeline lines printed per scenario (default 25; 12 for the default set)' },
   { flag: '--timeline-file', value: '<file>', help: 'write the full timelines (every entry) to a file' },
+  { flag: '--all', help: 'run every scenario of scenarios/ (instead of the default set)' },
+  { flag: '--markdown', value: '<file>', help: 'write the results as Markdown (as docs/simulation-results.md)' },
   { flag: '--quiet', help: 'no progress line on stderr' },
   { flag: '--help', help: 'this help (also -h)' },
 ];
 
 const USAGE = `usage: npm run simulate -- [--scenario <file>]... [--profile <file>] [--seed N] [--report out.html]
-                              [--timeline N|all] [--timeline-file <file>] [--quiet]
+                              [--timeline N|all] [--timeline-file <file>] [--all] [--markdown <file>] [--quiet]
 Without --scenario: runs ${DEFAULT_SCENARIOS.join(', ')} and writes reports/simulation.html.`;
 
 /** The usage line and one line per option. */
 export const HELP = `${USAGE}
 
-Runs each scenario twice (Auto Scaling alone, then with the orchestrator's real handlers) and prints
-the timelines and a side-by-side summary. Options (--name value or --name=value):
+Runs each scenario on one seeded world four times (naive Auto Scaling, careful Auto Scaling, the
+orchestrator's real handlers, the same with the mix controller off) and prints the timelines and a
+side-by-side summary. Options (--name value or --name=value):
 ${OPTIONS.map((o) => `  ${`${o.flag}${o.value ? ` ${o.value}` : ''}`.padEnd(24)} ${o.help}`).join('\n')}`;
 
 /** Runs the CLI; returns the exit code. `out`/`err` are injectable for tests. */
@@ -128,8 +143,14 @@ export const runCli = async (argv: readonly string[], io: { out: (s: string) => 
     io.out(`${HELP}\n`);
     return 0;
   }
-  const defaultSet = options.scenarios.length === 0;
-  const files = defaultSet ? DEFAULT_SCENARIOS : options.scenarios;
+  const defaultSet = options.scenarios.length === 0 && !options.all;
+  const every = options.all
+    ? readdirSync('scenarios')
+        .filter((f) => f.endsWith('.yaml'))
+        .sort()
+        .map((f) => `scenarios/${f}`)
+    : [];
+  const files = defaultSet ? DEFAULT_SCENARIOS : [...options.scenarios, ...every];
   const report = options.report ?? (defaultSet ? 'reports/simulation.html' : undefined);
   const limit = options.timeline ?? (defaultSet ? 12 : 25);
   const started = performance.now();
@@ -181,15 +202,25 @@ export const runCli = async (argv: readonly string[], io: { out: (s: string) => 
     io.out('== all scenarios: the metric each one is about\n');
     for (const c of comparisons) {
       const m = c.scenario.spec.metric;
-      io.out(`  ${c.scenario.spec.name.padEnd(22)} ${m.padEnd(22)} baseline ${formatNumber(metricValue(c.baseline, m), 1).padStart(12)}   orchestrated ${formatNumber(metricValue(c.orchestrated, m), 1).padStart(12)}   ${verdict(c).better === 'orchestrated' ? 'orchestrator better' : verdict(c).better}\n`);
+      const v = verdict(c).better;
+      io.out(
+        `  ${c.scenario.spec.name.padEnd(22)} ${m.padEnd(22)} naive ${formatNumber(metricValue(c.baseline, m), 1).padStart(12)}   careful ${formatNumber(metricValue(c.careful, m), 1).padStart(12)}   orchestrated ${formatNumber(metricValue(c.orchestrated, m), 1).padStart(12)}   ${v === 'orchestrated' ? 'orchestrator better than careful' : v === 'baseline' ? 'CAREFUL AUTO SCALING BETTER' : 'tie with careful'}\n`,
+      );
     }
     io.out('\n');
   }
   if (options.timelineFile) {
-    const text = comparisons.flatMap((c) => [formatTimeline(c.baseline, { all: true, maxWidth: 100_000 }), formatTimeline(c.orchestrated, { all: true, maxWidth: 100_000 })]).join('\n\n');
+    const text = comparisons
+      .flatMap((c) => [c.baseline, c.careful, c.orchestrated, c.mixOff].map((r) => formatTimeline(r, { all: true, maxWidth: 100_000 })))
+      .join('\n\n');
     mkdirSync(dirname(resolve(options.timelineFile)), { recursive: true });
     writeFileSync(options.timelineFile, `${text}\n`);
     io.out(`full timelines written to ${options.timelineFile}\n`);
+  }
+  if (options.markdown) {
+    mkdirSync(dirname(resolve(options.markdown)), { recursive: true });
+    writeFileSync(options.markdown, renderMarkdownResults(comparisons, `npm run simulate -- ${argv.join(' ')}`));
+    io.out(`Markdown results written to ${options.markdown}\n`);
   }
   if (report) {
     mkdirSync(dirname(resolve(report)), { recursive: true });
@@ -197,7 +228,7 @@ export const runCli = async (argv: readonly string[], io: { out: (s: string) => 
     io.out(`HTML report written to ${report} (open it in a browser)\n`);
   }
   // Real time goes to stderr: stdout stays byte-identical for the same seed.
-  io.err(`simulated ${comparisons.length} scenario(s) × 2 runs in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  io.err(`simulated ${comparisons.length} scenario(s) × 4 runs in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   return 0;
 };
 

@@ -111,9 +111,9 @@ export type LifecycleCallOutcome = 'done' | 'already-done';
  * ```
  */
 export interface AutoScalingPort {
-  describeGroups(names: readonly string[]): Promise<GroupSummary[]>;
+  describeGroups(names: readonly string[], options?: DescribeGroupsOptions): Promise<GroupSummary[]>;
   /** Every group carrying the tag key (the opt-in tag): what the reconcile sweep walks. */
-  describeGroupsByTagKey(tagKey: string): Promise<GroupSummary[]>;
+  describeGroupsByTagKey(tagKey: string, options?: DescribeGroupsOptions): Promise<GroupSummary[]>;
   describeLifecycleHooks(groupName: string): Promise<LifecycleHookSummary[]>;
   /**
    * UpdateAutoScalingGroup naming only `MixedInstancesPolicy.InstancesDistribution` (pass it whole, as
@@ -125,14 +125,29 @@ export interface AutoScalingPort {
   recordLifecycleActionHeartbeat(ref: LifecycleActionRef): Promise<LifecycleCallOutcome>;
 }
 
+/** Options of the DescribeAutoScalingGroups reads. */
+export interface DescribeGroupsOptions {
+  /**
+   * `false`: the groups without their instances (`instances` is then empty). Auto Scaling answers
+   * every instance of a group by default, which for a large group is most of the answer:
+   * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeAutoScalingGroups.html
+   */
+  includeInstances?: boolean;
+  /** Aborts the request (and so its parsing) when the caller's budget is gone. */
+  signal?: AbortSignal;
+}
+
 /** DescribeAutoScalingGroups accepts at most 100 names per call. */
 const DESCRIBE_PAGE = 100;
+
+/** The SDK's per-call options: an abort signal stops the request, the body is then never parsed. */
+const sendOptions = (options: DescribeGroupsOptions): { abortSignal?: AbortSignal } => (options.signal ? { abortSignal: options.signal } : {});
 
 /** Thin SDK adapter: one SDK call per method (plus pagination), errors mapped by the classifier. */
 export class SdkAutoScaling implements AutoScalingPort {
   public constructor(private readonly client: AutoScalingClient) {}
 
-  public async describeGroups(names: readonly string[]): Promise<GroupSummary[]> {
+  public async describeGroups(names: readonly string[], options: DescribeGroupsOptions = {}): Promise<GroupSummary[]> {
     const out: GroupSummary[] = [];
     for (let i = 0; i < names.length; i += DESCRIBE_PAGE) {
       const page = names.slice(i, i + DESCRIBE_PAGE);
@@ -140,7 +155,13 @@ export class SdkAutoScaling implements AutoScalingPort {
       do {
         const res = await callAws('DescribeAutoScalingGroups', () =>
           this.client.send(
-            new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [...page], NextToken: nextToken, MaxRecords: 100 }),
+            new DescribeAutoScalingGroupsCommand({
+              AutoScalingGroupNames: [...page],
+              NextToken: nextToken,
+              MaxRecords: 100,
+              ...(options.includeInstances === false ? { IncludeInstances: false } : {}),
+            }),
+            sendOptions(options),
           ),
         );
         if (res === 'already-done') break;
@@ -151,13 +172,19 @@ export class SdkAutoScaling implements AutoScalingPort {
     return out;
   }
 
-  public async describeGroupsByTagKey(tagKey: string): Promise<GroupSummary[]> {
+  public async describeGroupsByTagKey(tagKey: string, options: DescribeGroupsOptions = {}): Promise<GroupSummary[]> {
     const out: GroupSummary[] = [];
     let nextToken: string | undefined;
     do {
       const res = await callAws('DescribeAutoScalingGroups', () =>
         this.client.send(
-          new DescribeAutoScalingGroupsCommand({ Filters: [{ Name: 'tag-key', Values: [tagKey] }], NextToken: nextToken, MaxRecords: 100 }),
+          new DescribeAutoScalingGroupsCommand({
+            Filters: [{ Name: 'tag-key', Values: [tagKey] }],
+            NextToken: nextToken,
+            MaxRecords: 100,
+            ...(options.includeInstances === false ? { IncludeInstances: false } : {}),
+          }),
+          sendOptions(options),
         ),
       );
       if (res === 'already-done') break;

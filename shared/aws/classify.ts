@@ -1,3 +1,4 @@
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/service-error-classification';
 import { AwsCallError, type Disposition } from '../errors';
 
 /**
@@ -7,8 +8,9 @@ import { AwsCallError, type Disposition } from '../errors';
  *   completed, abandoned or expired: AWS answers `ValidationError` "No active Lifecycle Action found").
  * - `drop`: the request can never succeed as sent (validation, unknown instance/document, missing
  *   resource): retrying would only add load; log once and return.
- * - `retry`: throttling, 5xx, timeouts, network failures, and anything not recognised. Rethrown, so
- *   Lambda retries and, when retries run out, the on-failure destination keeps the event.
+ * - `retry`: whatever the SDK's retry strategy classifies as throttling, transient or a server error
+ *   (@smithy/service-error-classification, {@link sdkRetryKind}), and anything not recognised.
+ *   Rethrown, so Lambda retries and, when retries run out, the on-failure destination keeps the event.
  *
  * @example
  * ```ts
@@ -22,49 +24,10 @@ export interface ErrorClassification {
   message: string;
 }
 
-/** Error names (SDK `name` / `Code`, Node `code`) that are transient across the services we call. */
-export const RETRYABLE_ERROR_NAMES: ReadonlySet<string> = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceededException',
-  'TransactionConflictException',
-  'ResourceContention',
-  'ResourceInUse',
-  'ScalingActivityInProgress',
-  'KMSThrottlingException',
-  'SlowDown',
-  'PriorRequestNotComplete',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'InternalError',
-  'InternalFailure',
-  'InternalServerError',
-  'InternalServerException',
-  'InternalServiceError',
-  'InternalServiceErrorException',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'TimeoutError',
-  'RequestAbortedError',
-  'NetworkingError',
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ERR_HTTP2_STREAM_ERROR',
-]);
-
-/** Error names that mean "this request will never succeed as sent". */
+/**
+ * Error names that mean "this request will never succeed as sent" (unless the SDK classifies the same
+ * error as retryable, e.g. with a 5xx status): the project's own judgement, per API reference errors.
+ */
 export const DROP_ERROR_NAMES: ReadonlySet<string> = new Set([
   'ValidationError',
   'ValidationException',
@@ -85,34 +48,60 @@ export const DROP_ERROR_NAMES: ReadonlySet<string> = new Set([
   'InvalidNextToken',
 ]);
 
+/**
+ * CompleteLifecycleAction / RecordLifecycleActionHeartbeat on an action that was completed, abandoned
+ * or timed out answer `ValidationError` "No active Lifecycle Action found with …"
+ * (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_CompleteLifecycleAction.html,
+ * https://docs.aws.amazon.com/autoscaling/ec2/userguide/completing-lifecycle-hooks.html).
+ */
 const ALREADY_DONE_MESSAGE = /No active Lifecycle Action found/i;
-const RATE_MESSAGE = /rate exceeded|throttl|too many requests|slow down/i;
+
+/** What @smithy/service-error-classification reads: an SDK `ServiceException`, or a Node system error. */
+type SdkErrorShape = Parameters<typeof isTransientError>[0];
 
 interface ErrorLike {
   name?: unknown;
   code?: unknown;
   Code?: unknown;
   message?: unknown;
-  $metadata?: { httpStatusCode?: unknown };
-  $retryable?: unknown;
 }
 
-const asErrorLike = (e: unknown): ErrorLike => (typeof e === 'object' && e !== null ? (e as ErrorLike) : {});
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/**
+ * Why the SDK's own retry strategy would retry this error, through the same classifiers it uses
+ * (@smithy/service-error-classification: throttling codes and HTTP 429, timeouts and Node network
+ * codes, 500/502/503/504, the `$retryable` trait, other 5xx); `undefined` when none applies.
+ * https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
+ */
+export const sdkRetryKind = (error: unknown): 'throttling' | 'transient' | 'server' | undefined => {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const e = error as SdkErrorShape;
+  try {
+    if (isThrottlingError(e)) return 'throttling';
+    if (isTransientError(e)) return 'transient';
+    if (isServerError(e)) return 'server';
+  } catch {
+    // An exotic thrown value (a throwing getter) is not an SDK error: the caller's default applies.
+  }
+  return undefined;
+};
 
 /** Classifies any thrown value. Never throws. */
 export const classifyAwsError = (error: unknown): ErrorClassification => {
-  const e = asErrorLike(error);
-  const errorName = str(e.name) || str(e.Code) || str(e.code) || 'UnknownError';
-  const code = str(e.code);
-  const message = str(e.message) || (typeof error === 'string' ? error : '');
-  const status = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : undefined;
-
+  const e: ErrorLike = typeof error === 'object' && error !== null ? (error as ErrorLike) : {};
+  let errorName: string;
+  let message: string;
+  try {
+    errorName = str(e.name) || str(e.Code) || str(e.code) || 'UnknownError';
+    message = str(e.message) || (typeof error === 'string' ? error : '');
+  } catch {
+    return { disposition: 'retry', errorName: 'UnknownError', message: '' };
+  }
   if (ALREADY_DONE_MESSAGE.test(message)) return { disposition: 'already-done', errorName, message };
-  if (RETRYABLE_ERROR_NAMES.has(errorName) || RETRYABLE_ERROR_NAMES.has(code)) return { disposition: 'retry', errorName, message };
-  if (RATE_MESSAGE.test(message) || e.$retryable !== undefined) return { disposition: 'retry', errorName, message };
-  if (status !== undefined && (status >= 500 || status === 429)) return { disposition: 'retry', errorName, message };
+  if (sdkRetryKind(error) !== undefined) return { disposition: 'retry', errorName, message };
   if (DROP_ERROR_NAMES.has(errorName)) return { disposition: 'drop', errorName, message };
+  // Anything not recognised is retried: Lambda's retries, then the on-failure destination, keep it.
   return { disposition: 'retry', errorName, message };
 };
 

@@ -1,4 +1,4 @@
-import { DescribeInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { DescribeInstancesCommand, type EC2Client, type Filter, type Instance } from '@aws-sdk/client-ec2';
 import { callAws } from './classify';
 
 /** What capacity signals need to know about an instance: its pool and its group. */
@@ -15,11 +15,40 @@ export interface InstanceInfo {
 
 /** Port for EC2 instance lookups. */
 export interface Ec2Port {
-  /** Batched: one DescribeInstances per 1,000 ids. Unknown ids are simply absent from the answer. */
+  /**
+   * Batched: one DescribeInstances per {@link MAX_FILTER_VALUES} ids, every page followed.
+   * Unknown ids are simply absent from the answer.
+   */
   describeInstances(instanceIds: readonly string[]): Promise<InstanceInfo[]>;
 }
 
-const BATCH = 1000;
+/**
+ * EC2 refuses a describe request whose filters carry more than 200 values in all
+ * (`FilterLimitExceeded`, "The request uses too many filters or too many filter values"):
+ * https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html and
+ * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Filtering.html
+ */
+export const MAX_FILTER_VALUES = 200;
+
+/**
+ * DescribeInstances answers at most 1,000 instances a page (`MaxResults` 5–1000) and says so with
+ * `NextToken`: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html
+ */
+const PAGE_SIZE = 1000;
+
+const toInfo = (inst: Instance): InstanceInfo => {
+  const tags = new Map((inst.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+  const group = tags.get('aws:autoscaling:groupName');
+  return {
+    instanceId: inst.InstanceId ?? '',
+    instanceType: inst.InstanceType ?? '',
+    availabilityZone: inst.Placement?.AvailabilityZone ?? '',
+    market: inst.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand',
+    ...(group ? { groupName: group } : {}),
+    ...(inst.LaunchTime ? { launchTime: inst.LaunchTime.getTime() } : {}),
+    tags,
+  };
+};
 
 /** Thin SDK adapter for EC2 DescribeInstances. */
 export class SdkEc2 implements Ec2Port {
@@ -27,34 +56,27 @@ export class SdkEc2 implements Ec2Port {
 
   public async describeInstances(instanceIds: readonly string[]): Promise<InstanceInfo[]> {
     const out: InstanceInfo[] = [];
-    for (let i = 0; i < instanceIds.length; i += BATCH) {
+    const unique = [...new Set(instanceIds)];
+    for (let i = 0; i < unique.length; i += MAX_FILTER_VALUES) {
       // Filter by instance-id rather than InstanceIds: an unknown id then yields nothing instead of
-      // failing the whole batch with InvalidInstanceID.NotFound.
-      const ids = instanceIds.slice(i, i + BATCH);
-      let nextToken: string | undefined;
-      do {
-        const res = await callAws('DescribeInstances', () =>
-          this.client.send(new DescribeInstancesCommand({ Filters: [{ Name: 'instance-id', Values: [...ids] }], NextToken: nextToken })),
-        );
-        if (res === 'already-done') break;
-        for (const r of res.Reservations ?? []) {
-          for (const inst of r.Instances ?? []) {
-            const tags = new Map((inst.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
-            const group = tags.get('aws:autoscaling:groupName');
-            out.push({
-              instanceId: inst.InstanceId ?? '',
-              instanceType: inst.InstanceType ?? '',
-              availabilityZone: inst.Placement?.AvailabilityZone ?? '',
-              market: inst.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand',
-              ...(group ? { groupName: group } : {}),
-              ...(inst.LaunchTime ? { launchTime: inst.LaunchTime.getTime() } : {}),
-              tags,
-            });
-          }
-        }
-        nextToken = res.NextToken;
-      } while (nextToken);
+      // failing the whole batch with InvalidInstanceID.NotFound (API_DescribeInstances.html).
+      out.push(...(await this.describeAll([{ Name: 'instance-id', Values: unique.slice(i, i + MAX_FILTER_VALUES) }])));
     }
+    return out;
+  }
+
+  /** Every page of one filtered DescribeInstances. */
+  private async describeAll(filters: Filter[]): Promise<InstanceInfo[]> {
+    const out: InstanceInfo[] = [];
+    let nextToken: string | undefined;
+    do {
+      const res = await callAws('DescribeInstances', () =>
+        this.client.send(new DescribeInstancesCommand({ Filters: filters, MaxResults: PAGE_SIZE, ...(nextToken ? { NextToken: nextToken } : {}) })),
+      );
+      if (res === 'already-done') break;
+      for (const r of res.Reservations ?? []) for (const inst of r.Instances ?? []) out.push(toInfo(inst));
+      nextToken = res.NextToken;
+    } while (nextToken);
     return out;
   }
 }

@@ -33,8 +33,8 @@ export function parseConfig(raw: unknown, source?: string): OrchestratorConfig {
     throw configError([`(root): could not be read (${error instanceof Error ? error.message : 'unknown error'})`], source);
   }
   if (!result.success) throw configError(formatIssues(result.error.issues), source);
-  const { version, optInTagKey, profiles } = result.data;
-  return deepFreeze({ version, optInTagKey, profiles });
+  const { version, optInTagKey, ownHooks, events, profiles } = result.data;
+  return deepFreeze({ version, optInTagKey, ownHooks, events, profiles });
 }
 
 /**

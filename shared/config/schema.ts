@@ -20,10 +20,17 @@
 import { lazy } from '../events/lazy';
 import * as z from './zod';
 import { describeValue } from './describe-value';
-import { hasDotDotSegment, PATTERNS } from './patterns';
+import { hasDotDotSegment, isSystemPath, PATTERNS } from './patterns';
 
 /** Tag key the orchestrator reads to find a group's profile, unless the file overrides it. */
 export const DEFAULT_OPT_IN_TAG_KEY = 'asg-orchestrator:profile';
+
+/** The hook names the README tells users to create. */
+export const DEFAULT_OWN_HOOK_NAMES = ['asg-orchestrator-launch', 'asg-orchestrator-terminate'] as const;
+/** Hooks whose name starts with this are the orchestrator's too (one per group and transition). */
+export const DEFAULT_OWN_HOOK_PREFIX = 'asg-orchestrator';
+/** Lifecycle hook names (PutLifecycleHook: 1-255 of `[A-Za-z0-9\-_\/]`). */
+const LIFECYCLE_HOOK_NAME = /^[A-Za-z0-9\-_/]{1,255}$/;
 
 /** Configuration file versions this build understands. */
 export const SUPPORTED_CONFIG_VERSIONS = [1] as const;
@@ -138,6 +145,9 @@ const buildConfigSchemas = () => {
           error: 'must be an absolute path (1-255 of letters, digits, . _ / -) starting with /',
         }),
         z.refine((path: string) => !hasDotDotSegment(path), { error: 'must not contain a ".." path segment' }),
+        z.refine((path: string) => !isSystemPath(path), {
+          error: 'must be a directory of its own below /opt, /srv, /mnt, /data, /var/lib, /var/cache or /home, not a system directory (/etc, /usr, /boot, …) or a shared parent such as /opt',
+        }),
       ),
       '/opt/models',
     ),
@@ -256,6 +266,18 @@ const buildConfigSchemas = () => {
     quietPeriodSeconds: seconds(0, 86_400, 1800),
     /** Move to On-Demand at once when Spot launches fail for lack of capacity. */
     fallbackOnCapacityFailure: z._default(z.boolean(), true),
+    /**
+     * The group's own OnDemandBaseCapacity and percentage, as the controller first found them, are
+     * floors: the controller only adds On-Demand above the owner's choice and returns to it. `false`
+     * lets it use the profile's floors instead (and clamp the group into floor..ceiling).
+     */
+    respectOwnerSettings: z._default(z.boolean(), true),
+    /** How much cheaper Spot is than On-Demand, as a fraction of the On-Demand price (the change's price difference). */
+    spotDiscount: z._default(z.number().check(z.minimum(0), z.maximum(0.99)), 0.6),
+    /** Boot plus model warm-up of one replacement, in seconds: what each replaced instance costs (60 s .. 2 h). */
+    replacementSeconds: seconds(60, 7200, 600),
+    /** What one capacity unit short of desired for an hour costs, in On-Demand unit-hours (≥ 1). */
+    shortfallCost: z._default(z.number().check(z.minimum(1), z.maximum(1000)), 3),
   }).check(
     z.superRefine((mix, ctx) => {
       const base = mix.onDemandBaseCapacity;
@@ -345,6 +367,29 @@ const buildConfigSchemas = () => {
     }),
     /** Tag key whose value names a group's profile. */
     optInTagKey: z._default(tagKey(), DEFAULT_OPT_IN_TAG_KEY),
+    /**
+     * This orchestrator's lifecycle hooks: it acts on, heartbeats and completes only these (a group may
+     * carry other tools' hooks on the same transition). A hook is ours when its name is listed or starts
+     * with the prefix. Default: the names the README tells users to create.
+     */
+    ownHooks: z.prefault(
+      strict({
+        names: z._default(z.array(z.string().check(z.regex(LIFECYCLE_HOOK_NAME, { error: 'must be a lifecycle hook name: 1-255 of letters, digits and - _ /' }))), [...DEFAULT_OWN_HOOK_NAMES]),
+        prefix: z._default(z.string().check(z.regex(/^[A-Za-z0-9\-_/]{0,255}$/, { error: 'must be empty or a hook name prefix of letters, digits and - _ /' })), DEFAULT_OWN_HOOK_PREFIX),
+      }),
+      {},
+    ),
+    /**
+     * Whose events to act on: the envelope's `account` and `region` must be the function's own (the
+     * stack's account, `ORCHESTRATOR_ACCOUNT_ID`, and `AWS_REGION`) or listed here (cross-account use).
+     */
+    events: z.prefault(
+      strict({
+        accounts: z._default(z.array(z.string().check(z.regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account id' }))), []),
+        regions: z._default(z.array(z.string().check(z.regex(/^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/, { error: 'must be an AWS region code' }))), []),
+      }),
+      {},
+    ),
     /** Profiles by name; at least one. */
     profiles: z
       .record(profileName, profileSchema)

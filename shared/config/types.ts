@@ -15,6 +15,10 @@ export interface OrchestratorConfig {
   readonly version: 1;
   /** Tag key whose value names a group's profile. */
   readonly optInTagKey: string;
+  /** This orchestrator's lifecycle hooks (names, or a name prefix): it never acts on another hook's action. */
+  readonly ownHooks: { readonly names: readonly string[]; readonly prefix: string };
+  /** Accounts and regions whose events are acted on besides the function's own (cross-account allow-list). */
+  readonly events: { readonly accounts: readonly string[]; readonly regions: readonly string[] };
   /** Profiles by name. */
   readonly profiles: Readonly<Record<string, Profile>>;
 }

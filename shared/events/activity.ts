@@ -30,9 +30,9 @@
  * unsuccessful examples omit it, so it defaults to `''`. `EC2InstanceId` is empty when no
  * instance was created. Warm-pool groups add `Origin`/`Destination`.
  */
+import * as v from 'valibot';
 import { lazy } from './lazy';
-import * as v from './validate';
-import { awsNameSchema, freeTextSchema, instanceIdSchema, isoTimestampSchema, whenPresent } from './primitives';
+import { awsNameSchema, freeTextSchema, instanceIdSchema, isoTimestampSchema } from './primitives';
 
 /** Detail-types of the four activity results, keyed by our kind. */
 export const ACTIVITY_DETAIL_TYPES = {
@@ -71,9 +71,7 @@ const MAX_DETAILS_ENTRIES = 32;
 
 /** Detail schema shared by the four activity detail-types (built on first use). */
 export const activityDetailSchema = lazy(() => {
-  const location = v.enum(['EC2', 'AutoScalingGroup', 'WarmPool'], {
-    error: whenPresent('must be one of EC2, AutoScalingGroup, WarmPool'),
-  });
+  const location = v.picklist(['EC2', 'AutoScalingGroup', 'WarmPool'], 'must be one of EC2, AutoScalingGroup, WarmPool');
   return v.pipe(
   v.object({
     AutoScalingGroupName: awsNameSchema(),

@@ -23,9 +23,9 @@
  * ```
  * The keys are kebab-case, unlike the Auto Scaling events.
  */
+import * as v from 'valibot';
 import { lazy } from './lazy';
-import * as v from './validate';
-import { guidSchema, instanceIdSchema, isoTimestampSchema, whenPresent } from './primitives';
+import { guidSchema, instanceIdSchema, isoTimestampSchema } from './primitives';
 
 /** Detail-type of the per-instance command status event. */
 export const COMMAND_STATUS_DETAIL_TYPE = 'EC2 Command Invocation Status-change Notification';
@@ -81,15 +81,14 @@ export const commandStatusDetailSchema = lazy(() =>
   v.pipe(
     v.object({
       'command-id': guidSchema(),
-      'document-name': v
-        .string()
-        .check(
-          v.maxLength(256, { error: 'must be an SSM document name or ARN' }),
-          v.regex(DOCUMENT_NAME_PATTERN, { error: 'must be an SSM document name or ARN' }),
-        ),
+      'document-name': v.pipe(
+        v.string(),
+        v.maxLength(256, 'must be an SSM document name or ARN'),
+        v.regex(DOCUMENT_NAME_PATTERN, 'must be an SSM document name or ARN'),
+      ),
       'instance-id': instanceIdSchema(),
       'requested-date-time': isoTimestampSchema(),
-      status: v.enum(COMMAND_STATUSES, { error: whenPresent(`must be one of ${COMMAND_STATUSES.join(', ')}`) }),
+      status: v.picklist(COMMAND_STATUSES, `must be one of ${COMMAND_STATUSES.join(', ')}`),
     }),
     v.transform(
       (d): CommandStatusDetail => ({

@@ -17,8 +17,8 @@
  * ```
  * Unknown top-level keys are tolerated (AWS adds fields such as `replay-name`).
  */
+import * as v from 'valibot';
 import { lazy } from './lazy';
-import * as v from './validate';
 import { awsNameSchema, isoTimestampSchema } from './primitives';
 
 /** The envelope of a parsed event, camelCase. */
@@ -45,15 +45,10 @@ export const envelopeFields = lazy(
       id: awsNameSchema(256),
       source: awsNameSchema(256),
       'detail-type': awsNameSchema(256),
-      account: v.string().check(v.regex(/^\d{12}$/, { error: 'must be a 12-digit AWS account id' })),
-      region: v
-        .string()
-        .check(
-          v.maxLength(32, { error: 'must be an AWS region code' }),
-          v.regex(REGION_PATTERN, { error: 'must be an AWS region code' }),
-        ),
+      account: v.pipe(v.string(), v.regex(/^\d{12}$/, 'must be a 12-digit AWS account id')),
+      region: v.pipe(v.string(), v.maxLength(32, 'must be an AWS region code'), v.regex(REGION_PATTERN, 'must be an AWS region code')),
       time: isoTimestampSchema(),
-      resources: v.array(v.string().check(v.maxLength(2048, { error: 'must be at most 2048 characters' }))),
+      resources: v.array(v.pipe(v.string(), v.maxLength(2048, 'must be at most 2048 characters'))),
     }) as const,
 );
 

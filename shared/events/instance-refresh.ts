@@ -24,7 +24,7 @@
  * detail-types is the EventBridge reference's ("Amazon EC2 Auto Scaling events"). The events carry
  * no percentage complete: DescribeInstanceRefreshes has it.
  */
-import * as v from './validate';
+import * as v from 'valibot';
 import { awsNameSchema } from './primitives';
 
 /** Phase of an instance refresh, one per detail-type. */
@@ -66,14 +66,15 @@ export interface InstanceRefreshDetail {
 /** AWS sends these numbers as strings ("50"); accept a number too, but nothing else. */
 const numericString = (max: number) =>
   v.pipe(
-    v.pipe(
-      v.union([
-        v.string().check(v.regex(/^\d{1,9}$/, { error: 'must be a whole number' })),
-        v.number().check(v.int(), v.nonnegative()),
-      ]),
-      v.transform(Number),
+    v.union(
+      [
+        v.pipe(v.string(), v.regex(/^\d{1,9}$/, 'must be a whole number')),
+        v.pipe(v.number(), v.integer('must be a whole number'), v.minValue(0, 'must be a whole number')),
+      ],
+      'must be a whole number',
     ),
-    v.number().check(v.maximum(max, { error: `must be at most ${max}` })),
+    v.transform(Number),
+    v.maxValue(max, `must be at most ${max}`),
   );
 
 /** Builds the detail schema for one phase; the phase comes from the detail-type, not the body. */

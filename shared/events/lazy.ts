@@ -7,7 +7,7 @@
  * @example
  * ```ts
  * const schema = lazy(() => v.object({ id: v.string() }));
- * schema().safeParse(input); // built here, once
+ * v.safeParse(schema(), input); // built here, once
  * ```
  */
 export const lazy = <T>(build: () => T): (() => T) => {

@@ -28,9 +28,9 @@
  * available", so both are optional. The terminate event has the same shape with
  * `autoscaling:EC2_INSTANCE_TERMINATING`.
  */
+import * as v from 'valibot';
 import { lazy } from './lazy';
-import * as v from './validate';
-import { awsNameSchema, freeTextSchema, guidSchema, instanceIdSchema, whenPresent } from './primitives';
+import { awsNameSchema, freeTextSchema, guidSchema, instanceIdSchema } from './primitives';
 
 /** Detail-type of the launch lifecycle action event. */
 export const LAUNCH_LIFECYCLE_DETAIL_TYPE = 'EC2 Instance-launch Lifecycle Action';
@@ -57,9 +57,7 @@ export interface LifecycleActionDetail {
 }
 
 const location = () =>
-  v.enum(['EC2', 'AutoScalingGroup', 'WarmPool'], {
-    error: whenPresent('must be one of EC2, AutoScalingGroup, WarmPool'),
-  });
+  v.picklist(['EC2', 'AutoScalingGroup', 'WarmPool'], 'must be one of EC2, AutoScalingGroup, WarmPool');
 
 /**
  * Builds the detail schema for one transition: a launch event that carries a TERMINATING transition
@@ -72,7 +70,7 @@ const lifecycleDetailSchema = (transition: LifecycleTransition, detailType: stri
       AutoScalingGroupName: awsNameSchema(),
       LifecycleHookName: awsNameSchema(),
       EC2InstanceId: instanceIdSchema(),
-      LifecycleTransition: v.literal(transition, { error: whenPresent(`must be ${transition} for ${detailType}`) }),
+      LifecycleTransition: v.literal(transition, `must be ${transition} for ${detailType}`),
       NotificationMetadata: v.optional(freeTextSchema(1023)),
       Origin: v.optional(location()),
       Destination: v.optional(location()),

@@ -2,7 +2,7 @@
  * `parseEvent`: the one entry point handlers use to turn an invocation payload into a typed event
  * or a drop. It never throws: unknown, foreign, test and malformed inputs are all values.
  */
-import * as v from './validate';
+import * as v from 'valibot';
 import { EventDropError } from '../errors';
 import type { ActivityDetail } from './activity';
 import type { CommandStatusDetail } from './command-status';
@@ -10,7 +10,7 @@ import { type EventEnvelope, envelopeFields, toEnvelope } from './envelope';
 import type { InstanceRefreshDetail } from './instance-refresh';
 import type { LifecycleActionDetail } from './lifecycle-action';
 import { lazy } from './lazy';
-import { replaceControlCharacters } from './primitives';
+import { isRecord, ownProperty, replaceControlCharacters } from './primitives';
 import type { RebalanceRecommendationDetail } from './rebalance-recommendation';
 import { EVENT_KINDS, type EventKind, lookupEvent } from './registry';
 import type { SpotInterruptionDetail } from './spot-interruption';
@@ -43,11 +43,24 @@ const clip = (text: string, max = MAX_ISSUE_LENGTH): string => {
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
 };
 
+/** A valibot issue path as `detail.key.0` (keys of objects, indexes of arrays); `(event)` for the root. */
 const formatPath = (path: readonly PropertyKey[]): string =>
   path.length === 0 ? '(event)' : path.map((key) => (typeof key === 'symbol' ? '?' : String(key))).join('.');
 
-/** Zod issues as bounded `path: message` lines. */
-const formatIssues = (issues: readonly v.Issue[]): string[] => {
+/** One issue as a path and its message. */
+interface Issue {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+const issuesOf = (issues: readonly v.BaseIssue<unknown>[], prefix: readonly PropertyKey[] = []): Issue[] =>
+  issues.map((issue) => ({
+    path: [...prefix, ...(issue.path ?? []).map((item) => (typeof item.key === 'string' || typeof item.key === 'number' ? item.key : '?'))],
+    message: issue.message,
+  }));
+
+/** Issues as bounded `path: message` lines. */
+const formatIssues = (issues: readonly Issue[]): string[] => {
   const lines = issues
     .slice(0, issues.length > MAX_ISSUES ? MAX_ISSUES - 1 : MAX_ISSUES)
     .map((issue) => clip(`${formatPath(issue.path)}: ${issue.message}`));
@@ -60,7 +73,7 @@ const envelopeSchema = lazy(() => v.object(envelopeFields()));
 
 /** Own string property, clipped for use in messages and context; `undefined` otherwise. */
 const stringField = (value: Record<string, unknown>, key: string): string | undefined => {
-  const field = v.ownProperty(value, key);
+  const field = ownProperty(value, key);
   return typeof field === 'string' ? field : undefined;
 };
 
@@ -74,7 +87,7 @@ const drop = (
 const parseUnsafe = (input: unknown, accept: readonly EventKind[]): ParseResult => {
   // Non-objects are not events at all: `malformed` (not `unknown-event`), so that a broken
   // invoke payload reads differently in the logs from a well-formed event we do not handle.
-  if (!v.isRecord(input)) {
+  if (!isRecord(input)) {
     const what = input === null ? 'null' : Array.isArray(input) ? 'an array' : `a ${typeof input}`;
     return drop('malformed', `dropped: the input is ${what}, not an event object`, [
       `(event): expected an object, received ${what}`,
@@ -113,20 +126,17 @@ const parseUnsafe = (input: unknown, accept: readonly EventKind[]): ParseResult 
     return drop('foreign-event', `dropped: ${rawDetailType} (${entry.kind}) is not handled here`, [], context);
   }
 
-  const envelope = envelopeSchema().safeParse(input);
-  const detail = entry.detail.safeParse(v.ownProperty(input, 'detail'));
+  const envelope = v.safeParse(envelopeSchema(), input);
+  const detail = v.safeParse(entry.detail, ownProperty(input, 'detail'));
   if (!envelope.success || !detail.success) {
-    const issues = [
-      ...(envelope.success ? [] : envelope.error.issues),
-      ...(detail.success ? [] : detail.error.issues.map((issue) => ({ ...issue, path: ['detail', ...issue.path] }))),
-    ];
+    const issues = [...(envelope.success ? [] : issuesOf(envelope.issues)), ...(detail.success ? [] : issuesOf(detail.issues, ['detail']))];
     const lines = formatIssues(issues);
     return drop('malformed', `dropped: ${rawDetailType} is malformed: ${lines[0] ?? 'invalid'}`, lines, context);
   }
 
   // The registry pairs each kind with its detail schema, so this union member is the right one;
   // TypeScript cannot correlate the two halves of `entry` through `safeParse`.
-  const event = { kind: entry.kind, envelope: toEnvelope(envelope.data), detail: detail.data } as ParsedEvent;
+  const event = { kind: entry.kind, envelope: toEnvelope(envelope.output), detail: detail.output } as ParsedEvent;
   return { ok: true, event };
 };
 

@@ -3,17 +3,14 @@
  * an EC2 instance id is `i-` plus 8 or 17 hex digits (we accept 8–17 so that a future length
  * does not turn real events into drops), names are 1–255 characters, tokens are GUIDs.
  */
+import * as v from 'valibot';
 import { lazy } from './lazy';
-import * as v from './validate';
 
-/**
- * A custom message for a value that is present but wrong; a missing value keeps the default
- * "expected string, received undefined", which says more than a format hint would.
- */
-export const whenPresent =
-  (message: string) =>
-  (issue: { input?: unknown }): string | undefined =>
-    issue.input === undefined ? undefined : message;
+/** True for a plain object (not null, not an array): the only shape an event can have. */
+export const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** `value[key]` when it is an own property; an inherited value counts as absent. */
+export const ownProperty = (value: object, key: string): unknown => (Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined);
 
 /** An EC2 instance id, e.g. `i-0abc1234def567890`. */
 export const INSTANCE_ID_PATTERN = /^i-[0-9a-f]{8,17}$/;
@@ -30,12 +27,11 @@ export const replaceControlCharacters = (text: string): string => text.replace(C
 
 /** Schema for an EC2 instance id. */
 export const instanceIdSchema = lazy(() =>
-  v
-    .string()
-    .check(
-      v.maxLength(19, { error: 'must be an EC2 instance id (i- and 8 to 17 hex digits)' }),
-      v.regex(INSTANCE_ID_PATTERN, { error: 'must be an EC2 instance id (i- and 8 to 17 hex digits)' }),
-    ),
+  v.pipe(
+    v.string(),
+    v.maxLength(19, 'must be an EC2 instance id (i- and 8 to 17 hex digits)'),
+    v.regex(INSTANCE_ID_PATTERN, 'must be an EC2 instance id (i- and 8 to 17 hex digits)'),
+  ),
 );
 
 /**
@@ -43,25 +39,24 @@ export const instanceIdSchema = lazy(() =>
  * characters without control characters.
  */
 export const awsNameSchema = (max = 255) =>
-  v
-    .string()
-    .check(
-      v.minLength(1, { error: 'must not be empty' }),
-      v.maxLength(max, { error: `must be at most ${max} characters` }),
-      v.refine((s) => !hasControlCharacter(s), { error: 'must not contain control characters' }),
-    );
+  v.pipe(
+    v.string(),
+    v.minLength(1, 'must not be empty'),
+    v.maxLength(max, `must be at most ${max} characters`),
+    v.check((s) => !hasControlCharacter(s), 'must not contain control characters'),
+  );
+
+/** 8-4-4-4-12 hex digits, any version and variant. */
+const GUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /**
  * Schema for a GUID such as a lifecycle action token or an SSM command id. Not `v.uuid()`:
  * AWS's own examples (`87654321-4321-4321-4321-210987654321`) are not RFC 9562 variants.
  */
-export const guidSchema = lazy(() => v.guid({ error: whenPresent('must be a GUID (8-4-4-4-12 hex digits)') }));
+export const guidSchema = lazy(() => v.pipe(v.string(), v.regex(GUID_PATTERN, 'must be a GUID (8-4-4-4-12 hex digits)')));
 
-/** Schema for an ISO 8601 timestamp as AWS writes them (`2026-11-27T10:00:00Z`, with or without fraction). */
-export const isoTimestampSchema = lazy(() =>
-  v.iso.datetime({ offset: true, error: whenPresent('must be an ISO 8601 timestamp') }),
-);
+/** Schema for an ISO 8601 timestamp as AWS writes them (`2026-11-27T10:00:00Z`, with or without fraction, or an offset). */
+export const isoTimestampSchema = lazy(() => v.pipe(v.string(), v.maxLength(64, 'must be an ISO 8601 timestamp'), v.isoTimestamp('must be an ISO 8601 timestamp')));
 
 /** Schema for free text that AWS writes (causes, messages, metadata): bounded so a log line stays sane. */
-export const freeTextSchema = (max = 4096) =>
-  v.string().check(v.maxLength(max, { error: `must be at most ${max} characters` }));
+export const freeTextSchema = (max = 4096) => v.pipe(v.string(), v.maxLength(max, `must be at most ${max} characters`));

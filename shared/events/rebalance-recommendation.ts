@@ -19,8 +19,8 @@
  * }
  * ```
  */
+import * as v from 'valibot';
 import { lazy } from './lazy';
-import * as v from './validate';
 import { instanceIdSchema } from './primitives';
 
 /** Detail-type of the rebalance recommendation. */

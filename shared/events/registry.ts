@@ -3,7 +3,7 @@
  * parsers (`pkg/controllers/interruption/parser.go`). Anything not listed here is an unknown event.
  */
 import { lazy } from './lazy';
-import type * as v from './validate';
+import type * as v from 'valibot';
 import { type ActivityDetail, activityDetailSchema, ACTIVITY_DETAIL_TYPES } from './activity';
 import { type CommandStatusDetail, COMMAND_STATUS_DETAIL_TYPE, commandStatusDetailSchema } from './command-status';
 import {
@@ -106,10 +106,10 @@ export const EVENT_PATTERNS: Readonly<Record<EventKind, EventPattern>> = {
  * that actually arrive, not those of every kind the orchestrator knows.
  */
 export type RegistryEntry = {
-  [K in EventKind]: { readonly kind: K; readonly detail: v.Schema<DetailByKind[K], unknown> };
+  [K in EventKind]: { readonly kind: K; readonly detail: v.GenericSchema<unknown, DetailByKind[K]> };
 }[EventKind];
 
-const entry = <K extends EventKind>(kind: K, detail: () => v.Schema<DetailByKind[K], unknown>): RegistryEntry =>
+const entry = <K extends EventKind>(kind: K, detail: () => v.GenericSchema<unknown, DetailByKind[K]>): RegistryEntry =>
   ({
     kind,
     get detail() {

@@ -21,9 +21,9 @@
  * ```
  * `instance-action` is `hibernate`, `stop` or `terminate`.
  */
+import * as v from 'valibot';
 import { lazy } from './lazy';
-import * as v from './validate';
-import { instanceIdSchema, whenPresent } from './primitives';
+import { instanceIdSchema } from './primitives';
 
 /** Detail-type of the Spot interruption warning. */
 export const SPOT_INTERRUPTION_DETAIL_TYPE = 'EC2 Spot Instance Interruption Warning';
@@ -42,9 +42,7 @@ export const spotInterruptionDetailSchema = lazy(() =>
   v.pipe(
     v.object({
       'instance-id': instanceIdSchema(),
-      'instance-action': v.enum(['hibernate', 'stop', 'terminate'], {
-        error: whenPresent('must be one of hibernate, stop, terminate'),
-      }),
+      'instance-action': v.picklist(['hibernate', 'stop', 'terminate'], 'must be one of hibernate, stop, terminate'),
     }),
     v.transform(
       (d): SpotInterruptionDetail => ({ instanceId: d['instance-id'], instanceAction: d['instance-action'] }),

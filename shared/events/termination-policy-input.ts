@@ -24,7 +24,7 @@
  *
  * @packageDocumentation
  */
-import * as v from './validate';
+import * as v from 'valibot';
 import { EventDropError } from '../errors';
 
 /** Purchase option of a bucket or an instance, spelled as Auto Scaling spells it. */
@@ -91,9 +91,9 @@ export type TerminationPolicyParseResult =
 
 // Bounds keep a hostile or corrupt payload from producing unbounded log lines; the values are far
 // above anything AWS sends (ASG names ≤ 255, ARNs ≤ 1600, instance ids 19 chars).
-const ZONE = v.string().check(v.minLength(1), v.maxLength(64));
-const MARKET = v.enum(['spot', 'on-demand']);
-const CAUSE = v.enum(['SCALE_IN', 'INSTANCE_REFRESH', 'MAX_INSTANCE_LIFETIME', 'REBALANCE']);
+const ZONE = v.pipe(v.string(), v.minLength(1), v.maxLength(64));
+const MARKET = v.picklist(['spot', 'on-demand']);
+const CAUSE = v.picklist(['SCALE_IN', 'INSTANCE_REFRESH', 'MAX_INSTANCE_LIFETIME', 'REBALANCE']);
 
 /**
  * Schema of the raw (PascalCase) input. Unknown extra keys are tolerated and stripped, because
@@ -101,25 +101,25 @@ const CAUSE = v.enum(['SCALE_IN', 'INSTANCE_REFRESH', 'MAX_INSTANCE_LIFETIME', '
  *
  * @example
  * ```ts
- * const raw = terminationPolicyInputSchema.safeParse(event);
+ * const raw = v.safeParse(terminationPolicyInputSchema, event);
  * ```
  */
 export const terminationPolicyInputSchema = v.object({
-  AutoScalingGroupARN: v.string().check(v.minLength(1), v.maxLength(1600)),
-  AutoScalingGroupName: v.string().check(v.minLength(1), v.maxLength(255)),
+  AutoScalingGroupARN: v.pipe(v.string(), v.minLength(1), v.maxLength(1600)),
+  AutoScalingGroupName: v.pipe(v.string(), v.minLength(1), v.maxLength(255)),
   CapacityToTerminate: v.array(
     v.object({
       AvailabilityZone: ZONE,
-      // v.number() already rejects NaN and ±Infinity.
-      Capacity: v.number().check(v.nonnegative()),
+      // v.number() rejects NaN; finite() rejects ±Infinity (which JSON cannot carry anyway).
+      Capacity: v.pipe(v.number(), v.finite(), v.minValue(0)),
       InstanceMarketOption: MARKET,
     }),
   ),
   Instances: v.array(
     v.object({
       AvailabilityZone: ZONE,
-      InstanceId: v.string().check(v.minLength(1), v.maxLength(64)),
-      InstanceType: v.string().check(v.minLength(1), v.maxLength(64)),
+      InstanceId: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+      InstanceType: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
       InstanceMarketOption: MARKET,
     }),
   ),
@@ -128,7 +128,7 @@ export const terminationPolicyInputSchema = v.object({
 });
 
 /** The raw input as Auto Scaling sends it (after unknown keys are stripped). */
-export type TerminationPolicyInput = v.output<typeof terminationPolicyInputSchema>;
+export type TerminationPolicyInput = v.InferOutput<typeof terminationPolicyInputSchema>;
 
 /** At most this many issue lines are kept, each clipped, so a 30,000-row bad payload logs one short entry. */
 export const MAX_ISSUES = 10;
@@ -150,9 +150,13 @@ const MAX_ISSUE_CHARS = 200;
  * ```
  */
 export function parseTerminationPolicyInput(input: unknown): TerminationPolicyParseResult {
-  let result: ReturnType<typeof terminationPolicyInputSchema.safeParse>;
+  // valibot's object() takes an array for an object (with every key missing): say what it is instead.
+  if (Array.isArray(input)) {
+    return { ok: false, error: new EventDropError('malformed', 'termination policy input is malformed (1 issue)', ['(root): Invalid type: Expected Object but received an array']) };
+  }
+  let result: v.SafeParseResult<typeof terminationPolicyInputSchema>;
   try {
-    result = terminationPolicyInputSchema.safeParse(input);
+    result = v.safeParse(terminationPolicyInputSchema, input);
   } catch (cause) {
     // safeParse only catches validation errors; a throwing getter or Proxy trap still escapes.
     return {
@@ -167,12 +171,12 @@ export function parseTerminationPolicyInput(input: unknown): TerminationPolicyPa
       ok: false,
       error: new EventDropError(
         'malformed',
-        `termination policy input is malformed (${result.error.issues.length} issue${result.error.issues.length === 1 ? '' : 's'})`,
-        formatIssues(result.error.issues),
+        `termination policy input is malformed (${result.issues.length} issue${result.issues.length === 1 ? '' : 's'})`,
+        formatIssues(result.issues),
       ),
     };
   }
-  return { ok: true, request: normalize(result.data) };
+  return { ok: true, request: normalize(result.output) };
 }
 
 function normalize(raw: TerminationPolicyInput): TerminationPolicyRequest {
@@ -195,10 +199,10 @@ function normalize(raw: TerminationPolicyInput): TerminationPolicyRequest {
   };
 }
 
-function formatIssues(issues: readonly v.Issue[]): string[] {
+function formatIssues(issues: readonly v.BaseIssue<unknown>[]): string[] {
   const lines: string[] = [];
   for (const issue of issues.slice(0, MAX_ISSUES)) {
-    const path = issue.path.length === 0 ? '(root)' : issue.path.map((p) => String(p)).join('.');
+    const path = v.getDotPath(issue) ?? '(root)';
     lines.push(clip(`${path}: ${issue.message}`));
   }
   if (issues.length > MAX_ISSUES) lines.push(`+${issues.length - MAX_ISSUES} more issues`);

@@ -18,7 +18,7 @@
  * The same body can arrive as an EventBridge `detail`, and some emitters put the marker in
  * `LifecycleTransition` instead of `Event`: all four places are checked.
  */
-import { isRecord, ownProperty } from './validate';
+import { isRecord, ownProperty } from './primitives';
 
 /** The marker Auto Scaling puts in `Event` (or `LifecycleTransition`) of a test message. */
 export const TEST_NOTIFICATION_EVENT = 'autoscaling:TEST_NOTIFICATION';

@@ -21,6 +21,7 @@ import type { OrchestratorConfig, Profile } from '../config/index';
 import { resolveProfile } from '../config/index';
 import { OrchestratorError } from '../errors';
 import { parseEvent } from '../events/index';
+import { acceptOrigin } from '../events/origin';
 import { dropped, type HandlerOutcome } from '../middleware/stack';
 import type { NotificationSettings } from '../notify/publisher';
 import { decideDrainResult } from '../policy/drain';
@@ -73,7 +74,7 @@ const profileNamed = (config: OrchestratorConfig, name: string): Profile | undef
 export const createCommandResultMain =
   (deps: LifecycleDeps) =>
   async (event: unknown): Promise<HandlerOutcome> => {
-    const parsed = parseEvent(event, ['command-status']);
+    const parsed = acceptOrigin(parseEvent(event, ['command-status']), deps.config().events, deps.origin ?? {});
     if (!parsed.ok) return dropped(parsed.error);
     if (parsed.event.kind !== 'command-status') return { outcome: 'dropped', reason: `not a command status: ${parsed.event.kind}` };
     const d = parsed.event.detail;

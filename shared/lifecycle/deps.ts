@@ -18,6 +18,7 @@ import {
 } from '../aws/index';
 import { loadConfig, type OrchestratorConfig } from '../config/index';
 import { Publisher } from '../notify/index';
+import { type OwnOrigin, ownOrigin } from '../events/origin';
 import type { StackDocuments } from '../policy/warmup-lifecycle';
 
 /** What the lifecycle services need. */
@@ -31,6 +32,8 @@ export interface LifecycleDeps {
   publisher: Publisher;
   /** The stack's documents, used when a profile names none. */
   documents: StackDocuments;
+  /** This function's account and region: events from others are dropped unless allow-listed (config `events`). Absent: unknown. */
+  origin?: OwnOrigin;
   now: () => number;
 }
 
@@ -39,7 +42,7 @@ export const LOCAL_DOCUMENTS: StackDocuments = { warmup: 'asg-orchestrator-warmu
 
 /**
  * Production wiring from the environment: TABLE_NAME, TOPIC_ARN, EVENT_BUS_NAME,
- * WARMUP_DOCUMENT_NAME, DRAIN_DOCUMENT_NAME.
+ * WARMUP_DOCUMENT_NAME, DRAIN_DOCUMENT_NAME, ORCHESTRATOR_ACCOUNT_ID, AWS_REGION.
  *
  * @example
  * ```ts
@@ -62,6 +65,7 @@ export const createLifecycleDeps = (clients: Partial<AwsClients> = {}, env: Node
       warmup: env.WARMUP_DOCUMENT_NAME || LOCAL_DOCUMENTS.warmup,
       drain: env.DRAIN_DOCUMENT_NAME || LOCAL_DOCUMENTS.drain,
     },
+    origin: ownOrigin(env),
     now: Date.now,
   };
 };

@@ -198,12 +198,18 @@ export const executeLifecycle = async (
       // The claim remembers what to publish, so that a resumed send or completion still publishes it.
       const work: LifecycleWork =
         decision.work.status === 'completing' || decision.send ? { ...decision.work, notifyAs: decision.notification.eventType } : decision.work;
-      // Facts first: if this write fails nothing else was done and the retry repeats it; written
-      // after the create, a failure here would leave a record whose retry (a duplicate) never writes them.
+      // New work for a later lifecycle action of the instance replaces the earlier action's record
+      // (conditional on the version read); otherwise the record must not exist yet.
+      const replaced = decision.replaces;
+      const created = replaced
+        ? await deps.store.putIfVersion(nextLifecycleRecord(replaced, work), replaced.version)
+        : await deps.store.putIfAbsent(newLifecycleRecord(work));
+      if (!created) return { outcome: 'conflict', reason: replaced ? 'the record changed meanwhile' : 'a record appeared meanwhile' };
+      // Facts only once the record is ours: a late or re-emitted duplicate of the event must not mark a
+      // warm instance `warming` again nor move its launch time. If this write fails, the record's claim
+      // is left pending and whoever resumes it (a retry after the claim went stale, the sweep) writes them.
       await recordWarmupFacts(deps, work, { launchedAt: launchedAt ?? deps.now(), warming: true, ...(modelVersion ? { modelVersion } : {}) });
-      const created = await deps.store.putIfAbsent(newLifecycleRecord(work));
-      if (!created) return { outcome: 'conflict', reason: 'a record appeared meanwhile' };
-      const claimed: StoredLifecycle = { version: 1, work };
+      const claimed: StoredLifecycle = { version: replaced ? replaced.version + 1 : 1, work };
       const notify = () => deps.publisher.publish(decision.notification, settings);
       if (decision.send) return sendClaimed(deps, claimed, decision.send, notify, 'started', decision.reason);
       if (work.status === 'completing') return completeClaimed(deps, claimed, true, notify, decision.reason);

@@ -4,7 +4,9 @@
  * with a conditional write first; the record is read only when that write finds one (a duplicate).
  */
 import { resolveProfile } from '../config/index';
+import { describeOwnHooks, isOwnHook } from '../policy/own-hook';
 import { type EventKind, parseEvent } from '../events/index';
+import { acceptOrigin } from '../events/origin';
 import { dropped, type HandlerOutcome } from '../middleware/stack';
 import { decideTerminate } from '../policy/drain';
 import { decideLaunch } from '../policy/warmup';
@@ -55,14 +57,18 @@ export const decideAndExecute = async (
 export const createHookMain =
   (deps: LifecycleDeps, phase: LifecyclePhase) =>
   async (event: unknown): Promise<HandlerOutcome> => {
-    const parsed = parseEvent(event, [KIND[phase]]);
+    const config = deps.config();
+    const parsed = acceptOrigin(parseEvent(event, [KIND[phase]]), config.events, deps.origin ?? {});
     if (!parsed.ok) return dropped(parsed.error);
     if (parsed.event.kind !== 'launch-lifecycle' && parsed.event.kind !== 'terminate-lifecycle') {
       return { outcome: 'dropped', reason: `not a lifecycle action: ${parsed.event.kind}` };
     }
     const d = parsed.event.detail;
     const who = { group: d.groupName, instanceId: d.instanceId, hookName: d.hookName };
-    const config = deps.config();
+    // Another tool's hook on the same transition: its action is not ours to answer (nothing read).
+    if (!isOwnHook(d.hookName, config.ownHooks)) {
+      return { outcome: 'skipped', reason: `hook ${d.hookName} is not one of this orchestrator's hooks (${describeOwnHooks(config.ownHooks)}): its action is left to its owner`, ...who };
+    }
     const group = await deps.groups.get(d.groupName);
     const optIn = resolveProfile(config, group?.tags ?? []);
     // Not opted in: one decision log line, nothing read, sent, changed or completed.
@@ -75,6 +81,8 @@ export const createHookMain =
       token: d.token,
       ...(d.origin ? { origin: d.origin } : {}),
       ...(d.destination ? { destination: d.destination } : {}),
+      // When the action opened: the heartbeat timeout counts from here (a retried event is handled late).
+      ...(Number.isFinite(Date.parse(parsed.event.envelope.time)) ? { openedAt: Date.parse(parsed.event.envelope.time) } : {}),
       startedBy: 'event',
     };
     const ctx = { sourceEventId: parsed.event.envelope.id, resources: parsed.event.envelope.resources };

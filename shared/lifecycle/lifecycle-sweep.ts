@@ -1,7 +1,10 @@
 /**
  * The lifecycle half of the reconcile sweep: for every opted-in group, every instance waiting on a
  * lifecycle hook gets heartbeats, a timeout, or its lost event repaired (shared/policy/warmup-sweep.ts).
- * Bounded: at most `maxInstances` instances per run; what is left is reported for the next run.
+ * Every waiting instance is read each run (one GetItem, `concurrency` in flight), so every one is
+ * decided every minute; the actions that are due (heartbeat, timeout, repair) run in the order their
+ * lifecycle action would lapse, `concurrency` at a time, within a time budget and `maxActions`:
+ * what is left is reported, and the next run starts with it because it lapses first.
  * Isolated: a failing group or instance is reported and the others still run.
  *
  * Completions the sweep starts itself (timeouts, lost results, lost hook events of a disabled step)
@@ -14,14 +17,15 @@
  * terminated instance for a `completing` record would cost a read per instance per minute.
  */
 import { modelVersionOf } from './hook-event';
-import type { AutoScalingPort, LifecycleHookSummary } from '../aws/auto-scaling';
+import type { AutoScalingPort, GroupSummary, LifecycleHookSummary } from '../aws/auto-scaling';
 import type { StateStorePort } from '../aws/state-store';
-import { resolveProfile } from '../config/index';
-import { OrchestratorError } from '../errors';
+import { type OptIn, resolveProfile } from '../config/index';
 import type { HandlerOutcome } from '../middleware/stack';
 import { decideExisting, type LifecycleDecision } from '../policy/warmup-lifecycle';
-import { decideSweep, type SweepDecision, WAIT_STATES } from '../policy/warmup-sweep';
-import { isClaimStale, LIFECYCLE_TTL_SECONDS, type LifecyclePhase } from '../state/lifecycle-record';
+import { sweepDueAt } from '../policy/sweep-priority';
+import { decideSweep, type SweepDecision, type SweepInput, WAIT_STATES } from '../policy/warmup-sweep';
+import { isClaimStale, LIFECYCLE_TTL_SECONDS, type LifecyclePhase, type StoredLifecycle } from '../state/lifecycle-record';
+import { forEachBounded } from './bounded';
 import type { LifecycleDeps } from './deps';
 import { DEFAULT_NOTIFICATION_SETTINGS, executeLifecycle, loadLifecycle } from './execute';
 import { type SweepFailure, type SweepReport, toFailure } from './sweep-runner';
@@ -29,8 +33,33 @@ import { type SweepFailure, type SweepReport, toFailure } from './sweep-runner';
 /** The schedule's period (serverless.yml: `rate(1 minute)`). */
 export const SWEEP_INTERVAL_MS = 60_000;
 
-/** Most waiting instances handled per run (each costs a few API calls; the function has 60 s). */
-export const MAX_INSTANCES_PER_SWEEP = 50;
+/** Most actions (heartbeat, completion, repair: a few API calls each) started per run. */
+export const MAX_ACTIONS_PER_SWEEP = 1_000;
+
+/**
+ * Most command-status reads per run. They repair lost SSM result events only (the event normally
+ * answers), so they rotate over the running warm-ups instead of reading each one every minute.
+ */
+export const MAX_STATUS_READS_PER_SWEEP = 50;
+
+/** Retryable failures (throttling, 5xx) after which a run starts no new action. */
+const MAX_PUSHBACK = 3;
+
+/** A per-run pseudo-random rank (FNV-1a of id and run): which status reads go first rotates. */
+const rotation = (id: string, now: number, intervalMs: number): number => {
+  let h = 0x811c9dc5 ^ Math.floor(now / intervalMs);
+  for (let i = 0; i < id.length; i += 1) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+};
+
+/** AWS calls in flight at once (reads, then actions). */
+export const SWEEP_CONCURRENCY = 16;
+
+/**
+ * Wall-clock budget of one run: reconcile has 55 s (serverless.yml) and the mix sweep runs after;
+ * no new read starts after 60 % of it, no new action after 75 %.
+ */
+export const SWEEP_TIME_BUDGET_MS = 40_000;
 
 /** Most per-instance decisions kept in the report (the log line stays small). */
 const MAX_REPORTED = 20;
@@ -68,63 +97,112 @@ interface PendingCompletion {
 
 const entryKey = (e: Pick<PendingCompletion, 'instanceId' | 'phase'>): string => `${e.instanceId}|${e.phase}`;
 
-/** The sweep's pending completions: read once per run, written before each completion it starts, tidied at the end. */
+/** How often a write of the list is retried on a fresh copy when another sweep changed it meanwhile. */
+const LIST_WRITE_ATTEMPTS = 3;
+
+const decodeEntries = (data: Record<string, unknown> | undefined): Map<string, PendingCompletion> => {
+  const list = Array.isArray(data?.entries) ? (data.entries as unknown[]) : [];
+  const entries = new Map<string, PendingCompletion>();
+  for (const e of list) {
+    const x = e as Partial<PendingCompletion>;
+    if (typeof x.instanceId === 'string' && (x.phase === 'launch' || x.phase === 'terminate') && typeof x.group === 'string') {
+      entries.set(entryKey({ instanceId: x.instanceId, phase: x.phase }), { instanceId: x.instanceId, phase: x.phase, group: x.group });
+    }
+  }
+  return entries;
+};
+
+/**
+ * The sweep's pending completions: read once per run, written before each completion it starts, tidied
+ * at the end. Two runs may overlap (a slow run and the next minute's, a duplicate schedule delivery):
+ * a write that finds the list changed by the other reads it again and applies its own additions and
+ * removals to the fresh copy (the list is a set; the records' conditional claims decide who completes
+ * what). Only when that keeps failing does the run yield ({@link add} returns false): no error.
+ */
 class PendingCompletions {
   private changed = false;
+  private turn: Promise<void> = Promise.resolve();
+  private readonly added = new Map<string, PendingCompletion>();
+  private readonly removed = new Set<string>();
 
   private constructor(
     private readonly store: StateStorePort,
     private version: number | undefined,
-    public readonly entries: Map<string, PendingCompletion>,
+    public entries: Map<string, PendingCompletion>,
   ) {}
 
   public static async load(store: StateStorePort): Promise<PendingCompletions> {
     const rec = await store.get(SWEEP_COMPLETIONS_KEY.pk, SWEEP_COMPLETIONS_KEY.sk);
-    const list = Array.isArray(rec?.data.entries) ? (rec.data.entries as unknown[]) : [];
-    const entries = new Map<string, PendingCompletion>();
-    for (const e of list) {
-      const x = e as Partial<PendingCompletion>;
-      if (typeof x.instanceId === 'string' && (x.phase === 'launch' || x.phase === 'terminate') && typeof x.group === 'string') {
-        entries.set(entryKey({ instanceId: x.instanceId, phase: x.phase }), { instanceId: x.instanceId, phase: x.phase, group: x.group });
+    return new PendingCompletions(store, rec?.version, decodeEntries(rec?.data));
+  }
+
+  /** Re-reads the list and re-applies this run's own additions and removals. */
+  private async refresh(): Promise<void> {
+    const rec = await this.store.get(SWEEP_COMPLETIONS_KEY.pk, SWEEP_COMPLETIONS_KEY.sk);
+    const fresh = decodeEntries(rec?.data);
+    for (const [k, e] of this.added) if (!this.removed.has(k)) fresh.set(k, e);
+    for (const k of this.removed) fresh.delete(k);
+    this.version = rec?.version;
+    this.entries = fresh;
+  }
+
+  /** Writes the list; false when other runs kept changing it. */
+  private async write(now: number): Promise<boolean> {
+    for (let attempt = 0; attempt < LIST_WRITE_ATTEMPTS; attempt += 1) {
+      // Never an unconditional delete: it could drop an entry another run has just added. An empty
+      // list is written like any other (conditionally) and expires with its TTL.
+      if (this.entries.size === 0 && this.version === undefined) {
+        this.changed = false;
+        return true;
       }
+      const record = {
+        ...SWEEP_COMPLETIONS_KEY,
+        version: (this.version ?? 0) + 1,
+        expiresAt: Math.floor(now / 1000) + LIFECYCLE_TTL_SECONDS,
+        data: { entries: [...this.entries.values()] },
+      };
+      const ok = this.version === undefined ? await this.store.putIfAbsent(record) : await this.store.putIfVersion(record, this.version);
+      if (ok) {
+        this.version = record.version;
+        this.changed = false;
+        return true;
+      }
+      await this.refresh();
     }
-    return new PendingCompletions(store, rec?.version, entries);
+    return false;
   }
 
-  private async write(now: number): Promise<void> {
-    const record = {
-      ...SWEEP_COMPLETIONS_KEY,
-      version: (this.version ?? 0) + 1,
-      expiresAt: Math.floor(now / 1000) + LIFECYCLE_TTL_SECONDS,
-      data: { entries: [...this.entries.values()] },
-    };
-    const ok = this.version === undefined ? await this.store.putIfAbsent(record) : await this.store.putIfVersion(record, this.version);
-    if (!ok) throw new OrchestratorError('another sweep changed its pending completions meanwhile: retrying next run', 'retry');
-    this.version = record.version;
-    this.changed = false;
-  }
-
-  /** Registers a completion before it is started (so that it is finished even if interrupted after CompleteLifecycleAction). */
-  public async add(entry: PendingCompletion, now: number): Promise<void> {
-    if (this.entries.has(entryKey(entry))) return;
-    this.entries.set(entryKey(entry), entry);
-    await this.write(now);
+  /**
+   * Registers a completion before it is started (so that it is finished even if interrupted after
+   * CompleteLifecycleAction). False: other runs kept changing the list; this run yields to them.
+   */
+  public add(entry: PendingCompletion, now: number): Promise<boolean> {
+    // Writes are conditional on the item's version: concurrent actions of one run take turns.
+    const turn = this.turn.then(async () => {
+      const k = entryKey(entry);
+      this.added.set(k, entry);
+      this.removed.delete(k);
+      if (this.entries.has(k)) return true;
+      this.entries.set(k, entry);
+      return this.write(now);
+    });
+    this.turn = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    return turn;
   }
 
   public remove(entry: Pick<PendingCompletion, 'instanceId' | 'phase'>): void {
-    if (this.entries.delete(entryKey(entry))) this.changed = true;
+    const k = entryKey(entry);
+    this.removed.add(k);
+    if (this.entries.delete(k)) this.changed = true;
   }
 
-  /** Writes what changed: the list, or no item once it is empty. */
-  public async flush(now: number): Promise<void> {
-    if (!this.changed) return;
-    if (this.entries.size > 0 || this.version === undefined) {
-      await this.write(now);
-      return;
-    }
-    await this.store.delete(SWEEP_COMPLETIONS_KEY.pk, SWEEP_COMPLETIONS_KEY.sk);
-    this.version = undefined;
-    this.changed = false;
+  /** Writes what changed. False: yielded to other runs. */
+  public async flush(now: number): Promise<boolean> {
+    if (!this.changed) return true;
+    return this.write(now);
   }
 }
 
@@ -136,8 +214,32 @@ const SETTLED = new Set(['completed', 'abandoned', 'already-done', 'finished', '
 
 /** Options of one run. */
 export interface LifecycleSweepOptions {
-  maxInstances?: number;
+  maxActions?: number;
+  /** Most command-status reads (GetCommandInvocation) per run. */
+  maxStatusReads?: number;
+  concurrency?: number;
   sweepIntervalMs?: number;
+  timeBudgetMs?: number;
+  /** Wall clock for the time budget (the decisions use `now`). */
+  clock?: () => number;
+}
+
+/** One instance waiting on a hook of an opted-in group. */
+interface Waiter {
+  group: GroupSummary;
+  optIn: OptIn;
+  instanceId: string;
+  lifecycleState: string;
+  phase: LifecyclePhase;
+}
+
+/** A waiter with something to do, and when its lifecycle action lapses if nothing is done. */
+interface Planned {
+  waiter: Waiter;
+  input: SweepInput;
+  stored: StoredLifecycle | undefined;
+  decision: SweepDecision;
+  dueAt: number;
 }
 
 /**
@@ -155,8 +257,15 @@ export const runLifecycleSweep = async (
   now: number,
   options: LifecycleSweepOptions = {},
 ): Promise<SweepReport> => {
-  const maxInstances = options.maxInstances ?? MAX_INSTANCES_PER_SWEEP;
+  const maxActions = options.maxActions ?? MAX_ACTIONS_PER_SWEEP;
+  const maxStatusReads = options.maxStatusReads ?? MAX_STATUS_READS_PER_SWEEP;
+  const concurrency = options.concurrency ?? SWEEP_CONCURRENCY;
   const sweepIntervalMs = options.sweepIntervalMs ?? SWEEP_INTERVAL_MS;
+  const clock = options.clock ?? Date.now;
+  const budget = options.timeBudgetMs ?? SWEEP_TIME_BUDGET_MS;
+  const startedAt = clock();
+  const stopReadingAt = startedAt + budget * 0.6;
+  const stopActingAt = startedAt + budget * 0.75;
   const config = deps.config();
   const groups = await deps.autoScaling.describeGroupsByTagKey(config.optInTagKey);
   const failures: SweepFailure[] = [];
@@ -165,6 +274,8 @@ export const runLifecycleSweep = async (
   let waiting = 0;
   let handled = 0;
   let left = 0;
+  /** Another run kept changing the pending-completions list: this one left work to it (not a failure). */
+  let yielded = false;
   const count = (outcome: HandlerOutcome, group: string, instanceId: string) => {
     counts[outcome.outcome] = (counts[outcome.outcome] ?? 0) + 1;
     if (outcome.outcome !== 'in-progress' && decisions.length < MAX_REPORTED) decisions.push({ ...outcome, group, instanceId });
@@ -197,69 +308,140 @@ export const runLifecycleSweep = async (
     }
   }
 
+  // Every waiting instance of every opted-in group, wherever it is in the listing.
+  const waiters: Waiter[] = [];
   for (const group of groups) {
-    try {
-      const optIn = resolveProfile(config, group.tags);
-      const waiters = group.instances.filter((i) => WAIT_STATES[i.lifecycleState] !== undefined);
-      waiting += waiters.length;
-      if (!optIn.optedIn || waiters.length === 0) continue;
-      const budget = Math.max(0, maxInstances - handled);
-      left += Math.max(0, waiters.length - budget);
-      if (budget === 0) continue;
-      const groupHooks = await hooks.get(group.name);
-      for (const instance of waiters.slice(0, budget)) {
-        handled += 1;
-        try {
-          const phase = WAIT_STATES[instance.lifecycleState] ?? 'launch';
-          const stored = await loadLifecycle(deps.store, instance.instanceId, phase);
-          const input = {
-            groupName: group.name,
-            instanceId: instance.instanceId,
-            lifecycleState: instance.lifecycleState,
-            optIn,
-            hooks: groupHooks,
-            stored,
-            documents: deps.documents,
-            sweepIntervalMs,
-            now,
-          };
-          let decision: SweepDecision = decideSweep(input);
-          if (decision.kind === 'query-command') {
-            const invocation = await deps.ssm.getCommandInvocation(decision.commandId, instance.instanceId);
-            // SSM no longer knows a command sent two sweeps ago: it was never delivered.
-            decision = decideSweep({ ...input, commandStatus: invocation?.status ?? 'Undeliverable' });
-          }
-          const entry = { instanceId: instance.instanceId, phase, group: group.name };
-          if (completes(decision)) await pending.add(entry, now);
-          const outcome =
-            decision.kind === 'query-command'
-              ? { outcome: 'in-progress', reason: decision.reason }
-              : await executeLifecycle(
-                  deps,
-                  decision,
-                  stored,
-                  optIn.profile.notifications,
-                  now,
-                  modelVersionOf(group.tags, optIn.profile.termination.modelVersionTagKey),
-                );
-          if (completes(decision) && SETTLED.has(outcome.outcome)) pending.remove(entry);
-          count(outcome, group.name, instance.instanceId);
-        } catch (error) {
-          failures.push(toFailure(`${group.name}/${instance.instanceId}`, error));
-        }
-      }
-    } catch (error) {
-      failures.push(toFailure(group.name, error));
+    const optIn = resolveProfile(config, group.tags);
+    for (const instance of group.instances) {
+      const phase = WAIT_STATES[instance.lifecycleState];
+      if (phase === undefined) continue;
+      waiting += 1;
+      if (optIn.optedIn) waiters.push({ group, optIn, instanceId: instance.instanceId, lifecycleState: instance.lifecycleState, phase });
     }
   }
+
+  // Hooks of the groups that have waiters (cached per cold start), a bounded number at a time.
+  const hooksOf = new Map<string, LifecycleHookSummary[]>();
+  const groupsWithWaiters = [...new Set(waiters.map((w) => w.group.name))];
+  await forEachBounded(groupsWithWaiters, concurrency, async (name) => {
+    try {
+      hooksOf.set(name, await hooks.get(name));
+    } catch (error) {
+      failures.push(toFailure(name, error));
+    }
+  });
+
+  // Read every waiter's record (one GetItem each, `concurrency` in flight) and decide (pure).
+  const planned: Planned[] = [];
+  // Each minute starts reading at another place: if the budget cuts the reads short, other waiters are left.
+  const known = waiters.filter((w) => hooksOf.has(w.group.name));
+  const offset = known.length === 0 ? 0 : (Math.floor(now / sweepIntervalMs) * 7919) % known.length;
+  const readable = [...known.slice(offset), ...known.slice(0, offset)];
+  const read = await forEachBounded(
+    readable,
+    concurrency,
+    async (w) => {
+      try {
+        const stored = await loadLifecycle(deps.store, w.instanceId, w.phase);
+        const input: SweepInput = {
+          groupName: w.group.name,
+          instanceId: w.instanceId,
+          lifecycleState: w.lifecycleState,
+          optIn: w.optIn,
+          ownHooks: config.ownHooks,
+          hooks: hooksOf.get(w.group.name) ?? [],
+          stored,
+          documents: deps.documents,
+          sweepIntervalMs,
+          now,
+        };
+        const decision = decideSweep(input);
+        handled += 1;
+        if (decision.kind === 'skip') {
+          count({ outcome: decision.outcome, reason: decision.reason }, w.group.name, w.instanceId);
+          return;
+        }
+        planned.push({ waiter: w, input, stored, decision, dueAt: sweepDueAt(input) });
+      } catch (error) {
+        failures.push(toFailure(`${w.group.name}/${w.instanceId}`, error));
+      }
+    },
+    () => clock() < stopReadingAt,
+  );
+  left += readable.length - read;
+
+  // Status reads (a repair for lost result events) are bounded per run and rotate; a waiter whose
+  // read waits for a later run is decided as if its command still ran (heartbeat if due).
+  const reads = planned.filter((p) => p.decision.kind === 'query-command');
+  reads.sort((a, b) => rotation(a.waiter.instanceId, now, sweepIntervalMs) - rotation(b.waiter.instanceId, now, sweepIntervalMs));
+  for (const p of reads.slice(maxStatusReads)) {
+    const decision = decideSweep({ ...p.input, commandStatus: 'InProgress' });
+    if (decision.kind === 'skip') {
+      planned.splice(planned.indexOf(p), 1);
+      count({ outcome: decision.outcome, reason: `${decision.reason} (status read left for a later run)` }, p.waiter.group.name, p.waiter.instanceId);
+    } else p.decision = decision;
+  }
+
+  // Act on what is due, the action that lapses first going first: a run that cannot do everything
+  // (time budget, `maxActions`, AWS pushing back) leaves the latest-lapsing for the next run, never the same ones.
+  planned.sort((a, b) => a.dueAt - b.dueAt || a.waiter.instanceId.localeCompare(b.waiter.instanceId));
+  const act = planned.slice(0, maxActions);
+  left += planned.length - act.length;
+  // Throttling or 5xx answers mean AWS is pushing back: after a few, no new action starts this run.
+  let pushback = 0;
+  const acted = await forEachBounded(
+    act,
+    concurrency,
+    async ({ waiter: w, input, stored, decision: first }) => {
+      try {
+        let decision: SweepDecision = first;
+        if (decision.kind === 'probe-action') {
+          // A heartbeat by instance id: answered only if our hook holds an action for the instance now.
+          const answer = await deps.autoScaling.recordLifecycleActionHeartbeat({ groupName: w.group.name, hookName: decision.hookName, instanceId: w.instanceId });
+          decision = decideSweep({ ...input, actionOpen: answer === 'done' });
+        }
+        if (decision.kind === 'query-command') {
+          const invocation = await deps.ssm.getCommandInvocation(decision.commandId, w.instanceId);
+          // SSM no longer knows a command sent two sweeps ago: it was never delivered.
+          decision = decideSweep({ ...input, commandStatus: invocation?.status ?? 'Undeliverable' });
+        }
+        const entry = { instanceId: w.instanceId, phase: w.phase, group: w.group.name };
+        if (completes(decision) && !(await pending.add(entry, now))) {
+          // Other runs keep changing the list: they are sweeping the same instances; leave them to it.
+          yielded = true;
+          count({ outcome: 'yielded', reason: 'another reconcile run is sweeping: left to it' }, w.group.name, w.instanceId);
+          return;
+        }
+        const outcome =
+          decision.kind === 'query-command' || decision.kind === 'probe-action'
+            ? { outcome: 'in-progress', reason: decision.reason }
+            : await executeLifecycle(
+                deps,
+                decision,
+                stored,
+                w.optIn.optedIn ? w.optIn.profile.notifications : DEFAULT_NOTIFICATION_SETTINGS,
+                now,
+                w.optIn.optedIn ? modelVersionOf(w.group.tags, w.optIn.profile.termination.modelVersionTagKey) : undefined,
+              );
+        if (completes(decision) && SETTLED.has(outcome.outcome)) pending.remove(entry);
+        count(outcome, w.group.name, w.instanceId);
+      } catch (error) {
+        const failure = toFailure(`${w.group.name}/${w.instanceId}`, error);
+        if (failure.retryable) pushback += 1;
+        failures.push(failure);
+      }
+    },
+    () => clock() < stopActingAt && pushback < MAX_PUSHBACK,
+  );
+  left += act.length - acted;
   try {
-    await pending.flush(now);
+    if (!(await pending.flush(now))) yielded = true;
   } catch (error) {
     failures.push(toFailure('pending completions', error));
   }
   return {
     name: 'lifecycle',
-    summary: { groups: groups.length, waiting, handled, leftForNextRun: left, outcomes: counts, decisions },
+    summary: { groups: groups.length, waiting, handled, leftForNextRun: left, outcomes: counts, decisions, ...(yielded ? { yielded: true } : {}) },
     failures,
   };
 };

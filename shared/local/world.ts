@@ -424,6 +424,8 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   },
   'ec2:DescribeInstances': (w, input) => {
     const filters = (input.Filters as Array<{ Name?: string; Values?: string[] }> | undefined) ?? [];
+    // EC2 refuses more than 200 filter values in one request (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Filtering.html).
+    if (filters.reduce((n, f) => n + (f.Values?.length ?? 0), 0) > 200) fail('FilterLimitExceeded', 'The request uses too many filters or too many filter values. The maximum is 200.');
     const ids = input.InstanceIds as string[] | undefined;
     const found = w.state.instances.filter(
       (i) =>

@@ -1,9 +1,17 @@
+/**
+ * The middy stack every handler shares: Powertools Logger (JSON lines with the Lambda context) and
+ * Metrics (CloudWatch EMF, `ColdStart` included), then the decision log and the one error policy.
+ * docs/adr/0005 says why these are Powertools and not code of our own.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { classifyAwsError } from '../aws/classify';
 import { type EventDropError, isConfigError, isEventDropError, isOrchestratorError } from '../errors';
 import { localWorldReport } from '../local/index';
-import { EmfMetrics, JsonLogger } from './telemetry';
 
 /** What every handler returns: `serverless invoke local` prints it, and the decision log records it. */
 export interface HandlerOutcome {
@@ -13,11 +21,20 @@ export interface HandlerOutcome {
   [key: string]: unknown;
 }
 
-/** Shared JSON logger; `POWERTOOLS_SERVICE_NAME` and `POWERTOOLS_LOG_LEVEL` configure it. */
-export const logger = new JsonLogger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'asg-orchestrator' });
+/**
+ * Shared Powertools logger. Its environment variables are Powertools' own: `POWERTOOLS_SERVICE_NAME`,
+ * `POWERTOOLS_LOG_LEVEL` (Lambda's advanced logging control `AWS_LAMBDA_LOG_LEVEL` wins when stricter),
+ * `POWERTOOLS_DEV`, `POWERTOOLS_LOGGER_LOG_EVENT`, …
+ * https://docs.powertools.aws.dev/lambda/typescript/latest/core/logger/#utility-settings
+ */
+export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'asg-orchestrator' });
 
-/** Shared EMF metrics; `POWERTOOLS_METRICS_NAMESPACE` names the namespace. */
-export const metrics = new EmfMetrics({
+/**
+ * Shared Powertools metrics (EMF on stdout); `POWERTOOLS_METRICS_NAMESPACE` names the namespace and
+ * `POWERTOOLS_METRICS_DISABLED=true` turns publishing off.
+ * https://docs.powertools.aws.dev/lambda/typescript/latest/core/metrics/
+ */
+export const metrics = new Metrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'AsgOrchestrator',
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'asg-orchestrator',
 });
@@ -36,7 +53,7 @@ const record = (functionName: string, result: HandlerOutcome): void => {
   const local = localWorldReport();
   if (local) result.localWorld = local;
   metrics.addDimension('function', functionName);
-  metrics.addMetric(`outcome_${result.outcome}`, 'Count', 1);
+  metrics.addMetric(`outcome_${result.outcome}`, MetricUnit.Count, 1);
   // One structured decision line per event: warn for drops, info otherwise.
   if (result.outcome === 'dropped') logger.warn('event dropped', { decision: result });
   else logger.info('decision', { decision: result });
@@ -77,30 +94,6 @@ const decisionLog = (functionName: string): middy.MiddlewareObj<unknown, Handler
   },
 });
 
-let coldStart = true;
-
-/**
- * Middy middleware: the Lambda context on every log line of the invocation, the `ColdStart` metric
- * once per container, and the stored metrics published when the invocation ends (either way).
- */
-const telemetry = (): middy.MiddlewareObj<unknown, unknown> => {
-  const finish = (): void => {
-    metrics.publish();
-    logger.clearContext();
-  };
-  return {
-    before: (request) => {
-      const first = coldStart;
-      coldStart = false;
-      const context = request.context as Partial<Context> | undefined;
-      logger.setContext(context, first);
-      if (first) metrics.publishColdStart(context?.functionName);
-    },
-    after: finish,
-    onError: finish,
-  };
-};
-
 /** Maps the decision to the Lambda's response when the caller expects another shape. */
 const respondWith = <R>(respond: (outcome: HandlerOutcome) => R): middy.MiddlewareObj<unknown, HandlerOutcome | R> => ({
   after: (request) => {
@@ -112,8 +105,9 @@ const respondWith = <R>(respond: (outcome: HandlerOutcome) => R): middy.Middlewa
 });
 
 /**
- * Wraps a handler's `main` in the shared middy stack: Lambda context in every log line, EMF metrics
- * (cold start included; shared/middleware/telemetry.ts), and the decision log / error policy above. `respond` maps the decision to
+ * Wraps a handler's `main` in the shared middy stack: Lambda context in every log line (Powertools
+ * `injectLambdaContext`), EMF metrics with the `ColdStart` metric (Powertools `logMetrics`), and the
+ * decision log / error policy above. `respond` maps the decision to
  * the response the caller expects (the termination policy answers `{ InstanceIDs }`); by default
  * the decision itself is returned, which is what `serverless invoke local` prints.
  *
@@ -138,5 +132,10 @@ export function withStack<R>(
 ) {
   const base = middy<unknown, HandlerOutcome>(main);
   if (respond) (base as unknown as middy.MiddyfiedHandler<unknown, HandlerOutcome | R>).use(respondWith(respond));
-  return base.use(telemetry()).use(decisionLog(functionName));
+  // middy runs `after`/`onError` in reverse order: the decision is logged and counted before
+  // logMetrics publishes and injectLambdaContext clears the invocation's keys.
+  return base
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true }))
+    .use(decisionLog(functionName));
 }

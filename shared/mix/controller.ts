@@ -133,7 +133,7 @@ const observeFleet = async (deps: MixControllerDeps, group: GroupSummary) => {
   return { spotInstances, inServiceCapacity, ...(lastSpotLaunchAt === undefined ? {} : { lastSpotLaunchAt }) };
 };
 
-const SEVERITY_OF_RULE: Readonly<Record<string, Severity>> = { fallback: 'warning', raise: 'warning', return: 'info', decay: 'info', bounds: 'info' };
+const SEVERITY_OF_RULE: Readonly<Record<string, Severity>> = { fallback: 'warning', raise: 'warning', probe: 'info', return: 'info', decay: 'info', bounds: 'info' };
 
 const changeNotification = (
   input: MixEvaluationInput,
@@ -160,7 +160,15 @@ const changeNotification = (
     spotLaunchFailures: decision.figures.spotLaunchFailures,
     spotInstances: decision.figures.spotInstances,
     ratePerSpotInstanceHour: Number(decision.figures.rate.toFixed(4)),
+    riskAcrossPools: Number(decision.figures.risk.toFixed(4)),
     shortfall: decision.figures.shortfall,
+    ...(decision.economics
+      ? {
+          replacedUnits: decision.economics.replaced,
+          gainOnDemandUnitHours: Number(decision.economics.gain.toFixed(3)),
+          costOnDemandUnitHours: Number(decision.economics.cost.toFixed(3)),
+        }
+      : {}),
     applied: mode === 'enforce',
   },
 });
@@ -297,10 +305,20 @@ export const evaluateGroupMix = async (deps: MixControllerDeps, input: MixEvalua
   const modeSwitched = state.targetMode !== undefined && state.targetMode !== mode;
   const memory: MixControllerMemory = modeSwitched ? (state.lastSignalAt === undefined ? {} : { lastSignalAt: state.lastSignalAt }) : state;
   const current = mode === 'observe' && !modeSwitched && state.target ? state.target : actual;
+  // The owner's settings: what the group had before the controller touched it, or what the owner set
+  // since (enforce mode: the group no longer shows the controller's last target). An owner's change
+  // starts the controller afresh: no fallback, no direction to keep.
+  const ownerChanged = mode === 'enforce' && !modeSwitched && state.targetMode === 'enforce' && state.target !== undefined && !sameTarget(actual, state.target);
+  const oldestFrom = state.history.at(-1)?.from;
+  const owner: MixTarget = mode === 'observe' || ownerChanged ? actual : (state.owner ?? oldestFrom ?? actual);
+  const zones = new Set(group.instances.map((i) => i.availabilityZone).filter((z) => z !== ''));
+  const usablePools = Math.max(1, group.weights.size) * Math.max(1, zones.size);
 
   const decision = decideMix({
     now,
     current,
+    owner,
+    usablePools,
     desiredCapacity: group.desiredCapacity,
     inServiceCapacity: fleet.inServiceCapacity,
     spotInstances: fleet.spotInstances,
@@ -309,7 +327,8 @@ export const evaluateGroupMix = async (deps: MixControllerDeps, input: MixEvalua
     memory: {
       ...(memory.lastChangeAt === undefined ? {} : { lastChangeAt: memory.lastChangeAt }),
       ...(memory.lastSignalAt === undefined ? {} : { lastSignalAt: memory.lastSignalAt }),
-      ...(memory.fallback === undefined ? {} : { fallback: memory.fallback }),
+      ...(memory.lastDirection === undefined || ownerChanged ? {} : { lastDirection: memory.lastDirection }),
+      ...(memory.fallback === undefined || ownerChanged ? {} : { fallback: memory.fallback }),
     },
     settings: profile.mix,
   });
@@ -320,9 +339,12 @@ export const evaluateGroupMix = async (deps: MixControllerDeps, input: MixEvalua
   };
   delete next.unsupportedReportedAt;
   delete next.fallback;
+  next.owner = owner;
+  if (ownerChanged) delete next.lastDirection;
   if (decision.fallback) next.fallback = decision.fallback;
   if (decision.kind === 'change') {
     next.lastChangeAt = now;
+    next.lastDirection = decision.direction;
     next.target = decision.target;
     next.targetMode = mode;
     next.history = [

@@ -41,6 +41,12 @@ export const MIX_PENDING_STALE_MS = 60_000;
 
 /** The data of the mix record. */
 export interface MixState extends MixControllerMemory {
+  /**
+   * The owner's distribution: as the controller first found the group, or as the owner set it since
+   * (the group's distribution differs from the last target the controller applied). The floor of
+   * every decision while the profile respects the owner's settings.
+   */
+  owner?: MixTarget;
   /** The last target set; in observe mode the shadow target the controller pretends is in force. */
   target?: MixTarget;
   /** Mode the last target was set in: a shadow target is ignored once the profile enforces. */
@@ -119,6 +125,7 @@ export const decodeMixState = (data: Readonly<Record<string, unknown>> | undefin
   const d = data ?? {};
   const lastChangeAt = num(d.lastChangeAt);
   const lastSignalAt = num(d.lastSignalAt);
+  const owner = target(d.owner);
   const unsupportedReportedAt = num(d.unsupportedReportedAt);
   const t = target(d.target);
   const fb = fallback(d.fallback);
@@ -129,6 +136,8 @@ export const decodeMixState = (data: Readonly<Record<string, unknown>> | undefin
   return {
     ...(lastChangeAt === undefined ? {} : { lastChangeAt }),
     ...(lastSignalAt === undefined ? {} : { lastSignalAt }),
+    ...(d.lastDirection === 'up' || d.lastDirection === 'down' ? { lastDirection: d.lastDirection } : {}),
+    ...(owner ? { owner } : {}),
     ...(unsupportedReportedAt === undefined ? {} : { unsupportedReportedAt }),
     ...(t ? { target: t } : {}),
     ...(d.targetMode === 'enforce' || d.targetMode === 'observe' ? { targetMode: d.targetMode } : {}),

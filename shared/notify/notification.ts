@@ -76,6 +76,17 @@ export interface Notification {
   details: Readonly<Record<string, DetailValue>>;
 }
 
+/**
+ * Most `resources` entries a notification carries. An event's `resources` list is the sender's (up to
+ * 2,048 characters each, unbounded in number); a PutEvents entry may be at most 256 KB
+ * (EventBridge user guide, "Calculating PutEvents event entry size":
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html), so it is cut here.
+ */
+export const MAX_NOTIFICATION_RESOURCES = 10;
+
+/** The first {@link MAX_NOTIFICATION_RESOURCES} resources of a notification. */
+export const boundedResources = (resources: readonly string[] | undefined): string[] => (resources ?? []).slice(0, MAX_NOTIFICATION_RESOURCES);
+
 const MAX_SUBJECT = 99;
 const MAX_STRING = 4000;
 

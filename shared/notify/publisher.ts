@@ -1,6 +1,7 @@
 import type { EventBusPort } from '../aws/event-bridge';
 import type { SnsPort } from '../aws/sns';
 import {
+  boundedResources,
   NOTIFICATION_CATALOGUE,
   NOTIFICATION_SOURCE,
   type Notification,
@@ -79,7 +80,7 @@ export class Publisher {
             source: NOTIFICATION_SOURCE,
             detailType: NOTIFICATION_CATALOGUE[n.eventType],
             detail: body,
-            resources: n.resources ?? [],
+            resources: boundedResources(n.resources),
           },
         ]),
       );

@@ -21,6 +21,7 @@ import type { OptIn, Profile } from '../config/index';
 import { hasHook, type LifecycleWork, type StoredLifecycle } from '../state/lifecycle-record';
 import { drainParameters } from './drain-parameters';
 import {
+  actionOf,
   decideExisting,
   type LifecycleDecision,
   type LifecycleRequest,
@@ -31,6 +32,7 @@ import {
   type StackDocuments,
   seconds,
   skip,
+  staleAction,
 } from './warmup-lifecycle';
 
 /** Extra time after the drain document's own timeout before the sweep gives up on its result. */
@@ -74,7 +76,14 @@ export const decideTerminate = (
 ): LifecycleDecision => {
   if (!optIn.optedIn) return skip('skipped', `group ${req.groupName} did not opt in: ${optIn.reason}`);
   const profile = optIn.profile;
-  if (existing) return decideExistingDrain(existing, req, profile, now);
+  if (existing) {
+    const which = actionOf(existing.work, req, now);
+    if (which === 'older') return staleAction(existing.work, req);
+    if (which === 'same') return decideExistingDrain(existing, req, profile, now);
+    // A later terminate action (the instance went back to the warm pool before, and is leaving the group again).
+    const fresh = decideTerminate(req, optIn, documents, undefined, now, ctx);
+    return fresh.kind === 'create' ? { ...fresh, replaces: existing } : fresh;
+  }
   const drain = profile.drain;
   const via = req.startedBy === 'reconcile' ? ' (lost event repaired by the reconcile sweep)' : '';
   const base: LifecycleWork = {
@@ -85,11 +94,14 @@ export const decideTerminate = (
     mode: profile.mode,
     hookName: req.hookName,
     ...(req.token ? { token: req.token } : {}),
+    ...(req.origin ? { origin: req.origin } : {}),
+    ...(req.destination ? { destination: req.destination } : {}),
     documentName: drain.documentName ?? documents.drain,
     attempt: 1,
     maxAttempts: 1,
     status: 'running',
     startedAt: now,
+    openedAt: Math.min(req.openedAt ?? now, now),
     attemptStartedAt: now,
     deadlineAt: now + (drain.timeoutSeconds + DRAIN_RESULT_GRACE_SECONDS) * 1000,
     startedBy: req.startedBy,

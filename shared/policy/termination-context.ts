@@ -13,10 +13,19 @@ import { type InstanceFacts, poolKey, type TerminationContext } from './terminat
  */
 export type TerminationBasis = 'profile' | 'observed' | 'not-opted-in';
 
+/**
+ * Where the group summary comes from: `read` now, or `cached` from an earlier invocation of this
+ * container (the read missed its budget): a cached listing vouches only for the instances it shows
+ * unprotected.
+ */
+export type GroupSource = 'read' | 'cached';
+
 /** Inputs of {@link buildTerminationContext}: what the handler could read (either read may be missing). */
 export interface TerminationInputs {
   request: TerminationPolicyRequest;
   group: GroupSummary | undefined;
+  /** Default `read`. */
+  groupSource?: GroupSource;
   state: GroupState | undefined;
   optIn: OptIn;
   now: number;
@@ -32,10 +41,46 @@ export interface TerminationContextChoice {
   note: string;
 }
 
-const neutral = (group: GroupSummary | undefined, now: number): TerminationContext => {
+/**
+ * What the answer may rely on about each candidate, from the group as read (or as last read):
+ * - an instance the listing does not show unprotected is left out (marked protected): the answer
+ *   never returns one it cannot vouch for (not read, or newer than the listing);
+ * - capacity units: the overrides' weights; a type the overrides do not weigh counts as the
+ *   largest weight, so a bucket never gets more units than it asked for. Without overrides every
+ *   instance counts 1 (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-mixed-instances-groups-instance-weighting.html).
+ * Auto Scaling must not be given more than `CapacityToTerminate` per bucket, and an empty answer
+ * only makes it ask again (https://docs.aws.amazon.com/autoscaling/ec2/userguide/lambda-custom-termination-policy.html).
+ */
+const vouched = (
+  request: TerminationPolicyRequest,
+  group: GroupSummary | undefined,
+  source: GroupSource,
+): { unvouched: Set<string>; weights: Map<string, number> } => {
+  const unvouched = new Set<string>();
+  if (group !== undefined && source === 'read') {
+    // Read now: the listing is the truth; a candidate it does not show protected is Auto Scaling's own proposal.
+    for (const i of group.instances) if (i.protectedFromScaleIn) unvouched.add(i.instanceId);
+  } else {
+    const unprotected = new Set<string>();
+    for (const i of group?.instances ?? []) if (!i.protectedFromScaleIn) unprotected.add(i.instanceId);
+    for (const c of request.instances) if (!unprotected.has(c.instanceId)) unvouched.add(c.instanceId);
+  }
+  const weights = new Map<string, number>();
+  let largest = 0;
+  for (const [type, w] of group?.weights ?? []) {
+    if (!Number.isFinite(w) || w <= 0) continue;
+    weights.set(type, w);
+    largest = Math.max(largest, w);
+  }
+  if (largest > 0) for (const c of request.instances) if (!weights.has(c.instanceType)) weights.set(c.instanceType, largest);
+  return { unvouched, weights };
+};
+
+const neutral = (request: TerminationPolicyRequest, group: GroupSummary | undefined, source: GroupSource, now: number): TerminationContext => {
+  const { unvouched, weights } = vouched(request, group, source);
   const facts = new Map<string, InstanceFacts>();
-  for (const i of group?.instances ?? []) if (i.protectedFromScaleIn) facts.set(i.instanceId, { protectedFromScaleIn: true });
-  return { now, tieBreak: 'oldest-first', facts, poolInterruptionRate: new Map(), current: {}, weights: group?.weights ?? new Map() };
+  for (const id of unvouched) facts.set(id, { protectedFromScaleIn: true });
+  return { now, tieBreak: 'oldest-first', facts, poolInterruptionRate: new Map(), current: {}, weights };
 };
 
 const informed = (inputs: TerminationInputs, profile: Extract<OptIn, { optedIn: true }>['profile']): TerminationContext => {
@@ -43,11 +88,11 @@ const informed = (inputs: TerminationInputs, profile: Extract<OptIn, { optedIn: 
   const facts = new Map<string, InstanceFacts>(state?.facts ?? []);
   for (const [id, load] of inputs.loads ?? []) facts.set(id, { ...facts.get(id), load });
   for (const i of group?.instances ?? []) {
-    const f: InstanceFacts = { ...facts.get(i.instanceId) };
-    if (i.protectedFromScaleIn) f.protectedFromScaleIn = true;
-    if (i.launchTemplateVersion) f.launchTemplateVersion = i.launchTemplateVersion;
-    facts.set(i.instanceId, f);
+    if (!i.launchTemplateVersion) continue;
+    facts.set(i.instanceId, { ...facts.get(i.instanceId), launchTemplateVersion: i.launchTemplateVersion });
   }
+  const { unvouched, weights } = vouched(request, group, inputs.groupSource ?? 'read');
+  for (const id of unvouched) facts.set(id, { ...facts.get(id), protectedFromScaleIn: true });
   const poolSizes = new Map<string, number>();
   for (const c of request.instances) {
     if (c.instanceMarketOption !== 'spot') continue;
@@ -68,7 +113,7 @@ const informed = (inputs: TerminationInputs, profile: Extract<OptIn, { optedIn: 
       // recorded the tag's value at their launch, so a tag change marks every older instance stale).
       ...(currentModel ? { modelVersion: currentModel } : {}),
     },
-    weights: group?.weights ?? new Map(),
+    weights,
   };
 };
 
@@ -86,15 +131,15 @@ export const buildTerminationContext = (inputs: TerminationInputs): TerminationC
   if (!optIn.optedIn) {
     return {
       basis: 'not-opted-in',
-      context: neutral(group, now),
-      note: `neutral order (input alone): ${group ? optIn.reason : 'group could not be read'}`,
+      context: neutral(inputs.request, group, inputs.groupSource ?? 'read', now),
+      note: `neutral order (input alone): ${group ? optIn.reason : 'group could not be read: no candidate can be vouched for'}`,
     };
   }
   const context = informed(inputs, optIn.profile);
   if (optIn.profile.mode === 'observe') {
     return {
       basis: 'observed',
-      context: neutral(group, now),
+      context: neutral(inputs.request, group, inputs.groupSource ?? 'read', now),
       wouldReturn: context,
       note: `profile ${optIn.profileName} is in observe mode: neutral order returned, the profile's order reported as wouldReturn`,
     };

@@ -6,7 +6,9 @@
 import type { Notification, NotificationType, Severity } from '../notify/notification';
 import {
   CLAIM_STALE_MS,
+  hasHook,
   isClaimStale,
+  isFinal,
   type LifecyclePhase,
   type LifecycleResult,
   type LifecycleWork,
@@ -28,8 +30,44 @@ export interface LifecycleRequest {
   token?: string;
   origin?: string;
   destination?: string;
+  /** When the lifecycle action opened (epoch ms): the event's time (at most `now`); absent = `now`. */
+  openedAt?: number;
+  /**
+   * The sweep established that this is a new lifecycle action of the instance, not the one the stored
+   * record served (the record is of the other warm-pool stage, or our hook answered a heartbeat although
+   * the record is final).
+   */
+  newAction?: boolean;
   startedBy: 'event' | 'reconcile';
 }
+
+/**
+ * Which lifecycle action a request is, relative to the stored record of the same instance and phase.
+ * An instance gets many actions of one hook over its life with a warm pool (enter the pool, leave it,
+ * return on scale-in, …), each with its own token (EC2 Auto Scaling user guide, "Use lifecycle hooks
+ * with a warm pool": https://docs.aws.amazon.com/autoscaling/ec2/userguide/warm-pool-instance-lifecycle.html);
+ * one hook has one open action per instance at a time, so a later one means the earlier one is over.
+ * - `same`: the record's action (a duplicate, or the event of an action the sweep already started);
+ * - `newer`: a later action: new work replaces the record;
+ * - `older`: an earlier action's late event: nothing to do.
+ */
+export const actionOf = (w: LifecycleWork, req: Pick<LifecycleRequest, 'token' | 'openedAt' | 'newAction'>, now: number): 'same' | 'newer' | 'older' => {
+  if (req.newAction === true) return 'newer';
+  if (!req.token || w.token === req.token) return 'same';
+  // A drain started by an interruption warning has no hook yet: the terminate event attaches to it.
+  if (!hasHook(w)) return 'same';
+  const opened = req.openedAt ?? now;
+  if (w.token) return opened > (w.openedAt ?? w.startedAt) ? 'newer' : 'older';
+  // A record the sweep started (no token): the same action unless it was over before this one opened.
+  return isFinal(w) && w.finishedAt !== undefined && opened > w.finishedAt ? 'newer' : 'same';
+};
+
+/** The decision for a request that {@link actionOf} found `older` than the record. */
+export const staleAction = (w: LifecycleWork, req: Pick<LifecycleRequest, 'token' | 'openedAt'>): LifecycleDecision =>
+  skip(
+    'stale',
+    `stale: the event of an earlier ${w.phase} action of ${w.instanceId} (token ${req.token ?? 'none'}, opened ${req.openedAt === undefined ? '?' : new Date(req.openedAt).toISOString()}); the record serves a later one (token ${w.token ?? 'none'})`,
+  );
 
 /** Where a notification came from, for tracing downstream. */
 export interface NotificationContext {
@@ -64,7 +102,15 @@ export interface SendPlan {
 export type LifecycleDecision =
   | { kind: 'skip'; outcome: 'skipped' | 'duplicate' | 'stale' | 'in-progress'; reason: string }
   | { kind: 'invalid'; reason: string; issues: string[] }
-  | { kind: 'create'; work: LifecycleWork; send?: SendPlan; notification: Notification; reason: string }
+  | {
+      kind: 'create';
+      work: LifecycleWork;
+      send?: SendPlan;
+      notification: Notification;
+      reason: string;
+      /** The record of an earlier lifecycle action of the instance that this new work replaces (conditional on its version). */
+      replaces?: StoredLifecycle;
+    }
   | {
       kind: 'send';
       next: LifecycleWork;

@@ -18,6 +18,7 @@
  */
 import type { LifecycleHookSummary } from '../aws/auto-scaling';
 import type { OptIn } from '../config/index';
+import { describeOwnHooks, isOwnHook, type OwnHookRule } from './own-hook';
 import { hasHook, type LifecyclePhase, type StoredLifecycle } from '../state/lifecycle-record';
 import { decideDrainResult, decideDrainTimeout, decideTerminate } from './drain';
 import { decideWarmupResult, decideWarmupTimeout, decideLaunch } from './warmup';
@@ -27,31 +28,37 @@ import { type LifecycleDecision, type LifecycleRequest, type StackDocuments, ski
 export const WAIT_STATES: Readonly<Record<string, LifecyclePhase>> = {
   'Pending:Wait': 'launch',
   'Terminating:Wait': 'terminate',
+  // Warm pools (EC2 Auto Scaling user guide, "Use lifecycle hooks with a warm pool":
+  // https://docs.aws.amazon.com/autoscaling/ec2/userguide/warm-pool-instance-lifecycle.html): the launch
+  // hook also holds an instance entering the pool, the terminate hook one terminated from the pool.
+  'Warmed:Pending:Wait': 'launch',
+  'Warmed:Terminating:Wait': 'terminate',
 };
+
+/** True for the state of an instance entering the warm pool (its launch action pre-stages only). */
+const entersPool = (lifecycleState: string): boolean => lifecycleState === 'Warmed:Pending:Wait';
 
 const TRANSITIONS: Readonly<Record<LifecyclePhase, string>> = {
   launch: 'autoscaling:EC2_INSTANCE_LAUNCHING',
   terminate: 'autoscaling:EC2_INSTANCE_TERMINATING',
 };
 
-/** Hook name prefix that marks the orchestrator's hooks when a group has several for one transition. */
-export const OWN_HOOK_PREFIX = 'asg-orchestrator';
-
 /**
- * The group's hook for a phase: the only one for that transition, else the one named
- * `asg-orchestrator…`; `undefined` (with why) when there is none or it is ambiguous.
+ * The group's hook for a phase: the one hook on that transition that is ours ({@link isOwnHook}: the
+ * configured names or prefix); `undefined` (with why) when none is ours or several are. Another
+ * tool's hook is never ours, even when it is the only one on the transition.
  */
 export const hookFor = (
   hooks: readonly LifecycleHookSummary[],
   phase: LifecyclePhase,
+  rule: OwnHookRule,
 ): { hook: LifecycleHookSummary } | { hook: undefined; why: string } => {
   const candidates = hooks.filter((h) => h.transition === TRANSITIONS[phase]);
-  if (candidates.length === 1 && candidates[0]) return { hook: candidates[0] };
-  const own = candidates.filter((h) => h.name.startsWith(OWN_HOOK_PREFIX));
+  const own = candidates.filter((h) => isOwnHook(h.name, rule));
   if (own.length === 1 && own[0]) return { hook: own[0] };
-  return candidates.length === 0
-    ? { hook: undefined, why: `the group has no ${TRANSITIONS[phase]} lifecycle hook` }
-    : { hook: undefined, why: `the group has ${candidates.length} ${TRANSITIONS[phase]} hooks and ${own.length} named ${OWN_HOOK_PREFIX}*: cannot tell which is ours` };
+  return own.length === 0
+    ? { hook: undefined, why: `the group has no ${TRANSITIONS[phase]} lifecycle hook of this orchestrator (${describeOwnHooks(rule)}; ${candidates.length} other hook(s) on it)` }
+    : { hook: undefined, why: `the group has ${own.length} ${TRANSITIONS[phase]} hooks ${describeOwnHooks(rule)}: cannot tell which is ours` };
 };
 
 /** Whether a heartbeat is due: the hook's heartbeat timeout would lapse before the sweep after next. */
@@ -64,17 +71,25 @@ export interface SweepInput {
   instanceId: string;
   lifecycleState: string;
   optIn: OptIn;
+  /** Which hooks are ours (config `ownHooks`). */
+  ownHooks: OwnHookRule;
   hooks: readonly LifecycleHookSummary[];
   stored: StoredLifecycle | undefined;
   /** The current command's status, once read (the first decision may ask for it: `query-command`). */
   commandStatus?: string;
+  /** Whether our hook has an open action for the instance, once probed (the first decision may ask: `probe-action`). */
+  actionOpen?: boolean;
   documents: StackDocuments;
   sweepIntervalMs: number;
   now: number;
 }
 
 /** A lifecycle decision, or a request to read the current command's status first. */
-export type SweepDecision = LifecycleDecision | { kind: 'query-command'; commandId: string; reason: string };
+export type SweepDecision =
+  | LifecycleDecision
+  | { kind: 'query-command'; commandId: string; reason: string }
+  /** RecordLifecycleActionHeartbeat by instance id on `hookName`: answered = our hook holds a new action; "No active" = not ours (another tool's hook holds the instance). */
+  | { kind: 'probe-action'; hookName: string; reason: string };
 
 /**
  * Decides what the sweep does for one instance in a wait state.
@@ -90,20 +105,47 @@ export const decideSweep = (input: SweepInput): SweepDecision => {
   const phase = WAIT_STATES[input.lifecycleState];
   if (!phase) return skip('skipped', `${input.instanceId} is ${input.lifecycleState}: not waiting on a lifecycle hook`);
   if (!input.optIn.optedIn) return skip('skipped', `group ${input.groupName} did not opt in: ${input.optIn.reason}`);
-  const found = hookFor(input.hooks, phase);
+  const found = hookFor(input.hooks, phase, input.ownHooks);
   if (!found.hook) return skip('skipped', `${input.instanceId} is ${input.lifecycleState} but ${found.why}`);
   const hook = found.hook;
-  const req: LifecycleRequest = { phase, groupName: input.groupName, instanceId: input.instanceId, hookName: hook.name, startedBy: 'reconcile' };
+  // A lost event: the action opened after the previous sweep at the latest that did not see it (estimate).
+  const intoPool = entersPool(input.lifecycleState);
+  const req: LifecycleRequest = {
+    phase,
+    groupName: input.groupName,
+    instanceId: input.instanceId,
+    hookName: hook.name,
+    openedAt: now - input.sweepIntervalMs,
+    // The state says where the instance goes: entering the warm pool pre-stages only; one terminated from the pool comes from it.
+    ...(phase === 'launch' && intoPool ? { destination: 'WarmPool' } : {}),
+    ...(input.lifecycleState === 'Warmed:Terminating:Wait' ? { origin: 'WarmPool' } : {}),
+    startedBy: 'reconcile',
+  };
   const decideStart = phase === 'launch' ? decideLaunch : decideTerminate;
 
   if (!stored) return decideStart(req, input.optIn, input.documents, undefined, now);
   const w = stored.work;
   if (w.mode === 'observe') return skip('skipped', `${phase} work on ${input.instanceId} is in observe mode: nothing is sent or completed (the hook's DefaultResult applies)`);
+  // The record served the other warm-pool stage (entering the pool vs. entering the group): the instance
+  // waits on a later action, whose event was lost. New work replaces the record.
+  if (phase === 'launch' && (w.destination === 'WarmPool') !== intoPool) {
+    return decideStart({ ...req, newAction: true }, input.optIn, input.documents, stored, now);
+  }
   if (w.status === 'completing') return decideStart(req, input.optIn, input.documents, stored, now);
   if (phase === 'terminate' && !hasHook(w) && (w.status === 'running' || w.status === 'finished')) {
     return decideStart(req, input.optIn, input.documents, stored, now);
   }
-  if (w.status !== 'running') return skip('skipped', `${phase} work on ${input.instanceId} is ${w.status}: nothing to do`);
+  if (w.status !== 'running') {
+    // Answered a while ago and the instance waits again on the same stage: a later action (returned to the
+    // warm pool and back) whose event was lost — or another tool's hook still holds the instance. Our hook
+    // answers a heartbeat only in the first case.
+    const settled = w.finishedAt !== undefined && now - w.finishedAt >= 2 * input.sweepIntervalMs;
+    if (hasHook(w) && settled && input.actionOpen === undefined) {
+      return { kind: 'probe-action', hookName: hook.name, reason: `${phase} work on ${input.instanceId} is ${w.status} but it waits again (${input.lifecycleState}): is ${hook.name} holding a new action?` };
+    }
+    if (hasHook(w) && settled && input.actionOpen === true) return decideStart({ ...req, newAction: true }, input.optIn, input.documents, stored, now);
+    return skip('skipped', `${phase} work on ${input.instanceId} is ${w.status}: nothing to do${input.actionOpen === false ? ` (${hook.name} holds no action: another hook holds the instance)` : ''}`);
+  }
 
   if (now >= w.deadlineAt) return phase === 'launch' ? decideWarmupTimeout(stored, now) : decideDrainTimeout(stored, now);
   if (w.commandId === undefined) {
@@ -117,7 +159,10 @@ export const decideSweep = (input: SweepInput): SweepDecision => {
       ? decideWarmupResult(stored, event, input.optIn.profile, now)
       : decideDrainResult(stored, event, now);
   }
-  const lastBeat = w.lastHeartbeatAt ?? w.startedAt;
+  // The heartbeat timeout runs from when the action opened (the event's time), not from when we wrote the record
+  // (EC2 Auto Scaling API reference, RecordLifecycleActionHeartbeat: "restarts the timeout";
+  // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_RecordLifecycleActionHeartbeat.html).
+  const lastBeat = w.lastHeartbeatAt ?? Math.min(w.openedAt ?? w.startedAt, w.startedAt);
   if (hasHook(w) && heartbeatDue(lastBeat, hook.heartbeatTimeoutSeconds, input.sweepIntervalMs, now)) {
     return {
       kind: 'heartbeat',

@@ -19,6 +19,7 @@ import type { OptIn, Profile } from '../config/index';
 import type { LifecycleWork, StoredLifecycle } from '../state/lifecycle-record';
 import { warmupParameters, type WarmupMode } from './warmup-parameters';
 import {
+  actionOf,
   decideExisting,
   type LifecycleDecision,
   type LifecycleRequest,
@@ -29,6 +30,7 @@ import {
   type StackDocuments,
   seconds,
   skip,
+  staleAction,
 } from './warmup-lifecycle';
 
 /** SendCommand's delivery timeout bounds (seconds): the command must start within it. */
@@ -82,10 +84,17 @@ export const decideLaunch = (
   if (!optIn.optedIn) return skip('skipped', `group ${req.groupName} did not opt in: ${optIn.reason}`);
   const profile = optIn.profile;
   if (existing) {
-    return decideExisting(existing, req, now, (w) => {
-      const c = warmupCommand(w, profile, now);
-      return c.ok ? c.plan : undefined;
-    });
+    const which = actionOf(existing.work, req, now);
+    if (which === 'older') return staleAction(existing.work, req);
+    if (which === 'same') {
+      return decideExisting(existing, req, now, (w) => {
+        const c = warmupCommand(w, profile, now);
+        return c.ok ? c.plan : undefined;
+      });
+    }
+    // A later action of the instance (it left the warm pool, or came back to it): new work replaces the record.
+    const fresh = decideLaunch(req, optIn, documents, undefined, now, ctx);
+    return fresh.kind === 'create' ? { ...fresh, replaces: existing } : fresh;
   }
   const warmup = profile.warmup;
   const mode = warmupMode(req.destination);
@@ -105,6 +114,7 @@ export const decideLaunch = (
     onFailure: warmup.onFailure,
     status: 'running',
     startedAt: now,
+    openedAt: Math.min(req.openedAt ?? now, now),
     attemptStartedAt: now,
     deadlineAt: now + warmup.timeoutSeconds * 1000,
     startedBy: req.startedBy,

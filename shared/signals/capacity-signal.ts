@@ -5,6 +5,7 @@
  * duplicate delivery or a Lambda retry repeats nothing that already happened.
  */
 import type { AutoScalingPort } from '../aws/auto-scaling';
+import type { OwnOrigin } from '../events/origin';
 import type { SsmPort } from '../aws/ssm';
 import type { StateStorePort } from '../aws/state-store';
 import { type OrchestratorConfig, resolveProfile } from '../config';
@@ -28,6 +29,8 @@ export interface CapacitySignalDeps {
   publisher: Pick<Publisher, 'publish'>;
   /** The stack's drain document (`DRAIN_DOCUMENT_NAME`). */
   drainDocumentName: string | undefined;
+  /** This function's account and region: events from others are dropped unless allow-listed (config `events`). Absent: unknown. */
+  origin?: OwnOrigin;
   now: () => number;
 }
 

@@ -5,7 +5,7 @@ import type { Ec2Port, InstanceInfo } from '../aws/ec2';
  * of the Lambda container. These facts never change for an instance, so a hit is kept until the
  * cache is full (then the oldest entries go); an id EC2 does not know is remembered for
  * `negativeTtlMs` only (it may simply not be visible yet). Misses of one call are batched into one
- * DescribeInstances (the port splits at 1,000 ids).
+ * DescribeInstances (the port splits at 200 ids, the most filter values EC2 accepts).
  *
  * @example
  * ```ts

@@ -63,6 +63,11 @@ export interface LifecycleWork {
   status: LifecycleStatus;
   /** Epoch ms. */
   startedAt: number;
+  /**
+   * When the lifecycle action opened (epoch ms): the hook event's `time`, or an estimate for a lost
+   * event repaired by the sweep. The heartbeat timeout counts from here, not from `startedAt`.
+   */
+  openedAt?: number;
   attemptStartedAt: number;
   /** When the current send or completion was claimed (epoch ms): a stale claim may be resumed. */
   claimedAt?: number;
@@ -181,6 +186,7 @@ export const decodeLifecycle = (record: StateRecord | undefined): StoredLifecycl
     previousCommandIds: previous && previous.length > 0 ? previous : undefined,
     onFailure: d.onFailure === 'continue' ? 'continue' : d.onFailure === 'abandon' ? 'abandon' : undefined,
     claimedAt: num(d.claimedAt),
+    openedAt: num(d.openedAt),
     lastHeartbeatAt: num(d.lastHeartbeatAt),
     finishedAt: num(d.finishedAt),
     result: d.result === 'CONTINUE' || d.result === 'ABANDON' ? d.result : undefined,

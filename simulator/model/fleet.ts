@@ -23,6 +23,7 @@ import {
   defaultTerminationChoice,
   type Market,
   marketForLaunch,
+  onDemandTarget,
   onDemandType,
   type PoolType,
   scaleInBuckets,
@@ -75,6 +76,10 @@ export interface SimInstance {
   draining: boolean;
   drainedAt?: number;
   rebalancedAt?: number;
+  /** Capacity Rebalancing launched this instance's replacement; it no longer counts toward desired capacity. */
+  replacedBy?: string;
+  /** When the load balancer starts routing to it (careful baseline: warm, then health checks passed). */
+  healthyAt?: number;
   warnedAt?: number;
   interruptAt?: number;
   endedBy?: string;
@@ -110,6 +115,19 @@ export interface FleetOptions {
   warmupDocument: string;
   drainDocument: string;
   profileTag?: { key: string; value: string };
+  /**
+   * Capacity Rebalancing (the careful baseline): on a rebalance recommendation Auto Scaling launches
+   * a Spot replacement and terminates the at-risk instance once the replacement passes its health
+   * checks. https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-capacity-rebalancing.html
+   */
+  capacityRebalance?: boolean;
+  /**
+   * HealthCheckType ELB (the careful baseline): the load balancer routes only to targets whose
+   * readiness check passes, and Auto Scaling replaces an instance still unhealthy after the grace
+   * period. https://docs.aws.amazon.com/autoscaling/ec2/userguide/attach-load-balancer-asg.html and
+   * https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-health-checks.html
+   */
+  elbHealthChecks?: boolean;
 }
 
 /** Counters the summary is made of. */
@@ -130,6 +148,14 @@ export interface FleetMetrics {
   abandonedLaunches: number;
   hookTimeouts: number;
   mixChanges: number;
+  /** Launches made to bring running instances to a changed On-Demand base/percentage. */
+  mixReplacementLaunches: number;
+  /** Running instances terminated because a mix change replaced them. */
+  mixReplacedInstances: number;
+  /** Spot replacements launched by Capacity Rebalancing. */
+  capacityRebalanceLaunches: number;
+  /** Instances replaced because the load balancer's health check still failed after the grace period. */
+  healthCheckReplacements: number;
   commands: number;
 }
 
@@ -188,10 +214,16 @@ export class Fleet {
     abandonedLaunches: 0,
     hookTimeouts: 0,
     mixChanges: 0,
+    mixReplacementLaunches: 0,
+    mixReplacedInstances: 0,
+    capacityRebalanceLaunches: 0,
+    healthCheckReplacements: 0,
     commands: 0,
   };
   public readonly series: SeriesPoint[] = [];
   public readonly scaleIns: ScaleInRecord[] = [];
+  /** Every change of OnDemandBaseCapacity / OnDemandPercentageAboveBaseCapacity (ms since the start). */
+  public readonly mixHistory: Array<{ t: number; from: { base: number; percent: number }; to: { base: number; percent: number } }> = [];
   /** Every instance ever launched, by id (terminated ones stay, for the report). */
   public readonly instances = new Map<string, SimInstance>();
   public readonly groupArn: string;
@@ -208,6 +240,17 @@ export class Fleet {
   private readonly ids: Rng;
   private readonly eventIds: Rng;
   private nextLaunchAt = 0;
+  /** A change of OnDemandBaseCapacity/OnDemandPercentageAboveBaseCapacity is still replacing instances. */
+  private mixReplacing = false;
+  private mixHistoryFrom = { base: 0, percent: 0 };
+  /** The current replacement wave (launched, not yet in service): terminations wait for it. */
+  private readonly mixWave = new Set<string>();
+  /** Capacity units launched by mix waves whose counterpart has not been terminated yet. */
+  private mixSurplusUnits = 0;
+  /** |On-Demand gap| when the last wave was launched: a wave that does not shrink it ends the replacement. */
+  private mixLastGap: number | undefined;
+  /** Capacity Rebalancing: at-risk instance id → its replacement's id. */
+  private readonly rebalancing = new Map<string, string>();
   private nextScaleInAt = 0;
   private currentRps = 0;
   private readonly start: number;
@@ -248,6 +291,7 @@ export class Fleet {
       const inst = this.createInstance(choice.type, choice.az, market, this.start - Math.floor(placement.between(5 * MINUTE, 2 * HOUR)));
       inst.state = 'InService';
       inst.inServiceAt = this.start;
+      inst.healthyAt = this.start;
       inst.warm = true;
     }
     this.host.log('asg', `group ${this.spec.group.name} starts with ${this.alive.size} instances (${this.describeMix()}), desired ${this.desired}`);
@@ -352,7 +396,9 @@ export class Fleet {
   }
 
   private routable(inst: SimInstance): boolean {
-    return inst.state === 'InService' && !inst.draining;
+    if (inst.state !== 'InService' || inst.draining) return false;
+    // With load-balancer health checks, a target receives traffic only once its readiness check passes.
+    return !this.options.elbHealthChecks || (inst.healthyAt !== undefined && inst.healthyAt <= this.host.now());
   }
 
   private stopTraffic(inst: SimInstance): void {
@@ -371,14 +417,14 @@ export class Fleet {
 
   private activeUnits(): number {
     let u = 0;
-    for (const inst of this.alive.values()) if (STOPPABLE.has(inst.state)) u += inst.weight;
+    for (const inst of this.alive.values()) if (STOPPABLE.has(inst.state) && inst.replacedBy === undefined) u += inst.weight;
     return u;
   }
 
   private unitsOf(az: string | undefined, market: Market | 'all'): number {
     let u = 0;
     for (const inst of this.alive.values()) {
-      if (!STOPPABLE.has(inst.state)) continue;
+      if (!STOPPABLE.has(inst.state) || inst.replacedBy !== undefined) continue;
       if (az !== undefined && inst.az !== az) continue;
       if (market !== 'all' && inst.market !== market) continue;
       u += inst.weight;
@@ -462,15 +508,93 @@ export class Fleet {
 
   private async capacityLoop(): Promise<void> {
     const now = this.host.now();
+    this.settleCapacityRebalancing();
     const units = this.activeUnits();
-    if (units < this.desired && now >= this.nextLaunchAt) this.launchUpTo(this.desired - units);
-    else if (units > this.desired && now >= this.nextScaleInAt) await this.scaleIn();
+    this.mixSurplusUnits = Math.min(this.mixSurplusUnits, Math.max(0, units - this.desired));
+    if (units < this.desired) {
+      if (now >= this.nextLaunchAt) this.launchUpTo(this.desired - units);
+      return;
+    }
+    // A mix change "launches new instances before terminating the previous ones": no termination
+    // while the wave's replacements are still on their way in.
+    if (this.waveInFlight()) return;
+    if (units > this.desired) {
+      if (now >= this.nextScaleInAt) await this.scaleIn();
+      return;
+    }
+    if (this.mixReplacing && now >= this.nextLaunchAt) this.replaceForMix();
   }
 
-  private launchUpTo(deficit: number): void {
+  /** Ready to take traffic, as Auto Scaling's health checks see it. */
+  private ready(inst: SimInstance): boolean {
+    return inst.state === 'InService' && (!this.options.elbHealthChecks || (inst.healthyAt !== undefined && inst.healthyAt <= this.host.now()));
+  }
+
+  private waveInFlight(): boolean {
+    for (const id of this.mixWave) {
+      const inst = this.instances.get(id);
+      if (!inst || inst.state === 'Terminated' || this.ready(inst)) this.mixWave.delete(id);
+    }
+    return this.mixWave.size > 0;
+  }
+
+  /**
+   * One wave of the gradual replacement that follows a change of OnDemandBaseCapacity or
+   * OnDemandPercentageAboveBaseCapacity. AWS (CloudFormation reference, AWS::AutoScaling::AutoScalingGroup
+   * InstancesDistribution, https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-autoscaling-autoscalinggroup-instancesdistribution.html):
+   * an update to either "means a gradual replacement of instances … launches new instances before
+   * terminating the previous ones"; only SpotAllocationStrategy, SpotInstancePools and SpotMaxPrice
+   * leave running instances alone. The wave launches the under-represented market (through the
+   * launch hook like any launch); once it is in service the group is above desired and the scale-in
+   * (termination policy, terminate hook, drain) removes the over-represented market, which
+   * scaleInBuckets takes first. AWS does not document the wave size: the model uses 10 % of desired
+   * capacity (at least one unit) per wave.
+   */
+  private replaceForMix(): void {
+    const gap = onDemandTarget(this.distribution, this.desired) - this.unitsOf(undefined, 'on-demand');
+    const size = Math.abs(gap);
+    if (size < 1 || (this.mixLastGap !== undefined && size >= this.mixLastGap)) {
+      this.mixReplacing = false;
+      this.mixLastGap = undefined;
+      this.host.log('asg', `mix replacement done: ${this.describeMix()} for ${this.distribution.onDemandBaseCapacity} + ${this.distribution.onDemandPercentageAboveBaseCapacity}% at desired ${this.desired}`);
+      return;
+    }
+    const wave = Math.min(size, Math.max(1, Math.ceil(this.desired * 0.1)));
+    const launched = this.launchUpTo(wave, 'mix change: replacement');
+    if (launched.length === 0) return;
+    this.mixLastGap = size;
+    for (const inst of launched) {
+      this.mixWave.add(inst.id);
+      this.mixSurplusUnits += inst.weight;
+      this.metrics.mixReplacementLaunches += 1;
+    }
+  }
+
+  /** Capacity Rebalancing: terminate each at-risk instance once its replacement passed its health checks. */
+  private settleCapacityRebalancing(): void {
+    for (const [oldId, newId] of this.rebalancing) {
+      const old = this.instances.get(oldId);
+      const repl = this.instances.get(newId);
+      if (!old || old.state === 'Terminated' || !STOPPABLE.has(old.state)) {
+        this.rebalancing.delete(oldId);
+        continue;
+      }
+      if (!repl || repl.state === 'Terminated') {
+        old.replacedBy = undefined;
+        this.rebalancing.delete(oldId);
+        continue;
+      }
+      if (!this.ready(repl)) continue;
+      this.rebalancing.delete(oldId);
+      this.beginTermination(old, `Capacity Rebalancing: replacement ${repl.id} passed its health checks`);
+    }
+  }
+
+  private launchUpTo(deficit: number, why = ''): SimInstance[] {
     const now = this.host.now();
     let missing = deficit;
     const launched: string[] = [];
+    const made: SimInstance[] = [];
     while (missing > 0) {
       const market = marketForLaunch(this.distribution, this.desired, this.unitsOf(undefined, 'on-demand'));
       const choice = this.choosePool(market);
@@ -481,13 +605,19 @@ export class Fleet {
       }
       const inst = this.createInstance(choice.type, choice.az, market, now);
       this.metrics.launches += 1;
+      made.push(inst);
       launched.push(`${inst.id} (${inst.type} ${inst.az} ${inst.market})`);
-      const boot = this.rngs.get('boot');
-      const b = this.spec.group.bootSeconds;
-      this.host.at(now + Math.round(boot.between(b.min, b.max) * SECOND), () => this.booted(inst));
+      this.bootLater(inst);
       missing -= inst.weight;
     }
-    if (launched.length > 0) this.host.log('asg', `launching ${launched.length}: ${launched.join(', ')}`);
+    if (launched.length > 0) this.host.log('asg', `${why ? `${why}: ` : ''}launching ${launched.length}: ${launched.join(', ')}`);
+    return made;
+  }
+
+  private bootLater(inst: SimInstance): void {
+    const boot = this.rngs.get('boot');
+    const b = this.spec.group.bootSeconds;
+    this.host.at(this.host.now() + Math.round(boot.between(b.min, b.max) * SECOND), () => this.booted(inst));
   }
 
   private spotLaunchFailed(type: string, az: string): void {
@@ -531,16 +661,30 @@ export class Fleet {
     const now = this.host.now();
     inst.state = 'InService';
     inst.inServiceAt = now;
+    if (this.options.launchHook) inst.healthyAt = now;
     if (!this.options.launchHook) {
       // Without a hook the instance loads its models by itself after it is already InService.
       inst.loadAttempts = 1;
       if (inst.firstLoadFails) {
         this.host.at(now + Math.round(inst.firstLoadMs * 0.6), () => {
-          if (inst.state !== 'Terminated') this.host.log('ec2', `${inst.id} failed to load model ${inst.modelVersion}: it stays InService and serves cold`);
+          if (inst.state !== 'Terminated') {
+            this.host.log('ec2', `${inst.id} failed to load model ${inst.modelVersion}: ${this.options.elbHealthChecks ? 'its readiness check fails, the load balancer sends it nothing' : 'it stays InService and serves cold'}`);
+          }
         });
       } else {
         this.host.at(now + inst.firstLoadMs, () => {
           inst.warm = inst.state !== 'Terminated';
+          inst.healthyAt = this.host.now() + this.spec.group.targetHealthyAfter * SECOND;
+        });
+      }
+      if (this.options.elbHealthChecks) {
+        // HealthCheckType ELB: after the grace period an instance the load balancer still finds unhealthy is replaced.
+        this.host.at(now + this.spec.group.healthCheckGracePeriod * SECOND, () => {
+          if (inst.state !== 'InService' || inst.warm) return;
+          this.metrics.healthCheckReplacements += 1;
+          this.host.log('asg', `${inst.id} is unhealthy (load balancer health check) after the ${this.spec.group.healthCheckGracePeriod} s grace period: Auto Scaling replaces it`);
+          inst.endedBy ??= 'ELB health check';
+          this.beginTermination(inst, 'ELB health check failed after the grace period');
         });
       }
     }
@@ -572,7 +716,7 @@ export class Fleet {
 
   private async scaleIn(): Promise<void> {
     const now = this.host.now();
-    const active = [...this.alive.values()].filter((i) => STOPPABLE.has(i.state));
+    const active = [...this.alive.values()].filter((i) => STOPPABLE.has(i.state) && i.replacedBy === undefined);
     const candidates: Candidate[] = active.map((i) => ({ id: i.id, type: i.type, az: i.az, market: i.market, weight: i.weight, launchedAt: i.launchedAt, launchTemplateVersion: i.launchTemplateVersion }));
     const buckets = scaleInBuckets(this.distribution, this.spec.group.availabilityZones, candidates, this.desired);
     if (buckets.length === 0) return;
@@ -613,7 +757,14 @@ export class Fleet {
     this.host.log('asg', `scale-in to ${this.desired} (${bucketText}): terminating ${ids.join(', ')}`, { reason });
     for (const id of ids) {
       const inst = this.alive.get(id);
-      if (inst) this.beginTermination(inst, 'scale-in');
+      if (!inst) continue;
+      if (this.mixSurplusUnits > 0) {
+        // The surplus a replacement wave made: this instance is replaced by a mix change.
+        this.mixSurplusUnits -= inst.weight;
+        this.metrics.mixReplacedInstances += 1;
+        inst.endedBy ??= 'replaced by a mix change';
+      }
+      this.beginTermination(inst, 'scale-in');
     }
   }
 
@@ -819,6 +970,30 @@ export class Fleet {
     this.metrics.rebalanceRecommendations += 1;
     this.host.log('ec2', `${inst.id} (${inst.type} ${inst.az}) rebalance recommendation`);
     this.host.emit(rebalanceEvent(this.eventIds.guid(), now, inst.id));
+    if (this.options.capacityRebalance) this.rebalanceCapacity(inst);
+  }
+
+  /**
+   * Capacity Rebalancing: Auto Scaling launches a Spot replacement for an instance that got a
+   * rebalance recommendation and terminates the old one once the new one passes its health checks
+   * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-capacity-rebalancing.html).
+   */
+  private rebalanceCapacity(inst: SimInstance): void {
+    if (inst.market !== 'spot' || !STOPPABLE.has(inst.state) || inst.replacedBy !== undefined) return;
+    const now = this.host.now();
+    const choice = this.choosePool('spot');
+    if (!choice) return;
+    if (this.inDrought(choice.type.type, choice.az, now)) {
+      this.spotLaunchFailed(choice.type.type, choice.az);
+      return;
+    }
+    const repl = this.createInstance(choice.type, choice.az, 'spot', now);
+    this.metrics.launches += 1;
+    this.metrics.capacityRebalanceLaunches += 1;
+    inst.replacedBy = repl.id;
+    this.rebalancing.set(inst.id, repl.id);
+    this.host.log('asg', `Capacity Rebalancing: launching ${repl.id} (${repl.type} ${repl.az} spot) to replace ${inst.id}`);
+    this.bootLater(repl);
   }
 
   private warn(inst: SimInstance): void {
@@ -985,7 +1160,11 @@ export class Fleet {
     return out;
   }
 
-  /** UpdateAutoScalingGroup with a MixedInstancesPolicy: applies to future launches and terminations only. */
+  /**
+   * UpdateAutoScalingGroup with a MixedInstancesPolicy. A new OnDemandBaseCapacity or
+   * OnDemandPercentageAboveBaseCapacity starts a gradual replacement of running instances
+   * ({@link replaceForMix}); the allocation strategies apply to future launches only.
+   */
   public updateMixedInstancesPolicy(policy: MixedInstancesPolicy): void {
     const d = policy.InstancesDistribution;
     if (!d) throw new AwsLikeError('ValidationError', 'MixedInstancesPolicy.InstancesDistribution is required by the simulator');
@@ -994,6 +1173,7 @@ export class Fleet {
     if (!Number.isInteger(pct) || pct < 0 || pct > 100) throw new AwsLikeError('ValidationError', `OnDemandPercentageAboveBaseCapacity must be 0-100, got ${pct}`);
     if (!Number.isInteger(base) || base < 0) throw new AwsLikeError('ValidationError', `OnDemandBaseCapacity must be ≥ 0, got ${base}`);
     const before = `${this.distribution.onDemandBaseCapacity} + ${this.distribution.onDemandPercentageAboveBaseCapacity}%`;
+    this.mixHistoryFrom = { base: this.distribution.onDemandBaseCapacity, percent: this.distribution.onDemandPercentageAboveBaseCapacity };
     const changed = pct !== this.distribution.onDemandPercentageAboveBaseCapacity || base !== this.distribution.onDemandBaseCapacity;
     this.distribution = {
       onDemandBaseCapacity: base,
@@ -1003,7 +1183,10 @@ export class Fleet {
     };
     if (changed) {
       this.metrics.mixChanges += 1;
-      this.host.log('mix', `MixedInstancesPolicy: On-Demand base + share ${before} → ${base} + ${pct}% (future launches and terminations)`);
+      this.mixHistory.push({ t: this.host.now() - this.start, from: { base: this.mixHistoryFrom.base, percent: this.mixHistoryFrom.percent }, to: { base, percent: pct } });
+      this.mixReplacing = true;
+      this.mixLastGap = undefined;
+      this.host.log('mix', `MixedInstancesPolicy: On-Demand base + share ${before} → ${base} + ${pct}%: running instances are replaced gradually (launch before terminate)`);
     }
   }
 

@@ -90,10 +90,10 @@ const summaryTable = (c: ScenarioComparison): string => {
   const rows = summaryRows(c)
     .map((r) => {
       const head = r.key === c.scenario.spec.metric;
-      return `<tr${head ? ' class="metric"' : ''} data-key="${r.key}"><th>${esc(r.label)}${head ? ' ◀' : ''}</th><td>${formatNumber(r.baseline, r.digits)}</td><td>${formatNumber(r.orchestrated, r.digits)}</td></tr>`;
+      return `<tr${head ? ' class="metric"' : ''} data-key="${r.key}"><th>${esc(r.label)}${head ? ' ◀' : ''}</th>${[r.baseline, r.careful, r.orchestrated, r.mixOff].map((v) => `<td>${formatNumber(v, r.digits)}</td>`).join('')}</tr>`;
     })
     .join('\n');
-  return `<table class="summary"><thead><tr><th></th><th>baseline (Auto Scaling alone)</th><th>orchestrated</th></tr></thead><tbody>
+  return `<table class="summary"><thead><tr><th></th><th>naive Auto Scaling</th><th>careful Auto Scaling</th><th>orchestrated</th><th>orchestrated, mix off</th></tr></thead><tbody>
 ${rows}</tbody></table>`;
 };
 
@@ -117,7 +117,7 @@ export const renderHtmlReport = (comparisons: readonly ScenarioComparison[], wir
 <p class="verdict verdict-${v.better}">${esc(v.text)}</p>
 ${summaryTable(c)}
 ${legend}
-<div class="charts">${capacityChart(c.baseline, `${spec.name}: baseline (Auto Scaling alone)`)}
+<div class="charts">${capacityChart(c.careful, `${spec.name}: careful Auto Scaling alone`)}
 ${capacityChart(c.orchestrated, `${spec.name}: orchestrated`)}</div>
 ${eventList(c.orchestrated)}
 </section>`;
@@ -145,7 +145,7 @@ ol.events{font-size:12px;max-height:420px;overflow:auto}.why{color:#555;margin-l
 li.unwired{color:#b91c1c}
 </style></head><body>
 <h1>asg-orchestrator — fleet simulation</h1>
-<p>Each scenario runs twice on the same seeded world: <b>baseline</b> = Auto Scaling alone (no lifecycle hooks, default termination policy, static Spot/On-Demand mix) and <b>orchestrated</b> = the real handlers of <code>functions/</code> driven with the events the model emits.</p>
+<p>Each scenario runs four times on the same seeded world: <b>naive Auto Scaling</b> (no lifecycle hooks, EC2 health checks only, default termination policy, static Spot/On-Demand mix), <b>careful Auto Scaling</b> (the same plus Capacity Rebalancing, price-capacity-optimized and load-balancer health checks: what a careful team runs without this project; the verdict is against it), <b>orchestrated</b> = the real handlers of <code>functions/</code> driven with the events the model emits, and <b>orchestrated, mix off</b> (the same with the profile's mix controller disabled).</p>
 <p id="render-check">Static report (this line is replaced when a browser renders the page).</p>
 <table class="index"><thead><tr><th>scenario</th><th>metric</th><th>result</th></tr></thead><tbody>
 ${index}</tbody></table>

@@ -11,8 +11,13 @@ import type { WiringStatus } from '../wiring';
 export interface SummaryRow {
   key: string;
   label: string;
+  /** Naive Auto Scaling alone. */
   baseline: number;
+  /** Careful Auto Scaling alone (Capacity Rebalancing, price-capacity-optimized, load-balancer health checks). */
+  careful: number;
   orchestrated: number;
+  /** The orchestrator with its mix controller off. */
+  mixOff: number;
   digits: number;
   better?: 'lower' | 'higher';
 }
@@ -34,6 +39,10 @@ const pick = (r: RunResult) => {
     abandonedLaunches: m.abandonedLaunches,
     hookTimeouts: m.hookTimeouts,
     mixChanges: m.mixChanges,
+    mixReplacementLaunches: m.mixReplacementLaunches,
+    mixReplacedInstances: m.mixReplacedInstances,
+    capacityRebalanceLaunches: m.capacityRebalanceLaunches,
+    healthCheckReplacements: m.healthCheckReplacements,
     notifications: r.notifications.sns,
   };
 };
@@ -53,16 +62,22 @@ const ROWS: ReadonlyArray<{ key: keyof ReturnType<typeof pick>; label: string; d
   { key: 'abandonedLaunches', label: 'launches abandoned (hook)', digits: 0 },
   { key: 'hookTimeouts', label: 'lifecycle hook timeouts', digits: 0 },
   { key: 'mixChanges', label: 'mix changes', digits: 0 },
+  { key: 'mixReplacementLaunches', label: 'launches to replace for a mix change', digits: 0 },
+  { key: 'mixReplacedInstances', label: 'instances replaced by mix changes', digits: 0 },
+  { key: 'capacityRebalanceLaunches', label: 'Capacity Rebalancing launches', digits: 0 },
+  { key: 'healthCheckReplacements', label: 'replaced by LB health check', digits: 0 },
   { key: 'notifications', label: 'notifications (SNS)', digits: 0 },
 ];
 
 /** The summary rows of a comparison. */
 export const summaryRows = (c: ScenarioComparison): SummaryRow[] => {
   const b = pick(c.baseline);
+  const k = pick(c.careful);
   const o = pick(c.orchestrated);
+  const f = pick(c.mixOff);
   return ROWS.map((row) => {
     const better = (METRICS as Record<string, 'lower' | 'higher'>)[row.key];
-    return { key: row.key, label: row.label, baseline: b[row.key], orchestrated: o[row.key], digits: row.digits, ...(better ? { better } : {}) };
+    return { key: row.key, label: row.label, baseline: b[row.key], careful: k[row.key], orchestrated: o[row.key], mixOff: f[row.key], digits: row.digits, ...(better ? { better } : {}) };
   });
 };
 
@@ -78,20 +93,77 @@ export const formatNumber = (value: number, digits: number): string => {
   return `${sign}${grouped}${frac === undefined ? '' : `.${frac}`}`;
 };
 
-/** Who did better on the scenario's metric, in words. */
-export const verdict = (c: ScenarioComparison): { better: 'orchestrated' | 'baseline' | 'tie'; text: string } => {
+/**
+ * Who did better on the scenario's metric, in words. The verdict is against the careful baseline
+ * (what a careful team runs without this project) unless `against` says `baseline` (the naive one).
+ */
+export const verdict = (c: ScenarioComparison, against: 'careful' | 'baseline' = 'careful'): { better: 'orchestrated' | 'baseline' | 'tie'; text: string } => {
   const metric = c.scenario.spec.metric;
   const dir = METRICS[metric];
-  const b = metricValue(c.baseline, metric);
+  const b = metricValue(c[against], metric);
   const o = metricValue(c.orchestrated, metric);
   const row = ROWS.find((r) => r.key === metric);
   const digits = row?.digits ?? 0;
   const same = formatNumber(b, digits) === formatNumber(o, digits);
   const better = same ? 'tie' : (dir === 'lower' ? o < b : o > b) ? 'orchestrated' : 'baseline';
-  const text = `${metric} (${dir} is better): baseline ${formatNumber(b, digits)} → orchestrated ${formatNumber(o, digits)}: ${
-    better === 'orchestrated' ? 'the orchestrator does better' : better === 'baseline' ? 'the BASELINE does better' : 'no difference'
+  const name = against === 'careful' ? 'careful Auto Scaling' : 'naive Auto Scaling';
+  const text = `${metric} (${dir} is better): ${name} ${formatNumber(b, digits)} → orchestrated ${formatNumber(o, digits)}: ${
+    better === 'orchestrated' ? 'the orchestrator does better' : better === 'baseline' ? `${name.toUpperCase()} does better` : 'no difference'
   }`;
   return { better, text };
+};
+
+/** Rows where the orchestrated run is worse than the careful baseline (metrics with a direction, plus cost). */
+export const worseThanCareful = (c: ScenarioComparison): SummaryRow[] =>
+  summaryRows(c).filter((r) => {
+    const dir = r.better ?? (r.key === 'cost' ? 'lower' : undefined);
+    if (dir === undefined || formatNumber(r.careful, r.digits) === formatNumber(r.orchestrated, r.digits)) return false;
+    return dir === 'lower' ? r.orchestrated > r.careful : r.orchestrated < r.careful;
+  });
+
+/** What the mix controller did in a scenario: the orchestrated run against the same run with the controller off. */
+export interface MixEffect {
+  costDelta: number;
+  costPercent: number;
+  /** Positive = mix on spent more minutes below desired capacity. */
+  belowDesiredMinutesDelta: number;
+  droppedDelta: number;
+  coldDelta: number;
+  replaced: number;
+  changes: number;
+  /** Cheaper or equal on cost, and no worse on availability … or the opposite. */
+  kind: 'no-op' | 'better-on-both' | 'buys-availability' | 'saves-cost' | 'worse-on-both' | 'costs-without-gain';
+  text: string;
+}
+
+/** Availability: minutes below desired, requests dropped in flight, cold requests (each lower is better). */
+export const mixEffect = (c: ScenarioComparison): MixEffect => {
+  const on = pick(c.orchestrated);
+  const off = pick(c.mixOff);
+  const costDelta = on.cost - off.cost;
+  const costPercent = off.cost > 0 ? (100 * costDelta) / off.cost : 0;
+  const belowDesiredMinutesDelta = on.minutesBelowDesired - off.minutesBelowDesired;
+  const droppedDelta = on.requestsDropped - off.requestsDropped;
+  const coldDelta = on.coldRequests - off.coldRequests;
+  const worseAvail = belowDesiredMinutesDelta > 0.5 || droppedDelta >= 1 || coldDelta >= 1;
+  const betterAvail = belowDesiredMinutesDelta < -0.5 || droppedDelta <= -1 || coldDelta <= -1;
+  const dearer = costDelta > 0.005;
+  const cheaper = costDelta < -0.005;
+  const kind: MixEffect['kind'] =
+    on.mixChanges === 0 && !dearer && !cheaper && !worseAvail && !betterAvail
+      ? 'no-op'
+      : worseAvail && dearer
+        ? 'worse-on-both'
+        : dearer && betterAvail
+          ? 'buys-availability'
+          : dearer
+            ? 'costs-without-gain'
+            : betterAvail || !worseAvail
+              ? 'better-on-both'
+              : 'saves-cost';
+  const avail = `${formatNumber(belowDesiredMinutesDelta, 1)} min below desired, ${formatNumber(droppedDelta, 0)} dropped, ${formatNumber(coldDelta, 0)} cold`;
+  const text = `mix on vs off: cost ${costDelta >= 0 ? '+' : ''}${formatNumber(costDelta, 2)} USD (${costPercent >= 0 ? '+' : ''}${costPercent.toFixed(1)} %), availability ${avail}; ${on.mixChanges} change(s), ${on.mixReplacedInstances} instance(s) replaced → ${kind}`;
+  return { costDelta, costPercent, belowDesiredMinutesDelta, droppedDelta, coldDelta, replaced: on.mixReplacedInstances, changes: on.mixChanges, kind, text };
 };
 
 /** The side-by-side summary of one scenario. */
@@ -101,13 +173,22 @@ export const formatSummary = (c: ScenarioComparison): string => {
   const width = Math.max(...rows.map((r) => r.label.length)) + 2;
   const lines = [
     `== ${spec.name} (seed ${spec.seed}, ${clockOf(spec.duration * 1000)} simulated) — ${spec.description}`,
-    `${''.padEnd(width)}${'baseline'.padStart(14)}${'orchestrated'.padStart(14)}`,
+    `${''.padEnd(width)}${'naive ASG'.padStart(14)}${'careful ASG'.padStart(14)}${'orchestrated'.padStart(14)}${'mix off'.padStart(14)}`,
   ];
   for (const r of rows) {
     const mark = r.key === spec.metric ? '  ◀ metric' : '';
-    lines.push(`${r.label.padEnd(width)}${formatNumber(r.baseline, r.digits).padStart(14)}${formatNumber(r.orchestrated, r.digits).padStart(14)}${mark}`);
+    lines.push(
+      `${r.label.padEnd(width)}${[r.baseline, r.careful, r.orchestrated, r.mixOff].map((v) => formatNumber(v, r.digits).padStart(14)).join('')}${mark}`,
+    );
   }
-  lines.push(`verdict: ${verdict(c).text}`);
+  lines.push(`verdict: ${verdict(c).text} (against naive Auto Scaling: ${verdict(c, 'baseline').better === 'orchestrated' ? 'better' : verdict(c, 'baseline').better})`);
+  const worse = worseThanCareful(c);
+  lines.push(
+    worse.length === 0
+      ? 'worse than careful Auto Scaling on: nothing'
+      : `worse than careful Auto Scaling on: ${worse.map((r) => `${r.label} (${formatNumber(r.careful, r.digits)} → ${formatNumber(r.orchestrated, r.digits)})`).join('; ')}`,
+  );
+  lines.push(mixEffect(c).text);
   lines.push(`orchestrated run: hooks ${c.orchestrated.hooks.launch ? 'launch' : '-'}/${c.orchestrated.hooks.terminate ? 'terminate' : '-'}; functions ${c.orchestrated.wired.join(', ') || 'none'}`);
   return lines.join('\n');
 };

@@ -1,10 +1,15 @@
 /**
  * Runs one scenario in one mode on a discrete-event loop (binary-heap queue, simulated clock):
- * - `baseline`: Auto Scaling alone — no hooks, the default termination policy, the static mix, no
- *   handler at all;
+ * - `baseline` (naive): Auto Scaling alone as first set up — no hooks, EC2 health checks only, the
+ *   default termination policy, the static mix, no handler at all;
+ * - `careful`: Auto Scaling alone as a careful team runs it without this project — Capacity
+ *   Rebalancing on, price-capacity-optimized Spot allocation, load-balancer health checks (a cold or
+ *   broken instance gets no traffic and is replaced after the grace period); still no handler;
  * - `orchestrated`: the same group with the orchestrator's hooks and tag, every wired function
  *   driven with the events the model emits (routed by EVENT_PATTERNS, as the EventBridge rules do),
- *   the termination policy invoked on scale-in and reconcile on its schedule.
+ *   the termination policy invoked on scale-in and reconcile on its schedule;
+ * - `mix-off`: `orchestrated` with the profile's mix controller disabled (`mix.enabled: false`),
+ *   to show what the controller itself buys and costs.
  */
 import { performance } from 'node:perf_hooks';
 import { EVENT_PATTERNS, type EventKind } from '../../shared/events';
@@ -19,7 +24,17 @@ import { CallCounter, SimAutoScaling, SimEc2, SimEventBus, SimSns, SimSsm } from
 import type { Scenario } from '../scenario/load';
 import { type FunctionWiring, isWired, SIM_ENV, type SimPorts, WIRINGS } from '../wiring';
 
-export type RunMode = 'baseline' | 'orchestrated';
+export type RunMode = 'baseline' | 'careful' | 'orchestrated' | 'mix-off';
+
+const isOrchestrated = (mode: RunMode): boolean => mode === 'orchestrated' || mode === 'mix-off';
+
+/** The scenario's configuration with the mix controller of its profile turned off. */
+const withoutMix = (config: Scenario['config'], profileName: string): Scenario['config'] => {
+  const copy = structuredClone(config);
+  const profile = copy.profiles[profileName];
+  if (profile) profile.mix = { ...profile.mix, enabled: false };
+  return copy;
+};
 
 /** One line of the timeline. `t` is ms since the start of the run. */
 export interface TimelineEntry {
@@ -51,6 +66,8 @@ export interface RunResult {
   timeline: TimelineEntry[];
   series: SeriesPoint[];
   scaleIns: ScaleInRecord[];
+  /** Changes of the On-Demand base/percentage, in order (ms since the start). */
+  mixHistory: Fleet['mixHistory'];
   wired: string[];
   hooks: { launch: boolean; terminate: boolean };
   handlers: Record<string, HandlerStats>;
@@ -118,7 +135,7 @@ const describeEvent = (e: AwsEvent): string => {
 export const runScenario = async (scenario: Scenario, mode: RunMode, options: RunOptions = {}): Promise<RunResult> => {
   const realStart = performance.now();
   const spec = scenario.spec;
-  const wirings = mode === 'orchestrated' ? (options.wirings ?? WIRINGS) : [];
+  const wirings = isOrchestrated(mode) ? (options.wirings ?? WIRINGS) : [];
   const rngs = new RngStreams(spec.seed);
   const delivery = rngs.get('delivery');
   const eventIds = rngs.get('schedule-ids');
@@ -218,15 +235,17 @@ export const runScenario = async (scenario: Scenario, mode: RunMode, options: Ru
       : {}),
   };
 
-  const config = scenario.config;
+  const config = mode === 'mix-off' ? withoutMix(scenario.config, spec.profileName) : scenario.config;
+  const careful = mode === 'careful';
   const fleet = new Fleet(
-    spec,
+    careful ? { ...spec, group: { ...spec.group, instancesDistribution: { ...spec.group.instancesDistribution, spotAllocationStrategy: 'price-capacity-optimized' } } } : spec,
     {
       launchHook: hooks.launch,
       terminateHook: hooks.terminate,
       warmupDocument: SIM_ENV.WARMUP_DOCUMENT_NAME ?? 'asg-orchestrator-warmup',
       drainDocument: SIM_ENV.DRAIN_DOCUMENT_NAME ?? 'asg-orchestrator-drain',
-      ...(mode === 'orchestrated' ? { profileTag: { key: config.optInTagKey, value: spec.profileName } } : {}),
+      ...(isOrchestrated(mode) ? { profileTag: { key: config.optInTagKey, value: spec.profileName } } : {}),
+      ...(careful ? { capacityRebalance: true, elbHealthChecks: true } : {}),
     },
     host,
     rngs,
@@ -283,6 +302,7 @@ export const runScenario = async (scenario: Scenario, mode: RunMode, options: Ru
     timeline,
     series: fleet.series,
     scaleIns: fleet.scaleIns,
+    mixHistory: fleet.mixHistory,
     wired: wirings.map((w) => w.name),
     hooks,
     handlers,
@@ -292,18 +312,27 @@ export const runScenario = async (scenario: Scenario, mode: RunMode, options: Ru
   };
 };
 
-/** Both runs of a scenario, baseline first. */
+/** Every run of a scenario on the same seeded world. */
 export interface ScenarioComparison {
   scenario: Scenario;
+  /** Naive Auto Scaling alone. */
   baseline: RunResult;
+  /** Careful Auto Scaling alone: the baseline the verdict is against. */
+  careful: RunResult;
   orchestrated: RunResult;
+  /** The orchestrator with its mix controller off. */
+  mixOff: RunResult;
 }
 
-/** Runs the baseline and the orchestrated run of one scenario. */
+/** Runs the naive and careful baselines, the orchestrated run and the orchestrated run without the mix controller. */
 export const compareScenario = async (scenario: Scenario, options: RunOptions & { onProgressMode?: (mode: RunMode) => void } = {}): Promise<ScenarioComparison> => {
-  options.onProgressMode?.('baseline');
-  const baseline = await runScenario(scenario, 'baseline', options);
-  options.onProgressMode?.('orchestrated');
-  const orchestrated = await runScenario(scenario, 'orchestrated', options);
-  return { scenario, baseline, orchestrated };
+  const run = (mode: RunMode): Promise<RunResult> => {
+    options.onProgressMode?.(mode);
+    return runScenario(scenario, mode, options);
+  };
+  const baseline = await run('baseline');
+  const careful = await run('careful');
+  const orchestrated = await run('orchestrated');
+  const mixOff = await run('mix-off');
+  return { scenario, baseline, careful, orchestrated, mixOff };
 };

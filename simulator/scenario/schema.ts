@@ -88,6 +88,14 @@ export const groupSchema = strict({
   bootSeconds: range.default({ min: 40, max: 90 }),
   /** Load balancer deregistration delay on scale-in: in-flight requests finish within it. */
   deregistrationDelaySeconds: seconds().default(30),
+  /**
+   * The careful baseline's load-balancer health checks (HealthCheckType ELB): Auto Scaling ignores
+   * the target's health for this long after an instance enters service, then replaces it if unhealthy.
+   * A careful team sets it above the longest model load.
+   */
+  healthCheckGracePeriod: seconds().default(900),
+  /** Health check interval × healthy threshold: how long a warm target waits before the load balancer routes to it. */
+  targetHealthyAfter: seconds().default(30),
 });
 
 export const instanceSchema = strict({

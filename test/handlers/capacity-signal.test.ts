@@ -134,14 +134,19 @@ const published = (eventType: string) =>
   sns.commandCalls(PublishCommand).filter((c) => c.args[0].input.MessageAttributes?.eventType?.StringValue === eventType);
 
 /** Two earlier interruption warnings in the window: with the new one, 3 over 6 Spot = 0.5/h > 0.2. */
+/**
+ * A group-wide storm in the last hour: nine earlier warnings over both pools the group uses (g5 and
+ * g6 in us-east-1a), so that with the sample's warning the risk (10 over 6 Spot instances = 1.667
+ * per Spot instance-hour, in 2 of 2 pools) makes a raise pay for the instances it replaces.
+ */
 const seedEarlierWarnings = async () => {
-  for (const [n, id] of ['i-00000000000000001', 'i-00000000000000002'].entries()) {
-    await table.setAttributes(`group#${GROUP}`, `signal#00${NOW - (n + 1) * 600_000}#earlier-${n}`, {
+  for (let n = 0; n < 9; n += 1) {
+    await table.setAttributes(`group#${GROUP}`, `signal#00${NOW - (n + 1) * 300_000}#earlier-${n}`, {
       kind: 'interruption-warning',
-      at: NOW - (n + 1) * 600_000,
-      instanceType: 'g5.xlarge',
+      at: NOW - (n + 1) * 300_000,
+      instanceType: n % 2 === 0 ? 'g6.xlarge' : 'g5.xlarge',
       availabilityZone: 'us-east-1a',
-      instanceId: id,
+      instanceId: `i-0000000000000${String(n + 1).padStart(4, '0')}`,
     });
   }
 };
@@ -171,9 +176,11 @@ describe('capacitySignal handler', () => {
     // Assess: the decision and its reason
     expect(result).toMatchObject({ outcome: 'recorded', group: GROUP, mode: 'enforce', drain: { kind: 'started', commandId: 'cmd-0001' } });
     expect(result.mix).toMatchObject({ outcome: 'changed', rule: 'raise', from: { base: 1, percent: 25 }, to: { base: 1, percent: 50 } });
-    expect(result.reason).toMatch(/raise: 3 Spot instance\(s\) warned in 3600 s over 6 Spot instance\(s\) = 0\.500 interruptions per Spot instance-hour > raiseThreshold 0\.2/);
+    expect(result.reason).toMatch(
+      /raise: 10 Spot instance\(s\) warned in 3600 s \(10 since the last change\) over 6 Spot instance\(s\) = 1\.667 interruptions per Spot instance-hour in 2 of 2 pool\(s\): risk 1\.667 > raiseThreshold 0\.2; pays for its churn: gain 1\.67 vs cost 1\.53 On-Demand unit-hours/,
+    );
     // ... the state
-    expect(items('signal#')).toHaveLength(3);
+    expect(items('signal#')).toHaveLength(10);
     expect(items('signal#').find((i) => i.instanceId === WARNED)).toMatchObject({ kind: 'interruption-warning', instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a', expiresAt: Math.floor(Date.parse('2026-11-27T11:20:00Z') / 1000) + 3600 });
     expect(items(`instance#${WARNED}`)).toEqual([expect.objectContaining({ doomedKind: 'interruption-warning', doomedAt: Date.parse('2026-11-27T11:20:00Z') })]);
     const drain = table.dump().find((i) => i.pk === `instance#${WARNED}` && i.sk === 'lifecycle#terminate');
@@ -211,8 +218,8 @@ describe('capacitySignal handler', () => {
     const again = await run(loadEvent('ec2/spot-interruption.json'));
 
     expect(again).toMatchObject({ outcome: 'duplicate', drain: { kind: 'duplicate' }, mix: { outcome: 'held' } });
-    expect(again.reason).toMatch(/cooldown/);
-    expect(items('signal#')).toHaveLength(3);
+    expect(again.reason).toMatch(/a raise needs evidence newer than the last change/);
+    expect(items('signal#')).toHaveLength(10);
     expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 1);
     expect(asg).toHaveReceivedCommandTimes(UpdateAutoScalingGroupCommand, 1);
     expect(published('capacity.instance-doomed')).toHaveLength(1);
@@ -286,15 +293,16 @@ describe('capacitySignal handler', () => {
 
     const result = await main()(loadEvent('ec2/spot-interruption.json'));
 
-    expect(result).toMatchObject({ mode: 'observe', drain: { kind: 'observed' }, mix: { outcome: 'observed', to: { base: 0, percent: 45 } } });
-    expect(result.reason).toMatch(/observe mode, nothing changed: would set base 0, 45%/);
+    expect(result).toMatchObject({ mode: 'observe', drain: { kind: 'observed' }, mix: { outcome: 'observed', to: { base: 1, percent: 45 } } });
+    // The owner's base 1 stays: the default profile's base ceiling 0 no longer cuts it (respectOwnerSettings).
+    expect(result.reason).toMatch(/observe mode, nothing changed: would set base 1, 45%/);
     expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 0);
     expect(asg).toHaveReceivedCommandTimes(UpdateAutoScalingGroupCommand, 0);
     expect(table.dump().find((i) => i.sk === 'lifecycle#terminate')?.data).toMatchObject({ status: 'finished', mode: 'observe' });
     const change = JSON.parse(JSON.parse(published('mix.changed')[0]?.args[0].input.Message ?? '{}').sqs);
     expect(change).toMatchObject({ mode: 'observe', details: { applied: false, toPercent: 45 } });
     // The shadow target is what observe mode continues from.
-    expect(items('mix')[0]?.data).toMatchObject({ target: { base: 0, percent: 45 }, targetMode: 'observe' });
+    expect(items('mix')[0]?.data).toMatchObject({ target: { base: 1, percent: 45 }, targetMode: 'observe' });
   });
 
   it('a group without a MixedInstancesPolicy is reported once and left alone', async () => {
@@ -434,7 +442,13 @@ describe('runMixSweep', () => {
     const g = describeGroup({ profile: 'gpu-inference' });
     const calm = g.AutoScalingGroups.map((x) => ({ ...x, MixedInstancesPolicy: { ...MIP, InstancesDistribution: { ...MIP.InstancesDistribution, OnDemandPercentageAboveBaseCapacity: 75 } } }));
     asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: calm });
-    await table.putIfAbsent({ pk: `group#${GROUP}`, sk: 'mix', version: 1, data: { history: [], lastChangeAt: NOW - 7_200_000, lastSignalAt: NOW - 7_200_000 } });
+    // The owner chose 25 %; the controller raised it to 75 % two hours ago (the group shows its target).
+    await table.putIfAbsent({
+      pk: `group#${GROUP}`,
+      sk: 'mix',
+      version: 1,
+      data: { history: [], owner: { base: 1, percent: 25 }, target: { base: 1, percent: 75 }, targetMode: 'enforce', lastDirection: 'up', lastChangeAt: NOW - 7_200_000, lastSignalAt: NOW - 7_200_000 },
+    });
 
     const report = await runMixSweep(createMixSweepDeps(createAwsClients(), ENV), NOW);
 

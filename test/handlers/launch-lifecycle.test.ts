@@ -79,7 +79,9 @@ describe('launchLifecycle handler', () => {
   it('leaves a group that did not opt in alone: nothing sent, written or completed', async () => {
     const { deps, store } = sdkDeps();
     const result = await createMain(deps)(loadEvent('autoscaling/launch-lifecycle-not-opted-in.json'));
-    expect(result).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/legacy-web did not opt in/) });
+    // Its hook (legacy-web-bootstrap) is not one of ours either: skipped before anything is read.
+    expect(result).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/legacy-web-bootstrap is not one of this orchestrator's hooks/) });
+    expect(asgMock).not.toHaveReceivedAnyCommand();
     expect(ssmMock).not.toHaveReceivedAnyCommand();
     expect(snsMock).not.toHaveReceivedAnyCommand();
     expect(asgMock).not.toHaveReceivedCommand(CompleteLifecycleActionCommand);

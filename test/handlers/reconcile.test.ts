@@ -105,12 +105,12 @@ describe('reconcile handler', () => {
     expect((await store.get(instancePk(INSTANCE), lifecycleSk('launch')))?.data.status).toBe('finished');
   });
 
-  it('caps the work per run and reports what is left for the next one', async () => {
+  it('reaches every waiting instance in one run (no fixed cap: 60 lost events, 60 warm-ups started)', async () => {
     const many = Array.from({ length: 60 }, (_, i) => ({ InstanceId: `i-${String(i).padStart(17, '0')}`, LifecycleState: 'Pending:Wait' }));
     resetMocks(many);
     const { deps } = sdkDeps();
-    expect(lifecycleSummary(await reconcile(deps)())).toMatchObject({ waiting: 60, handled: 50, leftForNextRun: 10 });
-    expect(ssmMock).toHaveReceivedCommandTimes(SendCommandCommand, 50);
+    expect(lifecycleSummary(await reconcile(deps)())).toMatchObject({ waiting: 60, handled: 60, leftForNextRun: 0 });
+    expect(ssmMock).toHaveReceivedCommandTimes(SendCommandCommand, 60);
   });
 
   it('isolates sweeps: a failing sweep is reported, the next still runs, and a retryable failure fails the invocation at the end', async () => {

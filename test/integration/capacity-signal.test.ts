@@ -13,7 +13,9 @@
  * and fail, so scripts/emulator.ts starts it with a one-function patch that merges as AWS does.
  */
 import { createAwsClients } from '../../shared/aws/all-clients';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
 import { PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
@@ -24,13 +26,27 @@ import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { createDeps as terminationDeps, createMain as terminationMain } from '../../functions/termination-policy.js';
-import { loadEvent } from '../support/fixtures.js';
+import { loadEventAt } from '../support/fixtures.js';
 import { ACCOUNT_ID, attr, clientConfig, createQueue, createStateTable, drainQueue, jsonBody, type MotoClients, motoClients, motoEndpoint, preserveEnv, resetMoto, type TestQueue } from '../support/moto.js';
 
 const GROUP = 'ml-inference-gpu';
 const TABLE = 'asg-orchestrator-state';
 const DRAIN_DOCUMENT = 'asg-orchestrator-test-DrainDocument';
-const ENV_KEYS = ['TOPIC_ARN', 'EVENT_BUS_NAME', 'AWS_ENDPOINT_URL', 'TABLE_NAME', 'DRAIN_DOCUMENT_NAME'] as const;
+const ENV_KEYS = ['TOPIC_ARN', 'EVENT_BUS_NAME', 'AWS_ENDPOINT_URL', 'TABLE_NAME', 'DRAIN_DOCUMENT_NAME', 'ORCHESTRATOR_CONFIG_FILE'] as const;
+
+/**
+ * The bundled profiles with a shortfall priced so high that one warning makes a raise pay for the
+ * instance it replaces: this file tests the read-modify-write of the group against the emulator,
+ * not the economics (test/unit/mix does).
+ */
+const configFile = (): string => {
+  const config = JSON.parse(readFileSync(new URL('../../config/profiles.json', import.meta.url), 'utf8')) as { profiles: Record<string, { mix?: Record<string, unknown> }> };
+  const gpu = config.profiles['gpu-inference'];
+  if (gpu) gpu.mix = { ...gpu.mix, shortfallCost: 1000 };
+  const file = join(mkdtempSync(join(tmpdir(), 'capacity-signal-')), 'profiles.json');
+  writeFileSync(file, JSON.stringify(config));
+  return file;
+};
 const OVERRIDES = [
   { InstanceType: 'm5.large', WeightedCapacity: '1' },
   { InstanceType: 'm5.xlarge', WeightedCapacity: '2' },
@@ -93,7 +109,7 @@ describe('capacitySignal end to end (moto over HTTP)', () => {
         AutoScalingGroupName: GROUP,
         MinSize: 0,
         MaxSize: 4,
-        DesiredCapacity: 2,
+        DesiredCapacity: 4,
         AvailabilityZones: ['us-east-1a'],
         // moto launches only one instance for a group created with a MixedInstancesPolicy: create it
         // with the launch template, then give it the complete policy (an update, as an operator would).
@@ -112,29 +128,34 @@ describe('capacitySignal end to end (moto over HTTP)', () => {
     );
     const described = await aws.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [GROUP] }));
     instanceIds = (described.AutoScalingGroups?.[0]?.Instances ?? []).map((i) => i.InstanceId ?? '').sort();
-    expect(instanceIds).toHaveLength(2);
+    expect(instanceIds).toHaveLength(4);
 
     process.env.TOPIC_ARN = TopicArn;
     process.env.EVENT_BUS_NAME = 'default';
     process.env.AWS_ENDPOINT_URL = motoEndpoint();
     process.env.TABLE_NAME = TABLE;
     process.env.DRAIN_DOCUMENT_NAME = DRAIN_DOCUMENT;
+    process.env.ORCHESTRATOR_CONFIG_FILE = configFile();
     vi.resetModules(); // fresh cold start: clients, config and caches bound to this emulator
     ({ handler } = (await import('../../functions/capacity-signal.js')) as unknown as { handler: Handler });
   });
 
   afterEach(() => aws.destroy());
 
-  /** Puts a sample (with its instance id replaced) on the bus and returns what the rule delivered. */
+  /**
+   * Puts a sample (with its instance id replaced, and the time now: a signal is counted only inside
+   * the mix window, which ends now) on the bus and returns what the rule delivered.
+   */
   const route = async (rel: string, instanceId?: string): Promise<Record<string, unknown>[]> => {
-    const sample = loadEvent(rel) as { source: string; 'detail-type': string; detail: Record<string, unknown>; resources: string[]; time: string };
+    // Rebased on the clock: the stored signal is compared with `now` (signal window, TTL).
+    const sample = loadEventAt(rel, Date.now()) as { source: string; 'detail-type': string; detail: Record<string, unknown>; resources: string[]; time: string };
     if (instanceId) {
       sample.detail['instance-id'] = instanceId;
       sample.resources = [`arn:aws:ec2:us-east-1:123456789012:instance/${instanceId}`];
     }
     const res = await aws.eventBridge.send(
       new PutEventsCommand({
-        Entries: [{ EventBusName: 'default', Source: sample.source, DetailType: sample['detail-type'], Detail: JSON.stringify(sample.detail), Resources: sample.resources, Time: new Date(sample.time) }],
+        Entries: [{ EventBusName: 'default', Source: sample.source, DetailType: sample['detail-type'], Detail: JSON.stringify(sample.detail), Resources: sample.resources, Time: new Date() }],
       }),
     );
     expect(res.FailedEntryCount ?? 0).toBe(0);
@@ -190,7 +211,8 @@ describe('capacitySignal end to end (moto over HTTP)', () => {
     const other = await handler((await route('ec2/rebalance-recommendation.json', second))[0], context);
 
     expect(again).toMatchObject({ outcome: 'duplicate', drain: { kind: 'duplicate' } });
-    expect(other).toMatchObject({ outcome: 'recorded', mix: { outcome: 'held', reason: expect.stringMatching(/^cooldown: wanted .* → base 1, 75%/) } });
+    // Held: inside the cooldown, and on no evidence newer than the change (both guards say hold).
+    expect(other).toMatchObject({ outcome: 'recorded', mix: { outcome: 'held', reason: expect.stringMatching(/^cooldown: wanted .* → base 1, 75%|evidence newer than the last change/) } });
     const group = (await aws.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [GROUP] }))).AutoScalingGroups?.[0];
     expect(group?.MixedInstancesPolicy?.InstancesDistribution?.OnDemandPercentageAboveBaseCapacity).toBe(50);
     const { Items } = await aws.doc.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :s)', ExpressionAttributeValues: { ':pk': `group#${GROUP}`, ':s': 'signal#' } }));

@@ -38,20 +38,28 @@ const declared = () => {
   const resources = ((doc.resources as Json).Resources ?? {}) as Json;
   const queue = (resources.DeadLetterQueue as Json).Properties as Json;
   const policy = ((resources.DeadLetterQueuePolicy as Json).Properties as Json).PolicyDocument as Json;
-  const async = (doc.custom as Json).async as Json;
-  return { queue, policy, async };
+  const custom = doc.custom as Json;
+  const async = custom.async as Json;
+  return { queue, policy, async, custom };
+};
+
+/** The value of `${self:custom.<path>}` in serverless.yml (itself resolved), or the reference unchanged. */
+const customValue = (custom: Json, path: string): string | undefined => {
+  const value = path.split('.').reduce<unknown>((node, key) => (isObject(node) ? node[key] : undefined), custom);
+  return typeof value === 'string' ? value : undefined;
 };
 
 /** Replaces the template's intrinsic functions and variables with this run's values. */
-const resolve = (value: unknown, queueArn: string): unknown => {
-  if (Array.isArray(value)) return value.map((v) => resolve(v, queueArn));
+const resolve = (value: unknown, queueArn: string, custom: Json = {}): unknown => {
+  if (Array.isArray(value)) return value.map((v) => resolve(v, queueArn, custom));
   if (isObject(value)) {
     if ('Fn::GetAtt' in value) return queueArn;
-    if ('Fn::Sub' in value) return resolve(value['Fn::Sub'], queueArn);
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v, queueArn)]));
+    if ('Fn::Sub' in value) return resolve(value['Fn::Sub'], queueArn, custom);
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v, queueArn, custom)]));
   }
   if (typeof value === 'string') {
     return value
+      .replace(/\$\{self:custom\.((?!prefix\})[\w.]+)\}/g, (ref, path: string) => customValue(custom, path) ?? ref)
       .replace(/\$\{self:custom\.prefix\}/g, PREFIX)
       .replace(/\$\{AWS::Partition\}/g, 'aws')
       .replace(/\$\{AWS::Region\}/g, 'us-east-1')
@@ -103,7 +111,7 @@ describe('dead-letter queue as the template declares it (moto over HTTP)', () =>
   });
 
   it('is created with 14 days of retention and SSE, and takes the template policy (this stack\'s rules may send)', async () => {
-    const policy = resolve(spec.policy, queueArn) as Json;
+    const policy = resolve(spec.policy, queueArn, spec.custom) as Json;
     await aws.sqs.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { Policy: JSON.stringify(policy) } }));
     const attrs = await aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }));
     expect(attrs.Attributes?.MessageRetentionPeriod).toBe('1209600');
@@ -111,7 +119,9 @@ describe('dead-letter queue as the template declares it (moto over HTTP)', () =>
     const stored = JSON.parse(attrs.Attributes?.Policy ?? '{}') as { Statement: Json[] };
     const allow = stored.Statement.find((s) => s.Effect === 'Allow');
     expect(allow).toMatchObject({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: queueArn });
-    expect(JSON.stringify(allow?.Condition)).toContain(`arn:aws:events:us-east-1:${ACCOUNT}:rule/${PREFIX}-*`);
+    const sources = ((allow?.Condition as Json).ArnEquals as Json)['aws:SourceArn'] as string[];
+    expect(sources.length).toBeGreaterThan(0);
+    for (const source of sources) expect(source).toMatch(new RegExp(`^arn:aws:events:us-east-1:${ACCOUNT}:rule/${PREFIX}-[a-z0-9-]+$`));
   });
 
   it.each([

@@ -19,6 +19,7 @@ describe('simulate CLI', () => {
       seed: 5,
       report: 'r.html',
       timeline: 'all',
+      all: false,
       quiet: true,
       help: false,
     });
@@ -73,7 +74,10 @@ describe('simulate CLI', () => {
     expect(await runCli(['--scenario', 'scenarios/spot-drought.yaml', '--report', report, '--quiet'], b.io)).toBe(0);
     const stdout = a.out.join('');
     expect(stdout).toContain('-- timeline: spot-drought / orchestrated');
-    expect(stdout).toMatch(/minutes below desired \(warm\)\s+[\d.,]+\s+[\d.,]+\s+◀ metric/);
+    expect(stdout).toMatch(/minutes below desired \(warm\)\s+[\d.,]+\s+[\d.,]+\s+[\d.,]+\s+[\d.,]+\s+◀ metric/);
+    expect(stdout).toMatch(/naive ASG\s+careful ASG\s+orchestrated\s+mix off/);
+    expect(stdout).toMatch(/instances replaced by mix changes\s+0\s+0\s+\d+\s+0/);
+    expect(stdout).toMatch(/worse than careful Auto Scaling on: /);
     expect(stdout).toContain(`HTML report written to ${report}`);
     expect(stdout).toBe(b.out.join(''));
     expect(existsSync(report)).toBe(true);

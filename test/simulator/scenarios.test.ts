@@ -2,14 +2,30 @@
  * Scenario outcomes: the real handlers, driven by the fleet model, against Auto Scaling alone.
  * Every assertion is about what happened to the fleet (requests, capacity, the mix), not about calls.
  */
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { clampTarget, mixBounds } from '../../shared/policy/mix';
 import { DEFAULT_SCENARIOS } from '../../simulator/cli';
-import { metricValue, verdict } from '../../simulator/report/text';
+import { metricValue, mixEffect, verdict } from '../../simulator/report/text';
 import { METRICS } from '../../simulator/scenario/schema';
 import { isWired, wiringStatus } from '../../simulator/wiring';
 import { compared } from './helpers';
 
 const NAMES = DEFAULT_SCENARIOS.map((f) => f.replace(/^scenarios\/|\.yaml$/g, ''));
+
+/**
+ * Against careful Auto Scaling (Capacity Rebalancing, price-capacity-optimized, load-balancer health
+ * checks) three of the five scenario metrics are ties: the load balancer already keeps traffic off
+ * cold instances, and Capacity Rebalancing already moves work off instances with a rebalance
+ * recommendation. Pinned so that a change in either direction is seen.
+ */
+const CAREFUL_VERDICT: Record<string, 'orchestrated' | 'tie'> = {
+  'diurnal-burst': 'tie',
+  'spot-storm': 'orchestrated',
+  'spot-drought': 'orchestrated',
+  'scale-in-after-peak': 'tie',
+  'bad-model': 'tie',
+};
 
 describe('wiring', () => {
   it('drives every function of the design (none is imitated)', () => {
@@ -22,7 +38,7 @@ describe('wiring', () => {
 });
 
 describe.each(NAMES)('scenario %s', (name) => {
-  it('the baseline does worse than the orchestrator on the metric the scenario is about', async () => {
+  it('naive Auto Scaling does worse than the orchestrator on the metric the scenario is about', async () => {
     // Prepare / Act
     const c = await compared(name);
     const metric = c.scenario.spec.metric;
@@ -31,7 +47,13 @@ describe.each(NAMES)('scenario %s', (name) => {
     // Assess
     if (METRICS[metric] === 'lower') expect(o).toBeLessThan(b);
     else expect(o).toBeGreaterThan(b);
-    expect(verdict(c).better).toBe('orchestrated');
+    expect(verdict(c, 'baseline').better).toBe('orchestrated');
+  });
+
+  it('careful Auto Scaling is never better than the orchestrator on the scenario metric (a tie is reported as one)', async () => {
+    const c = await compared(name);
+    expect(verdict(c).better).not.toBe('baseline');
+    expect(CAREFUL_VERDICT[name]).toBe(verdict(c).better);
   });
 
   it('with warm-up wired, no request reaches an instance whose models are not warm', async () => {
@@ -103,20 +125,12 @@ describe('Spot interruption storm', () => {
     expect(c.baseline.metrics.interruptionsAbsorbed).toBe(0);
   });
 
-  it('the mix moves towards On-Demand during the storm and returns to its target after it', async () => {
+  it('a storm confined to one pool is the allocation strategy’s job: the mix holds and says why', async () => {
     const c = await compared('spot-storm');
-    const target = c.scenario.config.profiles[c.scenario.spec.profileName]?.mix.onDemandPercentage.target ?? -1;
-    const series = c.orchestrated.series;
-    const stormStart = (c.scenario.spec.faults[0]?.at ?? 0) * 1000;
-    const peak = Math.max(...series.map((p) => p.onDemandPercent));
-    expect(series.filter((p) => p.t < stormStart).every((p) => p.onDemandPercent === target)).toBe(true);
-    expect(peak).toBeGreaterThan(target);
-    // The baseline's mix is static.
-    expect(new Set(c.baseline.series.map((p) => p.onDemandPercent)).size).toBe(1);
-    // Decay back to the target is the periodic half of the controller (shared/mix/sweep.ts), run by
-    // reconcile every minute: signals alone never lower it.
-    expect(series.at(-1)?.onDemandPercent).toBe(target);
-    expect(c.orchestrated.metrics.mixChanges).toBeGreaterThanOrEqual(2);
+    expect(c.orchestrated.metrics.mixChanges).toBe(0);
+    expect(c.orchestrated.metrics.mixReplacedInstances).toBe(0);
+    const reasons = c.orchestrated.timeline.filter((e) => e.fn === 'capacitySignal').map((e) => e.reason ?? '');
+    expect(reasons.some((r) => /confined to 1 of 4 pool\(s\); moving new Spot capacity to the others is the allocation strategy's job/.test(r))).toBe(true);
   });
 });
 
@@ -126,5 +140,49 @@ describe('Spot capacity drought', () => {
     expect(c.baseline.metrics.spotLaunchFailures).toBeGreaterThan(c.orchestrated.metrics.spotLaunchFailures);
     expect(c.orchestrated.metrics.mixChanges).toBeGreaterThan(0);
     expect(c.orchestrated.metrics.belowDesiredSeconds).toBeLessThan(c.baseline.metrics.belowDesiredSeconds);
+  });
+});
+
+/** Every scenario of scenarios/, including the flapping, rolling-storm and all-On-Demand ones. */
+const ALL = readdirSync('scenarios')
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => f.replace(/\.yaml$/, ''))
+  .sort();
+
+describe.each(ALL)('mix controller in scenario %s (mix on vs mix off, in the replacing world)', (name) => {
+  it('is never worse than mix off on cost and availability at once; where it costs more it buys availability', async () => {
+    const c = await compared(name);
+    const e = mixEffect(c);
+    expect(e.kind).not.toBe('worse-on-both');
+    expect(e.kind).not.toBe('costs-without-gain');
+    if (e.costDelta > 0.005) expect(e.belowDesiredMinutesDelta < -0.5 || e.droppedDelta <= -1 || e.coldDelta <= -1).toBe(true);
+  });
+
+  it('no two changes inside the cooldown, no reversal inside the quiet period, never outside the bounds or below the owner', async () => {
+    const c = await compared(name);
+    const mix = c.scenario.config.profiles[c.scenario.spec.profileName]?.mix;
+    if (!mix) throw new Error('no profile');
+    const d = c.scenario.spec.group.instancesDistribution;
+    const owner = { base: d.onDemandBaseCapacity, percent: d.onDemandPercentageAboveBaseCapacity };
+    const bounds = mixBounds(mix, owner);
+    const h = c.orchestrated.mixHistory;
+    const dir = (x: (typeof h)[number]) => Math.sign(x.to.base - x.from.base + x.to.percent - x.from.percent);
+    h.forEach((x, i) => {
+      expect(clampTarget(x.to, bounds)).toEqual(x.to);
+      const prev = h[i - 1];
+      if (!prev) return;
+      expect(x.t - prev.t).toBeGreaterThanOrEqual(mix.cooldownSeconds * 1000);
+      if (dir(x) !== dir(prev)) expect(x.t - prev.t).toBeGreaterThanOrEqual(mix.quietPeriodSeconds * 1000);
+    });
+    expect(c.mixOff.mixHistory).toEqual([]);
+  });
+});
+
+describe('the all-On-Demand group', () => {
+  it('is left as its owner set it: no change, no replacement', async () => {
+    const c = await compared('all-on-demand');
+    expect(c.orchestrated.mixHistory).toEqual([]);
+    expect(c.orchestrated.metrics.mixReplacedInstances).toBe(0);
+    expect(new Set(c.orchestrated.series.map((p) => `${p.onDemandBase}/${p.onDemandPercent}`))).toEqual(new Set(['40/100']));
   });
 });

@@ -59,3 +59,37 @@ export const listEvents = (dir?: string): string[] =>
   walk(dir === undefined ? EVENTS_DIR : resolveInside(dir))
     .map((path) => relative(EVENTS_DIR, path).split(sep).join('/'))
     .sort();
+
+/** An ISO-8601 instant as the samples write them (`2026-11-27T10:00:12Z`, `…T10:00:14.049Z`). */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+const shiftTimes = (value: unknown, deltaMs: number): unknown => {
+  if (typeof value === 'string') {
+    if (!ISO_INSTANT.test(value)) return value;
+    return new Date(Date.parse(value) + deltaMs).toISOString();
+  }
+  if (Array.isArray(value)) return value.map((v) => shiftTimes(v, deltaMs));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shiftTimes(v, deltaMs)]));
+  }
+  return value;
+};
+
+/**
+ * Like {@link loadEvent}, with every instant in the sample (the envelope's `time`, `StartTime`,
+ * `requested-date-time`, …) moved by the same amount so that the envelope's `time` is `at`: the
+ * sample keeps its inner spacing and happens "now" on the test's clock. Any test that feeds a sample
+ * to code comparing event time with the clock uses this, so it passes on any date.
+ *
+ * @example
+ * ```ts
+ * const event = loadEventAt('ec2/spot-interruption.json', Date.now());
+ * ```
+ */
+export const loadEventAt = (relPath: string, at: number): unknown => {
+  const event = loadEvent(relPath);
+  const time = typeof event === 'object' && event !== null ? (event as { time?: unknown }).time : undefined;
+  const base = typeof time === 'string' ? Date.parse(time) : Number.NaN;
+  if (!Number.isFinite(base)) throw new Error(`fixture ${relPath} has no envelope time to rebase`);
+  return shiftTimes(event, at - base);
+};

@@ -106,30 +106,3 @@ describe('validated-config esbuild plugin', () => {
     await expect(bundleLoadConfig(root)).rejects.toThrow(/config[\\/]profiles\.json.*not valid JSON/s);
   });
 });
-
-describe('lazy-middy-web-streams esbuild plugin', () => {
-  const bundle = (contents: string): Promise<string> => bundleWithPlugins({ stdin: { contents, resolveDir: ROOT, loader: 'ts' } });
-  const load = (code: string): { module: Record<string, unknown>; required: string[] } => {
-    const required: string[] = [];
-    const tracking = (id: string): unknown => {
-      required.push(id);
-      return require(id);
-    };
-    const module = { exports: {} as Record<string, unknown> };
-    new Function('module', 'exports', 'require', code)(module, module.exports, tracking);
-    return { module: module.exports, required };
-  };
-
-  it('@middy/core loads without node:stream/web, and still gets the real ReadableStream when it reads it', async () => {
-    const { module, required } = load(await bundle("export { default as middy } from '@middy/core';"));
-    expect(typeof module.middy).toBe('function');
-    expect(required).not.toContain('node:stream/web');
-    expect(required).toContain('node:stream'); // the other imports are untouched
-  });
-
-  it('leaves node:stream/web alone for any other importer', async () => {
-    const { module, required } = load(await bundle("export { ReadableStream } from 'node:stream/web';"));
-    expect(required).toContain('node:stream/web');
-    expect(module.ReadableStream).toBe(require('node:stream/web').ReadableStream);
-  });
-});

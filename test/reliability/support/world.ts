@@ -39,6 +39,7 @@ import {
   type StateStorePort,
 } from '../../../shared/aws';
 import { type OrchestratorConfig, parseConfig } from '../../../shared/config';
+import type { OwnOrigin } from '../../../shared/events/origin';
 import type { HandlerOutcome } from '../../../shared/middleware/stack';
 import { HookCache } from '../../../shared/lifecycle/lifecycle-sweep';
 import { Publisher } from '../../../shared/notify';
@@ -452,7 +453,10 @@ export const HANDLERS: HandlerName[] = ['launchLifecycle', 'terminateLifecycle',
  * The real `createMain` of every function over the world's ports. One call = one Lambda container
  * (its caches: group tags, lifecycle hooks, instance facts); call again for a cold start.
  */
-export const mains = (aws: FakeAws, config: OrchestratorConfig = bundledConfig()): Mains => {
+/** The account and region of every event built here (the samples'); the functions' own unless a test says otherwise. */
+export const OWN_ORIGIN: OwnOrigin = { account: '123456789012', region: 'us-east-1' };
+
+export const mains = (aws: FakeAws, config: OrchestratorConfig = bundledConfig(), origin: OwnOrigin = OWN_ORIGIN): Mains => {
   const now = () => aws.clock.now;
   const autoScaling = new WorldAutoScaling(aws);
   const ssm = new WorldSsm(aws);
@@ -468,6 +472,7 @@ export const mains = (aws: FakeAws, config: OrchestratorConfig = bundledConfig()
     store,
     publisher,
     documents: DOCUMENTS,
+    origin,
     now,
   };
   const reconcile = reconcileMain({
@@ -479,8 +484,8 @@ export const mains = (aws: FakeAws, config: OrchestratorConfig = bundledConfig()
     launchLifecycle: launchMain(lifecycle),
     terminateLifecycle: terminateMain(lifecycle),
     commandResult: commandResultMain(lifecycle),
-    capacitySignal: capacityMain({ config: () => config, autoScaling, instances, store, ssm, publisher, drainDocumentName: DOCUMENTS.drain, now }),
-    activityAudit: activityMain({ config: () => config, groups: new GroupDirectory(autoScaling, 60_000, now), publisher, store, now }),
+    capacitySignal: capacityMain({ config: () => config, autoScaling, instances, store, ssm, publisher, drainDocumentName: DOCUMENTS.drain, origin, now }),
+    activityAudit: activityMain({ config: () => config, groups: new GroupDirectory(autoScaling, 60_000, now), publisher, store, origin, now }),
     reconcile: () => reconcile(),
     terminationPolicy: terminationMain({ config: () => config, autoScaling, store, now, readBudgetMs: 1_000 }),
   };

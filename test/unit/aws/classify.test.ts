@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { callAws, classifyAwsError } from '../../../shared/aws/classify';
+import { callAws, classifyAwsError, sdkRetryKind } from '../../../shared/aws/classify';
 import { AwsCallError, type Disposition } from '../../../shared/errors';
 
 const sdkError = (name: string, message = '', status?: number, extra: Record<string, unknown> = {}) =>
@@ -17,7 +17,13 @@ describe('classifyAwsError', () => {
     ['EventBridge throttling', sdkError('ThrottlingException', '', 400), 'retry'],
     ['SNS throttled', sdkError('ThrottledException', '', 400), 'retry'],
     ['DynamoDB throughput', sdkError('ProvisionedThroughputExceededException', '', 400), 'retry'],
-    ['rate exceeded by message only', sdkError('SomethingNew', 'Rate exceeded', 400), 'retry'],
+    ['EC2 RequestLimitExceeded', sdkError('RequestLimitExceeded', '', 503), 'retry'],
+    ['a drop-named error the SDK marks retryable is retried', sdkError('ValidationError', 'x', 400, { $retryable: {} }), 'retry'],
+    ['a drop-named error with a 5xx status is retried', sdkError('InvalidInstanceId', 'x', 502), 'retry'],
+    ['a network error under an SDK error (cause) is retried', sdkError('Weird', '', undefined, { cause: Object.assign(new Error('x'), { code: 'ETIMEDOUT' }) }), 'retry'],
+    ['Auto Scaling scaling activity in progress (not recognised: retried)', sdkError('ScalingActivityInProgress', '', 400), 'retry'],
+    ['SSM invalid document version', sdkError('InvalidDocumentVersion', '', 400), 'drop'],
+    ['DynamoDB missing table', sdkError('ResourceNotFoundException', '', 400), 'drop'],
     ['5xx', sdkError('InternalFailure', '', 500), 'retry'],
     ['503 unknown name', sdkError('Weird', '', 503), 'retry'],
     ['429', sdkError('Weird', '', 429), 'retry'],
@@ -33,6 +39,15 @@ describe('classifyAwsError', () => {
     expect(classifyAwsError(error).disposition).toBe(expected);
   });
 
+  it('a throwing getter is an unknown error, retried', () => {
+    const hostile = Object.defineProperty({}, 'name', {
+      get() {
+        throw new Error('no');
+      },
+    });
+    expect(classifyAwsError(hostile)).toMatchObject({ disposition: 'retry', errorName: 'UnknownError' });
+  });
+
   it('never throws and always returns one of the three dispositions (property)', () => {
     fc.assert(
       fc.property(fc.anything(), (value) => {
@@ -40,6 +55,22 @@ describe('classifyAwsError', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('sdkRetryKind (@smithy/service-error-classification)', () => {
+  it.each([
+    ['throttling by code', sdkError('ThrottlingException', '', 400), 'throttling'],
+    ['throttling by status 429', sdkError('Weird', '', 429), 'throttling'],
+    ['throttling by trait', sdkError('Weird', '', 400, { $retryable: { throttling: true } }), 'throttling'],
+    ['transient: timeout', sdkError('TimeoutError'), 'transient'],
+    ['transient: Node network code', Object.assign(new Error('x'), { code: 'EAI_AGAIN' }), 'transient'],
+    ['transient: 503', sdkError('ServiceUnavailable', '', 503), 'transient'],
+    ['server: other 5xx', sdkError('Weird', '', 501), 'server'],
+    ['none: validation', sdkError('ValidationError', 'bad', 400), undefined],
+    ['none: not an object', 'boom', undefined],
+  ] as const)('%s', (_name, error, expected) => {
+    expect(sdkRetryKind(error)).toBe(expected);
   });
 });
 

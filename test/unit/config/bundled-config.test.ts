@@ -49,7 +49,7 @@ describe('scripts/check-config', () => {
           `config INVALID: ${file}: 3 issue(s)`,
           '  - version: is required (supported versions: 1)',
           '  - profiles.gpu.mode: must be one of "enforce", "observe" (got "on")',
-          '  - extra: unknown key (allowed: $schema, version, optInTagKey, profiles)',
+          '  - extra: unknown key (allowed: $schema, version, optInTagKey, ownHooks, events, profiles)',
         ],
       });
     } finally {

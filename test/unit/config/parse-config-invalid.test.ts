@@ -1,4 +1,5 @@
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../shared/config';
 import { expectConfigError, expectIssue, withProfile } from './helpers';
 
 interface Row {
@@ -224,5 +225,14 @@ const rows: Row[] = [
 describe.each(rows)('parseConfig rejects: $name', ({ raw, path, reason }) => {
   it(`names ${path}`, () => {
     expectIssue(expectConfigError(raw), path, reason);
+  });
+});
+
+describe('warmup.cacheDir is never a system directory (issue 13 item 9)', () => {
+  it.each(['/etc', '/etc/models', '/usr/local/models', '/boot', '/', '/opt', '/var', '/var/log/models', '/root/models', '/tmp', '/proc/self', '/sys', '/dev/shm', '/bin', '/opt/../etc'])('rejects %s', (cacheDir) => {
+    expect(() => parseConfig({ version: 1, profiles: { gpu: { warmup: { cacheDir } } } })).toThrow(/cacheDir/);
+  });
+  it.each(['/opt/models', '/srv/models', '/mnt/nvme/models', '/data/models', '/var/lib/models', '/var/cache/models', '/home/ml/models'])('accepts %s', (cacheDir) => {
+    expect(parseConfig({ version: 1, profiles: { gpu: { warmup: { cacheDir } } } }).profiles.gpu?.warmup.cacheDir).toBe(cacheDir);
   });
 });

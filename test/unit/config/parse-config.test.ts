@@ -40,6 +40,10 @@ const DEFAULT_PROFILE: Profile = {
     lowerThreshold: 0.05,
     quietPeriodSeconds: 1800,
     fallbackOnCapacityFailure: true,
+    respectOwnerSettings: true,
+    spotDiscount: 0.6,
+    replacementSeconds: 600,
+    shortfallCost: 3,
   },
   notifications: { sns: true, eventBridge: true, minSeverity: 'info', httpsFormat: 'json' },
 };
@@ -47,7 +51,13 @@ const DEFAULT_PROFILE: Profile = {
 describe('parseConfig: defaults', () => {
   it('turns an empty profile into the documented defaults', () => {
     const config = parseConfig(withProfile({}));
-    expect(config).toEqual({ version: 1, optInTagKey: DEFAULT_OPT_IN_TAG_KEY, profiles: { gpu: DEFAULT_PROFILE } });
+    expect(config).toEqual({
+      version: 1,
+      optInTagKey: DEFAULT_OPT_IN_TAG_KEY,
+      ownHooks: { names: ['asg-orchestrator-launch', 'asg-orchestrator-terminate'], prefix: 'asg-orchestrator' },
+      events: { accounts: [], regions: [] },
+      profiles: { gpu: DEFAULT_PROFILE },
+    });
   });
 
   it('completes a partial profile and keeps what was given', () => {
@@ -203,7 +213,7 @@ describe('parseConfig: error report', () => {
       'profiles.gpu.mode: must be one of "enforce", "observe" (got "on")',
       'profiles.gpu.warmup.maxAttempts: must be ≥ 1 (got 0)',
       'profiles.gpu.drain.timeoutSeconds: must be an integer (got "x")',
-      'extra: unknown key (allowed: $schema, version, optInTagKey, profiles)',
+      'extra: unknown key (allowed: $schema, version, optInTagKey, ownHooks, events, profiles)',
     ]);
     expect(error.message.startsWith('invalid configuration: 4 issues\n')).toBe(true);
   });

@@ -83,7 +83,7 @@ describe('malformed events', () => {
   it('a missing detail is malformed', () => {
     const event = load('ssm/command-success.json') as Json;
     delete event.detail;
-    expect(dropOf(event).issues).toEqual(['detail: Invalid input: expected object, received undefined']);
+    expect(dropOf(event).issues).toEqual(['detail: Invalid type: Expected Object but received undefined']);
   });
 
   it.each([

@@ -206,10 +206,10 @@ describe('sample events', () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.error.message).toBe(
-      'dropped: EC2 Instance-launch Lifecycle Action is malformed: detail.LifecycleActionToken: Invalid input: expected string, received undefined',
+      'dropped: EC2 Instance-launch Lifecycle Action is malformed: detail.LifecycleActionToken: Invalid key: Expected "LifecycleActionToken" but received undefined',
     );
     expect(result.error.issues).toEqual([
-      'detail.LifecycleActionToken: Invalid input: expected string, received undefined',
+      'detail.LifecycleActionToken: Invalid key: Expected "LifecycleActionToken" but received undefined',
     ]);
     expect(result.error.context).toEqual({
       source: 'aws.autoscaling',

@@ -115,6 +115,7 @@ describe('decideSweep', () => {
     instanceId: INSTANCE,
     lifecycleState: 'Pending:Wait',
     optIn: optIn(),
+    ownHooks: config().ownHooks,
     hooks: HOOKS,
     stored: undefined,
     documents: DOCUMENTS,
@@ -187,11 +188,14 @@ describe('decideSweep', () => {
     expect(decideSweep(base(extra as Partial<SweepInput>)).kind).toBe('skip');
   });
 
-  it('finds our hook: the only one, else the one named asg-orchestrator*, else none', () => {
+  it('finds our hook: the one own hook (configured names or prefix) on the transition; never another tool\'s, even alone', () => {
+    const rule = config().ownHooks;
     const other = { ...HOOKS[0], name: 'bootstrap' } as (typeof HOOKS)[number];
-    expect(hookFor([other], 'launch').hook?.name).toBe('bootstrap');
-    expect(hookFor([other, HOOKS[0] as (typeof HOOKS)[number]], 'launch').hook?.name).toBe('asg-orchestrator-launch');
-    expect(hookFor([other, { ...other, name: 'two' }], 'launch').hook).toBeUndefined();
+    expect(hookFor([other], 'launch', rule).hook).toBeUndefined();
+    expect(hookFor([other, HOOKS[0] as (typeof HOOKS)[number]], 'launch', rule).hook?.name).toBe('asg-orchestrator-launch');
+    expect(hookFor([other, { ...other, name: 'two' }], 'launch', rule).hook).toBeUndefined();
+    expect(hookFor([other], 'launch', { names: ['bootstrap'], prefix: '' }).hook?.name).toBe('bootstrap');
+    expect(hookFor([HOOKS[0] as (typeof HOOKS)[number], { ...other, name: 'asg-orchestrator-second' }], 'launch', rule).hook).toBeUndefined();
   });
 });
 

@@ -117,4 +117,9 @@ export const sdkDeps = (): { deps: LifecycleDeps; store: MemoryStateStore; clock
 
 /** The bodies published to SNS, parsed. */
 export const published = (): Array<Record<string, unknown>> =>
-  snsMock.commandCalls(PublishCommand).map((c) => JSON.parse(c.args[0].input.Message ?? '{}') as Record<string, unknown>);
+  snsMock.commandCalls(PublishCommand).map((c) => {
+    const { Message, MessageStructure } = c.args[0].input;
+    // MessageStructure json: one message per protocol (text for email); machines (sqs) get the JSON body.
+    const body = MessageStructure === 'json' ? (JSON.parse(Message ?? '{}') as { sqs?: string }).sqs : Message;
+    return JSON.parse(body ?? '{}') as Record<string, unknown>;
+  });

@@ -146,3 +146,23 @@ describe('warm-up facts for the termination policy', () => {
     expect(outcome.instanceIds).toEqual([b]);
   });
 });
+
+describe('late duplicates do not rewrite the facts (issue 13 item 5)', () => {
+  it('a launch event re-delivered after the warm-up completed leaves the instance warm, at its recorded launch time', async () => {
+    // Prepare: warm-up started by the event of T0 - 90 s and completed.
+    const w = world();
+    w.asg.open.set(INSTANCE, true);
+    const launch = createLaunchMain(w.deps);
+    await launch(launchAt(INSTANCE, T0 - 90_000, 1));
+    w.clock.now = T0 + 300_000;
+    await createCommandResultMain(w.deps)(commandEvent(commandId(1), 'Success'));
+    // Act: the same action's event again, late, once as it was and once re-emitted with a new id and a later time.
+    w.clock.now = T0 + 600_000;
+    const late = await launch(launchAt(INSTANCE, T0 - 90_000, 1));
+    const reEmitted = await launch(launchAt(INSTANCE, T0 + 500_000, 2));
+    // Assess
+    expect(late).toMatchObject({ outcome: 'duplicate' });
+    expect(reEmitted).toMatchObject({ outcome: 'duplicate' });
+    expect(await facts(w, INSTANCE)).toMatchObject({ launchedAt: T0 - 90_000, warming: false });
+  });
+});

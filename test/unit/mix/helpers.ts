@@ -25,24 +25,35 @@ export const settings = (over: Partial<MixSettings> = {}): MixSettings => ({
   ...over,
 });
 
+/** The four pools of the test group (2 types × 2 AZs). */
+export const POOLS = [
+  ['g5.xlarge', 'us-east-1a'],
+  ['g6.xlarge', 'us-east-1a'],
+  ['g5.xlarge', 'us-east-1b'],
+  ['g6.xlarge', 'us-east-1b'],
+] as const;
+
 let seq = 0;
-/** `n` interruption warnings on distinct instances, `agoMs` before NOW. */
-export const warnings = (n: number, agoMs = 10 * MIN, kind: CapacitySignal['kind'] = 'interruption-warning'): CapacitySignal[] =>
-  Array.from({ length: n }, () => {
+/** `n` interruption warnings on distinct instances, `agoMs` before NOW, spread over the first `pools` pools. */
+export const warnings = (n: number, agoMs = 10 * MIN, kind: CapacitySignal['kind'] = 'interruption-warning', pools = 1): CapacitySignal[] =>
+  Array.from({ length: n }, (_, i) => {
     seq += 1;
-    return { kind, at: NOW - agoMs, instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a', instanceId: `i-${String(seq).padStart(17, '0')}` };
+    const [instanceType, availabilityZone] = POOLS[i % Math.max(1, Math.min(pools, POOLS.length))] ?? POOLS[0];
+    return { kind, at: NOW - agoMs, instanceType, availabilityZone, instanceId: `i-${String(seq).padStart(17, '0')}` };
   });
 
 export const failures = (n: number, agoMs = 5 * MIN): CapacitySignal[] =>
   Array.from({ length: n }, () => ({ kind: 'spot-launch-failure' as const, at: NOW - agoMs, instanceType: '*', availabilityZone: 'us-east-1c' }));
 
-/** A steady group of 8: base 1, 25% On-Demand, 6 Spot instances, all in service, no signal. */
+/** A steady group of 8 in 4 pools: base 1, 25% On-Demand (the owner's choice), 6 Spot instances, all in service, no signal. */
 export const input = (over: Partial<MixPolicyInput> = {}): MixPolicyInput => ({
   now: NOW,
   current: { base: 1, percent: 25 },
+  owner: { base: 1, percent: 25 },
   desiredCapacity: 8,
   inServiceCapacity: 8,
   spotInstances: 6,
+  usablePools: 4,
   signals: [],
   memory: {},
   settings: settings(),

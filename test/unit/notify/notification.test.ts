@@ -118,3 +118,15 @@ describe('Publisher', () => {
     expect(bus.sent).toHaveLength(1);
   });
 });
+
+describe('bounded resources (issue 13 item 9)', () => {
+  it("an event's resources list, however long, reaches EventBridge as at most 10 entries (an entry is at most 256 KB)", async () => {
+    const sns = new RecordingSns();
+    const bus = new RecordingBus();
+    const many = Array.from({ length: 5_000 }, (_, i) => `arn:aws:ec2:us-east-1:123456789012:instance/i-${String(i).padStart(17, '0')}${'x'.repeat(1_900)}`);
+    await new Publisher(sns, bus, { topicArn: 'arn:aws:sns:us-east-1:123456789012:t', eventBusName: 'default' }).publish(sample({ resources: many }), { sns: true, eventBridge: true, minSeverity: 'info' });
+    expect(bus.sent[0]?.resources.length).toBeLessThanOrEqual(10);
+    expect(bus.sent[0]?.resources[0]).toBe(many[0]);
+    expect(JSON.stringify(bus.sent[0]).length).toBeLessThan(64 * 1024);
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * The termination policy's fallback stays within the contract when its reads fail: never more
+ * capacity units than asked per bucket, never an instance it cannot vouch for (protected, or not
+ * in any listing it has), and a read that misses the budget is aborted, not parsed late.
+ * https://docs.aws.amazon.com/autoscaling/ec2/userguide/lambda-custom-termination-policy.html
+ */
+import { AutoScalingClient, DescribeAutoScalingGroupsCommand, type Instance } from '@aws-sdk/client-auto-scaling';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createDeps, createMain } from '../../functions/termination-policy';
+import { createAwsClients } from '../../shared/aws/all-clients';
+
+const asg = mockClient(AutoScalingClient);
+const ddb = mockClient(DynamoDBDocumentClient);
+mockClient(DynamoDBClient);
+
+const GROUP = 'ml-inference-gpu';
+const NOW = Date.parse('2026-11-27T12:00:00Z');
+const WEIGHT: Record<string, number> = { 'g5.xlarge': 1, 'g5.2xlarge': 2, 'g5.4xlarge': 4 };
+
+/** Bucket us-east-1a/spot asks for 2 units; the ids of the heavy instances sort first. */
+const request = {
+  AutoScalingGroupARN: `arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:x:autoScalingGroupName/${GROUP}`,
+  AutoScalingGroupName: GROUP,
+  CapacityToTerminate: [{ AvailabilityZone: 'us-east-1a', Capacity: 2, InstanceMarketOption: 'spot' }],
+  Instances: [
+    { AvailabilityZone: 'us-east-1a', InstanceId: 'i-00000000000000001', InstanceType: 'g5.2xlarge', InstanceMarketOption: 'spot' },
+    { AvailabilityZone: 'us-east-1a', InstanceId: 'i-00000000000000002', InstanceType: 'g5.2xlarge', InstanceMarketOption: 'spot' },
+    { AvailabilityZone: 'us-east-1a', InstanceId: 'i-00000000000000003', InstanceType: 'g5.xlarge', InstanceMarketOption: 'spot' },
+    { AvailabilityZone: 'us-east-1a', InstanceId: 'i-00000000000000004', InstanceType: 'g5.xlarge', InstanceMarketOption: 'spot' },
+    { AvailabilityZone: 'us-east-1a', InstanceId: 'i-00000000000000005', InstanceType: 'g5.xlarge', InstanceMarketOption: 'spot' },
+  ],
+  Cause: 'SCALE_IN',
+};
+
+const listing = (protectedIds: string[], omit: string[] = []): Instance[] =>
+  request.Instances.filter((i) => !omit.includes(i.InstanceId)).map((i) => ({
+    InstanceId: i.InstanceId,
+    InstanceType: i.InstanceType,
+    AvailabilityZone: i.AvailabilityZone,
+    LifecycleState: 'InService',
+    HealthStatus: 'Healthy',
+    ProtectedFromScaleIn: protectedIds.includes(i.InstanceId),
+  }));
+
+const describeGroup = (instances: Instance[], overrides = ['g5.xlarge', 'g5.2xlarge']) => ({
+  AutoScalingGroups: [
+    {
+      AutoScalingGroupName: GROUP,
+      MinSize: 0,
+      MaxSize: 20,
+      DesiredCapacity: 9,
+      DefaultCooldown: 300,
+      AvailabilityZones: ['us-east-1a'],
+      HealthCheckType: 'EC2',
+      CreatedTime: new Date(NOW),
+      Tags: [{ Key: 'asg-orchestrator:profile', Value: 'gpu-inference', ResourceId: GROUP, ResourceType: 'auto-scaling-group', PropagateAtLaunch: true }],
+      Instances: instances,
+      MixedInstancesPolicy: {
+        LaunchTemplate: {
+          LaunchTemplateSpecification: { LaunchTemplateName: 'ml', Version: '7' },
+          Overrides: overrides.map((t) => ({ InstanceType: t, WeightedCapacity: String(WEIGHT[t]) })),
+        },
+      },
+    },
+  ],
+});
+
+const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } });
+const units = (ids: readonly string[]) => ids.reduce((n, id) => n + (WEIGHT[request.Instances.find((i) => i.InstanceId === id)?.InstanceType ?? ''] ?? 99), 0);
+
+describe('terminationPolicy fallback', () => {
+  let deps: ReturnType<typeof createDeps>;
+  beforeEach(() => {
+    asg.reset();
+    ddb.reset();
+    deps = { ...createDeps(createAwsClients(), { TABLE_NAME: 'state' } as NodeJS.ProcessEnv), now: () => NOW, readBudgetMs: 100 };
+  });
+
+  it('both reads fail and the group was never read: no candidate can be vouched for, none is returned', async () => {
+    asg.on(DescribeAutoScalingGroupsCommand).rejects(throttled());
+    ddb.on(QueryCommand).rejects(throttled());
+    const result = await createMain(deps)(structuredClone(request));
+    expect(result.instanceIds).toEqual([]);
+    expect(result.reason).toMatch(/no listing of the group/);
+  });
+
+  it('both reads fail: the listing this container read earlier bounds the answer (weights, protection, unknown instances)', async () => {
+    const main = createMain(deps);
+    // Earlier: i-…1 protected; i-…5 not in the listing yet.
+    asg.on(DescribeAutoScalingGroupsCommand).resolves(describeGroup(listing(['i-00000000000000001'], ['i-00000000000000005'])));
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    await main(structuredClone(request));
+    asg.on(DescribeAutoScalingGroupsCommand).rejects(throttled());
+    ddb.on(QueryCommand).rejects(throttled());
+    const ids = (await main(structuredClone(request))).instanceIds as string[];
+    expect(units(ids)).toBeLessThanOrEqual(2);
+    expect(ids).not.toContain('i-00000000000000001');
+    expect(ids).not.toContain('i-00000000000000005');
+    expect(ids.length).toBeGreaterThan(0);
+  });
+
+  it('a candidate type the overrides do not weigh counts as the largest weight (never more units than asked)', async () => {
+    asg.on(DescribeAutoScalingGroupsCommand).resolves(describeGroup(listing([]), ['g5.xlarge', 'g5.4xlarge']));
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    const ids = (await createMain(deps)(structuredClone(request))).instanceIds as string[];
+    // g5.2xlarge is unweighted here: counted as 4 (> 2), so only g5.xlarge instances fit.
+    expect(ids.every((id) => request.Instances.find((i) => i.InstanceId === id)?.InstanceType === 'g5.xlarge')).toBe(true);
+    expect(ids).toHaveLength(2);
+  });
+
+  it('a group read that misses the budget is aborted (its answer is never parsed)', async () => {
+    asg.on(DescribeAutoScalingGroupsCommand).callsFake(() => new Promise(() => undefined));
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    await createMain(deps)(structuredClone(request));
+    const options = (asg.commandCalls(DescribeAutoScalingGroupsCommand)[0]?.args as unknown[] | undefined)?.[1] as { abortSignal?: AbortSignal } | undefined;
+    expect(options?.abortSignal?.aborted).toBe(true);
+  });
+});

@@ -1,0 +1,142 @@
+/**
+ * AWS behaviours the fleet model follows, each pinned against the documentation page it cites in
+ * simulator/model/fleet.ts. The fleet is driven directly (no handler), on its own event queue.
+ */
+import { describe, expect, it } from 'vitest';
+import { EventQueue } from '../../simulator/core/heap';
+import { RngStreams } from '../../simulator/core/prng';
+import { HOUR, SIM_EPOCH } from '../../simulator/core/time';
+import { Fleet, type FleetHost, type FleetOptions } from '../../simulator/model/fleet';
+import { parseScenario } from '../../simulator/scenario/load';
+
+const GROUP = {
+  name: 'ml',
+  availabilityZones: ['us-east-1a', 'us-east-1b'],
+  minSize: 10,
+  maxSize: 20,
+  initialCapacity: 10,
+  instanceTypes: [
+    { type: 'g5.xlarge', onDemandPrice: 1.0, spotPrice: 0.4 },
+    { type: 'g6.xlarge', onDemandPrice: 0.8, spotPrice: 0.45 },
+  ],
+  instancesDistribution: { onDemandBaseCapacity: 0, onDemandPercentageAboveBaseCapacity: 20 },
+};
+
+/** Constant demand for exactly 10 units: desired capacity never moves, so every change is the model's own. */
+const spec = (faults: unknown[] = [], group: Record<string, unknown> = {}) =>
+  parseScenario(
+    {
+      name: 'aws-behaviour',
+      duration: '8h',
+      seed: 3,
+      metric: 'cost',
+      group: { ...GROUP, ...Object.fromEntries(Object.entries(group).filter(([k]) => k !== 'requests')) },
+      demand: { targetRequestsPerUnit: 10, noise: 0, points: [{ at: 0, requests: Number(group.requests ?? 95) }, { at: '08:00', requests: Number(group.requests ?? 95) }] },
+      faults,
+    },
+    'test',
+  );
+
+const drive = (options: Partial<FleetOptions> = {}, faults: unknown[] = [], group: Record<string, unknown> = {}) => {
+  const queue = new EventQueue<() => void | Promise<void>>();
+  let now = SIM_EPOCH;
+  const logs: string[] = [];
+  const host: FleetHost = { now: () => now, at: (t, f) => queue.push(Math.max(t, now), f), emit: () => undefined, log: (_c, text) => logs.push(text) };
+  const fleet = new Fleet(spec(faults, group), { launchHook: false, terminateHook: false, warmupDocument: 'w', drainDocument: 'd', elbHealthChecks: true, ...options }, host, new RngStreams(3));
+  fleet.begin();
+  const runUntil = async (hours: number): Promise<void> => {
+    const end = SIM_EPOCH + hours * HOUR;
+    for (let next = queue.peek(); next && next.at <= end; next = queue.peek()) {
+      queue.pop();
+      now = next.at;
+      await next.item();
+    }
+    now = end;
+  };
+  const units = (market: 'on-demand' | 'spot') =>
+    fleet.describe().instances.filter((i) => i.lifecycleState === 'InService' && fleet.instances.get(i.instanceId)?.market === market).length;
+  const update = (base: number, percent: number, strategy = 'price-capacity-optimized') =>
+    fleet.updateMixedInstancesPolicy({
+      InstancesDistribution: { OnDemandBaseCapacity: base, OnDemandPercentageAboveBaseCapacity: percent, SpotAllocationStrategy: strategy },
+    });
+  return { fleet, runUntil, units, update, logs };
+};
+
+describe('a change of OnDemandBaseCapacity / OnDemandPercentageAboveBaseCapacity replaces running instances (CloudFormation InstancesDistribution reference)', () => {
+  it('raising the percentage launches On-Demand replacements first, then terminates the surplus Spot instances', async () => {
+    const f = drive();
+    await f.runUntil(1);
+    expect([f.units('on-demand'), f.units('spot')]).toEqual([2, 8]);
+    f.update(0, 60);
+    await f.runUntil(4);
+    // 60 % of 10 = 6 On-Demand; the 4 Spot instances they replace are gone.
+    expect([f.units('on-demand'), f.units('spot')]).toEqual([6, 4]);
+    expect(f.fleet.metrics.mixReplacementLaunches).toBe(4);
+    expect(f.fleet.metrics.mixReplacedInstances).toBe(4);
+    // Launch before terminate: warm serving capacity never fell below desired during the replacement.
+    const after = f.fleet.series.filter((p) => p.t >= HOUR);
+    expect(after.length).toBeGreaterThan(100);
+    expect(after.every((p) => p.warm >= p.desired)).toBe(true);
+  });
+
+  it('lowering it replaces On-Demand instances with Spot ones the same way', async () => {
+    const f = drive();
+    await f.runUntil(1);
+    f.update(0, 0);
+    await f.runUntil(4);
+    expect([f.units('on-demand'), f.units('spot')]).toEqual([0, 10]);
+    expect(f.fleet.metrics.mixReplacedInstances).toBe(2);
+    expect(f.fleet.series.filter((p) => p.t >= HOUR).every((p) => p.warm >= p.desired)).toBe(true);
+  });
+
+  it('the replacement is gradual: waves of at most 10 % of desired capacity', async () => {
+    const f = drive();
+    await f.runUntil(1);
+    f.update(0, 100);
+    await f.runUntil(1.05);
+    // One wave (1 unit of 10) is on its way in; the rest waits for it.
+    expect(f.fleet.metrics.mixReplacementLaunches).toBe(1);
+    await f.runUntil(8);
+    expect([f.units('on-demand'), f.units('spot')]).toEqual([10, 0]);
+    expect(f.fleet.metrics.mixReplacedInstances).toBe(8);
+  });
+
+  it('SpotAllocationStrategy alone leaves running instances alone', async () => {
+    const f = drive();
+    await f.runUntil(1);
+    f.update(0, 20, 'capacity-optimized');
+    await f.runUntil(3);
+    expect(f.fleet.metrics.mixReplacementLaunches).toBe(0);
+    expect(f.fleet.metrics.mixChanges).toBe(0);
+  });
+});
+
+describe('the careful baseline (Auto Scaling alone, configured well)', () => {
+  it('Capacity Rebalancing launches a Spot replacement and terminates the at-risk instance once the replacement is healthy', async () => {
+    const f = drive({ capacityRebalance: true }, [{ kind: 'rebalance-recommendations', at: '01:00', fraction: 0.5, interruptAfter: '1h' }]);
+    await f.runUntil(3);
+    expect(f.fleet.metrics.rebalanceRecommendations).toBe(4);
+    expect(f.fleet.metrics.capacityRebalanceLaunches).toBe(4);
+    // Every recommended instance left before EC2 reclaimed it: the interruptions cost nothing.
+    expect(f.fleet.metrics.interruptionsAbsorbed).toBe(f.fleet.metrics.interruptions);
+    expect(f.fleet.metrics.droppedRequests).toBe(0);
+    expect(f.fleet.series.filter((p) => p.t >= HOUR).every((p) => p.warm >= p.desired)).toBe(true);
+  });
+
+  it('without Capacity Rebalancing the same instances are interrupted while they serve', async () => {
+    const f = drive({}, [{ kind: 'rebalance-recommendations', at: '01:00', fraction: 0.5, interruptAfter: '1h' }]);
+    await f.runUntil(3);
+    expect(f.fleet.metrics.capacityRebalanceLaunches).toBe(0);
+    expect(f.fleet.metrics.interruptions).toBe(4);
+    expect(f.fleet.metrics.droppedRequests).toBeGreaterThan(0);
+  });
+
+  it('load-balancer health checks: a broken instance gets no traffic and is replaced after the grace period', async () => {
+    // Demand for 12 units: the two instances target tracking adds after 3 minutes load the bad model.
+    const f = drive({}, [{ kind: 'bad-model', at: '00:00', duration: '30m', modelVersion: 'bad', warmupFailureRate: 1 }], { requests: 115 });
+    await f.runUntil(2);
+    expect(f.fleet.metrics.coldRequests).toBe(0);
+    expect(f.fleet.metrics.healthCheckReplacements).toBeGreaterThanOrEqual(2);
+    expect(f.logs.some((l) => /unhealthy \(load balancer health check\) after the 900 s grace period/.test(l))).toBe(true);
+  });
+});

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { sweepDueAt } from '../../../shared/policy/sweep-priority';
+import type { LifecycleWork } from '../../../shared/state/lifecycle-record';
+import { config, HOOKS, INSTANCE, T0 } from './support';
+
+const work = (over: Partial<LifecycleWork> = {}): LifecycleWork => ({
+  instanceId: INSTANCE,
+  groupName: 'ml-inference-gpu',
+  profileName: 'gpu-inference',
+  phase: 'launch',
+  mode: 'enforce',
+  hookName: 'asg-orchestrator-launch',
+  documentName: 'warmup',
+  commandId: 'c-1',
+  attempt: 1,
+  maxAttempts: 3,
+  status: 'running',
+  startedAt: T0,
+  attemptStartedAt: T0,
+  deadlineAt: T0 + 2_700_000,
+  ...over,
+});
+
+describe('sweepDueAt: when the lifecycle action lapses if the sweep does nothing', () => {
+  it.each([
+    ['no record (lost event): now, first', undefined, T0 + 600_000],
+    ['started, never beaten: start + heartbeat timeout', work(), T0 + 300_000],
+    ['beaten: last heartbeat + heartbeat timeout', work({ lastHeartbeatAt: T0 + 200_000 }), T0 + 500_000],
+    ['opened before the record was written: opened + heartbeat timeout', work({ openedAt: T0 - 60_000 }), T0 + 240_000],
+    ['deadline before the heartbeat lapses: the deadline', work({ deadlineAt: T0 + 100_000 }), T0 + 100_000],
+    ['no hook on record (drain from an interruption warning): now', work({ hookName: undefined }), T0 + 600_000],
+  ] as const)('%s', (_name, w, expected) => {
+    const stored = w === undefined ? undefined : { version: 1, work: w };
+    expect(sweepDueAt({ stored, hooks: HOOKS, ownHooks: config().ownHooks, lifecycleState: 'Pending:Wait', now: T0 + 600_000 })).toBe(expected);
+  });
+});
