@@ -119,7 +119,8 @@ describe('dead-letter queue as the template declares it (moto over HTTP)', () =>
     const stored = JSON.parse(attrs.Attributes?.Policy ?? '{}') as { Statement: Json[] };
     const allow = stored.Statement.find((s) => s.Effect === 'Allow');
     expect(allow).toMatchObject({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: queueArn });
-    const sources = ((allow?.Condition as Json).ArnEquals as Json)['aws:SourceArn'] as string[];
+    const condition = (allow?.Condition ?? {}) as { ArnEquals?: { 'aws:SourceArn'?: string[] } };
+    const sources = condition.ArnEquals?.['aws:SourceArn'] ?? [];
     expect(sources.length).toBeGreaterThan(0);
     for (const source of sources) expect(source).toMatch(new RegExp(`^arn:aws:events:us-east-1:${ACCOUNT}:rule/${PREFIX}-[a-z0-9-]+$`));
   });
