@@ -25,7 +25,7 @@ const TERMINATION_POLICY_CONTRACT_MS = 2000;
  * stack-wide roll-up with {service} alone that the alarms read (an alarm cannot use SEARCH).
  */
 const GROUP_METRICS = {
-  warmup: ['WarmupSucceeded', 'WarmupRetried', 'WarmupAbandoned'],
+  warmup: ['WarmupSucceeded', 'WarmupRetried', 'WarmupAbandoned', 'WarmupFailedContinued'],
   warmupDuration: 'WarmupDurationSeconds',
   drain: ['DrainTimedOut'],
   drainDuration: 'DrainDurationSeconds',
@@ -205,10 +205,12 @@ const alarms = (prefix, functionNames) => {
       Metrics: [
         rollupMetric('abandoned', 'WarmupAbandoned', 3600),
         rollupMetric('succeeded', 'WarmupSucceeded', 3600),
+        // CONTINUE after a failure (onFailure: continue) finished too: it is in the denominator, not a success.
+        rollupMetric('continued', 'WarmupFailedContinued', 3600),
         {
           Id: 'abandonRate',
           Label: 'warm-up abandon rate (%)',
-          Expression: `IF(abandoned + succeeded >= ${THRESHOLDS.abandonMinimumFinished}, 100 * abandoned / (abandoned + succeeded), 0)`,
+          Expression: `IF(abandoned + succeeded + continued >= ${THRESHOLDS.abandonMinimumFinished}, 100 * abandoned / (abandoned + succeeded + continued), 0)`,
           ReturnData: true,
         },
       ],
@@ -389,13 +391,19 @@ const dashboardBody = (prefix, functions) => {
 
   top = row(6);
   widgets.push(
-    widget(0, top, 12, 6, {
+    widget(0, top, 8, 6, {
+      title: 'Termination-policy fallbacks by reason (all groups)',
+      region,
+      period: 300,
+      metrics: [[search(`{${NAMESPACE},reason,service} MetricName="TerminationFallbacks"`, 'Sum', 300, 'fr')]],
+    }),
+    widget(8, top, 8, 6, {
       title: 'Decisions per function (outcome_* of the decision log)',
       region,
       period: 300,
       metrics: [[search(`{${NAMESPACE},function,service} outcome`, 'Sum', 300, 'o')]],
     }),
-    widget(12, top, 12, 6, {
+    widget(16, top, 8, 6, {
       title: 'Cold starts per function',
       region,
       period: 300,

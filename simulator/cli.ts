@@ -245,6 +245,7 @@ const defaultIo = () => ({
 // Run when executed directly (tsx simulator/cli.ts), not when imported by tests.
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(join(__dirname, 'cli.ts'))) {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true'; // the handlers' EMF lines would interleave with the report
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   runCli(process.argv.slice(2)).then(
     (code) => {

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { RegoEngine, type StandardDiagnostic, TemplateFile } from '@aws/cloudformation-validate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { GROUP_METRIC_UNITS } from '../../shared/middleware/group-metrics';
 import {
   asArray,
   allStatements,
@@ -44,21 +45,8 @@ const TEMPLATE_PATH = join(OUT, 'cloudformation-template-update-stack.json');
 const PREFIX = `asg-orchestrator-${STAGE}-`;
 const ONE_MEGABYTE = 1024 * 1024;
 
-/** The per-group metrics of the contract (docs/metrics.md; dimensions group, profile): the dashboard graphs each. */
-const PER_GROUP_METRICS = [
-  'WarmupSucceeded',
-  'WarmupRetried',
-  'WarmupAbandoned',
-  'WarmupDurationSeconds',
-  'DrainDurationSeconds',
-  'DrainTimedOut',
-  'TerminationDecisions',
-  'TerminationFallbacks',
-  'OnDemandShare',
-  'MixTarget',
-  'MixChanges',
-  'InstancesReplacedByMix',
-];
+/** The per-group metrics the functions emit (shared/middleware/group-metrics.ts; docs/metrics.md): the dashboard graphs each. */
+const PER_GROUP_METRICS = Object.keys(GROUP_METRIC_UNITS);
 
 /** Functions that AWS invokes synchronously: no async retry/on-failure configuration applies. */
 const SYNCHRONOUS_FUNCTIONS = new Set(['TerminationPolicyLambdaFunction']);
@@ -639,8 +627,10 @@ describe('alarms worth waking for, on their own topic', () => {
     expect(read).toEqual([
       { ns: 'AsgOrchestrator', name: 'WarmupAbandoned', dims: [{ Name: 'service', Value: 'asg-orchestrator' }] },
       { ns: 'AsgOrchestrator', name: 'WarmupSucceeded', dims: [{ Name: 'service', Value: 'asg-orchestrator' }] },
+      { ns: 'AsgOrchestrator', name: 'WarmupFailedContinued', dims: [{ Name: 'service', Value: 'asg-orchestrator' }] },
     ]);
-    expect(String(qs.find((q) => q.ReturnData === true)?.Expression)).toContain('100 * abandoned / (abandoned + succeeded)');
+    // Every warm-up that finished is in the denominator; only ABANDON is in the numerator.
+    expect(String(qs.find((q) => q.ReturnData === true)?.Expression)).toContain('100 * abandoned / (abandoned + succeeded + continued)');
   });
 
   it('lets CloudWatch (of this account only) publish to the encrypted alarm topic', () => {
@@ -687,6 +677,10 @@ describe('dashboard', () => {
         documented: true,
       });
     }
+  });
+
+  it('graphs the termination-policy fallbacks by their reason', () => {
+    expect(body().text).toContain('{AsgOrchestrator,reason,service} MetricName=\\"TerminationFallbacks\\"');
   });
 
   it('graphs errors, throttles and duration p99 against the timeout of every function, and the DLQ depth', () => {
