@@ -232,6 +232,8 @@ const ownResourceIds = (): Set<string> => {
 };
 
 let template: CfnTemplate;
+/** What `osls package` printed (stdout and stderr). */
+let packageOutput = '';
 let diagnostics: StandardDiagnostic[] = [];
 let validationStatus = '';
 
@@ -262,6 +264,7 @@ beforeAll(() => {
     );
   }
   console.info(`osls package --stage ${STAGE}: ${seconds}s`);
+  packageOutput = `${run.stdout}\n${run.stderr}`;
   template = JSON.parse(readFileSync(TEMPLATE_PATH, 'utf8'));
 
   const engine = new RegoEngine();
@@ -647,6 +650,38 @@ describe('alarms worth waking for, on their own topic', () => {
     ]);
     expect(template.Outputs?.AlarmTopicArn?.Value).toEqual({ Ref: 'AlarmTopic' });
   });
+});
+
+describe('config per stage (serverless.yml params)', () => {
+  it('package prints the config file it bundled, its profiles and the log level', () => {
+    const config = parseConfig(readConfigFile(join(ROOT, 'config/profiles.json')));
+    const names = Object.keys(config.profiles);
+    expect(packageOutput).toContain(
+      `Config bundled: config/profiles.json: ${names.length} profiles (${names.join(', ')}); opt-in tag ${config.optInTagKey}; log level INFO (stage ${STAGE})`,
+    );
+    for (const [id, fn] of functions()) {
+      const variables = (prop(fn, 'Environment') as { Variables?: Record<string, Json> } | undefined)?.Variables ?? {};
+      expect({ id, level: variables.POWERTOOLS_LOG_LEVEL }).toEqual({ id, level: 'INFO' });
+    }
+  });
+
+  it("a stage's params choose the config file (which decides the opt-in tag of the IAM conditions) and the log level", () => {
+    const run = spawnSync(
+      'npx',
+      ['--no-install', 'osls', 'print', '--stage', 'prod', '--region', 'us-east-1', '--param', 'configFile=config/profiles.example.json', '--format', 'json'],
+      { cwd: ROOT, env: packagingEnv(), encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const printed = JSON.parse(run.stdout.slice(run.stdout.indexOf('{'))) as {
+      custom: { configFile: string; optInTagKey: string };
+      provider: { environment: Record<string, string> };
+    };
+    expect({ file: printed.custom.configFile, level: printed.provider.environment.POWERTOOLS_LOG_LEVEL }).toEqual({
+      file: 'config/profiles.example.json',
+      level: 'WARN',
+    });
+    expect(printed.custom.optInTagKey).toBe(parseConfig(readConfigFile(join(ROOT, 'config/profiles.example.json'))).optInTagKey);
+  }, 120_000);
 });
 
 describe('dashboard', () => {
