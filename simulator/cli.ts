@@ -22,6 +22,7 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { clockOf } from './core/time';
 import { renderHtmlReport } from './report/html';
+import { jsonResults } from './report/json';
 import { renderMarkdownResults } from './report/markdown';
 import { formatNumber, formatSummary, formatTimeline, formatWiring, metricValue, verdict } from './report/text';
 import { compareScenario, type ScenarioComparison } from './run/runner';
@@ -39,6 +40,7 @@ export interface CliOptions {
   timeline?: number | 'all';
   timelineFile?: string;
   markdown?: string;
+  json?: string;
   all: boolean;
   quiet: boolean;
   help: boolean;
@@ -87,6 +89,9 @@ export const parseArgs = (argv: readonly string[]): CliOptions => {
       case '--markdown':
         o.markdown = value();
         break;
+      case '--json':
+        o.json = value();
+        break;
       case '--all':
         o.all = true;
         break;
@@ -114,12 +119,13 @@ export const OPTIONS: ReadonlyArray<{ flag: string; value?: string; help: string
   { flag: '--timeline-file', value: '<file>', help: 'write the full timelines (every entry) to a file' },
   { flag: '--all', help: 'run every scenario of scenarios/ (instead of the default set)' },
   { flag: '--markdown', value: '<file>', help: 'write the results as Markdown (as docs/simulation-results.md)' },
+  { flag: '--json', value: '<file>', help: 'write the results as JSON: every run, the deltas against careful, the regressions' },
   { flag: '--quiet', help: 'no progress line on stderr' },
   { flag: '--help', help: 'this help (also -h)' },
 ];
 
 const USAGE = `usage: npm run simulate -- [--scenario <file>]... [--profile <file>] [--seed N] [--report out.html]
-                              [--timeline N|all] [--timeline-file <file>] [--all] [--markdown <file>] [--quiet]
+                              [--timeline N|all] [--timeline-file <file>] [--all] [--markdown <file>] [--json <file>] [--quiet]
 Without --scenario: runs ${DEFAULT_SCENARIOS.join(', ')} and writes reports/simulation.html.`;
 
 /** The usage line and one line per option. */
@@ -221,6 +227,11 @@ export const runCli = async (argv: readonly string[], io: { out: (s: string) => 
     mkdirSync(dirname(resolve(options.markdown)), { recursive: true });
     writeFileSync(options.markdown, renderMarkdownResults(comparisons, `npm run simulate -- ${argv.join(' ')}`));
     io.out(`Markdown results written to ${options.markdown}\n`);
+  }
+  if (options.json) {
+    mkdirSync(dirname(resolve(options.json)), { recursive: true });
+    writeFileSync(options.json, `${JSON.stringify(jsonResults(comparisons), null, 2)}\n`);
+    io.out(`JSON results written to ${options.json}\n`);
   }
   if (report) {
     mkdirSync(dirname(resolve(report)), { recursive: true });
