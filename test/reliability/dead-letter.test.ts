@@ -43,9 +43,12 @@ const declared = () => {
   return { queue, policy, async, custom };
 };
 
-/** The value of `${self:custom.<path>}` in serverless.yml (itself resolved), or the reference unchanged. */
+/** The value at `<path>` of serverless.yml `custom` (what `${self:custom.<path>}` names). */
+const customAt = (custom: Json, path: string): unknown => path.split('.').reduce<unknown>((node, key) => (isObject(node) ? node[key] : undefined), custom);
+
+/** A string value of `custom` (itself resolved later), or undefined. */
 const customValue = (custom: Json, path: string): string | undefined => {
-  const value = path.split('.').reduce<unknown>((node, key) => (isObject(node) ? node[key] : undefined), custom);
+  const value = customAt(custom, path);
   return typeof value === 'string' ? value : undefined;
 };
 
@@ -58,6 +61,10 @@ const resolve = (value: unknown, queueArn: string, custom: Json = {}): unknown =
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v, queueArn, custom)]));
   }
   if (typeof value === 'string') {
+    // A whole-value reference to an object of custom (e.g. custom.refs.deadLetterQueueArn, a GetAtt).
+    const whole = /^\$\{self:custom\.([\w.]+)\}$/.exec(value);
+    const target = whole?.[1] === undefined ? undefined : customAt(custom, whole[1]);
+    if (isObject(target)) return resolve(target, queueArn, custom);
     return value
       .replace(/\$\{self:custom\.((?!prefix\})[\w.]+)\}/g, (ref, path: string) => customValue(custom, path) ?? ref)
       .replace(/\$\{self:custom\.prefix\}/g, PREFIX)
