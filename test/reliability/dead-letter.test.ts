@@ -16,15 +16,14 @@
  * The template side (every async function's OnFailure and every rule target's DeadLetterConfig name
  * the DeadLetterQueue; its policy admits this stack's rules only) is asserted in test/template.
  */
-import { readFileSync } from 'node:fs';
 import { ListTargetsByRuleCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { type MotoServer, startMoto } from '../../scripts/emulator.js';
 import { drainQueue, jsonBody, type MotoClients, motoClients } from '../../scripts/local-aws.js';
 import { parseEvent } from '../../shared/events';
 import { loadEvent } from '../support/fixtures';
+import { serverlessYml } from '../support/serverless-yml';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -34,7 +33,7 @@ const ACCOUNT = '123456789012';
 
 /** serverless.yml's DeadLetterQueue properties and policy, with the stack's variables resolved for this account. */
 const declared = () => {
-  const doc = parse(readFileSync(new URL('../../serverless.yml', import.meta.url), 'utf8'), { logLevel: 'error' }) as Json;
+  const doc = serverlessYml<Json>();
   const resources = ((doc.resources as Json).Resources ?? {}) as Json;
   const queue = (resources.DeadLetterQueue as Json).Properties as Json;
   const policy = ((resources.DeadLetterQueuePolicy as Json).Properties as Json).PolicyDocument as Json;
