@@ -149,7 +149,8 @@ describe('dead-letter queue as the template declares it (moto over HTTP)', () =>
   it('accepts an EventBridge rule target with the template\'s DeadLetterConfig and RetryPolicy (stored only: moto never delivers to it)', async () => {
     const rule = `${PREFIX}-launch-lifecycle`;
     await aws.eventBridge.send(new PutRuleCommand({ Name: rule, EventPattern: JSON.stringify({ source: ['aws.autoscaling'] }) }));
-    const retry = { MaximumRetryAttempts: spec.async.ruleRetryAttempts as number, MaximumEventAgeInSeconds: spec.async.ruleEventAge as number };
+    const rulePolicy = spec.async.ruleRetryPolicy as { maximumRetryAttempts: number; maximumEventAge: number };
+    const retry = { MaximumRetryAttempts: rulePolicy.maximumRetryAttempts, MaximumEventAgeInSeconds: rulePolicy.maximumEventAge };
     await aws.eventBridge.send(
       new PutTargetsCommand({
         Rule: rule,
