@@ -304,9 +304,7 @@ const logEncryption = (prefix, functionNames, deletionPolicy) => {
     },
   };
   // osls generates the log groups; an extension adds the key to each.
-  const extensions = Object.fromEntries(
-    functionNames.map((name) => [logGroupLogicalId(name), { Properties: { KmsKeyId: getAtt('LogsKey', 'Arn') } }]),
-  );
+  const extensions = Object.fromEntries(functionNames.map((name) => [logGroupLogicalId(name), { Properties: { KmsKeyId: getAtt('LogsKey', 'Arn') } }]));
   return { resources, extensions };
 };
 
@@ -318,8 +316,7 @@ const search = (expression, stat, period, id, label) => ({
   ...(label ? { label } : {}),
 });
 
-const groupSearch = (metricName, stat, id) =>
-  search(`{${NAMESPACE},group,profile,service} MetricName="${metricName}"`, stat, 300, id);
+const groupSearch = (metricName, stat, id) => search(`{${NAMESPACE},group,profile,service} MetricName="${metricName}"`, stat, 300, id);
 
 const widget = (x, y, width, height, properties) => ({ type: 'metric', x, y, width, height, properties });
 
@@ -341,7 +338,9 @@ const dashboardBody = (prefix, functions) => {
     return top;
   };
 
-  widgets.push(text(row(2), `# ${prefix}\nPer Auto Scaling group (dimensions \`group\`, \`profile\`; docs/metrics.md), then Lambda health. Alarms: docs/alarms.md.`));
+  widgets.push(
+    text(row(2), `# ${prefix}\nPer Auto Scaling group (dimensions \`group\`, \`profile\`; docs/metrics.md), then Lambda health. Alarms: docs/alarms.md.`),
+  );
 
   let top = row(6);
   widgets.push(

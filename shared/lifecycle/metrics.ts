@@ -24,9 +24,23 @@ const durationSeconds = (w: LifecycleWork): number => Math.max(0, ((w.finishedAt
 export const completionMetrics = (w: LifecycleWork): GroupMetric[] => {
   if (w.phase === 'terminate') {
     if (w.notifyAs === 'drain.skipped') return [];
-    return [...(w.notifyAs === 'drain.timed-out' ? [{ name: 'DrainTimedOut' as const, value: 1 }] : []), { name: 'DrainDurationSeconds', value: durationSeconds(w) }];
+    return [
+      ...(w.notifyAs === 'drain.timed-out' ? [{ name: 'DrainTimedOut' as const, value: 1 }] : []),
+      { name: 'DrainDurationSeconds', value: durationSeconds(w) },
+    ];
   }
   const counted =
-    w.result === 'ABANDON' ? 'WarmupAbandoned' : w.notifyAs === 'warmup.succeeded' ? 'WarmupSucceeded' : w.notifyAs === 'warmup.failed' ? 'WarmupFailedContinued' : undefined;
-  return counted ? [{ name: counted, value: 1 }, { name: 'WarmupDurationSeconds', value: durationSeconds(w) }] : [];
+    w.result === 'ABANDON'
+      ? 'WarmupAbandoned'
+      : w.notifyAs === 'warmup.succeeded'
+        ? 'WarmupSucceeded'
+        : w.notifyAs === 'warmup.failed'
+          ? 'WarmupFailedContinued'
+          : undefined;
+  return counted
+    ? [
+        { name: counted, value: 1 },
+        { name: 'WarmupDurationSeconds', value: durationSeconds(w) },
+      ]
+    : [];
 };

@@ -40,7 +40,12 @@ const integrate = (r: RunResult, rate: (i: number) => number, per: number): numb
 const QUANTITIES: Readonly<Record<string, Quantity>> = {
   cold: { key: 'cold', title: 'Requests that reached a cold instance (cumulative)', unit: 'requests', values: (r) => r.series.map((p) => p.coldRequests) },
   dropped: { key: 'dropped', title: 'Requests dropped in flight (cumulative)', unit: 'requests', values: (r) => r.series.map((p) => p.droppedRequests) },
-  cost: { key: 'cost', title: 'Cost so far (USD, every instance billed while alive)', unit: 'USD', values: (r) => integrate(r, (i) => r.series[i]?.costPerHour ?? 0, 3600) },
+  cost: {
+    key: 'cost',
+    title: 'Cost so far (USD, every instance billed while alive)',
+    unit: 'USD',
+    values: (r) => integrate(r, (i) => r.series[i]?.costPerHour ?? 0, 3600),
+  },
   below: {
     key: 'below',
     title: 'Minutes with warm capacity below desired (cumulative)',
@@ -106,11 +111,14 @@ const overlayChart = (c: ScenarioComparison, q: Quantity, headline: boolean): st
   );
   const grid: string[] = [];
   for (let v = 0; v <= top + 1e-9; v += step) {
-    grid.push(`<line x1="${PAD.l}" y1="${f(y(v))}" x2="${W - PAD.r}" y2="${f(y(v))}" stroke="#eee"/><text x="${PAD.l - 6}" y="${f(y(v) + 4)}" text-anchor="end">${tickLabel(v)}</text>`);
+    grid.push(
+      `<line x1="${PAD.l}" y1="${f(y(v))}" x2="${W - PAD.r}" y2="${f(y(v))}" stroke="#eee"/><text x="${PAD.l - 6}" y="${f(y(v) + 4)}" text-anchor="end">${tickLabel(v)}</text>`,
+    );
   }
   const hours = c.orchestrated.durationSeconds / 3600;
   const every = hours > 12 ? 3 : hours > 4 ? 1 : 0.5;
-  for (let h = 0; h <= hours + 1e-9; h += every) grid.push(`<text x="${f(x(h * 3_600_000))}" y="${H - 8}" text-anchor="middle">${clockOf(h * 3_600_000).slice(0, 5)}</text>`);
+  for (let h = 0; h <= hours + 1e-9; h += every)
+    grid.push(`<text x="${f(x(h * 3_600_000))}" y="${H - 8}" text-anchor="middle">${clockOf(h * 3_600_000).slice(0, 5)}</text>`);
   const ends = q.shared ? '' : ` — at the end: ${runs.map((r) => `${r.label} ${tickLabel(r.values.at(-1) ?? 0)}`).join(', ')}`;
   const title = `${headline ? 'Headline: ' : ''}${q.title}`;
   return `<figure class="chart overlay${headline ? ' headline' : ''}" data-quantity="${q.key}">

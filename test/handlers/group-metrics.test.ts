@@ -21,10 +21,7 @@ import { loadEvent } from '../support/fixtures';
 import { commandId } from '../unit/lifecycle/support';
 import { asgMock, resetMocks, sdkDeps, ssmMock } from '../unit/lifecycle/sdk-world';
 
-const GROUP_SETS = [
-  ['service', 'group', 'profile'],
-  ['service'],
-];
+const GROUP_SETS = [['service', 'group', 'profile'], ['service']];
 const LABELS = { service: 'asg-orchestrator', group: 'ml-inference-gpu', profile: 'gpu-inference' };
 
 const result = (file: string, id: string, document?: string): unknown => {
@@ -90,7 +87,14 @@ describe('warm-up metrics (commandResult)', () => {
   it('a completion that finds the action already over counts nothing', async () => {
     const { deps } = sdkDeps();
     await launchMain(deps)(loadEvent('autoscaling/launch-lifecycle.json'));
-    asgMock.on(CompleteLifecycleActionCommand).rejects(Object.assign(new Error('No active Lifecycle Action found with instance ID i-0abc1234def567890'), { name: 'ValidationError', $metadata: { httpStatusCode: 400 } }));
+    asgMock
+      .on(CompleteLifecycleActionCommand)
+      .rejects(
+        Object.assign(new Error('No active Lifecycle Action found with instance ID i-0abc1234def567890'), {
+          name: 'ValidationError',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      );
     const emf = captureEmf();
     await commandResultMain(deps)(result('ssm/command-success.json', commandId(1)));
     expect(emf.names()).toEqual([]);
@@ -108,9 +112,18 @@ describe('drain metrics', () => {
     const d = {
       lifecycle: deps,
       hooks: new HookCache(deps.autoScaling),
-      mix: { config: deps.config, autoScaling: deps.autoScaling, instances: new InstanceDirectory({ describeInstances: async () => [] }), store: deps.store, publisher: deps.publisher },
+      mix: {
+        config: deps.config,
+        autoScaling: deps.autoScaling,
+        instances: new InstanceDirectory({ describeInstances: async () => [] }),
+        store: deps.store,
+        publisher: deps.publisher,
+      },
     };
-    await reconcileMain(d, createSweeps(d).filter((s) => s.name === 'lifecycle'))();
+    await reconcileMain(
+      d,
+      createSweeps(d).filter((s) => s.name === 'lifecycle'),
+    )();
     expect(emf.points('DrainTimedOut')).toEqual([expect.objectContaining({ value: 1, dimensionSets: GROUP_SETS, dimensions: LABELS })]);
     expect(emf.points('DrainDurationSeconds')).toEqual([expect.objectContaining({ value: expect.any(Number), unit: 'Seconds' })]);
     expect(emf.points('DrainDurationSeconds')[0]?.value).toBeGreaterThanOrEqual(600);

@@ -36,7 +36,9 @@ export const captureEmf = () => {
   const documents: EmfDocument[] = [];
   const write = process.stdout.write.bind(process.stdout);
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    const lines = String(chunk).split('\n').filter((line) => line.startsWith('{"_aws"'));
+    const lines = String(chunk)
+      .split('\n')
+      .filter((line) => line.startsWith('{"_aws"'));
     if (lines.length === 0) return (write as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
     for (const line of lines) documents.push(JSON.parse(line) as EmfDocument);
     return true;
@@ -59,6 +61,11 @@ export const captureEmf = () => {
       }),
     );
   /** The metric names written, in order, once per value. */
-  const names = (): string[] => documents.flatMap((doc) => doc._aws.CloudWatchMetrics.flatMap((d) => d.Metrics.flatMap((m) => (Array.isArray(doc[m.Name]) ? (doc[m.Name] as unknown[]).map(() => m.Name) : [m.Name]))));
+  const names = (): string[] =>
+    documents.flatMap((doc) =>
+      doc._aws.CloudWatchMetrics.flatMap((d) =>
+        d.Metrics.flatMap((m) => (Array.isArray(doc[m.Name]) ? (doc[m.Name] as unknown[]).map(() => m.Name) : [m.Name])),
+      ),
+    );
   return { documents, points, names };
 };
