@@ -87,14 +87,12 @@ describe('warm-up metrics (commandResult)', () => {
   it('a completion that finds the action already over counts nothing', async () => {
     const { deps } = sdkDeps();
     await launchMain(deps)(loadEvent('autoscaling/launch-lifecycle.json'));
-    asgMock
-      .on(CompleteLifecycleActionCommand)
-      .rejects(
-        Object.assign(new Error('No active Lifecycle Action found with instance ID i-0abc1234def567890'), {
-          name: 'ValidationError',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    asgMock.on(CompleteLifecycleActionCommand).rejects(
+      Object.assign(new Error('No active Lifecycle Action found with instance ID i-0abc1234def567890'), {
+        name: 'ValidationError',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     const emf = captureEmf();
     await commandResultMain(deps)(result('ssm/command-success.json', commandId(1)));
     expect(emf.names()).toEqual([]);
