@@ -10,6 +10,7 @@
  * `terminationPolicy` callback the runner gives it, exactly as Auto Scaling invokes the function.
  */
 import type { MixedInstancesPolicy } from '@aws-sdk/client-auto-scaling';
+import { type ActionOutcome, globalTimeoutSeconds, type HookSpec, LifecycleActions, type LifecycleResult, type OpenAction } from '../../shared/local/lifecycle-actions';
 import type { GroupSummary, LifecycleHookSummary } from '../../shared/aws/auto-scaling';
 import type { InstanceInfo } from '../../shared/aws/ec2';
 import type { CommandInvocation, CommandSummary, SendCommandInput } from '../../shared/aws/ssm';
@@ -35,18 +36,6 @@ import { DemandCurve, TargetTracking } from './demand';
 
 export type LifecycleState = 'Pending' | 'Pending:Wait' | 'InService' | 'Terminating' | 'Terminating:Wait' | 'Terminated';
 
-/** A lifecycle action waiting for an answer. */
-export interface ActiveAction {
-  hookName: string;
-  transition: 'launch' | 'terminate';
-  token: string;
-  startedAt: number;
-  timeoutAt: number;
-  globalDeadline: number;
-  heartbeatMs: number;
-  defaultResult: 'CONTINUE' | 'ABANDON';
-}
-
 /** One EC2 instance of the group. */
 export interface SimInstance {
   id: string;
@@ -68,7 +57,6 @@ export interface SimInstance {
   firstLoadFails: boolean;
   loadAttempts: number;
   warm: boolean;
-  action?: ActiveAction;
   /** Time it stopped receiving new requests (drain, deregistration, death). */
   stoppedAt?: number;
   /** Requests per second it received at the last traffic tick while routable. */
@@ -128,6 +116,12 @@ export interface FleetOptions {
    * https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-health-checks.html
    */
   elbHealthChecks?: boolean;
+  /**
+   * Hooks other tools put on the group (a group can carry several per transition, each with its own
+   * action and token). The model plays their owner: it answers `answer` after `answerAfterSeconds`,
+   * or never (the hook's DefaultResult applies at its timeout).
+   */
+  otherHooks?: Array<HookSpec & { answerAfterSeconds?: number; answer?: LifecycleResult }>;
 }
 
 /** Counters the summary is made of. */
@@ -231,6 +225,7 @@ export class Fleet {
   public distribution: Distribution;
 
   private readonly alive = new Map<string, SimInstance>();
+  private readonly actions: LifecycleActions;
   private readonly commands = new Map<string, SimCommand>();
   private readonly types: PoolType[];
   private readonly subnets = new Map<string, string>();
@@ -264,6 +259,7 @@ export class Fleet {
     this.start = host.now();
     this.ids = rngs.get('ids');
     this.eventIds = rngs.get('event-ids');
+    this.actions = new LifecycleActions(() => this.ids.guid());
     const g = spec.group;
     this.groupArn = `arn:aws:autoscaling:${SIM_REGION}:${SIM_ACCOUNT}:autoScalingGroup:${this.ids.guid()}:autoScalingGroupName/${g.name}`;
     for (const az of g.availabilityZones) this.subnets.set(az, `subnet-0${this.ids.hex(16)}`);
@@ -648,12 +644,7 @@ export class Fleet {
 
   private booted(inst: SimInstance): void {
     if (inst.state !== 'Pending') return;
-    const hook = this.spec.group.hooks.launch;
-    if (this.options.launchHook) {
-      inst.state = 'Pending:Wait';
-      this.openAction(inst, 'launch', hook);
-      return;
-    }
+    if (this.openActions(inst, 'launch')) return;
     this.enterService(inst, 'no launch hook');
   }
 
@@ -791,17 +782,13 @@ export class Fleet {
     const now = this.host.now();
     inst.endedBy ??= cause;
     if (inst.state === 'Pending' || inst.state === 'Pending:Wait') {
-      // Never served: the pending launch action (if any) ends with the instance.
-      inst.action = undefined;
+      // Never served: the pending launch actions (if any) end with the instance.
+      this.actions.drop(inst.id);
       this.finishTermination(inst, `${cause} before it was InService`);
       return;
     }
     this.stopTraffic(inst);
-    if (this.options.terminateHook) {
-      inst.state = 'Terminating:Wait';
-      this.openAction(inst, 'terminate', this.spec.group.hooks.terminate);
-      return;
-    }
+    if (this.openActions(inst, 'terminate')) return;
     inst.state = 'Terminating';
     this.host.at(now + this.spec.group.deregistrationDelaySeconds * SECOND, () => this.finishTermination(inst, cause));
   }
@@ -821,7 +808,8 @@ export class Fleet {
     this.metrics.droppedRequests += lost;
     inst.state = 'Terminated';
     inst.terminatedAt = now;
-    inst.action = undefined;
+    // EC2 took it (or it ended otherwise): open actions end with it; a later answer finds none.
+    this.actions.drop(inst.id);
     this.stopTraffic(inst);
     this.alive.delete(inst.id);
     this.bill(inst, now);
@@ -847,86 +835,123 @@ export class Fleet {
 
   // ------------------------------------------------------------------ lifecycle actions
 
-  private openAction(inst: SimInstance, transition: 'launch' | 'terminate', hook: { name: string; heartbeatTimeout: number; defaultResult: 'CONTINUE' | 'ABANDON' }): void {
-    const now = this.host.now();
-    const heartbeatMs = hook.heartbeatTimeout * SECOND;
-    const action: ActiveAction = {
-      hookName: hook.name,
-      transition,
-      token: this.ids.guid(),
-      startedAt: now,
-      timeoutAt: now + heartbeatMs,
-      globalDeadline: now + Math.min(48 * HOUR, 100 * heartbeatMs),
-      heartbeatMs,
-      defaultResult: hook.defaultResult,
-    };
-    inst.action = action;
-    this.host.at(action.timeoutAt, () => this.checkTimeout(inst, action.token));
-    this.host.log('asg', `${inst.id} ${inst.state}: lifecycle hook ${hook.name} waits (heartbeat timeout ${hook.heartbeatTimeout} s, default ${hook.defaultResult})`);
-    this.host.emit(
-      lifecycleActionEvent({
-        id: this.eventIds.guid(),
-        at: now,
-        groupArn: this.groupArn,
-        groupName: this.spec.group.name,
-        hookName: hook.name,
-        instanceId: inst.id,
-        token: action.token,
-        transition,
-      }),
-    );
+  /** This orchestrator's hooks installed on the group, then the other tools' hooks. */
+  private hooks(): HookSpec[] {
+    const h = this.spec.group.hooks;
+    const own: HookSpec[] = [];
+    if (this.options.launchHook) own.push({ name: h.launch.name, transition: 'launch', heartbeatTimeout: h.launch.heartbeatTimeout, defaultResult: h.launch.defaultResult });
+    if (this.options.terminateHook) own.push({ name: h.terminate.name, transition: 'terminate', heartbeatTimeout: h.terminate.heartbeatTimeout, defaultResult: h.terminate.defaultResult });
+    return [...own, ...(this.options.otherHooks ?? [])];
   }
 
-  private checkTimeout(inst: SimInstance, token: string): void {
-    const action = inst.action;
+  /**
+   * Opens one lifecycle action per hook of the transition (shared/local/lifecycle-actions.ts), emits
+   * one event per action, and plays the other tools' part. Returns false when no hook holds the transition.
+   */
+  private openActions(inst: SimInstance, transition: 'launch' | 'terminate'): boolean {
     const now = this.host.now();
-    if (!action || action.token !== token || now < action.timeoutAt) return;
-    this.metrics.hookTimeouts += 1;
-    this.host.log('asg', `${inst.id}: lifecycle action ${action.hookName} timed out: DefaultResult ${action.defaultResult} applies`);
-    this.answer(inst, action, action.defaultResult, 'heartbeat timeout');
+    const opened = this.actions.open({ instanceId: inst.id, transition, hooks: this.hooks(), now });
+    if (opened.length === 0) return false;
+    inst.state = transition === 'launch' ? 'Pending:Wait' : 'Terminating:Wait';
+    this.scheduleExpiry(inst);
+    for (const action of opened) {
+      this.host.log('asg', `${inst.id} ${inst.state}: lifecycle hook ${action.hookName} waits (heartbeat timeout ${action.heartbeatMs / SECOND} s, default ${action.defaultResult})`);
+      this.host.emit(
+        lifecycleActionEvent({
+          id: this.eventIds.guid(),
+          at: now,
+          groupArn: this.groupArn,
+          groupName: this.spec.group.name,
+          hookName: action.hookName,
+          instanceId: inst.id,
+          token: action.token,
+          transition,
+        }),
+      );
+      const other = this.options.otherHooks?.find((h) => h.name === action.hookName);
+      if (other?.answerAfterSeconds !== undefined) {
+        this.host.at(now + other.answerAfterSeconds * SECOND, () => {
+          if (!this.actions.of(inst.id).includes(action)) return;
+          this.settle(inst, this.actions.complete({ hookName: action.hookName, instanceId: inst.id, token: action.token }, other.answer ?? 'CONTINUE', `${action.hookName}'s owner answered`));
+        });
+      }
+    }
+    return true;
   }
 
-  private answer(inst: SimInstance, action: ActiveAction, result: 'CONTINUE' | 'ABANDON', why: string): void {
-    inst.action = undefined;
-    if (action.transition === 'launch') {
-      if (result === 'CONTINUE') {
+  private scheduleExpiry(inst: SimInstance): void {
+    const at = this.actions.nextDeadline(inst.id);
+    if (at !== undefined) this.host.at(at, () => this.expireActions());
+  }
+
+  private expireActions(): void {
+    for (const outcome of this.actions.expire(this.host.now())) {
+      const inst = this.instances.get(outcome.instanceId);
+      if (!inst) continue;
+      this.metrics.hookTimeouts += 1;
+      if (outcome.kind === 'settled') this.host.log('asg', `${inst.id}: lifecycle action timed out (${outcome.by}): DefaultResult ${outcome.result} applies`);
+      this.settle(inst, outcome);
+    }
+  }
+
+  /** Moves the instance on once its transition settled (every hook answered, or one ABANDON). */
+  private settle(inst: SimInstance, outcome: ActionOutcome): void {
+    if (outcome.kind === 'waiting') {
+      this.scheduleExpiry(inst);
+      return;
+    }
+    const why = outcome.by;
+    if (outcome.transition === 'launch') {
+      if (outcome.result === 'CONTINUE') {
         this.enterService(inst, `launch hook answered CONTINUE (${why})`);
         return;
       }
       this.metrics.abandonedLaunches += 1;
-      const message = `Instance failed to complete user's Lifecycle Action: Lifecycle Action with token ${action.token} was abandoned: Lifecycle Action Completed with ABANDON Result`;
+      const message = `Instance failed to complete user's Lifecycle Action: Lifecycle Action was abandoned: Lifecycle Action Completed with ABANDON Result`;
       this.host.emit(this.activity('launch-unsuccessful', inst, 'Cancelled', message, `Launching a new EC2 instance: ${inst.id}.  Status Reason: ${message}`));
       inst.endedBy ??= 'launch abandoned';
       this.finishTermination(inst, `launch hook answered ABANDON (${why})`);
       return;
     }
-    this.proceedTermination(inst, `terminate hook answered ${result} (${why})`);
+    this.proceedTermination(inst, `terminate hook answered ${outcome.result} (${why})`);
   }
 
-  private findAction(ref: { groupName: string; hookName: string; instanceId: string; token?: string }): { inst: SimInstance; action: ActiveAction } {
-    const inst = this.instances.get(ref.instanceId);
-    const action = inst?.action;
-    if (!inst || !action || action.hookName !== ref.hookName || ref.groupName !== this.spec.group.name || (ref.token !== undefined && ref.token !== action.token)) {
-      throw new AwsLikeError(
-        'ValidationError',
-        ref.token === undefined ? `No active Lifecycle Action found with instance ID ${ref.instanceId}` : `No active Lifecycle Action found with token ${ref.token}`,
-      );
+  private checkGroup(groupName: string, ref: { instanceId: string; token?: string | undefined }): void {
+    if (groupName !== this.spec.group.name) {
+      throw new AwsLikeError('ValidationError', ref.token === undefined ? `No active Lifecycle Action found with instance ID ${ref.instanceId}` : `No active Lifecycle Action found with token ${ref.token}`);
     }
-    return { inst, action };
   }
 
   /** CompleteLifecycleAction. Throws ValidationError "No active Lifecycle Action found" like AWS. */
   public completeLifecycleAction(ref: { groupName: string; hookName: string; instanceId: string; token?: string }, result: 'CONTINUE' | 'ABANDON'): void {
-    const { inst, action } = this.findAction(ref);
-    this.answer(inst, action, result, 'CompleteLifecycleAction');
+    this.checkGroup(ref.groupName, ref);
+    const inst = this.instances.get(ref.instanceId);
+    const outcome = this.actions.complete(ref, result);
+    if (inst) this.settle(inst, outcome);
   }
 
-  /** RecordLifecycleActionHeartbeat: extends the timeout, bounded by the global limit. */
+  /** RecordLifecycleActionHeartbeat: restarts the timeout, bounded by the global limit. */
   public recordHeartbeat(ref: { groupName: string; hookName: string; instanceId: string; token?: string }): void {
-    const { inst, action } = this.findAction(ref);
-    const now = this.host.now();
-    action.timeoutAt = Math.min(action.globalDeadline, now + action.heartbeatMs);
-    this.host.at(action.timeoutAt, () => this.checkTimeout(inst, action.token));
+    this.checkGroup(ref.groupName, ref);
+    const action = this.actions.heartbeat(ref, this.host.now());
+    this.host.at(action.timeoutAt, () => this.expireActions());
+  }
+
+  /**
+   * TerminateInstanceInAutoScalingGroup: the instance goes through the terminate hooks like any
+   * termination; without ShouldDecrementDesiredCapacity the group launches a replacement.
+   * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_TerminateInstanceInAutoScalingGroup.html
+   */
+  public terminateInstanceInAutoScalingGroup(instanceId: string, shouldDecrementDesiredCapacity: boolean): void {
+    const inst = this.alive.get(instanceId);
+    if (!inst || !STOPPABLE.has(inst.state)) throw new AwsLikeError('ValidationError', `The instance ID '${instanceId}' is not part of Auto Scaling group ${this.spec.group.name}.`);
+    if (shouldDecrementDesiredCapacity) this.desired = Math.max(this.spec.group.minSize, this.desired - inst.weight);
+    this.beginTermination(inst, 'TerminateInstanceInAutoScalingGroup');
+  }
+
+  /** The open lifecycle actions of an instance (tests and the report). */
+  public openActionsOf(instanceId: string): readonly OpenAction[] {
+    return this.actions.of(instanceId);
   }
 
   // ------------------------------------------------------------------ Spot events
@@ -1152,11 +1177,12 @@ export class Fleet {
       name: hook.name,
       transition,
       heartbeatTimeoutSeconds: hook.heartbeatTimeout,
-      globalTimeoutSeconds: Math.min(172_800, 100 * hook.heartbeatTimeout),
+      globalTimeoutSeconds: globalTimeoutSeconds(hook.heartbeatTimeout),
       defaultResult: hook.defaultResult,
     });
     if (this.options.launchHook) out.push(summary(h.launch, 'autoscaling:EC2_INSTANCE_LAUNCHING'));
     if (this.options.terminateHook) out.push(summary(h.terminate, 'autoscaling:EC2_INSTANCE_TERMINATING'));
+    for (const o of this.options.otherHooks ?? []) out.push(summary(o, o.transition === 'launch' ? 'autoscaling:EC2_INSTANCE_LAUNCHING' : 'autoscaling:EC2_INSTANCE_TERMINATING'));
     return out;
   }
 

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { EventQueue } from '../../simulator/core/heap';
 import { RngStreams } from '../../simulator/core/prng';
 import { HOUR, SIM_EPOCH } from '../../simulator/core/time';
+import type { AwsEvent } from '../../simulator/model/aws-events';
 import { Fleet, type FleetHost, type FleetOptions } from '../../simulator/model/fleet';
 import { parseScenario } from '../../simulator/scenario/load';
 
@@ -41,7 +42,8 @@ const drive = (options: Partial<FleetOptions> = {}, faults: unknown[] = [], grou
   const queue = new EventQueue<() => void | Promise<void>>();
   let now = SIM_EPOCH;
   const logs: string[] = [];
-  const host: FleetHost = { now: () => now, at: (t, f) => queue.push(Math.max(t, now), f), emit: () => undefined, log: (_c, text) => logs.push(text) };
+  const events: AwsEvent[] = [];
+  const host: FleetHost = { now: () => now, at: (t, f) => queue.push(Math.max(t, now), f), emit: (e) => events.push(e), log: (_c, text) => logs.push(text) };
   const fleet = new Fleet(spec(faults, group), { launchHook: false, terminateHook: false, warmupDocument: 'w', drainDocument: 'd', elbHealthChecks: true, ...options }, host, new RngStreams(3));
   fleet.begin();
   const runUntil = async (hours: number): Promise<void> => {
@@ -59,7 +61,12 @@ const drive = (options: Partial<FleetOptions> = {}, faults: unknown[] = [], grou
     fleet.updateMixedInstancesPolicy({
       InstancesDistribution: { OnDemandBaseCapacity: base, OnDemandPercentageAboveBaseCapacity: percent, SpotAllocationStrategy: strategy },
     });
-  return { fleet, runUntil, units, update, logs };
+  /** Lifecycle-action events emitted so far (hook, instance, token). */
+  const lifecycleEvents = () =>
+    events
+      .filter((e) => e.source === 'aws.autoscaling' && typeof e.detail.LifecycleActionToken === 'string')
+      .map((e) => ({ hook: String(e.detail.LifecycleHookName), instanceId: String(e.detail.EC2InstanceId), token: String(e.detail.LifecycleActionToken), transition: String(e.detail.LifecycleTransition) }));
+  return { fleet, runUntil, units, update, logs, lifecycleEvents };
 };
 
 describe('a change of OnDemandBaseCapacity / OnDemandPercentageAboveBaseCapacity replaces running instances (CloudFormation InstancesDistribution reference)', () => {
@@ -138,5 +145,63 @@ describe('the careful baseline (Auto Scaling alone, configured well)', () => {
     expect(f.fleet.metrics.coldRequests).toBe(0);
     expect(f.fleet.metrics.healthCheckReplacements).toBeGreaterThanOrEqual(2);
     expect(f.logs.some((l) => /unhealthy \(load balancer health check\) after the 900 s grace period/.test(l))).toBe(true);
+  });
+});
+
+describe('lifecycle actions in the group (shared/local/lifecycle-actions.ts, lifecycle-hooks.html, adding-lifecycle-hooks.html)', () => {
+  const ours = { groupName: 'ml', hookName: 'asg-orchestrator-launch' };
+
+  it("another tool's launch hook: each hook gets its own event and token; the instance waits until both are answered, theirs by its DefaultResult", async () => {
+    const f = drive({ launchHook: true, otherHooks: [{ name: 'their-launch', transition: 'launch', heartbeatTimeout: 3600, defaultResult: 'CONTINUE' }] }, [], { requests: 115 });
+    await f.runUntil(0.1);
+    const launches = f.lifecycleEvents();
+    const ids = [...new Set(launches.map((e) => e.instanceId))];
+    expect(ids.length).toBe(2);
+    for (const id of ids) {
+      const mine = launches.find((e) => e.instanceId === id && e.hook === 'asg-orchestrator-launch');
+      const theirs = launches.find((e) => e.instanceId === id && e.hook === 'their-launch');
+      expect(mine?.token).toBeDefined();
+      expect(theirs?.token).not.toBe(mine?.token);
+      // Our token never completes their action.
+      expect(() => f.fleet.completeLifecycleAction({ groupName: 'ml', hookName: 'their-launch', instanceId: id, token: mine?.token as string }, 'CONTINUE')).toThrow(/No active Lifecycle Action/);
+      f.fleet.completeLifecycleAction({ ...ours, instanceId: id, token: mine?.token as string }, 'CONTINUE');
+      expect(f.fleet.instances.get(id)?.state).toBe('Pending:Wait');
+    }
+    expect(f.fleet.lifecycleHooks().map((h) => h.name)).toEqual(['asg-orchestrator-launch', 'their-launch']);
+    // Their hook is never answered: its DefaultResult (CONTINUE) applies at its heartbeat timeout.
+    await f.runUntil(1.2);
+    for (const id of ids) expect(f.fleet.instances.get(id)?.state).toBe('InService');
+    expect(f.fleet.metrics.hookTimeouts).toBe(2);
+  });
+
+  it('an unanswered launch action takes the DefaultResult (ABANDON) at the heartbeat timeout: the launch fails and is replaced', async () => {
+    const f = drive({ launchHook: true }, [], { requests: 115 });
+    await f.runUntil(0.1);
+    const first = [...new Set(f.lifecycleEvents().map((e) => e.instanceId))];
+    expect(first.map((id) => f.fleet.instances.get(id)?.state)).toEqual(['Pending:Wait', 'Pending:Wait']);
+    await f.runUntil(0.1 + 600 / 3600);
+    expect(first.map((id) => f.fleet.instances.get(id)?.state)).toEqual(['Terminated', 'Terminated']);
+    expect(f.fleet.metrics.abandonedLaunches).toBe(2);
+    expect(f.fleet.metrics.hookTimeouts).toBe(2);
+  });
+
+  it('EC2 reclaims a Spot instance two minutes after the warning even while its terminate hook waits; a later completion finds no action', async () => {
+    // Warnings at 01:10 (10 minutes after the recommendations), EC2 reclaims at 01:12.
+    const f = drive({ terminateHook: true }, [{ kind: 'rebalance-recommendations', at: '01:00', fraction: 0.5, interruptAfter: '10m' }]);
+    await f.runUntil(1 + 11 / 60);
+    const warned = [...f.fleet.instances.values()].find((i) => i.warnedAt !== undefined && i.state === 'InService');
+    expect(warned).toBeDefined();
+    const id = warned?.id as string;
+    f.fleet.terminateInstanceInAutoScalingGroup(id, false);
+    expect(f.fleet.instances.get(id)?.state).toBe('Terminating:Wait');
+    const token = f.lifecycleEvents().find((e) => e.instanceId === id && e.hook === 'asg-orchestrator-terminate')?.token;
+    expect(token).toBeDefined();
+    // The hook's heartbeat timeout is 300 s, but capacity is gone at 01:12.
+    await f.runUntil(1 + 12.5 / 60);
+    expect(f.fleet.instances.get(id)?.state).toBe('Terminated');
+    expect(f.fleet.openActionsOf(id)).toEqual([]);
+    expect(() => f.fleet.completeLifecycleAction({ groupName: 'ml', hookName: 'asg-orchestrator-terminate', instanceId: id, token: token as string }, 'CONTINUE')).toThrow(
+      /No active Lifecycle Action found with token/,
+    );
   });
 });
