@@ -230,6 +230,8 @@ export class Fleet {
   private readonly types: PoolType[];
   private readonly subnets = new Map<string, string>();
   private readonly poolCooldown = new Map<string, number>();
+  /** When each Spot pool interrupted instances (EC2's own record: what price-capacity-optimized sees). */
+  private readonly poolInterruptions = new Map<string, number[]>();
   private readonly tracking: TargetTracking;
   private readonly demand: DemandCurve;
   private readonly ids: Rng;
@@ -282,7 +284,7 @@ export class Fleet {
     const placement = this.rngs.get('initial');
     while (this.activeUnits() < this.desired) {
       const market = marketForLaunch(this.distribution, this.desired, this.unitsOf(undefined, 'on-demand'));
-      const choice = this.choosePool(market, true);
+      const choice = this.choosePool(market);
       if (!choice) break;
       const inst = this.createInstance(choice.type, choice.az, market, this.start - Math.floor(placement.between(5 * MINUTE, 2 * HOUR)));
       inst.state = 'InService';
@@ -450,24 +452,60 @@ export class Fleet {
     return this.spec.faults.some((f) => f.kind === 'spot-drought' && this.active(f, now) && (f.pools.length === 0 || f.pools.some((p) => this.matches(p, type, az))));
   }
 
-  private inStorm(type: string, az: string, now: number): boolean {
-    return this.spec.faults.some((f) => f.kind === 'interruption-storm' && this.active(f, now) && this.matches(f.pool, type, az));
+  /**
+   * What EC2 knows of a Spot pool's capacity now, from the past only (no oracle of the interruptions
+   * to come): a pool that interrupted instances in the last 30 minutes, or failed a launch in the last
+   * 5, is short of capacity. price-capacity-optimized "looks at both price and capacity to select the
+   * Spot Instance pools that are the least likely to be interrupted and have the lowest possible price"
+   * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-mixed-instances-groups.html).
+   */
+  private poolShort(type: string, az: string, now: number): boolean {
+    const key = this.poolKey(type, az);
+    if ((this.poolCooldown.get(key) ?? 0) > now) return true;
+    const seen = this.poolInterruptions.get(key);
+    return seen !== undefined && seen.some((t) => t > now - 30 * MINUTE);
   }
 
-  private choosePool(market: Market, ignoreCooldown = false): { type: PoolType; az: string } | undefined {
+  /**
+   * The pools a launch of `market` tries, in order: zones by balance, then (Spot) the allocation
+   * strategy's order inside each zone. "If there is insufficient instance capacity with Spot
+   * Instances, Amazon EC2 Auto Scaling keeps trying to launch from other Spot Instance pools"
+   * (same page): the launch walks this list past the dry ones.
+   */
+  private launchCandidates(market: Market): Array<{ type: PoolType; az: string }> {
     const now = this.host.now();
     const zones = zonesByPreference(this.spec.group.availabilityZones, (az, m) => this.unitsOf(az, m), market);
-    if (market === 'on-demand') {
-      const zone = zones[0];
-      return zone === undefined ? undefined : { type: onDemandType(this.distribution.onDemandAllocationStrategy, this.types), az: zone };
-    }
-    for (const az of zones) {
-      for (const t of spotPoolsByPreference(this.distribution.spotAllocationStrategy, this.types, az, (type, zone) => this.inStorm(type, zone, now))) {
-        if (!ignoreCooldown && (this.poolCooldown.get(this.poolKey(t.type, az)) ?? 0) > now) continue;
-        return { type: t, az };
+    if (market === 'on-demand') return zones.map((az) => ({ type: onDemandType(this.distribution.onDemandAllocationStrategy, this.types), az }));
+    return zones.flatMap((az) => spotPoolsByPreference(this.distribution.spotAllocationStrategy, this.types, az, (type, zone) => this.poolShort(type, zone, now)).map((type) => ({ type, az })));
+  }
+
+  private choosePool(market: Market): { type: PoolType; az: string } | undefined {
+    return this.launchCandidates(market)[0];
+  }
+
+  /**
+   * One launch request: the first candidate pool with capacity gets the instance; a dry pool fails
+   * for that pool only (InsufficientInstanceCapacity) and the request goes on. Only when every pool
+   * failed does the scaling activity fail (EC2 Instance Launch Unsuccessful).
+   */
+  private launchOne(market: Market, launchedAt: number): SimInstance | undefined {
+    const now = this.host.now();
+    const candidates = this.launchCandidates(market);
+    const dry: Array<{ type: PoolType; az: string }> = [];
+    let made: SimInstance | undefined;
+    for (const c of candidates) {
+      if (market === 'spot' && this.inDrought(c.type.type, c.az, now)) {
+        this.poolDry(c.type.type, c.az);
+        dry.push(c);
+        continue;
       }
+      made = this.createInstance(c.type, c.az, market, launchedAt);
+      break;
     }
-    return undefined;
+    if (dry.length > 0) this.host.log('asg', `Spot launch failed in ${dry.map((c) => `${c.type.type}/${c.az}`).join(', ')}: InsufficientInstanceCapacity${made ? `; launched in ${made.type}/${made.az}` : ''}`);
+    const last = dry[dry.length - 1];
+    if (!made && last) this.launchFailed(last.az);
+    return made;
   }
 
   private createInstance(type: PoolType, az: string, market: Market, launchedAt: number): SimInstance {
@@ -593,13 +631,8 @@ export class Fleet {
     const made: SimInstance[] = [];
     while (missing > 0) {
       const market = marketForLaunch(this.distribution, this.desired, this.unitsOf(undefined, 'on-demand'));
-      const choice = this.choosePool(market);
-      if (!choice) break;
-      if (market === 'spot' && this.inDrought(choice.type.type, choice.az, now)) {
-        this.spotLaunchFailed(choice.type.type, choice.az);
-        break;
-      }
-      const inst = this.createInstance(choice.type, choice.az, market, now);
+      const inst = this.launchOne(market, now);
+      if (!inst) break;
       this.metrics.launches += 1;
       made.push(inst);
       launched.push(`${inst.id} (${inst.type} ${inst.az} ${inst.market})`);
@@ -616,13 +649,17 @@ export class Fleet {
     this.host.at(this.host.now() + Math.round(boot.between(b.min, b.max) * SECOND), () => this.booted(inst));
   }
 
-  private spotLaunchFailed(type: string, az: string): void {
-    const now = this.host.now();
+  /** A Spot pool had no capacity for a launch: EC2 now knows it is short (see {@link poolShort}). */
+  private poolDry(type: string, az: string): void {
     this.metrics.spotLaunchFailures += 1;
-    this.poolCooldown.set(this.poolKey(type, az), now + 5 * MINUTE);
+    this.poolCooldown.set(this.poolKey(type, az), this.host.now() + 5 * MINUTE);
+  }
+
+  /** Every pool of the request was dry: the scaling activity fails, Auto Scaling tries again later. */
+  private launchFailed(az: string): void {
+    const now = this.host.now();
     this.nextLaunchAt = now + 30 * SECOND;
     const activityId = this.eventIds.guid();
-    this.host.log('asg', `Spot launch failed in ${type}/${az}: InsufficientInstanceCapacity`);
     this.host.emit(
       activityEvent({
         id: this.eventIds.guid(),
@@ -1005,14 +1042,8 @@ export class Fleet {
    */
   private rebalanceCapacity(inst: SimInstance): void {
     if (inst.market !== 'spot' || !STOPPABLE.has(inst.state) || inst.replacedBy !== undefined) return;
-    const now = this.host.now();
-    const choice = this.choosePool('spot');
-    if (!choice) return;
-    if (this.inDrought(choice.type.type, choice.az, now)) {
-      this.spotLaunchFailed(choice.type.type, choice.az);
-      return;
-    }
-    const repl = this.createInstance(choice.type, choice.az, 'spot', now);
+    const repl = this.launchOne('spot', this.host.now());
+    if (!repl) return;
     this.metrics.launches += 1;
     this.metrics.capacityRebalanceLaunches += 1;
     inst.replacedBy = repl.id;
@@ -1026,6 +1057,10 @@ export class Fleet {
     const now = this.host.now();
     inst.warnedAt = now;
     inst.interruptAt = now + 2 * MINUTE;
+    const key = this.poolKey(inst.type, inst.az);
+    const seen = (this.poolInterruptions.get(key) ?? []).filter((t) => t > now - 30 * MINUTE);
+    seen.push(now);
+    this.poolInterruptions.set(key, seen);
     this.metrics.interruptions += 1;
     this.host.log('ec2', `${inst.id} (${inst.type} ${inst.az}) Spot interruption warning: EC2 reclaims it in 2 min`);
     this.host.emit(spotInterruptionEvent(this.eventIds.guid(), now, inst.id));

@@ -66,7 +66,7 @@ const drive = (options: Partial<FleetOptions> = {}, faults: unknown[] = [], grou
     events
       .filter((e) => e.source === 'aws.autoscaling' && typeof e.detail.LifecycleActionToken === 'string')
       .map((e) => ({ hook: String(e.detail.LifecycleHookName), instanceId: String(e.detail.EC2InstanceId), token: String(e.detail.LifecycleActionToken), transition: String(e.detail.LifecycleTransition) }));
-  return { fleet, runUntil, units, update, logs, lifecycleEvents };
+  return { fleet, runUntil, units, update, logs, lifecycleEvents, events: () => events };
 };
 
 describe('a change of OnDemandBaseCapacity / OnDemandPercentageAboveBaseCapacity replaces running instances (CloudFormation InstancesDistribution reference)', () => {
@@ -203,5 +203,42 @@ describe('lifecycle actions in the group (shared/local/lifecycle-actions.ts, lif
     expect(() => f.fleet.completeLifecycleAction({ groupName: 'ml', hookName: 'asg-orchestrator-terminate', instanceId: id, token: token as string }, 'CONTINUE')).toThrow(
       /No active Lifecycle Action found with token/,
     );
+  });
+});
+
+describe('Spot allocation without an oracle (ec2-auto-scaling-mixed-instances-groups.html)', () => {
+  const launchedAfter = (f: ReturnType<typeof drive>, t: number) => [...f.fleet.instances.values()].filter((i) => i.launchedAt > t && i.market === 'spot');
+
+  it('price-capacity-optimized does not know a storm is coming: a launch at its start still goes to the cheapest pool', async () => {
+    const f = drive({}, [{ kind: 'interruption-storm', at: '01:00', duration: '2h', pool: { instanceType: 'g5.xlarge' }, ratePerInstanceHour: 0.000001 }]);
+    await f.runUntil(1);
+    const spot = [...f.fleet.instances.values()].find((i) => i.market === 'spot' && i.state === 'InService');
+    f.fleet.terminateInstanceInAutoScalingGroup(spot?.id as string, false);
+    await f.runUntil(1.2);
+    expect(launchedAfter(f, SIM_EPOCH + HOUR).map((i) => i.type)).toEqual(['g5.xlarge']);
+  });
+
+  it('once EC2 has seen the pool interrupt instances, launches go to the next pool by price', async () => {
+    const f = drive({}, [{ kind: 'interruption-storm', at: '01:00', duration: '2h', pool: { instanceType: 'g5.xlarge' }, ratePerInstanceHour: 6 }]);
+    await f.runUntil(1.5);
+    const firstWarn = Math.min(...[...f.fleet.instances.values()].map((i) => i.warnedAt ?? Number.POSITIVE_INFINITY));
+    const after = launchedAfter(f, firstWarn);
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.every((i) => i.type === 'g6.xlarge')).toBe(true);
+  });
+
+  it('a dry pool fails for that pool only: the same request launches in the next pool, and the activity does not fail', async () => {
+    const f = drive({}, [{ kind: 'spot-drought', at: '00:00', duration: '8h', pools: [{ instanceType: 'g5.xlarge' }] }], { requests: 115 });
+    await f.runUntil(0.5);
+    expect(f.fleet.metrics.spotLaunchFailures).toBeGreaterThan(0);
+    expect(launchedAfter(f, SIM_EPOCH).map((i) => i.type)).toEqual(['g6.xlarge']);
+    expect(f.events().filter((e) => e['detail-type'] === 'EC2 Instance Launch Unsuccessful')).toEqual([]);
+  });
+
+  it('when every pool is dry the scaling activity fails: EC2 Instance Launch Unsuccessful', async () => {
+    const f = drive({}, [{ kind: 'spot-drought', at: '00:00', duration: '8h', pools: [] }], { requests: 115 });
+    await f.runUntil(0.5);
+    expect(launchedAfter(f, SIM_EPOCH)).toEqual([]);
+    expect(f.events().filter((e) => e['detail-type'] === 'EC2 Instance Launch Unsuccessful').length).toBeGreaterThan(0);
   });
 });
