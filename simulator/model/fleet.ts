@@ -57,6 +57,7 @@ export interface SimInstance {
   firstLoadFails: boolean;
   loadAttempts: number;
   warm: boolean;
+  protectedFromScaleIn?: boolean;
   /** Time it stopped receiving new requests (drain, deregistration, death). */
   stoppedAt?: number;
   /** Requests per second it received at the last traffic tick while routable. */
@@ -745,10 +746,22 @@ export class Fleet {
   private async scaleIn(): Promise<void> {
     const now = this.host.now();
     const active = [...this.alive.values()].filter((i) => STOPPABLE.has(i.state) && i.replacedBy === undefined);
-    const candidates: Candidate[] = active.map((i) => ({ id: i.id, type: i.type, az: i.az, market: i.market, weight: i.weight, launchedAt: i.launchedAt, launchTemplateVersion: i.launchTemplateVersion }));
+    const rank = this.allocationRanks();
+    const candidates: Candidate[] = active.map((i) => ({
+      id: i.id,
+      type: i.type,
+      az: i.az,
+      market: i.market,
+      weight: i.weight,
+      launchedAt: i.launchedAt,
+      launchTemplateVersion: i.launchTemplateVersion,
+      protectedFromScaleIn: i.protectedFromScaleIn === true,
+      allocationRank: rank.get(`${i.market}|${this.poolKey(i.type, i.az)}`) ?? 0,
+    }));
     const buckets = scaleInBuckets(this.distribution, this.spec.group.availabilityZones, candidates, this.desired);
     if (buckets.length === 0) return;
-    const inBuckets = candidates.filter((c) => buckets.some((b) => b.availabilityZone === c.az && b.market === c.market));
+    // Protected instances are not candidates: Auto Scaling offers the policy only what it may terminate.
+    const inBuckets = candidates.filter((c) => !c.protectedFromScaleIn && buckets.some((b) => b.availabilityZone === c.az && b.market === c.market));
     let ids: string[];
     let reason: string;
     let by: ScaleInRecord['by'];
@@ -793,6 +806,36 @@ export class Fleet {
         inst.endedBy ??= 'replaced by a mix change';
       }
       this.beginTermination(inst, 'scale-in');
+    }
+  }
+
+  /** Each pool's position in the allocation strategy's current order per zone and market (0 = preferred). */
+  private allocationRanks(): Map<string, number> {
+    const now = this.host.now();
+    const out = new Map<string, number>();
+    for (const az of this.spec.group.availabilityZones) {
+      spotPoolsByPreference(this.distribution.spotAllocationStrategy, this.types, az, (type, zone) => this.poolShort(type, zone, now)).forEach((t, k) => {
+        out.set(`spot|${this.poolKey(t.type, az)}`, k);
+      });
+      // prioritized On-Demand: the overrides' order; lowest-price: cheapest per unit first.
+      const od = this.distribution.onDemandAllocationStrategy === 'lowest-price' ? [...this.types].sort((a, b) => a.onDemandPrice / a.weight - b.onDemandPrice / b.weight) : this.types;
+      od.forEach((t, k) => {
+        out.set(`on-demand|${this.poolKey(t.type, az)}`, k);
+      });
+    }
+    return out;
+  }
+
+  /**
+   * SetInstanceProtection: a protected instance still counts toward capacity but no scale-in
+   * terminates it (Spot interruptions, health-check replacements and TerminateInstanceInAutoScalingGroup
+   * still do). https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-instance-protection.html
+   */
+  public setInstanceProtection(instanceIds: readonly string[], protectedFromScaleIn: boolean): void {
+    for (const id of instanceIds) {
+      const inst = this.alive.get(id);
+      if (!inst) throw new AwsLikeError('ValidationError', `The instance ${id} is not part of Auto Scaling group ${this.spec.group.name}.`);
+      inst.protectedFromScaleIn = protectedFromScaleIn;
     }
   }
 
@@ -1183,7 +1226,7 @@ export class Fleet {
         instanceType: i.type,
         availabilityZone: i.az,
         lifecycleState: i.state,
-        protectedFromScaleIn: false,
+        protectedFromScaleIn: i.protectedFromScaleIn === true,
         launchTemplateVersion: i.launchTemplateVersion,
       })),
     };
