@@ -58,6 +58,8 @@ export interface SimInstance {
   loadAttempts: number;
   warm: boolean;
   protectedFromScaleIn?: boolean;
+  /** When its SSM agent registered (SendCommand before that: InvalidInstanceId). */
+  agentReadyAt?: number;
   /** Time it stopped receiving new requests (drain, deregistration, death). */
   stoppedAt?: number;
   /** Requests per second it received at the last traffic tick while routable. */
@@ -152,6 +154,10 @@ export interface FleetMetrics {
   /** Instances replaced because the load balancer's health check still failed after the grace period. */
   healthCheckReplacements: number;
   commands: number;
+  /** SendCommand refused with InvalidInstanceId because the SSM agent had not registered yet. */
+  agentNotReady: number;
+  /** Events delivered a second time (at-least-once delivery). */
+  duplicateDeliveries: number;
 }
 
 /** One point of the capacity series (every minute). */
@@ -214,6 +220,8 @@ export class Fleet {
     capacityRebalanceLaunches: 0,
     healthCheckReplacements: 0,
     commands: 0,
+    agentNotReady: 0,
+    duplicateDeliveries: 0,
   };
   public readonly series: SeriesPoint[] = [];
   public readonly scaleIns: ScaleInRecord[] = [];
@@ -682,6 +690,8 @@ export class Fleet {
 
   private booted(inst: SimInstance): void {
     if (inst.state !== 'Pending') return;
+    const a = this.spec.instance.ssmAgentSeconds;
+    inst.agentReadyAt = this.host.now() + Math.round(this.rngs.get('ssm-agent').between(a.min, a.max) * SECOND);
     if (this.openActions(inst, 'launch')) return;
     this.enterService(inst, 'no launch hook');
   }
@@ -1134,6 +1144,13 @@ export class Fleet {
     if (!inst || inst.state === 'Terminated') {
       throw new AwsLikeError('InvalidInstanceId', `Instances [[${input.instanceId}]] not in a valid state for account ${SIM_ACCOUNT}`);
     }
+    // "SSM Agent isn't registered with the SSM endpoint" is InvalidInstanceId too: a command sent the
+    // moment the launch hook fires can come before the agent registered.
+    // https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_SendCommand.html (Errors)
+    if (inst.agentReadyAt !== undefined && this.host.now() < inst.agentReadyAt) {
+      this.metrics.agentNotReady += 1;
+      throw new AwsLikeError('InvalidInstanceId', `Instances [[${input.instanceId}]] not in a valid state for account ${SIM_ACCOUNT}`);
+    }
     const kind = this.commandKind(input.documentName);
     const now = this.host.now();
     const cmd: SimCommand = { id: this.ids.guid(), instanceId: inst.id, documentName: input.documentName, kind, requestedAt: now, status: 'Pending', comment: input.comment.slice(0, 100) };
@@ -1184,9 +1201,14 @@ export class Fleet {
 
   private setStatus(cmd: SimCommand, status: string): void {
     cmd.status = status;
-    this.host.emit(
-      commandStatusEvent({ id: this.eventIds.guid(), at: this.host.now(), commandId: cmd.id, documentName: cmd.documentName, instanceId: cmd.instanceId, requestedAt: cmd.requestedAt, status }),
-    );
+    const event = commandStatusEvent({ id: this.eventIds.guid(), at: this.host.now(), commandId: cmd.id, documentName: cmd.documentName, instanceId: cmd.instanceId, requestedAt: cmd.requestedAt, status });
+    this.host.emit(event);
+    // Delivered at least once: now and then the same event (same id) arrives again a few seconds later.
+    const delivery = this.rngs.get('delivery');
+    if (delivery.chance(this.spec.instance.duplicateEventRate)) {
+      this.metrics.duplicateDeliveries += 1;
+      this.host.at(this.host.now() + Math.round(delivery.between(1, 10) * SECOND), () => this.host.emit(event));
+    }
   }
 
   /** GetCommandInvocation. */

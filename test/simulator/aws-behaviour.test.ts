@@ -24,7 +24,7 @@ const GROUP = {
 };
 
 /** Constant demand for exactly 10 units: desired capacity never moves, so every change is the model's own. */
-const spec = (faults: unknown[] = [], group: Record<string, unknown> = {}) =>
+const spec = (faults: unknown[] = [], group: Record<string, unknown> = {}, instance: Record<string, unknown> = {}) =>
   parseScenario(
     {
       name: 'aws-behaviour',
@@ -34,17 +34,18 @@ const spec = (faults: unknown[] = [], group: Record<string, unknown> = {}) =>
       group: { ...GROUP, ...Object.fromEntries(Object.entries(group).filter(([k]) => k !== 'requests')) },
       demand: { targetRequestsPerUnit: 10, noise: 0, points: [{ at: 0, requests: Number(group.requests ?? 95) }, { at: '08:00', requests: Number(group.requests ?? 95) }] },
       faults,
+      instance,
     },
     'test',
   );
 
-const drive = (options: Partial<FleetOptions> = {}, faults: unknown[] = [], group: Record<string, unknown> = {}) => {
+const drive = (options: Partial<FleetOptions> = {}, faults: unknown[] = [], group: Record<string, unknown> = {}, instance: Record<string, unknown> = {}) => {
   const queue = new EventQueue<() => void | Promise<void>>();
   let now = SIM_EPOCH;
   const logs: string[] = [];
   const events: AwsEvent[] = [];
   const host: FleetHost = { now: () => now, at: (t, f) => queue.push(Math.max(t, now), f), emit: (e) => events.push(e), log: (_c, text) => logs.push(text) };
-  const fleet = new Fleet(spec(faults, group), { launchHook: false, terminateHook: false, warmupDocument: 'w', drainDocument: 'd', elbHealthChecks: true, ...options }, host, new RngStreams(3));
+  const fleet = new Fleet(spec(faults, group, instance), { launchHook: false, terminateHook: false, warmupDocument: 'w', drainDocument: 'd', elbHealthChecks: true, ...options }, host, new RngStreams(3));
   fleet.begin();
   const runUntil = async (hours: number): Promise<void> => {
     const end = SIM_EPOCH + hours * HOUR;
@@ -240,5 +241,39 @@ describe('Spot allocation without an oracle (ec2-auto-scaling-mixed-instances-gr
     await f.runUntil(0.5);
     expect(launchedAfter(f, SIM_EPOCH)).toEqual([]);
     expect(f.events().filter((e) => e['detail-type'] === 'EC2 Instance Launch Unsuccessful').length).toBeGreaterThan(0);
+  });
+});
+
+describe('Systems Manager (API_SendCommand.html errors, eb-service-event-delivery-level.html)', () => {
+  const send = (f: ReturnType<typeof drive>, instanceId: string) =>
+    f.fleet.sendCommand({ instanceId, documentName: 'warmup', parameters: {}, comment: 'warm-up', timeoutSeconds: 600 });
+
+  it('SendCommand before the SSM agent registered is InvalidInstanceId; after it, the command runs', async () => {
+    const f = drive({ launchHook: true }, [], { requests: 115 }, { ssmAgentSeconds: { min: 20, max: 20 } });
+    await f.runUntil(0.1);
+    const [first] = f.lifecycleEvents();
+    const id = first?.instanceId as string;
+    const hookAt = Math.max(...f.events().filter((e) => e.detail.EC2InstanceId === id).map((e) => Date.parse(e.time)));
+    expect(hookAt).toBeGreaterThan(SIM_EPOCH);
+    // The run is at 6 min; the hook opened at hookAt: send at hookAt + 10 s (agent not yet) and + 21 s (event times are whole seconds).
+    const g = drive({ launchHook: true }, [], { requests: 115 }, { ssmAgentSeconds: { min: 20, max: 20 } });
+    await g.runUntil((hookAt - SIM_EPOCH + 10_000) / HOUR);
+    expect(() => send(g, id)).toThrow(expect.objectContaining({ name: 'InvalidInstanceId' }));
+    expect(g.fleet.metrics.agentNotReady).toBe(1);
+    await g.runUntil((hookAt - SIM_EPOCH + 21_000) / HOUR);
+    expect(typeof send(g, id)).toBe('string');
+  });
+
+  it('status events are delivered at least once: with duplicates on, the same event (same id) arrives twice', async () => {
+    const f = drive({ launchHook: true }, [], { requests: 115 }, { ssmAgentSeconds: { min: 0, max: 0 }, duplicateEventRate: 1 });
+    await f.runUntil(0.1);
+    const [first] = f.lifecycleEvents();
+    send(f, first?.instanceId as string);
+    await f.runUntil(0.3);
+    const status = f.events().filter((e) => e.source === 'aws.ssm');
+    expect(status.length).toBeGreaterThanOrEqual(4);
+    const ids = status.map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length / 2);
+    expect(f.fleet.metrics.duplicateDeliveries).toBe(ids.length / 2);
   });
 });
