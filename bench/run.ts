@@ -3,7 +3,7 @@
  *
  *   npm run bench                      full run (≈2–3 minutes on 2 cores)
  *   npm run bench -- --quick           fewer rounds and processes (≈1 minute)
- *   npm run bench -- --only=termination,cold-start,api-calls,mix
+ *   npm run bench -- --only=termination,cold-start,api-calls,mix,growth
  *   npm run bench -- --out=/tmp/b.md   write elsewhere
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -22,7 +22,7 @@ Object.assign(process.env, {
 });
 delete process.env.ORCHESTRATOR_CONFIG_FILE; // measure the bundled profiles
 
-const SECTIONS = ['termination', 'cold-start', 'api-calls', 'mix'] as const;
+const SECTIONS = ['termination', 'cold-start', 'api-calls', 'mix', 'growth'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -95,6 +95,12 @@ const main = async (): Promise<void> => {
     const { measureMixAndSimulator } = await import('./mix-and-simulator');
     results.mixAndSimulator = await measureMixAndSimulator(root, opts.quick);
     for (const p of results.mixAndSimulator.pending) log(`  pending: ${p.what}: ${p.why}`);
+  }
+
+  if (opts.only.includes('growth')) {
+    log('simulator growth (one simulated day at 100, 800, 3,200 instances)…');
+    const { measureSimulatorGrowth } = await import('./simulator-scale');
+    results.growth = await measureSimulatorGrowth(undefined, undefined, (line) => log(`  ${line.trim()}`));
   }
 
   const wallSeconds = (performance.now() - started) / 1000;

@@ -23,6 +23,20 @@ interface Partition {
   sorted: string[];
 }
 
+/**
+ * A deep copy of a stored item (DynamoDB hands out fresh values on every read). Items hold plain
+ * document values; a hand-written copy of objects and arrays is several times faster than
+ * structuredClone on many small items, which the simulator's large groups read every minute.
+ */
+const copy = <T>(v: T): T => {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(copy) as T;
+  if (Object.getPrototypeOf(v) !== Object.prototype) return structuredClone(v);
+  const out: Record<string, unknown> = {};
+  for (const k in v) out[k] = copy((v as Record<string, unknown>)[k]);
+  return out as T;
+};
+
 /** First index whose key is ≥ `key` (sort keys compare as DynamoDB's binary order does for BMP text). */
 const lowerBound = (sorted: readonly string[], key: string): number => {
   let lo = 0;
@@ -99,13 +113,13 @@ export class MemoryStateStore implements StateStorePort {
   public async get(pk: string, sk: string): Promise<StateRecord | undefined> {
     this.count('GetItem');
     const item = this.read(pk, sk);
-    return item ? (structuredClone(item) as unknown as StateRecord) : undefined;
+    return item ? (copy(item) as unknown as StateRecord) : undefined;
   }
 
   public async putIfAbsent(record: StateRecord): Promise<boolean> {
     this.count('PutItem');
     if (this.read(record.pk, record.sk)) return false;
-    this.write(record.pk, record.sk, structuredClone({ ...record }) as unknown as Item);
+    this.write(record.pk, record.sk, copy({ ...record }) as unknown as Item);
     return true;
   }
 
@@ -113,7 +127,7 @@ export class MemoryStateStore implements StateStorePort {
     this.count('PutItem');
     const current = this.read(record.pk, record.sk);
     if (!current || current.version !== expectedVersion) return false;
-    this.write(record.pk, record.sk, structuredClone({ ...record, version: expectedVersion + 1 }) as unknown as Item);
+    this.write(record.pk, record.sk, copy({ ...record, version: expectedVersion + 1 }) as unknown as Item);
     return true;
   }
 
@@ -125,7 +139,7 @@ export class MemoryStateStore implements StateStorePort {
   public async setAttributes(pk: string, sk: string, attributes: Readonly<Record<string, unknown>>, expiresAt?: number): Promise<void> {
     this.count('UpdateItem');
     const current = this.read(pk, sk) ?? { pk, sk };
-    this.write(pk, sk, structuredClone({ ...current, ...attributes, ...(expiresAt === undefined ? {} : { expiresAt }), pk, sk }));
+    this.write(pk, sk, copy({ ...current, ...attributes, ...(expiresAt === undefined ? {} : { expiresAt }), pk, sk }));
   }
 
   public async queryPartition(pk: string, options: QueryPartitionOptions = {}): Promise<Array<Record<string, unknown>>> {
@@ -140,7 +154,7 @@ export class MemoryStateStore implements StateStorePort {
       if (options.skPrefix && !sk.startsWith(options.skPrefix)) break;
       const item = p.items.get(sk) as Item;
       if (this.deleted(item)) gone.push(sk);
-      else out.push(structuredClone(item));
+      else out.push(copy(item));
     }
     for (const sk of gone) this.remove(pk, sk);
     return out;
@@ -148,6 +162,6 @@ export class MemoryStateStore implements StateStorePort {
 
   /** Every item a read would return (for assertions and the simulator's report). */
   public dump(): Array<Record<string, unknown>> {
-    return [...this.partitions.values()].flatMap((p) => p.sorted.map((sk) => p.items.get(sk) as Item).filter((i) => !this.deleted(i))).map((i) => structuredClone(i));
+    return [...this.partitions.values()].flatMap((p) => p.sorted.map((sk) => p.items.get(sk) as Item).filter((i) => !this.deleted(i))).map((i) => copy(i));
   }
 }

@@ -246,6 +246,8 @@ export class Fleet {
   private readonly ids: Rng;
   private readonly eventIds: Rng;
   private nextLaunchAt = 0;
+  /** The units tally of the current batch of launches (see unitsByZone). */
+  private batchTally: Map<string, number> | undefined;
   /** A change of OnDemandBaseCapacity/OnDemandPercentageAboveBaseCapacity is still replacing instances. */
   private mixReplacing = false;
   private mixHistoryFrom = { base: 0, percent: 0 };
@@ -291,16 +293,18 @@ export class Fleet {
   /** Places the initial instances (already warm and InService) and schedules every loop and fault. */
   public begin(): void {
     const placement = this.rngs.get('initial');
-    while (this.activeUnits() < this.desired) {
-      const market = marketForLaunch(this.distribution, this.desired, this.unitsOf(undefined, 'on-demand'));
-      const choice = this.choosePool(market);
-      if (!choice) break;
-      const inst = this.createInstance(choice.type, choice.az, market, this.start - Math.floor(placement.between(5 * MINUTE, 2 * HOUR)));
-      inst.state = 'InService';
-      inst.inServiceAt = this.start;
-      inst.healthyAt = this.start;
-      inst.warm = true;
-    }
+    this.inBatch((tally) => {
+      while ((tally.get('*|all') ?? 0) < this.desired) {
+        const market = marketForLaunch(this.distribution, this.desired, tally.get('*|on-demand') ?? 0);
+        const choice = this.choosePool(market);
+        if (!choice) break;
+        const inst = this.createInstance(choice.type, choice.az, market, this.start - Math.floor(placement.between(5 * MINUTE, 2 * HOUR)));
+        inst.state = 'InService';
+        inst.inServiceAt = this.start;
+        inst.healthyAt = this.start;
+        inst.warm = true;
+      }
+    });
     this.host.log('asg', `group ${this.spec.group.name} starts with ${this.alive.size} instances (${this.describeMix()}), desired ${this.desired}`);
     const end = this.start + this.spec.duration * SECOND;
     const every = (step: number, offset: number, fn: () => void | Promise<void>) => {
@@ -439,6 +443,32 @@ export class Fleet {
     return u;
   }
 
+  /**
+   * Units per `zone|market`, `zone|all`, `*|market` and `*|all` (one pass over the group, for launch
+   * placement). Inside a batch of launches ({@link begin}, {@link launchUpTo}) the batch's tally is
+   * kept up to date by {@link createInstance} instead of counting the group again per launch.
+   */
+  private unitsByZone(): Map<string, number> {
+    if (this.batchTally) return this.batchTally;
+    const out = new Map<string, number>();
+    for (const inst of this.alive.values()) {
+      if (!STOPPABLE.has(inst.state) || inst.replacedBy !== undefined) continue;
+      addUnits(out, inst);
+    }
+    return out;
+  }
+
+  /** Runs a batch of launches with one tally of the group's units. */
+  private inBatch<T>(fn: (tally: Map<string, number>) => T): T {
+    const tally = this.unitsByZone();
+    this.batchTally = tally;
+    try {
+      return fn(tally);
+    } finally {
+      this.batchTally = undefined;
+    }
+  }
+
   private describeMix(): string {
     return `${this.unitsOf(undefined, 'on-demand')} On-Demand + ${this.unitsOf(undefined, 'spot')} Spot units`;
   }
@@ -483,7 +513,8 @@ export class Fleet {
    */
   private launchCandidates(market: Market): Array<{ type: PoolType; az: string }> {
     const now = this.host.now();
-    const zones = zonesByPreference(this.spec.group.availabilityZones, (az, m) => this.unitsOf(az, m), market);
+    const tally = this.unitsByZone();
+    const zones = zonesByPreference(this.spec.group.availabilityZones, (az, m) => tally.get(`${az}|${m}`) ?? 0, market);
     if (market === 'on-demand') return zones.map((az) => ({ type: onDemandType(this.distribution.onDemandAllocationStrategy, this.types), az }));
     return zones.flatMap((az) => spotPoolsByPreference(this.distribution.spotAllocationStrategy, this.types, az, (type, zone) => this.poolShort(type, zone, now)).map((type) => ({ type, az })));
   }
@@ -546,6 +577,7 @@ export class Fleet {
     };
     this.instances.set(id, inst);
     this.alive.set(id, inst);
+    if (this.batchTally) addUnits(this.batchTally, inst);
     return inst;
   }
 
@@ -638,16 +670,18 @@ export class Fleet {
     let missing = deficit;
     const launched: string[] = [];
     const made: SimInstance[] = [];
-    while (missing > 0) {
-      const market = marketForLaunch(this.distribution, this.desired, this.unitsOf(undefined, 'on-demand'));
-      const inst = this.launchOne(market, now);
-      if (!inst) break;
-      this.metrics.launches += 1;
-      made.push(inst);
-      launched.push(`${inst.id} (${inst.type} ${inst.az} ${inst.market})`);
-      this.bootLater(inst);
-      missing -= inst.weight;
-    }
+    this.inBatch((tally) => {
+      while (missing > 0) {
+        const market = marketForLaunch(this.distribution, this.desired, tally.get('*|on-demand') ?? 0);
+        const inst = this.launchOne(market, now);
+        if (!inst) break;
+        this.metrics.launches += 1;
+        made.push(inst);
+        launched.push(`${inst.id} (${inst.type} ${inst.az} ${inst.market})`);
+        this.bootLater(inst);
+        missing -= inst.weight;
+      }
+    });
     if (launched.length > 0) this.host.log('asg', `${why ? `${why}: ` : ''}launching ${launched.length}: ${launched.join(', ')}`);
     return made;
   }
@@ -1343,6 +1377,11 @@ export class Fleet {
     return this.options.profileTag?.key === key;
   }
 }
+
+/** Adds an instance's units to a placement tally (see Fleet.unitsByZone). */
+const addUnits = (tally: Map<string, number>, inst: SimInstance): void => {
+  for (const k of [`${inst.az}|${inst.market}`, `${inst.az}|all`, `*|${inst.market}`, '*|all']) tally.set(k, (tally.get(k) ?? 0) + inst.weight);
+};
 
 const poolText = (p: { instanceType?: string | undefined; availabilityZone?: string | undefined }): string =>
   `${p.instanceType ?? 'every type'}/${p.availabilityZone ?? 'every AZ'}`;
