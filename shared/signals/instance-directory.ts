@@ -34,7 +34,8 @@ export class InstanceDirectory {
     const now = this.clock();
     const out = new Map<string, InstanceInfo>();
     const missing: string[] = [];
-    for (const id of new Set(instanceIds)) {
+    for (const id of instanceIds) {
+      if (out.has(id)) continue;
       const hit = this.known.get(id);
       if (hit) out.set(id, hit);
       else if ((this.unknown.get(id) ?? Number.NEGATIVE_INFINITY) + this.negativeTtlMs <= now) missing.push(id);
