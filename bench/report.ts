@@ -232,7 +232,7 @@ const mixSection = (m: MixAndSimulatorReport): string[] => {
 const growthSection = (runs: readonly GrowthRun[]): string[] => [
   '## 5. Simulator growth (100 / 800 / 3,200 instances)',
   '',
-  'One simulated day of `bench-N-instances-one-day` (bench/simulator-scale.ts: the section 4 scenario scaled to N instances, minimum 0.8 N, maximum 1.3 N, On-Demand base N/10), each size and mode once, in order, in the bench process. CPU time (user + system of the process during the run) is the steadier figure on this shared machine; wall time includes waiting for the other processes. Alone: `node --conditions=import --require tsx/cjs bench/simulator-scale.ts 100 800 3200`.',
+  'One simulated day of `bench-N-instances-one-day` (bench/simulator-scale.ts: the section 4 scenario scaled to N instances, minimum 0.8 N, maximum 1.3 N, On-Demand base N/10), each size and mode once, in order, in the bench process. CPU time (user + system of the process during the run) is the steadier figure on this shared machine; wall time includes waiting for the other processes. Alone: `npx tsx --require ./scripts/require-esm-only.cjs bench/simulator-scale.ts 100 800 3200`.',
   '',
   '| instances | mode | wall (s) | CPU (s) | launches | port calls |',
   '|---:|---|---:|---:|---:|---:|',

@@ -1,7 +1,7 @@
 /**
  * Simulator growth: wall and CPU time of one simulated day of BENCH_SCENARIO scaled to N instances
  * (default 100, 800, 3200), per run mode. Section 5 of `npm run bench` (docs/benchmarks.md), or on
- * its own: `node --conditions=import --require tsx/cjs bench/simulator-scale.ts [sizes…] [--modes orchestrated,baseline]`.
+ * its own: `npx tsx --require ./scripts/require-esm-only.cjs bench/simulator-scale.ts [sizes…] [--modes orchestrated,baseline]`.
  * Not a test: it prints numbers (the issue's target is a 3,200-instance day under 10 s).
  */
 import { performance } from 'node:perf_hooks';
