@@ -165,7 +165,7 @@ const apiSection = (a: ApiCallsReport): string[] => {
   return [
     '## 3. API calls per event',
     '',
-    'Every function of serverless.yml runs every sample in `events/`, each in a fresh container (`createMain(createDeps(clients, env))`; caches empty), against an in-memory AWS (`bench/aws-world.ts`): `send` of every SDK client class the project depends on is replaced by one that records the command and answers (an opted-in group `ml-inference-gpu`, a group `legacy-web` that did not opt in, a DynamoDB table with conditional writes). So the counts are exactly the API calls the adapters make, pagination included. Minimums and their reasons are in `bench/api-minimums.ts`; setup events (e.g. a launch before a command result) run first and are not counted.',
+    'Every function of serverless.yml runs every sample in `events/`, each in a fresh container (`createMain(createDeps(clients, env))`; caches empty), against the one in-memory AWS world (shared/local/world.ts, seeded from events/local-world.json: the world `osls invoke local` answers from; bench/aws-world.ts): `send` of every SDK client class the project depends on is replaced by one that records the command and asks the world (an opted-in group `ml-inference-gpu` with one instance in Pending:Wait, a group `legacy-web` that did not opt in, a DynamoDB table with conditional writes). So the counts are exactly the API calls the adapters make, pagination included. Minimums and their reasons are in `bench/api-minimums.ts`; setup events (e.g. a launch before a command result) run first and are not counted.',
     '',
     `Clients counted: ${a.mockedClients.join(', ')}.`,
     '',
