@@ -144,7 +144,7 @@ const SCHEDULED = { version: '0', id: 'b1e2c3d4-0000-4000-8000-000000000001', 'd
 
 /**
  * reconcile at 10/50/200 groups × 500 instances. The scan memory is seeded as a steady state
- * (each group last read 1–5 minutes ago, a fifth of them due now; docs/adr/0005), the mix records
+ * (each group last read 1–5 minutes ago, a fifth of them due now; docs/adr/0006), the mix records
  * absent (every mix at its owner's 25 %: at rest), and one group holds 3 instances in Pending:Wait
  * whose launch events were lost (the run repairs them). Two invocations per process: the first in a
  * fresh container, the second warm; the world is re-seeded before each.
@@ -343,7 +343,7 @@ export const renderFleet = (r: FleetReport, command: string): string => {
     '',
     'Rows marked "code at <ref>" run the reconcile of that ref (the code before issue 16\'s sweep changes), bundled the same way, in the same world; its mix sweep asks EC2 for every member, which this endpoint answers with an empty page (so the old rows understate its EC2 cost).',
     '',
-    'Groups of 500 InService instances (4 types, 3 AZs), all opted in, every mix at rest (the owner\'s 25 %, no signal); one group holds 3 instances in `Pending:Wait` whose launch events were lost (the run repairs them: warm-up sent, recorded, notified). The scan memory is seeded as a steady state: each group last read 1–5 minutes ago, so a fifth of them is due (docs/adr/0005). Two invocations per process: first (fresh container) and warm; the world is re-seeded before each.',
+    'Groups of 500 InService instances (4 types, 3 AZs), all opted in, every mix at rest (the owner\'s 25 %, no signal); one group holds 3 instances in `Pending:Wait` whose launch events were lost (the run repairs them: warm-up sent, recorded, notified). The scan memory is seeded as a steady state: each group last read 1–5 minutes ago, so a fifth of them is due (docs/adr/0006). Two invocations per process: first (fresh container) and warm; the world is re-seeded before each.',
     '',
   ];
   const first = r.reconcile[0];

@@ -1,9 +1,11 @@
 /** Renders docs/benchmarks.md from the measurements of one run. */
 import type { ApiCallsReport } from './api-calls';
-import { type ColdStartReport, MAX_BUNDLE_BYTES, MAX_OVERHEAD, type Origin } from './cold-start';
+import { type ArtifactInitReport, initSummaryRow, renderInitSection } from './artifact-init';
+import { type ColdStartReport, MAX_BUNDLE_BYTES, type Origin } from './cold-start';
 import type { MachineInfo } from './lib/machine';
 import { kb, ms, ratio } from './lib/stats';
 import type { MixAndSimulatorReport } from './mix-and-simulator';
+import type { GrowthRun } from './simulator-scale';
 import { type SizeResult, VARIANTS } from './termination-decision';
 
 export interface RunInfo {
@@ -19,6 +21,8 @@ export interface Results {
   coldStart?: ColdStartReport;
   apiCalls?: ApiCallsReport;
   mixAndSimulator?: MixAndSimulatorReport;
+  init?: ArtifactInitReport;
+  growth?: GrowthRun[];
 }
 
 const TERMINATION_RATIO_TARGET = 3;
@@ -38,11 +42,9 @@ const summaryRows = (r: Results): string[] => {
     );
   }
   if (r.coldStart) {
-    const over = r.coldStart.results.filter((c) => c.overhead > MAX_OVERHEAD).map((c) => c.fn.name);
-    const worst = r.coldStart.results.reduce((a, c) => Math.max(a, c.overhead), Number.NEGATIVE_INFINITY);
-    rows.push(
-      `| cold start: own code over the SDK-only baseline (load time) | ≤ +${MAX_OVERHEAD * 100} % | worst ${pct(worst)}${over.length > 0 ? ` (${over.join(', ')})` : ''} | ${mark(over.length === 0)} |`,
-    );
+    const worst = r.coldStart.results.reduce((a, c) => (c.overhead > a.overhead ? c : a));
+    // The ≤ +25 % load-time target is withdrawn (docs/adr/0005): INIT under the runtime client (section 5) is the measure.
+    rows.push(`| module load in a fresh node: own code over the SDK-only baseline | — (the ≤ +25 % target is withdrawn, ADR 0005) | worst ${pct(worst.overhead)} (${worst.fn.name}) | measured |`);
     const big2 = r.coldStart.results.filter((c) => c.bytes > MAX_BUNDLE_BYTES);
     const largest = r.coldStart.results.reduce((a, c) => Math.max(a, c.bytes), 0);
     rows.push(`| bundle size per function | ≤ 1 MB | largest ${kb(largest)}${big2.length > 0 ? ` (${big2.length} of ${r.coldStart.results.length} over)` : ''} | ${mark(big2.length === 0)} |`);
@@ -66,6 +68,13 @@ const summaryRows = (r: Results): string[] => {
     const dayMs = (orchestrated.wallMs.median / orchestrated.simulatedHours) * 24;
     rows.push(
       `| simulator: one simulated day, 100-instance group (orchestrated) | < 10 s | ${ms(dayMs)} ms per simulated day (${orchestrated.hoursPerSecond.toFixed(0)} simulated h per s); wired: ${mx?.simulator?.wired.join(', ') || 'none'} | ${mark(dayMs < 10_000)} |`,
+    );
+  }
+  if (r.init) rows.push(initSummaryRow(r.init));
+  const big3200 = r.growth?.find((g) => g.instances === 3200 && g.mode === 'orchestrated');
+  if (big3200) {
+    rows.push(
+      `| simulator: one simulated day, 3,200-instance group (orchestrated) | < 10 s | ${big3200.cpuSeconds.toFixed(1)} s CPU, ${big3200.wallSeconds.toFixed(1)} s wall (section 5) | ${mark(big3200.cpuSeconds < 10)} (CPU) |`,
     );
   }
   for (const p of mx?.pending ?? []) rows.push(`| ${p.what} | ${p.what.startsWith('Simulator') ? 'a simulated day < 10 s' : '—'} | pending: ${cell(p.why)} | pending |`);
@@ -124,11 +133,11 @@ const coldStartSection = (c: ColdStartReport): string[] => {
     '',
     `Load time = the time of \`require(bundle)\` inside a fresh \`node\` process (${c.runs} processes per bundle, round-robin across all bundles). Process floor: requiring an empty module takes **${ms(c.empty.median)} ms** median (p99 ${ms(c.empty.p99)} ms).`,
     '',
-    `| function | bundle | load median / p99 (ms) | SDK baseline | baseline load median / p99 (ms) | bundle ÷ baseline | own code adds (target ≤ +${MAX_OVERHEAD * 100} %) | ≤ 1 MB |${anyCalled ? ' called-only baseline | called-only load median (ms) |' : ''}`,
+    `| function | bundle | load median / p99 (ms) | SDK baseline | baseline load median / p99 (ms) | bundle ÷ baseline | own code adds | ≤ 1 MB |${anyCalled ? ' called-only baseline | called-only load median (ms) |' : ''}`,
     `|---|---:|---:|---:|---:|---:|---:|---|${anyCalled ? '---:|---:|' : ''}`,
     ...c.results.map(
       (r) =>
-        `| ${r.fn.name} | ${kb(r.bytes)} | ${ms(r.load.median)} / ${ms(r.load.p99)} | ${kb(r.baselineBytes)} | ${ms(r.baselineLoad.median)} / ${ms(r.baselineLoad.p99)} | ${ratio(r.ratio)} | ${pct(r.overhead)} ${r.overhead <= MAX_OVERHEAD ? '' : '**over**'} | ${r.bytes <= MAX_BUNDLE_BYTES ? 'yes' : '**no**'} |${anyCalled ? ` ${r.calledBaselineBytes === undefined ? '—' : kb(r.calledBaselineBytes)} | ${r.calledBaselineLoad ? ms(r.calledBaselineLoad.median) : '—'} |` : ''}`,
+        `| ${r.fn.name} | ${kb(r.bytes)} | ${ms(r.load.median)} / ${ms(r.load.p99)} | ${kb(r.baselineBytes)} | ${ms(r.baselineLoad.median)} / ${ms(r.baselineLoad.p99)} | ${ratio(r.ratio)} | ${pct(r.overhead)} | ${r.bytes <= MAX_BUNDLE_BYTES ? 'yes' : '**no**'} |${anyCalled ? ` ${r.calledBaselineBytes === undefined ? '—' : kb(r.calledBaselineBytes)} | ${r.calledBaselineLoad ? ms(r.calledBaselineLoad.median) : '—'} |` : ''}`,
     ),
     '',
     'SDK packages per function:',
@@ -157,7 +166,7 @@ const apiSection = (a: ApiCallsReport): string[] => {
   return [
     '## 3. API calls per event',
     '',
-    'Every function of serverless.yml runs every sample in `events/`, each in a fresh container (`createMain(createDeps(clients, env))`; caches empty), against an in-memory AWS (`bench/aws-world.ts`): `send` of every SDK client class the project depends on is replaced by one that records the command and answers (an opted-in group `ml-inference-gpu`, a group `legacy-web` that did not opt in, a DynamoDB table with conditional writes). So the counts are exactly the API calls the adapters make, pagination included. Minimums and their reasons are in `bench/api-minimums.ts`; setup events (e.g. a launch before a command result) run first and are not counted.',
+    'Every function of serverless.yml runs every sample in `events/`, each in a fresh container (`createMain(createDeps(clients, env))`; caches empty), against the one in-memory AWS world (shared/local/world.ts, seeded from events/local-world.json: the world `osls invoke local` answers from; bench/aws-world.ts): `send` of every SDK client class the project depends on is replaced by one that records the command and asks the world (an opted-in group `ml-inference-gpu` with one instance in Pending:Wait, a group `legacy-web` that did not opt in, a DynamoDB table with conditional writes). So the counts are exactly the API calls the adapters make, pagination included. Minimums and their reasons are in `bench/api-minimums.ts`; setup events (e.g. a launch before a command result) run first and are not counted.',
     '',
     `Clients counted: ${a.mockedClients.join(', ')}.`,
     '',
@@ -220,6 +229,29 @@ const mixSection = (m: MixAndSimulatorReport): string[] => {
   return out;
 };
 
+/** Section 5: the simulator's cost as the group grows (issue 14's target: a 3,200-instance day under 10 s). */
+const growthSection = (runs: readonly GrowthRun[]): string[] => [
+  '## 5. Simulator growth (100 / 800 / 3,200 instances)',
+  '',
+  'One simulated day of `bench-N-instances-one-day` (bench/simulator-scale.ts: the section 4 scenario scaled to N instances, minimum 0.8 N, maximum 1.3 N, On-Demand base N/10), each size and mode once, in order, in the bench process. CPU time (user + system of the process during the run) is the steadier figure on this shared machine; wall time includes waiting for the other processes. Alone: `npx tsx --require ./scripts/require-esm-only.cjs bench/simulator-scale.ts 100 800 3200`.',
+  '',
+  '| instances | mode | wall (s) | CPU (s) | launches | port calls |',
+  '|---:|---|---:|---:|---:|---:|',
+  ...runs.map((g) => `| ${g.instances.toLocaleString('en-US')} | ${g.mode} | ${g.wallSeconds.toFixed(1)} | ${g.cpuSeconds.toFixed(1)} | ${g.launches.toLocaleString('en-US')} | ${g.portCalls.toLocaleString('en-US')} |`),
+  '',
+  ...growthSlope(runs),
+];
+
+/** CPU-time slope between the smallest and largest size (1 = linear in the group size). */
+const growthSlope = (runs: readonly GrowthRun[]): string[] => {
+  const orchestrated = runs.filter((g) => g.mode === 'orchestrated').sort((a, b) => a.instances - b.instances);
+  const first = orchestrated[0];
+  const last = orchestrated[orchestrated.length - 1];
+  if (!first || !last || first === last || first.cpuSeconds <= 0) return [];
+  const slope = Math.log(last.cpuSeconds / first.cpuSeconds) / Math.log(last.instances / first.instances);
+  return [`Orchestrated CPU time grows as N^${slope.toFixed(2)} from ${first.instances} to ${last.instances} instances.`, ''];
+};
+
 export const renderReport = (info: RunInfo, r: Results): string => {
   const m = info.machine;
   return [
@@ -244,6 +276,8 @@ export const renderReport = (info: RunInfo, r: Results): string => {
     ...(r.coldStart ? coldStartSection(r.coldStart) : []),
     ...(r.apiCalls ? apiSection(r.apiCalls) : []),
     ...(r.mixAndSimulator ? mixSection(r.mixAndSimulator) : []),
+    ...(r.init ? renderInitSection(r.init, info.command) : []),
+    ...(r.growth ? growthSection(r.growth) : []),
     '',
   ].join('\n');
 };

@@ -3,14 +3,17 @@
  *
  *   npm run bench                      full run (≈2–3 minutes on 2 cores)
  *   npm run bench -- --quick           fewer rounds and processes (≈1 minute)
- *   npm run bench -- --only=termination,cold-start,api-calls,mix,fleet
+ *   npm run bench -- --only=termination,cold-start,api-calls,mix,init,fleet,growth
+ *   npm run bench -- --only=init --out=/tmp/init.md   INIT under the Lambda runtime client only
  *   npm run bench -- --only=fleet      only the fleet section (bench/fleet-http.ts), replaced in place
  *   npm run bench -- --only=fleet --fleet-baseline=<git ref>   also that ref's reconcile
  *   npm run bench -- --out=/tmp/b.md   write elsewhere
+ *   npm run bench -- --help            every option (bench/args.ts)
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { BENCH_HELP, parseBenchArgs } from './args';
 
 // Before any handler module loads: Powertools and the SDK read these at import time.
 Object.assign(process.env, {
@@ -24,33 +27,6 @@ Object.assign(process.env, {
 });
 delete process.env.ORCHESTRATOR_CONFIG_FILE; // measure the bundled profiles
 
-const SECTIONS = ['termination', 'cold-start', 'api-calls', 'mix', 'fleet'] as const;
-type Section = (typeof SECTIONS)[number];
-
-interface Options {
-  /** `--fleet-baseline=<ref>`: the fleet section measures that ref's reconcile too. */
-  fleetBaseline?: string;
-  quick: boolean;
-  only: Section[];
-  out: string;
-}
-
-const parseArgs = (argv: readonly string[], root: string): Options => {
-  const opts: Options = { quick: false, only: [...SECTIONS], out: join(root, 'docs', 'benchmarks.md') };
-  for (const arg of argv) {
-    if (arg === '--quick') opts.quick = true;
-    else if (arg.startsWith('--only=')) {
-      const wanted = arg.slice('--only='.length).split(',');
-      const unknown = wanted.filter((w) => !(SECTIONS as readonly string[]).includes(w));
-      if (unknown.length > 0) throw new Error(`--only: unknown section(s) ${unknown.join(', ')}; known: ${SECTIONS.join(', ')}`);
-      opts.only = wanted as Section[];
-    } else if (arg.startsWith('--out=')) opts.out = resolve(arg.slice('--out='.length));
-    else if (arg.startsWith('--fleet-baseline=')) opts.fleetBaseline = arg.slice('--fleet-baseline='.length);
-    else throw new Error(`unknown argument ${arg}; see the header of bench/run.ts`);
-  }
-  return opts;
-};
-
 const commandLine = (argv: readonly string[]): string => {
   const rest = argv.length > 0 ? ` -- ${argv.join(' ')}` : '';
   return process.env.npm_lifecycle_event === 'bench' ? `npm run bench${rest}` : `npx tsx bench/run.ts${argv.length > 0 ? ` ${argv.join(' ')}` : ''}`;
@@ -59,7 +35,18 @@ const commandLine = (argv: readonly string[]): string => {
 const main = async (): Promise<void> => {
   const root = resolve(__dirname, '..');
   const argv = process.argv.slice(2);
-  const opts = parseArgs(argv, root);
+  let opts: ReturnType<typeof parseBenchArgs>;
+  try {
+    opts = parseBenchArgs(argv, root);
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${BENCH_HELP}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (opts.help) {
+    process.stdout.write(`${BENCH_HELP}\n`);
+    return;
+  }
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const started = performance.now();
 
@@ -101,12 +88,24 @@ const main = async (): Promise<void> => {
     for (const p of results.mixAndSimulator.pending) log(`  pending: ${p.what}: ${p.why}`);
   }
 
+  if (opts.only.includes('init')) {
+    log('INIT under the Lambda runtime interface emulator and client (packaged artifacts)…');
+    const { measureArtifactInit } = await import('./artifact-init');
+    results.init = await measureArtifactInit(root, opts.quick ? 5 : 15, log);
+  }
+
   let fleet: string | undefined;
   if (opts.only.includes('fleet')) {
     log('fleet scale: packaged bundles against an HTTP endpoint…');
     const { measureFleet, renderFleet } = await import('./fleet-http');
     const fleetOptions = opts.fleetBaseline ? { baselineRef: opts.fleetBaseline } : {};
     fleet = renderFleet(await measureFleet(root, functions, esbuildSettings(doc, root), doc, log, fleetOptions), commandLine(argv));
+  }
+
+  if (opts.only.includes('growth')) {
+    log('simulator growth (one simulated day at 100, 800, 3,200 instances)…');
+    const { measureSimulatorGrowth } = await import('./simulator-scale');
+    results.growth = await measureSimulatorGrowth(undefined, undefined, (line) => log(`  ${line.trim()}`));
   }
 
   const wallSeconds = (performance.now() - started) / 1000;

@@ -60,10 +60,10 @@ export const lazyEc2Client = async (): Promise<EC2Client> => (await import('./ec
 export type Ec2ClientSource = EC2Client | (() => EC2Client | Promise<EC2Client>);
 
 /**
- * Thin SDK adapter for EC2 DescribeInstances. `@aws-sdk/client-ec2` is loaded on the first call,
- * not when the function loads: it is external to the bundles and alone adds ~80 MB of RSS to a
- * Node process (docs/benchmarks.md, fleet section), which a reconcile run whose mixes are all at
- * rest never needs (docs/adr/0005).
+ * Thin SDK adapter for EC2 DescribeInstances. With a lazy source, `@aws-sdk/client-ec2` is loaded
+ * on the first call, not when the function loads: the package is large (~80 MB of RSS in a Node
+ * process when required from node_modules; docs/benchmarks.md, fleet section) and a reconcile run
+ * whose mixes are all at rest never needs it (docs/adr/0006).
  */
 export class SdkEc2 implements Ec2Port {
   private client: EC2Client | undefined;

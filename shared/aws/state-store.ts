@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
@@ -9,7 +10,7 @@ import {
   type QueryCommandOutput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { callAws } from './classify';
+import { callAws, sdkAttempts } from './classify';
 
 /**
  * One item of the state table. `version` gives optimistic concurrency: every write states the
@@ -205,8 +206,16 @@ export class DynamoStateStore implements StateStorePort {
       );
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
+      if (!isConditionFailure(error)) throw error;
+      // The SDK sent the write more than once: an earlier attempt may have succeeded with its answer
+      // lost (a reset connection, a timeout), and the retry then fails the condition on this very
+      // write. Read back: the item as written (same version and contents; undefined values are not
+      // stored) is this caller's own write.
+      if (sdkAttempts(error) > 1) {
+        const now = await this.get(record.pk, record.sk);
+        if (now !== undefined && isDeepStrictEqual(now, toRecord(JSON.parse(JSON.stringify(record)) as Record<string, unknown>))) return true;
+      }
+      return false;
     }
   }
 }

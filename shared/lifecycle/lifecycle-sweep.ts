@@ -88,7 +88,7 @@ export class HookCache {
   }
 }
 
-/** A group not known to have waiters is read with its instances at least this often (docs/adr/0005). */
+/** A group not known to have waiters is read with its instances at least this often (docs/adr/0006). */
 export const DEFAULT_SCAN_PERIOD_MS = 5 * 60_000;
 
 /** Most groups read with instances per run beyond those with waiters or a capacity change. */
@@ -304,7 +304,7 @@ export const runLifecycleSweep = async (
   const stopReadingAt = startedAt + budget * 0.6;
   const stopActingAt = startedAt + budget * 0.75;
   const config = deps.config();
-  // The opted-in groups without their instances: small, whatever the fleet (docs/adr/0005).
+  // The opted-in groups without their instances: small, whatever the fleet (docs/adr/0006).
   const groups = await deps.autoScaling.describeGroupsByTagKey(config.optInTagKey, { includeInstances: false });
   const failures: SweepFailure[] = [];
   const decisions: HandlerOutcome[] = [];

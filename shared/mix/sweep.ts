@@ -3,7 +3,7 @@
  * Signals only arrive when Spot misbehaves, so decay ("Spot has been calm long enough") and the
  * return from a fallback can only be noticed by looking again.
  *
- * The work grows with what is changing, not with the fleet (issue 16, docs/adr/0005): the groups
+ * The work grows with what is changing, not with the fleet (issue 16, docs/adr/0006): the groups
  * are listed without their instances (`IncludeInstances=false`), their mix records read in batches
  * of 100 keys, and {@link mixAtRest} (pure) leaves alone every group that no rule could change before
  * a new signal arrives. Only the others are read again with their instances (a few groups a call,

@@ -1,5 +1,5 @@
 /**
- * Which groups the lifecycle sweep reads with their instances this run (docs/adr/0005). Pure.
+ * Which groups the lifecycle sweep reads with their instances this run (docs/adr/0006). Pure.
  *
  * Auto Scaling answers a group's every instance, and nothing in a listing without instances says
  * whether one waits on a hook, so reading every group every minute costs the whole fleet each run

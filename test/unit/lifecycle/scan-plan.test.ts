@@ -1,4 +1,4 @@
-/** planGroupScans: which groups the lifecycle sweep reads with their instances (docs/adr/0005). */
+/** planGroupScans: which groups the lifecycle sweep reads with their instances (docs/adr/0006). */
 import { describe, expect, it } from 'vitest';
 import { planGroupScans, scanPeriodMs } from '../../../shared/policy/scan-plan';
 
