@@ -39,7 +39,9 @@ const loadConfigModule = (esbuild, root) => {
           bundle: true,
           platform: 'node',
           format: 'cjs',
-          target: 'node20',
+          target: 'node22',
+          // ES builds first: jsonc-parser's `main` is UMD, whose requires esbuild cannot follow.
+          mainFields: ['module', 'main'],
           write: false,
           logLevel: 'silent',
         })
