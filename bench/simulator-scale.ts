@@ -10,6 +10,7 @@ import { parseScenario, resolveScenarioConfig } from '../simulator/scenario/load
 import { BENCH_SCENARIO } from './mix-and-simulator';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 /** BENCH_SCENARIO scaled to `n` instances at the start. */

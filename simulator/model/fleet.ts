@@ -173,6 +173,11 @@ export interface SeriesPoint {
   demand: number;
   onDemandPercent: number;
   onDemandBase: number;
+  /** Requests that reached a cold instance, and requests dropped in flight, since the start (cumulative). */
+  coldRequests: number;
+  droppedRequests: number;
+  /** What the instances alive at this point cost per hour (each bills from its launch until it ends). */
+  costPerHour: number;
 }
 
 /** A scale-in decision, kept for assertions (doomed instances leave first). */
@@ -379,7 +384,9 @@ export class Fleet {
     let spot = 0;
     let pending = 0;
     let warm = 0;
+    let costPerHour = 0;
     for (const inst of this.alive.values()) {
+      costPerHour += inst.hourlyPrice;
       if (inst.state === 'InService') {
         if (inst.market === 'spot') spot += inst.weight;
         else od += inst.weight;
@@ -396,6 +403,9 @@ export class Fleet {
       demand: Math.round(this.currentRps * 10) / 10,
       onDemandPercent: this.distribution.onDemandPercentageAboveBaseCapacity,
       onDemandBase: this.distribution.onDemandBaseCapacity,
+      coldRequests: Math.round(this.metrics.coldRequests),
+      droppedRequests: Math.round(this.metrics.droppedRequests),
+      costPerHour: Math.round(costPerHour * 1000) / 1000,
     });
   }
 
