@@ -513,7 +513,7 @@ export class Fleet {
     const key = this.poolKey(type, az);
     if ((this.poolCooldown.get(key) ?? 0) > now) return true;
     const seen = this.poolInterruptions.get(key);
-    return seen !== undefined && seen.some((t) => t > now - 30 * MINUTE);
+    return seen?.some((t) => t > now - 30 * MINUTE) === true;
   }
 
   /**
