@@ -74,7 +74,7 @@ const summaryRows = (r: Results): string[] => {
   const big3200 = r.growth?.find((g) => g.instances === 3200 && g.mode === 'orchestrated');
   if (big3200) {
     rows.push(
-      `| simulator: one simulated day, 3,200-instance group (orchestrated) | < 10 s | ${big3200.cpuSeconds.toFixed(1)} s CPU, ${big3200.wallSeconds.toFixed(1)} s wall (section 5) | ${mark(big3200.cpuSeconds < 10)} (CPU) |`,
+      `| simulator: one simulated day, 3,200-instance group (orchestrated) | < 10 s | ${big3200.cpuSeconds.toFixed(1)} s CPU, ${big3200.wallSeconds.toFixed(1)} s wall (section 6) | ${mark(big3200.cpuSeconds < 10)} (CPU) |`,
     );
   }
   for (const p of mx?.pending ?? []) rows.push(`| ${p.what} | ${p.what.startsWith('Simulator') ? 'a simulated day < 10 s' : '—'} | pending: ${cell(p.why)} | pending |`);
@@ -233,7 +233,7 @@ const GROWTH_BEGIN = '<!-- growth:begin (npm run bench -- --only=growth replaces
 const GROWTH_END = '<!-- growth:end -->';
 
 /**
- * `npm run bench -- --only=growth`: replaces section 5 of an existing report in place (or appends
+ * `npm run bench -- --only=growth`: replaces section 6 of an existing report in place (or appends
  * it), leaving the other sections as they were measured.
  */
 export const spliceGrowth = (existing: string, runs: readonly GrowthRun[]): string => {
@@ -247,7 +247,7 @@ export const spliceGrowth = (existing: string, runs: readonly GrowthRun[]): stri
 /** Section 5: the simulator's cost as the group grows (issue 14's target: a 3,200-instance day under 10 s). */
 const growthSection = (runs: readonly GrowthRun[]): string[] => [
   GROWTH_BEGIN,
-  '## 5. Simulator growth (100 / 800 / 3,200 instances)',
+  '## 6. Simulator growth (100 / 800 / 3,200 instances)',
   '',
   'One simulated day of `bench-N-instances-one-day` (bench/simulator-scale.ts: the section 4 scenario scaled to N instances, minimum 0.8 N, maximum 1.3 N, On-Demand base N/10), each size and mode once, in order, in the bench process. CPU time (user + system of the process during the run) is the steadier figure on this shared machine; wall time includes waiting for the other processes. Command: `npm run bench -- --only=growth` (rewrites this section in place; the whole `npm run bench` includes it), or printed only: `npx tsx --require ./scripts/require-esm-only.cjs bench/simulator-scale.ts 100 800 3200`.',
   '',
