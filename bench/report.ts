@@ -74,7 +74,7 @@ const summaryRows = (r: Results): string[] => {
   const big3200 = r.growth?.find((g) => g.instances === 3200 && g.mode === 'orchestrated');
   if (big3200) {
     rows.push(
-      `| simulator: one simulated day, 3,200-instance group (orchestrated) | < 10 s | ${big3200.cpuSeconds.toFixed(1)} s CPU, ${big3200.wallSeconds.toFixed(1)} s wall (section 5) | ${mark(big3200.cpuSeconds < 10)} (CPU) |`,
+      `| simulator: one simulated day, 3,200-instance group (orchestrated) | < 10 s | ${big3200.cpuSeconds.toFixed(1)} s CPU, ${big3200.wallSeconds.toFixed(1)} s wall (section 6) | ${mark(big3200.cpuSeconds < 10)} (CPU) |`,
     );
   }
   for (const p of mx?.pending ?? []) rows.push(`| ${p.what} | ${p.what.startsWith('Simulator') ? 'a simulated day < 10 s' : '—'} | pending: ${cell(p.why)} | pending |`);
@@ -229,17 +229,35 @@ const mixSection = (m: MixAndSimulatorReport): string[] => {
   return out;
 };
 
+const GROWTH_BEGIN = '<!-- growth:begin (npm run bench -- --only=growth replaces this part in place) -->';
+const GROWTH_END = '<!-- growth:end -->';
+
+/**
+ * `npm run bench -- --only=growth`: replaces section 6 of an existing report in place (or appends
+ * it), leaving the other sections as they were measured.
+ */
+export const spliceGrowth = (existing: string, runs: readonly GrowthRun[]): string => {
+  const section = growthSection(runs).join('\n');
+  const a = existing.indexOf(GROWTH_BEGIN);
+  const b = existing.indexOf(GROWTH_END);
+  if (a >= 0 && b > a) return `${existing.slice(0, a)}${section.trimEnd()}\n${existing.slice(b + GROWTH_END.length).replace(/^\n+/, '\n')}`;
+  return `${existing.trimEnd()}\n\n${section}`;
+};
+
 /** Section 5: the simulator's cost as the group grows (issue 14's target: a 3,200-instance day under 10 s). */
 const growthSection = (runs: readonly GrowthRun[]): string[] => [
-  '## 5. Simulator growth (100 / 800 / 3,200 instances)',
+  GROWTH_BEGIN,
+  '## 6. Simulator growth (100 / 800 / 3,200 instances)',
   '',
-  'One simulated day of `bench-N-instances-one-day` (bench/simulator-scale.ts: the section 4 scenario scaled to N instances, minimum 0.8 N, maximum 1.3 N, On-Demand base N/10), each size and mode once, in order, in the bench process. CPU time (user + system of the process during the run) is the steadier figure on this shared machine; wall time includes waiting for the other processes. Alone: `npx tsx --require ./scripts/require-esm-only.cjs bench/simulator-scale.ts 100 800 3200`.',
+  'One simulated day of `bench-N-instances-one-day` (bench/simulator-scale.ts: the section 4 scenario scaled to N instances, minimum 0.8 N, maximum 1.3 N, On-Demand base N/10), each size and mode once, in order, in the bench process. CPU time (user + system of the process during the run) is the steadier figure on this shared machine; wall time includes waiting for the other processes. Command: `npm run bench -- --only=growth` (rewrites this section in place; the whole `npm run bench` includes it), or printed only: `npx tsx --require ./scripts/require-esm-only.cjs bench/simulator-scale.ts 100 800 3200`.',
   '',
   '| instances | mode | wall (s) | CPU (s) | launches | port calls |',
   '|---:|---|---:|---:|---:|---:|',
   ...runs.map((g) => `| ${g.instances.toLocaleString('en-US')} | ${g.mode} | ${g.wallSeconds.toFixed(1)} | ${g.cpuSeconds.toFixed(1)} | ${g.launches.toLocaleString('en-US')} | ${g.portCalls.toLocaleString('en-US')} |`),
   '',
   ...growthSlope(runs),
+  GROWTH_END,
+  '',
 ];
 
 /** CPU-time slope between the smallest and largest size (1 = linear in the group size). */

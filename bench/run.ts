@@ -7,6 +7,7 @@
  *   npm run bench -- --only=init --out=/tmp/init.md   INIT under the Lambda runtime client only
  *   npm run bench -- --only=fleet      only the fleet section (bench/fleet-http.ts), replaced in place
  *   npm run bench -- --only=fleet --fleet-baseline=<git ref>   also that ref's reconcile
+ *   npm run bench -- --only=growth     only the simulator growth section, replaced in place
  *   npm run bench -- --out=/tmp/b.md   write elsewhere
  *   npm run bench -- --help            every option (bench/args.ts)
  */
@@ -111,9 +112,12 @@ const main = async (): Promise<void> => {
   const wallSeconds = (performance.now() - started) / 1000;
   const { spliceFleet } = await import('./fleet-http');
   const others = opts.only.filter((s) => s !== 'fleet');
-  // The fleet section alone replaces its part of the existing file; any other run writes the whole file.
+  const existing = (): string => (existsSync(opts.out) ? readFileSync(opts.out, 'utf8') : '# Benchmarks\n');
+  // The fleet or growth section alone replaces its part of the existing file; any other run writes the whole file.
   const text =
-    others.length === 0 && fleet !== undefined
+    others.length === 1 && others[0] === 'growth' && results.growth && fleet === undefined
+      ? (await import('./report')).spliceGrowth(existing(), results.growth)
+      : others.length === 0 && fleet !== undefined
       ? spliceFleet(existsSync(opts.out) ? readFileSync(opts.out, 'utf8') : '# Benchmarks\n', fleet)
       : spliceFleet(
           (await import('./report')).renderReport({ command: commandLine(argv), mode: opts.quick ? 'quick' : 'full', machine: describeMachine(), wallSeconds, sections: others }, results),

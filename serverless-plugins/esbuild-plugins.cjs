@@ -38,11 +38,10 @@ const loadConfigModule = (esbuild, root) => {
           absWorkingDir: root,
           bundle: true,
           platform: 'node',
-          // ESM entry points first (as custom.esbuild does): jsonc-parser's `main` is a UMD build whose
-          // require('./impl/…') esbuild leaves to run time, where it resolves from this plugin's folder.
-          mainFields: ['module', 'main'],
           format: 'cjs',
-          target: 'node20',
+          target: 'node22',
+          // ES builds first: jsonc-parser's `main` is UMD, whose requires esbuild cannot follow.
+          mainFields: ['module', 'main'],
           write: false,
           logLevel: 'silent',
         })

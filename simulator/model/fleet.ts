@@ -158,6 +158,8 @@ export interface FleetMetrics {
   agentNotReady: number;
   /** Events delivered a second time (at-least-once delivery). */
   duplicateDeliveries: number;
+  /** Calls whose response was lost after the service acted (the SDK retried them). */
+  lostResponses: number;
 }
 
 /** One point of the capacity series (every minute). */
@@ -227,6 +229,7 @@ export class Fleet {
     commands: 0,
     agentNotReady: 0,
     duplicateDeliveries: 0,
+    lostResponses: 0,
   };
   public readonly series: SeriesPoint[] = [];
   public readonly scaleIns: ScaleInRecord[] = [];
@@ -360,20 +363,18 @@ export class Fleet {
     const dt = TICK / SECOND;
     let routableUnits = 0;
     let warmUnits = 0;
-    for (const inst of this.alive.values()) {
-      if (this.routable(inst)) routableUnits += inst.weight;
-    }
+    const routable: SimInstance[] = [];
     for (const inst of this.alive.values()) {
       if (!this.routable(inst)) continue;
-      const share = routableUnits > 0 ? (rps * inst.weight) / routableUnits : 0;
-      inst.lastRps = share;
-      if (inst.warm) {
-        warmUnits += inst.weight;
-        this.metrics.servedRequests += share * dt;
-      } else {
-        this.metrics.coldRequests += share * dt;
-      }
+      routable.push(inst);
+      routableUnits += inst.weight;
+      if (inst.warm) warmUnits += inst.weight;
     }
+    // Requests spread by weight: each routable instance gets rps × weight / routable units.
+    const perUnit = routableUnits > 0 ? rps / routableUnits : 0;
+    for (const inst of routable) inst.lastRps = perUnit * inst.weight;
+    this.metrics.servedRequests += perUnit * warmUnits * dt;
+    this.metrics.coldRequests += perUnit * (routableUnits - warmUnits) * dt;
     if (routableUnits === 0) this.metrics.unservedRequests += rps * dt;
     if (warmUnits < this.desired) this.metrics.belowDesiredSeconds += dt;
   }
@@ -512,7 +513,7 @@ export class Fleet {
     const key = this.poolKey(type, az);
     if ((this.poolCooldown.get(key) ?? 0) > now) return true;
     const seen = this.poolInterruptions.get(key);
-    return seen !== undefined && seen.some((t) => t > now - 30 * MINUTE);
+    return seen?.some((t) => t > now - 30 * MINUTE) === true;
   }
 
   /**

@@ -13,6 +13,14 @@ import type { SnsMessage, SnsPort } from '../../shared/aws/sns';
 import { type CommandInvocation, type CommandSummary, LIST_COMMANDS_MAX_RESULTS, type SendCommandInput, type SsmPort } from '../../shared/aws/ssm';
 import type { Fleet } from '../model/fleet';
 
+/**
+ * Whether the response of this call is lost after the service acted. The SDK then sends the same call
+ * again (its retry), and what the caller sees is the answer to the retry: "No active Lifecycle Action"
+ * for a completion that went through, a second command for a SendCommand (SSM takes no idempotency
+ * token). DESIGN.md, "AWS contracts": a response lost after the service acted comes back as a retry.
+ */
+export type LostResponse = (operation: string) => boolean;
+
 /** Counts calls per operation (the report shows API usage). */
 export class CallCounter {
   public readonly calls = new Map<string, number>();
@@ -26,6 +34,7 @@ export class SimAutoScaling implements AutoScalingPort {
   public constructor(
     private readonly fleet: Fleet,
     private readonly counter: CallCounter,
+    private readonly lost: LostResponse = () => false,
   ) {}
 
   public async describeGroups(names: readonly string[]): Promise<GroupSummary[]> {
@@ -57,7 +66,15 @@ export class SimAutoScaling implements AutoScalingPort {
 
   public async completeLifecycleAction(ref: LifecycleActionRef, result: 'CONTINUE' | 'ABANDON'): Promise<LifecycleCallOutcome> {
     this.counter.count('CompleteLifecycleAction');
-    const res = await callAws('CompleteLifecycleAction', async () => this.fleet.completeLifecycleAction(ref, result), { instanceId: ref.instanceId, group: ref.groupName });
+    const res = await callAws(
+      'CompleteLifecycleAction',
+      async () => {
+        this.fleet.completeLifecycleAction(ref, result);
+        // The completion went through; its response was lost: the SDK's retry is what answers.
+        if (this.lost('CompleteLifecycleAction')) this.fleet.completeLifecycleAction(ref, result);
+      },
+      { instanceId: ref.instanceId, group: ref.groupName },
+    );
     return res === 'already-done' ? 'already-done' : 'done';
   }
 
@@ -72,11 +89,20 @@ export class SimSsm implements SsmPort {
   public constructor(
     private readonly fleet: Fleet,
     private readonly counter: CallCounter,
+    private readonly lost: LostResponse = () => false,
   ) {}
 
   public async sendCommand(input: SendCommandInput): Promise<string> {
     this.counter.count('SendCommand');
-    const res = await callAws('SendCommand', async () => this.fleet.sendCommand(input), { instanceId: input.instanceId, documentName: input.documentName });
+    const res = await callAws(
+      'SendCommand',
+      async () => {
+        const first = this.fleet.sendCommand(input);
+        // Sent, response lost: the retry sends a second command (both run) and only its id comes back.
+        return this.lost('SendCommand') ? this.fleet.sendCommand(input) : first;
+      },
+      { instanceId: input.instanceId, documentName: input.documentName },
+    );
     if (res === 'already-done') throw new Error('SendCommand returned no CommandId');
     return res;
   }

@@ -45,6 +45,7 @@ const pick = (r: RunResult) => {
     healthCheckReplacements: m.healthCheckReplacements,
     agentNotReady: m.agentNotReady,
     duplicateDeliveries: m.duplicateDeliveries,
+    lostResponses: m.lostResponses,
     notifications: r.notifications.sns,
   };
 };
@@ -70,6 +71,7 @@ const ROWS: ReadonlyArray<{ key: keyof ReturnType<typeof pick>; label: string; d
   { key: 'healthCheckReplacements', label: 'replaced by LB health check', digits: 0 },
   { key: 'agentNotReady', label: 'SendCommand before SSM agent (InvalidInstanceId)', digits: 0 },
   { key: 'duplicateDeliveries', label: 'status events delivered twice', digits: 0 },
+  { key: 'lostResponses', label: 'responses lost after the service acted', digits: 0 },
   { key: 'notifications', label: 'notifications (SNS)', digits: 0 },
 ];
 

@@ -250,9 +250,16 @@ export const runScenario = async (scenario: Scenario, mode: RunMode, options: Ru
     host,
     rngs,
   );
+  const lostRng = rngs.get('lost-response');
+  const lost = (operation: string): boolean => {
+    if (!lostRng.chance(spec.instance.lostResponseRate)) return false;
+    fleet.metrics.lostResponses += 1;
+    host.log('fault', `${operation}: the service acted, its response was lost; the SDK retries the call`);
+    return true;
+  };
   const ports: SimPorts = {
-    autoScaling: new SimAutoScaling(fleet, counter),
-    ssm: new SimSsm(fleet, counter),
+    autoScaling: new SimAutoScaling(fleet, counter, lost),
+    ssm: new SimSsm(fleet, counter, lost),
     sns,
     eventBus: bus,
     store,

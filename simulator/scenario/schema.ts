@@ -114,6 +114,11 @@ export const instanceSchema = strict({
    * once": https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-delivery-level.html).
    */
   duplicateEventRate: probability.default(0.02),
+  /**
+   * Chance that the response of a CompleteLifecycleAction or SendCommand is lost after the service
+   * acted, so that the SDK's retry answers instead (see simulator/ports/sim-ports.ts).
+   */
+  lostResponseRate: probability.default(0.01),
 }).prefault({});
 
 const burstSchema = strict({

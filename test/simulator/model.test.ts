@@ -95,6 +95,20 @@ describe('lifecycle actions and commands through the ports', () => {
     await expect(port.recordLifecycleActionHeartbeat(ref)).resolves.toBe('already-done');
   });
 
+  it('a response lost after the service acted: the caller sees the SDK retry (already-done; a second command)', async () => {
+    const { fleet, counter, group } = fleetFor();
+    const [first, second] = fleet.describe().instances.map((i) => i.instanceId);
+    fleet.terminateInstanceInAutoScalingGroup(first as string, false);
+    const asg = new SimAutoScaling(fleet, counter, () => true);
+    await expect(asg.completeLifecycleAction({ groupName: group, hookName: 'asg-orchestrator-terminate', instanceId: first as string }, 'CONTINUE')).resolves.toBe('already-done');
+    expect(fleet.instances.get(first as string)?.state).toBe('Terminating');
+    const ssm = new SimSsm(fleet, counter, (op) => op === 'SendCommand');
+    const id = await ssm.sendCommand({ documentName: 'asg-orchestrator-warmup', instanceId: second as string, parameters: {}, timeoutSeconds: 600, comment: 'test' });
+    const sent = fleet.listCommands(second as string, 0, 50);
+    expect(sent.length).toBe(2);
+    expect(sent.map((c) => c.commandId)).toContain(id);
+  });
+
   it('a command for an instance that does not exist is a drop, as InvalidInstanceId is in AWS', async () => {
     const { fleet, counter } = fleetFor();
     const ssm = new SimSsm(fleet, counter);
