@@ -39,9 +39,12 @@ const TERMINATION = 'DescribeAutoScalingGroups ×1 (weights, protection, launch 
 const LAUNCH = { fn: 'launchLifecycle', event: 'autoscaling/launch-lifecycle.json' };
 /** Instance facts the lifecycle functions write (attribute-level upsert on `group#<group>` / `instance#<id>`). */
 const FACTS_CREATE = "facts for the termination policy's ordering: launch time and warming, written right after the record's conditional create, so that a late or re-emitted duplicate never marks a warm instance warming again";
-/** What reconcile's mix sweep adds to every path of the sweep. */
+/** What reconcile's mix sweep adds to every path of the sweep (docs/adr/0006). */
 const MIX_SWEEP =
-  "the mix sweep (every opted-in group, issue 5): DescribeAutoScalingGroups ×1 (read again after the lifecycle sweep, which may run for seconds and complete actions: the mix decision counts InService capacity, and the InstancesDistribution it writes back carries the group's other distribution fields as read) + Query ×1 (mix record and window signals) + DescribeInstances ×1 (which members are Spot; cached per cold start) + GetItem ×1 (the sweep's list of completions it started: one interrupted after the instance left its hook is finished from there, F3 in docs/reliability.md)";
+  "the mix sweep: DescribeAutoScalingGroups ×1 (opted-in groups by tag key, IncludeInstances=false) + BatchGetItem ×1 (every group's mix record, 100 keys a call); the group's mix is at rest (no signal in the window, at its owner's distribution), so no Query, no DescribeInstances, no re-read with instances";
+/** What reconcile's lifecycle sweep reads first on every path (docs/adr/0006). */
+const SWEEP_READS =
+  "DescribeAutoScalingGroups ×1 (opted-in groups by tag key, IncludeInstances=false) + GetItem ×1 (the sweep's list of completions it started: one interrupted after the instance left its hook is finished from there, F3 in docs/reliability.md) + GetItem ×1 (the scan memory: which groups had waiters, their capacity and when each was last read) + DescribeAutoScalingGroups ×1 (the group with its instances: never read before in this fresh world; in a steady state only groups with waiters, a capacity change, or their period due are read) + PutItem ×1 (the scan memory, written when it changed)";
 const FACTS_END = "facts for the termination policy's ordering: launch time and warming; here warming false, written before the final status so that a resumed completion repeats it";
 
 export const PATH_MINIMUMS: readonly PathMinimum[] = [
@@ -144,23 +147,23 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
     event: 'schedule',
     path: 'sweep: nothing waiting on a hook',
     world: { pendingWait: false },
-    minimum: 5,
-    why: `DescribeAutoScalingGroups ×1 (opted-in groups by tag key, with their instances' lifecycle states); no instance waits, so nothing else for the lifecycle sweep + ${MIX_SWEEP}`,
+    minimum: 7,
+    why: `${SWEEP_READS}; no instance waits, so nothing else for the lifecycle sweep + ${MIX_SWEEP}`,
   },
   {
     fn: 'reconcile',
     event: 'schedule',
     path: 'sweep: lost launch event (Pending:Wait, no record)',
-    minimum: 13,
-    why: `DescribeAutoScalingGroups ×1 + DescribeLifecycleHooks ×1 (cached per cold start) + GetItem ×1 (the sweep cannot tell a lost event from work under way without the record: usually there is one, and its contents decide heartbeat or timeout) + UpdateItem ×1 (${FACTS_CREATE}; the sweep's run time stands for the launch time) + conditional PutItem ×1 (creates the record) + SendCommand ×1 + command-id write ×1 + Publish ×1 + PutEvents ×1 + ${MIX_SWEEP}`,
+    minimum: 15,
+    why: `${SWEEP_READS} + DescribeLifecycleHooks ×1 (cached per cold start) + GetItem ×1 (the sweep cannot tell a lost event from work under way without the record: usually there is one, and its contents decide heartbeat or timeout) + UpdateItem ×1 (${FACTS_CREATE}; the sweep's run time stands for the launch time) + conditional PutItem ×1 (creates the record) + SendCommand ×1 + command-id write ×1 + Publish ×1 + PutEvents ×1 + ${MIX_SWEEP}`,
   },
   {
     fn: 'reconcile',
     event: 'schedule',
     path: 'sweep: warm-up running, heartbeat not due',
     setup: [LAUNCH],
-    minimum: 7,
-    why: `DescribeAutoScalingGroups ×1 + DescribeLifecycleHooks ×1 (heartbeat timeout; cached per cold start) + GetItem ×1 (the record: started at, last heartbeat) + ${MIX_SWEEP}`,
+    minimum: 9,
+    why: `${SWEEP_READS} + DescribeLifecycleHooks ×1 (heartbeat timeout; cached per cold start) + GetItem ×1 (the record: started at, last heartbeat) + ${MIX_SWEEP}`,
   },
   {
     fn: 'capacitySignal',

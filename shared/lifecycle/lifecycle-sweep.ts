@@ -537,7 +537,10 @@ export const runLifecycleSweep = async (
   try {
     const record = { ...SWEEP_SCAN_KEY, version: (scanRecord?.version ?? 0) + 1, expiresAt: Math.floor(now / 1000) + LIFECYCLE_TTL_SECONDS, data: { groups: nextMemory } };
     // Conditional on the version read: an overlapping run that wrote first keeps its memory.
-    if (memoryRead) await (scanRecord ? deps.store.putIfVersion(record, scanRecord.version) : deps.store.putIfAbsent(record));
+    // Written only when it changed: a run that read no group (none opted in) writes nothing.
+    if (memoryRead && JSON.stringify(nextMemory) !== JSON.stringify(memory)) {
+      await (scanRecord ? deps.store.putIfVersion(record, scanRecord.version) : deps.store.putIfAbsent(record));
+    }
   } catch (error) {
     failures.push(toFailure('scan memory', error));
   }
