@@ -3,13 +3,16 @@
  *
  *   npm run bench                      full run (≈2–3 minutes on 2 cores)
  *   npm run bench -- --quick           fewer rounds and processes (≈1 minute)
- *   npm run bench -- --only=termination,cold-start,api-calls,mix,init
+ *   npm run bench -- --only=termination,cold-start,api-calls,mix,init,fleet,growth
  *   npm run bench -- --only=init --out=/tmp/init.md   INIT under the Lambda runtime client only
+ *   npm run bench -- --only=fleet      only the fleet section (bench/fleet-http.ts), replaced in place
  *   npm run bench -- --out=/tmp/b.md   write elsewhere
+ *   npm run bench -- --help            every option (bench/args.ts)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { BENCH_HELP, parseBenchArgs } from './args';
 
 // Before any handler module loads: Powertools and the SDK read these at import time.
 Object.assign(process.env, {
@@ -23,30 +26,6 @@ Object.assign(process.env, {
 });
 delete process.env.ORCHESTRATOR_CONFIG_FILE; // measure the bundled profiles
 
-const SECTIONS = ['termination', 'cold-start', 'api-calls', 'mix', 'init'] as const;
-type Section = (typeof SECTIONS)[number];
-
-interface Options {
-  quick: boolean;
-  only: Section[];
-  out: string;
-}
-
-const parseArgs = (argv: readonly string[], root: string): Options => {
-  const opts: Options = { quick: false, only: [...SECTIONS], out: join(root, 'docs', 'benchmarks.md') };
-  for (const arg of argv) {
-    if (arg === '--quick') opts.quick = true;
-    else if (arg.startsWith('--only=')) {
-      const wanted = arg.slice('--only='.length).split(',');
-      const unknown = wanted.filter((w) => !(SECTIONS as readonly string[]).includes(w));
-      if (unknown.length > 0) throw new Error(`--only: unknown section(s) ${unknown.join(', ')}; known: ${SECTIONS.join(', ')}`);
-      opts.only = wanted as Section[];
-    } else if (arg.startsWith('--out=')) opts.out = resolve(arg.slice('--out='.length));
-    else throw new Error(`unknown argument ${arg}; see the header of bench/run.ts`);
-  }
-  return opts;
-};
-
 const commandLine = (argv: readonly string[]): string => {
   const rest = argv.length > 0 ? ` -- ${argv.join(' ')}` : '';
   return process.env.npm_lifecycle_event === 'bench' ? `npm run bench${rest}` : `npx tsx bench/run.ts${argv.length > 0 ? ` ${argv.join(' ')}` : ''}`;
@@ -55,13 +34,23 @@ const commandLine = (argv: readonly string[]): string => {
 const main = async (): Promise<void> => {
   const root = resolve(__dirname, '..');
   const argv = process.argv.slice(2);
-  const opts = parseArgs(argv, root);
+  let opts: ReturnType<typeof parseBenchArgs>;
+  try {
+    opts = parseBenchArgs(argv, root);
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${BENCH_HELP}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (opts.help) {
+    process.stdout.write(`${BENCH_HELP}\n`);
+    return;
+  }
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const started = performance.now();
 
   const { describeMachine } = await import('./lib/machine');
   const { discoverFunctions, esbuildSettings, readServerlessYml } = await import('./lib/serverless-functions');
-  const { renderReport } = await import('./report');
   const doc = readServerlessYml(root);
   const functions = discoverFunctions(root, doc);
   log(`functions in serverless.yml: ${functions.map((f) => f.name).join(', ')}`);
@@ -104,11 +93,30 @@ const main = async (): Promise<void> => {
     results.init = await measureArtifactInit(root, opts.quick ? 5 : 15, log);
   }
 
+  let fleet: string | undefined;
+  if (opts.only.includes('fleet')) {
+    log('fleet scale: packaged bundles against an HTTP endpoint…');
+    const { measureFleet, renderFleet } = await import('./fleet-http');
+    fleet = renderFleet(await measureFleet(root, functions, esbuildSettings(doc, root), doc, log), commandLine(argv));
+  }
+
+  if (opts.only.includes('growth')) {
+    log('simulator growth (one simulated day at 100, 800, 3,200 instances)…');
+    const { measureSimulatorGrowth } = await import('./simulator-scale');
+    results.growth = await measureSimulatorGrowth(undefined, undefined, (line) => log(`  ${line.trim()}`));
+  }
+
   const wallSeconds = (performance.now() - started) / 1000;
-  const text = renderReport(
-    { command: commandLine(argv), mode: opts.quick ? 'quick' : 'full', machine: describeMachine(), wallSeconds, sections: opts.only },
-    results,
-  );
+  const { spliceFleet } = await import('./fleet-http');
+  const others = opts.only.filter((s) => s !== 'fleet');
+  // The fleet section alone replaces its part of the existing file; any other run writes the whole file.
+  const text =
+    others.length === 0 && fleet !== undefined
+      ? spliceFleet(existsSync(opts.out) ? readFileSync(opts.out, 'utf8') : '# Benchmarks\n', fleet)
+      : spliceFleet(
+          (await import('./report')).renderReport({ command: commandLine(argv), mode: opts.quick ? 'quick' : 'full', machine: describeMachine(), wallSeconds, sections: others }, results),
+          fleet ?? '',
+        );
   mkdirSync(dirname(opts.out), { recursive: true });
   writeFileSync(opts.out, text);
   log(`wrote ${opts.out} in ${wallSeconds.toFixed(0)} s`);

@@ -16,6 +16,7 @@ import {
 } from '../shared/aws';
 import { loadConfig, type OptIn, type OrchestratorConfig, resolveProfile } from '../shared/config';
 import { parseTerminationPolicyInput } from '../shared/events/termination-policy-input';
+import { type GroupLabels, publishGroupMetrics } from '../shared/middleware/group-metrics';
 import { type HandlerOutcome, withStack } from '../shared/middleware/stack';
 import { type MetricsPort, SdkCloudWatch } from '../shared/aws/cloudwatch';
 import { buildTerminationContext } from '../shared/policy/termination-context';
@@ -60,6 +61,9 @@ export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.Proces
 });
 
 type Read<T> = { ok: true; value: T } | { ok: false; why: string };
+
+/** Why the answer fell back (the `reason` dimension of `TerminationFallbacks`, docs/metrics.md): which read failed. */
+type FallbackReason = 'group-read' | 'state-read' | 'load-metric';
 
 /** Resolves with the value, or with why it is missing (error or deadline); never rejects. */
 const within = async <T>(work: (signal: AbortSignal) => Promise<T>, ms: number, what: string): Promise<Read<T>> => {
@@ -134,9 +138,17 @@ export const createMain = (deps: TerminationPolicyDeps) => {
     const loads = loadRead?.ok ? loadRead.value : undefined;
     const ctx = buildTerminationContext({ request, group, groupSource, state, optIn, now, ...(loads ? { loads } : {}) });
     const decision = decideTerminationOrder(request, ctx.context);
-    const fallbacks = [groupRead, stateRead, ...(loadRead ? [loadRead] : [])]
-      .filter((r): r is { ok: false; why: string } => !r.ok)
-      .map((r) => r.why);
+    const failedReads = (
+      [
+        ['group-read', groupRead],
+        ['state-read', stateRead],
+        ['load-metric', loadRead],
+      ] as const
+    ).filter((entry): entry is readonly [FallbackReason, { ok: false; why: string }] => entry[1] !== undefined && !entry[1].ok);
+    const fallbacks = failedReads.map(([, r]) => r.why);
+    const labels: GroupLabels = { group: request.autoScalingGroupName, profile: optIn.optedIn ? optIn.profileName : 'none' };
+    publishGroupMetrics(labels, [{ name: 'TerminationDecisions', value: decision.instanceIds.length }]);
+    for (const [reason] of failedReads) publishGroupMetrics(labels, [{ name: 'TerminationFallbacks', value: 1 }], { reason });
     if (!groupRead.ok) {
       fallbacks.push(
         usable

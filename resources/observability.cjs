@@ -4,10 +4,9 @@
 /**
  * Alarms, their SNS topic, the CloudWatch dashboard and the encryption of the function log groups,
  * generated from the `functions` of serverless.yml, so that a function added there is watched,
- * graphed and encrypted without another edit. Included by serverless.yml:
- *
- *   resources:
- *   - ${file(./resources/observability.cjs):resources}
+ * graphed and encrypted without another edit. serverless-plugins/observability.cjs adds them to the
+ * packaged template (a plugin rather than a `resources:` entry, so that serverless.yml `resources`
+ * stays one object that the tests and the bench read as YAML).
  *
  * docs/metrics.md is the metrics contract the dashboard and the warm-up alarm read; docs/alarms.md
  * says what each alarm means and how to route it. The template tier (test/template) checks the output.
@@ -26,7 +25,7 @@ const TERMINATION_POLICY_CONTRACT_MS = 2000;
  * stack-wide roll-up with {service} alone that the alarms read (an alarm cannot use SEARCH).
  */
 const GROUP_METRICS = {
-  warmup: ['WarmupSucceeded', 'WarmupRetried', 'WarmupAbandoned'],
+  warmup: ['WarmupSucceeded', 'WarmupRetried', 'WarmupAbandoned', 'WarmupFailedContinued'],
   warmupDuration: 'WarmupDurationSeconds',
   drain: ['DrainTimedOut'],
   drainDuration: 'DrainDurationSeconds',
@@ -206,10 +205,12 @@ const alarms = (prefix, functionNames) => {
       Metrics: [
         rollupMetric('abandoned', 'WarmupAbandoned', 3600),
         rollupMetric('succeeded', 'WarmupSucceeded', 3600),
+        // CONTINUE after a failure (onFailure: continue) finished too: it is in the denominator, not a success.
+        rollupMetric('continued', 'WarmupFailedContinued', 3600),
         {
           Id: 'abandonRate',
           Label: 'warm-up abandon rate (%)',
-          Expression: `IF(abandoned + succeeded >= ${THRESHOLDS.abandonMinimumFinished}, 100 * abandoned / (abandoned + succeeded), 0)`,
+          Expression: `IF(abandoned + succeeded + continued >= ${THRESHOLDS.abandonMinimumFinished}, 100 * abandoned / (abandoned + succeeded + continued), 0)`,
           ReturnData: true,
         },
       ],
@@ -303,9 +304,7 @@ const logEncryption = (prefix, functionNames, deletionPolicy) => {
     },
   };
   // osls generates the log groups; an extension adds the key to each.
-  const extensions = Object.fromEntries(
-    functionNames.map((name) => [logGroupLogicalId(name), { Properties: { KmsKeyId: getAtt('LogsKey', 'Arn') } }]),
-  );
+  const extensions = Object.fromEntries(functionNames.map((name) => [logGroupLogicalId(name), { Properties: { KmsKeyId: getAtt('LogsKey', 'Arn') } }]));
   return { resources, extensions };
 };
 
@@ -317,8 +316,7 @@ const search = (expression, stat, period, id, label) => ({
   ...(label ? { label } : {}),
 });
 
-const groupSearch = (metricName, stat, id) =>
-  search(`{${NAMESPACE},group,profile,service} MetricName="${metricName}"`, stat, 300, id);
+const groupSearch = (metricName, stat, id) => search(`{${NAMESPACE},group,profile,service} MetricName="${metricName}"`, stat, 300, id);
 
 const widget = (x, y, width, height, properties) => ({ type: 'metric', x, y, width, height, properties });
 
@@ -340,7 +338,9 @@ const dashboardBody = (prefix, functions) => {
     return top;
   };
 
-  widgets.push(text(row(2), `# ${prefix}\nPer Auto Scaling group (dimensions \`group\`, \`profile\`; docs/metrics.md), then Lambda health. Alarms: docs/alarms.md.`));
+  widgets.push(
+    text(row(2), `# ${prefix}\nPer Auto Scaling group (dimensions \`group\`, \`profile\`; docs/metrics.md), then Lambda health. Alarms: docs/alarms.md.`),
+  );
 
   let top = row(6);
   widgets.push(
@@ -390,13 +390,19 @@ const dashboardBody = (prefix, functions) => {
 
   top = row(6);
   widgets.push(
-    widget(0, top, 12, 6, {
+    widget(0, top, 8, 6, {
+      title: 'Termination-policy fallbacks by reason (all groups)',
+      region,
+      period: 300,
+      metrics: [[search(`{${NAMESPACE},reason,service} MetricName="TerminationFallbacks"`, 'Sum', 300, 'fr')]],
+    }),
+    widget(8, top, 8, 6, {
       title: 'Decisions per function (outcome_* of the decision log)',
       region,
       period: 300,
       metrics: [[search(`{${NAMESPACE},function,service} outcome`, 'Sum', 300, 'o')]],
     }),
-    widget(12, top, 12, 6, {
+    widget(16, top, 8, 6, {
       title: 'Cold starts per function',
       region,
       period: 300,
@@ -457,35 +463,29 @@ const dashboardBody = (prefix, functions) => {
   return JSON.stringify({ widgets });
 };
 
-/** The `functions` of serverless.yml with each one's timeout. */
-const functionsOf = async (resolveConfigurationProperty) => {
-  const functions = (await resolveConfigurationProperty(['functions'])) ?? {};
-  const defaultTimeout = (await resolveConfigurationProperty(['provider', 'timeout'])) ?? 6;
-  return Object.entries(functions).map(([name, fn]) => ({ name, timeoutSeconds: Number(fn?.timeout ?? defaultTimeout) }));
-};
+/** Marks what this file generated, in the template (CloudFormation resource `Metadata`). */
+const GENERATED_BY = { generatedBy: 'resources/observability.cjs' };
 
 /**
- * The resources (and log group extensions) for serverless.yml `resources:`.
- * @param {{ resolveConfigurationProperty: (path: string[]) => Promise<unknown> }} serverless variable resolver
+ * The resources, outputs and log group encryption for the stack.
+ * @param {{ prefix: string, deletionPolicy: string, functions: Array<{ name: string, timeoutSeconds: number }> }} stack
+ * @returns {{ Resources: Record<string, object>, Outputs: Record<string, object>, logGroupKmsKeyIds: Record<string, object> }}
  */
-const resources = async ({ resolveConfigurationProperty }) => {
-  const prefix = await resolveConfigurationProperty(['custom', 'prefix']);
-  const stage = await resolveConfigurationProperty(['provider', 'stage']);
-  const deletionPolicies = (await resolveConfigurationProperty(['custom', 'deletionPolicy'])) ?? {};
-  const functions = await functionsOf(resolveConfigurationProperty);
+const observability = ({ prefix, deletionPolicy, functions }) => {
   const names = functions.map(({ name }) => name);
-  const logs = logEncryption(prefix, names, deletionPolicies[stage] ?? 'Delete');
-  return {
-    Resources: {
-      ...alarmTopic(prefix),
-      ...alarms(prefix, names),
-      Dashboard: {
-        Type: 'AWS::CloudWatch::Dashboard',
-        Properties: { DashboardName: prefix, DashboardBody: sub(dashboardBody(prefix, functions)) },
-      },
-      ...logs.resources,
+  const logs = logEncryption(prefix, names, deletionPolicy);
+  const resources = {
+    ...alarmTopic(prefix),
+    ...alarms(prefix, names),
+    Dashboard: {
+      Type: 'AWS::CloudWatch::Dashboard',
+      Properties: { DashboardName: prefix, DashboardBody: sub(dashboardBody(prefix, functions)) },
     },
-    extensions: logs.extensions,
+    ...logs.resources,
+  };
+  for (const resource of Object.values(resources)) resource.Metadata = GENERATED_BY;
+  return {
+    Resources: resources,
     Outputs: {
       AlarmTopicArn: {
         Description: 'SNS topic of the CloudWatch alarms (ALARM and OK), KMS-encrypted: docs/alarms.md.',
@@ -494,7 +494,8 @@ const resources = async ({ resolveConfigurationProperty }) => {
       },
       DashboardName: { Description: 'CloudWatch dashboard of the orchestrator.', Value: ref('Dashboard') },
     },
+    logGroupKmsKeyIds: Object.fromEntries(Object.entries(logs.extensions).map(([id, ext]) => [id, ext.Properties.KmsKeyId])),
   };
 };
 
-module.exports = { resources, NAMESPACE, SERVICE, GROUP_METRICS, THRESHOLDS, TERMINATION_POLICY_CONTRACT_MS };
+module.exports = { observability, GENERATED_BY, NAMESPACE, SERVICE, GROUP_METRICS, THRESHOLDS, TERMINATION_POLICY_CONTRACT_MS };

@@ -5,9 +5,9 @@
  * with the same list). docs/adr/0004 says why.
  *
  * validated-config: replaces shared/config/sources.ts in every Lambda bundle with the config file
- * already validated by shared/config `parseConfig`, every default applied: config/profiles.json, or
- * the file `ORCHESTRATOR_CONFIG_FILE` names when the bundle is built (relative to the service
- * directory). An invalid file fails `osls package`/`deploy`/`invoke local` with the same lines as
+ * already validated by shared/config `parseConfig`, every default applied: the file
+ * `ORCHESTRATOR_CONFIG_FILE` names when the bundle is built, else serverless.yml `custom.configFile`
+ * (the stage's `params`), else config/profiles.json (relative to the service directory). An invalid file fails `osls package`/`deploy`/`invoke local` with the same lines as
  * `npm run check-config`; a cold start builds no schema and parses nothing, and the bundle carries
  * neither the config schema nor zod. At run time the bundle refuses an `ORCHESTRATOR_CONFIG_FILE`
  * other than the one it was built with (a ConfigError that says so), instead of silently ignoring it.
@@ -17,7 +17,7 @@
  * bundles that `package`/`deploy` ship carry neither the world nor its fixture.
  */
 
-const { dirname, join, resolve } = require('node:path');
+const { dirname, join, normalize, resolve } = require('node:path');
 
 const CONFIG_SOURCES = /[\\/]shared[\\/]config[\\/]sources\.ts$/;
 const DEFAULT_CONFIG_FILE = join('config', 'profiles.json');
@@ -79,17 +79,43 @@ export function readConfigFile(file, label = file) {
 }
 `;
 
+/**
+ * Which config file the bundles carry, and how to name it: `ORCHESTRATOR_CONFIG_FILE` at build time,
+ * else serverless.yml `custom.configFile` (`params.<stage>.configFile`), else config/profiles.json.
+ * `builtWith` is the name a run-time `ORCHESTRATOR_CONFIG_FILE` may repeat (none for the default file).
+ * @param {NodeJS.ProcessEnv} env the build's environment
+ * @param {{ configFile?: unknown, stage?: string }} [service] the resolved serverless.yml values
+ */
+const configChoice = (env, service = {}) => {
+  const fromEnv = env[CONFIG_FILE_ENV] || undefined;
+  if (fromEnv) return { builtWith: fromEnv, label: `${fromEnv} (from ${CONFIG_FILE_ENV} at build time)` };
+  const fromParams = typeof service.configFile === 'string' && service.configFile !== '' ? service.configFile : undefined;
+  if (fromParams && normalize(fromParams) !== DEFAULT_CONFIG_FILE) {
+    return { builtWith: fromParams, label: `${fromParams} (params.configFile of stage ${service.stage ?? "?"})` };
+  }
+  return { builtWith: undefined, label: DEFAULT_CONFIG_FILE };
+};
+
+/** The resolved serverless.yml values configChoice reads, from a serverless instance (none without one). */
+const serviceValues = (serverless) => ({
+  configFile: serverless?.service?.custom?.configFile,
+  stage: serverless?.service?.provider?.stage,
+});
+
+/** What the validated-config plugin put into bundles in this process, by label (config-report.cjs prints it). */
+const bundled = new Map();
+
 /** @returns {import('esbuild').Plugin} */
-const validatedConfig = (root, env) => ({
+const validatedConfig = (root, env, service) => ({
   name: 'asg-orchestrator-validated-config',
   setup(build) {
     build.onLoad({ filter: CONFIG_SOURCES }, async (args) => {
-      const builtWith = env[CONFIG_FILE_ENV] || undefined;
+      const { builtWith, label } = configChoice(env, service);
       const file = resolve(root, builtWith ?? DEFAULT_CONFIG_FILE);
-      const label = builtWith ? `${builtWith} (from ${CONFIG_FILE_ENV} at build time)` : DEFAULT_CONFIG_FILE;
       try {
         const { parseConfig, readConfigFile } = await loadConfigModule(build.esbuild, root);
         const config = parseConfig(readConfigFile(file, label), label);
+        bundled.set(label, { label, profiles: Object.keys(config.profiles), optInTagKey: config.optInTagKey });
         return { contents: sourcesModule(config, builtWith, label), loader: 'js', resolveDir: dirname(args.path), watchFiles: [file] };
       } catch (error) {
         return { errors: [{ text: error instanceof Error ? error.message : String(error) }], watchFiles: [file] };
@@ -126,22 +152,25 @@ const isInvokeLocal = (serverless) => {
  * @param {NodeJS.ProcessEnv} [env] the build's environment (`ORCHESTRATOR_CONFIG_FILE`)
  */
 module.exports = (serverless, root = serverless?.serviceDir ?? serverless?.config?.servicePath ?? process.cwd(), env = process.env) => [
-  validatedConfig(root, env),
+  validatedConfig(root, env, serviceValues(serverless)),
   ...(isInvokeLocal(serverless) ? [] : [noLocalWorld()]),
 ];
 module.exports.isInvokeLocal = isInvokeLocal;
+module.exports.configChoice = configChoice;
+/** The configs bundled in this process: `[{ label, profiles, optInTagKey }]`. */
+module.exports.bundledConfigs = () => [...bundled.values()];
 
 /**
- * The validated config the bundles are built with (config/profiles.json, or `ORCHESTRATOR_CONFIG_FILE`),
- * every default applied: serverless-plugins/opt-in-tag.cjs reads the opt-in tag key from it, so the
- * IAM conditions and the functions name one key.
+ * The validated config the bundles are built with (see configChoice), every default applied:
+ * serverless-plugins/opt-in-tag.cjs reads the opt-in tag key from it, so the IAM conditions and the
+ * functions name one key.
  * @param {string} root project root
  * @param {NodeJS.ProcessEnv} [env] the build's environment
+ * @param {{ configFile?: unknown, stage?: string }} [service] serverless.yml `custom.configFile` and the stage
  */
-module.exports.loadValidatedConfig = async (root, env = process.env) => {
-  const builtWith = env[CONFIG_FILE_ENV] || undefined;
+module.exports.loadValidatedConfig = async (root, env = process.env, service = {}) => {
+  const { builtWith, label } = configChoice(env, service);
   const file = resolve(root, builtWith ?? DEFAULT_CONFIG_FILE);
-  const label = builtWith ? `${builtWith} (from ${CONFIG_FILE_ENV} at build time)` : DEFAULT_CONFIG_FILE;
   const { parseConfig, readConfigFile } = await loadConfigModule(require('esbuild'), root);
   return parseConfig(readConfigFile(file, label), label);
 };

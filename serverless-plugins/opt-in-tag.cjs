@@ -20,13 +20,22 @@ const { loadValidatedConfig } = require('./esbuild-plugins.cjs');
 
 const ROOT = resolve(__dirname, '..');
 
-/** `optInTagKey` of the config the bundles are built with. */
-const key = async () => (await loadValidatedConfig(ROOT)).optInTagKey;
+/**
+ * `optInTagKey` of the config the bundles are built with: the same choice as the esbuild plugin
+ * (`custom.configFile` of serverless.yml, resolved through osls' variable resolver).
+ * @param {{ resolveConfigurationProperty?: (path: string[]) => Promise<unknown> }} [resolver]
+ */
+const key = async ({ resolveConfigurationProperty } = {}) => {
+  const service = resolveConfigurationProperty
+    ? { configFile: await resolveConfigurationProperty(['custom', 'configFile']), stage: await resolveConfigurationProperty(['provider', 'stage']) }
+    : {};
+  return (await loadValidatedConfig(ROOT, process.env, service)).optInTagKey;
+};
 
 /** The condition that limits an Auto Scaling action to groups carrying the opt-in tag (any value). */
-const autoScalingCondition = async () => ({ StringLike: { [`autoscaling:ResourceTag/${await key()}`]: '*' } });
+const autoScalingCondition = async (resolver) => ({ StringLike: { [`autoscaling:ResourceTag/${await key(resolver)}`]: '*' } });
 
 /** The condition that limits SendCommand to instances carrying the opt-in tag (PropagateAtLaunch). */
-const ssmInstanceCondition = async () => ({ StringLike: { [`ssm:resourceTag/${await key()}`]: '*' } });
+const ssmInstanceCondition = async (resolver) => ({ StringLike: { [`ssm:resourceTag/${await key(resolver)}`]: '*' } });
 
 module.exports = { key, autoScalingCondition, ssmInstanceCondition };

@@ -22,6 +22,7 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { clockOf } from './core/time';
 import { renderHtmlReport } from './report/html';
+import { jsonResults } from './report/json';
 import { renderMarkdownResults } from './report/markdown';
 import { formatNumber, formatSummary, formatTimeline, formatWiring, metricValue, verdict } from './report/text';
 import { compareScenario, type ScenarioComparison } from './run/runner';
@@ -39,6 +40,7 @@ export interface CliOptions {
   timeline?: number | 'all';
   timelineFile?: string;
   markdown?: string;
+  json?: string;
   all: boolean;
   quiet: boolean;
   help: boolean;
@@ -87,6 +89,9 @@ export const parseArgs = (argv: readonly string[]): CliOptions => {
       case '--markdown':
         o.markdown = value();
         break;
+      case '--json':
+        o.json = value();
+        break;
       case '--all':
         o.all = true;
         break;
@@ -104,9 +109,32 @@ export const parseArgs = (argv: readonly string[]): CliOptions => {
   return o;
 };
 
+/** Every option `parseArgs` accepts, as `--help` lists them (a test keeps the two in step). */
+export const OPTIONS: ReadonlyArray<{ flag: string; value?: string; help: string }> = [
+  { flag: '--scenario', value: '<file>', help: 'a scenario YAML (repeatable); without it, the default set runs' },
+  { flag: '--profile', value: '<file>', help: 'a config file (config/profiles.json format) for the orchestrated run' },
+  { flag: '--seed', value: '<n>', help: "override the scenario's seed (0 to 2^31)" },
+  { flag: '--report', value: '<file>', help: 'write the HTML report there (default set: reports/simulation.html)' },
+  { flag: '--timeline', value: '<n|all>', help: 'timeline lines printed per scenario (default 25; 12 for the default set)' },
+  { flag: '--timeline-file', value: '<file>', help: 'write the full timelines (every entry) to a file' },
+  { flag: '--all', help: 'run every scenario of scenarios/ (instead of the default set)' },
+  { flag: '--markdown', value: '<file>', help: 'write the results as Markdown (as docs/simulation-results.md)' },
+  { flag: '--json', value: '<file>', help: 'write the results as JSON: every run, the deltas against careful, the regressions' },
+  { flag: '--quiet', help: 'no progress line on stderr' },
+  { flag: '--help', help: 'this help (also -h)' },
+];
+
 const USAGE = `usage: npm run simulate -- [--scenario <file>]... [--profile <file>] [--seed N] [--report out.html]
-                              [--timeline N|all] [--timeline-file <file>] [--all] [--markdown <file>] [--quiet]
+                              [--timeline N|all] [--timeline-file <file>] [--all] [--markdown <file>] [--json <file>] [--quiet]
 Without --scenario: runs ${DEFAULT_SCENARIOS.join(', ')} and writes reports/simulation.html.`;
+
+/** The usage line and one line per option. */
+export const HELP = `${USAGE}
+
+Runs each scenario on one seeded world four times (naive Auto Scaling, careful Auto Scaling, the
+orchestrator's real handlers, the same with the mix controller off) and prints the timelines and a
+side-by-side summary. Options (--name value or --name=value):
+${OPTIONS.map((o) => `  ${`${o.flag}${o.value ? ` ${o.value}` : ''}`.padEnd(24)} ${o.help}`).join('\n')}`;
 
 /** Runs the CLI; returns the exit code. `out`/`err` are injectable for tests. */
 export const runCli = async (argv: readonly string[], io: { out: (s: string) => void; err: (s: string) => void; isTty?: boolean } = defaultIo()): Promise<number> => {
@@ -118,7 +146,7 @@ export const runCli = async (argv: readonly string[], io: { out: (s: string) => 
     return 2;
   }
   if (options.help) {
-    io.out(`${USAGE}\n`);
+    io.out(`${HELP}\n`);
     return 0;
   }
   const defaultSet = options.scenarios.length === 0 && !options.all;
@@ -200,6 +228,11 @@ export const runCli = async (argv: readonly string[], io: { out: (s: string) => 
     writeFileSync(options.markdown, renderMarkdownResults(comparisons, `npm run simulate -- ${argv.join(' ')}`));
     io.out(`Markdown results written to ${options.markdown}\n`);
   }
+  if (options.json) {
+    mkdirSync(dirname(resolve(options.json)), { recursive: true });
+    writeFileSync(options.json, `${JSON.stringify(jsonResults(comparisons), null, 2)}\n`);
+    io.out(`JSON results written to ${options.json}\n`);
+  }
   if (report) {
     mkdirSync(dirname(resolve(report)), { recursive: true });
     writeFileSync(report, renderHtmlReport(comparisons, status));
@@ -223,6 +256,7 @@ const defaultIo = () => ({
 // Run when executed directly (tsx simulator/cli.ts), not when imported by tests.
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(join(__dirname, 'cli.ts'))) {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true'; // the handlers' EMF lines would interleave with the report
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   runCli(process.argv.slice(2)).then(
     (code) => {

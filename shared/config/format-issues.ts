@@ -56,7 +56,7 @@ const formatIssue = (issue: Issue): string[] => {
 
 const unknownKeyReason = (key: string, allowed: readonly string[]): string => {
   if (allowed.length === 0) return 'unknown key';
-  const suggestion = closest(key, allowed);
+  const suggestion = closestKey(key, allowed);
   const hint = suggestion === undefined ? '' : `did you mean "${suggestion}"? `;
   return `unknown key (${hint}allowed: ${allowed.join(', ')})`;
 };
@@ -122,8 +122,15 @@ const typePhrase = (expected: string): string => {
 
 const literal = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(value));
 
-/** Closest allowed key by edit distance (≤ 2) or by case-insensitive equality; undefined if none. */
-const closest = (key: string, allowed: readonly string[]): string | undefined => {
+/**
+ * Closest allowed key by edit distance (≤ 2) or by case-insensitive equality; undefined if none.
+ *
+ * @example
+ * ```ts
+ * closestKey('minSze', ['name', 'minSize', 'maxSize']); // 'minSize'
+ * ```
+ */
+export const closestKey = (key: string, allowed: readonly string[]): string | undefined => {
   let best: { candidate: string; distance: number } | undefined;
   for (const candidate of allowed) {
     const distance = candidate.toLowerCase() === key.toLowerCase() ? 0 : editDistance(key, candidate);

@@ -16,6 +16,7 @@
  */
 import { readFileSync } from 'node:fs';
 import raw from '../../config/profiles.json';
+import { describeJsonError } from './json-error';
 import { configError, parseConfig } from './parse-config';
 import type { OrchestratorConfig } from './types';
 
@@ -53,7 +54,7 @@ export function readConfigFile(file: string, label: string = file): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw configError([`(root): not valid JSON (${errorText(error)})`], label);
+    throw configError([`(root): not valid JSON (${describeJsonError(text, error)})`], label);
   }
 }
 

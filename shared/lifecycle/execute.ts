@@ -20,6 +20,7 @@
  */
 import type { LifecycleActionRef, StateStorePort } from '../aws/index';
 import { ConfigError, isAwsCallError } from '../errors';
+import { publishGroupMetrics } from '../middleware/group-metrics';
 import type { HandlerOutcome } from '../middleware/stack';
 import type { NotificationSettings } from '../notify/publisher';
 import { attemptWindowStart, sentForAttempt } from '../policy/command-marker';
@@ -37,6 +38,7 @@ import {
   type StoredLifecycle,
 } from '../state/lifecycle-record';
 import type { LifecycleDeps } from './deps';
+import { completionMetrics } from './metrics';
 
 /** Notification settings when the group's profile is not at hand (the group stopped opting in). */
 export const DEFAULT_NOTIFICATION_SETTINGS: NotificationSettings = { sns: true, eventBridge: true, minSeverity: 'info' };
@@ -66,6 +68,8 @@ const refOf = (w: LifecycleWork): LifecycleActionRef => ({
   instanceId: w.instanceId,
   ...(w.token ? { token: w.token } : {}),
 });
+
+const labelsOf = (w: LifecycleWork) => ({ group: w.groupName, profile: w.profileName });
 
 const describe = (w: LifecycleWork): Record<string, unknown> => ({
   group: w.groupName,
@@ -134,6 +138,7 @@ const sendClaimed = async (
   if (!written) {
     return { outcome: 'lost-race', reason: `${reason}${how}; the record changed while sending: command ${commandId} is orphaned (its result will be ignored)`, ...describe(next) };
   }
+  if (outcome === 'retrying' && next.phase === 'launch') publishGroupMetrics(labelsOf(next), [{ name: 'WarmupRetried', value: 1 }]);
   return { outcome, reason: `${reason}${how}`, ...describe(next), ...(adopted ? { adopted: true } : {}), documentName: plan.documentName, parameters: plan.parameters };
 };
 
@@ -158,6 +163,7 @@ const completeClaimed = async (
     : { ...w, status: result === 'CONTINUE' ? 'completed' : 'abandoned', finishedAt: now };
   delete final.claimedAt;
   if (!gone && notify) await notify();
+  if (!gone) publishGroupMetrics(labelsOf(final), completionMetrics(final));
   await deps.store.putIfVersion(nextLifecycleRecord(claimed, final), claimed.version);
   return {
     outcome: gone ? 'already-done' : result === 'CONTINUE' ? 'completed' : 'abandoned',
@@ -207,7 +213,8 @@ export const executeLifecycle = async (
       if (!created) return { outcome: 'conflict', reason: replaced ? 'the record changed meanwhile' : 'a record appeared meanwhile' };
       // Facts only once the record is ours: a late or re-emitted duplicate of the event must not mark a
       // warm instance `warming` again nor move its launch time. If this write fails, the record's claim
-      // is left pending and whoever resumes it (a retry after the claim went stale, the sweep) writes them.
+      // is left pending and whoever resumes it (a retry after the claim went stale, the sweep) writes them
+      // (the resumed `send` below).
       await recordWarmupFacts(deps, work, { launchedAt: launchedAt ?? deps.now(), warming: true, ...(modelVersion ? { modelVersion } : {}) });
       const claimed: StoredLifecycle = { version: replaced ? replaced.version + 1 : 1, work };
       const notify = () => deps.publisher.publish(decision.notification, settings);
@@ -226,6 +233,11 @@ export const executeLifecycle = async (
       }
       const notify = n ? () => deps.publisher.publish(withOutput(n, excerpt), settings) : undefined;
       const claimed: StoredLifecycle = { version: stored.version + 1, work: next };
+      // Resuming the first send of a warm-up whose invocation died right after creating the record: the
+      // facts it wrote next may be missing (same values as the create's, so idempotent).
+      if (decision.resume === true && next.attempt === 1) {
+        await recordWarmupFacts(deps, next, { launchedAt: next.startedBy === 'event' ? (next.openedAt ?? next.startedAt) : next.startedAt, warming: true, ...(modelVersion ? { modelVersion } : {}) });
+      }
       return sendClaimed(deps, claimed, decision.send, notify, next.attempt > (stored.work.attempt ?? 1) ? 'retrying' : 'resumed', decision.reason, decision.resume === true);
     }
     case 'complete': {

@@ -9,6 +9,7 @@ import type { AutoScalingPort, GroupSummary } from '../aws/auto-scaling';
 import type { StateStorePort } from '../aws/state-store';
 import type { Profile } from '../config';
 import type { Notification, Severity } from '../notify/notification';
+import { type GroupMetric, publishGroupMetrics } from '../middleware/group-metrics';
 import type { Publisher } from '../notify/publisher';
 import { decideMix, formatTarget, type MixControllerMemory, type MixDecision, type MixTarget } from '../policy/mix';
 import type { InstanceDirectory } from '../signals/instance-directory';
@@ -115,23 +116,41 @@ const claim = async (store: StateStorePort, group: string, loaded: LoadedMixStat
 const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 const TERMINAL_STATES = /^(Terminat|Detach|Standby|Warmed)/;
+/** Lifecycle states are a handful of strings: test each once, not once per instance per sweep. */
+const terminalState = new Map<string, boolean>();
+const isTerminal = (state: string): boolean => {
+  let t = terminalState.get(state);
+  if (t === undefined) {
+    t = TERMINAL_STATES.test(state);
+    terminalState.set(state, t);
+  }
+  return t;
+};
 
-/** Spot count, newest Spot launch, in-service capacity: from the group and the instance directory. */
+/** Spot and On-Demand counts, newest Spot launch, in-service capacity: from the group and the instance directory. */
 const observeFleet = async (deps: MixControllerDeps, group: GroupSummary) => {
-  const members = group.instances.filter((i) => i.instanceId !== '' && !TERMINAL_STATES.test(i.lifecycleState));
+  const members = group.instances.filter((i) => i.instanceId !== '' && !isTerminal(i.lifecycleState));
   const infos = members.length > 0 ? await deps.instances.getMany(members.map((i) => i.instanceId)) : new Map();
   let spotInstances = 0;
+  let onDemandInstances = 0;
   let lastSpotLaunchAt: number | undefined;
   let inServiceCapacity = 0;
   for (const i of members) {
     if (i.lifecycleState === 'InService') inServiceCapacity += group.weights.get(i.instanceType) ?? 1;
     const info = infos.get(i.instanceId);
+    if (info?.market === 'on-demand') onDemandInstances += 1;
     if (info?.market !== 'spot') continue;
     spotInstances += 1;
     if (info.launchTime !== undefined) lastSpotLaunchAt = Math.max(lastSpotLaunchAt ?? 0, info.launchTime);
   }
-  return { spotInstances, inServiceCapacity, ...(lastSpotLaunchAt === undefined ? {} : { lastSpotLaunchAt }) };
+  return { spotInstances, onDemandInstances, inServiceCapacity, ...(lastSpotLaunchAt === undefined ? {} : { lastSpotLaunchAt }) };
 };
+
+/** A change the controller made (enforce mode), and the running capacity units it replaces (docs/metrics.md). */
+const mixChangeMetrics = (replaced: number | undefined): GroupMetric[] => [
+  { name: 'MixChanges', value: 1 },
+  ...(replaced === undefined ? [] : [{ name: 'InstancesReplacedByMix' as const, value: replaced }]),
+];
 
 const SEVERITY_OF_RULE: Readonly<Record<string, Severity>> = { fallback: 'warning', raise: 'warning', probe: 'info', return: 'info', decay: 'info', bounds: 'info' };
 
@@ -232,7 +251,11 @@ const finishPending = async (
     await deps.store.putIfVersion(mixRecord(name, done, version, now), version);
     return { group: name, outcome: 'held', reason: `the unfinished ${what} was dropped: the profile observes now, and the group is at ${formatTarget(actual)}` };
   }
-  if (apply) await deps.autoScaling.updateInstancesDistribution(name, distributionFor(mip, p.target));
+  if (apply) {
+    await deps.autoScaling.updateInstancesDistribution(name, distributionFor(mip, p.target));
+    const replaced = p.notification.details.replacedUnits;
+    publishGroupMetrics({ group: name, profile: input.profileName }, mixChangeMetrics(typeof replaced === 'number' ? replaced : undefined));
+  }
   await deps.publisher.publish(p.notification, profile.notifications);
   await deps.store.putIfVersion(mixRecord(name, done, version, now), version);
   const from = state.history[0]?.to !== undefined && sameTarget(state.history[0].to, p.target) ? state.history[0].from : undefined;
@@ -353,6 +376,14 @@ export const evaluateGroupMix = async (deps: MixControllerDeps, input: MixEvalua
     ].slice(0, MIX_HISTORY_LIMIT);
   }
   const base = { group: name, figures: decision.figures };
+  // Gauges, every evaluation: the On-Demand share of the members whose market is known, and the
+  // controller's target (what it sets now, else what it holds: in observe mode the shadow target).
+  const labels = { group: name, profile: input.profileName };
+  const known = fleet.spotInstances + fleet.onDemandInstances;
+  publishGroupMetrics(labels, [
+    ...(known > 0 ? [{ name: 'OnDemandShare' as const, value: (100 * fleet.onDemandInstances) / known }] : []),
+    { name: 'MixTarget', value: decision.kind === 'change' ? decision.target.percent : current.percent },
+  ]);
 
   if (decision.kind === 'hold') {
     // Remember what a later decision needs (the newest signal, the fallback), if it moved; a lost race here is harmless.
@@ -386,6 +417,7 @@ export const evaluateGroupMix = async (deps: MixControllerDeps, input: MixEvalua
       throw error;
     }
   }
+  if (mode === 'enforce') publishGroupMetrics(labels, mixChangeMetrics(decision.economics?.replaced));
   const outcome = mode === 'enforce' ? 'changed' : 'observed';
   const result: MixEvaluation = {
     ...base,

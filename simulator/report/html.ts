@@ -1,13 +1,16 @@
 /**
  * The HTML report: one self-contained page (inline CSS and SVG, no external asset) with, per
- * scenario, the side-by-side summary, a capacity chart per run (On-Demand and Spot InService units
- * stacked, desired capacity, warm serving capacity, the On-Demand share target of the mix on the
- * right axis, and event markers) and the notable events of the orchestrated run.
+ * scenario, the side-by-side summary with the orchestrator's delta against careful Auto Scaling
+ * (regressions marked as plainly as gains), the charts of what the scenario is about with the runs
+ * overlaid (charts.ts: headline metric first), a capacity chart per run (On-Demand and Spot InService
+ * units stacked, desired capacity, warm serving capacity, the On-Demand share target of the mix on
+ * the right axis, and event markers, thinned) and the notable events of the orchestrated run.
  */
 import { clockOf } from '../core/time';
 import type { RunResult, ScenarioComparison, TimelineEntry } from '../run/runner';
 import type { WiringStatus } from '../wiring';
-import { formatNumber, notable, summaryRows, verdict } from './text';
+import { overlayLegend, scenarioCharts } from './charts';
+import { formatNumber, notable, type RowDelta, rowDeltas, summaryRows, verdict, worseThanCareful } from './text';
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -20,14 +23,41 @@ const MARKERS: Record<string, { color: string; label: string }> = {
   mix: { color: '#7c3aed', label: 'mix change' },
   interruption: { color: '#ea580c', label: 'Spot interruption' },
   failure: { color: '#0f766e', label: 'Spot launch failure' },
+  abandoned: { color: '#be185d', label: 'launch abandoned (hook)' },
 };
+
+/** Markers of one kind closer than this (px) are drawn as one, its title counting the others. */
+const MARKER_SPACING = 6;
 
 const markerKind = (e: TimelineEntry): string | undefined => {
   if (e.category === 'fault') return 'fault';
   if (e.category === 'mix') return 'mix';
   if (e.category === 'ec2' && e.text.includes('interruption warning')) return 'interruption';
   if (e.category === 'asg' && e.text.startsWith('Spot launch failed')) return 'failure';
+  if (e.text.includes('launch hook answered ABANDON')) return 'abandoned';
   return undefined;
+};
+
+/**
+ * The markers to draw: per kind, an event within {@link MARKER_SPACING} px of the last one drawn is
+ * folded into it (211 launch failures over a drought would hatch the chart), and counted in its title.
+ */
+export const thinMarkers = (entries: readonly TimelineEntry[], x: (t: number) => number): Array<{ e: TimelineEntry; kind: string; folded: number }> => {
+  const kept: Array<{ e: TimelineEntry; kind: string; folded: number }> = [];
+  const last = new Map<string, { e: TimelineEntry; kind: string; folded: number }>();
+  for (const e of entries) {
+    const kind = markerKind(e);
+    if (kind === undefined) continue;
+    const previous = last.get(kind);
+    if (previous && x(e.t) - x(previous.e.t) < MARKER_SPACING) {
+      previous.folded += 1;
+      continue;
+    }
+    const mark = { e, kind, folded: 0 };
+    kept.push(mark);
+    last.set(kind, mark);
+  }
+  return kept;
 };
 
 /** One run's capacity chart as inline SVG. */
@@ -59,13 +89,10 @@ export const capacityChart = (r: RunResult, title: string): string => {
   const unitStep = Math.max(1, Math.ceil(maxUnits / 5));
   for (let u = 0; u <= maxUnits; u += unitStep) yTicks.push(`<text x="${PAD.l - 6}" y="${f(y(u) + 4)}" text-anchor="end">${u}</text>`);
   for (const pct of [0, 50, 100]) yTicks.push(`<text x="${W - PAD.r + 6}" y="${f(yp(pct) + 4)}" fill="#7c3aed">${pct}%</text>`);
-  const marks = r.timeline
-    .map((e) => ({ e, kind: markerKind(e) }))
-    .filter((m): m is { e: TimelineEntry; kind: string } => m.kind !== undefined)
-    .map(
-      ({ e, kind }) =>
-        `<line class="marker marker-${kind}" x1="${f(x(e.t))}" y1="${PAD.t}" x2="${f(x(e.t))}" y2="${H - PAD.b}" stroke="${MARKERS[kind]?.color}" stroke-opacity="0.55" stroke-dasharray="2,3"><title>${esc(`${clockOf(e.t)} ${e.text}`)}</title></line>`,
-    );
+  const marks = thinMarkers(r.timeline, x).map(
+    ({ e, kind, folded }) =>
+      `<line class="marker marker-${kind}" x1="${f(x(e.t))}" y1="${PAD.t}" x2="${f(x(e.t))}" y2="${H - PAD.b}" stroke="${MARKERS[kind]?.color}" stroke-opacity="0.55" stroke-dasharray="2,3"${folded > 0 ? ` data-folded="${folded}"` : ''}><title>${esc(`${clockOf(e.t)} ${e.text}${folded > 0 ? ` (and ${folded} more ${MARKERS[kind]?.label ?? kind} just after)` : ''}`)}</title></line>`,
+  );
   return `<figure class="chart" data-mode="${r.mode}">
 <figcaption>${esc(title)}</figcaption>
 <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${esc(title)}">
@@ -86,14 +113,25 @@ const legend = `<p class="legend"><span style="background:#2563eb"></span>On-Dem
 <span class="line dashed" style="border-color:#7c3aed"></span>On-Demand % above base (mix target, right axis)
 ${Object.values(MARKERS).map((m) => `<span class="tick" style="border-color:${m.color}"></span>${m.label}`).join(' ')}</p>`;
 
+/** The orchestrated run against careful Auto Scaling, marked as plainly when worse as when better. */
+const deltaCell = (d: RowDelta): string => {
+  const sign = d.delta > 0 ? '+' : d.delta < 0 ? '−' : '±';
+  const amount = `${sign}${formatNumber(Math.abs(d.delta), d.digits)}`;
+  if (d.status === 'regression') return `<td class="delta regression">${amount} WORSE</td>`;
+  if (d.status === 'gain') return `<td class="delta gain">${amount} better</td>`;
+  return `<td class="delta ${d.status}">${d.status === 'same' ? 'same' : amount}</td>`;
+};
+
 const summaryTable = (c: ScenarioComparison): string => {
+  const deltas = new Map(rowDeltas(c).map((d) => [d.key, d]));
   const rows = summaryRows(c)
     .map((r) => {
       const head = r.key === c.scenario.spec.metric;
-      return `<tr${head ? ' class="metric"' : ''} data-key="${r.key}"><th>${esc(r.label)}${head ? ' ◀' : ''}</th>${[r.baseline, r.careful, r.orchestrated, r.mixOff].map((v) => `<td>${formatNumber(v, r.digits)}</td>`).join('')}</tr>`;
+      const d = deltas.get(r.key);
+      return `<tr${head ? ' class="metric"' : ''} data-key="${r.key}"${d ? ` data-status="${d.status}"` : ''}><th>${esc(r.label)}${head ? ' ◀' : ''}</th>${[r.baseline, r.careful, r.orchestrated, r.mixOff].map((v) => `<td>${formatNumber(v, r.digits)}</td>`).join('')}${d ? deltaCell(d) : '<td></td>'}</tr>`;
     })
     .join('\n');
-  return `<table class="summary"><thead><tr><th></th><th>naive Auto Scaling</th><th>careful Auto Scaling</th><th>orchestrated</th><th>orchestrated, mix off</th></tr></thead><tbody>
+  return `<table class="summary"><thead><tr><th></th><th>naive Auto Scaling</th><th>careful Auto Scaling</th><th>orchestrated</th><th>orchestrated, mix off</th><th>orchestrated vs careful</th></tr></thead><tbody>
 ${rows}</tbody></table>`;
 };
 
@@ -106,6 +144,13 @@ const eventList = (r: RunResult, max = 150): string => {
   return `<details><summary>Events of the orchestrated run (${entries.length})</summary><ol class="events">${items.join('\n')}${more}</ol></details>`;
 };
 
+/** Every row where the orchestrator is worse than careful Auto Scaling, said under the table. */
+const regressionNote = (c: ScenarioComparison): string => {
+  const worse = worseThanCareful(c);
+  if (worse.length === 0) return '<p class="regressions none">Worse than careful Auto Scaling on: nothing.</p>';
+  return `<p class="regressions">Worse than careful Auto Scaling on: ${worse.map((r) => `<b>${esc(r.label)}</b> ${formatNumber(r.careful, r.digits)} → ${formatNumber(r.orchestrated, r.digits)}`).join('; ')}.</p>`;
+};
+
 /** The whole report. */
 export const renderHtmlReport = (comparisons: readonly ScenarioComparison[], wiring: readonly WiringStatus[]): string => {
   const sections = comparisons.map((c) => {
@@ -116,6 +161,9 @@ export const renderHtmlReport = (comparisons: readonly ScenarioComparison[], wir
 <p class="description">${esc(spec.description)} <span class="meta">seed ${spec.seed} · ${clockOf(spec.duration * 1000)} simulated · profile from ${esc(c.scenario.profileSource)}</span></p>
 <p class="verdict verdict-${v.better}">${esc(v.text)}</p>
 ${summaryTable(c)}
+${regressionNote(c)}
+${overlayLegend}
+<div class="charts">${scenarioCharts(c)}</div>
 ${legend}
 <div class="charts">${capacityChart(c.careful, `${spec.name}: careful Auto Scaling alone`)}
 ${capacityChart(c.orchestrated, `${spec.name}: orchestrated`)}</div>
@@ -143,17 +191,19 @@ tr.metric{background:#fef9c3;font-weight:600}.meta{color:#666;font-size:12px}
 figure{margin:8px 0}figcaption{font-weight:600;font-size:13px}
 ol.events{font-size:12px;max-height:420px;overflow:auto}.why{color:#555;margin-left:64px}time{font-family:ui-monospace,monospace}
 li.unwired{color:#b91c1c}
+td.delta.regression,p.regressions{color:#b91c1c;font-weight:600}td.delta.gain{color:#166534}p.regressions.none{color:#166534;font-weight:400}
+figure.headline figcaption{font-size:14px}.ends{font-weight:400;color:#555}
 </style></head><body>
 <h1>asg-orchestrator — fleet simulation</h1>
 <p>Each scenario runs four times on the same seeded world: <b>naive Auto Scaling</b> (no lifecycle hooks, EC2 health checks only, default termination policy, static Spot/On-Demand mix), <b>careful Auto Scaling</b> (the same plus Capacity Rebalancing, price-capacity-optimized and load-balancer health checks: what a careful team runs without this project; the verdict is against it), <b>orchestrated</b> = the real handlers of <code>functions/</code> driven with the events the model emits, and <b>orchestrated, mix off</b> (the same with the profile's mix controller disabled).</p>
-<p id="render-check">Static report (this line is replaced when a browser renders the page).</p>
 <table class="index"><thead><tr><th>scenario</th><th>metric</th><th>result</th></tr></thead><tbody>
 ${index}</tbody></table>
 <ul class="wiring">${wired}</ul>
 ${sections.join('\n')}
 <script>
-(function(){var charts=document.querySelectorAll('figure.chart svg').length;var series=document.querySelectorAll('path.series').length;var markers=document.querySelectorAll('line.marker').length;
-var el=document.getElementById('render-check');el.textContent='Rendered '+charts+' charts with '+series+' series and '+markers+' event markers.';el.setAttribute('data-charts',String(charts));})();
+// What the browser drew, as attributes of <body> (read by test/simulator/html-report.test.ts; nothing shown).
+(function(){var b=document.body;b.setAttribute('data-charts',String(document.querySelectorAll('figure.chart svg').length));
+b.setAttribute('data-series',String(document.querySelectorAll('path.series').length));b.setAttribute('data-markers',String(document.querySelectorAll('line.marker').length));})();
 </script>
 </body></html>
 `;

@@ -43,6 +43,8 @@ const pick = (r: RunResult) => {
     mixReplacedInstances: m.mixReplacedInstances,
     capacityRebalanceLaunches: m.capacityRebalanceLaunches,
     healthCheckReplacements: m.healthCheckReplacements,
+    agentNotReady: m.agentNotReady,
+    duplicateDeliveries: m.duplicateDeliveries,
     notifications: r.notifications.sns,
   };
 };
@@ -66,6 +68,8 @@ const ROWS: ReadonlyArray<{ key: keyof ReturnType<typeof pick>; label: string; d
   { key: 'mixReplacedInstances', label: 'instances replaced by mix changes', digits: 0 },
   { key: 'capacityRebalanceLaunches', label: 'Capacity Rebalancing launches', digits: 0 },
   { key: 'healthCheckReplacements', label: 'replaced by LB health check', digits: 0 },
+  { key: 'agentNotReady', label: 'SendCommand before SSM agent (InvalidInstanceId)', digits: 0 },
+  { key: 'duplicateDeliveries', label: 'status events delivered twice', digits: 0 },
   { key: 'notifications', label: 'notifications (SNS)', digits: 0 },
 ];
 
@@ -113,13 +117,36 @@ export const verdict = (c: ScenarioComparison, against: 'careful' | 'baseline' =
   return { better, text };
 };
 
-/** Rows where the orchestrated run is worse than the careful baseline (metrics with a direction, plus cost). */
-export const worseThanCareful = (c: ScenarioComparison): SummaryRow[] =>
-  summaryRows(c).filter((r) => {
-    const dir = r.better ?? (r.key === 'cost' ? 'lower' : undefined);
-    if (dir === undefined || formatNumber(r.careful, r.digits) === formatNumber(r.orchestrated, r.digits)) return false;
-    return dir === 'lower' ? r.orchestrated > r.careful : r.orchestrated < r.careful;
+/** The orchestrated run against careful Auto Scaling on one summary row. */
+export interface RowDelta {
+  key: string;
+  label: string;
+  careful: number;
+  orchestrated: number;
+  /** orchestrated − careful. */
+  delta: number;
+  digits: number;
+  /** `neutral`: the row has no better direction (counts such as launches). */
+  status: 'gain' | 'regression' | 'same' | 'neutral';
+}
+
+/** Rows whose direction is known: the headline metrics, and cost (lower is better). */
+const directionOf = (r: SummaryRow): 'lower' | 'higher' | undefined => r.better ?? (r.key === 'cost' ? 'lower' : undefined);
+
+/** Every summary row, orchestrated against careful, with whether it is a gain or a regression. */
+export const rowDeltas = (c: ScenarioComparison): RowDelta[] =>
+  summaryRows(c).map((r) => {
+    const dir = directionOf(r);
+    const same = formatNumber(r.careful, r.digits) === formatNumber(r.orchestrated, r.digits);
+    const status = same ? 'same' : dir === undefined ? 'neutral' : (dir === 'lower' ? r.orchestrated < r.careful : r.orchestrated > r.careful) ? 'gain' : 'regression';
+    return { key: r.key, label: r.label, careful: r.careful, orchestrated: r.orchestrated, delta: r.orchestrated - r.careful, digits: r.digits, status };
   });
+
+/** Rows where the orchestrated run is worse than the careful baseline (metrics with a direction, plus cost). */
+export const worseThanCareful = (c: ScenarioComparison): SummaryRow[] => {
+  const regressions = new Set(rowDeltas(c).filter((d) => d.status === 'regression').map((d) => d.key));
+  return summaryRows(c).filter((r) => regressions.has(r.key));
+};
 
 /** What the mix controller did in a scenario: the orchestrated run against the same run with the controller off. */
 export interface MixEffect {

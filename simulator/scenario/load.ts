@@ -8,6 +8,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import bundledConfig from '../../config/profiles.json';
 import { type OrchestratorConfig, parseConfig, readConfigFile } from '../../shared/config';
+import { closestKey } from '../../shared/config/format-issues';
 import { isConfigError } from '../../shared/errors';
 import { scenarioFileSchema, type ScenarioSpec } from './schema';
 
@@ -16,9 +17,18 @@ export class ScenarioError extends Error {
   public constructor(
     public readonly source: string,
     public readonly issues: readonly string[],
+    what = 'scenario',
   ) {
-    super(`invalid scenario ${source}: ${issues.length} issue${issues.length === 1 ? '' : 's'}\n  ${issues.join('\n  ')}`);
+    super(`invalid ${what} ${source}: ${issues.length} issue${issues.length === 1 ? '' : 's'}\n  ${issues.join('\n  ')}`);
     this.name = 'ScenarioError';
+  }
+}
+
+/** The `--profile` file is the problem, not the scenario: said so, with the config's own issue lines. */
+export class ProfileFileError extends ScenarioError {
+  public constructor(source: string, issues: readonly string[]) {
+    super(source, issues, 'profile file (--profile)');
+    this.name = 'ProfileFileError';
   }
 }
 
@@ -33,24 +43,45 @@ export interface Scenario {
 
 const formatPath = (path: readonly PropertyKey[]): string => (path.length === 0 ? '(scenario)' : path.map(String).join('.'));
 
-/** Zod issues as `path: message` lines; an unknown key names the key itself. */
-export const formatScenarioIssues = (issues: readonly z.core.$ZodIssue[]): string[] =>
-  issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => `${formatPath([...issue.path, key])}: ${issue.message}`).join('\n  ');
+const ALLOWED_KEYS = /^unknown key \(allowed: (.*)\)$/;
+
+/**
+ * Zod issues as `path: message` lines. Unknown keys come first, each with the closest allowed key
+ * ("did you mean", as the config's messages do); a required field that a misspelt key was meant to
+ * be is not reported again as missing (`minSze` is one problem, not two).
+ */
+export const formatScenarioIssues = (issues: readonly z.core.$ZodIssue[]): string[] => {
+  const meant = new Set<string>();
+  const unknown: string[] = [];
+  for (const issue of issues) {
+    if (issue.code !== 'unrecognized_keys') continue;
+    const allowed = ALLOWED_KEYS.exec(issue.message)?.[1]?.split(', ') ?? [];
+    for (const key of issue.keys) {
+      const suggestion = closestKey(key, allowed);
+      if (suggestion !== undefined) meant.add(formatPath([...issue.path, suggestion]));
+      const hint = suggestion === undefined ? '' : `did you mean "${suggestion}"? `;
+      unknown.push(`${formatPath([...issue.path, key])}: unknown key (${hint}allowed: ${allowed.join(', ')})`);
     }
+  }
+  const others = issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') return [];
+    const missing = issue.code === 'invalid_type' && 'input' in issue && issue.input === undefined;
+    if (missing && meant.has(formatPath(issue.path))) return [];
+    if (missing) return [`${formatPath(issue.path)}: is required`];
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
       // Report the branch that got furthest rather than "invalid input".
       const best = [...issue.errors].sort((a, b) => a.length - b.length)[0] ?? [];
       const first = best[0];
-      if (first) return `${formatPath([...issue.path, ...first.path])}: ${first.message}`;
+      if (first) return [`${formatPath([...issue.path, ...first.path])}: ${first.message}`];
     }
-    return `${formatPath(issue.path)}: ${issue.message}`;
+    return [`${formatPath(issue.path)}: ${issue.message}`];
   });
+  return [...unknown, ...others];
+};
 
 /** Validates a scenario value (already parsed from YAML). */
 export const parseScenario = (raw: unknown, source: string): ScenarioSpec => {
-  const result = scenarioFileSchema.safeParse(raw);
+  const result = scenarioFileSchema.safeParse(raw, { reportInput: true });
   if (!result.success) throw new ScenarioError(source, formatScenarioIssues(result.error.issues));
   return result.data;
 };
@@ -96,7 +127,8 @@ export const resolveScenarioConfig = (spec: ScenarioSpec, source: string, profil
       // Inline profiles are validated as profiles.<name>; name them as the scenario field they are.
       const prefix = `profiles.${name}.`;
       const issues = error.issues.map((line) => (profileFile === undefined && spec.profile !== undefined && line.startsWith(prefix) ? `profile.${line.slice(prefix.length)}` : line));
-      throw new ScenarioError(profileFile ?? source, issues);
+      if (profileFile !== undefined) throw new ProfileFileError(profileFile, issues);
+      throw new ScenarioError(source, issues);
     }
     throw error;
   }

@@ -9,14 +9,15 @@ import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { ListCommandsCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDeps, createMain, handler } from '../../functions/capacity-signal';
 import { createMixSweepDeps } from '../../shared/mix/deps';
 import { runMixSweep } from '../../shared/mix/sweep';
 import { MemoryStateStore } from '../../shared/state/memory-store';
+import { captureEmf } from '../support/emf';
 import { loadEvent } from '../support/fixtures';
 
 const asg = mockClient(AutoScalingClient);
@@ -126,6 +127,10 @@ const backDynamoWith = (mem: MemoryStateStore) => {
     await mem.delete(i.Key.pk, i.Key.sk);
     return {};
   });
+  ddb.on(BatchGetCommand).callsFake(async (i) => {
+    const entries = Object.entries(i.RequestItems as Record<string, { Keys: Array<{ pk: string; sk: string }> }>);
+    return { Responses: Object.fromEntries(await Promise.all(entries.map(async ([name, r]) => [name, await mem.getMany(r.Keys)]))) };
+  });
 };
 
 const main = () => createMain({ ...createDeps(createAwsClients(), ENV), now: () => NOW });
@@ -209,6 +214,37 @@ describe('capacitySignal handler', () => {
     expect(published('capacity.instance-doomed')).toHaveLength(1);
     expect(published('mix.changed')).toHaveLength(1);
     expect(JSON.parse(JSON.parse(published('mix.changed')[0]?.args[0].input.Message ?? '{}').sqs)).toMatchObject({ mode: 'enforce', details: { fromPercent: 25, toPercent: 50, rule: 'raise' } });
+  });
+
+  describe('metrics (docs/metrics.md)', () => {
+    afterEach(() => {
+      vi.unstubAllEnvs();
+      vi.restoreAllMocks();
+    });
+    const sets = [['service', 'group', 'profile'], ['service']];
+
+    it('a raise in enforce mode: the On-Demand share, the new target, one change and the capacity it replaces', async () => {
+      await seedEarlierWarnings();
+      const emf = captureEmf();
+      await main()(loadEvent('ec2/spot-interruption.json'));
+      const labels = { service: 'asg-orchestrator', group: GROUP, profile: 'gpu-inference' };
+      // 2 of the 8 members are On-Demand (EC2 says which are Spot).
+      expect(emf.points('OnDemandShare')).toEqual([{ value: 25, unit: 'Percent', namespace: 'AsgOrchestrator', dimensionSets: sets, dimensions: labels }]);
+      expect(emf.points('MixTarget')).toEqual([expect.objectContaining({ value: 50, unit: 'Percent', dimensions: labels })]);
+      expect(emf.points('MixChanges')).toEqual([expect.objectContaining({ value: 1, dimensionSets: sets, dimensions: labels })]);
+      expect(emf.points('InstancesReplacedByMix')).toEqual([expect.objectContaining({ value: expect.any(Number), unit: 'Count' })]);
+      expect(emf.points('InstancesReplacedByMix')[0]?.value).toBeGreaterThan(0);
+    });
+
+    it('observe mode: the share and the shadow target, and no change counted', async () => {
+      asg.on(DescribeAutoScalingGroupsCommand).resolves(describeGroup({ profile: 'default' }));
+      await seedEarlierWarnings();
+      const emf = captureEmf();
+      await main()(loadEvent('ec2/spot-interruption.json'));
+      expect(emf.points('MixTarget')).toEqual([expect.objectContaining({ value: 45, dimensions: { service: 'asg-orchestrator', group: GROUP, profile: 'default' } })]);
+      expect(emf.points('OnDemandShare').map((p) => p.value)).toEqual([25]);
+      expect(emf.names()).not.toContain('MixChanges');
+    });
   });
 
   it('a duplicate of the same warning sends nothing again and notifies once', async () => {
@@ -461,9 +497,12 @@ describe('runMixSweep', () => {
   });
 
   it('a failing group is reported (classified) and the others still run', async () => {
-    const g = describeGroup({ profile: 'gpu-inference' }).AutoScalingGroups[0];
-    if (!g) throw new Error('unreachable');
+    const first = describeGroup({ profile: 'gpu-inference' }).AutoScalingGroups[0];
+    if (!first) throw new Error('unreachable');
+    const g = first;
     asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [g, { ...g, AutoScalingGroupName: 'other' }] });
+    // A signal a minute ago in both groups: neither is at rest, so the sweep evaluates both.
+    for (const name of [GROUP, 'other']) await table.putIfAbsent({ pk: `group#${name}`, sk: 'mix', version: 1, data: { history: [], lastSignalAt: NOW - 60_000 } });
     ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': `group#${GROUP}` } }).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
 
     const report = await runMixSweep(createMixSweepDeps(createAwsClients(), ENV), NOW);

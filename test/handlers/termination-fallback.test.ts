@@ -8,9 +8,10 @@ import { AutoScalingClient, DescribeAutoScalingGroupsCommand, type Instance } fr
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDeps, createMain } from '../../functions/termination-policy';
 import { createAwsClients } from '../../shared/aws/all-clients';
+import { captureEmf } from '../support/emf';
 
 const asg = mockClient(AutoScalingClient);
 const ddb = mockClient(DynamoDBDocumentClient);
@@ -109,6 +110,46 @@ describe('terminationPolicy fallback', () => {
     // g5.2xlarge is unweighted here: counted as 4 (> 2), so only g5.xlarge instances fit.
     expect(ids.every((id) => request.Instances.find((i) => i.InstanceId === id)?.InstanceType === 'g5.xlarge')).toBe(true);
     expect(ids).toHaveLength(2);
+  });
+
+  describe('metrics (docs/metrics.md)', () => {
+    afterEach(() => {
+      vi.unstubAllEnvs();
+      vi.restoreAllMocks();
+    });
+
+    it('every answer counts its instances; each failed read is a fallback with its reason', async () => {
+      const main = createMain(deps);
+      asg.on(DescribeAutoScalingGroupsCommand).resolves(describeGroup(listing([])));
+      ddb.on(QueryCommand).resolves({ Items: [] });
+      const emf = captureEmf();
+      const first = await main(structuredClone(request));
+      ddb.on(QueryCommand).rejects(throttled());
+      await main(structuredClone(request));
+      const labels = { service: 'asg-orchestrator', group: GROUP, profile: 'gpu-inference' };
+      expect(emf.points('TerminationDecisions')).toEqual([
+        { value: (first.instanceIds as string[]).length, unit: 'Count', namespace: 'AsgOrchestrator', dimensionSets: [['service', 'group', 'profile'], ['service']], dimensions: labels },
+        expect.objectContaining({ unit: 'Count', dimensions: labels }),
+      ]);
+      expect(emf.points('TerminationFallbacks')).toEqual([
+        {
+          value: 1,
+          unit: 'Count',
+          namespace: 'AsgOrchestrator',
+          dimensionSets: [['service', 'group', 'profile'], ['service', 'reason'], ['service']],
+          dimensions: { ...labels, reason: 'state-read' },
+        },
+      ]);
+    });
+
+    it('a group that cannot be read: the fallback says group-read, the profile is unknown (none)', async () => {
+      asg.on(DescribeAutoScalingGroupsCommand).rejects(throttled());
+      ddb.on(QueryCommand).resolves({ Items: [] });
+      const emf = captureEmf();
+      await createMain(deps)(structuredClone(request));
+      expect(emf.points('TerminationFallbacks').map((p) => p.dimensions)).toEqual([{ service: 'asg-orchestrator', group: GROUP, profile: 'none', reason: 'group-read' }]);
+      expect(emf.points('TerminationDecisions').map((p) => p.value)).toEqual([0]);
+    });
   });
 
   it('a group read that misses the budget is aborted (its answer is never parsed)', async () => {

@@ -10,7 +10,6 @@
  * handler tests with aws-sdk-client-mock (test/handlers/command-result.test.ts, reconcile.test.ts)
  * and by the in-memory property test (test/unit/lifecycle/lifecycle.property.test.ts).
  */
-import { readFileSync } from 'node:fs';
 import { CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
 import { PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
@@ -19,9 +18,9 @@ import { CreateDocumentCommand, DescribeDocumentCommand, ListCommandsCommand, SS
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { parse } from 'yaml';
 import { loadEvent } from '../support/fixtures.js';
 import { ACCOUNT_ID, attr, clientConfig, createQueue, createStateTable, drainQueue, jsonBody, type MotoClients, motoClients, motoEndpoint, preserveEnv, resetMoto, type TestQueue } from '../support/moto.js';
+import { serverlessYml } from '../support/serverless-yml';
 
 const GROUP = 'ml-inference-gpu';
 const INSTANCE = 'i-0abc1234def567890';
@@ -38,7 +37,7 @@ interface Yml {
   functions: Record<string, { events?: Array<{ eventBridge?: { pattern: Record<string, unknown> } }> }>;
   resources: { Resources: Record<string, { Properties: { Content: unknown } }> };
 }
-const yml = parse(readFileSync(new URL('../../serverless.yml', import.meta.url), 'utf8'), { logLevel: 'error' }) as Yml;
+const yml = serverlessYml<Yml>();
 
 describe('launchLifecycle end to end (moto over HTTP)', () => {
   let aws: MotoClients;

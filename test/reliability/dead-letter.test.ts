@@ -16,15 +16,14 @@
  * The template side (every async function's OnFailure and every rule target's DeadLetterConfig name
  * the DeadLetterQueue; its policy admits this stack's rules only) is asserted in test/template.
  */
-import { readFileSync } from 'node:fs';
 import { ListTargetsByRuleCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { type MotoServer, startMoto } from '../../scripts/emulator.js';
 import { drainQueue, jsonBody, type MotoClients, motoClients } from '../../scripts/local-aws.js';
 import { parseEvent } from '../../shared/events';
 import { loadEvent } from '../support/fixtures';
+import { serverlessYml } from '../support/serverless-yml';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -34,24 +33,39 @@ const ACCOUNT = '123456789012';
 
 /** serverless.yml's DeadLetterQueue properties and policy, with the stack's variables resolved for this account. */
 const declared = () => {
-  const doc = parse(readFileSync(new URL('../../serverless.yml', import.meta.url), 'utf8'), { logLevel: 'error' }) as Json;
+  const doc = serverlessYml<Json>();
   const resources = ((doc.resources as Json).Resources ?? {}) as Json;
   const queue = (resources.DeadLetterQueue as Json).Properties as Json;
   const policy = ((resources.DeadLetterQueuePolicy as Json).Properties as Json).PolicyDocument as Json;
-  const async = (doc.custom as Json).async as Json;
-  return { queue, policy, async };
+  const custom = doc.custom as Json;
+  const async = custom.async as Json;
+  return { queue, policy, async, custom };
+};
+
+/** The value at `<path>` of serverless.yml `custom` (what `${self:custom.<path>}` names). */
+const customAt = (custom: Json, path: string): unknown => path.split('.').reduce<unknown>((node, key) => (isObject(node) ? node[key] : undefined), custom);
+
+/** A string value of `custom` (itself resolved later), or undefined. */
+const customValue = (custom: Json, path: string): string | undefined => {
+  const value = customAt(custom, path);
+  return typeof value === 'string' ? value : undefined;
 };
 
 /** Replaces the template's intrinsic functions and variables with this run's values. */
-const resolve = (value: unknown, queueArn: string): unknown => {
-  if (Array.isArray(value)) return value.map((v) => resolve(v, queueArn));
+const resolve = (value: unknown, queueArn: string, custom: Json = {}): unknown => {
+  if (Array.isArray(value)) return value.map((v) => resolve(v, queueArn, custom));
   if (isObject(value)) {
     if ('Fn::GetAtt' in value) return queueArn;
-    if ('Fn::Sub' in value) return resolve(value['Fn::Sub'], queueArn);
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v, queueArn)]));
+    if ('Fn::Sub' in value) return resolve(value['Fn::Sub'], queueArn, custom);
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v, queueArn, custom)]));
   }
   if (typeof value === 'string') {
+    // A whole-value reference to an object of custom (e.g. custom.refs.deadLetterQueueArn, a GetAtt).
+    const whole = /^\$\{self:custom\.([\w.]+)\}$/.exec(value);
+    const target = whole?.[1] === undefined ? undefined : customAt(custom, whole[1]);
+    if (isObject(target)) return resolve(target, queueArn, custom);
     return value
+      .replace(/\$\{self:custom\.((?!prefix\})[\w.]+)\}/g, (ref, path: string) => customValue(custom, path) ?? ref)
       .replace(/\$\{self:custom\.prefix\}/g, PREFIX)
       .replace(/\$\{AWS::Partition\}/g, 'aws')
       .replace(/\$\{AWS::Region\}/g, 'us-east-1')
@@ -103,7 +117,7 @@ describe('dead-letter queue as the template declares it (moto over HTTP)', () =>
   });
 
   it('is created with 14 days of retention and SSE, and takes the template policy (this stack\'s rules may send)', async () => {
-    const policy = resolve(spec.policy, queueArn) as Json;
+    const policy = resolve(spec.policy, queueArn, spec.custom) as Json;
     await aws.sqs.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { Policy: JSON.stringify(policy) } }));
     const attrs = await aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }));
     expect(attrs.Attributes?.MessageRetentionPeriod).toBe('1209600');
@@ -111,7 +125,10 @@ describe('dead-letter queue as the template declares it (moto over HTTP)', () =>
     const stored = JSON.parse(attrs.Attributes?.Policy ?? '{}') as { Statement: Json[] };
     const allow = stored.Statement.find((s) => s.Effect === 'Allow');
     expect(allow).toMatchObject({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: queueArn });
-    expect(JSON.stringify(allow?.Condition)).toContain(`arn:aws:events:us-east-1:${ACCOUNT}:rule/${PREFIX}-*`);
+    const condition = (allow?.Condition ?? {}) as { ArnEquals?: { 'aws:SourceArn'?: string[] } };
+    const sources = condition.ArnEquals?.['aws:SourceArn'] ?? [];
+    expect(sources.length).toBeGreaterThan(0);
+    for (const source of sources) expect(source).toMatch(new RegExp(`^arn:aws:events:us-east-1:${ACCOUNT}:rule/${PREFIX}-[a-z0-9-]+$`));
   });
 
   it.each([
@@ -132,7 +149,8 @@ describe('dead-letter queue as the template declares it (moto over HTTP)', () =>
   it('accepts an EventBridge rule target with the template\'s DeadLetterConfig and RetryPolicy (stored only: moto never delivers to it)', async () => {
     const rule = `${PREFIX}-launch-lifecycle`;
     await aws.eventBridge.send(new PutRuleCommand({ Name: rule, EventPattern: JSON.stringify({ source: ['aws.autoscaling'] }) }));
-    const retry = { MaximumRetryAttempts: spec.async.ruleRetryAttempts as number, MaximumEventAgeInSeconds: spec.async.ruleEventAge as number };
+    const rulePolicy = spec.async.ruleRetryPolicy as { maximumRetryAttempts: number; maximumEventAge: number };
+    const retry = { MaximumRetryAttempts: rulePolicy.maximumRetryAttempts, MaximumEventAgeInSeconds: rulePolicy.maximumEventAge };
     await aws.eventBridge.send(
       new PutTargetsCommand({
         Rule: rule,

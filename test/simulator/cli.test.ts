@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseArgs, runCli } from '../../simulator/cli';
+import { OPTIONS, parseArgs, runCli } from '../../simulator/cli';
 
 const capture = () => {
   const out: string[] = [];
@@ -25,6 +25,35 @@ describe('simulate CLI', () => {
     });
     expect(() => parseArgs(['--seed', 'x'])).toThrow(/--seed must be an integer/);
     expect(() => parseArgs(['--frobnicate'])).toThrow(/unknown option --frobnicate/);
+  });
+
+  it('--help lists every option parseArgs accepts, each with a description', async () => {
+    const c = capture();
+    expect(await runCli(['--help'], c.io)).toBe(0);
+    const help = c.out.join('');
+    const source = readFileSync(new URL('../../simulator/cli.ts', import.meta.url), 'utf8');
+    const accepted = [...source.matchAll(/case '(--[a-z-]+)':/g)].map((m) => m[1]);
+    expect(OPTIONS.map((o) => o.flag).sort()).toEqual([...new Set(accepted)].sort());
+    for (const o of OPTIONS) expect(help).toMatch(new RegExp(`^  ${o.flag}\\b.* \\S`, 'm'));
+  });
+
+  it('a misspelt scenario key exits 2 and says which key was meant', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-cli-'));
+    const bad = join(dir, 'typo.yaml');
+    writeFileSync(bad, readFileSync('scenarios/spot-drought.yaml', 'utf8').replace('minSize:', 'minSze:'));
+    const c = capture();
+    expect(await runCli(['--scenario', bad], c.io)).toBe(2);
+    expect(c.err.join('')).toContain('group.minSze: unknown key (did you mean "minSize"?');
+    expect(c.err.join('')).not.toContain('must be an integer');
+  });
+
+  it('a bad --profile file exits 2 as a profile error, with line and column', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sim-cli-'));
+    const profile = join(dir, 'p.json');
+    writeFileSync(profile, '{\n  "version": 1,\n  "profiles": {,}\n}\n');
+    const c = capture();
+    expect(await runCli(['--scenario', 'scenarios/spot-drought.yaml', '--profile', profile], c.io)).toBe(2);
+    expect(c.err.join('')).toMatch(/^invalid profile file \(--profile\) .*p\.json: 1 issue\n {2}\(root\): not valid JSON \(line 3, column 16: /);
   });
 
   it('a bad scenario file exits 2 with the field named', async () => {

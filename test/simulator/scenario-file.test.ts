@@ -1,6 +1,9 @@
 /** A bad scenario file gets an error that names the field. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadScenario, parseScenarioText, resolveScenarioConfig, ScenarioError } from '../../simulator/scenario/load';
+import { loadScenario, ProfileFileError, parseScenarioText, resolveScenarioConfig, ScenarioError } from '../../simulator/scenario/load';
 import { DEFAULT_SCENARIOS } from '../../simulator/cli';
 
 const VALID = `
@@ -40,7 +43,7 @@ describe('scenario files', () => {
   });
 
   it.each([
-    ['an unknown key', VALID.replace('minSize: 1', 'minSze: 1'), /^group\.minSze: unknown key \(allowed: .*minSize/],
+    ['an unknown key', VALID.replace('minSize: 1', 'minSze: 1'), /^group\.minSze: unknown key \(did you mean "minSize"\? allowed: .*minSize/],
     ['a missing required field', VALID.replace('seed: 1\n', ''), /^seed: /],
     ['a bad duration', VALID.replace('duration: 2h', 'duration: two hours'), /^duration: must be a duration/],
     ['a bad metric', VALID.replace('metric: coldRequests', 'metric: happiness'), /^metric: /],
@@ -72,6 +75,42 @@ describe('scenario files', () => {
     }
     expect(issues.some((i) => i.startsWith('profile.mix.stepPercent'))).toBe(true);
     expect(issues.some((i) => i.startsWith('profile.mix.colour') || i.startsWith('profile.mix'))).toBe(true);
+  });
+
+  it('reports a misspelt key first, with "did you mean", and not the field it was meant to be as missing', () => {
+    const issues = issuesOf(VALID.replace('minSize: 1', 'minSze: 1'));
+    expect(issues[0]).toMatch(/^group\.minSze: unknown key \(did you mean "minSize"\? allowed: /);
+    expect(issues.filter((i) => i.startsWith('group.minSize'))).toEqual([]);
+  });
+
+  it('says "is required" for a field that is missing and not misspelt', () => {
+    expect(issuesOf(VALID.replace('seed: 1\n', ''))).toEqual(['seed: is required']);
+  });
+
+  it('names a bad --profile file as a profile error, with the JSON line and column', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scenario-profile-'));
+    const profile = join(dir, 'profiles.json');
+    writeFileSync(profile, '{\n  "version": 1,\n  profiles: {}\n}\n');
+    const spec = parseScenarioText(VALID, 'test.yaml');
+    let thrown: unknown;
+    try {
+      resolveScenarioConfig(spec, 'test.yaml', profile);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ProfileFileError);
+    expect((thrown as Error).message).toMatch(new RegExp(`^invalid profile file \\(--profile\\) ${profile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: 1 issue`));
+    expect((thrown as Error).message).not.toMatch(/invalid scenario/);
+    expect((thrown as ScenarioError).issues).toEqual(['(root): not valid JSON (line 3, column 3: Expected double-quoted property name)']);
+  });
+
+  it('names a --profile file whose content is invalid as a profile error too', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scenario-profile-'));
+    const profile = join(dir, 'profiles.json');
+    writeFileSync(profile, JSON.stringify({ version: 1, profiles: { default: { mode: 'enforce', warmup: { maxAtempts: 2 } } } }));
+    expect(() => resolveScenarioConfig(parseScenarioText(VALID, 'test.yaml'), 'test.yaml', profile)).toThrow(
+      /^invalid profile file \(--profile\) .*\n {2}profiles\.default\.warmup\.maxAtempts: unknown key \(did you mean "maxAttempts"/,
+    );
   });
 
   it('a missing file is a ScenarioError naming the file', () => {

@@ -11,6 +11,7 @@ export interface CfnResource {
   DependsOn?: string | string[];
   DeletionPolicy?: string;
   UpdateReplacePolicy?: string;
+  Metadata?: JsonObject;
 }
 
 export interface CfnOutput {

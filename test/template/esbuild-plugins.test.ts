@@ -14,10 +14,15 @@ import { type OrchestratorConfig, parseConfig } from '../../shared/config';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(import.meta.url);
-const pluginsFor = require(join(ROOT, 'serverless-plugins', 'esbuild-plugins.cjs')) as (sls: undefined, root: string, env: NodeJS.ProcessEnv) => Plugin[];
+/** The slice of a serverless instance the plugins read: the resolved `custom.configFile` and stage. */
+type Sls = { service: { custom: { configFile: string }; provider: { stage: string } } } | undefined;
+const pluginModule = require(join(ROOT, 'serverless-plugins', 'esbuild-plugins.cjs')) as ((sls: Sls, root: string, env: NodeJS.ProcessEnv) => Plugin[]) & {
+  bundledConfigs: () => Array<{ label: string; profiles: string[]; optInTagKey: string }>;
+};
+const pluginsFor = pluginModule;
 
 /** Bundles an entry as serverless-esbuild would (cjs, the plugins) from `root`, with the build's `env`; returns the code. */
-const bundleWithPlugins = async (entry: Pick<BuildOptions, 'entryPoints' | 'stdin'>, root = ROOT, env: NodeJS.ProcessEnv = {}): Promise<string> => {
+const bundleWithPlugins = async (entry: Pick<BuildOptions, 'entryPoints' | 'stdin'>, root = ROOT, env: NodeJS.ProcessEnv = {}, sls: Sls = undefined): Promise<string> => {
   const out = await build({
     ...entry,
     absWorkingDir: root,
@@ -27,14 +32,14 @@ const bundleWithPlugins = async (entry: Pick<BuildOptions, 'entryPoints' | 'stdi
     target: 'node22',
     write: false,
     logLevel: 'silent',
-    plugins: pluginsFor(undefined, root, env),
+    plugins: pluginsFor(sls, root, env),
   });
   return out.outputFiles[0]?.text ?? '';
 };
 
 /** shared/config/load-config.ts bundled from `root`. */
-const bundleLoadConfig = (root: string, env: NodeJS.ProcessEnv = {}): Promise<string> =>
-  bundleWithPlugins({ entryPoints: [join(root, 'shared', 'config', 'load-config.ts')] }, root, env);
+const bundleLoadConfig = (root: string, env: NodeJS.ProcessEnv = {}, sls: Sls = undefined): Promise<string> =>
+  bundleWithPlugins({ entryPoints: [join(root, 'shared', 'config', 'load-config.ts')] }, root, env, sls);
 
 const evaluate = (code: string): { loadConfig: (env: NodeJS.ProcessEnv) => OrchestratorConfig } => {
   const module = { exports: {} as Record<string, unknown> };
@@ -77,6 +82,19 @@ describe('validated-config esbuild plugin', () => {
     const { loadConfig } = evaluate(await bundleLoadConfig(dir, { ORCHESTRATOR_CONFIG_FILE: 'stage.json' }));
     expect(Object.keys(loadConfig({}).profiles)).toEqual(['gpu']);
     expect(loadConfig({ ORCHESTRATOR_CONFIG_FILE: 'stage.json' }).profiles.gpu?.warmup.timeoutSeconds).toBe(1800);
+  });
+
+  it("bundles the file the stage's params name (custom.configFile); ORCHESTRATOR_CONFIG_FILE still wins; records what it bundled", async () => {
+    const dir = rootWithConfig(JSON.stringify({ version: 1, profiles: { 'from-default': { mode: 'enforce' } } }));
+    writeFileSync(join(dir, 'prod.json'), JSON.stringify({ version: 1, profiles: { 'from-params': { mode: 'enforce' } } }));
+    writeFileSync(join(dir, 'env.json'), JSON.stringify({ version: 1, profiles: { 'from-env': { mode: 'observe' } } }));
+    const sls = (configFile: string): Sls => ({ service: { custom: { configFile }, provider: { stage: 'prod' } } });
+    const profilesOf = async (env: NodeJS.ProcessEnv, configFile: string) => Object.keys(evaluate(await bundleLoadConfig(dir, env, sls(configFile))).loadConfig({}).profiles);
+    expect(await profilesOf({}, 'prod.json')).toEqual(['from-params']);
+    expect(pluginModule.bundledConfigs()).toContainEqual({ label: 'prod.json (params.configFile of stage prod)', profiles: ['from-params'], optInTagKey: 'asg-orchestrator:profile' });
+    expect(await profilesOf({ ORCHESTRATOR_CONFIG_FILE: 'env.json' }, 'prod.json')).toEqual(['from-env']);
+    expect(await profilesOf({}, 'config/profiles.json')).toEqual(['from-default']);
+    expect(pluginModule.bundledConfigs()).toContainEqual({ label: 'config/profiles.json', profiles: ['from-default'], optInTagKey: 'asg-orchestrator:profile' });
   });
 
   it('refuses, with a ConfigError that says why, an ORCHESTRATOR_CONFIG_FILE set only at run time', async () => {

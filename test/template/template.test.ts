@@ -11,6 +11,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RegoEngine, type StandardDiagnostic, TemplateFile } from '@aws/cloudformation-validate';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { GROUP_METRIC_UNITS } from '../../shared/middleware/group-metrics';
 import {
   asArray,
   allStatements,
@@ -44,21 +46,8 @@ const TEMPLATE_PATH = join(OUT, 'cloudformation-template-update-stack.json');
 const PREFIX = `asg-orchestrator-${STAGE}-`;
 const ONE_MEGABYTE = 1024 * 1024;
 
-/** The per-group metrics of the contract (docs/metrics.md; dimensions group, profile): the dashboard graphs each. */
-const PER_GROUP_METRICS = [
-  'WarmupSucceeded',
-  'WarmupRetried',
-  'WarmupAbandoned',
-  'WarmupDurationSeconds',
-  'DrainDurationSeconds',
-  'DrainTimedOut',
-  'TerminationDecisions',
-  'TerminationFallbacks',
-  'OnDemandShare',
-  'MixTarget',
-  'MixChanges',
-  'InstancesReplacedByMix',
-];
+/** The per-group metrics the functions emit (shared/middleware/group-metrics.ts; docs/metrics.md): the dashboard graphs each. */
+const PER_GROUP_METRICS = Object.keys(GROUP_METRIC_UNITS);
 
 /** Functions that AWS invokes synchronously: no async retry/on-failure configuration applies. */
 const SYNCHRONOUS_FUNCTIONS = new Set(['TerminationPolicyLambdaFunction']);
@@ -165,6 +154,8 @@ const EXPECTED_GRANTS: Record<string, Record<string, string[]>> = {
     // The mix sweep: the controller's state, instance lookups and the group update (as capacitySignal).
     'dynamodb:DeleteItem': [getAtt('StateTable')],
     'dynamodb:Query': [getAtt('StateTable')],
+    // The mix sweep reads every group's mix record in batches of 100 keys (docs/adr/0005).
+    'dynamodb:BatchGetItem': [getAtt('StateTable')],
     'ec2:DescribeInstances': ['*'],
     // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
     'autoscaling:UpdateAutoScalingGroup': [JSON.stringify({ 'Fn::Sub': 'arn:${AWS::Partition}:autoscaling:${AWS::Region}:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/*' })],
@@ -219,17 +210,18 @@ const describeDiagnostic = (d: StandardDiagnostic): string =>
   `[${d.severity}] ${d.ruleId} ${d.entity?.logicalId ?? '-'}${d.propertyPath ? ` ${d.propertyPath}` : ''}: ${d.message}`;
 
 /**
- * Logical ids written by this project (osls generates the rest): serverless.yml `resources:` after
- * osls merged its parts (inline objects and `${file(...)}` includes), as the packaged state records it.
+ * Logical ids written by this project (osls generates the rest): serverless.yml `resources:` and what
+ * resources/observability.cjs generated (its resources carry `Metadata.generatedBy`).
  */
 const ownResourceIds = (): Set<string> => {
-  const state = JSON.parse(readFileSync(join(OUT, 'serverless-state.json'), 'utf8')) as {
-    service?: { resources?: { Resources?: Record<string, unknown> } };
-  };
-  return new Set(Object.keys(state.service?.resources?.Resources ?? {}));
+  const config = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')) as { resources?: { Resources?: Record<string, unknown> } };
+  const generated = Object.entries(template.Resources).filter(([, r]) => r.Metadata?.generatedBy === 'resources/observability.cjs');
+  return new Set([...Object.keys(config.resources?.Resources ?? {}), ...generated.map(([id]) => id)]);
 };
 
 let template: CfnTemplate;
+/** What `osls package` printed (stdout and stderr). */
+let packageOutput = '';
 let diagnostics: StandardDiagnostic[] = [];
 let validationStatus = '';
 
@@ -260,6 +252,7 @@ beforeAll(() => {
     );
   }
   console.info(`osls package --stage ${STAGE}: ${seconds}s`);
+  packageOutput = `${run.stdout}\n${run.stderr}`;
   template = JSON.parse(readFileSync(TEMPLATE_PATH, 'utf8'));
 
   const engine = new RegoEngine();
@@ -625,8 +618,10 @@ describe('alarms worth waking for, on their own topic', () => {
     expect(read).toEqual([
       { ns: 'AsgOrchestrator', name: 'WarmupAbandoned', dims: [{ Name: 'service', Value: 'asg-orchestrator' }] },
       { ns: 'AsgOrchestrator', name: 'WarmupSucceeded', dims: [{ Name: 'service', Value: 'asg-orchestrator' }] },
+      { ns: 'AsgOrchestrator', name: 'WarmupFailedContinued', dims: [{ Name: 'service', Value: 'asg-orchestrator' }] },
     ]);
-    expect(String(qs.find((q) => q.ReturnData === true)?.Expression)).toContain('100 * abandoned / (abandoned + succeeded)');
+    // Every warm-up that finished is in the denominator; only ABANDON is in the numerator.
+    expect(String(qs.find((q) => q.ReturnData === true)?.Expression)).toContain('100 * abandoned / (abandoned + succeeded + continued)');
   });
 
   it('lets CloudWatch (of this account only) publish to the encrypted alarm topic', () => {
@@ -645,6 +640,38 @@ describe('alarms worth waking for, on their own topic', () => {
   });
 });
 
+describe('config per stage (serverless.yml params)', () => {
+  it('package prints the config file it bundled, its profiles and the log level', () => {
+    const config = parseConfig(readConfigFile(join(ROOT, 'config/profiles.json')));
+    const names = Object.keys(config.profiles);
+    expect(packageOutput).toContain(
+      `Config bundled: config/profiles.json: ${names.length} profiles (${names.join(', ')}); opt-in tag ${config.optInTagKey}; log level INFO (stage ${STAGE})`,
+    );
+    for (const [id, fn] of functions()) {
+      const variables = (prop(fn, 'Environment') as { Variables?: Record<string, Json> } | undefined)?.Variables ?? {};
+      expect({ id, level: variables.POWERTOOLS_LOG_LEVEL }).toEqual({ id, level: 'INFO' });
+    }
+  });
+
+  it("a stage's params choose the config file (which decides the opt-in tag of the IAM conditions) and the log level", () => {
+    const run = spawnSync(
+      'npx',
+      ['--no-install', 'osls', 'print', '--stage', 'prod', '--region', 'us-east-1', '--param', 'configFile=config/profiles.example.json', '--format', 'json'],
+      { cwd: ROOT, env: packagingEnv(), encoding: 'utf8', timeout: 120_000 },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const printed = JSON.parse(run.stdout.slice(run.stdout.indexOf('{'))) as {
+      custom: { configFile: string; optInTagKey: string };
+      provider: { environment: Record<string, string> };
+    };
+    expect({ file: printed.custom.configFile, level: printed.provider.environment.POWERTOOLS_LOG_LEVEL }).toEqual({
+      file: 'config/profiles.example.json',
+      level: 'WARN',
+    });
+    expect(printed.custom.optInTagKey).toBe(parseConfig(readConfigFile(join(ROOT, 'config/profiles.example.json'))).optInTagKey);
+  }, 120_000);
+});
+
 describe('dashboard', () => {
   const body = (): { text: string; widgets: JsonObject[] } => {
     const sub = prop(resource('Dashboard'), 'DashboardBody');
@@ -652,6 +679,10 @@ describe('dashboard', () => {
     return { text, widgets: (JSON.parse(text) as { widgets: JsonObject[] }).widgets };
   };
   const metricRows = (w: JsonObject): Json[] => asArray((w.properties as JsonObject).metrics as Json[]);
+
+  it('is generated with the alarms by resources/observability.cjs, which the validator check counts as ours', () => {
+    for (const id of ['Dashboard', 'AlarmTopic', 'LogsKey', 'DeadLetterQueueAlarm', 'StateTable']) expect({ id, own: ownResourceIds().has(id) }).toEqual({ id, own: true });
+  });
 
   it('resolves every placeholder of its body to the region or a function of the stack', () => {
     const placeholders = [...body().text.matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1] as string);
@@ -669,6 +700,10 @@ describe('dashboard', () => {
         documented: true,
       });
     }
+  });
+
+  it('graphs the termination-policy fallbacks by their reason', () => {
+    expect(body().text).toContain('{AsgOrchestrator,reason,service} MetricName=\\"TerminationFallbacks\\"');
   });
 
   it('graphs errors, throttles and duration p99 against the timeout of every function, and the DLQ depth', () => {

@@ -214,6 +214,7 @@ const rows: Row[] = [
   // notifications
   { name: 'notifications is null', raw: withProfile({ notifications: null }), path: `${P}.notifications`, reason: 'must be an object (got null)' },
   { name: 'notifications unknown key', raw: notifications({ slack: true }), path: `${P}.notifications.slack`, reason: 'unknown key (allowed: sns, eventBridge, minSeverity, httpsFormat)' },
+  { name: 'https format unknown', raw: notifications({ httpsFormat: 'slack' }), path: `${P}.notifications.httpsFormat`, reason: 'must be one of "json", "chatbot" (got "slack")' },
   { name: 'sns as string', raw: notifications({ sns: 'true' }), path: `${P}.notifications.sns`, reason: 'must be true or false' },
   { name: 'eventBridge as number', raw: notifications({ eventBridge: 0 }), path: `${P}.notifications.eventBridge`, reason: 'must be true or false' },
   { name: 'event bridge spelled in lower case', raw: notifications({ eventbridge: true }), path: `${P}.notifications.eventbridge`, reason: 'did you mean "eventBridge"?' },

@@ -188,6 +188,11 @@ describe.each<{ name: string; raw: unknown; check?: (profile: Profile) => void }
     raw: withProfile({ notifications: { sns: false, eventBridge: false, minSeverity: 'error' } }),
     check: (p) => expect(p.notifications).toEqual({ sns: false, eventBridge: false, minSeverity: 'error', httpsFormat: 'json' }),
   },
+  {
+    name: 'AWS Chatbot messages for HTTPS subscribers',
+    raw: withProfile({ notifications: { httpsFormat: 'chatbot' } }),
+    check: (p) => expect(p.notifications.httpsFormat).toBe('chatbot'),
+  },
 ])('parseConfig accepts: $name', ({ raw, check }) => {
   it('parses', () => {
     const config = parseConfig(raw);

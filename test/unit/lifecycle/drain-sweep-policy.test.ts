@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
+
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { resolveProfile } from '../../../shared/config';
 import { DRAIN_PARAMETER_PATTERNS } from '../../../shared/policy/drain-parameters';
 import { decideDrainResult, decideDrainTimeout, decideTerminate } from '../../../shared/policy/drain';
@@ -9,6 +8,7 @@ import type { LifecycleRequest } from '../../../shared/policy/warmup-lifecycle';
 import { decideSweep, heartbeatDue, hookFor, type SweepInput } from '../../../shared/policy/warmup-sweep';
 import { CLAIM_STALE_MS, decodeLifecycle, type LifecycleWork, newLifecycleRecord, type StoredLifecycle } from '../../../shared/state/lifecycle-record';
 import { commandId, config, DOCUMENTS, GROUP, HOOKS, INSTANCE, T0 } from './support';
+import { serverlessYml } from '../../support/serverless-yml';
 
 const TAGS = [{ key: 'asg-orchestrator:profile', value: 'gpu-inference' }];
 const optIn = (cfg = config()) => resolveProfile(cfg, TAGS);
@@ -200,9 +200,9 @@ describe('decideSweep', () => {
 });
 
 describe('document parameters', () => {
-  const yml = parse(readFileSync(new URL('../../../serverless.yml', import.meta.url), 'utf8')) as {
+  const yml = serverlessYml<{
     resources: { Resources: Record<string, { Properties: { Content: { parameters: Record<string, { allowedPattern: string; interpolationType: string; type: string }> } } }> };
-  };
+  }>();
   it.each([
     ['WarmUpDocument', WARMUP_PARAMETER_PATTERNS],
     ['DrainDocument', DRAIN_PARAMETER_PATTERNS],

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PATH_MINIMUMS, renderMinimumsTable } from '../../../bench/api-minimums';
-import { END, START, withMinimums } from '../../../scripts/readme-minimums';
+import { END, START, withMinimums } from '../../../scripts/docs-minimums';
 
-const README = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+const README = readFileSync(new URL('../../../docs/events.md', import.meta.url), 'utf8');
 
-describe('README: minimum AWS calls per path', () => {
+describe('docs/events.md: minimum AWS calls per path', () => {
   it('lists exactly the minimums bench/api-minimums.ts declares (run `npm run docs:minimums` after changing them)', () => {
     expect(withMinimums(README)).toBe(README);
   });
