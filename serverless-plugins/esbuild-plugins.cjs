@@ -40,6 +40,10 @@ const loadConfigModule = (esbuild, root) => {
           platform: 'node',
           format: 'cjs',
           target: 'node20',
+          // ES builds first, as custom.esbuild does: jsonc-parser's UMD build (its `main`) requires
+          // ./impl/* through its factory's own require, which esbuild cannot follow, so the bundle
+          // evaluated below would ask this file's require for them and fail.
+          mainFields: ['module', 'main'],
           write: false,
           logLevel: 'silent',
         })
