@@ -9,7 +9,7 @@ import { defineConfig } from 'vitest/config';
  * - simulator: scenario outcomes of the fleet simulator driving the real handlers
  * - template: `osls package` then AWS's offline CloudFormation validator
  */
-const env = {
+export const env = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'testing',
