@@ -180,6 +180,14 @@ describe('matchResult: is a command result news for the record?', () => {
     const r = matchResult(stored({ commandId: undefined, previousCommandIds: ['c-0'], attempt: 2 }), 'c-0', 'Failed', STALE, () => undefined);
     expect(r).toMatchObject({ ok: false, decision: { kind: 'skip', outcome: 'stale', reason: `command c-0 is an earlier attempt of ${INSTANCE} (current: none yet): ignored` } });
   });
+  it('a result of a command the record never had does not resume a pending send (only the previous attempt’s does)', () => {
+    const r = matchResult(stored({ commandId: undefined, previousCommandIds: ['c-0'], attempt: 2 }), 'c-9', 'Failed', STALE, () => PLAN);
+    expect(r).toMatchObject({ ok: false, decision: { kind: 'skip', outcome: 'stale', reason: `command c-9 is not the current command of ${INSTANCE}: not ours` } });
+  });
+  it('a completed record is not resumed by its previous attempt’s result', () => {
+    const r = matchResult(stored({ status: 'completed', commandId: undefined, previousCommandIds: ['c-0'] }), 'c-0', 'Failed', STALE, () => PLAN);
+    expect(r).toMatchObject({ ok: false, decision: { kind: 'skip' } });
+  });
   it('an earlier attempt’s result while the current one runs: stale, naming the current command', () => {
     const r = matchResult(stored({ commandId: 'c-1', previousCommandIds: ['c-0'] }), 'c-0', 'Success', STALE, () => PLAN);
     expect(r).toMatchObject({ ok: false, decision: { outcome: 'stale', reason: `command c-0 is an earlier attempt of ${INSTANCE} (current: c-1): ignored` } });
