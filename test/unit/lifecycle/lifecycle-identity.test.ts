@@ -184,6 +184,9 @@ describe('matchResult: is a command result news for the record?', () => {
     const r = matchResult(stored({ commandId: undefined, previousCommandIds: ['c-0'], attempt: 2 }), 'c-9', 'Failed', STALE, () => PLAN);
     expect(r).toMatchObject({ ok: false, decision: { kind: 'skip', outcome: 'stale', reason: `command c-9 is not the current command of ${INSTANCE}: not ours` } });
   });
+  it('a result arriving while the first send is still pending (no command yet, no earlier ones): not ours, no crash', () => {
+    expect(matchResult(stored({ commandId: undefined }), 'c-1', 'Success', STALE, () => PLAN)).toMatchObject({ ok: false, decision: { outcome: 'stale' } });
+  });
   it('a completed record is not resumed by its previous attempt’s result', () => {
     const r = matchResult(stored({ status: 'completed', commandId: undefined, previousCommandIds: ['c-0'] }), 'c-0', 'Failed', STALE, () => PLAN);
     expect(r).toMatchObject({ ok: false, decision: { kind: 'skip' } });
