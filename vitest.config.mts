@@ -1,13 +1,15 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Four test tiers, all run by `npm test` (see README "Tests").
+ * The test tiers, all run by `npm test` (see README "Tests").
  * - unit: pure policy, parsers, config (table + fast-check properties)
  * - handlers: real handlers against aws-sdk-client-mock
  * - integration: real HTTP against a moto server started by the run itself
  * - reliability: duplicates and reordering, fault injection at every AWS call, hostile input, load
  * - simulator: scenario outcomes of the fleet simulator driving the real handlers
  * - template: `osls package` then AWS's offline CloudFormation validator
+ * - artifact: `osls package`, each zip unzipped and run under the Lambda Runtime Interface Emulator
+ *   and the Lambda runtime interface client on Node 22 (INIT per function vs an SDK-only function)
  */
 const env = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
@@ -55,6 +57,10 @@ export default defineConfig({
           testTimeout: 300_000,
           hookTimeout: 300_000,
         },
+      },
+      {
+        extends: true,
+        test: { name: 'artifact', include: ['test/artifact/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 600_000 },
       },
     ],
   },

@@ -79,7 +79,7 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
       fn: 'launchLifecycle',
       event: `autoscaling/${name}.json`,
       minimum: 7,
-      why: `DescribeAutoScalingGroups ×1 (opt-in) + UpdateItem ×1 (${FACTS_CREATE}) + PutItem ×1 (conditional create: a duplicate finds it, so no read is needed first) + SendCommand ×1 + one write of the command id (known only after SendCommand) + Publish ×1 + PutEvents ×1${name.endsWith('warm-pool') ? '; the pre-stage flag is a document parameter' : ''}`,
+      why: `DescribeAutoScalingGroups ×1 (opt-in) + PutItem ×1 (conditional create: a duplicate finds it, so no read is needed first) + UpdateItem ×1 (${FACTS_CREATE}) + SendCommand ×1 + one write of the command id (known only after SendCommand) + Publish ×1 + PutEvents ×1${name.endsWith('warm-pool') ? '; the pre-stage flag is a document parameter' : ''}`,
     }),
   ),
   {
@@ -198,8 +198,8 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
     event: 'autoscaling/launch-lifecycle-duplicate.json',
     path: 'launch-lifecycle-duplicate (second delivery, new event id)',
     setup: [LAUNCH],
-    minimum: 4,
-    why: `as "delivered twice": DescribeAutoScalingGroups ×1 + UpdateItem ×1 (${FACTS_CREATE}) + failed conditional PutItem ×1 + GetItem ×1 (the record's contents decide); no second SendCommand`,
+    minimum: 3,
+    why: 'as "delivered twice": DescribeAutoScalingGroups ×1 + failed conditional PutItem ×1 + GetItem ×1 (the record\'s contents decide: same token, so a duplicate); no facts write (a re-emitted duplicate with a later time must not move the launch time nor mark a warm instance warming, issue 13), no second SendCommand',
   },
   {
     fn: 'commandResult',

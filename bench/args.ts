@@ -4,7 +4,7 @@
  */
 import { join, resolve } from 'node:path';
 
-export const SECTIONS = ['termination', 'cold-start', 'api-calls', 'mix'] as const;
+export const SECTIONS = ['termination', 'cold-start', 'api-calls', 'mix', 'init', 'fleet'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -24,7 +24,8 @@ export const BENCH_OPTIONS: ReadonlyArray<{ flag: string; value?: string; help: 
 
 export const BENCH_HELP = `usage: npm run bench -- [--quick] [--only=<section>[,...]] [--out=<file>]
 
-Measures the termination policy, cold starts, AWS calls per path and the mix controller, then writes
+Measures the termination policy, cold starts, AWS calls per path, the mix controller, INIT under the
+Lambda runtime client and the fleet at scale, then writes
 docs/benchmarks.md. Options (--name=value or --name value):
 ${BENCH_OPTIONS.map((o) => `  ${`${o.flag}${o.value ? `=${o.value}` : ''}`.padEnd(52)} ${o.help}`).join('\n')}`;
 

@@ -16,8 +16,6 @@ import { type Summary, summarize } from './lib/stats';
 
 /** Size limit per function bundle (the target). */
 export const MAX_BUNDLE_BYTES = 1024 * 1024;
-/** Own code may add at most this fraction to the baseline's load time (the target). */
-export const MAX_OVERHEAD = 0.25;
 
 /** Where the bytes of a bundle come from, by origin. */
 export type Origin = 'own code' | '@aws-sdk' | '@smithy + @aws-crypto' | '@aws-lambda-powertools' | 'zod' | '@middy' | 'other packages';

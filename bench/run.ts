@@ -3,11 +3,13 @@
  *
  *   npm run bench                      full run (≈2–3 minutes on 2 cores)
  *   npm run bench -- --quick           fewer rounds and processes (≈1 minute)
- *   npm run bench -- --only=termination,cold-start,api-calls,mix
+ *   npm run bench -- --only=termination,cold-start,api-calls,mix,init,fleet
+ *   npm run bench -- --only=init --out=/tmp/init.md   INIT under the Lambda runtime client only
+ *   npm run bench -- --only=fleet      only the fleet section (bench/fleet-http.ts), replaced in place
  *   npm run bench -- --out=/tmp/b.md   write elsewhere
  *   npm run bench -- --help            every option (bench/args.ts)
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BENCH_HELP, parseBenchArgs } from './args';
@@ -49,7 +51,6 @@ const main = async (): Promise<void> => {
 
   const { describeMachine } = await import('./lib/machine');
   const { discoverFunctions, esbuildSettings, readServerlessYml } = await import('./lib/serverless-functions');
-  const { renderReport } = await import('./report');
   const doc = readServerlessYml(root);
   const functions = discoverFunctions(root, doc);
   log(`functions in serverless.yml: ${functions.map((f) => f.name).join(', ')}`);
@@ -86,11 +87,30 @@ const main = async (): Promise<void> => {
     for (const p of results.mixAndSimulator.pending) log(`  pending: ${p.what}: ${p.why}`);
   }
 
+  if (opts.only.includes('init')) {
+    log('INIT under the Lambda runtime interface emulator and client (packaged artifacts)…');
+    const { measureArtifactInit } = await import('./artifact-init');
+    results.init = await measureArtifactInit(root, opts.quick ? 5 : 15, log);
+  }
+
+  let fleet: string | undefined;
+  if (opts.only.includes('fleet')) {
+    log('fleet scale: packaged bundles against an HTTP endpoint…');
+    const { measureFleet, renderFleet } = await import('./fleet-http');
+    fleet = renderFleet(await measureFleet(root, functions, esbuildSettings(doc, root), doc, log), commandLine(argv));
+  }
+
   const wallSeconds = (performance.now() - started) / 1000;
-  const text = renderReport(
-    { command: commandLine(argv), mode: opts.quick ? 'quick' : 'full', machine: describeMachine(), wallSeconds, sections: opts.only },
-    results,
-  );
+  const { spliceFleet } = await import('./fleet-http');
+  const others = opts.only.filter((s) => s !== 'fleet');
+  // The fleet section alone replaces its part of the existing file; any other run writes the whole file.
+  const text =
+    others.length === 0 && fleet !== undefined
+      ? spliceFleet(existsSync(opts.out) ? readFileSync(opts.out, 'utf8') : '# Benchmarks\n', fleet)
+      : spliceFleet(
+          (await import('./report')).renderReport({ command: commandLine(argv), mode: opts.quick ? 'quick' : 'full', machine: describeMachine(), wallSeconds, sections: others }, results),
+          fleet ?? '',
+        );
   mkdirSync(dirname(opts.out), { recursive: true });
   writeFileSync(opts.out, text);
   log(`wrote ${opts.out} in ${wallSeconds.toFixed(0)} s`);

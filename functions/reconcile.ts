@@ -24,6 +24,8 @@ export interface ReconcileDeps {
   hooks: HookCache;
   /** The Spot/On-Demand mix controller's ports (decay and return from fallback happen here). */
   mix: MixSweepDeps;
+  /** The wall clock the lifecycle sweep's time budget is measured on (default `Date.now`); a simulated world passes its own. */
+  clock?: () => number;
 }
 
 /** Production wiring from the environment. */
@@ -38,7 +40,7 @@ export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.Proces
  * return from an On-Demand fallback, and a raise that a cooldown held back.
  */
 export const createSweeps = (deps: ReconcileDeps): Sweep[] => [
-  { name: 'lifecycle', run: (now) => runLifecycleSweep(deps.lifecycle, deps.hooks, now) },
+  { name: 'lifecycle', run: (now) => runLifecycleSweep(deps.lifecycle, deps.hooks, now, deps.clock ? { clock: deps.clock } : {}) },
   { name: 'mix', run: (now) => runMixSweep(deps.mix, now) },
 ];
 

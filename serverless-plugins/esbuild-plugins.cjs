@@ -40,6 +40,9 @@ const loadConfigModule = (esbuild, root) => {
           platform: 'node',
           format: 'cjs',
           target: 'node20',
+          // ES builds first, as the Lambda bundles (serverless.yml esbuild.mainFields): jsonc-parser's
+          // `main` is a UMD build whose require calls esbuild cannot follow.
+          mainFields: ['module', 'main'],
           write: false,
           logLevel: 'silent',
         })

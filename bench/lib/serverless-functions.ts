@@ -136,3 +136,25 @@ export const esbuildSettings = (doc: Yaml, root?: string): EsbuildSettings => {
   if (extension !== '.js') options.outExtension = { '.js': extension };
   return { options: options as BuildOptions, extension, declared };
 };
+
+/**
+ * The environment of an offline `osls package`: the caller's, less every AWS_*, LOCAL_*,
+ * POWERTOOLS_* and LOG_LEVEL variable (no credentials, no profile files, no local overrides unless
+ * `local` gives them; `nowhere` is a folder that holds no AWS config).
+ */
+export const offlinePackagingEnv = (nowhere: string, local: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (key.startsWith('AWS_') || key.startsWith('LOCAL_') || key.startsWith('POWERTOOLS_') || key === 'LOG_LEVEL') continue;
+    env[key] = value;
+  }
+  return {
+    ...env,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    AWS_SHARED_CREDENTIALS_FILE: join(nowhere, 'credentials'),
+    AWS_CONFIG_FILE: join(nowhere, 'config'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    SLS_TELEMETRY_DISABLED: '1',
+    ...local,
+  };
+};

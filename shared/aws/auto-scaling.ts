@@ -9,7 +9,7 @@ import {
   RecordLifecycleActionHeartbeatCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { callAws } from './classify';
+import { alreadyDoneAfterSdkRetry, callAws } from './classify';
 
 /** One tag of an Auto Scaling group. */
 export interface GroupTag {
@@ -217,15 +217,25 @@ export class SdkAutoScaling implements AutoScalingPort {
   public async completeLifecycleAction(ref: LifecycleActionRef, result: 'CONTINUE' | 'ABANDON'): Promise<LifecycleCallOutcome> {
     const res = await callAws(
       'CompleteLifecycleAction',
-      () =>
-        this.client.send(
-          new CompleteLifecycleActionCommand({
-            AutoScalingGroupName: ref.groupName,
-            LifecycleHookName: ref.hookName,
-            LifecycleActionResult: result,
-            ...(ref.token ? { LifecycleActionToken: ref.token } : { InstanceId: ref.instanceId }),
-          }),
-        ),
+      async () => {
+        try {
+          return await this.client.send(
+            new CompleteLifecycleActionCommand({
+              AutoScalingGroupName: ref.groupName,
+              LifecycleHookName: ref.hookName,
+              LifecycleActionResult: result,
+              ...(ref.token ? { LifecycleActionToken: ref.token } : { InstanceId: ref.instanceId }),
+            }),
+          );
+        } catch (error) {
+          // "No active Lifecycle Action found" on the SDK's own retry: the earlier attempt completed the
+          // action and its answer was lost (the action closes once completed:
+          // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_CompleteLifecycleAction.html).
+          // It is this caller's completion, not "already over": the caller publishes its notification.
+          if (alreadyDoneAfterSdkRetry(error)) return 'completed-by-earlier-attempt' as const;
+          throw error;
+        }
+      },
       { instanceId: ref.instanceId, group: ref.groupName },
     );
     return res === 'already-done' ? 'already-done' : 'done';

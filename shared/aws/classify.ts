@@ -106,6 +106,28 @@ export const classifyAwsError = (error: unknown): ErrorClassification => {
 };
 
 /**
+ * How many times the SDK sent the request that ended in `error` (its retry middleware writes
+ * `$metadata.attempts` on the final error); 1 when unknown. Reads through an {@link AwsCallError}'s cause.
+ * https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
+ */
+export const sdkAttempts = (error: unknown): number => {
+  for (let e: unknown = error, depth = 0; typeof e === 'object' && e !== null && depth < 3; depth += 1) {
+    const attempts = (e as { $metadata?: { attempts?: unknown } }).$metadata?.attempts;
+    if (typeof attempts === 'number' && Number.isFinite(attempts)) return attempts;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return 1;
+};
+
+/**
+ * True when `error` says "already so" ({@link classifyAwsError} `already-done`) on a request the SDK
+ * sent more than once: an earlier attempt may have taken effect and lost its answer (a reset
+ * connection, a timeout), so the answer most likely describes this caller's own earlier attempt.
+ */
+export const alreadyDoneAfterSdkRetry = (error: unknown): boolean =>
+  sdkAttempts(error) > 1 && classifyAwsError(error).disposition === 'already-done';
+
+/**
  * Runs one AWS call and turns a failure into an {@link AwsCallError} carrying its disposition.
  * `already-done` failures resolve to the `'already-done'` marker instead of throwing.
  */

@@ -41,8 +41,7 @@ export const once = <T>(make: () => T): (() => T) => {
 // One lazy factory per service, each marked pure: a function's bundle keeps only the clients it
 // actually references (esbuild drops the others and their SDK packages), which keeps bundles small
 // and cold starts short.
-// EC2 lives in ./ec2-client: @aws-sdk/client-ec2 is external (taken from the Lambda runtime), and
-// esbuild keeps the require() of an external module even when nothing of it is used.
+// EC2 lives in ./ec2-client: only the functions that call EC2 import it (its client is ~550 KB).
 export const newAutoScaling = (): AutoScalingClient => withLocalWorld(new AutoScalingClient(CLIENT_CONFIG), 'autoscaling');
 export const newCloudWatch = (): CloudWatchClient => withLocalWorld(new CloudWatchClient(CLIENT_CONFIG), 'monitoring');
 export const newSsm = (): SSMClient => withLocalWorld(new SSMClient(CLIENT_CONFIG), 'ssm');

@@ -3,9 +3,8 @@ import { withLocalWorld } from '../local/index';
 import { CLIENT_CONFIG, once } from './clients';
 
 /**
- * The EC2 client factory, in a module of its own: `@aws-sdk/client-ec2` is external to the bundles
- * (taken from the Lambda runtime, docs/adr/0002), and esbuild keeps the `require()` of an external
- * module wherever it is imported, so only the functions that call EC2 import this file.
+ * The EC2 client factory, in a module of its own: only the functions that call EC2 import this file,
+ * so the ~550 KB of `@aws-sdk/client-ec2` (bundled since docs/adr/0005) is in their bundles only.
  */
 export const newEc2 = (): EC2Client => withLocalWorld(new EC2Client(CLIENT_CONFIG), 'ec2');
 

@@ -1,4 +1,4 @@
-import { DescribeInstancesCommand, type EC2Client, type Filter, type Instance } from '@aws-sdk/client-ec2';
+import type { EC2Client, Filter, Instance } from '@aws-sdk/client-ec2';
 import { callAws } from './classify';
 
 /** What capacity signals need to know about an instance: its pool and its group. */
@@ -50,9 +50,30 @@ const toInfo = (inst: Instance): InstanceInfo => {
   };
 };
 
-/** Thin SDK adapter for EC2 DescribeInstances. */
+/**
+ * The shared client (./ec2-client), loading that module and `@aws-sdk/client-ec2` only when first
+ * called: pass it to {@link SdkEc2} where EC2 is needed only sometimes.
+ */
+export const lazyEc2Client = async (): Promise<EC2Client> => (await import('./ec2-client')).ec2Client();
+
+/** The client, or how to get it when first needed. */
+export type Ec2ClientSource = EC2Client | (() => EC2Client | Promise<EC2Client>);
+
+/**
+ * Thin SDK adapter for EC2 DescribeInstances. `@aws-sdk/client-ec2` is loaded on the first call,
+ * not when the function loads: it is external to the bundles and alone adds ~80 MB of RSS to a
+ * Node process (docs/benchmarks.md, fleet section), which a reconcile run whose mixes are all at
+ * rest never needs (docs/adr/0005).
+ */
 export class SdkEc2 implements Ec2Port {
-  public constructor(private readonly client: EC2Client) {}
+  private client: EC2Client | undefined;
+
+  public constructor(private readonly source: Ec2ClientSource) {}
+
+  private async ec2(): Promise<EC2Client> {
+    this.client ??= typeof this.source === 'function' ? await this.source() : this.source;
+    return this.client;
+  }
 
   public async describeInstances(instanceIds: readonly string[]): Promise<InstanceInfo[]> {
     const out: InstanceInfo[] = [];
@@ -68,10 +89,12 @@ export class SdkEc2 implements Ec2Port {
   /** Every page of one filtered DescribeInstances. */
   private async describeAll(filters: Filter[]): Promise<InstanceInfo[]> {
     const out: InstanceInfo[] = [];
+    const client = await this.ec2();
+    const { DescribeInstancesCommand } = await import('@aws-sdk/client-ec2');
     let nextToken: string | undefined;
     do {
       const res = await callAws('DescribeInstances', () =>
-        this.client.send(new DescribeInstancesCommand({ Filters: filters, MaxResults: PAGE_SIZE, ...(nextToken ? { NextToken: nextToken } : {}) })),
+        client.send(new DescribeInstancesCommand({ Filters: filters, MaxResults: PAGE_SIZE, ...(nextToken ? { NextToken: nextToken } : {}) })),
       );
       if (res === 'already-done') break;
       for (const r of res.Reservations ?? []) for (const inst of r.Instances ?? []) out.push(toInfo(inst));

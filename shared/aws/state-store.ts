@@ -1,4 +1,7 @@
+import { isDeepStrictEqual } from 'node:util';
 import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -7,7 +10,7 @@ import {
   type QueryCommandOutput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { callAws } from './classify';
+import { callAws, sdkAttempts } from './classify';
 
 /**
  * One item of the state table. `version` gives optimistic concurrency: every write states the
@@ -33,6 +36,12 @@ export interface StateRecord {
  */
 export interface StateStorePort {
   get(pk: string, sk: string): Promise<StateRecord | undefined>;
+  /**
+   * Many items by key, in as few reads as the store allows (DynamoDB: BatchGetItem, 100 keys a
+   * call, eventually consistent). Absent items are absent from the answer. Optional: a port without
+   * it is read with one `get` per key.
+   */
+  getMany?(keys: ReadonlyArray<{ pk: string; sk: string }>): Promise<StateRecord[]>;
   /** Writes the record only if no record with its key exists. Returns false when one does. */
   putIfAbsent(record: StateRecord): Promise<boolean>;
   /** Writes the record (with `version` = expectedVersion + 1) only if the stored version is `expectedVersion`. */
@@ -74,6 +83,12 @@ const toRecord = (item: Record<string, unknown>): StateRecord => ({
   data: typeof item.data === 'object' && item.data !== null ? (item.data as Record<string, unknown>) : {},
 });
 
+/**
+ * BatchGetItem takes at most 100 keys and may answer some as UnprocessedKeys:
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html
+ */
+const BATCH_GET_KEYS = 100;
+
 /** DynamoDB adapter of {@link StateStorePort}, on a table keyed by `pk` (S) and `sk` (S). */
 export class DynamoStateStore implements StateStorePort {
   public constructor(
@@ -86,6 +101,25 @@ export class DynamoStateStore implements StateStorePort {
       this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true })),
     );
     return res === 'already-done' || !res.Item ? undefined : toRecord(res.Item);
+  }
+
+  public async getMany(keys: ReadonlyArray<{ pk: string; sk: string }>): Promise<StateRecord[]> {
+    const out: StateRecord[] = [];
+    for (let i = 0; i < keys.length; i += BATCH_GET_KEYS) {
+      let pending: Array<Record<string, unknown>> = keys.slice(i, i + BATCH_GET_KEYS).map((k) => ({ pk: k.pk, sk: k.sk }));
+      // DynamoDB may leave keys unprocessed (throughput, 16 MB): ask again for those, a few times.
+      for (let round = 0; pending.length > 0 && round < 5; round += 1) {
+        const keysNow = pending;
+        const res: BatchGetCommandOutput | 'already-done' = await callAws('BatchGetItem', () =>
+          this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keysNow } } })),
+        );
+        if (res === 'already-done') break;
+        for (const item of res.Responses?.[this.tableName] ?? []) out.push(toRecord(item));
+        pending = (res.UnprocessedKeys?.[this.tableName]?.Keys as Array<Record<string, unknown>> | undefined) ?? [];
+      }
+      if (pending.length > 0) throw new Error(`BatchGetItem left ${pending.length} key(s) unprocessed after 5 rounds`);
+    }
+    return out;
   }
 
   public async putIfAbsent(record: StateRecord): Promise<boolean> {
@@ -172,8 +206,16 @@ export class DynamoStateStore implements StateStorePort {
       );
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
+      if (!isConditionFailure(error)) throw error;
+      // The SDK sent the write more than once: an earlier attempt may have succeeded with its answer
+      // lost (a reset connection, a timeout), and the retry then fails the condition on this very
+      // write. Read back: the item as written (same version and contents; undefined values are not
+      // stored) is this caller's own write.
+      if (sdkAttempts(error) > 1) {
+        const now = await this.get(record.pk, record.sk);
+        if (now !== undefined && isDeepStrictEqual(now, toRecord(JSON.parse(JSON.stringify(record)) as Record<string, unknown>))) return true;
+      }
+      return false;
     }
   }
 }

@@ -213,7 +213,8 @@ export const executeLifecycle = async (
       if (!created) return { outcome: 'conflict', reason: replaced ? 'the record changed meanwhile' : 'a record appeared meanwhile' };
       // Facts only once the record is ours: a late or re-emitted duplicate of the event must not mark a
       // warm instance `warming` again nor move its launch time. If this write fails, the record's claim
-      // is left pending and whoever resumes it (a retry after the claim went stale, the sweep) writes them.
+      // is left pending and whoever resumes it (a retry after the claim went stale, the sweep) writes them
+      // (the resumed `send` below).
       await recordWarmupFacts(deps, work, { launchedAt: launchedAt ?? deps.now(), warming: true, ...(modelVersion ? { modelVersion } : {}) });
       const claimed: StoredLifecycle = { version: replaced ? replaced.version + 1 : 1, work };
       const notify = () => deps.publisher.publish(decision.notification, settings);
@@ -232,6 +233,11 @@ export const executeLifecycle = async (
       }
       const notify = n ? () => deps.publisher.publish(withOutput(n, excerpt), settings) : undefined;
       const claimed: StoredLifecycle = { version: stored.version + 1, work: next };
+      // Resuming the first send of a warm-up whose invocation died right after creating the record: the
+      // facts it wrote next may be missing (same values as the create's, so idempotent).
+      if (decision.resume === true && next.attempt === 1) {
+        await recordWarmupFacts(deps, next, { launchedAt: next.startedBy === 'event' ? (next.openedAt ?? next.startedAt) : next.startedAt, warming: true, ...(modelVersion ? { modelVersion } : {}) });
+      }
       return sendClaimed(deps, claimed, decision.send, notify, next.attempt > (stored.work.attempt ?? 1) ? 'retrying' : 'resumed', decision.reason, decision.resume === true);
     }
     case 'complete': {

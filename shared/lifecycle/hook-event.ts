@@ -10,7 +10,7 @@ import { acceptOrigin } from '../events/origin';
 import { dropped, type HandlerOutcome } from '../middleware/stack';
 import { decideTerminate } from '../policy/drain';
 import { decideLaunch } from '../policy/warmup';
-import type { LifecycleDecision, LifecycleRequest } from '../policy/warmup-lifecycle';
+import { type LifecycleDecision, type LifecycleRequest, needsActionProbe } from '../policy/warmup-lifecycle';
 import type { LifecyclePhase, StoredLifecycle } from '../state/lifecycle-record';
 import type { LifecycleDeps } from './deps';
 import { executeLifecycle, loadLifecycle } from './execute';
@@ -100,10 +100,21 @@ export const createHookMain =
       const created = await executeLifecycle(deps, fresh, undefined, settings, launchedAt, modelVersion);
       if (created.outcome !== 'conflict') return { ...who, profile: optIn.profileName, ...created };
     }
+    // A record without a token that is over (the sweep answered a lost event's action): a heartbeat with
+    // this event's token tells whether the event is a later action (open) or that one, late ("No active").
+    let newAction: boolean | undefined;
+    const load = async () => {
+      const stored = await loadLifecycle(deps.store, d.instanceId, phase);
+      // Asked again on each read: a record replaced meanwhile (by this event's twin) carries the token.
+      newAction = needsActionProbe(stored?.work, req)
+        ? (await deps.autoScaling.recordLifecycleActionHeartbeat({ groupName: d.groupName, hookName: d.hookName, instanceId: d.instanceId, token: d.token })) === 'done'
+        : undefined;
+      return stored;
+    };
     const outcome = await decideAndExecute(
       deps,
-      () => loadLifecycle(deps.store, d.instanceId, phase),
-      (stored) => decide(req, optIn, deps.documents, stored, deps.now(), ctx),
+      load,
+      (stored) => decide(newAction ? { ...req, newAction } : req, optIn, deps.documents, stored, deps.now(), ctx),
       settings,
       launchedAt,
       modelVersion,

@@ -22,6 +22,8 @@ import type { StateStorePort } from '../aws/state-store';
 import { type OptIn, resolveProfile } from '../config/index';
 import type { HandlerOutcome } from '../middleware/stack';
 import { decideExisting, type LifecycleDecision } from '../policy/warmup-lifecycle';
+import { isOwnHook } from '../policy/own-hook';
+import { planGroupScans, type ScanMemoryEntry, type ScanReason, scanPeriodMs } from '../policy/scan-plan';
 import { sweepDueAt } from '../policy/sweep-priority';
 import { decideSweep, type SweepDecision, type SweepInput, WAIT_STATES } from '../policy/warmup-sweep';
 import { isClaimStale, LIFECYCLE_TTL_SECONDS, type LifecyclePhase, type StoredLifecycle } from '../state/lifecycle-record';
@@ -85,6 +87,35 @@ export class HookCache {
     return hooks;
   }
 }
+
+/** A group not known to have waiters is read with its instances at least this often (docs/adr/0005). */
+export const DEFAULT_SCAN_PERIOD_MS = 5 * 60_000;
+
+/** Most groups read with instances per run beyond those with waiters or a capacity change. */
+export const MAX_SCANS_PER_RUN = 50;
+
+/**
+ * Groups named per DescribeAutoScalingGroups read with instances: each answer carries every
+ * instance of the groups it names, so a few groups a call keep one answer (and its parse) small.
+ */
+export const GROUPS_PER_SCAN_READ = 10;
+
+/** Key of the item holding what each group's last read found ({@link planGroupScans}). */
+export const SWEEP_SCAN_KEY = { pk: 'sweep#lifecycle', sk: 'scan' } as const;
+
+const decodeScanMemory = (data: Record<string, unknown> | undefined): Record<string, ScanMemoryEntry> => {
+  const groups = typeof data?.groups === 'object' && data.groups !== null ? (data.groups as Record<string, unknown>) : {};
+  const out: Record<string, ScanMemoryEntry> = {};
+  for (const [name, v] of Object.entries(groups)) {
+    const e = (typeof v === 'object' && v !== null ? v : {}) as Partial<ScanMemoryEntry>;
+    if (typeof e.scannedAt !== 'number' || typeof e.signature !== 'string' || typeof e.waiting !== 'number') continue;
+    out[name] = { scannedAt: e.scannedAt, signature: e.signature, waiting: e.waiting, ...(typeof e.periodMs === 'number' ? { periodMs: e.periodMs } : {}) };
+  }
+  return out;
+};
+
+/** `desired/min/max`: what the listing without instances shows of launches and terminations. */
+const signatureOf = (g: GroupSummary): string => `${g.desiredCapacity}/${g.minSize}/${g.maxSize}`;
 
 /** Key of the item listing the completions the sweep started and has not seen final yet. */
 export const SWEEP_COMPLETIONS_KEY = { pk: 'sweep#lifecycle', sk: 'completions' } as const;
@@ -222,6 +253,12 @@ export interface LifecycleSweepOptions {
   timeBudgetMs?: number;
   /** Wall clock for the time budget (the decisions use `now`). */
   clock?: () => number;
+  /** Groups read with instances per run beyond waiting/changed ones ({@link MAX_SCANS_PER_RUN}). */
+  maxScans?: number;
+  /** {@link DEFAULT_SCAN_PERIOD_MS}. */
+  scanPeriodMs?: number;
+  /** {@link GROUPS_PER_SCAN_READ}. */
+  groupsPerRead?: number;
 }
 
 /** One instance waiting on a hook of an opted-in group. */
@@ -267,7 +304,8 @@ export const runLifecycleSweep = async (
   const stopReadingAt = startedAt + budget * 0.6;
   const stopActingAt = startedAt + budget * 0.75;
   const config = deps.config();
-  const groups = await deps.autoScaling.describeGroupsByTagKey(config.optInTagKey);
+  // The opted-in groups without their instances: small, whatever the fleet (docs/adr/0005).
+  const groups = await deps.autoScaling.describeGroupsByTagKey(config.optInTagKey, { includeInstances: false });
   const failures: SweepFailure[] = [];
   const decisions: HandlerOutcome[] = [];
   const counts: Record<string, number> = {};
@@ -308,15 +346,61 @@ export const runLifecycleSweep = async (
     }
   }
 
-  // Every waiting instance of every opted-in group, wherever it is in the listing.
-  const waiters: Waiter[] = [];
+  // Which opted-in groups to read with their instances this run (pure plan over the scan memory).
+  const optInOf = new Map<string, OptIn>();
   for (const group of groups) {
     const optIn = resolveProfile(config, group.tags);
-    for (const instance of group.instances) {
-      const phase = WAIT_STATES[instance.lifecycleState];
-      if (phase === undefined) continue;
-      waiting += 1;
-      if (optIn.optedIn) waiters.push({ group, optIn, instanceId: instance.instanceId, lifecycleState: instance.lifecycleState, phase });
+    if (optIn.optedIn) optInOf.set(group.name, optIn);
+  }
+  const listed = groups.filter((g) => optInOf.has(g.name));
+  let scanRecord: Awaited<ReturnType<StateStorePort['get']>>;
+  let memoryRead = true;
+  try {
+    scanRecord = await deps.store.get(SWEEP_SCAN_KEY.pk, SWEEP_SCAN_KEY.sk);
+  } catch (error) {
+    // Without the memory every group counts as new: this run reads `maxScans` of them, writes nothing.
+    memoryRead = false;
+    failures.push(toFailure('scan memory', error));
+  }
+  const memory = decodeScanMemory(scanRecord?.data);
+  const plan = planGroupScans({
+    now,
+    groups: listed.map((g) => ({ name: g.name, signature: signatureOf(g) })),
+    memory,
+    defaultPeriodMs: options.scanPeriodMs ?? DEFAULT_SCAN_PERIOD_MS,
+    sweepIntervalMs,
+    maxGroups: options.maxScans ?? MAX_SCANS_PER_RUN,
+  });
+  const reasons: Partial<Record<ScanReason, number>> = {};
+  for (const p of plan.scan) reasons[p.reason] = (reasons[p.reason] ?? 0) + 1;
+
+  // Every waiting instance of the groups read, a few groups per call; their instance lists are
+  // dropped once the waiters are picked out (only the waiters stay in memory).
+  const waiters: Waiter[] = [];
+  const scanned = new Map<string, { group: GroupSummary; waiting: number }>();
+  const perRead = options.groupsPerRead ?? GROUPS_PER_SCAN_READ;
+  for (let i = 0; i < plan.scan.length; i += perRead) {
+    const names = plan.scan.slice(i, i + perRead).map((p) => p.name);
+    let read: GroupSummary[];
+    try {
+      read = await deps.autoScaling.describeGroups(names);
+    } catch (error) {
+      failures.push(toFailure(names.join(', '), error));
+      continue;
+    }
+    for (const full of read) {
+      const optIn = optInOf.get(full.name);
+      if (!optIn) continue;
+      const group: GroupSummary = { ...full, instances: [] };
+      let groupWaiting = 0;
+      for (const instance of full.instances) {
+        const phase = WAIT_STATES[instance.lifecycleState];
+        if (phase === undefined) continue;
+        groupWaiting += 1;
+        waiters.push({ group, optIn, instanceId: instance.instanceId, lifecycleState: instance.lifecycleState, phase });
+      }
+      waiting += groupWaiting;
+      scanned.set(full.name, { group, waiting: groupWaiting });
     }
   }
 
@@ -330,6 +414,17 @@ export const runLifecycleSweep = async (
       failures.push(toFailure(name, error));
     }
   });
+
+  // What this run's reads found, for the next run's plan (a hint: a lost write only reads a group sooner or later).
+  const nextMemory: Record<string, ScanMemoryEntry> = {};
+  for (const g of listed) {
+    const seen = scanned.get(g.name);
+    const before = memory[g.name];
+    const own = (hooksOf.get(g.name) ?? []).filter((h) => isOwnHook(h.name, config.ownHooks)).map((h) => h.heartbeatTimeoutSeconds);
+    const periodMs = own.length > 0 ? scanPeriodMs(Math.min(...own), options.scanPeriodMs ?? DEFAULT_SCAN_PERIOD_MS, sweepIntervalMs) : before?.periodMs;
+    if (seen) nextMemory[g.name] = { scannedAt: now, signature: signatureOf(seen.group), waiting: seen.waiting, ...(periodMs === undefined ? {} : { periodMs }) };
+    else if (before) nextMemory[g.name] = before;
+  }
 
   // Read every waiter's record (one GetItem each, `concurrency` in flight) and decide (pure).
   const planned: Planned[] = [];
@@ -439,9 +534,27 @@ export const runLifecycleSweep = async (
   } catch (error) {
     failures.push(toFailure('pending completions', error));
   }
+  try {
+    const record = { ...SWEEP_SCAN_KEY, version: (scanRecord?.version ?? 0) + 1, expiresAt: Math.floor(now / 1000) + LIFECYCLE_TTL_SECONDS, data: { groups: nextMemory } };
+    // Conditional on the version read: an overlapping run that wrote first keeps its memory.
+    if (memoryRead) await (scanRecord ? deps.store.putIfVersion(record, scanRecord.version) : deps.store.putIfAbsent(record));
+  } catch (error) {
+    failures.push(toFailure('scan memory', error));
+  }
   return {
     name: 'lifecycle',
-    summary: { groups: groups.length, waiting, handled, leftForNextRun: left, outcomes: counts, decisions, ...(yielded ? { yielded: true } : {}) },
+    summary: {
+      groups: groups.length,
+      scanned: scanned.size,
+      scanReasons: reasons,
+      scansDeferred: plan.deferred,
+      waiting,
+      handled,
+      leftForNextRun: left,
+      outcomes: counts,
+      decisions,
+      ...(yielded ? { yielded: true } : {}),
+    },
     failures,
   };
 };

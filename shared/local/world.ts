@@ -277,7 +277,18 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
         return fail('ValidationError', `the offline local world does not model the DescribeAutoScalingGroups filter ${String(f.Name)}`);
       });
     });
-    return { AutoScalingGroups: groups.map((g) => w.describeGroup(g)) };
+    // Pages of MaxRecords groups (default 50, at most 100), each with its instances unless
+    // IncludeInstances is false:
+    // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeAutoScalingGroups.html
+    const size = Math.min(100, Math.max(1, Number(input.MaxRecords ?? 50)));
+    const start = input.NextToken === undefined ? 0 : Number(input.NextToken);
+    if (!Number.isInteger(start) || start < 0 || start > groups.length) return fail('InvalidNextToken', 'The token is invalid.');
+    const page = groups.slice(start, start + size).map((g) => {
+      const described = w.describeGroup(g);
+      if (input.IncludeInstances === false) delete described.Instances;
+      return described;
+    });
+    return { AutoScalingGroups: page, ...(start + size < groups.length ? { NextToken: String(start + size) } : {}) };
   },
   'autoscaling:DescribeLifecycleHooks': (w, input) => {
     const g = w.group(input.AutoScalingGroupName);
@@ -387,6 +398,12 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   'dynamodb:GetItem': (w, input) => {
     const item = w.item(input.Key);
     return item ? { Item: item } : {};
+  },
+  'dynamodb:BatchGetItem': (w, input) => {
+    // At most 100 keys a call: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html
+    const requests = Object.entries((input.RequestItems as Record<string, { Keys?: Obj[] }> | undefined) ?? {});
+    if (requests.reduce((n, [, r]) => n + (r.Keys?.length ?? 0), 0) > 100) fail('ValidationException', 'Too many items requested for the BatchGetItem call');
+    return { Responses: Object.fromEntries(requests.map(([table, r]) => [table, (r.Keys ?? []).flatMap((k) => w.item(k) ?? [])])), UnprocessedKeys: {} };
   },
   'dynamodb:PutItem': (w, input) => {
     const item = input.Item as Obj;

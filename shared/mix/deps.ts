@@ -1,6 +1,5 @@
 import { autoScalingClient, dynamoClient, eventBridgeClient, snsClient } from '../aws/clients';
-import { SdkEc2 } from '../aws/ec2';
-import { ec2Client } from '../aws/ec2-client';
+import { lazyEc2Client, SdkEc2 } from '../aws/ec2';
 import { type AwsClients, DynamoStateStore, SdkAutoScaling, SdkEventBus, SdkSns } from '../aws/index';
 import { loadConfig } from '../config';
 import { Publisher } from '../notify/publisher';
@@ -20,7 +19,7 @@ import type { MixSweepDeps } from './sweep';
 export const createMixSweepDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.ProcessEnv = process.env): MixSweepDeps => ({
   config: () => loadConfig(env),
   autoScaling: new SdkAutoScaling((clients.autoScaling ?? autoScalingClient)()),
-  instances: new InstanceDirectory(new SdkEc2((clients.ec2 ?? ec2Client)())),
+  instances: new InstanceDirectory(new SdkEc2(clients.ec2 ?? lazyEc2Client)),
   store: new DynamoStateStore((clients.dynamo ?? dynamoClient)(), env.TABLE_NAME ?? ''),
   publisher: new Publisher(new SdkSns((clients.sns ?? snsClient)()), new SdkEventBus((clients.eventBridge ?? eventBridgeClient)()), {
     topicArn: env.TOPIC_ARN ?? '',

@@ -1,65 +1,150 @@
 /**
  * `runMixSweep`: the periodic side of the mix controller, called by `reconcile` (rate 1 minute).
  * Signals only arrive when Spot misbehaves, so decay ("Spot has been calm long enough") and the
- * return from a fallback can only be noticed by looking again: this walks every group carrying the
- * opt-in tag and runs the whole policy for each (so a raise that a cooldown held back is applied
- * once the cooldown is over, too).
+ * return from a fallback can only be noticed by looking again.
+ *
+ * The work grows with what is changing, not with the fleet (issue 16, docs/adr/0005): the groups
+ * are listed without their instances (`IncludeInstances=false`), their mix records read in batches
+ * of 100 keys, and {@link mixAtRest} (pure) leaves alone every group that no rule could change before
+ * a new signal arrives. Only the others are read again with their instances (a few groups a call,
+ * so one answer stays small) and evaluated by the whole policy, at most `maxGroups` a run, the
+ * starting point rotating every run so that a backlog is worked through, never the same ones first.
  */
-import type { AutoScalingPort } from '../aws/auto-scaling';
+import type { AutoScalingPort, GroupSummary } from '../aws/auto-scaling';
+import type { StateRecord } from '../aws/state-store';
 import { type OrchestratorConfig, resolveProfile } from '../config';
 import { type SweepReport, toFailure } from '../lifecycle/sweep-runner';
-import { evaluateGroupMix, type MixControllerDeps, type MixEvaluation } from './controller';
+import { mixAtRest } from '../policy/mix-rest';
+import { groupPk, MIX_SK } from '../state/keys';
+import { distributionOf, evaluateGroupMix, type MixControllerDeps, type MixEvaluation } from './controller';
+import { decodeMixState } from './state';
 
-/** Ports the sweep needs: the controller's, plus the tag-filtered group listing and the config. */
+/** Ports the sweep needs: the controller's, plus the group listings and the config. */
 export interface MixSweepDeps extends MixControllerDeps {
-  autoScaling: Pick<AutoScalingPort, 'updateInstancesDistribution' | 'describeGroupsByTagKey'>;
+  autoScaling: Pick<AutoScalingPort, 'updateInstancesDistribution' | 'describeGroupsByTagKey' | 'describeGroups'>;
   config: () => OrchestratorConfig;
 }
 
 /**
  * A `SweepReport` (shared/lifecycle/sweep-runner.ts: name, flat summary, classified failures) plus
- * one line per group. A failing group does not stop the others.
+ * one line per evaluated group. A failing group does not stop the others.
  */
 export interface MixSweepResult extends SweepReport {
   name: 'mix';
   results: MixEvaluation[];
 }
 
+/** Most groups evaluated (with their instances) per run; the rest wait for the next runs. */
+export const MAX_MIX_GROUPS_PER_RUN = 50;
+
 /**
- * Evaluates the mix of every opted-in group. Groups are evaluated one after another (a handful of
- * calls each, well inside reconcile's budget for tens of groups); an error in one group is collected
- * and the sweep goes on, so one broken group cannot starve the others. The caller decides whether
+ * Groups per DescribeAutoScalingGroups read with instances: Auto Scaling answers every instance of
+ * each group named, so a call naming 100 groups of 500 instances is ~65 MB of XML; 10 keep it near 6 MB.
+ */
+export const GROUPS_PER_INSTANCE_READ = 10;
+
+/** Options of one run (tests and the bench change them). */
+export interface MixSweepOptions {
+  maxGroups?: number;
+  groupsPerRead?: number;
+  sweepIntervalMs?: number;
+}
+
+/** Reads many records: one BatchGetItem per 100 keys when the store can, else one GetItem each. */
+const readRecords = async (store: MixControllerDeps['store'], keys: Array<{ pk: string; sk: string }>): Promise<Map<string, StateRecord>> => {
+  const found = store.getMany ? await store.getMany(keys) : (await Promise.all(keys.map((k) => store.get(k.pk, k.sk)))).filter((r): r is StateRecord => r !== undefined);
+  return new Map(found.map((r) => [r.pk, r]));
+};
+
+/**
+ * Evaluates the mix of every opted-in group that is not at rest. The caller decides whether
  * failures fail its invocation.
  *
  * @example
  * ```ts
  * const sweep = await runMixSweep({ autoScaling, instances, store, publisher, config: () => loadConfig() }, Date.now());
- * sweep.summary.changed; // groups whose mix changed
- * // reconcile: { name: 'mix', run: (now) => runMixSweep(mixDeps, now) }
+ * sweep.summary.atRest; // groups left alone: nothing could change them before a signal
  * ```
  */
-export const runMixSweep = async (deps: MixSweepDeps, now: number): Promise<MixSweepResult> => {
+export const runMixSweep = async (deps: MixSweepDeps, now: number, options: MixSweepOptions = {}): Promise<MixSweepResult> => {
+  const maxGroups = options.maxGroups ?? MAX_MIX_GROUPS_PER_RUN;
+  const perRead = options.groupsPerRead ?? GROUPS_PER_INSTANCE_READ;
+  const interval = options.sweepIntervalMs ?? 60_000;
   const config = deps.config();
-  const groups = await deps.autoScaling.describeGroupsByTagKey(config.optInTagKey);
+  const listed = await deps.autoScaling.describeGroupsByTagKey(config.optInTagKey, { includeInstances: false });
   const results: MixEvaluation[] = [];
   const failures: SweepReport['failures'] = [];
-  for (const group of groups) {
+  const candidates: Array<{ group: GroupSummary; profileName: string; profile: Extract<ReturnType<typeof resolveProfile>, { optedIn: true }>['profile'] }> = [];
+  for (const group of listed) {
     const optIn = resolveProfile(config, group.tags);
-    if (!optIn.optedIn) {
-      results.push({ outcome: 'disabled', group: group.name, reason: optIn.reason });
+    if (!optIn.optedIn) results.push({ outcome: 'disabled', group: group.name, reason: optIn.reason });
+    else if (!optIn.profile.mix.enabled) results.push({ outcome: 'disabled', group: group.name, reason: `mix controller disabled in profile ${optIn.profileName}` });
+    else candidates.push({ group, profileName: optIn.profileName, profile: optIn.profile });
+  }
+
+  let records = new Map<string, StateRecord>();
+  try {
+    records = await readRecords(
+      deps.store,
+      candidates.map((c) => ({ pk: groupPk(c.group.name), sk: MIX_SK })),
+    );
+  } catch (error) {
+    failures.push(toFailure('mix records', error));
+    return summarize(listed.length, 0, 0, results, failures);
+  }
+
+  const busy: typeof candidates = [];
+  let atRest = 0;
+  for (const c of candidates) {
+    const rec = records.get(groupPk(c.group.name));
+    const state = rec ? decodeMixState(rec.data) : undefined;
+    const oldestFrom = state?.history.at(-1)?.from;
+    const rest = mixAtRest({
+      now,
+      actual: c.group.mixedInstancesPolicy ? distributionOf(c.group.mixedInstancesPolicy) : undefined,
+      mode: c.profile.mode,
+      memory: state === undefined ? undefined : { ...state, ...(oldestFrom ? { oldestFrom } : {}) },
+      settings: c.profile.mix,
+    });
+    if (rest.atRest) atRest += 1;
+    else busy.push(c);
+  }
+
+  // A backlog larger than one run's share is worked through in turn: the start rotates every run.
+  const offset = busy.length === 0 ? 0 : (Math.floor(now / interval) * maxGroups) % busy.length;
+  const chosen = [...busy.slice(offset), ...busy.slice(0, offset)].slice(0, maxGroups);
+  for (let i = 0; i < chosen.length; i += perRead) {
+    const slice = chosen.slice(i, i + perRead);
+    let groups: GroupSummary[];
+    try {
+      // Read again, with instances: the controller counts InService capacity and Spot members.
+      groups = await deps.autoScaling.describeGroups(slice.map((c) => c.group.name));
+    } catch (error) {
+      failures.push(toFailure(`mix ${slice.map((c) => c.group.name).join(', ')}`, error));
       continue;
     }
-    try {
-      results.push(await evaluateGroupMix(deps, { group, profileName: optIn.profileName, profile: optIn.profile, now }));
-    } catch (error) {
-      failures.push(toFailure(`mix ${group.name}`, error));
+    for (const c of slice) {
+      const group = groups.find((g) => g.name === c.group.name);
+      if (!group) continue; // deleted since the listing
+      try {
+        results.push(await evaluateGroupMix(deps, { group, profileName: c.profileName, profile: c.profile, now }));
+      } catch (error) {
+        failures.push(toFailure(`mix ${group.name}`, error));
+      }
     }
   }
+  return summarize(listed.length, atRest, busy.length - chosen.length, results, failures);
+};
+
+const summarize = (groups: number, atRest: number, deferred: number, results: MixEvaluation[], failures: SweepReport['failures']): MixSweepResult => {
   const count = (outcome: MixEvaluation['outcome']): number => results.filter((r) => r.outcome === outcome).length;
   return {
     name: 'mix',
     summary: {
-      groups: groups.length,
+      groups,
+      atRest,
+      evaluated: results.filter((r) => r.outcome !== 'disabled').length,
+      deferred,
       changed: count('changed'),
       observed: count('observed'),
       held: count('held'),

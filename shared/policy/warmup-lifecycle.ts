@@ -58,9 +58,19 @@ export const actionOf = (w: LifecycleWork, req: Pick<LifecycleRequest, 'token' |
   if (!hasHook(w)) return 'same';
   const opened = req.openedAt ?? now;
   if (w.token) return opened > (w.openedAt ?? w.startedAt) ? 'newer' : 'older';
-  // A record the sweep started (no token): the same action unless it was over before this one opened.
-  return isFinal(w) && w.finishedAt !== undefined && opened > w.finishedAt ? 'newer' : 'same';
+  // A record the sweep started (no token): times cannot tell (AWS re-emits events with later times);
+  // the caller asks Auto Scaling ({@link needsActionProbe}) and says so with `newAction`.
+  return 'same';
 };
+
+/**
+ * True when only Auto Scaling can tell whether a hook event is the stored record's action: the record
+ * has no token (the sweep started it for a lost event) and is over. A heartbeat with the event's token
+ * answers: accepted = a new, open action (the record's own was answered and closed); "No active" = the
+ * record's action, delivered late.
+ */
+export const needsActionProbe = (w: LifecycleWork | undefined, req: Pick<LifecycleRequest, 'token'>): boolean =>
+  w !== undefined && req.token !== undefined && !w.token && hasHook(w) && isFinal(w);
 
 /** The decision for a request that {@link actionOf} found `older` than the record. */
 export const staleAction = (w: LifecycleWork, req: Pick<LifecycleRequest, 'token' | 'openedAt'>): LifecycleDecision =>

@@ -37,6 +37,18 @@ export class MemoryStateStore implements StateStorePort {
     return item ? (structuredClone(item) as unknown as StateRecord) : undefined;
   }
 
+  public async getMany(keys: ReadonlyArray<{ pk: string; sk: string }>): Promise<StateRecord[]> {
+    const out: StateRecord[] = [];
+    for (let i = 0; i < keys.length; i += 100) {
+      this.count('BatchGetItem');
+      for (const k of keys.slice(i, i + 100)) {
+        const item = this.live(this.items.get(this.key(k.pk, k.sk)));
+        if (item) out.push(structuredClone(item) as unknown as StateRecord);
+      }
+    }
+    return out;
+  }
+
   public async putIfAbsent(record: StateRecord): Promise<boolean> {
     this.count('PutItem');
     if (this.live(this.items.get(this.key(record.pk, record.sk)))) return false;

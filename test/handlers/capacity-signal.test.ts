@@ -9,7 +9,7 @@ import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { ListCommandsCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -126,6 +126,10 @@ const backDynamoWith = (mem: MemoryStateStore) => {
   ddb.on(DeleteCommand).callsFake(async (i) => {
     await mem.delete(i.Key.pk, i.Key.sk);
     return {};
+  });
+  ddb.on(BatchGetCommand).callsFake(async (i) => {
+    const entries = Object.entries(i.RequestItems as Record<string, { Keys: Array<{ pk: string; sk: string }> }>);
+    return { Responses: Object.fromEntries(await Promise.all(entries.map(async ([name, r]) => [name, await mem.getMany(r.Keys)]))) };
   });
 };
 
@@ -493,9 +497,12 @@ describe('runMixSweep', () => {
   });
 
   it('a failing group is reported (classified) and the others still run', async () => {
-    const g = describeGroup({ profile: 'gpu-inference' }).AutoScalingGroups[0];
-    if (!g) throw new Error('unreachable');
+    const first = describeGroup({ profile: 'gpu-inference' }).AutoScalingGroups[0];
+    if (!first) throw new Error('unreachable');
+    const g = first;
     asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [g, { ...g, AutoScalingGroupName: 'other' }] });
+    // A signal a minute ago in both groups: neither is at rest, so the sweep evaluates both.
+    for (const name of [GROUP, 'other']) await table.putIfAbsent({ pk: `group#${name}`, sk: 'mix', version: 1, data: { history: [], lastSignalAt: NOW - 60_000 } });
     ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': `group#${GROUP}` } }).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
 
     const report = await runMixSweep(createMixSweepDeps(createAwsClients(), ENV), NOW);

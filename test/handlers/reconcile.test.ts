@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { GetCommandInvocationCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Context } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -144,6 +144,7 @@ describe('reconcile handler', () => {
     dynamo.on(GetCommand).resolves({});
     dynamo.on(PutCommand).resolves({});
     dynamo.on(QueryCommand).resolves({ Items: [] });
+    dynamo.on(BatchGetCommand).resolves({ Responses: {} });
     const ctx = { functionName: 'reconcile', awsRequestId: 'r-1', invokedFunctionArn: 'arn', memoryLimitInMB: '256' } as unknown as Context;
     process.env.TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:t';
     const outcome = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }, ctx);

@@ -118,6 +118,7 @@ describe('commandResult', () => {
         for (const i of INSTANCES) aws.commandStatus.set(ids.get(i) ?? '', 'Success');
         await deliverAll(m.commandResult, list ?? []);
         expect(aws.completions.map((c) => `${c.instanceId}|${c.hookName}|${c.result}`).sort()).toEqual(INSTANCES.map((i) => `${i}|${LAUNCH_HOOK}|CONTINUE`).sort());
+        expect(aws.completedMoreThanOnce()).toEqual([]);
         for (const i of INSTANCES) expect(count(notificationTypes(aws), `warmup.succeeded|${i}`)).toBe(1);
         expect(aws.commands).toHaveLength(3);
       }),
@@ -163,6 +164,7 @@ describe('commandResult', () => {
         await deliverAll(m.commandResult, list ?? []);
         expect(aws.commands).toHaveLength(9);
         expect(aws.completions.map((c) => `${c.instanceId}|${c.result}`).sort()).toEqual(INSTANCES.map((i) => `${i}|ABANDON`).sort());
+        expect(aws.completedMoreThanOnce()).toEqual([]);
         for (const i of INSTANCES) expect(count(notificationTypes(aws), `warmup.abandoned|${i}`)).toBe(1);
       }),
       RUNS,
@@ -183,6 +185,7 @@ describe('commandResult', () => {
         for (const c of aws.commands) aws.commandStatus.set(c.commandId, 'Success');
         await deliverAll(m.commandResult, list ?? []);
         expect(aws.completions.map((c) => `${c.instanceId}|${c.hookName}|${c.result}`).sort()).toEqual(INSTANCES.map((i) => `${i}|${TERMINATE_HOOK}|CONTINUE`).sort());
+        expect(aws.completedMoreThanOnce()).toEqual([]);
         for (const i of INSTANCES) expect(count(notificationTypes(aws), `drain.completed|${i}`)).toBe(1);
       }),
       RUNS,
@@ -297,12 +300,19 @@ describe('reconcile', () => {
           aws.launching(i);
           await m.launchLifecycle(events.launch(i));
         }
-        aws.clock.now += 2700_000 + 1000;
+        // The warm-up budget (2,700 s) runs out with reconcile every minute (heartbeats keep the actions open).
+        for (let t = 60_000; t <= 2700_000; t += 60_000) {
+          aws.clock.now += 60_000;
+          for (const i of INSTANCES) aws.commandStatus.set(aws.commands.find((c) => c.instanceId === i)?.commandId ?? '', 'InProgress');
+          expect((await attempt(m.reconcile)).ok).toBe(true);
+        }
+        aws.clock.now += 1000;
         for (const x of list) {
           const r = x === 'tick' ? await attempt(m.reconcile) : await attempt(m.launchLifecycle, events.launch(x));
           expect(r.ok).toBe(true);
         }
         expect(aws.completions.map((c) => `${c.instanceId}|${c.result}`).sort()).toEqual(INSTANCES.map((i) => `${i}|ABANDON`).sort());
+        expect(aws.completedMoreThanOnce()).toEqual([]);
         for (const i of INSTANCES) expect(count(notificationTypes(aws), `warmup.abandoned|${i}`)).toBe(1);
         expect(aws.commands).toHaveLength(3);
       }),

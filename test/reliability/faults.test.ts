@@ -85,6 +85,16 @@ describe('terminationPolicy under any fault', () => {
     for (const i of ids) aws.addInstance(i);
   };
 
+  // The answer's contract (issue 16, functions/termination-policy.ts): never throws; a failed state read
+  // falls back to the profile's order; a failed group read is covered only by this container's listing of
+  // the group (≤ 10 min old), which vouches for the candidates it showed: without one, nothing is
+  // returned and Auto Scaling asks again (https://docs.aws.amazon.com/autoscaling/ec2/userguide/lambda-custom-termination-policy.html).
+  const valid = (answer: { InstanceIDs: string[] }) => {
+    expect(answer.InstanceIDs.length).toBeLessThanOrEqual(ids.length);
+    for (const id of answer.InstanceIDs) expect(ids).toContain(id);
+    expect(new Set(answer.InstanceIDs).size).toBe(answer.InstanceIDs.length);
+  };
+
   it.each(FAULT_NAMES)('%s at every call: answers a valid { InstanceIDs } (fallback order), never throws', async (fault) => {
     const aws0 = new FakeAws();
     setup(aws0);
@@ -93,36 +103,54 @@ describe('terminationPolicy under any fault', () => {
     const baseline = await m0.terminationPolicy(request);
     const calls = aws0.faults.log.length;
     expect(calls).toBe(2); // DescribeAutoScalingGroups and the state Query, in parallel
-    for (let k = 0; k < calls; k += 1) {
-      const aws = new FakeAws();
-      setup(aws);
-      aws.faults.plan = { at: k, fault, when: 'before' };
-      const r = await attempt(() => mains(aws).terminationPolicy(request));
-      expect(r.ok).toBe(true);
-      if (!r.ok) continue;
-      const answer = toResponse(r.outcome);
-      expect(answer.InstanceIDs.length).toBeGreaterThan(0);
-      expect(answer.InstanceIDs.length).toBeLessThanOrEqual(ids.length);
-      for (const id of answer.InstanceIDs) expect(ids).toContain(id);
-      expect(new Set(answer.InstanceIDs).size).toBe(answer.InstanceIDs.length);
-      expect(String(r.outcome.reason)).toContain('fallback');
-      const f = tally('terminationPolicy');
-      f.injected += 1;
-      f.finished += 1;
-    }
     expect(toResponse(baseline).InstanceIDs.length).toBeGreaterThan(0);
+    for (const warm of [false, true]) {
+      for (let k = 0; k < calls; k += 1) {
+        const aws = new FakeAws();
+        setup(aws);
+        const m = mains(aws);
+        // A warm container answered once before (fault-free): its listing of the group is a minute old.
+        if (warm) {
+          await m.terminationPolicy(request);
+          aws.clock.now += 60_000;
+        }
+        aws.faults.plan = { at: aws.faults.log.length + k, fault, when: 'before' };
+        const r = await attempt(() => m.terminationPolicy(request));
+        expect(r.ok).toBe(true);
+        if (!r.ok) continue;
+        const answer = toResponse(r.outcome);
+        valid(answer);
+        expect(String(r.outcome.reason)).toContain('fallback');
+        const groupReadFailed = aws.faults.log[aws.faults.plan.at] === 'DescribeAutoScalingGroups';
+        if (groupReadFailed && !warm) {
+          expect(answer.InstanceIDs).toEqual([]);
+          expect(String(r.outcome.reason)).toContain('Auto Scaling asks again');
+        } else expect(answer.InstanceIDs).toEqual(toResponse(baseline).InstanceIDs);
+        const f = tally('terminationPolicy');
+        f.injected += 1;
+        f.finished += 1;
+      }
+    }
   });
 
-  it('every call failing at once (both reads): still a valid answer', async () => {
+  it('every call failing at once (both reads): a valid answer, never a throw; the listing of a warm container vouches', async () => {
     const aws = new FakeAws();
     setup(aws);
+    const m = mains(aws);
+    const request = events.terminationPolicy(GROUP, ids);
+    const baseline = toResponse(await m.terminationPolicy(request)).InstanceIDs;
+    expect(baseline.length).toBeGreaterThan(0);
     aws.faults.buckets = new Map([
       ['DescribeAutoScalingGroups', { take: () => false } as never],
       ['Query', { take: () => false } as never],
     ]);
-    const r = await mains(aws).terminationPolicy(events.terminationPolicy(GROUP, ids));
-    expect(toResponse(r).InstanceIDs.length).toBeGreaterThan(0);
-    expect(aws.faults.throttled).toBe(2);
+    aws.clock.now += 60_000;
+    const warm = toResponse(await m.terminationPolicy(request)).InstanceIDs;
+    valid({ InstanceIDs: warm });
+    expect(warm.length).toBeGreaterThan(0);
+    const cold = await mains(aws).terminationPolicy(request);
+    expect(toResponse(cold).InstanceIDs).toEqual([]);
+    expect(aws.faults.throttled).toBe(4);
   });
 });
 

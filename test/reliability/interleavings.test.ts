@@ -94,10 +94,14 @@ const run = async (steps: readonly Step[]) => {
         break;
       }
       case 'tick': {
-        aws.clock.now += s.seconds * 1000;
-        const pending = retries.splice(0);
-        for (const d of pending) await deliver(d, false);
-        await deliver({ handler: 'reconcile', event: {} });
+        // Time passes as it does in AWS: the schedule runs reconcile every minute (heartbeats are due
+        // within the hooks' 300 s, which the world enforces), Lambda re-delivers thrown events a minute later.
+        for (let left = s.seconds; left > 0; left -= 60) {
+          aws.clock.now += Math.min(60, left) * 1000;
+          const pending = retries.splice(0);
+          for (const d of pending) await deliver(d, false);
+          await deliver({ handler: 'reconcile', event: {} });
+        }
         break;
       }
       case 'again': {
@@ -124,6 +128,11 @@ describe('property across handlers: duplicated, reordered events for three insta
         const perHook = new Map<string, number>();
         for (const c of aws.completions) perHook.set(`${c.instanceId}|${c.hookName}`, (perHook.get(`${c.instanceId}|${c.hookName}`) ?? 0) + 1);
         for (const [hook, n] of perHook) expect(n, hook).toBe(1);
+        // The world records every CompleteLifecycleAction call (it refuses nothing for the test): one per action.
+        expect(aws.completedMoreThanOnce()).toEqual([]);
+        // No action ran out of time to its DefaultResult: nothing lost while reconcile runs every minute.
+        aws.expire();
+        expect(aws.expired).toEqual([]);
         // No command twice for the same attempt: (instance, document, attempt) is unique.
         const attempts = aws.commands.map((c) => `${c.instanceId}|${c.documentName}|${c.comment.replace(/up to \d+ s|spot drain .*/, 'drain')}`);
         expect(new Set(attempts).size, attempts.join('\n')).toBe(attempts.length);

@@ -28,6 +28,7 @@ import {
   resourcesOfStatement,
   resourcesOfType,
 } from './cfn';
+import { offlinePackagingEnv } from '../../bench/lib/serverless-functions';
 import { zipEntryNames, zipEntryText } from './zip-entries';
 import { checkTemplate, describeReport } from '../../scripts/check-template';
 import { EVENT_PATTERNS } from '../../shared/events';
@@ -153,6 +154,8 @@ const EXPECTED_GRANTS: Record<string, Record<string, string[]>> = {
     // The mix sweep: the controller's state, instance lookups and the group update (as capacitySignal).
     'dynamodb:DeleteItem': [getAtt('StateTable')],
     'dynamodb:Query': [getAtt('StateTable')],
+    // The mix sweep reads every group's mix record in batches of 100 keys (docs/adr/0005).
+    'dynamodb:BatchGetItem': [getAtt('StateTable')],
     'ec2:DescribeInstances': ['*'],
     // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
     'autoscaling:UpdateAutoScalingGroup': [JSON.stringify({ 'Fn::Sub': 'arn:${AWS::Partition}:autoscaling:${AWS::Region}:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/*' })],
@@ -201,22 +204,7 @@ const EXPECTED_GRANTS: Record<string, Record<string, string[]>> = {
 };
 
 /** The environment of the packaging run: no credentials, no local overrides, no profile files. */
-const packagingEnv = (): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (key.startsWith('AWS_') || key.startsWith('LOCAL_') || key === 'LOG_LEVEL') continue;
-    env[key] = value;
-  }
-  const nowhere = join(tmpdir(), 'asg-orchestrator-template-test-no-aws-config');
-  return {
-    ...env,
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    AWS_SHARED_CREDENTIALS_FILE: join(nowhere, 'credentials'),
-    AWS_CONFIG_FILE: join(nowhere, 'config'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-    SLS_TELEMETRY_DISABLED: '1',
-  };
-};
+const packagingEnv = (): NodeJS.ProcessEnv => offlinePackagingEnv(join(tmpdir(), 'asg-orchestrator-template-test-no-aws-config'));
 
 const describeDiagnostic = (d: StandardDiagnostic): string =>
   `[${d.severity}] ${d.ruleId} ${d.entity?.logicalId ?? '-'}${d.propertyPath ? ` ${d.propertyPath}` : ''}: ${d.message}`;

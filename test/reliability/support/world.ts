@@ -95,8 +95,12 @@ export class TokenBucket {
   }
   public take(): boolean {
     const now = this.clock();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.at) / 1000) * this.ratePerSecond);
-    this.at = now;
+    // An invocation that started earlier may have spent tokens further ahead (its calls took time):
+    // nothing refills until the clock passes them.
+    if (now > this.at) {
+      this.tokens = Math.min(this.burst, this.tokens + ((now - this.at) / 1000) * this.ratePerSecond);
+      this.at = now;
+    }
     if (this.tokens < 1) return false;
     this.tokens -= 1;
     return true;
@@ -112,6 +116,23 @@ export class Faults {
   public buckets: Map<string, TokenBucket> | undefined;
   public throttled = 0;
   public injected = 0;
+  /**
+   * Awaited before each call takes effect: a test running invocations in parallel hands it to a
+   * scheduler (fast-check `fc.scheduler()`) that decides which pending call goes next, so every
+   * interleaving of their AWS calls can be tried; each call itself is atomic, as DynamoDB's
+   * conditional writes are.
+   */
+  public yieldTo: ((op: string) => Promise<unknown>) | undefined;
+  /**
+   * The SDK below the ports, for load runs (off by default: the fault tests inject each failure once,
+   * where the product sees it). Each call takes `latencyMs`; a throttled call is retried by the SDK
+   * after its backoff (shared/aws/clients.ts: `maxAttempts: 4`; the SDK's throttling backoff base is
+   * 500 ms, doubling, at most 20 s: https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html),
+   * and only the last refusal reaches the product. The time spent adds up in {@link elapsedMs}.
+   */
+  public sdk: { maxAttempts: number; latencyMs: number } | undefined;
+  /** Simulated time the running invocation has spent in AWS calls (latency, SDK backoff); the test resets it per invocation. */
+  public elapsedMs = 0;
 
   /** Runs one AWS call through the real classifier: returns its value or `'already-done'`, or throws an AwsCallError. */
   public async call<T>(op: string, effect: () => T | Promise<T>): Promise<T | 'already-done'> {
@@ -119,10 +140,14 @@ export class Faults {
     this.log.push(op);
     const plan = this.plan?.at === index ? this.plan : undefined;
     return callAws(op, async () => {
+      if (this.yieldTo) await this.yieldTo(op);
       const bucket = this.buckets?.get(op);
-      if (bucket && !bucket.take()) {
+      for (let attempt = 1; ; attempt += 1) {
+        if (this.sdk) this.elapsedMs += this.sdk.latencyMs;
+        if (!bucket || bucket.take()) break;
         this.throttled += 1;
-        throw FAULTS.ThrottlingException();
+        if (!this.sdk || attempt >= this.sdk.maxAttempts) throw FAULTS.ThrottlingException();
+        this.elapsedMs += Math.min(20_000, 500 * 2 ** (attempt - 1));
       }
       if (plan?.when === 'before') {
         this.injected += 1;
@@ -149,6 +174,31 @@ export interface Completion {
   hookName: string;
   result: 'CONTINUE' | 'ABANDON';
   at: number;
+}
+
+/** One CompleteLifecycleAction call, whatever AWS answered: the tests count these, the fake refuses nothing on their behalf. */
+export interface CompletionCall extends Completion {
+  /** Which action of the instance's hook it named (1 = the first one opened), or 0 when none was open. */
+  action: number;
+  /** AWS took it (the action was open); otherwise AWS answered "No active Lifecycle Action found". */
+  accepted: boolean;
+}
+
+/** An action that ran out of time: Auto Scaling applied the hook's DefaultResult. */
+export interface Expiry {
+  instanceId: string;
+  hookName: string;
+  result: 'CONTINUE' | 'ABANDON';
+  at: number;
+  why: 'heartbeat-timeout' | 'global-timeout';
+}
+
+/** An open lifecycle action and its clock (EC2 Auto Scaling user guide, "Amazon EC2 Auto Scaling lifecycle hooks"). */
+interface OpenAction {
+  /** 1 for the first action of this instance and hook, 2 for the next (warm pools, reuse on scale-in), … */
+  n: number;
+  openedAt: number;
+  lastBeatAt: number;
 }
 
 export interface SimInstance extends InstanceInfo {
@@ -190,8 +240,15 @@ export class FakeAws {
   public readonly instances = new Map<string, SimInstance & { group: string }>();
   /** `${instanceId}|${hookName}` → open */
   public readonly open = new Map<string, boolean>();
-  /** Accepted completions (the side effect), and every attempt (accepted or not). */
+  /** The clock of each open action (same keys as {@link open}). */
+  private readonly actions = new Map<string, OpenAction>();
+  private readonly actionCount = new Map<string, number>();
+  /** Accepted completions (the side effect). */
   public readonly completions: Completion[] = [];
+  /** Every CompleteLifecycleAction call, accepted or not: a second completion is recorded here, for the test to judge. */
+  public readonly completionCalls: CompletionCall[] = [];
+  /** Actions that timed out to their hook's DefaultResult: instances the orchestrator lost. */
+  public readonly expired: Expiry[] = [];
   public completeCalls = 0;
   public heartbeats = 0;
   public readonly commands: Array<SendCommandInput & { commandId: string; at: number }> = [];
@@ -227,20 +284,78 @@ export class FakeAws {
     });
   }
 
+  /** Opens a lifecycle action of `hookName` for an instance, with its timeouts running from now. */
+  public openAction(id: string, hookName: string): void {
+    const key = `${id}|${hookName}`;
+    const n = (this.actionCount.get(key) ?? 0) + 1;
+    this.actionCount.set(key, n);
+    this.open.set(key, true);
+    this.actions.set(key, { n, openedAt: this.clock.now, lastBeatAt: this.clock.now });
+  }
+
   /** Auto Scaling launches an instance into Pending:Wait with its launch action open. */
   public launching(id: string, group = GROUP): void {
     this.addInstance(id, group, 'Pending:Wait');
-    this.open.set(`${id}|${LAUNCH_HOOK}`, true);
+    this.openAction(id, LAUNCH_HOOK);
   }
 
   /** Auto Scaling starts terminating an instance: Terminating:Wait with its terminate action open. */
   public terminating(id: string): void {
     const inst = this.instances.get(id);
     if (inst) inst.lifecycleState = 'Terminating:Wait';
-    this.open.set(`${id}|${TERMINATE_HOOK}`, true);
+    this.openAction(id, TERMINATE_HOOK);
+  }
+
+  /**
+   * Applies what time does to open actions, as Auto Scaling does: an action whose heartbeat timeout
+   * passed without a heartbeat, or that reached its global limit of min(48 h, 100 × HeartbeatTimeout),
+   * ends with the hook's DefaultResult (EC2 Auto Scaling user guide, "How lifecycle hooks work",
+   * https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks-overview.html; API reference,
+   * LifecycleHook `HeartbeatTimeout`/`GlobalTimeout`/`DefaultResult`,
+   * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LifecycleHook.html). A heartbeat restarts
+   * the heartbeat timeout, never the global one. Evaluated lazily: every call on the world runs it first.
+   */
+  public expire(): void {
+    const now = this.clock.now;
+    for (const [key, a] of this.actions) {
+      if (this.open.get(key) !== true) continue;
+      const [instanceId = '', hookName = ''] = key.split('|');
+      const hook = HOOKS.find((h) => h.name === hookName);
+      if (!hook) continue;
+      const global = Math.min(48 * 3_600, 100 * hook.heartbeatTimeoutSeconds) * 1000;
+      const byBeat = a.lastBeatAt + hook.heartbeatTimeoutSeconds * 1000;
+      const byGlobal = a.openedAt + global;
+      if (now < byBeat && now < byGlobal) continue;
+      const result = hook.defaultResult === 'CONTINUE' ? 'CONTINUE' : 'ABANDON';
+      this.open.set(key, false);
+      this.expired.push({ instanceId, hookName, result, at: Math.min(byBeat, byGlobal), why: byGlobal <= byBeat ? 'global-timeout' : 'heartbeat-timeout' });
+      const inst = this.instances.get(instanceId);
+      if (inst) inst.lifecycleState = hookName === LAUNCH_HOOK && result === 'CONTINUE' ? 'InService' : 'Terminated';
+    }
+  }
+
+  /** RecordLifecycleActionHeartbeat as AWS does it: restarts the heartbeat timeout of an open action. */
+  public heartbeat(ref: LifecycleActionRef): void {
+    this.expire();
+    this.heartbeats += 1;
+    const key = `${ref.instanceId}|${ref.hookName}`;
+    const a = this.actions.get(key);
+    if (this.open.get(key) !== true || !a) throw awsError('ValidationError', `No active Lifecycle Action found with instance ID ${ref.instanceId}`);
+    a.lastBeatAt = this.clock.now;
+  }
+
+  /** Actions answered more than once by CompleteLifecycleAction (`instance|hook#action` → calls), for assertions. */
+  public completedMoreThanOnce(): string[] {
+    const per = new Map<string, number>();
+    for (const c of this.completionCalls) {
+      const k = `${c.instanceId}|${c.hookName}#${c.action}`;
+      per.set(k, (per.get(k) ?? 0) + 1);
+    }
+    return [...per.entries()].filter(([, n]) => n > 1).map(([k, n]) => `${k} ×${n}`);
   }
 
   public summary(name: string): GroupSummary | undefined {
+    this.expire();
     const tags = this.groupTags.get(name);
     if (!tags) return undefined;
     const instances: GroupInstance[] = [...this.instances.values()]
@@ -264,11 +379,18 @@ export class FakeAws {
     };
   }
 
-  /** CompleteLifecycleAction as AWS does it: once per open action, then "No active Lifecycle Action found". */
+  /**
+   * CompleteLifecycleAction as AWS does it: accepted once per open action, then "No active Lifecycle
+   * Action found" (also for an action that expired). Every call is recorded in {@link completionCalls}
+   * with the action it named: a second completion is the product's bug for the test to catch.
+   */
   public complete(ref: LifecycleActionRef, result: 'CONTINUE' | 'ABANDON'): void {
+    this.expire();
     this.completeCalls += 1;
     const key = `${ref.instanceId}|${ref.hookName}`;
-    if (this.open.get(key) !== true) throw awsError('ValidationError', `No active Lifecycle Action found with instance ID ${ref.instanceId}`);
+    const accepted = this.open.get(key) === true;
+    this.completionCalls.push({ instanceId: ref.instanceId, hookName: ref.hookName, result, at: this.clock.now, action: this.actions.get(key)?.n ?? 0, accepted });
+    if (!accepted) throw awsError('ValidationError', `No active Lifecycle Action found with instance ID ${ref.instanceId}`);
     this.open.set(key, false);
     this.completions.push({ instanceId: ref.instanceId, hookName: ref.hookName, result, at: this.clock.now });
     const inst = this.instances.get(ref.instanceId);
@@ -320,12 +442,7 @@ export class WorldAutoScaling implements AutoScalingPort {
     return res === 'already-done' ? 'already-done' : 'done';
   }
   public async recordLifecycleActionHeartbeat(ref: LifecycleActionRef): Promise<LifecycleCallOutcome> {
-    const res = await this.aws.faults.call('RecordLifecycleActionHeartbeat', () => {
-      this.aws.heartbeats += 1;
-      if (this.aws.open.get(`${ref.instanceId}|${ref.hookName}`) !== true) {
-        throw awsError('ValidationError', `No active Lifecycle Action found with instance ID ${ref.instanceId}`);
-      }
-    });
+    const res = await this.aws.faults.call('RecordLifecycleActionHeartbeat', () => this.aws.heartbeat(ref));
     return res === 'already-done' ? 'already-done' : 'done';
   }
 }
@@ -479,6 +596,8 @@ export const mains = (aws: FakeAws, config: OrchestratorConfig = bundledConfig()
     lifecycle,
     hooks: new HookCache(autoScaling, 15 * 60_000, now),
     mix: { config: () => config, autoScaling, instances, store, publisher },
+    // The run's own time: the world's clock plus what its AWS calls took (load runs model that).
+    clock: () => aws.clock.now + aws.faults.elapsedMs,
   });
   return {
     launchLifecycle: launchMain(lifecycle),
@@ -616,7 +735,9 @@ const normalize = (value: unknown): unknown => {
 };
 
 /** What the world holds after a run, without times and free text. */
-export const snapshot = (aws: FakeAws) => ({
+export const snapshot = (aws: FakeAws) => {
+  aws.expire();
+  return {
   state: aws.table
     .dump()
     .map((item) => normalize(item))
@@ -627,7 +748,8 @@ export const snapshot = (aws: FakeAws) => ({
   updates: aws.updates.map((u) => `${u.group}|${u.base}|${u.percent}`),
   open: [...aws.open.entries()].filter(([, v]) => v).map(([k]) => k).sort(),
   notifications: [...new Set(notificationTypes(aws))].sort(),
-});
+  };
+};
 
 /** Event types of the SNS messages published, in order. */
 export const notificationTypes = (aws: FakeAws): string[] =>

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { callAws, classifyAwsError, sdkRetryKind } from '../../../shared/aws/classify';
+import { alreadyDoneAfterSdkRetry, callAws, classifyAwsError, sdkAttempts, sdkRetryKind } from '../../../shared/aws/classify';
 import { AwsCallError, type Disposition } from '../../../shared/errors';
 
 const sdkError = (name: string, message = '', status?: number, extra: Record<string, unknown> = {}) =>
@@ -92,5 +92,26 @@ describe('callAws', () => {
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AwsCallError);
     expect(err).toMatchObject({ operation: 'UpdateAutoScalingGroup', awsErrorName: 'Throttling', disposition: 'retry', cause });
+  });
+});
+
+describe('sdkAttempts / alreadyDoneAfterSdkRetry (the SDK writes $metadata.attempts on the final error)', () => {
+  const noActive = (attempts?: number) =>
+    Object.assign(new Error('No active Lifecycle Action found with token x'), { name: 'ValidationError', $metadata: { httpStatusCode: 400, ...(attempts ? { attempts } : {}) } });
+  it.each([
+    ['no metadata', new Error('x'), 1],
+    ['one attempt', noActive(1), 1],
+    ['retried once', noActive(2), 2],
+    ['through an AwsCallError cause', new AwsCallError('PutItem', 'ConditionalCheckFailedException', 'retry', noActive(3)), 3],
+    ['not an object', 'boom', 1],
+    ['attempts not a number', Object.assign(new Error('x'), { $metadata: { attempts: '2' } }), 1],
+  ] as const)('%s → %d', (_name, error, expected) => {
+    expect(sdkAttempts(error)).toBe(expected);
+  });
+  it('"No active" after a retry is our own earlier attempt; on the first attempt, or another error, it is not', () => {
+    expect(alreadyDoneAfterSdkRetry(noActive(2))).toBe(true);
+    expect(alreadyDoneAfterSdkRetry(noActive(1))).toBe(false);
+    expect(alreadyDoneAfterSdkRetry(noActive())).toBe(false);
+    expect(alreadyDoneAfterSdkRetry(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { attempts: 4 } }))).toBe(false);
   });
 });

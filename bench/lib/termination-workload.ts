@@ -1,0 +1,142 @@
+/**
+ * The termination workload generator (section 1 and the fleet section of `npm run bench`): a
+ * seeded, realistic group and its state partition. Imports no function module, so that a process
+ * that only generates workloads (bench/fleet-http.ts) loads no handler.
+ */
+import type { GroupInstance, GroupSummary } from '../../shared/aws';
+import { groupPk, instanceFactsSk, signalSk } from '../../shared/state/keys';
+import { MemoryStateStore } from '../../shared/state/memory-store';
+import { rng } from './stats';
+
+export const GROUP = 'ml-inference-gpu';
+export const NOW = Date.parse('2026-11-27T12:00:00Z');
+const CURRENT_MODEL = 'llama-3-8b-2024-07'; // config/profiles.json, profile gpu-inference
+const AZS = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
+const TYPES: Array<{ type: string; weight: number }> = [
+  { type: 'g5.xlarge', weight: 1 },
+  { type: 'g5.2xlarge', weight: 2 },
+  { type: 'g6.xlarge', weight: 1 },
+  { type: 'g6.2xlarge', weight: 2 },
+];
+
+interface RawInstance {
+  AvailabilityZone: string;
+  InstanceId: string;
+  InstanceType: string;
+  InstanceMarketOption: 'spot' | 'on-demand';
+}
+
+/** One generated group and everything the variants need, built once per size. */
+export interface Workload {
+  size: number;
+  raw: {
+    AutoScalingGroupARN: string;
+    AutoScalingGroupName: string;
+    CapacityToTerminate: Array<{ AvailabilityZone: string; Capacity: number; InstanceMarketOption: 'spot' | 'on-demand' }>;
+    Instances: RawInstance[];
+    Cause: 'SCALE_IN';
+  };
+  /** Same candidates, each with one numeric key (its launch time), for the floor. */
+  keyed: Array<RawInstance & { key: number }>;
+  store: MemoryStateStore;
+  group: GroupSummary;
+  stats: { buckets: number; factItems: number; signalItems: number; doomed: number; warming: number; stale: number; protected: number };
+}
+
+/**
+ * A realistic random group: 3 AZs × spot/on-demand (≈70 % Spot), 4 instance types with weights,
+ * facts for ≈60 % of instances (launch time, versions; 3 % of Spot doomed, 5 % warming, ≈15 % stale),
+ * interruption signals in the window for some Spot pools, 1 % scale-in protected; Auto Scaling asks
+ * for ≈10 % of each bucket's capacity.
+ */
+export const makeWorkload = async (size: number, seed = size): Promise<Workload> => {
+  const r = rng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+  const hex = () => Array.from({ length: 17 }, () => '0123456789abcdef'[Math.floor(r() * 16)]).join('');
+  const store = new MemoryStateStore(() => NOW);
+  const pk = groupPk(GROUP);
+  const expiresAt = Math.floor(NOW / 1000) + 86_400;
+  const instances: RawInstance[] = [];
+  const keyed: Workload['keyed'] = [];
+  const groupInstances: GroupInstance[] = [];
+  const units = new Map<string, number>();
+  const stats = { buckets: 0, factItems: 0, signalItems: 0, doomed: 0, warming: 0, stale: 0, protected: 0 };
+  for (let i = 0; i < size; i += 1) {
+    const az = pick(AZS);
+    const market = r() < 0.7 ? 'spot' : 'on-demand';
+    const t = pick(TYPES);
+    const id = `i-${hex()}`;
+    const launchedAt = NOW - Math.floor(r() * 7 * 86_400_000);
+    const inst: RawInstance = { AvailabilityZone: az, InstanceId: id, InstanceType: t.type, InstanceMarketOption: market };
+    instances.push(inst);
+    keyed.push({ ...inst, key: launchedAt });
+    const bucket = `${az}|${market}`;
+    units.set(bucket, (units.get(bucket) ?? 0) + t.weight);
+    const isProtected = r() < 0.01;
+    const staleTemplate = r() < 0.1;
+    if (isProtected) stats.protected += 1;
+    groupInstances.push({
+      instanceId: id,
+      instanceType: t.type,
+      availabilityZone: az,
+      lifecycleState: 'InService',
+      protectedFromScaleIn: isProtected,
+      launchTemplateVersion: staleTemplate ? '6' : '7',
+    });
+    if (r() < 0.6) {
+      const attrs: Record<string, unknown> = { launchedAt, launchTemplateVersion: staleTemplate ? '6' : '7' };
+      const staleModel = r() < 0.08;
+      attrs.modelVersion = staleModel ? 'llama-3-8b-2024-04' : CURRENT_MODEL;
+      if (staleModel || staleTemplate) stats.stale += 1;
+      if (r() < 0.05) {
+        attrs.warming = true;
+        stats.warming += 1;
+      }
+      if (market === 'spot' && r() < 0.03) {
+        attrs.doomedKind = r() < 0.5 ? 'interruption-warning' : 'rebalance-recommendation';
+        attrs.doomedAt = NOW - Math.floor(r() * 110_000);
+        stats.doomed += 1;
+      }
+      await store.setAttributes(pk, instanceFactsSk(id), attrs, expiresAt);
+      stats.factItems += 1;
+    }
+    if (market === 'spot' && r() < 0.01) {
+      const at = NOW - Math.floor(r() * 3_600_000);
+      const kind = r() < 0.7 ? 'interruption-warning' : 'rebalance-recommendation';
+      await store.setAttributes(pk, signalSk(at, id), { kind, at, instanceType: t.type, availabilityZone: az, instanceId: id }, expiresAt);
+      stats.signalItems += 1;
+    }
+  }
+  const capacityToTerminate = [...units.entries()].map(([bucket, u]) => {
+    const [az, market] = bucket.split('|') as [string, 'spot' | 'on-demand'];
+    return { AvailabilityZone: az, Capacity: Math.max(1, Math.round(u * 0.1)), InstanceMarketOption: market };
+  });
+  stats.buckets = capacityToTerminate.length;
+  const group: GroupSummary = {
+    name: GROUP,
+    arn: `arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:1a2b3c4d-5e6f-4a1b-8c2d-3e4f5a6b7c8d:autoScalingGroupName/${GROUP}`,
+    tags: [{ key: 'asg-orchestrator:profile', value: 'gpu-inference' }],
+    desiredCapacity: size,
+    minSize: 0,
+    maxSize: size * 2,
+    hasMixedInstancesPolicy: true,
+    launchTemplateVersion: '7',
+    weights: new Map(TYPES.map((t) => [t.type, t.weight])),
+    instances: groupInstances,
+  };
+  return {
+    size,
+    raw: {
+      AutoScalingGroupARN: group.arn,
+      AutoScalingGroupName: GROUP,
+      CapacityToTerminate: capacityToTerminate,
+      Instances: instances,
+      Cause: 'SCALE_IN',
+    },
+    keyed,
+    store,
+    group,
+    stats,
+  };
+};
+
