@@ -4,7 +4,7 @@
  */
 import { join, resolve } from 'node:path';
 
-export const SECTIONS = ['termination', 'cold-start', 'api-calls', 'mix', 'init', 'fleet'] as const;
+export const SECTIONS = ['termination', 'cold-start', 'api-calls', 'mix', 'init', 'fleet', 'growth'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -25,8 +25,8 @@ export const BENCH_OPTIONS: ReadonlyArray<{ flag: string; value?: string; help: 
 export const BENCH_HELP = `usage: npm run bench -- [--quick] [--only=<section>[,...]] [--out=<file>]
 
 Measures the termination policy, cold starts, AWS calls per path, the mix controller, INIT under the
-Lambda runtime client and the fleet at scale, then writes
-docs/benchmarks.md. Options (--name=value or --name value):
+Lambda runtime client (init), reconcile at fleet scale (fleet) and the simulator at 100/800/3,200
+instances (growth), then writes docs/benchmarks.md. Options (--name=value or --name value):
 ${BENCH_OPTIONS.map((o) => `  ${`${o.flag}${o.value ? `=${o.value}` : ''}`.padEnd(52)} ${o.help}`).join('\n')}`;
 
 /** Parses argv (without node and the script); throws an Error naming the bad argument. */

@@ -5,6 +5,7 @@ import { type ColdStartReport, MAX_BUNDLE_BYTES, type Origin } from './cold-star
 import type { MachineInfo } from './lib/machine';
 import { kb, ms, ratio } from './lib/stats';
 import type { MixAndSimulatorReport } from './mix-and-simulator';
+import type { GrowthRun } from './simulator-scale';
 import { type SizeResult, VARIANTS } from './termination-decision';
 
 export interface RunInfo {
@@ -21,6 +22,7 @@ export interface Results {
   apiCalls?: ApiCallsReport;
   mixAndSimulator?: MixAndSimulatorReport;
   init?: ArtifactInitReport;
+  growth?: GrowthRun[];
 }
 
 const TERMINATION_RATIO_TARGET = 3;
@@ -69,6 +71,12 @@ const summaryRows = (r: Results): string[] => {
     );
   }
   if (r.init) rows.push(initSummaryRow(r.init));
+  const big3200 = r.growth?.find((g) => g.instances === 3200 && g.mode === 'orchestrated');
+  if (big3200) {
+    rows.push(
+      `| simulator: one simulated day, 3,200-instance group (orchestrated) | < 10 s | ${big3200.cpuSeconds.toFixed(1)} s CPU, ${big3200.wallSeconds.toFixed(1)} s wall (section 5) | ${mark(big3200.cpuSeconds < 10)} (CPU) |`,
+    );
+  }
   for (const p of mx?.pending ?? []) rows.push(`| ${p.what} | ${p.what.startsWith('Simulator') ? 'a simulated day < 10 s' : '—'} | pending: ${cell(p.why)} | pending |`);
   return rows;
 };
@@ -158,7 +166,7 @@ const apiSection = (a: ApiCallsReport): string[] => {
   return [
     '## 3. API calls per event',
     '',
-    'Every function of serverless.yml runs every sample in `events/`, each in a fresh container (`createMain(createDeps(clients, env))`; caches empty), against an in-memory AWS (`bench/aws-world.ts`): `send` of every SDK client class the project depends on is replaced by one that records the command and answers (an opted-in group `ml-inference-gpu`, a group `legacy-web` that did not opt in, a DynamoDB table with conditional writes). So the counts are exactly the API calls the adapters make, pagination included. Minimums and their reasons are in `bench/api-minimums.ts`; setup events (e.g. a launch before a command result) run first and are not counted.',
+    'Every function of serverless.yml runs every sample in `events/`, each in a fresh container (`createMain(createDeps(clients, env))`; caches empty), against the one in-memory AWS world (shared/local/world.ts, seeded from events/local-world.json: the world `osls invoke local` answers from; bench/aws-world.ts): `send` of every SDK client class the project depends on is replaced by one that records the command and asks the world (an opted-in group `ml-inference-gpu` with one instance in Pending:Wait, a group `legacy-web` that did not opt in, a DynamoDB table with conditional writes). So the counts are exactly the API calls the adapters make, pagination included. Minimums and their reasons are in `bench/api-minimums.ts`; setup events (e.g. a launch before a command result) run first and are not counted.',
     '',
     `Clients counted: ${a.mockedClients.join(', ')}.`,
     '',
@@ -221,6 +229,29 @@ const mixSection = (m: MixAndSimulatorReport): string[] => {
   return out;
 };
 
+/** Section 5: the simulator's cost as the group grows (issue 14's target: a 3,200-instance day under 10 s). */
+const growthSection = (runs: readonly GrowthRun[]): string[] => [
+  '## 5. Simulator growth (100 / 800 / 3,200 instances)',
+  '',
+  'One simulated day of `bench-N-instances-one-day` (bench/simulator-scale.ts: the section 4 scenario scaled to N instances, minimum 0.8 N, maximum 1.3 N, On-Demand base N/10), each size and mode once, in order, in the bench process. CPU time (user + system of the process during the run) is the steadier figure on this shared machine; wall time includes waiting for the other processes. Alone: `npx tsx --require ./scripts/require-esm-only.cjs bench/simulator-scale.ts 100 800 3200`.',
+  '',
+  '| instances | mode | wall (s) | CPU (s) | launches | port calls |',
+  '|---:|---|---:|---:|---:|---:|',
+  ...runs.map((g) => `| ${g.instances.toLocaleString('en-US')} | ${g.mode} | ${g.wallSeconds.toFixed(1)} | ${g.cpuSeconds.toFixed(1)} | ${g.launches.toLocaleString('en-US')} | ${g.portCalls.toLocaleString('en-US')} |`),
+  '',
+  ...growthSlope(runs),
+];
+
+/** CPU-time slope between the smallest and largest size (1 = linear in the group size). */
+const growthSlope = (runs: readonly GrowthRun[]): string[] => {
+  const orchestrated = runs.filter((g) => g.mode === 'orchestrated').sort((a, b) => a.instances - b.instances);
+  const first = orchestrated[0];
+  const last = orchestrated[orchestrated.length - 1];
+  if (!first || !last || first === last || first.cpuSeconds <= 0) return [];
+  const slope = Math.log(last.cpuSeconds / first.cpuSeconds) / Math.log(last.instances / first.instances);
+  return [`Orchestrated CPU time grows as N^${slope.toFixed(2)} from ${first.instances} to ${last.instances} instances.`, ''];
+};
+
 export const renderReport = (info: RunInfo, r: Results): string => {
   const m = info.machine;
   return [
@@ -246,6 +277,7 @@ export const renderReport = (info: RunInfo, r: Results): string => {
     ...(r.apiCalls ? apiSection(r.apiCalls) : []),
     ...(r.mixAndSimulator ? mixSection(r.mixAndSimulator) : []),
     ...(r.init ? renderInitSection(r.init, info.command) : []),
+    ...(r.growth ? growthSection(r.growth) : []),
     '',
   ].join('\n');
 };

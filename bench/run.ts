@@ -3,7 +3,7 @@
  *
  *   npm run bench                      full run (≈2–3 minutes on 2 cores)
  *   npm run bench -- --quick           fewer rounds and processes (≈1 minute)
- *   npm run bench -- --only=termination,cold-start,api-calls,mix,init,fleet
+ *   npm run bench -- --only=termination,cold-start,api-calls,mix,init,fleet,growth
  *   npm run bench -- --only=init --out=/tmp/init.md   INIT under the Lambda runtime client only
  *   npm run bench -- --only=fleet      only the fleet section (bench/fleet-http.ts), replaced in place
  *   npm run bench -- --out=/tmp/b.md   write elsewhere
@@ -98,6 +98,12 @@ const main = async (): Promise<void> => {
     log('fleet scale: packaged bundles against an HTTP endpoint…');
     const { measureFleet, renderFleet } = await import('./fleet-http');
     fleet = renderFleet(await measureFleet(root, functions, esbuildSettings(doc, root), doc, log), commandLine(argv));
+  }
+
+  if (opts.only.includes('growth')) {
+    log('simulator growth (one simulated day at 100, 800, 3,200 instances)…');
+    const { measureSimulatorGrowth } = await import('./simulator-scale');
+    results.growth = await measureSimulatorGrowth(undefined, undefined, (line) => log(`  ${line.trim()}`));
   }
 
   const wallSeconds = (performance.now() - started) / 1000;

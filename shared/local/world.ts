@@ -5,6 +5,12 @@
  * It answers with the shapes the SDK returns after deserialization (DynamoDB: the document client's
  * plain values), and fails with the error names AWS uses, so shared/aws/classify sees what it would
  * see from AWS. It models what this project calls, nothing more: any other command is refused by name.
+ *
+ * One world for two users: `osls invoke local` (shared/local/index.ts, persisted between runs) and the
+ * API-call benchmark (bench/aws-world.ts, a fresh world per measured path, counting every call). The
+ * simulator's fleet model (simulator/model/fleet.ts) shares its lifecycle actions
+ * (shared/local/lifecycle-actions.ts). None of it is bundled into a deployed function
+ * (serverless-plugins/esbuild-plugins.cjs swaps shared/local/index.ts for shared/local/off.ts).
  */
 
 /** An instance of the world: Auto Scaling membership and EC2 facts in one place. */
@@ -164,6 +170,9 @@ type Handler = (world: LocalWorld, input: Obj) => Obj;
  * ```
  */
 export class LocalWorld {
+  /** The id the next SendCommand hands out (the benchmark makes it the id of the sample it measures next). */
+  public nextCommandId: string | undefined;
+
   public constructor(
     public readonly state: WorldState,
     private readonly changed: (state: WorldState) => void = () => {},
@@ -333,7 +342,8 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
       if (!w.state.instances.some((i) => i.id === id && i.state !== 'Terminated')) fail('InvalidInstanceId', `Instance ${id} is not in a valid state for account`);
     }
     const listed = w.state.commandIds[ids[0] ?? '']?.[documentName] ?? [];
-    const commandId = listed.find((c) => !(c in w.state.commands)) ?? next(w, 'commands');
+    const wanted = w.nextCommandId !== undefined && !(w.nextCommandId in w.state.commands) ? w.nextCommandId : undefined;
+    const commandId = wanted ?? listed.find((c) => !(c in w.state.commands)) ?? next(w, 'commands');
     const requestedAt = w.time();
     w.state.commands[commandId] = {
       instanceId: ids[0] ?? '',

@@ -116,10 +116,20 @@ const claim = async (store: StateStorePort, group: string, loaded: LoadedMixStat
 const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 const TERMINAL_STATES = /^(Terminat|Detach|Standby|Warmed)/;
+/** Lifecycle states are a handful of strings: test each once, not once per instance per sweep. */
+const terminalState = new Map<string, boolean>();
+const isTerminal = (state: string): boolean => {
+  let t = terminalState.get(state);
+  if (t === undefined) {
+    t = TERMINAL_STATES.test(state);
+    terminalState.set(state, t);
+  }
+  return t;
+};
 
 /** Spot and On-Demand counts, newest Spot launch, in-service capacity: from the group and the instance directory. */
 const observeFleet = async (deps: MixControllerDeps, group: GroupSummary) => {
-  const members = group.instances.filter((i) => i.instanceId !== '' && !TERMINAL_STATES.test(i.lifecycleState));
+  const members = group.instances.filter((i) => i.instanceId !== '' && !isTerminal(i.lifecycleState));
   const infos = members.length > 0 ? await deps.instances.getMany(members.map((i) => i.instanceId)) : new Map();
   let spotInstances = 0;
   let onDemandInstances = 0;

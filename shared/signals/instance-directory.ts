@@ -49,7 +49,8 @@ export class InstanceDirectory {
     const now = this.clock();
     const out = new Map<string, InstanceInfo>();
     const missing: string[] = [];
-    for (const id of new Set(instanceIds)) {
+    for (const id of instanceIds) {
+      if (out.has(id)) continue;
       const hit = this.known.get(id);
       if (hit) {
         hit.usedAt = now;

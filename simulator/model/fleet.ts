@@ -10,6 +10,7 @@
  * `terminationPolicy` callback the runner gives it, exactly as Auto Scaling invokes the function.
  */
 import type { MixedInstancesPolicy } from '@aws-sdk/client-auto-scaling';
+import { type ActionOutcome, globalTimeoutSeconds, type HookSpec, LifecycleActions, type LifecycleResult, type OpenAction } from '../../shared/local/lifecycle-actions';
 import type { GroupSummary, LifecycleHookSummary } from '../../shared/aws/auto-scaling';
 import type { InstanceInfo } from '../../shared/aws/ec2';
 import type { CommandInvocation, CommandSummary, SendCommandInput } from '../../shared/aws/ssm';
@@ -35,18 +36,6 @@ import { DemandCurve, TargetTracking } from './demand';
 
 export type LifecycleState = 'Pending' | 'Pending:Wait' | 'InService' | 'Terminating' | 'Terminating:Wait' | 'Terminated';
 
-/** A lifecycle action waiting for an answer. */
-export interface ActiveAction {
-  hookName: string;
-  transition: 'launch' | 'terminate';
-  token: string;
-  startedAt: number;
-  timeoutAt: number;
-  globalDeadline: number;
-  heartbeatMs: number;
-  defaultResult: 'CONTINUE' | 'ABANDON';
-}
-
 /** One EC2 instance of the group. */
 export interface SimInstance {
   id: string;
@@ -68,7 +57,9 @@ export interface SimInstance {
   firstLoadFails: boolean;
   loadAttempts: number;
   warm: boolean;
-  action?: ActiveAction;
+  protectedFromScaleIn?: boolean;
+  /** When its SSM agent registered (SendCommand before that: InvalidInstanceId). */
+  agentReadyAt?: number;
   /** Time it stopped receiving new requests (drain, deregistration, death). */
   stoppedAt?: number;
   /** Requests per second it received at the last traffic tick while routable. */
@@ -128,6 +119,12 @@ export interface FleetOptions {
    * https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-health-checks.html
    */
   elbHealthChecks?: boolean;
+  /**
+   * Hooks other tools put on the group (a group can carry several per transition, each with its own
+   * action and token). The model plays their owner: it answers `answer` after `answerAfterSeconds`,
+   * or never (the hook's DefaultResult applies at its timeout).
+   */
+  otherHooks?: Array<HookSpec & { answerAfterSeconds?: number; answer?: LifecycleResult }>;
 }
 
 /** Counters the summary is made of. */
@@ -157,6 +154,10 @@ export interface FleetMetrics {
   /** Instances replaced because the load balancer's health check still failed after the grace period. */
   healthCheckReplacements: number;
   commands: number;
+  /** SendCommand refused with InvalidInstanceId because the SSM agent had not registered yet. */
+  agentNotReady: number;
+  /** Events delivered a second time (at-least-once delivery). */
+  duplicateDeliveries: number;
 }
 
 /** One point of the capacity series (every minute). */
@@ -224,6 +225,8 @@ export class Fleet {
     capacityRebalanceLaunches: 0,
     healthCheckReplacements: 0,
     commands: 0,
+    agentNotReady: 0,
+    duplicateDeliveries: 0,
   };
   public readonly series: SeriesPoint[] = [];
   public readonly scaleIns: ScaleInRecord[] = [];
@@ -236,15 +239,20 @@ export class Fleet {
   public distribution: Distribution;
 
   private readonly alive = new Map<string, SimInstance>();
+  private readonly actions: LifecycleActions;
   private readonly commands = new Map<string, SimCommand>();
   private readonly types: PoolType[];
   private readonly subnets = new Map<string, string>();
   private readonly poolCooldown = new Map<string, number>();
+  /** When each Spot pool interrupted instances (EC2's own record: what price-capacity-optimized sees). */
+  private readonly poolInterruptions = new Map<string, number[]>();
   private readonly tracking: TargetTracking;
   private readonly demand: DemandCurve;
   private readonly ids: Rng;
   private readonly eventIds: Rng;
   private nextLaunchAt = 0;
+  /** The units tally of the current batch of launches (see unitsByZone). */
+  private batchTally: Map<string, number> | undefined;
   /** A change of OnDemandBaseCapacity/OnDemandPercentageAboveBaseCapacity is still replacing instances. */
   private mixReplacing = false;
   private mixHistoryFrom = { base: 0, percent: 0 };
@@ -269,6 +277,7 @@ export class Fleet {
     this.start = host.now();
     this.ids = rngs.get('ids');
     this.eventIds = rngs.get('event-ids');
+    this.actions = new LifecycleActions(() => this.ids.guid());
     const g = spec.group;
     this.groupArn = `arn:aws:autoscaling:${SIM_REGION}:${SIM_ACCOUNT}:autoScalingGroup:${this.ids.guid()}:autoScalingGroupName/${g.name}`;
     for (const az of g.availabilityZones) this.subnets.set(az, `subnet-0${this.ids.hex(16)}`);
@@ -289,16 +298,18 @@ export class Fleet {
   /** Places the initial instances (already warm and InService) and schedules every loop and fault. */
   public begin(): void {
     const placement = this.rngs.get('initial');
-    while (this.activeUnits() < this.desired) {
-      const market = marketForLaunch(this.distribution, this.desired, this.unitsOf(undefined, 'on-demand'));
-      const choice = this.choosePool(market, true);
-      if (!choice) break;
-      const inst = this.createInstance(choice.type, choice.az, market, this.start - Math.floor(placement.between(5 * MINUTE, 2 * HOUR)));
-      inst.state = 'InService';
-      inst.inServiceAt = this.start;
-      inst.healthyAt = this.start;
-      inst.warm = true;
-    }
+    this.inBatch((tally) => {
+      while ((tally.get('*|all') ?? 0) < this.desired) {
+        const market = marketForLaunch(this.distribution, this.desired, tally.get('*|on-demand') ?? 0);
+        const choice = this.choosePool(market);
+        if (!choice) break;
+        const inst = this.createInstance(choice.type, choice.az, market, this.start - Math.floor(placement.between(5 * MINUTE, 2 * HOUR)));
+        inst.state = 'InService';
+        inst.inServiceAt = this.start;
+        inst.healthyAt = this.start;
+        inst.warm = true;
+      }
+    });
     this.host.log('asg', `group ${this.spec.group.name} starts with ${this.alive.size} instances (${this.describeMix()}), desired ${this.desired}`);
     const end = this.start + this.spec.duration * SECOND;
     const every = (step: number, offset: number, fn: () => void | Promise<void>) => {
@@ -442,6 +453,32 @@ export class Fleet {
     return u;
   }
 
+  /**
+   * Units per `zone|market`, `zone|all`, `*|market` and `*|all` (one pass over the group, for launch
+   * placement). Inside a batch of launches ({@link begin}, {@link launchUpTo}) the batch's tally is
+   * kept up to date by {@link createInstance} instead of counting the group again per launch.
+   */
+  private unitsByZone(): Map<string, number> {
+    if (this.batchTally) return this.batchTally;
+    const out = new Map<string, number>();
+    for (const inst of this.alive.values()) {
+      if (!STOPPABLE.has(inst.state) || inst.replacedBy !== undefined) continue;
+      addUnits(out, inst);
+    }
+    return out;
+  }
+
+  /** Runs a batch of launches with one tally of the group's units. */
+  private inBatch<T>(fn: (tally: Map<string, number>) => T): T {
+    const tally = this.unitsByZone();
+    this.batchTally = tally;
+    try {
+      return fn(tally);
+    } finally {
+      this.batchTally = undefined;
+    }
+  }
+
   private describeMix(): string {
     return `${this.unitsOf(undefined, 'on-demand')} On-Demand + ${this.unitsOf(undefined, 'spot')} Spot units`;
   }
@@ -464,24 +501,61 @@ export class Fleet {
     return this.spec.faults.some((f) => f.kind === 'spot-drought' && this.active(f, now) && (f.pools.length === 0 || f.pools.some((p) => this.matches(p, type, az))));
   }
 
-  private inStorm(type: string, az: string, now: number): boolean {
-    return this.spec.faults.some((f) => f.kind === 'interruption-storm' && this.active(f, now) && this.matches(f.pool, type, az));
+  /**
+   * What EC2 knows of a Spot pool's capacity now, from the past only (no oracle of the interruptions
+   * to come): a pool that interrupted instances in the last 30 minutes, or failed a launch in the last
+   * 5, is short of capacity. price-capacity-optimized "looks at both price and capacity to select the
+   * Spot Instance pools that are the least likely to be interrupted and have the lowest possible price"
+   * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-mixed-instances-groups.html).
+   */
+  private poolShort(type: string, az: string, now: number): boolean {
+    const key = this.poolKey(type, az);
+    if ((this.poolCooldown.get(key) ?? 0) > now) return true;
+    const seen = this.poolInterruptions.get(key);
+    return seen !== undefined && seen.some((t) => t > now - 30 * MINUTE);
   }
 
-  private choosePool(market: Market, ignoreCooldown = false): { type: PoolType; az: string } | undefined {
+  /**
+   * The pools a launch of `market` tries, in order: zones by balance, then (Spot) the allocation
+   * strategy's order inside each zone. "If there is insufficient instance capacity with Spot
+   * Instances, Amazon EC2 Auto Scaling keeps trying to launch from other Spot Instance pools"
+   * (same page): the launch walks this list past the dry ones.
+   */
+  private launchCandidates(market: Market): Array<{ type: PoolType; az: string }> {
     const now = this.host.now();
-    const zones = zonesByPreference(this.spec.group.availabilityZones, (az, m) => this.unitsOf(az, m), market);
-    if (market === 'on-demand') {
-      const zone = zones[0];
-      return zone === undefined ? undefined : { type: onDemandType(this.distribution.onDemandAllocationStrategy, this.types), az: zone };
-    }
-    for (const az of zones) {
-      for (const t of spotPoolsByPreference(this.distribution.spotAllocationStrategy, this.types, az, (type, zone) => this.inStorm(type, zone, now))) {
-        if (!ignoreCooldown && (this.poolCooldown.get(this.poolKey(t.type, az)) ?? 0) > now) continue;
-        return { type: t, az };
+    const tally = this.unitsByZone();
+    const zones = zonesByPreference(this.spec.group.availabilityZones, (az, m) => tally.get(`${az}|${m}`) ?? 0, market);
+    if (market === 'on-demand') return zones.map((az) => ({ type: onDemandType(this.distribution.onDemandAllocationStrategy, this.types), az }));
+    return zones.flatMap((az) => spotPoolsByPreference(this.distribution.spotAllocationStrategy, this.types, az, (type, zone) => this.poolShort(type, zone, now)).map((type) => ({ type, az })));
+  }
+
+  private choosePool(market: Market): { type: PoolType; az: string } | undefined {
+    return this.launchCandidates(market)[0];
+  }
+
+  /**
+   * One launch request: the first candidate pool with capacity gets the instance; a dry pool fails
+   * for that pool only (InsufficientInstanceCapacity) and the request goes on. Only when every pool
+   * failed does the scaling activity fail (EC2 Instance Launch Unsuccessful).
+   */
+  private launchOne(market: Market, launchedAt: number): SimInstance | undefined {
+    const now = this.host.now();
+    const candidates = this.launchCandidates(market);
+    const dry: Array<{ type: PoolType; az: string }> = [];
+    let made: SimInstance | undefined;
+    for (const c of candidates) {
+      if (market === 'spot' && this.inDrought(c.type.type, c.az, now)) {
+        this.poolDry(c.type.type, c.az);
+        dry.push(c);
+        continue;
       }
+      made = this.createInstance(c.type, c.az, market, launchedAt);
+      break;
     }
-    return undefined;
+    if (dry.length > 0) this.host.log('asg', `Spot launch failed in ${dry.map((c) => `${c.type.type}/${c.az}`).join(', ')}: InsufficientInstanceCapacity${made ? `; launched in ${made.type}/${made.az}` : ''}`);
+    const last = dry[dry.length - 1];
+    if (!made && last) this.launchFailed(last.az);
+    return made;
   }
 
   private createInstance(type: PoolType, az: string, market: Market, launchedAt: number): SimInstance {
@@ -513,6 +587,7 @@ export class Fleet {
     };
     this.instances.set(id, inst);
     this.alive.set(id, inst);
+    if (this.batchTally) addUnits(this.batchTally, inst);
     return inst;
   }
 
@@ -605,21 +680,18 @@ export class Fleet {
     let missing = deficit;
     const launched: string[] = [];
     const made: SimInstance[] = [];
-    while (missing > 0) {
-      const market = marketForLaunch(this.distribution, this.desired, this.unitsOf(undefined, 'on-demand'));
-      const choice = this.choosePool(market);
-      if (!choice) break;
-      if (market === 'spot' && this.inDrought(choice.type.type, choice.az, now)) {
-        this.spotLaunchFailed(choice.type.type, choice.az);
-        break;
+    this.inBatch((tally) => {
+      while (missing > 0) {
+        const market = marketForLaunch(this.distribution, this.desired, tally.get('*|on-demand') ?? 0);
+        const inst = this.launchOne(market, now);
+        if (!inst) break;
+        this.metrics.launches += 1;
+        made.push(inst);
+        launched.push(`${inst.id} (${inst.type} ${inst.az} ${inst.market})`);
+        this.bootLater(inst);
+        missing -= inst.weight;
       }
-      const inst = this.createInstance(choice.type, choice.az, market, now);
-      this.metrics.launches += 1;
-      made.push(inst);
-      launched.push(`${inst.id} (${inst.type} ${inst.az} ${inst.market})`);
-      this.bootLater(inst);
-      missing -= inst.weight;
-    }
+    });
     if (launched.length > 0) this.host.log('asg', `${why ? `${why}: ` : ''}launching ${launched.length}: ${launched.join(', ')}`);
     return made;
   }
@@ -630,13 +702,17 @@ export class Fleet {
     this.host.at(this.host.now() + Math.round(boot.between(b.min, b.max) * SECOND), () => this.booted(inst));
   }
 
-  private spotLaunchFailed(type: string, az: string): void {
-    const now = this.host.now();
+  /** A Spot pool had no capacity for a launch: EC2 now knows it is short (see {@link poolShort}). */
+  private poolDry(type: string, az: string): void {
     this.metrics.spotLaunchFailures += 1;
-    this.poolCooldown.set(this.poolKey(type, az), now + 5 * MINUTE);
+    this.poolCooldown.set(this.poolKey(type, az), this.host.now() + 5 * MINUTE);
+  }
+
+  /** Every pool of the request was dry: the scaling activity fails, Auto Scaling tries again later. */
+  private launchFailed(az: string): void {
+    const now = this.host.now();
     this.nextLaunchAt = now + 30 * SECOND;
     const activityId = this.eventIds.guid();
-    this.host.log('asg', `Spot launch failed in ${type}/${az}: InsufficientInstanceCapacity`);
     this.host.emit(
       activityEvent({
         id: this.eventIds.guid(),
@@ -658,12 +734,9 @@ export class Fleet {
 
   private booted(inst: SimInstance): void {
     if (inst.state !== 'Pending') return;
-    const hook = this.spec.group.hooks.launch;
-    if (this.options.launchHook) {
-      inst.state = 'Pending:Wait';
-      this.openAction(inst, 'launch', hook);
-      return;
-    }
+    const a = this.spec.instance.ssmAgentSeconds;
+    inst.agentReadyAt = this.host.now() + Math.round(this.rngs.get('ssm-agent').between(a.min, a.max) * SECOND);
+    if (this.openActions(inst, 'launch')) return;
     this.enterService(inst, 'no launch hook');
   }
 
@@ -727,10 +800,22 @@ export class Fleet {
   private async scaleIn(): Promise<void> {
     const now = this.host.now();
     const active = [...this.alive.values()].filter((i) => STOPPABLE.has(i.state) && i.replacedBy === undefined);
-    const candidates: Candidate[] = active.map((i) => ({ id: i.id, type: i.type, az: i.az, market: i.market, weight: i.weight, launchedAt: i.launchedAt, launchTemplateVersion: i.launchTemplateVersion }));
+    const rank = this.allocationRanks();
+    const candidates: Candidate[] = active.map((i) => ({
+      id: i.id,
+      type: i.type,
+      az: i.az,
+      market: i.market,
+      weight: i.weight,
+      launchedAt: i.launchedAt,
+      launchTemplateVersion: i.launchTemplateVersion,
+      protectedFromScaleIn: i.protectedFromScaleIn === true,
+      allocationRank: rank.get(`${i.market}|${this.poolKey(i.type, i.az)}`) ?? 0,
+    }));
     const buckets = scaleInBuckets(this.distribution, this.spec.group.availabilityZones, candidates, this.desired);
     if (buckets.length === 0) return;
-    const inBuckets = candidates.filter((c) => buckets.some((b) => b.availabilityZone === c.az && b.market === c.market));
+    // Protected instances are not candidates: Auto Scaling offers the policy only what it may terminate.
+    const inBuckets = candidates.filter((c) => !c.protectedFromScaleIn && buckets.some((b) => b.availabilityZone === c.az && b.market === c.market));
     let ids: string[];
     let reason: string;
     let by: ScaleInRecord['by'];
@@ -778,6 +863,36 @@ export class Fleet {
     }
   }
 
+  /** Each pool's position in the allocation strategy's current order per zone and market (0 = preferred). */
+  private allocationRanks(): Map<string, number> {
+    const now = this.host.now();
+    const out = new Map<string, number>();
+    for (const az of this.spec.group.availabilityZones) {
+      spotPoolsByPreference(this.distribution.spotAllocationStrategy, this.types, az, (type, zone) => this.poolShort(type, zone, now)).forEach((t, k) => {
+        out.set(`spot|${this.poolKey(t.type, az)}`, k);
+      });
+      // prioritized On-Demand: the overrides' order; lowest-price: cheapest per unit first.
+      const od = this.distribution.onDemandAllocationStrategy === 'lowest-price' ? [...this.types].sort((a, b) => a.onDemandPrice / a.weight - b.onDemandPrice / b.weight) : this.types;
+      od.forEach((t, k) => {
+        out.set(`on-demand|${this.poolKey(t.type, az)}`, k);
+      });
+    }
+    return out;
+  }
+
+  /**
+   * SetInstanceProtection: a protected instance still counts toward capacity but no scale-in
+   * terminates it (Spot interruptions, health-check replacements and TerminateInstanceInAutoScalingGroup
+   * still do). https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-instance-protection.html
+   */
+  public setInstanceProtection(instanceIds: readonly string[], protectedFromScaleIn: boolean): void {
+    for (const id of instanceIds) {
+      const inst = this.alive.get(id);
+      if (!inst) throw new AwsLikeError('ValidationError', `The instance ${id} is not part of Auto Scaling group ${this.spec.group.name}.`);
+      inst.protectedFromScaleIn = protectedFromScaleIn;
+    }
+  }
+
   /** Auto Scaling ignores ids it did not offer and never goes beyond a bucket's capacity. */
   private enforceBuckets(ids: readonly string[], buckets: readonly Bucket[], offered: readonly Candidate[]): string[] {
     const byId = new Map(offered.map((c) => [c.id, c]));
@@ -801,17 +916,13 @@ export class Fleet {
     const now = this.host.now();
     inst.endedBy ??= cause;
     if (inst.state === 'Pending' || inst.state === 'Pending:Wait') {
-      // Never served: the pending launch action (if any) ends with the instance.
-      inst.action = undefined;
+      // Never served: the pending launch actions (if any) end with the instance.
+      this.actions.drop(inst.id);
       this.finishTermination(inst, `${cause} before it was InService`);
       return;
     }
     this.stopTraffic(inst);
-    if (this.options.terminateHook) {
-      inst.state = 'Terminating:Wait';
-      this.openAction(inst, 'terminate', this.spec.group.hooks.terminate);
-      return;
-    }
+    if (this.openActions(inst, 'terminate')) return;
     inst.state = 'Terminating';
     this.host.at(now + this.spec.group.deregistrationDelaySeconds * SECOND, () => this.finishTermination(inst, cause));
   }
@@ -831,7 +942,8 @@ export class Fleet {
     this.metrics.droppedRequests += lost;
     inst.state = 'Terminated';
     inst.terminatedAt = now;
-    inst.action = undefined;
+    // EC2 took it (or it ended otherwise): open actions end with it; a later answer finds none.
+    this.actions.drop(inst.id);
     this.stopTraffic(inst);
     this.alive.delete(inst.id);
     this.bill(inst, now);
@@ -857,86 +969,123 @@ export class Fleet {
 
   // ------------------------------------------------------------------ lifecycle actions
 
-  private openAction(inst: SimInstance, transition: 'launch' | 'terminate', hook: { name: string; heartbeatTimeout: number; defaultResult: 'CONTINUE' | 'ABANDON' }): void {
-    const now = this.host.now();
-    const heartbeatMs = hook.heartbeatTimeout * SECOND;
-    const action: ActiveAction = {
-      hookName: hook.name,
-      transition,
-      token: this.ids.guid(),
-      startedAt: now,
-      timeoutAt: now + heartbeatMs,
-      globalDeadline: now + Math.min(48 * HOUR, 100 * heartbeatMs),
-      heartbeatMs,
-      defaultResult: hook.defaultResult,
-    };
-    inst.action = action;
-    this.host.at(action.timeoutAt, () => this.checkTimeout(inst, action.token));
-    this.host.log('asg', `${inst.id} ${inst.state}: lifecycle hook ${hook.name} waits (heartbeat timeout ${hook.heartbeatTimeout} s, default ${hook.defaultResult})`);
-    this.host.emit(
-      lifecycleActionEvent({
-        id: this.eventIds.guid(),
-        at: now,
-        groupArn: this.groupArn,
-        groupName: this.spec.group.name,
-        hookName: hook.name,
-        instanceId: inst.id,
-        token: action.token,
-        transition,
-      }),
-    );
+  /** This orchestrator's hooks installed on the group, then the other tools' hooks. */
+  private hooks(): HookSpec[] {
+    const h = this.spec.group.hooks;
+    const own: HookSpec[] = [];
+    if (this.options.launchHook) own.push({ name: h.launch.name, transition: 'launch', heartbeatTimeout: h.launch.heartbeatTimeout, defaultResult: h.launch.defaultResult });
+    if (this.options.terminateHook) own.push({ name: h.terminate.name, transition: 'terminate', heartbeatTimeout: h.terminate.heartbeatTimeout, defaultResult: h.terminate.defaultResult });
+    return [...own, ...(this.options.otherHooks ?? [])];
   }
 
-  private checkTimeout(inst: SimInstance, token: string): void {
-    const action = inst.action;
+  /**
+   * Opens one lifecycle action per hook of the transition (shared/local/lifecycle-actions.ts), emits
+   * one event per action, and plays the other tools' part. Returns false when no hook holds the transition.
+   */
+  private openActions(inst: SimInstance, transition: 'launch' | 'terminate'): boolean {
     const now = this.host.now();
-    if (!action || action.token !== token || now < action.timeoutAt) return;
-    this.metrics.hookTimeouts += 1;
-    this.host.log('asg', `${inst.id}: lifecycle action ${action.hookName} timed out: DefaultResult ${action.defaultResult} applies`);
-    this.answer(inst, action, action.defaultResult, 'heartbeat timeout');
+    const opened = this.actions.open({ instanceId: inst.id, transition, hooks: this.hooks(), now });
+    if (opened.length === 0) return false;
+    inst.state = transition === 'launch' ? 'Pending:Wait' : 'Terminating:Wait';
+    this.scheduleExpiry(inst);
+    for (const action of opened) {
+      this.host.log('asg', `${inst.id} ${inst.state}: lifecycle hook ${action.hookName} waits (heartbeat timeout ${action.heartbeatMs / SECOND} s, default ${action.defaultResult})`);
+      this.host.emit(
+        lifecycleActionEvent({
+          id: this.eventIds.guid(),
+          at: now,
+          groupArn: this.groupArn,
+          groupName: this.spec.group.name,
+          hookName: action.hookName,
+          instanceId: inst.id,
+          token: action.token,
+          transition,
+        }),
+      );
+      const other = this.options.otherHooks?.find((h) => h.name === action.hookName);
+      if (other?.answerAfterSeconds !== undefined) {
+        this.host.at(now + other.answerAfterSeconds * SECOND, () => {
+          if (!this.actions.of(inst.id).includes(action)) return;
+          this.settle(inst, this.actions.complete({ hookName: action.hookName, instanceId: inst.id, token: action.token }, other.answer ?? 'CONTINUE', `${action.hookName}'s owner answered`));
+        });
+      }
+    }
+    return true;
   }
 
-  private answer(inst: SimInstance, action: ActiveAction, result: 'CONTINUE' | 'ABANDON', why: string): void {
-    inst.action = undefined;
-    if (action.transition === 'launch') {
-      if (result === 'CONTINUE') {
+  private scheduleExpiry(inst: SimInstance): void {
+    const at = this.actions.nextDeadline(inst.id);
+    if (at !== undefined) this.host.at(at, () => this.expireActions());
+  }
+
+  private expireActions(): void {
+    for (const outcome of this.actions.expire(this.host.now())) {
+      const inst = this.instances.get(outcome.instanceId);
+      if (!inst) continue;
+      this.metrics.hookTimeouts += 1;
+      if (outcome.kind === 'settled') this.host.log('asg', `${inst.id}: lifecycle action timed out (${outcome.by}): DefaultResult ${outcome.result} applies`);
+      this.settle(inst, outcome);
+    }
+  }
+
+  /** Moves the instance on once its transition settled (every hook answered, or one ABANDON). */
+  private settle(inst: SimInstance, outcome: ActionOutcome): void {
+    if (outcome.kind === 'waiting') {
+      this.scheduleExpiry(inst);
+      return;
+    }
+    const why = outcome.by;
+    if (outcome.transition === 'launch') {
+      if (outcome.result === 'CONTINUE') {
         this.enterService(inst, `launch hook answered CONTINUE (${why})`);
         return;
       }
       this.metrics.abandonedLaunches += 1;
-      const message = `Instance failed to complete user's Lifecycle Action: Lifecycle Action with token ${action.token} was abandoned: Lifecycle Action Completed with ABANDON Result`;
+      const message = `Instance failed to complete user's Lifecycle Action: Lifecycle Action was abandoned: Lifecycle Action Completed with ABANDON Result`;
       this.host.emit(this.activity('launch-unsuccessful', inst, 'Cancelled', message, `Launching a new EC2 instance: ${inst.id}.  Status Reason: ${message}`));
       inst.endedBy ??= 'launch abandoned';
       this.finishTermination(inst, `launch hook answered ABANDON (${why})`);
       return;
     }
-    this.proceedTermination(inst, `terminate hook answered ${result} (${why})`);
+    this.proceedTermination(inst, `terminate hook answered ${outcome.result} (${why})`);
   }
 
-  private findAction(ref: { groupName: string; hookName: string; instanceId: string; token?: string }): { inst: SimInstance; action: ActiveAction } {
-    const inst = this.instances.get(ref.instanceId);
-    const action = inst?.action;
-    if (!inst || !action || action.hookName !== ref.hookName || ref.groupName !== this.spec.group.name || (ref.token !== undefined && ref.token !== action.token)) {
-      throw new AwsLikeError(
-        'ValidationError',
-        ref.token === undefined ? `No active Lifecycle Action found with instance ID ${ref.instanceId}` : `No active Lifecycle Action found with token ${ref.token}`,
-      );
+  private checkGroup(groupName: string, ref: { instanceId: string; token?: string | undefined }): void {
+    if (groupName !== this.spec.group.name) {
+      throw new AwsLikeError('ValidationError', ref.token === undefined ? `No active Lifecycle Action found with instance ID ${ref.instanceId}` : `No active Lifecycle Action found with token ${ref.token}`);
     }
-    return { inst, action };
   }
 
   /** CompleteLifecycleAction. Throws ValidationError "No active Lifecycle Action found" like AWS. */
   public completeLifecycleAction(ref: { groupName: string; hookName: string; instanceId: string; token?: string }, result: 'CONTINUE' | 'ABANDON'): void {
-    const { inst, action } = this.findAction(ref);
-    this.answer(inst, action, result, 'CompleteLifecycleAction');
+    this.checkGroup(ref.groupName, ref);
+    const inst = this.instances.get(ref.instanceId);
+    const outcome = this.actions.complete(ref, result);
+    if (inst) this.settle(inst, outcome);
   }
 
-  /** RecordLifecycleActionHeartbeat: extends the timeout, bounded by the global limit. */
+  /** RecordLifecycleActionHeartbeat: restarts the timeout, bounded by the global limit. */
   public recordHeartbeat(ref: { groupName: string; hookName: string; instanceId: string; token?: string }): void {
-    const { inst, action } = this.findAction(ref);
-    const now = this.host.now();
-    action.timeoutAt = Math.min(action.globalDeadline, now + action.heartbeatMs);
-    this.host.at(action.timeoutAt, () => this.checkTimeout(inst, action.token));
+    this.checkGroup(ref.groupName, ref);
+    const action = this.actions.heartbeat(ref, this.host.now());
+    this.host.at(action.timeoutAt, () => this.expireActions());
+  }
+
+  /**
+   * TerminateInstanceInAutoScalingGroup: the instance goes through the terminate hooks like any
+   * termination; without ShouldDecrementDesiredCapacity the group launches a replacement.
+   * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_TerminateInstanceInAutoScalingGroup.html
+   */
+  public terminateInstanceInAutoScalingGroup(instanceId: string, shouldDecrementDesiredCapacity: boolean): void {
+    const inst = this.alive.get(instanceId);
+    if (!inst || !STOPPABLE.has(inst.state)) throw new AwsLikeError('ValidationError', `The instance ID '${instanceId}' is not part of Auto Scaling group ${this.spec.group.name}.`);
+    if (shouldDecrementDesiredCapacity) this.desired = Math.max(this.spec.group.minSize, this.desired - inst.weight);
+    this.beginTermination(inst, 'TerminateInstanceInAutoScalingGroup');
+  }
+
+  /** The open lifecycle actions of an instance (tests and the report). */
+  public openActionsOf(instanceId: string): readonly OpenAction[] {
+    return this.actions.of(instanceId);
   }
 
   // ------------------------------------------------------------------ Spot events
@@ -990,14 +1139,8 @@ export class Fleet {
    */
   private rebalanceCapacity(inst: SimInstance): void {
     if (inst.market !== 'spot' || !STOPPABLE.has(inst.state) || inst.replacedBy !== undefined) return;
-    const now = this.host.now();
-    const choice = this.choosePool('spot');
-    if (!choice) return;
-    if (this.inDrought(choice.type.type, choice.az, now)) {
-      this.spotLaunchFailed(choice.type.type, choice.az);
-      return;
-    }
-    const repl = this.createInstance(choice.type, choice.az, 'spot', now);
+    const repl = this.launchOne('spot', this.host.now());
+    if (!repl) return;
     this.metrics.launches += 1;
     this.metrics.capacityRebalanceLaunches += 1;
     inst.replacedBy = repl.id;
@@ -1011,6 +1154,10 @@ export class Fleet {
     const now = this.host.now();
     inst.warnedAt = now;
     inst.interruptAt = now + 2 * MINUTE;
+    const key = this.poolKey(inst.type, inst.az);
+    const seen = (this.poolInterruptions.get(key) ?? []).filter((t) => t > now - 30 * MINUTE);
+    seen.push(now);
+    this.poolInterruptions.set(key, seen);
     this.metrics.interruptions += 1;
     this.host.log('ec2', `${inst.id} (${inst.type} ${inst.az}) Spot interruption warning: EC2 reclaims it in 2 min`);
     this.host.emit(spotInterruptionEvent(this.eventIds.guid(), now, inst.id));
@@ -1039,6 +1186,13 @@ export class Fleet {
   public sendCommand(input: SendCommandInput): string {
     const inst = this.instances.get(input.instanceId);
     if (!inst || inst.state === 'Terminated') {
+      throw new AwsLikeError('InvalidInstanceId', `Instances [[${input.instanceId}]] not in a valid state for account ${SIM_ACCOUNT}`);
+    }
+    // "SSM Agent isn't registered with the SSM endpoint" is InvalidInstanceId too: a command sent the
+    // moment the launch hook fires can come before the agent registered.
+    // https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_SendCommand.html (Errors)
+    if (inst.agentReadyAt !== undefined && this.host.now() < inst.agentReadyAt) {
+      this.metrics.agentNotReady += 1;
       throw new AwsLikeError('InvalidInstanceId', `Instances [[${input.instanceId}]] not in a valid state for account ${SIM_ACCOUNT}`);
     }
     const kind = this.commandKind(input.documentName);
@@ -1091,9 +1245,14 @@ export class Fleet {
 
   private setStatus(cmd: SimCommand, status: string): void {
     cmd.status = status;
-    this.host.emit(
-      commandStatusEvent({ id: this.eventIds.guid(), at: this.host.now(), commandId: cmd.id, documentName: cmd.documentName, instanceId: cmd.instanceId, requestedAt: cmd.requestedAt, status }),
-    );
+    const event = commandStatusEvent({ id: this.eventIds.guid(), at: this.host.now(), commandId: cmd.id, documentName: cmd.documentName, instanceId: cmd.instanceId, requestedAt: cmd.requestedAt, status });
+    this.host.emit(event);
+    // Delivered at least once: now and then the same event (same id) arrives again a few seconds later.
+    const delivery = this.rngs.get('delivery');
+    if (delivery.chance(this.spec.instance.duplicateEventRate)) {
+      this.metrics.duplicateDeliveries += 1;
+      this.host.at(this.host.now() + Math.round(delivery.between(1, 10) * SECOND), () => this.host.emit(event));
+    }
   }
 
   /** GetCommandInvocation. */
@@ -1133,7 +1292,7 @@ export class Fleet {
         instanceType: i.type,
         availabilityZone: i.az,
         lifecycleState: i.state,
-        protectedFromScaleIn: false,
+        protectedFromScaleIn: i.protectedFromScaleIn === true,
         launchTemplateVersion: i.launchTemplateVersion,
       })),
     };
@@ -1162,11 +1321,12 @@ export class Fleet {
       name: hook.name,
       transition,
       heartbeatTimeoutSeconds: hook.heartbeatTimeout,
-      globalTimeoutSeconds: Math.min(172_800, 100 * hook.heartbeatTimeout),
+      globalTimeoutSeconds: globalTimeoutSeconds(hook.heartbeatTimeout),
       defaultResult: hook.defaultResult,
     });
     if (this.options.launchHook) out.push(summary(h.launch, 'autoscaling:EC2_INSTANCE_LAUNCHING'));
     if (this.options.terminateHook) out.push(summary(h.terminate, 'autoscaling:EC2_INSTANCE_TERMINATING'));
+    for (const o of this.options.otherHooks ?? []) out.push(summary(o, o.transition === 'launch' ? 'autoscaling:EC2_INSTANCE_LAUNCHING' : 'autoscaling:EC2_INSTANCE_TERMINATING'));
     return out;
   }
 
@@ -1227,6 +1387,11 @@ export class Fleet {
     return this.options.profileTag?.key === key;
   }
 }
+
+/** Adds an instance's units to a placement tally (see Fleet.unitsByZone). */
+const addUnits = (tally: Map<string, number>, inst: SimInstance): void => {
+  for (const k of [`${inst.az}|${inst.market}`, `${inst.az}|all`, `*|${inst.market}`, '*|all']) tally.set(k, (tally.get(k) ?? 0) + inst.weight);
+};
 
 const poolText = (p: { instanceType?: string | undefined; availabilityZone?: string | undefined }): string =>
   `${p.instanceType ?? 'every type'}/${p.availabilityZone ?? 'every AZ'}`;

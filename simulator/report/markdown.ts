@@ -10,6 +10,34 @@ import { formatNumber, metricValue, mixEffect, summaryRows, verdict, worseThanCa
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|');
 
+/**
+ * The plain statement of where the orchestrator loses to careful Auto Scaling, the cause the runs
+ * show for it, and whether the mix controller is ever worse than no mix controller on both counts.
+ */
+const whereWorse = (comparisons: readonly ScenarioComparison[]): string[] => {
+  const lost = comparisons.filter((c) => verdict(c).better === 'baseline').map((c) => c.scenario.spec.name);
+  const slower = comparisons.filter((c) => worseThanCareful(c).some((r) => r.key === 'minutesBelowDesired')).map((c) => c.scenario.spec.name);
+  const dearer = comparisons.filter((c) => worseThanCareful(c).some((r) => r.key === 'cost')).map((c) => c.scenario.spec.name);
+  const early = comparisons.reduce((n, c) => n + c.orchestrated.metrics.agentNotReady, 0);
+  const launches = comparisons.reduce((n, c) => n + c.orchestrated.metrics.launches, 0);
+  const mixWorse = comparisons.filter((c) => mixEffect(c).kind === 'worse-on-both').map((c) => c.scenario.spec.name);
+  const mixKinds = [...new Set(comparisons.map((c) => mixEffect(c).kind))].sort();
+  const list = (names: readonly string[]): string => (names.length === 0 ? 'none' : names.join(', '));
+  return [
+    '## Where the orchestrator is worse',
+    '',
+    `- **Loses the scenario's own metric to careful Auto Scaling:** ${list(lost)}.`,
+    `- **More minutes below desired warm capacity than careful Auto Scaling:** ${list(slower)} (${slower.length} of ${comparisons.length} scenarios).`,
+    `- **Costs more than careful Auto Scaling:** ${list(dearer)}.`,
+    ...(early > 0
+      ? [
+          `- **Why warm capacity comes later:** over ${launches} orchestrated launches, SendCommand refused the warm-up ${early} times because the instance's SSM agent had not registered yet (SendCommand answers \`InvalidInstanceId\`; the model registers the agent 5–30 s after the launch hook fires). The launch handler then leaves the command to the reconcile sweep, which resends it once the claim is stale (60 s), on its next minute: such a launch stays out of service up to two minutes longer than it needs to. Careful Auto Scaling loads the models at boot and lets the load balancer wait for them, so it loses nothing there. A retry a few seconds after \`InvalidInstanceId\` (not a minute later) would close most of this gap.`,
+        ]
+      : []),
+    `- **Mix controller on vs off:** worse on both cost and availability in ${list(mixWorse)}; outcomes seen: ${mixKinds.join(', ')} (issue 15: it must never be worse on both at once, and where it costs more it must buy availability).`,
+  ];
+};
+
 /** The whole document; `command` is the line that regenerates it. */
 export const renderMarkdownResults = (comparisons: readonly ScenarioComparison[], command: string): string => {
   const out: string[] = [
@@ -43,6 +71,7 @@ export const renderMarkdownResults = (comparisons: readonly ScenarioComparison[]
       } | ${worse.length === 0 ? 'nothing' : cell(worse.map((r) => `${r.label} ${formatNumber(r.careful, r.digits)} → ${formatNumber(r.orchestrated, r.digits)}`).join('; '))} | ${mix.kind}: cost ${mix.costPercent >= 0 ? '+' : ''}${mix.costPercent.toFixed(1)} %, ${formatNumber(mix.belowDesiredMinutesDelta, 1)} min below desired, ${mix.replaced} replaced |`,
     );
   }
+  out.push('', ...whereWorse(comparisons));
   for (const c of comparisons) {
     const spec = c.scenario.spec;
     out.push('', `## ${spec.name}`, '', `${spec.description} (seed ${spec.seed}, ${clockOf(spec.duration * 1000)} simulated, profile from ${c.scenario.profileSource})`, '');

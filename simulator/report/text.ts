@@ -43,6 +43,8 @@ const pick = (r: RunResult) => {
     mixReplacedInstances: m.mixReplacedInstances,
     capacityRebalanceLaunches: m.capacityRebalanceLaunches,
     healthCheckReplacements: m.healthCheckReplacements,
+    agentNotReady: m.agentNotReady,
+    duplicateDeliveries: m.duplicateDeliveries,
     notifications: r.notifications.sns,
   };
 };
@@ -66,6 +68,8 @@ const ROWS: ReadonlyArray<{ key: keyof ReturnType<typeof pick>; label: string; d
   { key: 'mixReplacedInstances', label: 'instances replaced by mix changes', digits: 0 },
   { key: 'capacityRebalanceLaunches', label: 'Capacity Rebalancing launches', digits: 0 },
   { key: 'healthCheckReplacements', label: 'replaced by LB health check', digits: 0 },
+  { key: 'agentNotReady', label: 'SendCommand before SSM agent (InvalidInstanceId)', digits: 0 },
+  { key: 'duplicateDeliveries', label: 'status events delivered twice', digits: 0 },
   { key: 'notifications', label: 'notifications (SNS)', digits: 0 },
 ];
 

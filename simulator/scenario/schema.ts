@@ -104,6 +104,16 @@ export const instanceSchema = strict({
   warmupFailureRate: probability.default(0),
   drainSeconds: range.default({ min: 15, max: 60 }),
   drainFailureRate: probability.default(0),
+  /**
+   * From the launch hook's wait to the SSM agent's registration: until then SendCommand answers
+   * InvalidInstanceId ("SSM Agent isn't registered with the SSM endpoint").
+   */
+  ssmAgentSeconds: range.default({ min: 5, max: 30 }),
+  /**
+   * Chance that a Run Command status event reaches EventBridge twice (durable delivery is "at least
+   * once": https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-delivery-level.html).
+   */
+  duplicateEventRate: probability.default(0.02),
 }).prefault({});
 
 const burstSchema = strict({

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EventQueue } from '../../simulator/core/heap';
 import { Rng } from '../../simulator/core/prng';
 import { parseSeconds } from '../../simulator/core/time';
-import { type Candidate, type Distribution, marketForLaunch, onDemandTarget, scaleInBuckets } from '../../simulator/model/allocation';
+import { type Candidate, type Distribution, defaultTerminationChoice, marketForLaunch, onDemandTarget, scaleInBuckets } from '../../simulator/model/allocation';
 import { Fleet, type FleetHost } from '../../simulator/model/fleet';
 import { CallCounter, SimAutoScaling, SimSsm } from '../../simulator/ports/sim-ports';
 import { RngStreams } from '../../simulator/core/prng';
@@ -45,6 +45,32 @@ describe('MixedInstancesPolicy allocation', () => {
   it('never asks for capacity that whole weighted instances cannot make up', () => {
     expect(scaleInBuckets(dist(0, 0), ['a'], [inst('x', 'a', 'spot', 2), inst('y', 'a', 'spot', 2)], 3)).toEqual([]);
     expect(scaleInBuckets(dist(0, 0), ['a'], [inst('x', 'a', 'spot', 2), inst('y', 'a', 'spot', 1)], 2)).toEqual([{ availabilityZone: 'a', market: 'spot', capacity: 1 }]);
+  });
+});
+
+describe('the default termination policy inside a bucket (ec2-auto-scaling-termination-policies.html, ec2-auto-scaling-instance-protection.html)', () => {
+  const HOUR_MS = 3_600_000;
+  const NOW = 10 * HOUR_MS;
+  const c = (id: string, over: Partial<Candidate> = {}): Candidate => ({ ...inst(id, 'a', 'spot'), launchedAt: NOW - 5 * HOUR_MS, launchTemplateVersion: '7', ...over });
+  const choose = (candidates: Candidate[], capacity = 1) =>
+    defaultTerminationChoice([{ availabilityZone: 'a', market: 'spot', capacity }], candidates, '7', NOW, new Rng(1, 'default-termination')).ids;
+
+  it.each([
+    ['allocation strategy first: the least preferred pool leaves, even on the current launch template', [c('old-lt', { launchTemplateVersion: '6' }), c('worst-pool', { allocationRank: 2 })], ['worst-pool']],
+    ['then the oldest launch template', [c('current'), c('old-lt', { launchTemplateVersion: '6' })], ['old-lt']],
+    ['then the closest to the next billing hour', [c('fresh-hour', { launchedAt: NOW - 5 * HOUR_MS - 60_000 }), c('hour-ending', { launchedAt: NOW - 5 * HOUR_MS - 59 * 60_000 })], ['hour-ending']],
+    ['a protected instance is never chosen, whatever it ranks', [c('protected', { allocationRank: 5, launchTemplateVersion: '1', protectedFromScaleIn: true }), c('plain')], ['plain']],
+  ])('%s', (_name, candidates, expected) => {
+    expect(choose(candidates)).toEqual(expected);
+  });
+
+  it('protected instances count toward capacity but no bucket asks for them', () => {
+    const fleet = [inst('a1', 'a', 'spot'), { ...inst('a2', 'a', 'spot'), protectedFromScaleIn: true }, { ...inst('a3', 'a', 'spot'), protectedFromScaleIn: true }, inst('b1', 'b', 'spot')];
+    // 4 units, desired 2: zone a has the most units, but only one of them may go; the other comes from b.
+    expect(scaleInBuckets(dist(0, 0), ['a', 'b'], fleet, 2)).toEqual([
+      { availabilityZone: 'a', market: 'spot', capacity: 1 },
+      { availabilityZone: 'b', market: 'spot', capacity: 1 },
+    ]);
   });
 });
 
