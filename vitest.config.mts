@@ -11,7 +11,7 @@ import { defineConfig } from 'vitest/config';
  * - artifact: `osls package`, each zip unzipped and run under the Lambda Runtime Interface Emulator
  *   and the Lambda runtime interface client on Node 22 (INIT per function vs an SDK-only function)
  */
-const env = {
+export const env = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'testing',

@@ -39,12 +39,14 @@ const TERMINATION = 'DescribeAutoScalingGroups ×1 (weights, protection, launch 
 const LAUNCH = { fn: 'launchLifecycle', event: 'autoscaling/launch-lifecycle.json' };
 /** Instance facts the lifecycle functions write (attribute-level upsert on `group#<group>` / `instance#<id>`). */
 const FACTS_CREATE = "facts for the termination policy's ordering: launch time and warming, written right after the record's conditional create, so that a late or re-emitted duplicate never marks a warm instance warming again";
-/** What reconcile's mix sweep adds to every path of the sweep (docs/adr/0006). */
+/** What reconcile's mix sweep adds to every path of the sweep. */
 const MIX_SWEEP =
-  "the mix sweep: DescribeAutoScalingGroups ×1 (opted-in groups by tag key, IncludeInstances=false) + BatchGetItem ×1 (every group's mix record, 100 keys a call); the group's mix is at rest (no signal in the window, at its owner's distribution), so no Query, no DescribeInstances, no re-read with instances";
-/** What reconcile's lifecycle sweep reads first on every path (docs/adr/0006). */
-const SWEEP_READS =
-  "DescribeAutoScalingGroups ×1 (opted-in groups by tag key, IncludeInstances=false) + GetItem ×1 (the sweep's list of completions it started: one interrupted after the instance left its hook is finished from there, F3 in docs/reliability.md) + GetItem ×1 (the scan memory: which groups had waiters, their capacity and when each was last read) + DescribeAutoScalingGroups ×1 (the group with its instances: never read before in this fresh world; in a steady state only groups with waiters, a capacity change, or their period due are read) + PutItem ×1 (the scan memory, written when it changed)";
+  "the mix sweep (every opted-in group, issue 5): DescribeAutoScalingGroups ×1 (the opted-in groups again, without instances: the lifecycle part may run for seconds and complete actions, and the InstancesDistribution the mix writes back carries the group's other distribution fields as read) + BatchGetItem ×1 (every candidate group's mix record: a group at rest is left alone, nothing else is read)";
+/** What reconcile's lifecycle sweep reads on every path of a first run (docs/adr/0006). */
+const SWEEP_START =
+  "DescribeAutoScalingGroups ×1 (opted-in groups by tag key, without instances: small whatever the fleet) + Query ×1 (the sweep's own partition, strongly consistent: the completions it started and did not see final, F3 in docs/reliability.md, and the scan memory) + DescribeAutoScalingGroups ×1 (the group with its instances: a first run has no scan memory, so every group is new, and the listing cannot show an instance waiting on a hook)";
+/** The scan memory write of a run that read a group. */
+const SCAN_MEMORY = 'PutItem ×1 (the scan memory: what the read found, so that the next runs read the group only when it has waiters, its capacity changed or its period passed; not written when unchanged)';
 const FACTS_END = "facts for the termination policy's ordering: launch time and warming; here warming false, written before the final status so that a resumed completion repeats it";
 
 export const PATH_MINIMUMS: readonly PathMinimum[] = [
@@ -147,23 +149,23 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
     event: 'schedule',
     path: 'sweep: nothing waiting on a hook',
     world: { pendingWait: false },
-    minimum: 7,
-    why: `${SWEEP_READS}; no instance waits, so nothing else for the lifecycle sweep + ${MIX_SWEEP}`,
+    minimum: 6,
+    why: `${SWEEP_START}; no instance waits, so nothing else for the lifecycle sweep but ${SCAN_MEMORY} + ${MIX_SWEEP}`,
   },
   {
     fn: 'reconcile',
     event: 'schedule',
     path: 'sweep: lost launch event (Pending:Wait, no record)',
-    minimum: 15,
-    why: `${SWEEP_READS} + DescribeLifecycleHooks ×1 (cached per cold start) + GetItem ×1 (the sweep cannot tell a lost event from work under way without the record: usually there is one, and its contents decide heartbeat or timeout) + UpdateItem ×1 (${FACTS_CREATE}; the sweep's run time stands for the launch time) + conditional PutItem ×1 (creates the record) + SendCommand ×1 + command-id write ×1 + Publish ×1 + PutEvents ×1 + ${MIX_SWEEP}`,
+    minimum: 14,
+    why: `${SWEEP_START} + DescribeLifecycleHooks ×1 (cached per cold start) + GetItem ×1 (the sweep cannot tell a lost event from work under way without the record: usually there is one, and its contents decide heartbeat or timeout) + UpdateItem ×1 (${FACTS_CREATE}; the sweep's run time stands for the launch time) + conditional PutItem ×1 (creates the record) + SendCommand ×1 + command-id write ×1 + Publish ×1 + PutEvents ×1 + ${SCAN_MEMORY} + ${MIX_SWEEP}`,
   },
   {
     fn: 'reconcile',
     event: 'schedule',
     path: 'sweep: warm-up running, heartbeat not due',
     setup: [LAUNCH],
-    minimum: 9,
-    why: `${SWEEP_READS} + DescribeLifecycleHooks ×1 (heartbeat timeout; cached per cold start) + GetItem ×1 (the record: started at, last heartbeat) + ${MIX_SWEEP}`,
+    minimum: 8,
+    why: `${SWEEP_START} + DescribeLifecycleHooks ×1 (heartbeat timeout; cached per cold start) + GetItem ×1 (the record: started at, last heartbeat) + ${SCAN_MEMORY} + ${MIX_SWEEP}`,
   },
   {
     fn: 'capacitySignal',

@@ -47,7 +47,8 @@ const summaryRows = (r: Results): string[] => {
     rows.push(`| module load in a fresh node: own code over the SDK-only baseline | — (the ≤ +25 % target is withdrawn, ADR 0005) | worst ${pct(worst.overhead)} (${worst.fn.name}) | measured |`);
     const big2 = r.coldStart.results.filter((c) => c.bytes > MAX_BUNDLE_BYTES);
     const largest = r.coldStart.results.reduce((a, c) => Math.max(a, c.bytes), 0);
-    rows.push(`| bundle size per function | ≤ 1 MB | largest ${kb(largest)}${big2.length > 0 ? ` (${big2.length} of ${r.coldStart.results.length} over)` : ''} | ${mark(big2.length === 0)} |`);
+    // A proxy for cold start, reported, not a goal since ADR 0005 (INIT in section 5 is the measure; EC2 is bundled).
+    rows.push(`| bundle size per function | — (≤ 1 MB was a cold-start proxy, withdrawn: ADR 0005) | largest ${kb(largest)}${big2.length > 0 ? ` (${big2.length} of ${r.coldStart.results.length} over 1 MB)` : ''} | measured |`);
   }
   if (r.apiCalls) {
     const declared = r.apiCalls.paths.filter((p) => p.minimum !== undefined);

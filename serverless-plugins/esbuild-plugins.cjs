@@ -40,7 +40,9 @@ const loadConfigModule = (esbuild, root) => {
           platform: 'node',
           format: 'cjs',
           target: 'node22',
-          // ES builds first: jsonc-parser's `main` is UMD, whose requires esbuild cannot follow.
+          // ES builds first, as custom.esbuild does: jsonc-parser's UMD build (its `main`) requires
+          // ./impl/* through its factory's own require, which esbuild cannot follow, so the bundle
+          // evaluated below would ask this file's require for them and fail.
           mainFields: ['module', 'main'],
           write: false,
           logLevel: 'silent',

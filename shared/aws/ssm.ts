@@ -1,5 +1,5 @@
 import { GetCommandInvocationCommand, ListCommandsCommand, SendCommandCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { callAws } from './classify';
+import { callAws, sdkRetryKind } from './classify';
 
 /** A command to run on one instance through an SSM document. Values reach the instance only as document parameters. */
 export interface SendCommandInput {
@@ -46,25 +46,47 @@ export interface SsmPort {
 
 const EXCERPT = 2000;
 
+/**
+ * SendCommand has no idempotency token (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_SendCommand.html):
+ * when an attempt's answer is lost after SSM accepted it (a reset connection, a timeout, a 5xx), the
+ * SDK's retry would send a second command. Run inside the SDK's retry loop (finalizeRequest, after its
+ * retry middleware) on each attempt's failure: a throttled attempt (refused, nothing sent) is left to
+ * the SDK to retry; any other retryable failure becomes an error the SDK does not retry, and the
+ * caller's own retry first looks for the command already sent (ListCommands by the attempt's marker).
+ */
+export const notReSentBySdk = (error: unknown): unknown => {
+  const kind = sdkRetryKind(error);
+  if (kind === undefined || kind === 'throttling') return error;
+  // No `cause`: the SDK's classifiers follow it and would retry after all. The error is kept as `sdkError`.
+  return Object.assign(new Error(`SendCommand outcome unknown (${kind} failure after the request left): not re-sent by the SDK`), {
+    name: 'SendCommandOutcomeUnknown',
+    sdkError: error,
+  });
+};
+
 /** Thin SDK adapter for SSM. */
 export class SdkSsm implements SsmPort {
   public constructor(private readonly client: SSMClient) {}
 
   public async sendCommand(input: SendCommandInput): Promise<string> {
-    const res = await callAws(
-      'SendCommand',
-      () =>
-        this.client.send(
-          new SendCommandCommand({
-            DocumentName: input.documentName,
-            InstanceIds: [input.instanceId],
-            Parameters: Object.fromEntries(Object.entries(input.parameters).map(([k, v]) => [k, [...v]])),
-            TimeoutSeconds: input.timeoutSeconds,
-            Comment: input.comment.slice(0, 100),
-          }),
-        ),
-      { instanceId: input.instanceId, documentName: input.documentName },
+    const command = new SendCommandCommand({
+      DocumentName: input.documentName,
+      InstanceIds: [input.instanceId],
+      Parameters: Object.fromEntries(Object.entries(input.parameters).map(([k, v]) => [k, [...v]])),
+      TimeoutSeconds: input.timeoutSeconds,
+      Comment: input.comment.slice(0, 100),
+    });
+    command.middlewareStack.add(
+      (next) => async (args) => {
+        try {
+          return await next(args);
+        } catch (error) {
+          throw notReSentBySdk(error);
+        }
+      },
+      { step: 'finalizeRequest', priority: 'low', name: 'sendCommandNotReSent' },
     );
+    const res = await callAws('SendCommand', () => this.client.send(command), { instanceId: input.instanceId, documentName: input.documentName });
     const id = res === 'already-done' ? undefined : res.Command?.CommandId;
     if (!id) throw new Error('SendCommand returned no CommandId');
     return id;

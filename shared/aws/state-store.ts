@@ -75,7 +75,8 @@ export interface QueryPartitionOptions {
 const isConditionFailure = (e: unknown): boolean =>
   e instanceof Error && 'awsErrorName' in e && e.awsErrorName === 'ConditionalCheckFailedException';
 
-const toRecord = (item: Record<string, unknown>): StateRecord => ({
+/** A raw item (as {@link StateStorePort.queryPartition} answers it) as a record. */
+export const toStateRecord = (item: Record<string, unknown>): StateRecord => ({
   pk: String(item.pk),
   sk: String(item.sk),
   version: typeof item.version === 'number' ? item.version : 0,
@@ -100,7 +101,7 @@ export class DynamoStateStore implements StateStorePort {
     const res = await callAws('GetItem', () =>
       this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true })),
     );
-    return res === 'already-done' || !res.Item ? undefined : toRecord(res.Item);
+    return res === 'already-done' || !res.Item ? undefined : toStateRecord(res.Item);
   }
 
   public async getMany(keys: ReadonlyArray<{ pk: string; sk: string }>): Promise<StateRecord[]> {
@@ -114,7 +115,7 @@ export class DynamoStateStore implements StateStorePort {
           this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keysNow } } })),
         );
         if (res === 'already-done') break;
-        for (const item of res.Responses?.[this.tableName] ?? []) out.push(toRecord(item));
+        for (const item of res.Responses?.[this.tableName] ?? []) out.push(toStateRecord(item));
         pending = (res.UnprocessedKeys?.[this.tableName]?.Keys as Array<Record<string, unknown>> | undefined) ?? [];
       }
       if (pending.length > 0) throw new Error(`BatchGetItem left ${pending.length} key(s) unprocessed after 5 rounds`);
@@ -213,7 +214,7 @@ export class DynamoStateStore implements StateStorePort {
       // stored) is this caller's own write.
       if (sdkAttempts(error) > 1) {
         const now = await this.get(record.pk, record.sk);
-        if (now !== undefined && isDeepStrictEqual(now, toRecord(JSON.parse(JSON.stringify(record)) as Record<string, unknown>))) return true;
+        if (now !== undefined && isDeepStrictEqual(now, toStateRecord(JSON.parse(JSON.stringify(record)) as Record<string, unknown>))) return true;
       }
       return false;
     }

@@ -16,9 +16,10 @@
  * event's Lambda retry (then its dead-letter redrive) instead: visiting every InService or
  * terminated instance for a `completing` record would cost a read per instance per minute.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { modelVersionOf } from './hook-event';
 import type { AutoScalingPort, GroupSummary, LifecycleHookSummary } from '../aws/auto-scaling';
-import type { StateStorePort } from '../aws/state-store';
+import { type StateRecord, type StateStorePort, toStateRecord } from '../aws/state-store';
 import { type OptIn, resolveProfile } from '../config/index';
 import type { HandlerOutcome } from '../middleware/stack';
 import { decideExisting, type LifecycleDecision } from '../policy/warmup-lifecycle';
@@ -162,8 +163,8 @@ class PendingCompletions {
     public entries: Map<string, PendingCompletion>,
   ) {}
 
-  public static async load(store: StateStorePort): Promise<PendingCompletions> {
-    const rec = await store.get(SWEEP_COMPLETIONS_KEY.pk, SWEEP_COMPLETIONS_KEY.sk);
+  /** The list as read (absent: none yet). */
+  public static from(store: StateStorePort, rec: StateRecord | undefined): PendingCompletions {
     return new PendingCompletions(store, rec?.version, decodeEntries(rec?.data));
   }
 
@@ -319,10 +320,19 @@ export const runLifecycleSweep = async (
     if (outcome.outcome !== 'in-progress' && decisions.length < MAX_REPORTED) decisions.push({ ...outcome, group, instanceId });
   };
 
-  // Completions this sweep started earlier and did not see final (the instance may no longer wait).
+  // The sweep's own items share one partition: the completions it started earlier and did not see
+  // final (the instance may no longer wait), and the scan memory. One strongly consistent Query reads
+  // both (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html, ConsistentRead):
+  // the versions read are what the conditional writes below rely on.
   let pending: PendingCompletions;
+  let scanRecord: StateRecord | undefined;
   try {
-    pending = await PendingCompletions.load(deps.store);
+    const items = (await deps.store.queryPartition(SWEEP_COMPLETIONS_KEY.pk, { consistent: true })).map(toStateRecord);
+    pending = PendingCompletions.from(
+      deps.store,
+      items.find((r) => r.sk === SWEEP_COMPLETIONS_KEY.sk),
+    );
+    scanRecord = items.find((r) => r.sk === SWEEP_SCAN_KEY.sk);
   } catch (error) {
     failures.push(toFailure('pending completions', error));
     return { name: 'lifecycle', summary: { groups: groups.length, waiting, handled, leftForNextRun: left, outcomes: counts, decisions }, failures };
@@ -353,15 +363,6 @@ export const runLifecycleSweep = async (
     if (optIn.optedIn) optInOf.set(group.name, optIn);
   }
   const listed = groups.filter((g) => optInOf.has(g.name));
-  let scanRecord: Awaited<ReturnType<StateStorePort['get']>>;
-  let memoryRead = true;
-  try {
-    scanRecord = await deps.store.get(SWEEP_SCAN_KEY.pk, SWEEP_SCAN_KEY.sk);
-  } catch (error) {
-    // Without the memory every group counts as new: this run reads `maxScans` of them, writes nothing.
-    memoryRead = false;
-    failures.push(toFailure('scan memory', error));
-  }
   const memory = decodeScanMemory(scanRecord?.data);
   const plan = planGroupScans({
     now,
@@ -414,17 +415,6 @@ export const runLifecycleSweep = async (
       failures.push(toFailure(name, error));
     }
   });
-
-  // What this run's reads found, for the next run's plan (a hint: a lost write only reads a group sooner or later).
-  const nextMemory: Record<string, ScanMemoryEntry> = {};
-  for (const g of listed) {
-    const seen = scanned.get(g.name);
-    const before = memory[g.name];
-    const own = (hooksOf.get(g.name) ?? []).filter((h) => isOwnHook(h.name, config.ownHooks)).map((h) => h.heartbeatTimeoutSeconds);
-    const periodMs = own.length > 0 ? scanPeriodMs(Math.min(...own), options.scanPeriodMs ?? DEFAULT_SCAN_PERIOD_MS, sweepIntervalMs) : before?.periodMs;
-    if (seen) nextMemory[g.name] = { scannedAt: now, signature: signatureOf(seen.group), waiting: seen.waiting, ...(periodMs === undefined ? {} : { periodMs }) };
-    else if (before) nextMemory[g.name] = before;
-  }
 
   // Read every waiter's record (one GetItem each, `concurrency` in flight) and decide (pure).
   const planned: Planned[] = [];
@@ -484,6 +474,8 @@ export const runLifecycleSweep = async (
   left += planned.length - act.length;
   // Throttling or 5xx answers mean AWS is pushing back: after a few, no new action starts this run.
   let pushback = 0;
+  /** Groups an instance of which this run moved out of its wait state. */
+  const settledIn = new Set<string>();
   const acted = await forEachBounded(
     act,
     concurrency,
@@ -518,7 +510,10 @@ export const runLifecycleSweep = async (
                 now,
                 w.optIn.optedIn ? modelVersionOf(w.group.tags, w.optIn.profile.termination.modelVersionTagKey) : undefined,
               );
-        if (completes(decision) && SETTLED.has(outcome.outcome)) pending.remove(entry);
+        if (completes(decision) && SETTLED.has(outcome.outcome)) {
+          pending.remove(entry);
+          settledIn.add(w.group.name);
+        }
         count(outcome, w.group.name, w.instanceId);
       } catch (error) {
         const failure = toFailure(`${w.group.name}/${w.instanceId}`, error);
@@ -534,13 +529,43 @@ export const runLifecycleSweep = async (
   } catch (error) {
     failures.push(toFailure('pending completions', error));
   }
+  // The groups this run changed are read again: a completed action moves its instance out of the wait
+  // state (CONTINUE: in service; ABANDON or a terminate hook: terminated, and Auto Scaling then works
+  // towards its desired capacity again), https://docs.aws.amazon.com/autoscaling/ec2/userguide/completing-lifecycle-hooks.html
+  // and https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks-overview.html. The memory
+  // then holds the group as the next run will find it, not as it was before this run acted, so a retry
+  // after a failed run leaves the same memory as a run that never failed. One read per few groups, only
+  // on runs that completed something.
+  const changed = [...settledIn];
+  for (let i = 0; i < changed.length; i += perRead) {
+    const names = changed.slice(i, i + perRead);
+    try {
+      for (const full of await deps.autoScaling.describeGroups(names)) {
+        if (!scanned.has(full.name)) continue;
+        scanned.set(full.name, { group: { ...full, instances: [] }, waiting: full.instances.filter((x) => WAIT_STATES[x.lifecycleState] !== undefined).length });
+      }
+    } catch (error) {
+      // The memory keeps the read from before the actions (waiting > 0): the next run reads these groups.
+      failures.push(toFailure(`${names.join(', ')} (read after acting)`, error));
+    }
+  }
+
+  // What this run's reads found, for the next run's plan (a hint: a lost write only reads a group sooner or later).
+  const nextMemory: Record<string, ScanMemoryEntry> = {};
+  for (const g of listed) {
+    const seen = scanned.get(g.name);
+    const before = memory[g.name];
+    const own = (hooksOf.get(g.name) ?? []).filter((h) => isOwnHook(h.name, config.ownHooks)).map((h) => h.heartbeatTimeoutSeconds);
+    const periodMs = own.length > 0 ? scanPeriodMs(Math.min(...own), options.scanPeriodMs ?? DEFAULT_SCAN_PERIOD_MS, sweepIntervalMs) : before?.periodMs;
+    if (seen) nextMemory[g.name] = { scannedAt: now, signature: signatureOf(seen.group), waiting: seen.waiting, ...(periodMs === undefined ? {} : { periodMs }) };
+    else if (before) nextMemory[g.name] = before;
+  }
+
   try {
     const record = { ...SWEEP_SCAN_KEY, version: (scanRecord?.version ?? 0) + 1, expiresAt: Math.floor(now / 1000) + LIFECYCLE_TTL_SECONDS, data: { groups: nextMemory } };
-    // Conditional on the version read: an overlapping run that wrote first keeps its memory.
-    // Written only when it changed: a run that read no group (none opted in) writes nothing.
-    if (memoryRead && JSON.stringify(nextMemory) !== JSON.stringify(memory)) {
-      await (scanRecord ? deps.store.putIfVersion(record, scanRecord.version) : deps.store.putIfAbsent(record));
-    }
+    // Conditional on the version read: an overlapping run that wrote first keeps its memory. Nothing
+    // read and nothing gone: no write (a sweep with nothing to do leaves the table as it was).
+    if (!isDeepStrictEqual(nextMemory, memory)) await (scanRecord ? deps.store.putIfVersion(record, scanRecord.version) : deps.store.putIfAbsent(record));
   } catch (error) {
     failures.push(toFailure('scan memory', error));
   }

@@ -173,7 +173,9 @@ ${eventList(c.orchestrated)}
   const index = comparisons
     .map((c) => {
       const v = verdict(c);
-      return `<tr><td><a href="#scenario-${esc(c.scenario.spec.name)}">${esc(c.scenario.spec.name)}</a></td><td>${esc(c.scenario.spec.metric)}</td><td class="verdict-${v.better}">${esc(v.text.split(': ').slice(1).join(': '))}</td></tr>`;
+      const worse = worseThanCareful(c);
+      const worseCell = worse.length === 0 ? '<td class="regressions none">nothing</td>' : `<td class="regressions">${worse.map((r) => esc(r.label)).join(', ')}</td>`;
+      return `<tr><td><a href="#scenario-${esc(c.scenario.spec.name)}">${esc(c.scenario.spec.name)}</a></td><td>${esc(c.scenario.spec.metric)}</td><td class="verdict-${v.better}">${esc(v.text.split(': ').slice(1).join(': '))}</td>${worseCell}</tr>`;
     })
     .join('\n');
   const wired = wiring.map((w) => `<li class="${w.wired ? 'wired' : 'unwired'}">${w.wired ? '✔' : '✘'} <b>${esc(w.name)}</b> ${esc(w.wired ? w.note : `not wired: ${w.note}`)}</li>`).join('\n');
@@ -191,12 +193,12 @@ tr.metric{background:#fef9c3;font-weight:600}.meta{color:#666;font-size:12px}
 figure{margin:8px 0}figcaption{font-weight:600;font-size:13px}
 ol.events{font-size:12px;max-height:420px;overflow:auto}.why{color:#555;margin-left:64px}time{font-family:ui-monospace,monospace}
 li.unwired{color:#b91c1c}
-td.delta.regression,p.regressions{color:#b91c1c;font-weight:600}td.delta.gain{color:#166534}p.regressions.none{color:#166534;font-weight:400}
+td.delta.regression,p.regressions,td.regressions{color:#b91c1c;font-weight:600}td.delta.gain{color:#166534}p.regressions.none,td.regressions.none{color:#166534;font-weight:400}
 figure.headline figcaption{font-size:14px}.ends{font-weight:400;color:#555}
 </style></head><body>
 <h1>asg-orchestrator — fleet simulation</h1>
 <p>Each scenario runs four times on the same seeded world: <b>naive Auto Scaling</b> (no lifecycle hooks, EC2 health checks only, default termination policy, static Spot/On-Demand mix), <b>careful Auto Scaling</b> (the same plus Capacity Rebalancing, price-capacity-optimized and load-balancer health checks: what a careful team runs without this project; the verdict is against it), <b>orchestrated</b> = the real handlers of <code>functions/</code> driven with the events the model emits, and <b>orchestrated, mix off</b> (the same with the profile's mix controller disabled).</p>
-<table class="index"><thead><tr><th>scenario</th><th>metric</th><th>result</th></tr></thead><tbody>
+<table class="index"><thead><tr><th>scenario</th><th>metric</th><th>result</th><th>worse than careful Auto Scaling on</th></tr></thead><tbody>
 ${index}</tbody></table>
 <ul class="wiring">${wired}</ul>
 ${sections.join('\n')}

@@ -17,7 +17,8 @@ import { createMain as launchMain } from '../../functions/launch-lifecycle';
 import { SdkAutoScaling } from '../../shared/aws/auto-scaling';
 import { DynamoStateStore } from '../../shared/aws/state-store';
 import { loadEvent } from '../support/fixtures';
-import { WireAutoScaling, WireDynamo } from '../support/lossy-http';
+import { SdkSsm } from '../../shared/aws/ssm';
+import { WireAutoScaling, WireDynamo, WireSsm } from '../support/lossy-http';
 import { commandId, GROUP } from '../unit/lifecycle/support';
 import { published, resetMocks, sdkDeps, snsMock, ssmMock } from '../unit/lifecycle/sdk-world';
 
@@ -82,6 +83,38 @@ describe('CompleteLifecycleAction whose success was lost (SdkAutoScaling over th
   });
 });
 
+describe('SendCommand whose success was lost (SdkSsm over the real SSM client)', () => {
+  const input = { documentName: 'warm', instanceId: INSTANCE, parameters: { ModelUris: ['s3://b/m/'] }, timeoutSeconds: 600, comment: 'asg-orchestrator warm-up attempt 1' };
+
+  it('not re-sent by the SDK (no idempotency token): one command, and the caller gets a retryable error', async () => {
+    const wire = new WireSsm(() => Date.now());
+    wire.http.lose = (n) => n === 1;
+    const error = await new SdkSsm(wire.client()).sendCommand(input).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'AwsCallError', disposition: 'retry', awsErrorName: 'SendCommandOutcomeUnknown' });
+    expect(wire.commands).toHaveLength(1);
+  });
+
+  it('a throttled attempt (refused: nothing sent) is still retried by the SDK', async () => {
+    const wire = new WireSsm(() => Date.now());
+    let refused = 0;
+    const client = wire.client();
+    // Below the SDK's retry loop, above the wire: the first attempt is refused as SSM throttles, before it is sent.
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        if (refused === 0) {
+          refused += 1;
+          throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+        }
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low', name: 'throttleOnce' },
+    );
+    expect(await new SdkSsm(client).sendCommand(input)).toBe(wire.commands[0]?.CommandId);
+    expect(refused).toBe(1);
+    expect(wire.commands).toHaveLength(1);
+  });
+});
+
 describe('handlers: one command, one completion, one notification', () => {
   beforeEach(() => resetMocks());
 
@@ -94,6 +127,21 @@ describe('handlers: one command, one completion, one notification', () => {
     expect(wire.http.lost).toBe(1);
     expect(ssmMock).toHaveReceivedCommandTimes(SendCommandCommand, 1);
     expect(published().map((m) => m.eventType)).toEqual(['warmup.started']);
+  });
+
+  it('launchLifecycle: SendCommand lost its answer → the invocation fails (retry); its retry adopts that command: one command in all', async () => {
+    const { deps, clock } = sdkDeps();
+    const wire = new WireSsm(() => clock.now);
+    wire.http.lose = (n, op) => n === 1 && op === 'SendCommand';
+    const main = launchMain({ ...deps, ssm: new SdkSsm(wire.client()) });
+    const first = await main(loadEvent('autoscaling/launch-lifecycle.json')).catch((e: unknown) => e);
+    expect(first).toMatchObject({ disposition: 'retry' });
+    // Lambda retries an asynchronous invocation about a minute later; the claim is stale by then.
+    clock.now += 61_000;
+    const retry = await main(loadEvent('autoscaling/launch-lifecycle.json'));
+    expect(retry).toMatchObject({ adopted: true, commandId: wire.commands[0]?.CommandId });
+    expect(wire.commands).toHaveLength(1);
+    expect(wire.http.requests).toEqual(['SendCommand', 'ListCommands']);
   });
 
   it('commandResult Success: CompleteLifecycleAction lost its answer → completed once, "warm-up succeeded" published', async () => {

@@ -76,6 +76,8 @@ describe('HTML report in headless Chromium', () => {
     const better = (dom.match(/<td class="delta gain">[^<]* better<\/td>/g) ?? []).length;
     expect({ worse: worse > 0 || dom.includes('Worse than careful Auto Scaling on: nothing.'), better: better > 0 }).toEqual({ worse: true, better: true });
     expect((dom.match(/<p class="regressions( none)?">/g) ?? []).length).toBe(2);
+    // The index says it too, beside each verdict.
+    expect((dom.match(/<td class="regressions( none)?">/g) ?? []).length).toBe(2);
   });
 
   it('folds markers of one kind that would overlap, and counts them', () => {

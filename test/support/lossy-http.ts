@@ -9,12 +9,16 @@
  * - DynamoDB (JSON 1.0, `X-Amz-Target: DynamoDB_20120810.<Op>`): GetItem, UpdateItem `SET`, PutItem with the adapter's two
  *   conditions (`attribute_not_exists(pk)`, `#v = :expected`), answering ConditionalCheckFailedException
  *   as DynamoDB does (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html).
+ * - SSM (JSON 1.1, `X-Amz-Target: AmazonSSM.<Op>`): SendCommand (every request that arrives is a command:
+ *   the API has no idempotency token, https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_SendCommand.html)
+ *   and ListCommands by InstanceId and `InvokedAfter`, newest first.
  * - Auto Scaling (Query protocol, XML): CompleteLifecycleAction, accepted once per open action, then
  *   ValidationError "No active Lifecycle Action found"
  *   (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_CompleteLifecycleAction.html).
  */
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { CLIENT_CONFIG } from '../../shared/aws/clients';
 
 type RequestHandler = NonNullable<ConstructorParameters<typeof DynamoDBClient>[0]>['requestHandler'];
@@ -187,5 +191,61 @@ export class WireAutoScaling {
       400,
       `<ErrorResponse xmlns="${ns}"><Error><Type>Sender</Type><Code>ValidationError</Code><Message>${message}</Message></Error><RequestId>r-2</RequestId></ErrorResponse>`,
     );
+  }
+}
+
+interface WireCommand {
+  CommandId: string;
+  DocumentName: string;
+  InstanceIds: string[];
+  Comment: string;
+  /** Epoch seconds, as JSON protocols carry timestamps. */
+  RequestedDateTime: number;
+  Status: string;
+}
+
+/** SSM Run Command behind the JSON 1.1 protocol. */
+export class WireSsm {
+  public readonly commands: WireCommand[] = [];
+  public readonly http: LossyHttp;
+
+  public constructor(private readonly now: () => number) {
+    this.http = new LossyHttp(
+      (op, req) => this.serve(op, JSON.parse(bodyText(req.body) || '{}') as Record<string, unknown>),
+      (req) => (req.headers['x-amz-target'] ?? req.headers['X-Amz-Target'] ?? '').split('.').pop() ?? '',
+    );
+  }
+
+  /** A real SSM client (the product's retry settings) whose requests reach this fake. */
+  public client(): SSMClient {
+    return unmocked(SSMClient, new SSMClient({ ...CLIENT_CONFIG, region: 'us-east-1', requestHandler: this.http.handler }));
+  }
+
+  private serve(op: string, input: Record<string, unknown>): WireResponse {
+    const json = (status: number, value: unknown) => answer(status, 'application/x-amz-json-1.1', JSON.stringify(value));
+    if (op === 'SendCommand') {
+      const n = this.commands.length + 1;
+      const command: WireCommand = {
+        CommandId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+        DocumentName: String(input.DocumentName),
+        InstanceIds: (input.InstanceIds as string[] | undefined) ?? [],
+        Comment: String(input.Comment ?? ''),
+        RequestedDateTime: this.now() / 1000,
+        Status: 'Pending',
+      };
+      this.commands.push(command);
+      return json(200, { Command: command });
+    }
+    if (op === 'ListCommands') {
+      const filters = (input.Filters as Array<{ key: string; value: string }> | undefined) ?? [];
+      const after = filters.find((f) => f.key === 'InvokedAfter')?.value;
+      const since = after ? Date.parse(after) / 1000 : Number.NEGATIVE_INFINITY;
+      const found = this.commands
+        .filter((c) => (input.InstanceId === undefined || c.InstanceIds.includes(String(input.InstanceId))) && c.RequestedDateTime >= since)
+        .reverse()
+        .slice(0, Number(input.MaxResults ?? 50));
+      return json(200, { Commands: found });
+    }
+    return json(400, { __type: 'ValidationException', message: `not modelled by this fake: ${op}` });
   }
 }

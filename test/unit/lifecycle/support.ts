@@ -21,6 +21,7 @@ import { GroupDirectory } from '../../../shared/aws';
 import { type OrchestratorConfig, parseConfig, type ProfileInput } from '../../../shared/config';
 import type { LifecycleDeps } from '../../../shared/lifecycle/deps';
 import { Publisher } from '../../../shared/notify';
+import type { LifecycleWork } from '../../../shared/state/lifecycle-record';
 import { MemoryStateStore } from '../../../shared/state/memory-store';
 
 export const GROUP = 'ml-inference-gpu';
@@ -206,4 +207,23 @@ export const commandEvent = (id: string, status: string, instanceId = INSTANCE, 
   region: 'us-east-1',
   resources: [],
   detail: { 'command-id': id, 'document-name': documentName, 'instance-id': instanceId, 'requested-date-time': '2026-11-27T10:00:14.049Z', status },
+});
+
+/** A running warm-up record of {@link INSTANCE} (attempt 1 of 3, command c-1, started at T0), with `over` applied. */
+export const lifecycleWork = (over: Partial<LifecycleWork> = {}): LifecycleWork => ({
+  instanceId: INSTANCE,
+  groupName: 'ml-inference-gpu',
+  profileName: 'gpu-inference',
+  phase: 'launch',
+  mode: 'enforce',
+  hookName: 'asg-orchestrator-launch',
+  documentName: 'warmup',
+  commandId: 'c-1',
+  attempt: 1,
+  maxAttempts: 3,
+  status: 'running',
+  startedAt: T0,
+  attemptStartedAt: T0,
+  deadlineAt: T0 + 2_700_000,
+  ...over,
 });

@@ -1,25 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { sweepDueAt } from '../../../shared/policy/sweep-priority';
-import type { LifecycleWork } from '../../../shared/state/lifecycle-record';
-import { config, HOOKS, INSTANCE, T0 } from './support';
+import { config, HOOKS, lifecycleWork, T0 } from './support';
 
-const work = (over: Partial<LifecycleWork> = {}): LifecycleWork => ({
-  instanceId: INSTANCE,
-  groupName: 'ml-inference-gpu',
-  profileName: 'gpu-inference',
-  phase: 'launch',
-  mode: 'enforce',
-  hookName: 'asg-orchestrator-launch',
-  documentName: 'warmup',
-  commandId: 'c-1',
-  attempt: 1,
-  maxAttempts: 3,
-  status: 'running',
-  startedAt: T0,
-  attemptStartedAt: T0,
-  deadlineAt: T0 + 2_700_000,
-  ...over,
-});
+const work = lifecycleWork;
 
 describe('sweepDueAt: when the lifecycle action lapses if the sweep does nothing', () => {
   it.each([

@@ -113,4 +113,28 @@ describe('warm pool', () => {
     expect(report.summary.outcomes).toMatchObject({ started: 1 });
     expect(w.ssm.sent.map((c) => String(c.parameters.Mode))).toEqual(['load', 'prestage']);
   });
+
+  it('after the sweep answered a lost event’s action (no token on record), Auto Scaling tells a late re-emitted event from a new action: a heartbeat with the event’s token', async () => {
+    const w = world();
+    waiting(w, 'Pending:Wait');
+    w.asg.open.set(INSTANCE, true);
+    w.clock.now = T0 + 60_000;
+    expect((await runLifecycleSweep(w.deps, new HookCache(w.asg), w.clock.now)).summary.outcomes).toMatchObject({ started: 1 });
+    w.clock.now = T0 + 240_000;
+    await createCommandResultMain(w.deps)(commandEvent(commandId(1), 'Success'));
+    expect(w.asg.completions.map((c) => c.accepted)).toEqual([true]);
+    // The lost event, re-emitted later with a later time: its action is the one answered ("No active").
+    w.clock.now = T0 + HOUR;
+    const late = await createLaunchMain(w.deps)(launchAction(1, T0 + HOUR - 60_000, 'EC2', 'AutoScalingGroup'));
+    expect(late).toMatchObject({ outcome: 'duplicate' });
+    expect(w.asg.heartbeats.at(-1)).toMatchObject({ ref: { token: token(1) }, accepted: false });
+    expect(w.ssm.sent).toHaveLength(1);
+    // A new action of the instance (it went to the pool and leaves it): the heartbeat is accepted, new work starts.
+    w.asg.open.set(INSTANCE, true);
+    w.clock.now = T0 + 2 * HOUR;
+    const next = await createLaunchMain(w.deps)(launchAction(2, T0 + 2 * HOUR - 5_000, 'WarmPool', 'AutoScalingGroup'));
+    expect(next).toMatchObject({ outcome: 'started' });
+    expect(w.asg.heartbeats.at(-1)).toMatchObject({ ref: { token: token(2) }, accepted: true });
+    expect(w.ssm.sent).toHaveLength(2);
+  });
 });
