@@ -26,7 +26,8 @@ import type { NotificationSettings } from '../notify/publisher';
 import { attemptWindowStart, sentForAttempt } from '../policy/command-marker';
 import type { LifecycleDecision, SendPlan } from '../policy/warmup-lifecycle';
 import { withOutput } from '../policy/warmup-lifecycle';
-import { FACTS_TTL_SECONDS, groupPk, instanceFactsSk, instancePk } from '../state/keys';
+import { instancePk } from '../state/keys';
+import { recordFacts } from '../state/packed-facts';
 import {
   CLAIM_STALE_MS,
   decodeLifecycle,
@@ -44,8 +45,8 @@ import { completionMetrics } from './metrics';
 export const DEFAULT_NOTIFICATION_SETTINGS: NotificationSettings = { sns: true, eventBridge: true, minSeverity: 'info' };
 
 /**
- * Records facts about a warm-up for the termination policy's ordering (launch time, warming) on the
- * instance's facts item in its group's partition (docs/adr/0003-state-layout.md). Attribute-level
+ * Records facts about a warm-up for the termination policy's ordering (launch time, warming) in the
+ * group's packed facts (shared/state/packed-facts.ts, docs/adr/0003-state-layout.md). Attribute-level
  * upsert: idempotent, so a retry or a duplicate event writes the same thing again. Launch phase only;
  * observe mode too (facts are not actions).
  */
@@ -55,7 +56,8 @@ const recordWarmupFacts = async (
   facts: { launchedAt?: number; warming: boolean; modelVersion?: string },
 ): Promise<void> => {
   if (w.phase !== 'launch') return;
-  await deps.store.setAttributes(groupPk(w.groupName), instanceFactsSk(w.instanceId), facts, Math.floor(deps.now() / 1000) + FACTS_TTL_SECONDS);
+  // Packed (docs/adr/0009-packed-instance-facts.md): the termination policy reads a few items per hour, not one per instance.
+  await recordFacts(deps.store, w.groupName, w.instanceId, facts, deps.now());
 };
 
 /** Reads one lifecycle record (consistent read). */

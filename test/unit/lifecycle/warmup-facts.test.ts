@@ -8,10 +8,16 @@ import { createMain as createLaunchMain } from '../../../functions/launch-lifecy
 import { createMain as createTerminationMain } from '../../../functions/termination-policy';
 import type { GroupSummary } from '../../../shared/aws';
 import { HookCache, runLifecycleSweep } from '../../../shared/lifecycle/lifecycle-sweep';
-import { FACTS_TTL_SECONDS, groupPk, instanceFactsSk } from '../../../shared/state/keys';
+import { decodeGroupState } from '../../../shared/state/group-state';
+import { FACTS_TTL_SECONDS, groupPk } from '../../../shared/state/keys';
+import { PACKED_FACTS_PREFIX, packedFactsExpiry, packedFactsSk } from '../../../shared/state/packed-facts';
 import { commandEvent, commandId, config, GROUP, group, INSTANCE, launchEvent, T0, type World, world } from './support';
 
-const facts = async (w: World, instanceId: string) => (await w.store.queryPartition(groupPk(GROUP))).find((i) => i.sk === instanceFactsSk(instanceId));
+/** What the termination policy decodes about one instance from the group's partition (packed facts items). */
+const facts = async (w: World, instanceId: string) => decodeGroupState(await w.store.queryPartition(groupPk(GROUP)), w.clock.now).facts.get(instanceId);
+/** The packed item this hour's facts about `instanceId` went to. */
+const packedItem = async (w: World, instanceId: string) =>
+  (await w.store.queryPartition(groupPk(GROUP), { skPrefix: PACKED_FACTS_PREFIX })).find((i) => i.sk === packedFactsSk(w.clock.now, instanceId));
 
 /** A launch event for `instanceId` that happened at `at` (epoch ms). */
 const launchAt = (instanceId: string, at: number, n: number): Record<string, unknown> => ({
@@ -37,11 +43,15 @@ describe('warm-up facts for the termination policy', () => {
     // Act
     await createLaunchMain(w.deps)(launchAt(INSTANCE, launchedAt, 1));
     const during = await facts(w, INSTANCE);
+    const item = await packedItem(w, INSTANCE);
     w.clock.now = T0 + 300_000;
     const result = await createCommandResultMain(w.deps)(commandEvent(commandId(1), 'Success'));
     const after = await facts(w, INSTANCE);
     // Assess
-    expect(during).toMatchObject({ launchedAt, warming: true, expiresAt: Math.floor(T0 / 1000) + FACTS_TTL_SECONDS });
+    expect(during).toMatchObject({ launchedAt, warming: true });
+    // One attribute per fact in the hour's packed item, which lives a day past the end of its hour.
+    expect(item).toMatchObject({ [`${INSTANCE}|l`]: launchedAt, [`${INSTANCE}|w`]: true, expiresAt: packedFactsExpiry(T0) });
+    expect(item?.expiresAt).toBeGreaterThanOrEqual(Math.floor(T0 / 1000) + FACTS_TTL_SECONDS);
     expect(result).toMatchObject({ outcome: 'completed', result: 'CONTINUE' });
     expect(after).toMatchObject({ launchedAt, warming: false });
   });
