@@ -56,6 +56,25 @@ export interface InstanceFacts {
   load?: number;
 }
 
+/**
+ * A facts record with every field present (undefined = unknown): records built from it share one
+ * hidden class, which keeps the decision's per-candidate reads fast at 30,000 candidates.
+ *
+ * @example
+ * ```ts
+ * const f = blankFacts(); f.warming = true;
+ * ```
+ */
+export const blankFacts = (): InstanceFacts => ({
+  doomed: undefined,
+  warming: undefined,
+  launchedAt: undefined,
+  launchTemplateVersion: undefined,
+  modelVersion: undefined,
+  protectedFromScaleIn: undefined,
+  load: undefined,
+});
+
 /** The last criterion before the instance id. */
 export type TerminationTieBreak = 'oldest-first' | 'newest-first' | 'least-loaded';
 

@@ -1,7 +1,6 @@
-import type { InstanceFacts } from '../policy/termination-order';
-import { poolKey } from '../policy/termination-order';
+import { blankFacts, type InstanceFacts, poolKey } from '../policy/termination-order';
 import { INSTANCE_FACTS_PREFIX, SIGNAL_PREFIX } from './keys';
-import { blankFacts, decodePackedFacts, PACKED_FACTS_PREFIX } from './packed-facts';
+import { decodePackedFacts, PACKED_FACTS_PREFIX } from './packed-facts';
 
 /** A capacity signal as stored: what happened, to which pool, when. */
 export interface CapacitySignal {

@@ -21,7 +21,7 @@
  * item of one shard holds ≈2,600 launches and the 16 shards ≈40,000 launches per group per hour.
  */
 import type { StateStorePort } from '../aws/state-store';
-import type { InstanceFacts } from '../policy/termination-order';
+import { blankFacts, type InstanceFacts } from '../policy/termination-order';
 import { FACTS_TTL_SECONDS, groupPk } from './keys';
 
 /** Sort-key prefix of packed facts items. */
@@ -78,17 +78,6 @@ export const packedFactsAttributes = (instanceId: string, facts: FactsWrite): Re
   if (facts.protectedFromScaleIn !== undefined) out[`${instanceId}|p`] = facts.protectedFromScaleIn;
   return out;
 };
-
-/** A fixed-shape facts record (one hidden class for the decision's hot loop, whatever is known). */
-export const blankFacts = (): InstanceFacts => ({
-  doomed: undefined,
-  warming: undefined,
-  launchedAt: undefined,
-  launchTemplateVersion: undefined,
-  modelVersion: undefined,
-  protectedFromScaleIn: undefined,
-  load: undefined,
-});
 
 const finite = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
