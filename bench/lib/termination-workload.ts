@@ -161,8 +161,9 @@ export const shiftedItems = (store: MemoryStateStore, shiftMs: number): Array<Re
     const data = { ...item } as Record<string, unknown>;
     for (const k of Object.keys(data)) {
       const v = data[k];
-      if (/At$|\|l$/.test(k) && typeof v === 'number') data[k] = v + shiftMs;
+      if (/At$/.test(k) && typeof v === 'number') data[k] = v + shiftMs;
       else if (/\|d$/.test(k) && typeof v === 'string') data[k] = v.replace(/:(\d+)$/, (_, t: string) => `:${Number(t) + shiftMs}`);
+      else if (/\|s$/.test(k) && typeof v === 'string') data[k] = v.replace(/^(\d+)/, (_, t: string) => String(Number(t) + shiftMs));
     }
     if (typeof data.expiresAt === 'number') data.expiresAt += Math.round(shiftMs / 1000);
     const sk = String(data.sk);

@@ -8,17 +8,21 @@
  * |---|---|---|---|
  * | facts written in hour H, shard S | `group#<group>` | `facts#<H, 7 digits>#<S, 2 hex digits>` | end of hour H + 1 day |
  *
- * One attribute per instance and fact, `<instanceId>|<field>` (field: `l` launch time, `w` warming,
- * `m` model version, `t` launch template version, `d` doomed as `i:<at>` or `r:<at>`, `p` scale-in
- * protected): every writer sets only its own attributes with UpdateItem `SET` (no read, last writer
- * wins per attribute, like the per-instance items before). A later hour's item overrides an earlier
- * one field by field. The TTL keeps today's semantics: a fact lives a day after it was written
- * (keys.ts FACTS_TTL_SECONDS).
+ * One attribute per instance and writer, `<instanceId>|<field>`: `s` the launch snapshot (launch
+ * time, launch template version and model version in one string, separated by U+001F, which tag
+ * values and version names cannot contain), `w` warming (boolean), `d` doomed (`i:<at>` or
+ * `r:<at>`), `p` scale-in protected (boolean). Every writer sets only its own attributes with
+ * UpdateItem `SET` (no read, last writer wins per attribute, like the per-instance items before); a
+ * later hour's item overrides an earlier one field by field. The TTL keeps today's semantics: a
+ * fact lives a day after it was written (keys.ts FACTS_TTL_SECONDS). Two attributes per instance
+ * (snapshot + warming) instead of four: the read and its unmarshalling are what the termination
+ * policy's CPU goes to.
  *
  * Size: an item holds at most 400 KB (names and values count)
- * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html — a fact
- * attribute is about 30–45 bytes, an instance's launch facts about 150 bytes, so one hour's
- * item of one shard holds ≈2,600 launches and the 16 shards ≈40,000 launches per group per hour.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html — an
+ * instance's launch facts take 70–95 bytes (a 30-character model version), so one hour's item of
+ * one shard holds ≥4,000 launches and the 16 shards ≥64,000 launches per group per hour (a test
+ * holds the bound). Past it DynamoDB refuses the write and the facts of that launch are missing.
  */
 import type { StateStorePort } from '../aws/state-store';
 import { blankFacts, type InstanceFacts } from '../policy/termination-order';
@@ -31,6 +35,9 @@ export const PACKED_FACTS_PREFIX = 'facts#';
 export const PACKED_SHARDS = 16;
 
 const HOUR_MS = 3_600_000;
+
+/** Separates the launch snapshot's fields (a control character: never in a tag value or version). */
+const SEP = '\u001f';
 
 /** The facts one writer knows about one instance (each field optional; absent = not written). */
 export interface FactsWrite {
@@ -70,10 +77,12 @@ export const packedFactsExpiry = (atMs: number): number => (Math.floor(atMs / HO
  */
 export const packedFactsAttributes = (instanceId: string, facts: FactsWrite): Record<string, unknown> => {
   const out: Record<string, unknown> = {};
-  if (facts.launchedAt !== undefined) out[`${instanceId}|l`] = facts.launchedAt;
+  // The snapshot's three fields are written together (one attribute): a write naming one of them
+  // states the others as unknown.
+  if (facts.launchedAt !== undefined || facts.launchTemplateVersion !== undefined || facts.modelVersion !== undefined) {
+    out[`${instanceId}|s`] = [facts.launchedAt ?? '', facts.launchTemplateVersion ?? '', facts.modelVersion ?? ''].join(SEP);
+  }
   if (facts.warming !== undefined) out[`${instanceId}|w`] = facts.warming;
-  if (facts.modelVersion !== undefined) out[`${instanceId}|m`] = facts.modelVersion;
-  if (facts.launchTemplateVersion !== undefined) out[`${instanceId}|t`] = facts.launchTemplateVersion;
   if (facts.doomed !== undefined) out[`${instanceId}|d`] = `${facts.doomed.kind === 'interruption-warning' ? 'i' : 'r'}:${facts.doomed.at}`;
   if (facts.protectedFromScaleIn !== undefined) out[`${instanceId}|p`] = facts.protectedFromScaleIn;
   return out;
@@ -84,19 +93,19 @@ const finite = (v: unknown): number | undefined => (typeof v === 'number' && Num
 /** Applies one attribute of a packed item; an attribute with a wrong type contributes nothing. */
 const apply = (f: InstanceFacts, field: string, v: unknown): void => {
   switch (field) {
-    case 'l': {
-      const n = finite(v);
-      if (n !== undefined) f.launchedAt = n;
+    case 's': {
+      if (typeof v !== 'string') return;
+      const a = v.indexOf(SEP);
+      const b = a < 0 ? -1 : v.indexOf(SEP, a + 1);
+      if (b < 0) return;
+      const launched = a > 0 ? Number(v.slice(0, a)) : Number.NaN;
+      f.launchedAt = Number.isFinite(launched) ? launched : undefined;
+      f.launchTemplateVersion = b > a + 1 ? v.slice(a + 1, b) : undefined;
+      f.modelVersion = v.length > b + 1 ? v.slice(b + 1) : undefined;
       return;
     }
     case 'w':
       if (typeof v === 'boolean') f.warming = v;
-      return;
-    case 'm':
-      if (typeof v === 'string' && v !== '') f.modelVersion = v;
-      return;
-    case 't':
-      if (typeof v === 'string' && v !== '') f.launchTemplateVersion = v;
       return;
     case 'p':
       if (typeof v === 'boolean') f.protectedFromScaleIn = v;

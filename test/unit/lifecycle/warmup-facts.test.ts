@@ -50,7 +50,7 @@ describe('warm-up facts for the termination policy', () => {
     // Assess
     expect(during).toMatchObject({ launchedAt, warming: true });
     // One attribute per fact in the hour's packed item, which lives a day past the end of its hour.
-    expect(item).toMatchObject({ [`${INSTANCE}|l`]: launchedAt, [`${INSTANCE}|w`]: true, expiresAt: packedFactsExpiry(T0) });
+    expect(item).toMatchObject({ [`${INSTANCE}|s`]: expect.stringMatching(new RegExp(`^${launchedAt}\u001f`)), [`${INSTANCE}|w`]: true, expiresAt: packedFactsExpiry(T0) });
     expect(item?.expiresAt).toBeGreaterThanOrEqual(Math.floor(T0 / 1000) + FACTS_TTL_SECONDS);
     expect(result).toMatchObject({ outcome: 'completed', result: 'CONTINUE' });
     expect(after).toMatchObject({ launchedAt, warming: false });
