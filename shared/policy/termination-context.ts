@@ -60,16 +60,13 @@ export interface TerminationContextChoice {
 const vouched = (
   request: TerminationPolicyRequest,
   group: GroupSummary | undefined,
-  facts: ReadonlyMap<string, InstanceFacts> | undefined,
 ): { unvouched: Set<string>; weights: Map<string, number> } => {
   const unvouched = new Set<string>();
   if (group === undefined) {
     for (const c of request.instances) unvouched.add(c.instanceId);
   } else {
+    // Facts that say protected need no entry here: the decision leaves such an instance out itself.
     for (const i of group.instances) if (i.protectedFromScaleIn) unvouched.add(i.instanceId);
-    if (facts !== undefined && facts.size > 0) {
-      for (const c of request.instances) if (facts.get(c.instanceId)?.protectedFromScaleIn === true) unvouched.add(c.instanceId);
-    }
   }
   const weights = new Map<string, number>();
   let largest = 0;
@@ -78,7 +75,12 @@ const vouched = (
     weights.set(type, w);
     largest = Math.max(largest, w);
   }
-  if (largest > 0) for (const c of request.instances) if (!weights.has(c.instanceType)) weights.set(c.instanceType, largest);
+  if (largest > 0) {
+    // One lookup per type, not per candidate.
+    const types = new Set<string>();
+    for (const c of request.instances) types.add(c.instanceType);
+    for (const type of types) if (!weights.has(type)) weights.set(type, largest);
+  }
   return { unvouched, weights };
 };
 
@@ -89,15 +91,17 @@ const protectedFacts = (): InstanceFacts => {
 };
 
 const neutral = (request: TerminationPolicyRequest, group: GroupSummary | undefined, state: GroupState | undefined, now: number): TerminationContext => {
-  const { unvouched, weights } = vouched(request, group, state?.facts);
+  const { unvouched, weights } = vouched(request, group);
   const facts = new Map<string, InstanceFacts>();
   for (const id of unvouched) facts.set(id, protectedFacts());
+  // Of the recorded facts, the neutral order uses protection alone.
+  for (const [id, f] of state?.facts ?? []) if (f.protectedFromScaleIn === true) facts.set(id, protectedFacts());
   return { now, tieBreak: 'oldest-first', facts, poolInterruptionRate: new Map(), current: {}, weights };
 };
 
 const informed = (inputs: TerminationInputs, profile: Extract<OptIn, { optedIn: true }>['profile']): TerminationContext => {
   const { request, group, state, now } = inputs;
-  const { unvouched, weights } = vouched(request, group, state?.facts);
+  const { unvouched, weights } = vouched(request, group);
   const listedVersions = (group?.instances ?? []).filter((i) => i.launchTemplateVersion);
   // The decoded facts may be shared (a container's cache): they are copied only when something is
   // added to them (loads, a listing's versions, protection), and then an instance's record is
@@ -120,12 +124,19 @@ const informed = (inputs: TerminationInputs, profile: Extract<OptIn, { optedIn: 
     for (const i of listedVersions) writable(i.instanceId).launchTemplateVersion = i.launchTemplateVersion;
     for (const id of unvouched) writable(id).protectedFromScaleIn = true;
   }
-  const poolSizes = new Map<string, number>();
+  // Spot candidates per pool, counted without building a key string per candidate.
+  const byType = new Map<string, Map<string, number>>();
   for (const c of request.instances) {
     if (c.instanceMarketOption !== 'spot') continue;
-    const key = poolKey(c.instanceType, c.availabilityZone);
-    poolSizes.set(key, (poolSizes.get(key) ?? 0) + 1);
+    let zones = byType.get(c.instanceType);
+    if (zones === undefined) {
+      zones = new Map();
+      byType.set(c.instanceType, zones);
+    }
+    zones.set(c.availabilityZone, (zones.get(c.availabilityZone) ?? 0) + 1);
   }
+  const poolSizes = new Map<string, number>();
+  for (const [type, zones] of byType) for (const [zone, n] of zones) poolSizes.set(poolKey(type, zone), n);
   const windowMs = profile.mix.signalWindowSeconds * 1000;
   const currentModel =
     profile.termination.currentModelVersion ?? (group?.tags.find((t) => t.key === profile.termination.modelVersionTagKey)?.value || undefined);

@@ -266,11 +266,12 @@ export function decideTerminationOrder(request: TerminationPolicyRequest, ctx: T
 
   for (const instance of request.instances) {
     const id = instance.instanceId;
-    if (seen.has(id)) {
+    // One hash operation per candidate: the set grows unless the id was seen.
+    const before = seen.size;
+    if (seen.add(id).size === before) {
       duplicates += 1;
       continue;
     }
-    seen.add(id);
     const bucket = byZone.get(instance.availabilityZone)?.[instance.instanceMarketOption === 'spot' ? 1 : 0];
     if (bucket === undefined) {
       outside += 1;

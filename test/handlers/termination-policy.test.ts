@@ -97,6 +97,17 @@ describe('terminationPolicy handler', () => {
     expect(ids).toContain('i-0a1b2c3d4e5f6075c');
   });
 
+  it('the neutral order (not opted in) also leaves out what the facts say is protected, and uses no other fact', async () => {
+    asg.on(DescribeAutoScalingGroupsCommand).callsFake(asAws(describeGroup([{ Key: 'team', Value: 'web' }])));
+    ddb.on(QueryCommand).resolves({
+      Items: [{ pk: `group#${GROUP}`, sk: packedFactsSk(NOW, 'i-0a1b2c3d4e5f60718'), 'i-0a1b2c3d4e5f60718|p': true, 'i-0a1b2c3d4e5f60729|d': `i:${NOW}` }],
+    });
+    const ids = (await main()(loadEvent('termination-policy/scale-in.json'))).instanceIds as string[];
+    expect(ids).not.toContain('i-0a1b2c3d4e5f60718');
+    // Input order by id: the doomed mark is not used.
+    expect(ids[0]).toBe('i-0a1b2c3d4e5f60729');
+  });
+
   it('orders by packed facts as by the per-instance items written before them (a packed fact wins)', async () => {
     const packed = { pk: `group#${GROUP}`, sk: packedFactsSk(NOW - 60_000, 'i-0a1b2c3d4e5f60729'), 'i-0a1b2c3d4e5f60729|d': `i:${NOW - 60_000}` };
     ddb.on(QueryCommand).resolves({ Items: [packed] });
