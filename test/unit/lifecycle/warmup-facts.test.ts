@@ -155,6 +155,35 @@ describe('warm-up facts for the termination policy', () => {
     });
     expect(outcome.instanceIds).toEqual([b]);
   });
+
+  it("records the launch template version the instance launched from (the group's then) and puts stale templates first", async () => {
+    // Prepare: a launched from version 6, b from version 7; the group is on 7 now. Oldest-first alone would pick a anyway,
+    // so b is the older one here: only the stale template puts a first.
+    const w = world();
+    const [a, b] = ['i-0000000000000000a', 'i-0000000000000000b'];
+    const launch = createLaunchMain(w.deps);
+    const onVersion = (version: string) => {
+      w.clock.now += 120_000;
+      w.asg.groups.set(GROUP, { ...group(GROUP, 'gpu-inference', [member(a), member(b)]), launchTemplateVersion: version });
+    };
+    onVersion('7');
+    await launch(launchAt(b, T0 - 2 * 3_600_000, 1));
+    onVersion('6');
+    await launch(launchAt(a, T0 - 3_600_000, 2));
+    onVersion('7');
+    expect(await facts(w, a)).toMatchObject({ launchTemplateVersion: '6' });
+    expect(await facts(w, b)).toMatchObject({ launchTemplateVersion: '7' });
+    // Act: the termination policy reads the group without instances: the version comes from the facts.
+    const main = createTerminationMain({ config: () => config(), autoScaling: w.asg, store: w.store, now: () => w.clock.now, readBudgetMs: 1_000 });
+    const outcome = await main({
+      AutoScalingGroupARN: group().arn,
+      AutoScalingGroupName: GROUP,
+      CapacityToTerminate: [{ AvailabilityZone: 'us-east-1a', Capacity: 1, InstanceMarketOption: 'on-demand' }],
+      Instances: [a, b].map((id) => ({ AvailabilityZone: 'us-east-1a', InstanceId: id, InstanceType: 'g5.xlarge', InstanceMarketOption: 'on-demand' })),
+      Cause: 'SCALE_IN',
+    });
+    expect(outcome.instanceIds).toEqual([a]);
+  });
 });
 
 describe('late duplicates do not rewrite the facts (issue 13 item 5)', () => {
