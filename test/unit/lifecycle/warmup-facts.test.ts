@@ -19,6 +19,15 @@ const facts = async (w: World, instanceId: string) => decodeGroupState(await w.s
 const packedItem = async (w: World, instanceId: string) =>
   (await w.store.queryPartition(groupPk(GROUP), { skPrefix: PACKED_FACTS_PREFIX })).find((i) => i.sk === packedFactsSk(w.clock.now, instanceId));
 
+/** Auto Scaling asking for one on-demand unit in us-east-1a out of `ids` (g5.xlarge). */
+const scaleInOne = (ids: readonly string[]) => ({
+  AutoScalingGroupARN: group().arn,
+  AutoScalingGroupName: GROUP,
+  CapacityToTerminate: [{ AvailabilityZone: 'us-east-1a', Capacity: 1, InstanceMarketOption: 'on-demand' }],
+  Instances: ids.map((id) => ({ AvailabilityZone: 'us-east-1a', InstanceId: id, InstanceType: 'g5.xlarge', InstanceMarketOption: 'on-demand' })),
+  Cause: 'SCALE_IN',
+});
+
 /** A launch event for `instanceId` that happened at `at` (epoch ms). */
 const launchAt = (instanceId: string, at: number, n: number): Record<string, unknown> => ({
   ...launchEvent(instanceId),
@@ -146,13 +155,7 @@ describe('warm-up facts for the termination policy', () => {
     // Act: the group's tag says v2 now (the profile names no version)
     const cfg = config({ termination: { currentModelVersion: null } });
     const main = createTerminationMain({ config: () => cfg, autoScaling: w.asg, store: w.store, now: () => w.clock.now, readBudgetMs: 1_000 });
-    const outcome = await main({
-      AutoScalingGroupARN: group().arn,
-      AutoScalingGroupName: GROUP,
-      CapacityToTerminate: [{ AvailabilityZone: 'us-east-1a', Capacity: 1, InstanceMarketOption: 'on-demand' }],
-      Instances: [a, b].map((id) => ({ AvailabilityZone: 'us-east-1a', InstanceId: id, InstanceType: 'g5.xlarge', InstanceMarketOption: 'on-demand' })),
-      Cause: 'SCALE_IN',
-    });
+    const outcome = await main(scaleInOne([a, b]));
     expect(outcome.instanceIds).toEqual([b]);
   });
 
@@ -175,13 +178,7 @@ describe('warm-up facts for the termination policy', () => {
     expect(await facts(w, b)).toMatchObject({ launchTemplateVersion: '7' });
     // Act: the termination policy reads the group without instances: the version comes from the facts.
     const main = createTerminationMain({ config: () => config(), autoScaling: w.asg, store: w.store, now: () => w.clock.now, readBudgetMs: 1_000 });
-    const outcome = await main({
-      AutoScalingGroupARN: group().arn,
-      AutoScalingGroupName: GROUP,
-      CapacityToTerminate: [{ AvailabilityZone: 'us-east-1a', Capacity: 1, InstanceMarketOption: 'on-demand' }],
-      Instances: [a, b].map((id) => ({ AvailabilityZone: 'us-east-1a', InstanceId: id, InstanceType: 'g5.xlarge', InstanceMarketOption: 'on-demand' })),
-      Cause: 'SCALE_IN',
-    });
+    const outcome = await main(scaleInOne([a, b]));
     expect(outcome.instanceIds).toEqual([a]);
   });
 });
