@@ -16,7 +16,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { AwsHttpEndpoint, type HttpGroup } from './lib/aws-http';
@@ -424,7 +424,9 @@ export const renderFleetTermination = (rows: readonly FleetRow[], command: strin
   }
   lines.push(
     '',
-    'A read that misses the 1 s budget is aborted (its answer is never parsed) and the decision falls back to what the container last listed, or to nothing (Auto Scaling asks again): such runs cost less CPU than a full decision and are marked by their decision; only `decided` runs count for the bar below. "answer bytes" counts what the endpoint sent, read or not. Wall time here includes waiting for the CPU on a shared 2-core machine and the endpoint\'s own work (in the parent process): it is not Lambda\'s.',
+    'A read that misses the 1 s budget is aborted (its answer is never parsed) and the decision falls back to what the container last read, or to nothing (Auto Scaling asks again): such runs cost less CPU than a full decision and are marked by their decision; only `decided` runs count for the bar below. "answer bytes" counts what the endpoint sent, read or not. Wall time here includes waiting for the CPU on a shared 2-core machine and the endpoint\'s own work (in the parent process): it is not Lambda\'s.',
+    '',
+    `Machine load when this part was written: 1-minute load average ${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores (other work shares the cores: CPU times and the sort floor move with it, run to run).`,
   );
   const t30 = rows.find((x) => x.size === 30_000);
   if (t30) {
