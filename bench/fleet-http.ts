@@ -436,7 +436,7 @@ export const renderFleetTermination = (rows: readonly FleetRow[], command: strin
     if (best) {
       lines.push(
         '',
-        `At 30,000 candidates (issue 16's bar: CPU within 15× a bare sort of plain objects in the same process, under 300 ms on one core): warm \`decided\` invocations ${warm.map((x) => `${ms(x.cpuMs)} ms`).join(', ')} of CPU; the best is ${(best.cpuMs / Math.max(0.001, best.sortFloorMs ?? Number.NaN)).toFixed(1)}× its sort floor (${ms(best.sortFloorMs ?? Number.NaN)} ms): ${best.cpuMs <= 300 && best.cpuMs <= 15 * (best.sortFloorMs ?? 0) ? 'met' : '**not met**'}.`,
+        `At 30,000 candidates (issue 16's bar: CPU within 15× a bare sort of plain objects in the same process, under 300 ms on one core): warm \`decided\` invocations ${warm.map((x) => `${ms(x.cpuMs)} ms`).join(', ')} of CPU, ${warm.map((x) => `${(x.cpuMs / Math.max(0.001, x.sortFloorMs ?? Number.NaN)).toFixed(1)}×`).join(', ')} their sort floors. Under 300 ms: ${warm.every((x) => x.cpuMs <= 300) ? 'met' : warm.some((x) => x.cpuMs <= 300) ? '**not met** by every run' : '**not met**'}; within 15×: ${warm.every((x) => x.cpuMs <= 15 * (x.sortFloorMs ?? 0)) ? 'met' : '**not met**'}. The bar as a whole: ${best.cpuMs <= 300 && best.cpuMs <= 15 * (best.sortFloorMs ?? 0) ? 'met' : '**not met**'}.`,
       );
     }
   }
