@@ -729,7 +729,7 @@ const normalize = (value: unknown): unknown => {
         .filter(([k]) => !VOLATILE.test(k) && k !== 'version' && k !== 'history')
         .sort(([a], [b]) => a.localeCompare(b))
         // A packed launch snapshot (shared/state/packed-facts.ts) starts with the launch time: left out like `launchedAt`.
-        .map(([k, v]) => [k, k.endsWith('|s') && typeof v === 'string' ? v.replace(/^[^\u001f]*/, '') : normalize(v)]),
+        .map(([k, v]) => [k, k.endsWith('|s') && typeof v === 'string' ? v.slice(Math.max(0, v.indexOf('\u001f'))) : normalize(v)]),
     );
   }
   return value;
