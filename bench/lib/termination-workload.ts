@@ -37,8 +37,8 @@ export interface Workload {
     Instances: RawInstance[];
     Cause: 'SCALE_IN';
   };
-  /** Same candidates, each with one numeric key (its launch time), for the floor. */
-  keyed: Array<RawInstance & { key: number }>;
+  /** Same candidates as plain `{ id, key }` literals (one hidden class; key = launch time), for the floor. */
+  keyed: Array<{ id: string; key: number }>;
   store: MemoryStateStore;
   group: GroupSummary;
   stats: { buckets: number; factItems: number; signalItems: number; doomed: number; warming: number; stale: number; protected: number };
@@ -78,7 +78,7 @@ export const makeWorkload = async (size: number, seed = size): Promise<Workload>
       stats.protected += 1;
     } else {
       instances.push(inst);
-      keyed.push({ ...inst, key: launchedAt });
+      keyed.push({ id, key: launchedAt });
       const bucket = `${az}|${market}`;
       units.set(bucket, (units.get(bucket) ?? 0) + t.weight);
     }
