@@ -8,6 +8,7 @@
  *   npm run bench -- --only=fleet      only the fleet section (bench/fleet-http.ts), replaced in place
  *   npm run bench -- --only=fleet --fleet-baseline=<git ref>   also that ref's reconcile
  *   npm run bench -- --only=growth     only the simulator growth section, replaced in place
+ *   npm run bench -- --only=fleet-termination   only the terminationPolicy part of the fleet section, replaced in place
  *   npm run bench -- --out=/tmp/b.md   write elsewhere
  *   npm run bench -- --help            every option (bench/args.ts)
  */
@@ -103,6 +104,15 @@ const main = async (): Promise<void> => {
     fleet = renderFleet(await measureFleet(root, functions, esbuildSettings(doc, root), doc, log, fleetOptions), commandLine(argv));
   }
 
+  if (opts.only.length === 1 && opts.only[0] === 'fleet-termination') {
+    log('fleet scale: terminationPolicy bundle against an HTTP endpoint…');
+    const { measureFleetTermination, renderFleetTermination, spliceFleetTermination } = await import('./fleet-http');
+    const part = renderFleetTermination(await measureFleetTermination(root, functions, esbuildSettings(doc, root), doc, log), commandLine(argv));
+    writeFileSync(opts.out, spliceFleetTermination(existsSync(opts.out) ? readFileSync(opts.out, 'utf8') : '# Benchmarks\n', part));
+    log(`wrote ${opts.out}`);
+    return;
+  }
+
   if (opts.only.includes('growth')) {
     log('simulator growth (one simulated day at 100, 800, 3,200 instances)…');
     const { measureSimulatorGrowth } = await import('./simulator-scale');
@@ -111,7 +121,7 @@ const main = async (): Promise<void> => {
 
   const wallSeconds = (performance.now() - started) / 1000;
   const { spliceFleet } = await import('./fleet-http');
-  const others = opts.only.filter((s) => s !== 'fleet');
+  const others = opts.only.filter((s) => s !== 'fleet' && s !== 'fleet-termination');
   const existing = (): string => (existsSync(opts.out) ? readFileSync(opts.out, 'utf8') : '# Benchmarks\n');
   // The fleet or growth section alone replaces its part of the existing file; any other run writes the whole file.
   const text =

@@ -2,7 +2,7 @@
  * Section 1 — the termination decision at 100 / 1,000 / 10,000 / 30,000 candidates.
  *
  * Five variants run interleaved on the same workload (so machine noise hits them alike):
- * - floor: `Array.prototype.sort` of a copy of the same candidates by one numeric key;
+ * - floor: `Array.prototype.sort` of a copy of the same candidates as plain `{ id, key }` literals by their numeric key;
  * - decide: `decideTerminationOrder` with the context the handler would build;
  * - parse + decide: `parseTerminationPolicyInput` (zod) then decide;
  * - state read: `MemoryStateStore.queryPartition` + `decodeGroupState` (the mocked store's cost);
@@ -30,9 +30,11 @@ export type Variant = (typeof VARIANTS)[number];
 
 // Only describeGroups is used by terminationPolicy; the other methods of the port are not reached.
 // A cast rather than a class, so that methods added to the port later do not break this file.
+/** Answers as AWS does: no instance list when `includeInstances` is false (the termination policy's read). */
 const fakeAutoScaling = (group: GroupSummary): AutoScalingPort =>
   ({
-    describeGroups: async (names: readonly string[]) => (names.includes(group.name) ? [group] : []),
+    describeGroups: async (names: readonly string[], options?: { includeInstances?: boolean }) =>
+      names.includes(group.name) ? [options?.includeInstances === false ? { ...group, instances: [] } : group] : [],
   }) as unknown as AutoScalingPort;
 
 /** The five variants as closures over one workload (the context is built once, as the handler would). */
@@ -51,7 +53,7 @@ export const variantsFor = async (w: Workload): Promise<Record<Variant, () => un
   if (!optIn.optedIn || optIn.profile.mode !== 'enforce') throw new Error('bench group must opt in to an enforce profile');
   const pk = groupPk(GROUP);
   const state = decodeGroupState(await w.store.queryPartition(pk));
-  const { context } = buildTerminationContext({ request, group: w.group, state, optIn, now: NOW });
+  const { context } = buildTerminationContext({ request, group: { ...w.group, instances: [] }, state, optIn, now: NOW });
   return {
     floor: () => w.keyed.slice().sort((a, b) => a.key - b.key),
     decide: () => decideTerminationOrder(request, context),

@@ -17,7 +17,7 @@ import {
 import { loadConfig, type OptIn, type OrchestratorConfig, resolveProfile } from '../shared/config';
 import { parseTerminationPolicyInput } from '../shared/events/termination-policy-input';
 import { type GroupLabels, publishGroupMetrics } from '../shared/middleware/group-metrics';
-import { type HandlerOutcome, withStack } from '../shared/middleware/stack';
+import { type HandlerOutcome, logger, withStack } from '../shared/middleware/stack';
 import { type MetricsPort, SdkCloudWatch } from '../shared/aws/cloudwatch';
 import { buildTerminationContext } from '../shared/policy/termination-context';
 import { decideTerminationOrder } from '../shared/policy/termination-order';
@@ -98,6 +98,9 @@ const resolveOptIn = (deps: TerminationPolicyDeps, group: GroupSummary | undefin
 /** Builds the handler's core for the given dependencies. */
 export const createMain = (deps: TerminationPolicyDeps) => {
   const lastGroups: GroupCache = deps.groupCache ?? new Map();
+  // The facts this container last read, per group: when the state read misses its budget they still
+  // say who is protected (and the rest, as of then).
+  const lastStates = new Map<string, { at: number; state: GroupState }>();
   return async (input: unknown): Promise<HandlerOutcome> => {
     const parsed = parseTerminationPolicyInput(input);
     if (!parsed.ok) {
@@ -107,9 +110,15 @@ export const createMain = (deps: TerminationPolicyDeps) => {
     const now = deps.now();
     const store = deps.store;
     const [groupRead, stateRead] = await Promise.all([
-      // The signal aborts the request at the deadline: a late answer is never parsed (the parse of a
-      // 30,000-instance listing is most of this function's CPU).
-      within(async (signal) => (await deps.autoScaling.describeGroups([request.autoScalingGroupName], { signal }))[0], deps.readBudgetMs, 'DescribeAutoScalingGroups'),
+      // Without its instances (weights, overrides, tags only: a 30,000-instance listing is ~20 MB of
+      // XML); protection and the per-instance facts come from the state read (packed facts, ADR 0009).
+      // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeAutoScalingGroups.html (IncludeInstances)
+      // The signal aborts the request at the deadline: a late answer is never parsed.
+      within(
+        async (signal) => (await deps.autoScaling.describeGroups([request.autoScalingGroupName], { signal, includeInstances: false }))[0],
+        deps.readBudgetMs,
+        'DescribeAutoScalingGroups',
+      ),
       store
         ? within((signal) => store.queryPartition(groupPk(request.autoScalingGroupName), { signal }), deps.readBudgetMs, 'state read')
         : Promise.resolve<Read<Array<Record<string, unknown>>>>({ ok: false, why: 'no state table configured' }),
@@ -119,7 +128,10 @@ export const createMain = (deps: TerminationPolicyDeps) => {
     const usable = cached && now - cached.at <= GROUP_CACHE_MS ? cached : undefined;
     const group: GroupSummary | undefined = groupRead.ok ? groupRead.value : usable?.group;
     const groupSource = groupRead.ok ? 'read' : 'cached';
-    const state: GroupState | undefined = stateRead.ok ? decodeGroupState(stateRead.value) : undefined;
+    if (stateRead.ok) lastStates.set(request.autoScalingGroupName, { at: now, state: decodeGroupState(stateRead.value, now) });
+    const cachedState = lastStates.get(request.autoScalingGroupName);
+    const usableState = cachedState && now - cachedState.at <= GROUP_CACHE_MS ? cachedState : undefined;
+    const state: GroupState | undefined = usableState?.state;
     const optIn = resolveOptIn(deps, group);
     // least-loaded: one batched metric read, only in what is left of the same read budget.
     const loadMetric = optIn.optedIn && optIn.profile.termination.tieBreak === 'least-loaded' ? optIn.profile.termination.loadMetric : null;
@@ -152,20 +164,51 @@ export const createMain = (deps: TerminationPolicyDeps) => {
     if (!groupRead.ok) {
       fallbacks.push(
         usable
-          ? `the group as read ${Math.round((now - usable.at) / 1000)} s ago vouches for the candidates it showed unprotected, the others are left out`
-          : 'no listing of the group to vouch for any candidate: none is returned (Auto Scaling asks again)',
+          ? `the group as read ${Math.round((now - usable.at) / 1000)} s ago gives the weights`
+          : 'no listing of the group to weigh any candidate: none is returned (Auto Scaling asks again)',
       );
     }
-    return {
-      outcome: ctx.basis === 'profile' ? (fallbacks.length > 0 ? 'fallback' : 'decided') : ctx.basis,
-      reason: `${ctx.note}${fallbacks.length > 0 ? ` (fallback: ${fallbacks.join('; ')})` : ''}. ${decision.reason}`,
-      group: request.autoScalingGroupName,
-      cause: request.cause,
-      candidates: request.instances.length,
-      instanceIds: decision.instanceIds,
-      ...(ctx.wouldReturn ? { wouldReturn: decideTerminationOrder(request, ctx.wouldReturn).instanceIds } : {}),
-    };
+    if (!stateRead.ok) {
+      fallbacks.push(
+        usableState
+          ? `the facts as read ${Math.round((now - usableState.at) / 1000)} s ago are used (protection included)`
+          : 'no recorded facts: the order rests on the input alone',
+      );
+    }
+    return withIdLists(
+      {
+        outcome: ctx.basis === 'profile' ? (fallbacks.length > 0 ? 'fallback' : 'decided') : ctx.basis,
+        reason: `${ctx.note}${fallbacks.length > 0 ? ` (fallback: ${fallbacks.join('; ')})` : ''}. ${decision.reason}`,
+        group: request.autoScalingGroupName,
+        cause: request.cause,
+        candidates: request.instances.length,
+        returned: decision.instanceIds.length,
+      },
+      decision.instanceIds,
+      ctx.wouldReturn ? decideTerminationOrder(request, ctx.wouldReturn).instanceIds : undefined,
+    );
   };
+};
+
+/** Ids the decision log names in full at info level; the reason already explains the first ones. */
+export const LOGGED_IDS = 20;
+
+/**
+ * The outcome with its id lists. The decision log (one JSON line) names at most {@link LOGGED_IDS}
+ * of each list plus the count: at 30,000 candidates the full lists made a ~69 KB line. At log level
+ * DEBUG the full lists are logged too. `instanceIds` and `wouldReturn` stay readable on the outcome
+ * (the response and the tests use them) but are not serialized unless DEBUG.
+ */
+const withIdLists = (base: HandlerOutcome, instanceIds: string[], wouldReturn: string[] | undefined): HandlerOutcome => {
+  const full = logger.getLevelName() === 'DEBUG';
+  const out: HandlerOutcome = { ...base, firstIds: instanceIds.slice(0, LOGGED_IDS) };
+  Object.defineProperty(out, 'instanceIds', { value: instanceIds, enumerable: full, writable: true, configurable: true });
+  if (wouldReturn !== undefined) {
+    out.wouldReturnCount = wouldReturn.length;
+    out.wouldReturnFirstIds = wouldReturn.slice(0, LOGGED_IDS);
+    Object.defineProperty(out, 'wouldReturn', { value: wouldReturn, enumerable: full, writable: true, configurable: true });
+  }
+  return out;
 };
 
 /** Shape Auto Scaling expects back. */

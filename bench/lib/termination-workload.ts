@@ -4,7 +4,8 @@
  * that only generates workloads (bench/fleet-http.ts) loads no handler.
  */
 import type { GroupInstance, GroupSummary } from '../../shared/aws';
-import { groupPk, instanceFactsSk, signalSk } from '../../shared/state/keys';
+import { groupPk, signalSk } from '../../shared/state/keys';
+import { PACKED_FACTS_PREFIX, packedFactsSk, recordFacts } from '../../shared/state/packed-facts';
 import { MemoryStateStore } from '../../shared/state/memory-store';
 import { rng } from './stats';
 
@@ -36,8 +37,8 @@ export interface Workload {
     Instances: RawInstance[];
     Cause: 'SCALE_IN';
   };
-  /** Same candidates, each with one numeric key (its launch time), for the floor. */
-  keyed: Array<RawInstance & { key: number }>;
+  /** Same candidates as plain `{ id, key }` literals (one hidden class; key = launch time), for the floor. */
+  keyed: Array<{ id: string; key: number }>;
   store: MemoryStateStore;
   group: GroupSummary;
   stats: { buckets: number; factItems: number; signalItems: number; doomed: number; warming: number; stale: number; protected: number };
@@ -45,9 +46,12 @@ export interface Workload {
 
 /**
  * A realistic random group: 3 AZs × spot/on-demand (≈70 % Spot), 4 instance types with weights,
- * facts for ≈60 % of instances (launch time, versions; 3 % of Spot doomed, 5 % warming, ≈15 % stale),
- * interruption signals in the window for some Spot pools, 1 % scale-in protected; Auto Scaling asks
- * for ≈10 % of each bucket's capacity.
+ * facts for ≈60 % of instances (launch time, versions; 3 % of Spot doomed, 5 % warming, ≈15 % stale)
+ * in the packed layout (shared/state/packed-facts.ts, written over the last day as the lifecycle and
+ * signal paths write them), interruption signals in the window for some Spot pools; 1 % more
+ * instances in the group are scale-in protected and not offered (Auto Scaling cannot terminate them
+ * on scale-in: https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-instance-protection.html);
+ * `size` candidates are offered; Auto Scaling asks for ≈10 % of each bucket's capacity.
  */
 export const makeWorkload = async (size: number, seed = size): Promise<Workload> => {
   const r = rng(seed);
@@ -61,20 +65,23 @@ export const makeWorkload = async (size: number, seed = size): Promise<Workload>
   const groupInstances: GroupInstance[] = [];
   const units = new Map<string, number>();
   const stats = { buckets: 0, factItems: 0, signalItems: 0, doomed: 0, warming: 0, stale: 0, protected: 0 };
-  for (let i = 0; i < size; i += 1) {
+  while (instances.length < size) {
     const az = pick(AZS);
     const market = r() < 0.7 ? 'spot' : 'on-demand';
     const t = pick(TYPES);
     const id = `i-${hex()}`;
     const launchedAt = NOW - Math.floor(r() * 7 * 86_400_000);
     const inst: RawInstance = { AvailabilityZone: az, InstanceId: id, InstanceType: t.type, InstanceMarketOption: market };
-    instances.push(inst);
-    keyed.push({ ...inst, key: launchedAt });
-    const bucket = `${az}|${market}`;
-    units.set(bucket, (units.get(bucket) ?? 0) + t.weight);
     const isProtected = r() < 0.01;
     const staleTemplate = r() < 0.1;
-    if (isProtected) stats.protected += 1;
+    if (isProtected) {
+      stats.protected += 1;
+    } else {
+      instances.push(inst);
+      keyed.push({ id, key: launchedAt });
+      const bucket = `${az}|${market}`;
+      units.set(bucket, (units.get(bucket) ?? 0) + t.weight);
+    }
     groupInstances.push({
       instanceId: id,
       instanceType: t.type,
@@ -84,20 +91,24 @@ export const makeWorkload = async (size: number, seed = size): Promise<Workload>
       launchTemplateVersion: staleTemplate ? '6' : '7',
     });
     if (r() < 0.6) {
-      const attrs: Record<string, unknown> = { launchedAt, launchTemplateVersion: staleTemplate ? '6' : '7' };
       const staleModel = r() < 0.08;
-      attrs.modelVersion = staleModel ? 'llama-3-8b-2024-04' : CURRENT_MODEL;
       if (staleModel || staleTemplate) stats.stale += 1;
-      if (r() < 0.05) {
-        attrs.warming = true;
-        stats.warming += 1;
-      }
+      const warming = r() < 0.05;
+      if (warming) stats.warming += 1;
+      // The warm-up's facts, written within the last day (older ones have expired).
+      const writtenAt = NOW - Math.floor(r() * 23 * 3_600_000);
+      await recordFacts(
+        store,
+        GROUP,
+        id,
+        { launchedAt: Math.min(launchedAt, writtenAt), warming, launchTemplateVersion: staleTemplate ? '6' : '7', modelVersion: staleModel ? 'llama-3-8b-2024-04' : CURRENT_MODEL },
+        writtenAt,
+      );
       if (market === 'spot' && r() < 0.03) {
-        attrs.doomedKind = r() < 0.5 ? 'interruption-warning' : 'rebalance-recommendation';
-        attrs.doomedAt = NOW - Math.floor(r() * 110_000);
+        const at = NOW - Math.floor(r() * 110_000);
+        await recordFacts(store, GROUP, id, { doomed: { kind: r() < 0.5 ? 'interruption-warning' : 'rebalance-recommendation', at } }, at);
         stats.doomed += 1;
       }
-      await store.setAttributes(pk, instanceFactsSk(id), attrs, expiresAt);
       stats.factItems += 1;
     }
     if (market === 'spot' && r() < 0.01) {
@@ -140,3 +151,27 @@ export const makeWorkload = async (size: number, seed = size): Promise<Workload>
   };
 };
 
+
+/**
+ * The partition's items as written `shiftMs` later (the fleet bench moves the generated times to
+ * now): times, TTLs and the time-ordered sort keys of signals and packed facts.
+ */
+export const shiftedItems = (store: MemoryStateStore, shiftMs: number): Array<Record<string, unknown>> =>
+  store.dump().map((item) => {
+    const data = { ...item } as Record<string, unknown>;
+    for (const k of Object.keys(data)) {
+      const v = data[k];
+      if (/At$/.test(k) && typeof v === 'number') data[k] = v + shiftMs;
+      else if (/\|d$/.test(k) && typeof v === 'string') data[k] = v.replace(/:(\d+)$/, (_, t: string) => `:${Number(t) + shiftMs}`);
+      else if (/\|s$/.test(k) && typeof v === 'string') data[k] = v.replace(/^(\d+)/, (_, t: string) => String(Number(t) + shiftMs));
+    }
+    if (typeof data.expiresAt === 'number') data.expiresAt += Math.round(shiftMs / 1000);
+    const sk = String(data.sk);
+    if (sk.startsWith('signal#')) data.sk = sk.replace(/^signal#(\d{15})/, (_, t: string) => `signal#${String(Number(t) + shiftMs).padStart(15, '0')}`);
+    if (sk.startsWith(PACKED_FACTS_PREFIX)) {
+      const hour = Number(sk.slice(PACKED_FACTS_PREFIX.length, PACKED_FACTS_PREFIX.length + 7));
+      data.sk = `${packedFactsSk((hour + 0.5) * 3_600_000 + shiftMs, '')
+        .slice(0, PACKED_FACTS_PREFIX.length + 7)}${sk.slice(PACKED_FACTS_PREFIX.length + 7)}`;
+    }
+    return data;
+  });

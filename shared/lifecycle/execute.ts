@@ -26,7 +26,8 @@ import type { NotificationSettings } from '../notify/publisher';
 import { attemptWindowStart, sentForAttempt } from '../policy/command-marker';
 import type { LifecycleDecision, SendPlan } from '../policy/warmup-lifecycle';
 import { withOutput } from '../policy/warmup-lifecycle';
-import { FACTS_TTL_SECONDS, groupPk, instanceFactsSk, instancePk } from '../state/keys';
+import { instancePk } from '../state/keys';
+import { recordFacts } from '../state/packed-facts';
 import {
   CLAIM_STALE_MS,
   decodeLifecycle,
@@ -44,18 +45,19 @@ import { completionMetrics } from './metrics';
 export const DEFAULT_NOTIFICATION_SETTINGS: NotificationSettings = { sns: true, eventBridge: true, minSeverity: 'info' };
 
 /**
- * Records facts about a warm-up for the termination policy's ordering (launch time, warming) on the
- * instance's facts item in its group's partition (docs/adr/0003-state-layout.md). Attribute-level
+ * Records facts about a warm-up for the termination policy's ordering (launch time, warming) in the
+ * group's packed facts (shared/state/packed-facts.ts, docs/adr/0003-state-layout.md). Attribute-level
  * upsert: idempotent, so a retry or a duplicate event writes the same thing again. Launch phase only;
  * observe mode too (facts are not actions).
  */
 const recordWarmupFacts = async (
   deps: LifecycleDeps,
   w: LifecycleWork,
-  facts: { launchedAt?: number; warming: boolean; modelVersion?: string },
+  facts: { launchedAt?: number; warming: boolean; modelVersion?: string; launchTemplateVersion?: string },
 ): Promise<void> => {
   if (w.phase !== 'launch') return;
-  await deps.store.setAttributes(groupPk(w.groupName), instanceFactsSk(w.instanceId), facts, Math.floor(deps.now() / 1000) + FACTS_TTL_SECONDS);
+  // Packed (docs/adr/0009-packed-instance-facts.md): the termination policy reads a few items per hour, not one per instance.
+  await recordFacts(deps.store, w.groupName, w.instanceId, facts, deps.now());
 };
 
 /** Reads one lifecycle record (consistent read). */
@@ -193,7 +195,10 @@ export const executeLifecycle = async (
   launchedAt?: number,
   /** The model version the instance launched with (the group's model-version tag, propagated at launch). */
   modelVersion?: string,
+  /** The group's launch template version when the instance launched (what it was launched from). */
+  launchTemplateVersion?: string,
 ): Promise<HandlerOutcome> => {
+  const versions = { ...(modelVersion ? { modelVersion } : {}), ...(launchTemplateVersion ? { launchTemplateVersion } : {}) };
   switch (decision.kind) {
     case 'skip':
       return { outcome: decision.outcome, reason: decision.reason };
@@ -215,7 +220,7 @@ export const executeLifecycle = async (
       // warm instance `warming` again nor move its launch time. If this write fails, the record's claim
       // is left pending and whoever resumes it (a retry after the claim went stale, the sweep) writes them
       // (the resumed `send` below).
-      await recordWarmupFacts(deps, work, { launchedAt: launchedAt ?? deps.now(), warming: true, ...(modelVersion ? { modelVersion } : {}) });
+      await recordWarmupFacts(deps, work, { launchedAt: launchedAt ?? deps.now(), warming: true, ...versions });
       const claimed: StoredLifecycle = { version: replaced ? replaced.version + 1 : 1, work };
       const notify = () => deps.publisher.publish(decision.notification, settings);
       if (decision.send) return sendClaimed(deps, claimed, decision.send, notify, 'started', decision.reason);
@@ -236,7 +241,7 @@ export const executeLifecycle = async (
       // Resuming the first send of a warm-up whose invocation died right after creating the record: the
       // facts it wrote next may be missing (same values as the create's, so idempotent).
       if (decision.resume === true && next.attempt === 1) {
-        await recordWarmupFacts(deps, next, { launchedAt: next.startedBy === 'event' ? (next.openedAt ?? next.startedAt) : next.startedAt, warming: true, ...(modelVersion ? { modelVersion } : {}) });
+        await recordWarmupFacts(deps, next, { launchedAt: next.startedBy === 'event' ? (next.openedAt ?? next.startedAt) : next.startedAt, warming: true, ...versions });
       }
       return sendClaimed(deps, claimed, decision.send, notify, next.attempt > (stored.work.attempt ?? 1) ? 'retrying' : 'resumed', decision.reason, decision.resume === true);
     }

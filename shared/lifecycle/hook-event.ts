@@ -35,11 +35,12 @@ export const decideAndExecute = async (
   settings: Parameters<typeof executeLifecycle>[3],
   launchedAt?: number,
   modelVersion?: string,
+  launchTemplateVersion?: string,
 ): Promise<HandlerOutcome> => {
   let last: HandlerOutcome = { outcome: 'lost-race', reason: 'not attempted' };
   for (let i = 0; i < CREATE_ATTEMPTS; i += 1) {
     const stored = await load();
-    last = await executeLifecycle(deps, decide(stored), stored, settings, launchedAt, modelVersion);
+    last = await executeLifecycle(deps, decide(stored), stored, settings, launchedAt, modelVersion, launchTemplateVersion);
     if (last.outcome !== 'conflict') return last;
   }
   return { ...last, outcome: 'lost-race', reason: 'the record kept changing under this invocation: another one is handling it' };
@@ -93,11 +94,14 @@ export const createHookMain =
     const launchedAt = Number.isFinite(eventTime) ? eventTime : deps.now();
     // Its model version: the group's model-version tag, which Auto Scaling propagates to the instance at launch.
     const modelVersion = modelVersionOf(group?.tags ?? [], optIn.profile.termination.modelVersionTagKey);
+    // And the launch template version it was launched from: the group's now (the termination policy no
+    // longer reads it per instance from a listing, docs/adr/0009-packed-instance-facts.md).
+    const launchTemplateVersion = group?.launchTemplateVersion;
     // A new hook event usually finds no record: create it at once. The conditional create is the
     // duplicate check (no read first); only when it finds a record is the record read and decided on.
     const fresh = decide(req, optIn, deps.documents, undefined, deps.now(), ctx);
     if (fresh.kind === 'create') {
-      const created = await executeLifecycle(deps, fresh, undefined, settings, launchedAt, modelVersion);
+      const created = await executeLifecycle(deps, fresh, undefined, settings, launchedAt, modelVersion, launchTemplateVersion);
       if (created.outcome !== 'conflict') return { ...who, profile: optIn.profileName, ...created };
     }
     // A record without a token that is over (the sweep answered a lost event's action): a heartbeat with
@@ -118,6 +122,7 @@ export const createHookMain =
       settings,
       launchedAt,
       modelVersion,
+      launchTemplateVersion,
     );
     return { ...who, profile: optIn.profileName, ...outcome };
   };

@@ -509,6 +509,7 @@ export const runLifecycleSweep = async (
                 w.optIn.optedIn ? w.optIn.profile.notifications : DEFAULT_NOTIFICATION_SETTINGS,
                 now,
                 w.optIn.optedIn ? modelVersionOf(w.group.tags, w.optIn.profile.termination.modelVersionTagKey) : undefined,
+                w.group.launchTemplateVersion,
               );
         if (completes(decision) && SETTLED.has(outcome.outcome)) {
           pending.remove(entry);

@@ -56,6 +56,25 @@ export interface InstanceFacts {
   load?: number;
 }
 
+/**
+ * A facts record with every field present (undefined = unknown): records built from it share one
+ * hidden class, which keeps the decision's per-candidate reads fast at 30,000 candidates.
+ *
+ * @example
+ * ```ts
+ * const f = blankFacts(); f.warming = true;
+ * ```
+ */
+export const blankFacts = (): InstanceFacts => ({
+  doomed: undefined,
+  warming: undefined,
+  launchedAt: undefined,
+  launchTemplateVersion: undefined,
+  modelVersion: undefined,
+  protectedFromScaleIn: undefined,
+  load: undefined,
+});
+
 /** The last criterion before the instance id. */
 export type TerminationTieBreak = 'oldest-first' | 'newest-first' | 'least-loaded';
 
@@ -247,11 +266,12 @@ export function decideTerminationOrder(request: TerminationPolicyRequest, ctx: T
 
   for (const instance of request.instances) {
     const id = instance.instanceId;
-    if (seen.has(id)) {
+    // One hash operation per candidate: the set grows unless the id was seen.
+    const before = seen.size;
+    if (seen.add(id).size === before) {
       duplicates += 1;
       continue;
     }
-    seen.add(id);
     const bucket = byZone.get(instance.availabilityZone)?.[instance.instanceMarketOption === 'spot' ? 1 : 0];
     if (bucket === undefined) {
       outside += 1;

@@ -14,7 +14,8 @@ import type { HandlerOutcome } from '../middleware/stack';
 import type { Publisher } from '../notify/publisher';
 import { evaluateGroupMix, loadMixWindow, type MixEvaluation } from '../mix/controller';
 import type { CapacitySignal } from '../state/group-state';
-import { FACTS_TTL_SECONDS, groupPk, instanceFactsSk, signalSk } from '../state/keys';
+import { groupPk, signalSk } from '../state/keys';
+import { recordFacts } from '../state/packed-facts';
 import type { InstanceDirectory } from './instance-directory';
 import { interpretSignal, signalAttributes } from './interpret';
 import { type SpotDrainResult, startSpotDrain } from './spot-drain';
@@ -99,7 +100,7 @@ export const handleCapacitySignal = async (deps: CapacitySignalDeps, event: Pars
 
   let drain: SpotDrainResult | undefined;
   if (intent.kind === 'instance') {
-    await deps.store.setAttributes(pk, instanceFactsSk(intent.instanceId), { doomedKind: intent.signal, doomedAt: stored.at }, Math.floor(now / 1000) + FACTS_TTL_SECONDS);
+    await recordFacts(deps.store, groupName, intent.instanceId, { doomed: { kind: intent.signal, at: stored.at } }, now);
     if (intent.signal === 'interruption-warning') {
       drain = await startSpotDrain(
         { ssm: deps.ssm, store: deps.store, defaultDocumentName: deps.drainDocumentName },

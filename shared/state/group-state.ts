@@ -1,6 +1,6 @@
-import type { InstanceFacts } from '../policy/termination-order';
-import { poolKey } from '../policy/termination-order';
+import { blankFacts, type InstanceFacts, poolKey } from '../policy/termination-order';
 import { INSTANCE_FACTS_PREFIX, SIGNAL_PREFIX } from './keys';
+import { decodePackedFacts, PACKED_FACTS_PREFIX } from './packed-facts';
 
 /** A capacity signal as stored: what happened, to which pool, when. */
 export interface CapacitySignal {
@@ -26,6 +26,10 @@ const SIGNAL_KINDS = new Set(['interruption-warning', 'rebalance-recommendation'
  * Decodes the raw items of a group partition. Pure and defensive: an item with missing or
  * wrongly typed attributes contributes what is valid and nothing else (a corrupt record never
  * makes an instance more likely to be terminated than having no record at all).
+ * Facts come in two layouts: the packed items (shared/state/packed-facts.ts, written since
+ * ADR 0009) and the per-instance items written before (`instance#<id>`, gone a day after their last
+ * write); both are read, a packed fact overrides the per-instance one. `nowMs`: packed items past
+ * their TTL are ignored (without it, none is).
  *
  * @example
  * ```ts
@@ -33,14 +37,17 @@ const SIGNAL_KINDS = new Set(['interruption-warning', 'rebalance-recommendation'
  * state.facts.get('i-0abc')?.doomed?.kind; // 'interruption-warning'
  * ```
  */
-export const decodeGroupState = (items: ReadonlyArray<Readonly<Record<string, unknown>>>): GroupState => {
+export const decodeGroupState = (items: ReadonlyArray<Readonly<Record<string, unknown>>>, nowMs = Number.NEGATIVE_INFINITY): GroupState => {
   const facts = new Map<string, InstanceFacts>();
   const signals: CapacitySignal[] = [];
+  const packed: Array<Readonly<Record<string, unknown>>> = [];
   for (const item of items) {
     const sk = text(item.sk) ?? '';
-    if (sk.startsWith(INSTANCE_FACTS_PREFIX)) {
+    if (sk.startsWith(PACKED_FACTS_PREFIX)) {
+      packed.push(item);
+    } else if (sk.startsWith(INSTANCE_FACTS_PREFIX)) {
       const id = sk.slice(INSTANCE_FACTS_PREFIX.length);
-      const f: InstanceFacts = {};
+      const f: InstanceFacts = blankFacts();
       const doomedKind = text(item.doomedKind);
       const doomedAt = num(item.doomedAt);
       if (doomedKind && DOOMED_KINDS.has(doomedKind) && doomedAt !== undefined) {
@@ -65,6 +72,7 @@ export const decodeGroupState = (items: ReadonlyArray<Readonly<Record<string, un
       }
     }
   }
+  if (packed.length > 0) decodePackedFacts(packed, nowMs, facts);
   return { facts, signals };
 };
 

@@ -3,7 +3,8 @@
  *
  * | item | pk | sk | TTL |
  * |---|---|---|---|
- * | facts about an instance (doomed, warming, versions) | `group#<group>` | `instance#<instanceId>` | 1 day after the last write |
+ * | facts about instances, packed (packed-facts.ts, docs/adr/0009-packed-instance-facts.md) | `group#<group>` | `facts#<hour>#<shard>` | the end of the hour + 1 day |
+ * | facts about an instance (the layout before ADR 0009, read until it expires) | `group#<group>` | `instance#<instanceId>` | 1 day after the last write |
  * | a capacity signal (interruption, rebalance, Spot launch failure) | `group#<group>` | `signal#<epoch ms, 15 digits>#<id>` | the profile's signal window |
  * | lifecycle work on an instance (warm-up, drain) | `instance#<instanceId>` | `lifecycle#launch` / `lifecycle#terminate` | 2 days |
  * | mix controller state of a group (shared/mix/state.ts) | `group#<group>` | `mix` | 30 days after the last write |

@@ -16,6 +16,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDeps, createMain, handler } from '../../functions/capacity-signal';
 import { createMixSweepDeps } from '../../shared/mix/deps';
 import { runMixSweep } from '../../shared/mix/sweep';
+import { decodeGroupState } from '../../shared/state/group-state';
 import { MemoryStateStore } from '../../shared/state/memory-store';
 import { captureEmf } from '../support/emf';
 import { loadEvent } from '../support/fixtures';
@@ -187,7 +188,9 @@ describe('capacitySignal handler', () => {
     // ... the state
     expect(items('signal#')).toHaveLength(10);
     expect(items('signal#').find((i) => i.instanceId === WARNED)).toMatchObject({ kind: 'interruption-warning', instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a', expiresAt: Math.floor(Date.parse('2026-11-27T11:20:00Z') / 1000) + 3600 });
-    expect(items(`instance#${WARNED}`)).toEqual([expect.objectContaining({ doomedKind: 'interruption-warning', doomedAt: Date.parse('2026-11-27T11:20:00Z') })]);
+    // Doomed, in the group's packed facts (docs/adr/0009-packed-instance-facts.md); no per-instance facts item.
+    expect(items(`instance#${WARNED}`)).toEqual([]);
+    expect(decodeGroupState(items('facts#'), NOW).facts.get(WARNED)).toMatchObject({ doomed: { kind: 'interruption-warning', at: Date.parse('2026-11-27T11:20:00Z') } });
     const drain = table.dump().find((i) => i.pk === `instance#${WARNED}` && i.sk === 'lifecycle#terminate');
     expect(drain).toMatchObject({ version: 2, data: { phase: 'terminate', status: 'running', commandId: 'cmd-0001', attempt: 1, maxAttempts: 1, documentName: 'asg-orchestrator-test-drain', deadlineAt: NOW + 90_000, startedBy: 'interruption-warning' } });
     expect(drain?.data).not.toHaveProperty('hookName');
@@ -351,7 +354,7 @@ describe('capacitySignal handler', () => {
     expect(second.mix).toMatchObject({ outcome: 'unsupported', reason: expect.stringMatching(/reported 20/) });
     expect(published('mix.unsupported')).toHaveLength(1);
     expect(asg).toHaveReceivedCommandTimes(UpdateAutoScalingGroupCommand, 0);
-    expect(items(`instance#${WARNED}`)[0]).toMatchObject({ doomedKind: 'interruption-warning' }); // still marked doomed
+    expect(decodeGroupState(items('facts#'), NOW).facts.get(WARNED)).toMatchObject({ doomed: { kind: 'interruption-warning' } }); // still marked doomed
   });
 
   it('a failed UpdateAutoScalingGroup is retried: the claim is undone, the retry applies the change', async () => {

@@ -1,7 +1,7 @@
 /**
  * The termination policy's fallback stays within the contract when its reads fail: never more
- * capacity units than asked per bucket, never an instance it cannot vouch for (protected, or not
- * in any listing it has), and a read that misses the budget is aborted, not parsed late.
+ * capacity units than asked per bucket (no weights known: nothing returned), never an instance the
+ * facts at hand say is protected, and a read that misses the budget is aborted, not parsed late.
  * https://docs.aws.amazon.com/autoscaling/ec2/userguide/lambda-custom-termination-policy.html
  */
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand, type Instance } from '@aws-sdk/client-auto-scaling';
@@ -11,6 +11,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDeps, createMain } from '../../functions/termination-policy';
 import { createAwsClients } from '../../shared/aws/all-clients';
+import { packedFactsSk } from '../../shared/state/packed-facts';
 import { captureEmf } from '../support/emf';
 
 const asg = mockClient(AutoScalingClient);
@@ -69,6 +70,13 @@ const describeGroup = (instances: Instance[], overrides = ['g5.xlarge', 'g5.2xla
   ],
 });
 
+/**
+ * Answers DescribeAutoScalingGroups as AWS does: without the Instances list when IncludeInstances is false
+ * (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeAutoScalingGroups.html).
+ */
+const asAws = (answer: ReturnType<typeof describeGroup>) => (input: { IncludeInstances?: boolean }) =>
+  input.IncludeInstances === false ? { AutoScalingGroups: answer.AutoScalingGroups.map(({ Instances: _, ...g }) => g) } : answer;
+
 const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } });
 const units = (ids: readonly string[]) => ids.reduce((n, id) => n + (WEIGHT[request.Instances.find((i) => i.InstanceId === id)?.InstanceType ?? ''] ?? 99), 0);
 
@@ -88,23 +96,24 @@ describe('terminationPolicy fallback', () => {
     expect(result.reason).toMatch(/no listing of the group/);
   });
 
-  it('both reads fail: the listing this container read earlier bounds the answer (weights, protection, unknown instances)', async () => {
+  it('both reads fail: what this container read earlier bounds the answer (the weights, and the facts saying who is protected)', async () => {
     const main = createMain(deps);
-    // Earlier: i-…1 protected; i-…5 not in the listing yet.
-    asg.on(DescribeAutoScalingGroupsCommand).resolves(describeGroup(listing(['i-00000000000000001'], ['i-00000000000000005'])));
-    ddb.on(QueryCommand).resolves({ Items: [] });
+    // Earlier: the group (weights) and the facts (i-…1 protected) were read.
+    asg.on(DescribeAutoScalingGroupsCommand).callsFake(asAws(describeGroup(listing([]))));
+    ddb.on(QueryCommand).resolves({ Items: [{ pk: `group#${GROUP}`, sk: packedFactsSk(NOW, 'i-00000000000000001'), 'i-00000000000000001|p': true }] });
     await main(structuredClone(request));
     asg.on(DescribeAutoScalingGroupsCommand).rejects(throttled());
     ddb.on(QueryCommand).rejects(throttled());
-    const ids = (await main(structuredClone(request))).instanceIds as string[];
+    const result = await main(structuredClone(request));
+    const ids = result.instanceIds as string[];
     expect(units(ids)).toBeLessThanOrEqual(2);
     expect(ids).not.toContain('i-00000000000000001');
-    expect(ids).not.toContain('i-00000000000000005');
     expect(ids.length).toBeGreaterThan(0);
+    expect(result.reason).toMatch(/the facts as read 0 s ago are used/);
   });
 
   it('a candidate type the overrides do not weigh counts as the largest weight (never more units than asked)', async () => {
-    asg.on(DescribeAutoScalingGroupsCommand).resolves(describeGroup(listing([]), ['g5.xlarge', 'g5.4xlarge']));
+    asg.on(DescribeAutoScalingGroupsCommand).callsFake(asAws(describeGroup(listing([]), ['g5.xlarge', 'g5.4xlarge'])));
     ddb.on(QueryCommand).resolves({ Items: [] });
     const ids = (await createMain(deps)(structuredClone(request))).instanceIds as string[];
     // g5.2xlarge is unweighted here: counted as 4 (> 2), so only g5.xlarge instances fit.
@@ -120,7 +129,7 @@ describe('terminationPolicy fallback', () => {
 
     it('every answer counts its instances; each failed read is a fallback with its reason', async () => {
       const main = createMain(deps);
-      asg.on(DescribeAutoScalingGroupsCommand).resolves(describeGroup(listing([])));
+      asg.on(DescribeAutoScalingGroupsCommand).callsFake(asAws(describeGroup(listing([]))));
       ddb.on(QueryCommand).resolves({ Items: [] });
       const emf = captureEmf();
       const first = await main(structuredClone(request));

@@ -6,8 +6,9 @@ import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createDeps, createMain, handler } from '../../functions/termination-policy';
+import { createDeps, createMain, handler, LOGGED_IDS } from '../../functions/termination-policy';
 import { parseConfig } from '../../shared/config';
+import { packedFactsSk } from '../../shared/state/packed-facts';
 import { loadEvent } from '../support/fixtures';
 
 const asg = mockClient(AutoScalingClient);
@@ -45,6 +46,13 @@ const describeGroup = (tags: Array<{ Key: string; Value: string }>, instances: I
   ],
 });
 
+/**
+ * Answers DescribeAutoScalingGroups as AWS does: without the Instances list when IncludeInstances is false
+ * (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeAutoScalingGroups.html).
+ */
+const asAws = (answer: ReturnType<typeof describeGroup>) => (input: { IncludeInstances?: boolean }) =>
+  input.IncludeInstances === false ? { AutoScalingGroups: answer.AutoScalingGroups.map(({ Instances: _, ...g }) => g) } : answer;
+
 const OPTED_IN = [{ Key: 'asg-orchestrator:profile', Value: 'gpu-inference' }];
 const main = (readBudgetMs = 1000) =>
   createMain({ ...createDeps(createAwsClients(), { TABLE_NAME: 'state' } as NodeJS.ProcessEnv), now: () => NOW, readBudgetMs });
@@ -55,7 +63,7 @@ describe('terminationPolicy handler', () => {
   beforeEach(() => {
     asg.reset();
     ddb.reset();
-    asg.on(DescribeAutoScalingGroupsCommand).resolves(describeGroup(OPTED_IN));
+    asg.on(DescribeAutoScalingGroupsCommand).callsFake(asAws(describeGroup(OPTED_IN)));
     ddb.on(QueryCommand).resolves({ Items: [] });
   });
 
@@ -77,15 +85,48 @@ describe('terminationPolicy handler', () => {
     expect(ddb).toHaveReceivedCommandWith(QueryCommand, { TableName: 'state', ExpressionAttributeValues: { ':pk': `group#${GROUP}` } });
   });
 
-  it('never returns a scale-in protected instance', async () => {
-    asg.on(DescribeAutoScalingGroupsCommand).resolves(
-      describeGroup(OPTED_IN, [
-        { InstanceId: 'i-0a1b2c3d4e5f6074b', ProtectedFromScaleIn: true, AvailabilityZone: 'us-east-1a', LifecycleState: 'InService', HealthStatus: 'Healthy' },
-      ]),
-    );
+  it('reads the group without its instances (weights and tags only)', async () => {
+    await main()(loadEvent('termination-policy/scale-in.json'));
+    expect(asg).toHaveReceivedCommandWith(DescribeAutoScalingGroupsCommand, { AutoScalingGroupNames: [GROUP], IncludeInstances: false });
+  });
+
+  it('never returns an instance the recorded facts say is scale-in protected', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [{ pk: `group#${GROUP}`, sk: packedFactsSk(NOW, 'i-0a1b2c3d4e5f6074b'), 'i-0a1b2c3d4e5f6074b|p': true }] });
     const ids = (await main()(loadEvent('termination-policy/scale-in.json'))).instanceIds as string[];
     expect(ids).not.toContain('i-0a1b2c3d4e5f6074b');
     expect(ids).toContain('i-0a1b2c3d4e5f6075c');
+  });
+
+  it('the neutral order (not opted in) also leaves out what the facts say is protected, and uses no other fact', async () => {
+    asg.on(DescribeAutoScalingGroupsCommand).callsFake(asAws(describeGroup([{ Key: 'team', Value: 'web' }])));
+    ddb.on(QueryCommand).resolves({
+      Items: [{ pk: `group#${GROUP}`, sk: packedFactsSk(NOW, 'i-0a1b2c3d4e5f60718'), 'i-0a1b2c3d4e5f60718|p': true, 'i-0a1b2c3d4e5f60729|d': `i:${NOW}` }],
+    });
+    const ids = (await main()(loadEvent('termination-policy/scale-in.json'))).instanceIds as string[];
+    expect(ids).not.toContain('i-0a1b2c3d4e5f60718');
+    // Input order by id: the doomed mark is not used.
+    expect(ids[0]).toBe('i-0a1b2c3d4e5f60729');
+  });
+
+  it('orders by packed facts as by the per-instance items written before them (a packed fact wins)', async () => {
+    const packed = { pk: `group#${GROUP}`, sk: packedFactsSk(NOW - 60_000, 'i-0a1b2c3d4e5f60729'), 'i-0a1b2c3d4e5f60729|d': `i:${NOW - 60_000}` };
+    ddb.on(QueryCommand).resolves({ Items: [packed] });
+    const fromPacked = (await main()(loadEvent('termination-policy/scale-in.json'))).instanceIds;
+    ddb.on(QueryCommand).resolves({ Items: [doomedItem('i-0a1b2c3d4e5f60729', 'interruption-warning')] });
+    const fromItems = (await main()(loadEvent('termination-policy/scale-in.json'))).instanceIds;
+    expect(fromPacked).toEqual(fromItems);
+    expect((fromPacked as string[])[0]).toBe('i-0a1b2c3d4e5f60729');
+    // The per-instance item says doomed, the later packed fact says it is protected now: left out.
+    ddb.on(QueryCommand).resolves({ Items: [doomedItem('i-0a1b2c3d4e5f60729', 'interruption-warning'), { ...packed, 'i-0a1b2c3d4e5f60729|p': true }] });
+    expect((await main()(loadEvent('termination-policy/scale-in.json'))).instanceIds).not.toContain('i-0a1b2c3d4e5f60729');
+  });
+
+  it('logs a summary of the answer, not every id (the full lists at DEBUG only)', async () => {
+    const result = await main()(loadEvent('termination-policy/scale-in.json'));
+    const line = JSON.parse(JSON.stringify(result)) as Record<string, unknown>;
+    expect(line.instanceIds).toBeUndefined();
+    expect(line.returned).toBe((result.instanceIds as string[]).length);
+    expect(line.firstIds).toEqual((result.instanceIds as string[]).slice(0, LOGGED_IDS));
   });
 
   it('falls back to an order from the input when the state read fails, and says so', async () => {
@@ -106,7 +147,7 @@ describe('terminationPolicy handler', () => {
   });
 
   it('answers a neutral order for a group that did not opt in', async () => {
-    asg.on(DescribeAutoScalingGroupsCommand).resolves(describeGroup([{ Key: 'team', Value: 'web' }]));
+    asg.on(DescribeAutoScalingGroupsCommand).callsFake(asAws(describeGroup([{ Key: 'team', Value: 'web' }])));
     ddb.on(QueryCommand).resolves({ Items: [doomedItem('i-0a1b2c3d4e5f60729', 'interruption-warning')] });
     const result = await main()(loadEvent('termination-policy/scale-in.json'));
     expect(result.outcome).toBe('not-opted-in');

@@ -26,6 +26,7 @@ import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { createDeps as terminationDeps, createMain as terminationMain } from '../../functions/termination-policy.js';
+import { decodeGroupState } from '../../shared/state/group-state.js';
 import { loadEventAt } from '../support/fixtures.js';
 import { ACCOUNT_ID, attr, clientConfig, createQueue, createStateTable, drainQueue, jsonBody, type MotoClients, motoClients, motoEndpoint, preserveEnv, resetMoto, type TestQueue } from '../support/moto.js';
 
@@ -181,7 +182,7 @@ describe('capacitySignal end to end (moto over HTTP)', () => {
     // ... the table: signal, doomed mark, drain record with its command, mix record.
     const { Items } = await aws.doc.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `group#${GROUP}` } }));
     expect(Items?.filter((i) => String(i.sk).startsWith('signal#'))).toEqual([expect.objectContaining({ kind: 'interruption-warning', instanceId: warned, availabilityZone: 'us-east-1a' })]);
-    expect(Items?.find((i) => i.sk === `instance#${warned}`)).toMatchObject({ doomedKind: 'interruption-warning' });
+    expect(decodeGroupState(Items ?? []).facts.get(warned)).toMatchObject({ doomed: { kind: 'interruption-warning' } });
     // version 2: the claim (change pending), then the write that finishes it once applied and notified
     expect(Items?.find((i) => i.sk === 'mix')).toMatchObject({ version: 2, data: { target: { base: 1, percent: 50 }, targetMode: 'enforce' } });
     const { Item: drain } = await aws.doc.send(new GetCommand({ TableName: TABLE, Key: { pk: `instance#${warned}`, sk: 'lifecycle#terminate' }, ConsistentRead: true }));

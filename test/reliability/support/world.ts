@@ -728,7 +728,8 @@ const normalize = (value: unknown): unknown => {
       Object.entries(value as Record<string, unknown>)
         .filter(([k]) => !VOLATILE.test(k) && k !== 'version' && k !== 'history')
         .sort(([a], [b]) => a.localeCompare(b))
-        .map(([k, v]) => [k, normalize(v)]),
+        // A packed launch snapshot (shared/state/packed-facts.ts) starts with the launch time: left out like `launchedAt`.
+        .map(([k, v]) => [k, k.endsWith('|s') && typeof v === 'string' ? v.slice(Math.max(0, v.indexOf('\u001f'))) : normalize(v)]),
     );
   }
   return value;

@@ -8,10 +8,25 @@ import { createMain as createLaunchMain } from '../../../functions/launch-lifecy
 import { createMain as createTerminationMain } from '../../../functions/termination-policy';
 import type { GroupSummary } from '../../../shared/aws';
 import { HookCache, runLifecycleSweep } from '../../../shared/lifecycle/lifecycle-sweep';
-import { FACTS_TTL_SECONDS, groupPk, instanceFactsSk } from '../../../shared/state/keys';
+import { decodeGroupState } from '../../../shared/state/group-state';
+import { FACTS_TTL_SECONDS, groupPk } from '../../../shared/state/keys';
+import { PACKED_FACTS_PREFIX, packedFactsExpiry, packedFactsSk } from '../../../shared/state/packed-facts';
 import { commandEvent, commandId, config, GROUP, group, INSTANCE, launchEvent, T0, type World, world } from './support';
 
-const facts = async (w: World, instanceId: string) => (await w.store.queryPartition(groupPk(GROUP))).find((i) => i.sk === instanceFactsSk(instanceId));
+/** What the termination policy decodes about one instance from the group's partition (packed facts items). */
+const facts = async (w: World, instanceId: string) => decodeGroupState(await w.store.queryPartition(groupPk(GROUP)), w.clock.now).facts.get(instanceId);
+/** The packed item this hour's facts about `instanceId` went to. */
+const packedItem = async (w: World, instanceId: string) =>
+  (await w.store.queryPartition(groupPk(GROUP), { skPrefix: PACKED_FACTS_PREFIX })).find((i) => i.sk === packedFactsSk(w.clock.now, instanceId));
+
+/** Auto Scaling asking for one on-demand unit in us-east-1a out of `ids` (g5.xlarge). */
+const scaleInOne = (ids: readonly string[]) => ({
+  AutoScalingGroupARN: group().arn,
+  AutoScalingGroupName: GROUP,
+  CapacityToTerminate: [{ AvailabilityZone: 'us-east-1a', Capacity: 1, InstanceMarketOption: 'on-demand' }],
+  Instances: ids.map((id) => ({ AvailabilityZone: 'us-east-1a', InstanceId: id, InstanceType: 'g5.xlarge', InstanceMarketOption: 'on-demand' })),
+  Cause: 'SCALE_IN',
+});
 
 /** A launch event for `instanceId` that happened at `at` (epoch ms). */
 const launchAt = (instanceId: string, at: number, n: number): Record<string, unknown> => ({
@@ -37,11 +52,15 @@ describe('warm-up facts for the termination policy', () => {
     // Act
     await createLaunchMain(w.deps)(launchAt(INSTANCE, launchedAt, 1));
     const during = await facts(w, INSTANCE);
+    const item = await packedItem(w, INSTANCE);
     w.clock.now = T0 + 300_000;
     const result = await createCommandResultMain(w.deps)(commandEvent(commandId(1), 'Success'));
     const after = await facts(w, INSTANCE);
     // Assess
-    expect(during).toMatchObject({ launchedAt, warming: true, expiresAt: Math.floor(T0 / 1000) + FACTS_TTL_SECONDS });
+    expect(during).toMatchObject({ launchedAt, warming: true });
+    // One attribute per fact in the hour's packed item, which lives a day past the end of its hour.
+    expect(item).toMatchObject({ [`${INSTANCE}|s`]: expect.stringMatching(new RegExp(`^${launchedAt}\u001f`)), [`${INSTANCE}|w`]: true, expiresAt: packedFactsExpiry(T0) });
+    expect(item?.expiresAt).toBeGreaterThanOrEqual(Math.floor(T0 / 1000) + FACTS_TTL_SECONDS);
     expect(result).toMatchObject({ outcome: 'completed', result: 'CONTINUE' });
     expect(after).toMatchObject({ launchedAt, warming: false });
   });
@@ -136,14 +155,31 @@ describe('warm-up facts for the termination policy', () => {
     // Act: the group's tag says v2 now (the profile names no version)
     const cfg = config({ termination: { currentModelVersion: null } });
     const main = createTerminationMain({ config: () => cfg, autoScaling: w.asg, store: w.store, now: () => w.clock.now, readBudgetMs: 1_000 });
-    const outcome = await main({
-      AutoScalingGroupARN: group().arn,
-      AutoScalingGroupName: GROUP,
-      CapacityToTerminate: [{ AvailabilityZone: 'us-east-1a', Capacity: 1, InstanceMarketOption: 'on-demand' }],
-      Instances: [a, b].map((id) => ({ AvailabilityZone: 'us-east-1a', InstanceId: id, InstanceType: 'g5.xlarge', InstanceMarketOption: 'on-demand' })),
-      Cause: 'SCALE_IN',
-    });
+    const outcome = await main(scaleInOne([a, b]));
     expect(outcome.instanceIds).toEqual([b]);
+  });
+
+  it("records the launch template version the instance launched from (the group's then) and puts stale templates first", async () => {
+    // Prepare: a launched from version 6, b from version 7; the group is on 7 now. Oldest-first alone would pick a anyway,
+    // so b is the older one here: only the stale template puts a first.
+    const w = world();
+    const [a, b] = ['i-0000000000000000a', 'i-0000000000000000b'];
+    const launch = createLaunchMain(w.deps);
+    const onVersion = (version: string) => {
+      w.clock.now += 120_000;
+      w.asg.groups.set(GROUP, { ...group(GROUP, 'gpu-inference', [member(a), member(b)]), launchTemplateVersion: version });
+    };
+    onVersion('7');
+    await launch(launchAt(b, T0 - 2 * 3_600_000, 1));
+    onVersion('6');
+    await launch(launchAt(a, T0 - 3_600_000, 2));
+    onVersion('7');
+    expect(await facts(w, a)).toMatchObject({ launchTemplateVersion: '6' });
+    expect(await facts(w, b)).toMatchObject({ launchTemplateVersion: '7' });
+    // Act: the termination policy reads the group without instances: the version comes from the facts.
+    const main = createTerminationMain({ config: () => config(), autoScaling: w.asg, store: w.store, now: () => w.clock.now, readBudgetMs: 1_000 });
+    const outcome = await main(scaleInOne([a, b]));
+    expect(outcome.instanceIds).toEqual([a]);
   });
 });
 

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isEventDropError } from '../../../shared/errors';
-import { MAX_ISSUES, parseTerminationPolicyInput } from '../../../shared/events/termination-policy-input';
+import * as v from 'valibot';
+import { acceptWellFormed, MAX_ISSUES, parseTerminationPolicyInput, terminationPolicyInputSchema } from '../../../shared/events/termination-policy-input';
 import { type TerminationFixture, loadTerminationFixture } from './load-fixture';
 
 type Raw = Record<string, unknown> & { Instances: Array<Record<string, unknown>>; CapacityToTerminate: Array<Record<string, unknown>> };
@@ -218,6 +219,64 @@ describe('parseTerminationPolicyInput: properties', () => {
         expect(parsed.request.hasMoreInstances).toBe(value.HasMoreInstances === true);
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('acceptWellFormed (the plain-loop check of a well-formed input) agrees with the schema', () => {
+  // Values that are valid for some field and invalid for others: every bound and picklist is crossed.
+  const junk = fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(0, 1, 64, 65, 255, 256, 1600, 1601).map((n) => 'x'.repeat(n)) },
+    fc.constantFrom('spot', 'on-demand', 'SCALE_IN', 'REBALANCE', 'Spot'),
+    fc.constantFrom(0, -0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, true, false, null, undefined),
+    fc.string({ maxLength: 3 }),
+    fc.constant([]),
+    fc.constant({}),
+  );
+  const maybe = <T>(good: fc.Arbitrary<T>) => fc.oneof({ weight: 12, arbitrary: good }, { weight: 1, arbitrary: junk });
+  const bucket = fc.record({
+    AvailabilityZone: maybe(fc.constantFrom('us-east-1a', 'us-east-1b')),
+    Capacity: maybe(fc.integer({ min: 0, max: 9 })),
+    InstanceMarketOption: maybe(fc.constantFrom('spot', 'on-demand')),
+  });
+  const instance = fc.record({
+    AvailabilityZone: maybe(fc.constantFrom('us-east-1a', 'us-east-1b')),
+    InstanceId: maybe(fc.string({ minLength: 1, maxLength: 17 }).map((h) => `i-${h}`)),
+    InstanceType: maybe(fc.constantFrom('g5.xlarge', 'g5.2xlarge')),
+    InstanceMarketOption: maybe(fc.constantFrom('spot', 'on-demand')),
+    Extra: fc.option(fc.string(), { nil: undefined }),
+  });
+  const input = fc.record(
+    {
+      AutoScalingGroupARN: maybe(fc.constant('arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:x:autoScalingGroupName/g')),
+      AutoScalingGroupName: maybe(fc.constant('g')),
+      CapacityToTerminate: maybe(fc.array(bucket, { maxLength: 3 })),
+      Instances: maybe(fc.array(instance, { maxLength: 4 })),
+      Cause: maybe(fc.constantFrom('SCALE_IN', 'INSTANCE_REFRESH', 'MAX_INSTANCE_LIFETIME', 'REBALANCE')),
+      HasMoreInstances: maybe(fc.boolean()),
+    },
+    { requiredKeys: ['AutoScalingGroupARN', 'AutoScalingGroupName', 'CapacityToTerminate', 'Instances', 'Cause'] },
+  );
+
+  it('accepts exactly what the schema accepts, with the same request', () => {
+    fc.assert(
+      fc.property(input, (x) => {
+        const fast = acceptWellFormed(x);
+        const schema = v.safeParse(terminationPolicyInputSchema, x);
+        expect(fast !== undefined).toBe(schema.success);
+        if (fast !== undefined && schema.success) {
+          const o = schema.output;
+          expect(fast).toEqual({
+            autoScalingGroupArn: o.AutoScalingGroupARN,
+            autoScalingGroupName: o.AutoScalingGroupName,
+            capacityToTerminate: o.CapacityToTerminate.map((c) => ({ availabilityZone: c.AvailabilityZone, capacity: c.Capacity, instanceMarketOption: c.InstanceMarketOption })),
+            instances: o.Instances.map((i) => ({ availabilityZone: i.AvailabilityZone, instanceId: i.InstanceId, instanceType: i.InstanceType, instanceMarketOption: i.InstanceMarketOption })),
+            cause: o.Cause,
+            hasMoreInstances: o.HasMoreInstances ?? false,
+          });
+        }
+      }),
+      { numRuns: 5_000 },
     );
   });
 });
