@@ -3,7 +3,7 @@
  * none for idle groups), 10 per SendMessageBatch; groupSweep handles one group per record and reports
  * failures per record (partial batch response). Real adapters over aws-sdk-client-mock clients.
  */
-import { type AutoScalingGroup, DescribeAutoScalingGroupsCommand, RecordLifecycleActionHeartbeatCommand } from '@aws-sdk/client-auto-scaling';
+import { DescribeAutoScalingGroupsCommand, RecordLifecycleActionHeartbeatCommand } from '@aws-sdk/client-auto-scaling';
 import { SendCommandCommand } from '@aws-sdk/client-ssm';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
@@ -18,38 +18,18 @@ import { InstanceDirectory } from '../../shared/signals/instance-directory';
 import { groupPk, MIX_SK } from '../../shared/state/keys';
 import type { MemoryStateStore } from '../../shared/state/memory-store';
 import { T0 } from '../unit/lifecycle/support';
-import { asgMock, OPTED_IN_TAGS, resetMocks, sdkDeps, ssmMock } from '../unit/lifecycle/sdk-world';
+import { asgMock, OPTED_IN_TAGS, resetMocks, sdkDeps, sdkGroup, ssmMock } from '../unit/lifecycle/sdk-world';
 
 const sqsMock = mockClient(SQSClient);
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/asg-orchestrator-test-group-sweep';
-
-const sdkGroup = (name: string, instances: Array<{ InstanceId: string; LifecycleState: string }> = []): AutoScalingGroup => ({
-  AutoScalingGroupName: name,
-  MinSize: 0,
-  MaxSize: 4,
-  DesiredCapacity: 1,
-  Tags: OPTED_IN_TAGS.map((t) => ({ ...t, ResourceId: name, ResourceType: 'auto-scaling-group', PropagateAtLaunch: true })),
-  AvailabilityZones: ['us-east-1a'],
-  HealthCheckType: 'EC2',
-  CreatedTime: new Date(T0),
-  DefaultCooldown: 300,
-  Instances: instances.map((i) => ({
-    InstanceId: i.InstanceId,
-    LifecycleState: i.LifecycleState as NonNullable<AutoScalingGroup['Instances']>[number]['LifecycleState'],
-    InstanceType: 'g5.xlarge',
-    AvailabilityZone: 'us-east-1a',
-    HealthStatus: 'Healthy',
-    ProtectedFromScaleIn: false,
-  })),
-});
 
 /** The listing answers these groups (without instances, as the tick asks); each group read by name answers its instances. */
 const fleet = (groups: Record<string, Array<{ InstanceId: string; LifecycleState: string }>>): void => {
   asgMock
     .on(DescribeAutoScalingGroupsCommand, { Filters: [{ Name: 'tag-key', Values: ['asg-orchestrator:profile'] }] })
-    .resolves({ AutoScalingGroups: Object.keys(groups).map((name) => ({ ...sdkGroup(name), Instances: undefined })) });
+    .resolves({ AutoScalingGroups: Object.keys(groups).map((name) => ({ ...sdkGroup(name, OPTED_IN_TAGS), Instances: undefined })) });
   for (const [name, instances] of Object.entries(groups)) {
-    asgMock.on(DescribeAutoScalingGroupsCommand, { AutoScalingGroupNames: [name] }).resolves({ AutoScalingGroups: [sdkGroup(name, instances)] });
+    asgMock.on(DescribeAutoScalingGroupsCommand, { AutoScalingGroupNames: [name] }).resolves({ AutoScalingGroups: [sdkGroup(name, OPTED_IN_TAGS, instances)] });
   }
 };
 
