@@ -594,9 +594,10 @@ export class WorldQueue implements QueuePort {
   /** Delivers everything sent so far to `consume` (a groupSweep main), as Lambda's poller would. */
   public async drain(consume: Main): Promise<void> {
     const receives = new Map<string, number>();
-    let id = 0;
+    let sent = 0;
     while (this.pending.length > 0) {
-      const batch = this.pending.splice(0, 5).map((body) => ({ body, messageId: `q-${(id += 1)}` }));
+      const batch = this.pending.splice(0, 5).map((body, i) => ({ body, messageId: `q-${sent + i + 1}` }));
+      sent += batch.length;
       const out = await consume({ Records: batch.map((m) => ({ messageId: m.messageId, receiptHandle: m.messageId, body: m.body, attributes: {}, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:asg-orchestrator-test-group-sweep', awsRegion: 'us-east-1' })) });
       const failed = new Set(((out.batchItemFailures as Array<{ itemIdentifier: string }> | undefined) ?? []).map((f) => f.itemIdentifier));
       for (const m of batch) {
