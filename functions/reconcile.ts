@@ -16,7 +16,7 @@ import type { AwsClients } from '../shared/aws/index';
 import { type QueuePort, SdkQueue, sqsClient } from '../shared/aws/sqs';
 import { OrchestratorError } from '../shared/errors';
 import { createTickSweeps, RunListing } from '../shared/fanout/tick';
-import { localWorldStatus } from '../shared/local/detect';
+import { localWorldActive } from '../shared/local/index';
 import { createLifecycleDeps, type LifecycleDeps } from '../shared/lifecycle/deps';
 import { HookCache, runLifecycleSweep } from '../shared/lifecycle/lifecycle-sweep';
 import { runSweeps, type Sweep } from '../shared/lifecycle/sweep-runner';
@@ -41,7 +41,7 @@ export interface ReconcileDeps {
 export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.ProcessEnv = process.env): ReconcileDeps => {
   const lifecycle = createLifecycleDeps(clients, env);
   // Offline (the built-in local world answers AWS calls) the work stays inline: there is no queue consumer.
-  const queueUrl = localWorldStatus(env).active ? '' : (env.GROUP_QUEUE_URL ?? '');
+  const queueUrl = localWorldActive(env) ? '' : (env.GROUP_QUEUE_URL ?? '');
   return {
     lifecycle,
     hooks: new HookCache(lifecycle.autoScaling),
