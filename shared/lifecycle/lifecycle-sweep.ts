@@ -407,7 +407,7 @@ export const runLifecycleSweep = async (
   }
   const listed = groups.filter((g) => optInOf.has(g.name));
   const memory = decodeScanMemory(scanRecord?.data);
-  const planned0 = planGroupScans({
+  const memoryPlan = planGroupScans({
     now,
     groups: listed.map((g) => ({ name: g.name, signature: signatureOf(g) })),
     memory,
@@ -418,8 +418,8 @@ export const runLifecycleSweep = async (
   // A worker reads the groups it was given, whatever the memory says (the tick planned them).
   const plan =
     scope.kind === 'groups'
-      ? { scan: scope.names.filter((n) => optInOf.has(n)).map((name) => ({ name, reason: planned0.scan.find((p) => p.name === name)?.reason ?? ('due' as const) })), deferred: 0 }
-      : planned0;
+      ? { scan: scope.names.filter((n) => optInOf.has(n)).map((name) => ({ name, reason: memoryPlan.scan.find((p) => p.name === name)?.reason ?? ('due' as const) })), deferred: 0 }
+      : memoryPlan;
   const reasons: Partial<Record<ScanReason, number>> = {};
   for (const p of plan.scan) reasons[p.reason] = (reasons[p.reason] ?? 0) + 1;
   if (scope.kind === 'plan') {
