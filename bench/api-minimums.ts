@@ -39,12 +39,15 @@ const TERMINATION = 'DescribeAutoScalingGroups ×1 (weights, protection, launch 
 const LAUNCH = { fn: 'launchLifecycle', event: 'autoscaling/launch-lifecycle.json' };
 /** Instance facts the lifecycle functions write (attribute-level upsert on `group#<group>` / `instance#<id>`). */
 const FACTS_CREATE = "facts for the termination policy's ordering: launch time and warming, written right after the record's conditional create, so that a late or re-emitted duplicate never marks a warm instance warming again";
-/** What reconcile's mix sweep adds to every path of the sweep. */
-const MIX_SWEEP =
-  "the mix sweep (every opted-in group, issue 5): DescribeAutoScalingGroups ×1 (the opted-in groups again, without instances: the lifecycle part may run for seconds and complete actions, and the InstancesDistribution the mix writes back carries the group's other distribution fields as read) + BatchGetItem ×1 (every candidate group's mix record: a group at rest is left alone, nothing else is read)";
-/** What reconcile's lifecycle sweep reads on every path of a first run (docs/adr/0006). */
-const SWEEP_START =
-  "DescribeAutoScalingGroups ×1 (opted-in groups by tag key, without instances: small whatever the fleet) + Query ×1 (the sweep's own partition, strongly consistent: the completions it started and did not see final, F3 in docs/reliability.md, and the scan memory) + DescribeAutoScalingGroups ×1 (the group with its instances: a first run has no scan memory, so every group is new, and the listing cannot show an instance waiting on a hook)";
+/** The reconcile tick (docs/adr/0008): it plans and sends, it reads no group's instances. */
+const TICK =
+  "DescribeAutoScalingGroups ×1 (opted-in groups by tag key, without instances, one page per 100 groups: the only listing, shared by both plans) + Query ×1 (the sweep's own partition, strongly consistent: the completions it started and did not see final, F3 in docs/reliability.md, and the scan memory) + BatchGetItem ×1 (every opted-in group's mix record, 100 keys a call: a group at rest gets no mix work) + SendMessageBatch ×1 (one message per group needing work, 10 a call; here the group is new: never read)";
+/** What groupSweep reads for every record (one group). */
+const GROUP_START =
+  "DescribeAutoScalingGroups ×1 (the group named in the message, with its instances: one read serves the lifecycle and the mix parts) + Query ×1 (the sweep's own partition, strongly consistent: the pending completions and the scan memory, whose versions the conditional writes rely on)";
+/** What the mix part of a group's message adds (the tick found the mix not at rest). */
+const GROUP_MIX =
+  'the mix evaluation (the message says the mix is not at rest): Query ×1 (the group partition: capacity signals of the window and the mix record) + DescribeInstances ×1 (which members are Spot: the group answer has no market); the mix holds, nothing written';
 /** The scan memory write of a run that read a group. */
 const SCAN_MEMORY = 'PutItem ×1 (the scan memory: what the read found, so that the next runs read the group only when it has waiters, its capacity changed or its period passed; not written when unchanged)';
 const FACTS_END = "facts for the termination policy's ordering: launch time and warming; here warming false, written before the final status so that a resumed completion repeats it";
@@ -147,25 +150,32 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
   {
     fn: 'reconcile',
     event: 'schedule',
-    path: 'sweep: nothing waiting on a hook',
+    path: 'tick: one group needing work (never read yet)',
+    minimum: 4,
+    why: TICK,
+  },
+  {
+    fn: 'groupSweep',
+    event: 'sqs/group-sweep.json',
+    path: 'group: nothing waiting on a hook',
     world: { pendingWait: false },
-    minimum: 6,
-    why: `${SWEEP_START}; no instance waits, so nothing else for the lifecycle sweep but ${SCAN_MEMORY} + ${MIX_SWEEP}`,
+    minimum: 5,
+    why: `${GROUP_START}; no instance waits, so nothing else for the lifecycle part but ${SCAN_MEMORY} + ${GROUP_MIX}`,
   },
   {
-    fn: 'reconcile',
-    event: 'schedule',
-    path: 'sweep: lost launch event (Pending:Wait, no record)',
-    minimum: 14,
-    why: `${SWEEP_START} + DescribeLifecycleHooks ×1 (cached per cold start) + GetItem ×1 (the sweep cannot tell a lost event from work under way without the record: usually there is one, and its contents decide heartbeat or timeout) + UpdateItem ×1 (${FACTS_CREATE}; the sweep's run time stands for the launch time) + conditional PutItem ×1 (creates the record) + SendCommand ×1 + command-id write ×1 + Publish ×1 + PutEvents ×1 + ${SCAN_MEMORY} + ${MIX_SWEEP}`,
+    fn: 'groupSweep',
+    event: 'sqs/group-sweep.json',
+    path: 'group: lost launch event (Pending:Wait, no record)',
+    minimum: 13,
+    why: `${GROUP_START} + DescribeLifecycleHooks ×1 (cached per cold start) + GetItem ×1 (the sweep cannot tell a lost event from work under way without the record: usually there is one, and its contents decide heartbeat or timeout) + UpdateItem ×1 (${FACTS_CREATE}; the sweep's run time stands for the launch time) + conditional PutItem ×1 (creates the record) + SendCommand ×1 + command-id write ×1 + Publish ×1 + PutEvents ×1 + ${SCAN_MEMORY} + ${GROUP_MIX}`,
   },
   {
-    fn: 'reconcile',
-    event: 'schedule',
-    path: 'sweep: warm-up running, heartbeat not due',
+    fn: 'groupSweep',
+    event: 'sqs/group-sweep.json',
+    path: 'group: warm-up running, heartbeat not due',
     setup: [LAUNCH],
-    minimum: 8,
-    why: `${SWEEP_START} + DescribeLifecycleHooks ×1 (heartbeat timeout; cached per cold start) + GetItem ×1 (the record: started at, last heartbeat) + ${SCAN_MEMORY} + ${MIX_SWEEP}`,
+    minimum: 7,
+    why: `${GROUP_START} + DescribeLifecycleHooks ×1 (heartbeat timeout; cached per cold start) + GetItem ×1 (the record: started at, last heartbeat) + ${SCAN_MEMORY} + ${GROUP_MIX}`,
   },
   {
     fn: 'capacitySignal',

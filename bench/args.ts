@@ -4,7 +4,7 @@
  */
 import { join, resolve } from 'node:path';
 
-export const SECTIONS = ['termination', 'cold-start', 'api-calls', 'mix', 'init', 'fleet', 'fleet-termination', 'growth'] as const;
+export const SECTIONS = ['termination', 'cold-start', 'api-calls', 'mix', 'init', 'fleet', 'fleet-termination', 'reconcile', 'growth'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {

@@ -14,14 +14,15 @@
  * bodies the endpoint answered (the SDK's own XML parser, `JSON.parse`), and for the termination
  * policy a sort of as many plain literals as there are candidates.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { AwsHttpEndpoint, type HttpGroup } from './lib/aws-http';
-import { type EsbuildSettings, esbuildSettings, type FunctionEntry, readServerlessYml } from './lib/serverless-functions';
+import type { EsbuildSettings, FunctionEntry, } from './lib/serverless-functions';
 import { ms } from './lib/stats';
+import { RECONCILE_BEGIN, RECONCILE_END } from './lib/reconcile-markers';
 
 /** Lambda's one vCPU (configuration-memory.html). */
 export const MB_PER_VCPU = 1_769;
@@ -74,7 +75,7 @@ const TYPES = [
 ];
 const AZS = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
 
-const fleetGroups = (count: number): HttpGroup[] =>
+export const fleetGroups = (count: number): HttpGroup[] =>
   Array.from({ length: count }, (_, g) => ({
     name: `ml-fleet-${String(g).padStart(3, '0')}`,
     desired: PER_GROUP,
@@ -91,17 +92,17 @@ const fleetGroups = (count: number): HttpGroup[] =>
   }));
 
 /** Builds one function's bundle as serverless-esbuild would (bench/lib/serverless-functions.ts). */
-const buildBundle = async (root: string, settings: EsbuildSettings, fn: FunctionEntry, outdir: string): Promise<string> => {
+export const buildBundle = async (root: string, settings: EsbuildSettings, fn: FunctionEntry, outdir: string): Promise<string> => {
   await build({ ...settings.options, entryPoints: [fn.file], outdir, absWorkingDir: root, logLevel: 'silent', write: true });
   return join(outdir, `${fn.file.replace(/^.*\//, '').replace(/\.ts$/, '')}${settings.extension}`);
 };
 
-const runChild = async (
+export const runChild = async (
   root: string,
   bundle: string,
   fn: FunctionEntry,
   endpoint: string,
-  input: { functionName: string; memoryMb: number; timeoutMs: number; runs: unknown[]; sortFloor?: number; nodeFlags?: string[] },
+  input: { functionName: string; memoryMb: number; timeoutMs: number; runs: unknown[]; sortFloor?: number; nodeFlags?: string[]; env?: Record<string, string> },
   tmp: string,
 ): Promise<{ rssLoaded: number; runs: InvocationCost[]; died?: string }> => {
   const inFile = join(tmp, `${fn.name}-in.json`);
@@ -128,6 +129,7 @@ const runChild = async (
       ORCHESTRATOR_ACCOUNT_ID: '123456789012',
       POWERTOOLS_SERVICE_NAME: 'asg-orchestrator',
       POWERTOOLS_METRICS_NAMESPACE: 'asg-orchestrator',
+      ...input.env,
     },
   });
   let stderr = '';
@@ -143,79 +145,13 @@ const runChild = async (
   return JSON.parse(readFileSync(outFile, 'utf8')) as { rssLoaded: number; runs: InvocationCost[] };
 };
 
-const memoryOf = (doc: Record<string, unknown>, fn: string): { memoryMb: number; timeoutS: number } => {
+export const memoryOf = (doc: Record<string, unknown>, fn: string): { memoryMb: number; timeoutS: number } => {
   const f = (doc.functions as Record<string, Record<string, unknown>>)?.[fn] ?? {};
   const provider = (doc.provider as Record<string, unknown>) ?? {};
   return { memoryMb: Number(f.memorySize ?? provider.memorySize ?? 1024), timeoutS: Number(f.timeout ?? provider.timeout ?? 6) };
 };
 
-const SCHEDULED = { version: '0', id: 'b1e2c3d4-0000-4000-8000-000000000001', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '123456789012', region: 'us-east-1', resources: [], detail: {} };
-
-/**
- * reconcile at 10/50/200 groups × 500 instances. The scan memory is seeded as a steady state
- * (each group last read 1–5 minutes ago, a fifth of them due now; docs/adr/0006), the mix records
- * absent (every mix at its owner's 25 %: at rest), and one group holds 3 instances in Pending:Wait
- * whose launch events were lost (the run repairs them). Two invocations per process: the first in a
- * fresh container, the second warm; the world is re-seeded before each.
- */
-const reconcileRows = async (
-  root: string,
-  doc: Record<string, unknown>,
-  fn: FunctionEntry,
-  tmp: string,
-  log: (l: string) => void,
-  opts: FleetOptions,
-  bundle: string,
-  codeLabel = '',
-): Promise<FleetRow[]> => {
-  const { memoryMb, timeoutS } = memoryOf(doc, fn.name);
-  const rows: FleetRow[] = [];
-  for (const count of opts.groupCounts ?? GROUP_COUNTS) {
-    const groups = fleetGroups(count);
-    const endpoint = new AwsHttpEndpoint(groups);
-    const seed = () => {
-      endpoint.table.clear();
-      const now = Date.now();
-      const waitingGroup = groups[Math.min(7, groups.length - 1)];
-      if (waitingGroup) {
-        waitingGroup.instances = waitingGroup.instances.filter((i) => i.state === 'InService');
-        for (let k = 0; k < 3; k += 1) waitingGroup.instances.push({ id: `i-ffff${k.toString(16).padStart(13, '0')}`, type: 'g5.xlarge', az: 'us-east-1a', state: 'Pending:Wait' });
-      }
-      const memory: Record<string, unknown> = {};
-      groups.forEach((g, i) => {
-        memory[g.name] = { scannedAt: now - ((i % 5) + 1) * 60_000, signature: `${g.desired}/0/${2 * g.desired}`, waiting: g === waitingGroup ? 3 : 0 };
-      });
-      endpoint.put({ pk: 'sweep#lifecycle', sk: 'scan', version: 1, expiresAt: Math.floor(now / 1000) + 86_400, data: { groups: memory } });
-    };
-    endpoint.onReseed = seed;
-    const url = await endpoint.listen();
-    try {
-      // As measured, then (at the largest size) with V8's heap limited to half the function's memory,
-      // as a small container leads V8 to collect sooner than this large machine does.
-      const variants: Array<{ suffix: string; flags: string[] }> = [{ suffix: '', flags: opts.nodeFlags ?? [] }];
-      if (count === Math.max(...(opts.groupCounts ?? GROUP_COUNTS))) variants.push({ suffix: `, heap ≤ ${memoryMb / 2} MB`, flags: [`--max-old-space-size=${memoryMb / 2}`] });
-      for (const v of variants) {
-        const out = await runChild(root, bundle, fn, url, { functionName: fn.name, memoryMb, timeoutMs: timeoutS * 1000, runs: [SCHEDULED, SCHEDULED], nodeFlags: v.flags }, tmp);
-        rows.push({
-          label: `${count} groups × ${PER_GROUP}${v.suffix}${codeLabel}`,
-          ...(codeLabel === '' ? {} : { baseline: true }),
-          size: count,
-          memoryMb,
-          timeoutS,
-          rssLoaded: out.rssLoaded,
-          runs: out.runs.map((r, i) => ({ ...r, name: i === 0 ? 'first invocation' : 'warm' })),
-          ...(out.died ? { died: out.died } : {}),
-        });
-        if (out.died) log(`  reconcile ${count} groups${v.suffix}${codeLabel}: the process died: ${out.died}`);
-        else
-          log(`  reconcile ${count} groups${v.suffix}${codeLabel}: cpu ${out.runs.map((r) => ms(r.cpuMs)).join(' / ')} ms, peak RSS ${(Math.max(...out.runs.map((r) => r.peakRss)) / 2 ** 20).toFixed(0)} MB`);
-      }
-    } finally {
-      await endpoint.close();
-    }
-  }
-  return rows;
-};
+export const SCHEDULED = { version: '0', id: 'b1e2c3d4-0000-4000-8000-000000000001', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '123456789012', region: 'us-east-1', resources: [], detail: {} };
 
 /**
  * terminationPolicy at 1k/10k/30k candidates: one group of that many instances (weights 1–2, 1 %
@@ -275,10 +211,7 @@ const terminationRows = async (root: string, settings: EsbuildSettings, doc: Rec
 
 /** Sizes and Node flags (the defaults are the section's). */
 export interface FleetOptions {
-  /**
-   * A git ref whose reconcile is measured too, at the same sizes (the code before a change): its
-   * tree is exported to a temporary directory (`git archive`) and bundled the same way.
-   */
+  /** @deprecated ignored: reconcile is measured by bench/fleet-reconcile.ts (tick and worker, docs/adr/0008). */
   baselineRef?: string;
   groupCounts?: readonly number[];
   candidates?: readonly number[];
@@ -297,24 +230,11 @@ export const measureFleet = async (
   const tmp = mkdtempSync(join(tmpdir(), 'asg-fleet-'));
   mkdirSync(join(tmp, 'reconcile'), { recursive: true });
   try {
-    const reconcile = functions.find((f) => f.name === 'reconcile');
     const termination = functions.find((f) => f.name === 'terminationPolicy');
-    if (!reconcile || !termination) throw new Error('serverless.yml lacks reconcile or terminationPolicy');
-    const current = await buildBundle(root, settings, reconcile, join(tmp, 'reconcile'));
-    const now = await reconcileRows(root, doc, reconcile, tmp, log, opts, current);
-    const before: FleetRow[] = [];
-    if (opts.baselineRef) {
-      const ref = execFileSync('git', ['rev-parse', '--short', opts.baselineRef], { cwd: root, encoding: 'utf8' }).trim();
-      const tree = join(tmp, `tree-${ref}`);
-      mkdirSync(tree, { recursive: true });
-      execFileSync('sh', ['-c', `git archive ${ref} | tar -x -C ${JSON.stringify(tree)}`], { cwd: root });
-      symlinkSync(join(root, 'node_modules'), join(tree, 'node_modules'));
-      const oldDoc = readServerlessYml(tree);
-      const oldBundle = await buildBundle(tree, esbuildSettings(oldDoc, tree), reconcile, join(tmp, 'reconcile-before'));
-      before.push(...(await reconcileRows(root, doc, reconcile, tmp, log, opts, oldBundle, ` — code at ${ref}`)));
-    }
+    if (!termination) throw new Error('serverless.yml lacks terminationPolicy');
+    // reconcile is measured by bench/fleet-reconcile.ts (`--only=reconcile`): its tick and its group worker.
     return {
-      reconcile: [...now, ...before],
+      reconcile: [],
       termination: await terminationRows(root, settings, doc, termination, tmp, log, opts),
     };
   } finally {
@@ -324,9 +244,9 @@ export const measureFleet = async (
 
 // ------------------------------------------------------------------ report
 
-const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
-const scaled = (cpuMs: number, memoryMb: number): number => (cpuMs * MB_PER_VCPU) / memoryMb;
-const callCount = (calls: Record<string, number>): number => Object.values(calls).reduce((a, b) => a + b, 0);
+export const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+export const scaled = (cpuMs: number, memoryMb: number): number => (cpuMs * MB_PER_VCPU) / memoryMb;
+export const callCount = (calls: Record<string, number>): number => Object.values(calls).reduce((a, b) => a + b, 0);
 
 const outcomeWord = (run: InvocationCost): string => (run.decision ?? '').split(':')[0] || 'n/a';
 
@@ -344,55 +264,14 @@ export const renderFleet = (r: FleetReport, command: string): string => {
     '',
     '**Floor.** Measured in the same process right after each invocation: a bare parse of exactly the bodies the endpoint answered during it (the SDK\'s own XML parser `parseXML` of `@aws-sdk/xml-builder`, `JSON.parse`), without the SDK\'s deserialization into shapes, our code, logging or HTTP; for the termination policy also a sort of as many plain `{ id, key }` literals as there are candidates.',
     '',
-    '### reconcile (every minute)',
-    '',
-    'Rows marked "code at <ref>" run the reconcile of that ref (the code before issue 16\'s sweep changes), bundled the same way, in the same world; its mix sweep asks EC2 for every member, which this endpoint answers with an empty page (so the old rows understate its EC2 cost).',
-    '',
-    'Groups of 500 InService instances (4 types, 3 AZs), all opted in, every mix at rest (the owner\'s 25 %, no signal); one group holds 3 instances in `Pending:Wait` whose launch events were lost (the run repairs them: warm-up sent, recorded, notified). The scan memory is seeded as a steady state: each group last read 1–5 minutes ago, so a fifth of them is due (docs/adr/0006). Two invocations per process: first (fresh container) and warm; the world is re-seeded before each.',
-    '',
+    // Generated by bench/fleet-reconcile.ts (`--only=reconcile`); spliceFleet keeps the existing one.
+    RECONCILE_BEGIN,
+    RECONCILE_END,
   ];
-  const first = r.reconcile[0];
-  if (first) {
-    lines.push(
-      `Function: ${first.memoryMb} MB (${(first.memoryMb / MB_PER_VCPU).toFixed(3)} vCPU), timeout ${first.timeoutS} s. RSS of the process once the bundle is loaded, before any invocation: ${r.reconcile.map((x) => mb(x.rssLoaded)).join(', ')} (a bare \`node\` process here: ~42 MB). This machine has ${(totalmem() / 2 ** 30).toFixed(0)} GiB, so V8 collects lazily: "RSS after" and "peak" include garbage a 256 MB container would have collected sooner; "live heap after GC" is what the invocation left alive (a forced full collection after it).`,
-      '',
-    );
-  }
-  lines.push(
-    '| groups × instances | invocation | AWS calls | answer bytes | CPU (one core) | at the share | bare parse floor | CPU ÷ floor | RSS after | peak RSS | heap used | live heap after GC |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-  );
-  for (const row of r.reconcile) {
-    if (row.died) lines.push(`| ${row.label} | — | the function's process died: **${row.died}** | | | | | | | | | |`);
-    for (const run of row.runs) {
-      lines.push(
-        `| ${row.label} | ${run.name} | ${callCount(run.calls)} | ${mb(run.bytes)} | ${ms(run.cpuMs)} ms | ${(scaled(run.cpuMs, row.memoryMb) / 1000).toFixed(1)} s | ${ms(run.parseFloorMs)} ms | ${(run.cpuMs / Math.max(0.001, run.parseFloorMs)).toFixed(1)}× | ${mb(run.rss)} | ${mb(run.peakRss)} | ${mb(run.heapUsed)} | ${mb(run.liveHeap)} |`,
-      );
-    }
-  }
-  const bigRows = r.reconcile.filter((x) => x.size === 200 && x.baseline !== true);
-  const big = bigRows[0];
-  if (big) {
-    const all = bigRows.flatMap((x) => x.runs);
-    const worst = all.reduce((a, b) => (b.cpuMs > a.cpuMs ? b : a));
-    const calls = Math.max(...all.map((x) => callCount(x.calls)));
-    lines.push(
-      '',
-      `At 200 groups × 500 instances (issue 16's bar: under 60 AWS calls, 5 s CPU, 200 MB RSS; the function has ${big.memoryMb} MB and ${big.timeoutS} s): at most **${calls} calls**, at most **${ms(worst.cpuMs)} ms CPU** on one core (${(scaled(worst.cpuMs, big.memoryMb) / 1000).toFixed(1)} s at its share), peak RSS ${bigRows.map((x) => `**${mb(Math.max(...x.runs.map((y) => y.peakRss)))}** (${x.label})`).join(', ')}. Calls ${calls < 60 ? 'met' : '**not met**'}; CPU ${worst.cpuMs < 5000 ? 'met' : '**not met**'}; RSS ${bigRows.every((x) => x.runs.every((y) => y.peakRss < 200 * 2 ** 20)) ? 'met' : '**not met** (under the 256 MB limit, over the 200 MB bar)'}.`,
-      '',
-      'Calls of the worst run by operation: ' +
-        Object.entries(worst.calls)
-          .sort(([a], [b]) => a.localeCompare(b))
-          .map(([op, n]) => `${op} ×${n}`)
-          .join(', ') +
-        '.',
-    );
-  }
   lines.push('', renderFleetTermination(r.termination, command));
   lines.push('', FLEET_END, '');
   return lines.join('\n');
 };
-
 
 export const TERMINATION_BEGIN = '<!-- fleet/terminationPolicy: generated by bench/fleet-http.ts -->';
 export const TERMINATION_END = '<!-- end of fleet/terminationPolicy -->';
@@ -480,8 +359,12 @@ export const measureFleetTermination = async (
 export const FLEET_BEGIN = '<!-- fleet section: generated by bench/fleet-http.ts -->';
 export const FLEET_END = '<!-- end of fleet section -->';
 
-/** Replaces the fleet section of an existing docs/benchmarks.md (or appends it). */
-export const spliceFleet = (existing: string, section: string): string => {
+/** Replaces the fleet section of an existing docs/benchmarks.md (or appends it), keeping its reconcile section. */
+export const spliceFleet = (existing: string, generated: string): string => {
+  const r0 = existing.indexOf(RECONCILE_BEGIN);
+  const r1 = existing.indexOf(RECONCILE_END);
+  const kept = r0 >= 0 && r1 > r0 ? existing.slice(r0, r1 + RECONCILE_END.length) : `${RECONCILE_BEGIN}\n${RECONCILE_END}`;
+  const section = generated.replace(`${RECONCILE_BEGIN}\n${RECONCILE_END}`, kept);
   const a = existing.indexOf(FLEET_BEGIN);
   const b = existing.indexOf(FLEET_END);
   if (a >= 0 && b > a) return `${existing.slice(0, a)}${section.trimEnd()}\n${existing.slice(b + FLEET_END.length).replace(/^\n+/, '\n')}`;

@@ -7,6 +7,7 @@
  *   npm run bench -- --only=init --out=/tmp/init.md   INIT under the Lambda runtime client only
  *   npm run bench -- --only=fleet      only the fleet section (bench/fleet-http.ts), replaced in place
  *   npm run bench -- --only=fleet --fleet-baseline=<git ref>   also that ref's reconcile
+ *   npm run bench -- --only=reconcile  only the reconcile tick and worker (bench/fleet-reconcile.ts), replaced in place
  *   npm run bench -- --only=growth     only the simulator growth section, replaced in place
  *   npm run bench -- --only=fleet-termination   only the terminationPolicy part of the fleet section, replaced in place
  *   npm run bench -- --out=/tmp/b.md   write elsewhere
@@ -113,6 +114,13 @@ const main = async (): Promise<void> => {
     return;
   }
 
+  let reconcile: string | undefined;
+  if (opts.only.includes('reconcile')) {
+    log('reconcile at fleet scale: the tick and one group worker, packaged, against an HTTP endpoint…');
+    const { measureReconcileFleet, renderReconcileFleet } = await import('./fleet-reconcile');
+    reconcile = renderReconcileFleet(await measureReconcileFleet(root, functions, esbuildSettings(doc, root), doc, log), commandLine(argv));
+  }
+
   if (opts.only.includes('growth')) {
     log('simulator growth (one simulated day at 100, 800, 3,200 instances)…');
     const { measureSimulatorGrowth } = await import('./simulator-scale');
@@ -121,11 +129,14 @@ const main = async (): Promise<void> => {
 
   const wallSeconds = (performance.now() - started) / 1000;
   const { spliceFleet } = await import('./fleet-http');
-  const others = opts.only.filter((s) => s !== 'fleet' && s !== 'fleet-termination');
+  const { spliceReconcile } = await import('./fleet-reconcile');
+  const others = opts.only.filter((s) => s !== 'fleet' && s !== 'fleet-termination' && s !== 'reconcile');
   const existing = (): string => (existsSync(opts.out) ? readFileSync(opts.out, 'utf8') : '# Benchmarks\n');
   // The fleet or growth section alone replaces its part of the existing file; any other run writes the whole file.
-  const text =
-    others.length === 1 && others[0] === 'growth' && results.growth && fleet === undefined
+  const sectionsText =
+    others.length === 0 && fleet === undefined && reconcile !== undefined
+      ? existing()
+      : others.length === 1 && others[0] === 'growth' && results.growth && fleet === undefined
       ? (await import('./report')).spliceGrowth(existing(), results.growth)
       : others.length === 0 && fleet !== undefined
       ? spliceFleet(existsSync(opts.out) ? readFileSync(opts.out, 'utf8') : '# Benchmarks\n', fleet)
@@ -133,6 +144,8 @@ const main = async (): Promise<void> => {
           (await import('./report')).renderReport({ command: commandLine(argv), mode: opts.quick ? 'quick' : 'full', machine: describeMachine(), wallSeconds, sections: others }, results),
           fleet ?? '',
         );
+  // The reconcile section lives inside the fleet section, replaced in place (bench/fleet-reconcile.ts).
+  const text = reconcile === undefined ? sectionsText : spliceReconcile(sectionsText, reconcile);
   mkdirSync(dirname(opts.out), { recursive: true });
   writeFileSync(opts.out, text);
   log(`wrote ${opts.out} in ${wallSeconds.toFixed(0)} s`);

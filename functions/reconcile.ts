@@ -1,5 +1,9 @@
 /**
- * reconcile — every minute (EventBridge schedule): runs independent sweeps, each isolated. The
+ * reconcile — every minute (EventBridge schedule): the tick. With the group-sweep queue configured
+ * (GROUP_QUEUE_URL, the deployed stack) it lists the opted-in groups once, plans which need work
+ * (waiting lifecycle actions, a scan due, a mix not at rest) and sends one message per such group;
+ * groupSweep does each group's work (docs/adr/0008). Without a queue (offline runs, the simulator)
+ * it runs the sweeps itself, each isolated, over the same single listing. The
  * mix sweep runs the Spot/On-Demand controller for every opted-in group (decay, fallback return). The
  * lifecycle sweep sends heartbeats for warm-ups and drains still running, ends the ones past their
  * budget, and repairs lost events (an instance waiting on a hook with no record gets its work
@@ -9,7 +13,10 @@
  */
 import type { Context } from 'aws-lambda';
 import type { AwsClients } from '../shared/aws/index';
+import { type QueuePort, SdkQueue, sqsClient } from '../shared/aws/sqs';
 import { OrchestratorError } from '../shared/errors';
+import { createTickSweeps, RunListing } from '../shared/fanout/tick';
+import { localWorldActive } from '../shared/local/index';
 import { createLifecycleDeps, type LifecycleDeps } from '../shared/lifecycle/deps';
 import { HookCache, runLifecycleSweep } from '../shared/lifecycle/lifecycle-sweep';
 import { runSweeps, type Sweep } from '../shared/lifecycle/sweep-runner';
@@ -26,12 +33,21 @@ export interface ReconcileDeps {
   mix: MixSweepDeps;
   /** The wall clock the lifecycle sweep's time budget is measured on (default `Date.now`); a simulated world passes its own. */
   clock?: () => number;
+  /** The group-sweep queue: present, the tick fans the per-group work out to groupSweep; absent, it runs inline. */
+  queue?: QueuePort;
 }
 
 /** Production wiring from the environment. */
 export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.ProcessEnv = process.env): ReconcileDeps => {
   const lifecycle = createLifecycleDeps(clients, env);
-  return { lifecycle, hooks: new HookCache(lifecycle.autoScaling), mix: createMixSweepDeps(clients, env) };
+  // Offline (the built-in local world answers AWS calls) the work stays inline: there is no queue consumer.
+  const queueUrl = localWorldActive(env) ? '' : (env.GROUP_QUEUE_URL ?? '');
+  return {
+    lifecycle,
+    hooks: new HookCache(lifecycle.autoScaling),
+    mix: createMixSweepDeps(clients, env),
+    ...(queueUrl ? { queue: new SdkQueue((clients.sqs ?? sqsClient)(), queueUrl) } : {}),
+  };
 };
 
 /**
@@ -39,10 +55,30 @@ export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.Proces
  * The mix sweep runs the whole mix policy for every opted-in group: decay after a quiet period,
  * return from an On-Demand fallback, and a raise that a cooldown held back.
  */
-export const createSweeps = (deps: ReconcileDeps): Sweep[] => [
-  { name: 'lifecycle', run: (now) => runLifecycleSweep(deps.lifecycle, deps.hooks, now, deps.clock ? { clock: deps.clock } : {}) },
-  { name: 'mix', run: (now) => runMixSweep(deps.mix, now) },
-];
+export const createSweeps = (deps: ReconcileDeps): Sweep[] => {
+  // One listing per run, shared by the sweeps (the first lists, the last forgets it).
+  const listing = new RunListing(deps.lifecycle);
+  if (deps.queue) return createTickSweeps({ lifecycle: deps.lifecycle, hooks: deps.hooks, mix: deps.mix, queue: deps.queue, listing });
+  return [
+    {
+      name: 'lifecycle',
+      run: async (now) => {
+        listing.reset();
+        return runLifecycleSweep(deps.lifecycle, deps.hooks, now, { listing: await listing.get(), ...(deps.clock ? { clock: deps.clock } : {}) });
+      },
+    },
+    {
+      name: 'mix',
+      run: async (now) => {
+        try {
+          return await runMixSweep(deps.mix, now, { listing: await listing.get() });
+        } finally {
+          listing.reset();
+        }
+      },
+    },
+  ];
+};
 
 /** Builds the handler's core for the given dependencies (ports only). */
 export const createMain = (deps: ReconcileDeps, sweeps: readonly Sweep[] = createSweeps(deps)) => async (): Promise<HandlerOutcome> => {

@@ -93,27 +93,38 @@ const rollupMetric = (id, metricName, period) => ({
   },
 });
 
+/** An alarm as soon as anything waits in the queue `queueId` (a dead-letter queue). */
+const queueDepthAlarm = (prefix, name, description, queueId) =>
+  alarm(prefix, name, 'error', description, {
+    Namespace: 'AWS/SQS',
+    MetricName: 'ApproximateNumberOfMessagesVisible',
+    Dimensions: [{ Name: 'QueueName', Value: getAtt(queueId, 'QueueName') }],
+    Statistic: 'Maximum',
+    Period: 300,
+    EvaluationPeriods: 1,
+    Threshold: 0,
+    ComparisonOperator: 'GreaterThanThreshold',
+    TreatMissingData: 'notBreaching',
+  });
+
 /** The alarms worth waking someone for (docs/alarms.md). */
 const alarms = (prefix, functionNames) => {
   const resources = {};
 
   // Anything in the dead-letter queue is an event that exhausted its retries: someone must look.
-  resources.DeadLetterQueueAlarm = alarm(
+  resources.DeadLetterQueueAlarm = queueDepthAlarm(
     prefix,
     'dead-letters',
-    'error',
     'Events exhausted their retries and wait in the dead-letter queue (redrive them once the cause is fixed).',
-    {
-      Namespace: 'AWS/SQS',
-      MetricName: 'ApproximateNumberOfMessagesVisible',
-      Dimensions: [{ Name: 'QueueName', Value: getAtt('DeadLetterQueue', 'QueueName') }],
-      Statistic: 'Maximum',
-      Period: 300,
-      EvaluationPeriods: 1,
-      Threshold: 0,
-      ComparisonOperator: 'GreaterThanThreshold',
-      TreatMissingData: 'notBreaching',
-    },
+    'DeadLetterQueue',
+  );
+  // A group's reconcile work that failed three deliveries (resources/fan-out.yml): its heartbeats or
+  // repairs did not happen; someone must look (the next minute's tick plans the group again).
+  resources.GroupSweepDeadLetterQueueAlarm = queueDepthAlarm(
+    prefix,
+    'group-sweep-dead-letters',
+    'Group-sweep messages failed three deliveries and wait in the group-sweep dead-letter queue (the groups are planned again every minute; look at groupSweep errors).',
+    'GroupSweepDeadLetterQueue',
   );
 
   // An error RATE over several periods, not any single error: handlers rethrow on throttling by design

@@ -135,7 +135,7 @@ const noLocalWorld = () => ({
   name: 'asg-orchestrator-no-local-world',
   setup(build) {
     build.onLoad({ filter: LOCAL_WORLD_INDEX }, (args) => ({
-      contents: "export { withLocalWorld, localWorldReport } from './off';\n",
+      contents: "export { withLocalWorld, localWorldReport, localWorldActive } from './off';\n",
       loader: 'ts',
       resolveDir: dirname(args.path),
     }));

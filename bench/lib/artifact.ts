@@ -57,6 +57,7 @@ export const SAMPLE: Readonly<Record<string, string>> = {
   terminateLifecycle: 'autoscaling/terminate-lifecycle.json',
   commandResult: 'ssm/command-success.json',
   reconcile: 'scheduled',
+  groupSweep: 'sqs/group-sweep.json',
 };
 
 export const sampleEvent = (root: string, name: string): unknown => {
@@ -109,6 +110,8 @@ const LOCAL_VALUES: Readonly<Record<string, string>> = {
   LOCAL_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT_ID}:${TOPIC}`,
   LOCAL_WARMUP_DOCUMENT_NAME: `asg-orchestrator-${STAGE}-WarmUpDocument-x`,
   LOCAL_DRAIN_DOCUMENT_NAME: `asg-orchestrator-${STAGE}-DrainDocument-x`,
+  // No group opts in there, so the tick sends nothing to it.
+  LOCAL_GROUP_QUEUE_URL: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT_ID}/asg-orchestrator-${STAGE}-group-sweep`,
 };
 
 const upperFirst = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);

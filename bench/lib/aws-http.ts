@@ -13,10 +13,13 @@
  *   Query answering pages of at most 1 MB with `LastEvaluatedKey`
  *   (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.Pagination.html).
  * - EC2 DescribeInstances (XML, empty), SSM, SNS, EventBridge: small answers.
+ * - SQS (JSON 1.0) SendMessageBatch: every entry taken, its body kept in `sent` (the MD5 of each body
+ *   answered, as the SDK checks it: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatchResultEntry.html).
  *
  * Every answer body is kept (`bodies`) so that the bench can time a bare parse of exactly what the
  * function received (the floor).
  */
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
@@ -154,6 +157,8 @@ export interface ServedBody {
  */
 export class AwsHttpEndpoint {
   public readonly table = new Map<string, Item>();
+  /** Message bodies sent to SQS, in order. */
+  public readonly sent: string[] = [];
   /** Items in DynamoDB's wire format, made once per write. */
   private readonly wire = new WeakMap<Item, Item>();
   public served: ServedBody[] = [];
@@ -323,6 +328,11 @@ export class AwsHttpEndpoint {
     }
     if (service === 'AWSEvents' && op === 'PutEvents') return { FailedEntryCount: 0, Entries: ((input.Entries as unknown[]) ?? []).map(() => ({ EventId: `e-${this.next()}` })) };
     if (service === 'AmazonSimpleNotificationService' && op === 'Publish') return { MessageId: `m-${this.next()}` };
+    if (service === 'AmazonSQS' && op === 'SendMessageBatch') {
+      const entries = (input.Entries as Array<{ Id: string; MessageBody: string }>) ?? [];
+      this.sent.push(...entries.map((e) => e.MessageBody));
+      return { Successful: entries.map((e) => ({ Id: e.Id, MessageId: `q-${this.next()}`, MD5OfMessageBody: createHash('md5').update(e.MessageBody).digest('hex') })), Failed: [] };
+    }
     throw new Error(`the bench endpoint does not answer ${service}.${op}`);
   }
 

@@ -1,5 +1,6 @@
 import { type AwsClients, newAutoScaling, newCloudWatch, newDynamo, newEventBridge, newSns, newSsm, once } from './clients';
 import { newEc2 } from './ec2-client';
+import { newSqs } from './sqs';
 
 /**
  * Fresh lazily built clients for every service (tests, benchmarks, scripts). Functions instead
@@ -21,4 +22,5 @@ export const createAwsClients = (): AwsClients => ({
   ec2: once(newEc2),
   dynamo: once(newDynamo),
   cloudWatch: once(newCloudWatch),
+  sqs: once(newSqs),
 });

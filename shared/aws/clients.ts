@@ -4,6 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SNSClient } from '@aws-sdk/client-sns';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { withLocalWorld } from '../local/index';
@@ -27,6 +28,7 @@ export interface AwsClients {
   dynamo: () => DynamoDBDocumentClient;
   ec2: () => EC2Client;
   cloudWatch: () => CloudWatchClient;
+  sqs: () => SQSClient;
 }
 
 /** Memoises a factory: one client per cold start. */
@@ -41,7 +43,7 @@ export const once = <T>(make: () => T): (() => T) => {
 // One lazy factory per service, each marked pure: a function's bundle keeps only the clients it
 // actually references (esbuild drops the others and their SDK packages), which keeps bundles small
 // and cold starts short.
-// EC2 lives in ./ec2-client: only the functions that call EC2 import it (its client is ~550 KB).
+// SQS lives in ./sqs (reconcile alone sends). EC2 lives in ./ec2-client: only the functions that call EC2 import it (its client is ~550 KB).
 export const newAutoScaling = (): AutoScalingClient => withLocalWorld(new AutoScalingClient(CLIENT_CONFIG), 'autoscaling');
 export const newCloudWatch = (): CloudWatchClient => withLocalWorld(new CloudWatchClient(CLIENT_CONFIG), 'monitoring');
 export const newSsm = (): SSMClient => withLocalWorld(new SSMClient(CLIENT_CONFIG), 'ssm');

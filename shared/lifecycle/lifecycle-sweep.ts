@@ -260,6 +260,20 @@ export interface LifecycleSweepOptions {
   scanPeriodMs?: number;
   /** {@link GROUPS_PER_SCAN_READ}. */
   groupsPerRead?: number;
+  /** The opted-in groups as already listed without instances by the caller (reconcile lists once for every sweep). */
+  listing?: readonly GroupSummary[];
+  /**
+   * What this run does (docs/adr/0008): `all` (default) plans and works every group itself; `plan`
+   * resumes interrupted completions and plans, and returns the groups to read in `scan` for the caller
+   * to fan out; `groups` works only the groups named (a fan-out worker), `read` holding them already
+   * read with their instances when the caller has them.
+   */
+  scope?: { kind: 'all' } | { kind: 'plan' } | { kind: 'groups'; names: readonly string[]; read?: readonly GroupSummary[] };
+}
+
+/** A lifecycle sweep's report; a `plan` run names the groups it would read. */
+export interface LifecycleSweepReport extends SweepReport {
+  scan?: Array<{ name: string; reason: ScanReason }>;
 }
 
 /** One instance waiting on a hook of an opted-in group. */
@@ -281,6 +295,33 @@ interface Planned {
 }
 
 /**
+ * Writes the scan memory conditionally on the version read
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html).
+ * When another run changed it meanwhile, up to `attempts - 1` times: reads it again and applies
+ * `updates` (this run's own groups) to the fresh copy. False: the other runs' memory was kept.
+ */
+const writeScanMemory = async (
+  store: StateStorePort,
+  read: StateRecord | undefined,
+  memory: Record<string, ScanMemoryEntry>,
+  now: number,
+  updates: Record<string, ScanMemoryEntry>,
+  attempts: number,
+): Promise<boolean> => {
+  let current = read;
+  let groups = memory;
+  for (let attempt = 0; attempt < attempts; attempt += 1) {
+    if (attempt > 0) {
+      current = await store.get(SWEEP_SCAN_KEY.pk, SWEEP_SCAN_KEY.sk);
+      groups = { ...decodeScanMemory(current?.data), ...updates };
+    }
+    const record = { ...SWEEP_SCAN_KEY, version: (current?.version ?? 0) + 1, expiresAt: Math.floor(now / 1000) + LIFECYCLE_TTL_SECONDS, data: { groups } };
+    if (await (current ? store.putIfVersion(record, current.version) : store.putIfAbsent(record))) return true;
+  }
+  return false;
+};
+
+/**
  * One lifecycle sweep over every group carrying the opt-in tag.
  *
  * @example
@@ -294,7 +335,8 @@ export const runLifecycleSweep = async (
   hooks: HookCache,
   now: number,
   options: LifecycleSweepOptions = {},
-): Promise<SweepReport> => {
+): Promise<LifecycleSweepReport> => {
+  const scope = options.scope ?? { kind: 'all' };
   const maxActions = options.maxActions ?? MAX_ACTIONS_PER_SWEEP;
   const maxStatusReads = options.maxStatusReads ?? MAX_STATUS_READS_PER_SWEEP;
   const concurrency = options.concurrency ?? SWEEP_CONCURRENCY;
@@ -306,7 +348,7 @@ export const runLifecycleSweep = async (
   const stopActingAt = startedAt + budget * 0.75;
   const config = deps.config();
   // The opted-in groups without their instances: small, whatever the fleet (docs/adr/0006).
-  const groups = await deps.autoScaling.describeGroupsByTagKey(config.optInTagKey, { includeInstances: false });
+  const groups = options.listing ?? (await deps.autoScaling.describeGroupsByTagKey(config.optInTagKey, { includeInstances: false }));
   const failures: SweepFailure[] = [];
   const decisions: HandlerOutcome[] = [];
   const counts: Record<string, number> = {};
@@ -337,7 +379,8 @@ export const runLifecycleSweep = async (
     failures.push(toFailure('pending completions', error));
     return { name: 'lifecycle', summary: { groups: groups.length, waiting, handled, leftForNextRun: left, outcomes: counts, decisions }, failures };
   }
-  for (const entry of [...pending.entries.values()]) {
+  // Interrupted completions are resumed by the run that sees every group (a worker leaves them to it).
+  for (const entry of scope.kind === 'groups' ? [] : [...pending.entries.values()]) {
     try {
       const stored = await loadLifecycle(deps.store, entry.instanceId, entry.phase);
       if (stored?.work.status !== 'completing') {
@@ -364,7 +407,7 @@ export const runLifecycleSweep = async (
   }
   const listed = groups.filter((g) => optInOf.has(g.name));
   const memory = decodeScanMemory(scanRecord?.data);
-  const plan = planGroupScans({
+  const memoryPlan = planGroupScans({
     now,
     groups: listed.map((g) => ({ name: g.name, signature: signatureOf(g) })),
     memory,
@@ -372,8 +415,33 @@ export const runLifecycleSweep = async (
     sweepIntervalMs,
     maxGroups: options.maxScans ?? MAX_SCANS_PER_RUN,
   });
+  // A worker reads the groups it was given, whatever the memory says (the tick planned them).
+  const plan =
+    scope.kind === 'groups'
+      ? { scan: scope.names.filter((n) => optInOf.has(n)).map((name) => ({ name, reason: memoryPlan.scan.find((p) => p.name === name)?.reason ?? ('due' as const) })), deferred: 0 }
+      : memoryPlan;
   const reasons: Partial<Record<ScanReason, number>> = {};
   for (const p of plan.scan) reasons[p.reason] = (reasons[p.reason] ?? 0) + 1;
+  if (scope.kind === 'plan') {
+    try {
+      if (!(await pending.flush(now))) yielded = true;
+    } catch (error) {
+      failures.push(toFailure('pending completions', error));
+    }
+    // The memory forgets groups no longer listed (the workers only ever add to it).
+    const kept = Object.fromEntries(Object.entries(memory).filter(([name]) => optInOf.has(name)));
+    try {
+      if (scanRecord && !isDeepStrictEqual(kept, memory)) await writeScanMemory(deps.store, scanRecord, kept, now, {}, 1);
+    } catch (error) {
+      failures.push(toFailure('scan memory', error));
+    }
+    return {
+      name: 'lifecycle',
+      summary: { groups: groups.length, planned: plan.scan.length, scanReasons: reasons, scansDeferred: plan.deferred, outcomes: counts, decisions, ...(yielded ? { yielded: true } : {}) },
+      failures,
+      scan: plan.scan,
+    };
+  }
 
   // Every waiting instance of the groups read, a few groups per call; their instance lists are
   // dropped once the waiters are picked out (only the waiters stay in memory).
@@ -382,9 +450,9 @@ export const runLifecycleSweep = async (
   const perRead = options.groupsPerRead ?? GROUPS_PER_SCAN_READ;
   for (let i = 0; i < plan.scan.length; i += perRead) {
     const names = plan.scan.slice(i, i + perRead).map((p) => p.name);
-    let read: GroupSummary[];
+    let read: readonly GroupSummary[];
     try {
-      read = await deps.autoScaling.describeGroups(names);
+      read = scope.kind === 'groups' && scope.read ? scope.read.filter((g) => names.includes(g.name)) : await deps.autoScaling.describeGroups(names);
     } catch (error) {
       failures.push(toFailure(names.join(', '), error));
       continue;
@@ -552,21 +620,24 @@ export const runLifecycleSweep = async (
   }
 
   // What this run's reads found, for the next run's plan (a hint: a lost write only reads a group sooner or later).
-  const nextMemory: Record<string, ScanMemoryEntry> = {};
+  const updates: Record<string, ScanMemoryEntry> = {};
   for (const g of listed) {
     const seen = scanned.get(g.name);
+    if (!seen) continue;
     const before = memory[g.name];
     const own = (hooksOf.get(g.name) ?? []).filter((h) => isOwnHook(h.name, config.ownHooks)).map((h) => h.heartbeatTimeoutSeconds);
     const periodMs = own.length > 0 ? scanPeriodMs(Math.min(...own), options.scanPeriodMs ?? DEFAULT_SCAN_PERIOD_MS, sweepIntervalMs) : before?.periodMs;
-    if (seen) nextMemory[g.name] = { scannedAt: now, signature: signatureOf(seen.group), waiting: seen.waiting, ...(periodMs === undefined ? {} : { periodMs }) };
-    else if (before) nextMemory[g.name] = before;
+    updates[g.name] = { scannedAt: now, signature: signatureOf(seen.group), waiting: seen.waiting, ...(periodMs === undefined ? {} : { periodMs }) };
   }
+  // A run over every group also forgets those no longer listed; a worker only updates its own.
+  const base = scope.kind === 'groups' ? memory : Object.fromEntries(Object.entries(memory).filter(([name]) => optInOf.has(name)));
+  const nextMemory: Record<string, ScanMemoryEntry> = { ...base, ...updates };
 
   try {
-    const record = { ...SWEEP_SCAN_KEY, version: (scanRecord?.version ?? 0) + 1, expiresAt: Math.floor(now / 1000) + LIFECYCLE_TTL_SECONDS, data: { groups: nextMemory } };
-    // Conditional on the version read: an overlapping run that wrote first keeps its memory. Nothing
-    // read and nothing gone: no write (a sweep with nothing to do leaves the table as it was).
-    if (!isDeepStrictEqual(nextMemory, memory)) await (scanRecord ? deps.store.putIfVersion(record, scanRecord.version) : deps.store.putIfAbsent(record));
+    // Nothing read and nothing gone: no write (a sweep with nothing to do leaves the table as it was).
+    // Workers run side by side over one item: a worker whose write finds it changed applies its own
+    // groups to a fresh copy; a run over every group yields to an overlapping run that wrote first.
+    if (!isDeepStrictEqual(nextMemory, memory)) await writeScanMemory(deps.store, scanRecord, nextMemory, now, updates, scope.kind === 'groups' ? LIST_WRITE_ATTEMPTS : 1);
   } catch (error) {
     failures.push(toFailure('scan memory', error));
   }

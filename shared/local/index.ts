@@ -115,3 +115,9 @@ export const localWorldReport = (env: NodeJS.ProcessEnv = process.env): { note: 
   localWorldStatus(env).active
     ? { note: env.ORCHESTRATOR_LOCAL_WORLD === '1' ? LOCAL_WORLD_NOTE.replace('no AWS credentials or endpoint configured', `${FORCED}`) : LOCAL_WORLD_NOTE, calls: calls.splice(0) }
     : undefined;
+
+/**
+ * True when the local world answers this process's AWS calls (offline `invoke local`): reconcile then
+ * sweeps inline, since no groupSweep consumes a queue there (docs/adr/0008).
+ */
+export const localWorldActive = (env: NodeJS.ProcessEnv = process.env): boolean => localWorldStatus(env).active;

@@ -17,3 +17,6 @@ export const withLocalWorld: typeof full.withLocalWorld = (client) => client;
 
 /** Always undefined: there is no local world in this build. */
 export const localWorldReport: typeof full.localWorldReport = () => undefined;
+
+/** Always false: there is no local world in this build. */
+export const localWorldActive: typeof full.localWorldActive = () => false;

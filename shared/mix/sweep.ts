@@ -32,6 +32,8 @@ export interface MixSweepDeps extends MixControllerDeps {
 export interface MixSweepResult extends SweepReport {
   name: 'mix';
   results: MixEvaluation[];
+  /** A `plan` run: the groups not at rest, for the caller to fan out (docs/adr/0008). */
+  due?: string[];
 }
 
 /** Most groups evaluated (with their instances) per run; the rest wait for the next runs. */
@@ -48,6 +50,10 @@ export interface MixSweepOptions {
   maxGroups?: number;
   groupsPerRead?: number;
   sweepIntervalMs?: number;
+  /** The opted-in groups as already listed without instances by the caller (reconcile lists once). */
+  listing?: readonly GroupSummary[];
+  /** `plan`: decide which groups are not at rest and return them in `due`, evaluating none. */
+  planOnly?: boolean;
 }
 
 /** Reads many records: one BatchGetItem per 100 keys when the store can, else one GetItem each. */
@@ -71,7 +77,7 @@ export const runMixSweep = async (deps: MixSweepDeps, now: number, options: MixS
   const perRead = options.groupsPerRead ?? GROUPS_PER_INSTANCE_READ;
   const interval = options.sweepIntervalMs ?? 60_000;
   const config = deps.config();
-  const listed = await deps.autoScaling.describeGroupsByTagKey(config.optInTagKey, { includeInstances: false });
+  const listed = options.listing ?? (await deps.autoScaling.describeGroupsByTagKey(config.optInTagKey, { includeInstances: false }));
   const results: MixEvaluation[] = [];
   const failures: SweepReport['failures'] = [];
   const candidates: Array<{ group: GroupSummary; profileName: string; profile: Extract<ReturnType<typeof resolveProfile>, { optedIn: true }>['profile'] }> = [];
@@ -109,6 +115,8 @@ export const runMixSweep = async (deps: MixSweepDeps, now: number, options: MixS
     if (rest.atRest) atRest += 1;
     else busy.push(c);
   }
+
+  if (options.planOnly) return { ...summarize(listed.length, atRest, 0, results, failures), due: busy.map((c) => c.group.name) };
 
   // A backlog larger than one run's share is worked through in turn: the start rotates every run.
   const offset = busy.length === 0 ? 0 : (Math.floor(now / interval) * maxGroups) % busy.length;
@@ -156,4 +164,21 @@ const summarize = (groups: number, atRest: number, deferred: number, results: Mi
     results,
     failures,
   };
+};
+
+/**
+ * Evaluates one group's mix (a fan-out worker's share of the sweep), given the group read with its
+ * instances. A group no longer opted in, or whose profile disables the mix, is left alone.
+ *
+ * @example
+ * ```ts
+ * const [group] = await autoScaling.describeGroups(['ml-inference-gpu']);
+ * await evaluateMixOf(deps, group, Date.now()); // { outcome: 'held' | 'changed' | …, group, reason }
+ * ```
+ */
+export const evaluateMixOf = async (deps: MixSweepDeps, group: GroupSummary, now: number): Promise<MixEvaluation> => {
+  const optIn = resolveProfile(deps.config(), group.tags);
+  if (!optIn.optedIn) return { outcome: 'disabled', group: group.name, reason: optIn.reason };
+  if (!optIn.profile.mix.enabled) return { outcome: 'disabled', group: group.name, reason: `mix controller disabled in profile ${optIn.profileName}` };
+  return evaluateGroupMix(deps, { group, profileName: optIn.profileName, profile: optIn.profile, now });
 };

@@ -70,7 +70,8 @@ const NOT_ENVELOPES: readonly string[] = [
 ];
 
 /** Directories whose samples are not EventBridge envelopes: Auto Scaling invokes that function directly. */
-const DIRECT_INVOCATION_DIRS = ['termination-policy/'];
+// Auto Scaling invokes the termination policy directly; Lambda's SQS poller invokes groupSweep with a batch.
+const DIRECT_INVOCATION_DIRS = ['termination-policy/', 'sqs/'];
 
 const SERVERLESS_YML = new URL('../../serverless.yml', import.meta.url);
 

@@ -125,6 +125,11 @@ describe('osls invoke local offline: the local world answers, and says so', () =
     expect(localWorldOf(r).calls).toContain('autoscaling:DescribeAutoScalingGroups');
   });
 
+  it('groupSweep, one group message → the partial batch response, nothing to retry', () => {
+    const r = invoke('groupSweep', 'events/sqs/group-sweep.json');
+    expect(r.result).toEqual({ batchItemFailures: [] });
+  });
+
   it('terminationPolicy, scale-in → exactly {InstanceIDs}, a subset of the candidates; the note goes to the decision log', () => {
     const r = invoke('terminationPolicy', 'events/termination-policy/scale-in.json');
     expect(Object.keys(r.result)).toEqual(['InstanceIDs']);

@@ -50,7 +50,9 @@ const ONE_MEGABYTE = 1024 * 1024;
 const PER_GROUP_METRICS = Object.keys(GROUP_METRIC_UNITS);
 
 /** Functions that AWS invokes synchronously: no async retry/on-failure configuration applies. */
-const SYNCHRONOUS_FUNCTIONS = new Set(['TerminationPolicyLambdaFunction']);
+// Auto Scaling invokes the termination policy; the SQS event source mapping invokes groupSweep
+// synchronously (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html): no async retries or destination.
+const SYNCHRONOUS_FUNCTIONS = new Set(['TerminationPolicyLambdaFunction', 'GroupSweepLambdaFunction']);
 
 /**
  * Actions for which the Service Authorization Reference lists no resource type, so `Resource: "*"`
@@ -148,17 +150,40 @@ const EXPECTED_GRANTS: Record<string, Record<string, string[]>> = {
   ...lifecycleGrants('LaunchLifecycleRole', 'LaunchLifecycleLogGroup', ['WarmUpDocument'], { heartbeat: false, readCommands: false, facts: true }),
   ...lifecycleGrants('TerminateLifecycleRole', 'TerminateLifecycleLogGroup', ['DrainDocument'], { heartbeat: false, readCommands: false }),
   ...lifecycleGrants('CommandResultRole', 'CommandResultLogGroup', ['WarmUpDocument'], { heartbeat: false, readCommands: true, facts: true }),
+  // The tick (docs/adr/0008): lists, plans, resumes interrupted completions, sends to the group-sweep queue.
   ReconcileRole: {
-    ...lifecycleGrants('ReconcileRole', 'ReconcileLogGroup', ['WarmUpDocument', 'DrainDocument'], { heartbeat: true, readCommands: true, hooks: true, facts: true })
-      .ReconcileRole,
-    // The mix sweep: the controller's state, instance lookups and the group update (as capacitySignal).
+    'logs:CreateLogStream': [getAtt('ReconcileLogGroup')],
+    'logs:PutLogEvents': [getAtt('ReconcileLogGroup')],
+    'autoscaling:DescribeAutoScalingGroups': ['*'],
+    'autoscaling:CompleteLifecycleAction': [GROUP_ARNS],
+    'dynamodb:GetItem': [getAtt('StateTable')],
+    // The mix plan reads every group's mix record in batches of 100 keys (docs/adr/0006).
+    'dynamodb:BatchGetItem': [getAtt('StateTable')],
+    'dynamodb:PutItem': [getAtt('StateTable')],
+    'dynamodb:UpdateItem': [getAtt('StateTable')],
+    'dynamodb:Query': [getAtt('StateTable')],
+    'sns:Publish': [ref('NotificationTopic')],
+    'kms:GenerateDataKey*': [getAtt('NotificationKey')],
+    'kms:Decrypt': [getAtt('NotificationKey')],
+    'events:PutEvents': [DEFAULT_BUS],
+    'sqs:SendMessage': [getAtt('DeadLetterQueue'), getAtt('GroupSweepQueue')].sort(),
+  },
+  // One group's work per SQS record: the lifecycle sweep's actions and the mix sweep's (as capacitySignal).
+  GroupSweepRole: {
+    ...Object.fromEntries(
+      Object.entries(
+        lifecycleGrants('GroupSweepRole', 'GroupSweepLogGroup', ['WarmUpDocument', 'DrainDocument'], { heartbeat: true, readCommands: true, hooks: true, facts: true }).GroupSweepRole ?? {},
+      ).filter(([action]) => action !== 'sqs:SendMessage'), // SQS-invoked: no on-failure destination
+    ),
     'dynamodb:DeleteItem': [getAtt('StateTable')],
     'dynamodb:Query': [getAtt('StateTable')],
-    // The mix sweep reads every group's mix record in batches of 100 keys (docs/adr/0006).
-    'dynamodb:BatchGetItem': [getAtt('StateTable')],
     'ec2:DescribeInstances': ['*'],
     // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
     'autoscaling:UpdateAutoScalingGroup': [JSON.stringify({ 'Fn::Sub': 'arn:${AWS::Partition}:autoscaling:${AWS::Region}:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/*' })],
+    // What the event source mapping needs of the function's role, on that queue only.
+    'sqs:ReceiveMessage': [getAtt('GroupSweepQueue')],
+    'sqs:DeleteMessage': [getAtt('GroupSweepQueue')],
+    'sqs:GetQueueAttributes': [getAtt('GroupSweepQueue')],
   },
   CapacitySignalRole: {
     'logs:CreateLogStream': [getAtt('CapacitySignalLogGroup')],
@@ -842,7 +867,7 @@ describe('bundles', () => {
 });
 
 describe('warm-up and drain (lifecycle functions)', () => {
-  const LIFECYCLE_ROLES = ['LaunchLifecycleRole', 'TerminateLifecycleRole', 'CommandResultRole', 'ReconcileRole'];
+  const LIFECYCLE_ROLES = ['LaunchLifecycleRole', 'TerminateLifecycleRole', 'CommandResultRole', 'GroupSweepRole'];
   const ruleTargeting = (fn: string): CfnResource => {
     const found = resourcesOfType(template, 'AWS::Events::Rule').filter(([, rule]) =>
       asArray(prop(rule, 'Targets') as Json[] | undefined).some((t) => isObject(t) && functionIdOf(t.Arn) === fn),
@@ -891,6 +916,12 @@ describe('warm-up and drain (lifecycle functions)', () => {
       const onInstances = statements.filter((s) => asArray(s.Action).includes('ssm:SendCommand') && resourcesOfStatement(s).some((r) => r.includes(':instance/*')));
       expect(onInstances).toHaveLength(1);
       expect({ role, condition: onInstances[0]?.Condition }).toEqual({ role, condition: { StringLike: { [`ssm:resourceTag/${tagKey}`]: '*' } } });
+    }
+    // The tick sends no command; the completions it resumes are on tagged groups only.
+    const tick = identityStatements(template).filter(({ where }) => where.startsWith('ReconcileRole/')).map(({ statement }) => statement);
+    expect(tick.filter((s) => asArray(s.Action).includes('ssm:SendCommand'))).toEqual([]);
+    for (const s of tick.filter((x) => asArray(x.Action).includes('autoscaling:CompleteLifecycleAction'))) {
+      expect(s.Condition).toEqual({ StringLike: { [`autoscaling:ResourceTag/${tagKey}`]: '*' } });
     }
   });
 

@@ -12,7 +12,9 @@ import { createMain as activityMain } from '../../../functions/activity-audit';
 import { createMain as capacityMain } from '../../../functions/capacity-signal';
 import { createMain as commandResultMain } from '../../../functions/command-result';
 import { createMain as launchMain } from '../../../functions/launch-lifecycle';
+import { createMain as groupSweepMain } from '../../../functions/group-sweep';
 import { createMain as reconcileMain } from '../../../functions/reconcile';
+import type { QueuePort, SqsSendFailure } from '../../../shared/aws/sqs';
 import { createMain as terminateMain } from '../../../functions/terminate-lifecycle';
 import { createMain as terminationMain } from '../../../functions/termination-policy';
 import {
@@ -573,7 +575,49 @@ export const HANDLERS: HandlerName[] = ['launchLifecycle', 'terminateLifecycle',
 /** The account and region of every event built here (the samples'); the functions' own unless a test says otherwise. */
 export const OWN_ORIGIN: OwnOrigin = { account: '123456789012', region: 'us-east-1' };
 
-export const mains = (aws: FakeAws, config: OrchestratorConfig = bundledConfig(), origin: OwnOrigin = OWN_ORIGIN): Mains => {
+/**
+ * The group-sweep queue as the world models it (docs/adr/0008): what the tick sends is delivered to
+ * groupSweep right after the tick, in batches of 5 (the event source mapping's batch size); a record
+ * reported in `batchItemFailures` is delivered again, up to 3 receives (the redrive policy's
+ * maxReceiveCount), then kept in `deadLetters` (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html).
+ */
+export class WorldQueue implements QueuePort {
+  public readonly pending: string[] = [];
+  public readonly delivered: string[] = [];
+  public readonly deadLetters: string[] = [];
+
+  public async sendAll(bodies: readonly string[]): Promise<SqsSendFailure[]> {
+    this.pending.push(...bodies);
+    return [];
+  }
+
+  /** Delivers everything sent so far to `consume` (a groupSweep main), as Lambda's poller would. */
+  public async drain(consume: Main): Promise<void> {
+    const receives = new Map<string, number>();
+    let sent = 0;
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, 5).map((body, i) => ({ body, messageId: `q-${sent + i + 1}` }));
+      sent += batch.length;
+      const out = await consume({ Records: batch.map((m) => ({ messageId: m.messageId, receiptHandle: m.messageId, body: m.body, attributes: {}, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:asg-orchestrator-test-group-sweep', awsRegion: 'us-east-1' })) });
+      const failed = new Set(((out.batchItemFailures as Array<{ itemIdentifier: string }> | undefined) ?? []).map((f) => f.itemIdentifier));
+      for (const m of batch) {
+        this.delivered.push(m.body);
+        if (!failed.has(m.messageId)) continue;
+        const n = (receives.get(m.body) ?? 0) + 1;
+        receives.set(m.body, n);
+        if (n >= 3) this.deadLetters.push(m.body);
+        else this.pending.push(m.body);
+      }
+    }
+  }
+}
+
+/** Options of {@link mains}: `queue` makes reconcile the tick, its messages worked by groupSweep (the deployed shape). */
+export interface MainsOptions {
+  queue?: WorldQueue;
+}
+
+export const mains = (aws: FakeAws, config: OrchestratorConfig = bundledConfig(), origin: OwnOrigin = OWN_ORIGIN, options: MainsOptions = {}): Mains => {
   const now = () => aws.clock.now;
   const autoScaling = new WorldAutoScaling(aws);
   const ssm = new WorldSsm(aws);
@@ -592,13 +636,23 @@ export const mains = (aws: FakeAws, config: OrchestratorConfig = bundledConfig()
     origin,
     now,
   };
-  const reconcile = reconcileMain({
+  const sweepDeps = {
     lifecycle,
     hooks: new HookCache(autoScaling, 15 * 60_000, now),
     mix: { config: () => config, autoScaling, instances, store, publisher },
     // The run's own time: the world's clock plus what its AWS calls took (load runs model that).
     clock: () => aws.clock.now + aws.faults.elapsedMs,
-  });
+  };
+  const tick = reconcileMain({ ...sweepDeps, ...(options.queue ? { queue: options.queue } : {}) });
+  const groupSweep = groupSweepMain(sweepDeps);
+  const reconcile = async (): Promise<HandlerOutcome> => {
+    try {
+      return await tick();
+    } finally {
+      // What the tick sent is delivered whether or not it failed afterwards (SQS holds it).
+      await options.queue?.drain(groupSweep);
+    }
+  };
   return {
     launchLifecycle: launchMain(lifecycle),
     terminateLifecycle: terminateMain(lifecycle),

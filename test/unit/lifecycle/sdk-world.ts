@@ -27,7 +27,7 @@ export const ebMock = mockClient(EventBridgeClient);
 
 export const TOPIC = 'arn:aws:sns:us-east-1:123456789012:asg-orchestrator-test-notifications';
 
-const sdkGroup = (name: string, tags: Array<{ Key: string; Value: string }>, instances: Array<{ InstanceId: string; LifecycleState: string }> = []): AutoScalingGroup => ({
+export const sdkGroup = (name: string, tags: Array<{ Key: string; Value: string }>, instances: Array<{ InstanceId: string; LifecycleState: string }> = []): AutoScalingGroup => ({
   AutoScalingGroupName: name,
   AutoScalingGroupARN: `arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:1111:autoScalingGroupName/${name}`,
   MinSize: 0,

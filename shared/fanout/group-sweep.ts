@@ -1,0 +1,73 @@
+/**
+ * One group's share of the reconcile sweep, as a group worker runs it for one queue message
+ * (docs/adr/0008): the group is read once with its instances, then its instances waiting on a
+ * lifecycle hook get their heartbeats, timeouts or lost events repaired (the lifecycle sweep
+ * restricted to this group), and its Spot/On-Demand mix is evaluated when the tick found it not at
+ * rest. Failures are classified by the one classifier: a retryable one fails the message (SQS
+ * delivers it again, then the dead-letter queue); the others are reported and the message is done.
+ */
+import type { GroupSummary } from '../aws/auto-scaling';
+import { OrchestratorError } from '../errors';
+import { type HookCache, runLifecycleSweep } from '../lifecycle/lifecycle-sweep';
+import type { LifecycleDeps } from '../lifecycle/deps';
+import { type SweepFailure, toFailure } from '../lifecycle/sweep-runner';
+import type { HandlerOutcome } from '../middleware/stack';
+import { evaluateMixOf } from '../mix/sweep';
+import type { MixSweepDeps } from '../mix/sweep';
+import type { GroupWork } from '../policy/group-work';
+
+/** The ports a group worker needs (the same as the inline reconcile's). */
+export interface GroupSweepDeps {
+  lifecycle: LifecycleDeps;
+  hooks: HookCache;
+  mix: MixSweepDeps;
+  /** Wall clock of the lifecycle sweep's time budget (default `Date.now`). */
+  clock?: () => number;
+}
+
+/**
+ * Runs one group's work. Throws an `OrchestratorError` with disposition `retry` when a retryable
+ * failure happened (after everything else for the group ran).
+ *
+ * @example
+ * ```ts
+ * await sweepGroup(deps, { group: 'ml-inference-gpu', lifecycle: 'waiting' }, Date.now());
+ * // → { outcome: 'swept', group: 'ml-inference-gpu', lifecycle: { waiting: 2, … } }
+ * ```
+ */
+export const sweepGroup = async (deps: GroupSweepDeps, work: GroupWork, now: number): Promise<HandlerOutcome> => {
+  // One read with instances serves both halves (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeAutoScalingGroups.html).
+  const [group]: GroupSummary[] = await deps.lifecycle.autoScaling.describeGroups([work.group]);
+  if (!group) return { outcome: 'gone', reason: `group ${work.group} no longer exists`, group: work.group };
+  const failures: SweepFailure[] = [];
+  const outcome: HandlerOutcome = { outcome: 'swept', reason: `group ${group.name} swept`, group: group.name };
+  if (work.lifecycle) {
+    try {
+      const report = await runLifecycleSweep(deps.lifecycle, deps.hooks, now, {
+        listing: [group],
+        scope: { kind: 'groups', names: [group.name], read: [group] },
+        ...(deps.clock ? { clock: deps.clock } : {}),
+      });
+      failures.push(...report.failures);
+      outcome.lifecycle = { reason: work.lifecycle, ...report.summary };
+    } catch (error) {
+      failures.push(toFailure(`${group.name} (lifecycle)`, error));
+    }
+  }
+  if (work.mix) {
+    try {
+      const mix = await evaluateMixOf(deps.mix, group, now);
+      outcome.mix = { outcome: mix.outcome, reason: mix.reason };
+    } catch (error) {
+      failures.push(toFailure(`${group.name} (mix)`, error));
+    }
+  }
+  if (failures.length > 0) {
+    outcome.outcome = 'partial';
+    outcome.failures = failures;
+  }
+  if (failures.some((f) => f.retryable)) {
+    throw new OrchestratorError(`group ${group.name}: ${failures.filter((f) => f.retryable).length} retryable failure(s)`, 'retry', { context: { failures } });
+  }
+  return outcome;
+};
