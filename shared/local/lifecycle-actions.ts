@@ -66,8 +66,8 @@ export interface OpenAction {
 
 /** What an answer (or a timeout) did to the instance's transition. */
 export type ActionOutcome =
-  | { kind: 'waiting'; instanceId: string; remaining: number }
-  | { kind: 'settled'; instanceId: string; transition: LifecycleTransition; result: LifecycleResult; destination: LifecycleEndpoint; by: string };
+  | { kind: 'waiting'; instanceId: string; remaining: number; action: OpenAction; result: LifecycleResult }
+  | { kind: 'settled'; instanceId: string; transition: LifecycleTransition; result: LifecycleResult; destination: LifecycleEndpoint; by: string; action: OpenAction };
 
 /** AWS's error shape (name + message), so shared/aws/classify sees what it sees from AWS. */
 export class LifecycleActionError extends Error {
@@ -93,7 +93,8 @@ export const waitState = (transition: LifecycleTransition, destination: Lifecycl
 export class LifecycleActions {
   private readonly open_ = new Map<string, OpenAction[]>();
 
-  public constructor(private readonly newToken: () => string) {}
+  /** `newToken` makes each action's token (a GUID in AWS; a test can derive it from the instance and hook). */
+  public constructor(private readonly newToken: (instanceId: string, hookName: string, transition: LifecycleTransition) => string) {}
 
   /**
    * Opens one action per hook of the transition (the transition proceeds at once when there is none:
@@ -118,7 +119,7 @@ export class LifecycleActions {
           hookName: h.name,
           transition: a.transition,
           instanceId: a.instanceId,
-          token: this.newToken(),
+          token: this.newToken(a.instanceId, h.name, a.transition),
           origin,
           destination,
           startedAt: a.now,
@@ -128,13 +129,19 @@ export class LifecycleActions {
           defaultResult: h.defaultResult,
         };
       });
-    if (made.length > 0) this.open_.set(a.instanceId, made);
+    // Added to what is open: an instance waits in one transition at a time, but a test may stage more.
+    if (made.length > 0) this.open_.set(a.instanceId, [...this.of(a.instanceId), ...made]);
     return made;
   }
 
   /** The open actions of an instance. */
   public of(instanceId: string): readonly OpenAction[] {
     return this.open_.get(instanceId) ?? [];
+  }
+
+  /** Every open action, instance by instance. */
+  public all(): OpenAction[] {
+    return [...this.open_.values()].flat();
   }
 
   /** The action a Complete/Heartbeat names (by token, else by instance id and hook), or AWS's ValidationError. */
@@ -184,13 +191,19 @@ export class LifecycleActions {
 
   private answer(action: OpenAction, result: LifecycleResult, by: string): ActionOutcome {
     const id = action.instanceId;
-    const left = this.of(id).filter((x) => x !== action);
+    const others = this.of(id).filter((x) => x !== action);
+    const left = others.filter((x) => x.transition === action.transition);
     // ABANDON ends the transition at once: a launch is abandoned, a termination skips the other hooks.
     if (result === 'ABANDON' || left.length === 0) {
-      this.open_.delete(id);
-      return { kind: 'settled', instanceId: id, transition: action.transition, result, destination: action.destination, by: `${action.hookName}: ${by}` };
+      this.keep(id, others.filter((x) => x.transition !== action.transition));
+      return { kind: 'settled', instanceId: id, transition: action.transition, result, destination: action.destination, by: `${action.hookName}: ${by}`, action };
     }
-    this.open_.set(id, left);
-    return { kind: 'waiting', instanceId: id, remaining: left.length };
+    this.keep(id, others);
+    return { kind: 'waiting', instanceId: id, remaining: left.length, action, result };
+  }
+
+  private keep(instanceId: string, actions: OpenAction[]): void {
+    if (actions.length === 0) this.open_.delete(instanceId);
+    else this.open_.set(instanceId, actions);
   }
 }

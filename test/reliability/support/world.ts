@@ -16,27 +16,16 @@ import { createMain as reconcileMain } from '../../../functions/reconcile';
 import { createMain as terminateMain } from '../../../functions/terminate-lifecycle';
 import { createMain as terminationMain } from '../../../functions/termination-policy';
 import {
-  type AutoScalingPort,
-  type BusEvent,
   callAws,
   type CommandInvocation,
   type CommandSummary,
-  type Ec2Port,
-  type EventBusPort,
   GroupDirectory,
   type GroupInstance,
   type GroupSummary,
   type InstanceInfo,
-  LIST_COMMANDS_MAX_RESULTS,
   type LifecycleActionRef,
-  type LifecycleCallOutcome,
   type LifecycleHookSummary,
   type SendCommandInput,
-  type SnsMessage,
-  type SnsPort,
-  type SsmPort,
-  type StateRecord,
-  type StateStorePort,
 } from '../../../shared/aws';
 import { type OrchestratorConfig, parseConfig } from '../../../shared/config';
 import type { OwnOrigin } from '../../../shared/events/origin';
@@ -44,6 +33,9 @@ import type { HandlerOutcome } from '../../../shared/middleware/stack';
 import { HookCache } from '../../../shared/lifecycle/lifecycle-sweep';
 import { Publisher } from '../../../shared/notify';
 import { InstanceDirectory } from '../../../shared/signals/instance-directory';
+import { type ActionOutcome, globalTimeoutSeconds, type HookSpec, LifecycleActions } from '../../../shared/local/lifecycle-actions';
+import { type AwsWorld, Outbox, WorldAutoScaling, type WorldCall, WorldChannels, WorldEc2, WorldSsm, WorldStore } from '../../../shared/local/ports';
+import { RunCommands } from '../../../shared/local/run-command';
 import { MemoryStateStore } from '../../../shared/state/memory-store';
 
 export const T0 = Date.parse('2026-11-27T10:00:00Z');
@@ -166,7 +158,7 @@ export class Faults {
 const awsError = (name: string, message: string): Error => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
 
 // ---------------------------------------------------------------------------------------------
-// The fake AWS
+// The accounts: the one world's semantics (shared/local), staged by the test and recorded
 // ---------------------------------------------------------------------------------------------
 
 export interface Completion {
@@ -193,14 +185,6 @@ export interface Expiry {
   why: 'heartbeat-timeout' | 'global-timeout';
 }
 
-/** An open lifecycle action and its clock (EC2 Auto Scaling user guide, "Amazon EC2 Auto Scaling lifecycle hooks"). */
-interface OpenAction {
-  /** 1 for the first action of this instance and hook, 2 for the next (warm pools, reuse on scale-in), … */
-  n: number;
-  openedAt: number;
-  lastBeatAt: number;
-}
-
 export interface SimInstance extends InstanceInfo {
   lifecycleState: string;
 }
@@ -221,13 +205,63 @@ const MIP: MixedInstancesPolicy = {
   },
 };
 
-const HOOKS: LifecycleHookSummary[] = [
-  { name: LAUNCH_HOOK, transition: 'autoscaling:EC2_INSTANCE_LAUNCHING', heartbeatTimeoutSeconds: 300, globalTimeoutSeconds: 30_000, defaultResult: 'ABANDON' },
-  { name: TERMINATE_HOOK, transition: 'autoscaling:EC2_INSTANCE_TERMINATING', heartbeatTimeoutSeconds: 300, globalTimeoutSeconds: 30_000, defaultResult: 'CONTINUE' },
+/** The groups' hooks (PutLifecycleHook): launch defaults to ABANDON, terminate to CONTINUE, 300 s heartbeat timeout. */
+const HOOK_SPECS: readonly HookSpec[] = [
+  { name: LAUNCH_HOOK, transition: 'launch', heartbeatTimeout: 300, defaultResult: 'ABANDON' },
+  { name: TERMINATE_HOOK, transition: 'terminate', heartbeatTimeout: 300, defaultResult: 'CONTINUE' },
 ];
+const HOOKS: LifecycleHookSummary[] = HOOK_SPECS.map((h) => ({
+  name: h.name,
+  transition: h.transition === 'launch' ? 'autoscaling:EC2_INSTANCE_LAUNCHING' : 'autoscaling:EC2_INSTANCE_TERMINATING',
+  heartbeatTimeoutSeconds: h.heartbeatTimeout,
+  globalTimeoutSeconds: globalTimeoutSeconds(h.heartbeatTimeout),
+  defaultResult: h.defaultResult,
+}));
 
-/** What AWS holds: groups, instances, open lifecycle actions, commands, and what was sent or changed. */
-export class FakeAws {
+const split = (key: string): [string, string] => {
+  const [instanceId = '', hookName = ''] = key.split('|');
+  return [instanceId, hookName];
+};
+
+/** `instance|hook` → whether an action of that hook is open (a view of the world's lifecycle actions; `set(k, true)` opens one). */
+export class OpenActions {
+  public constructor(private readonly aws: FakeAws) {}
+  public get(key: string): boolean {
+    const [instanceId, hookName] = split(key);
+    this.aws.expire();
+    return this.aws.actions.of(instanceId).some((a) => a.hookName === hookName);
+  }
+  public set(key: string, open: true): void {
+    const [instanceId, hookName] = split(key);
+    if (open) this.aws.openAction(instanceId, hookName);
+  }
+  public entries(): Array<[string, boolean]> {
+    this.aws.expire();
+    return this.aws.actions.all().map((a): [string, boolean] => [`${a.instanceId}|${a.hookName}`, true]);
+  }
+}
+
+/** commandId → status (a view of the world's Run Command; `set` is the instance reporting a new status). */
+export class CommandStatuses {
+  public constructor(private readonly aws: FakeAws) {}
+  public get(commandId: string): string | undefined {
+    return this.aws.runCommands.get(commandId)?.status;
+  }
+  public set(commandId: string, status: string): void {
+    if (this.aws.runCommands.get(commandId)) this.aws.runCommands.setStatus(commandId, status, this.aws.clock.now);
+  }
+}
+
+/**
+ * The accounts the handlers run against: Auto Scaling groups whose lifecycle actions are the world's
+ * (shared/local/lifecycle-actions.ts: tokens, HeartbeatTimeout → DefaultResult, the global limit),
+ * SSM Run Command as the world answers it (shared/local/run-command.ts: InvalidInstanceId for an
+ * instance SSM does not know), EC2 instance facts, SNS/EventBridge recorded in an outbox, the state
+ * table (a `MemoryStateStore`). The test stages what Auto Scaling does on its own (launches,
+ * terminations, a group short of capacity) and plays the instances (command statuses); everything is
+ * recorded for the assertions.
+ */
+export class FakeAws implements AwsWorld {
   public readonly clock = { now: T0 };
   public readonly faults = new Faults();
   public readonly table: MemoryStateStore;
@@ -238,10 +272,10 @@ export class FakeAws {
   public readonly shortBy = new Map<string, number>();
   /** instanceId → facts and lifecycle state */
   public readonly instances = new Map<string, SimInstance & { group: string }>();
-  /** `${instanceId}|${hookName}` → open */
-  public readonly open = new Map<string, boolean>();
-  /** The clock of each open action (same keys as {@link open}). */
-  private readonly actions = new Map<string, OpenAction>();
+  /** The world's lifecycle actions, each with the token its event carries (`events.launch`/`events.terminate`). */
+  public readonly actions = new LifecycleActions((instanceId, _hook, transition) => guid(`token-${transition}-${instanceId}`));
+  /** `instance|hook` → open (a view of {@link actions}). */
+  public readonly open = new OpenActions(this);
   private readonly actionCount = new Map<string, number>();
   /** Accepted completions (the side effect). */
   public readonly completions: Completion[] = [];
@@ -251,17 +285,33 @@ export class FakeAws {
   public readonly expired: Expiry[] = [];
   public completeCalls = 0;
   public heartbeats = 0;
-  public readonly commands: Array<SendCommandInput & { commandId: string; at: number }> = [];
-  public readonly commandStatus = new Map<string, string>();
+  /** The world's SSM Run Command; command ids are `commandIdOf(n)` in the order sent. */
+  private sent = 0;
+  public readonly runCommands: RunCommands = new RunCommands((): string => commandIdOf(++this.sent));
+  public readonly commandStatus = new CommandStatuses(this);
   public readonly updates: Array<{ group: string; base: number; percent: number; at: number }> = [];
-  public readonly sns: SnsMessage[] = [];
-  public readonly bus: BusEvent[] = [];
+  public readonly outbox = new Outbox();
+  public readonly sns = this.outbox.sns;
+  public readonly bus = this.outbox.bus;
 
   public constructor() {
     this.table = new MemoryStateStore(() => this.clock.now);
     this.addGroup(GROUP, [{ key: TAG_KEY, value: 'gpu-inference' }]);
     this.addGroup(LEGACY, [{ key: 'team', value: 'web' }]);
     this.addGroup(GHOST, [{ key: TAG_KEY, value: 'no-such-profile' }]);
+  }
+
+  /** Every command sent, in order, as sent (SendCommandInput with its id and time). */
+  public get commands(): Array<SendCommandInput & { commandId: string; at: number }> {
+    return this.runCommands.all().map((c) => ({
+      documentName: c.documentName,
+      instanceId: c.instanceId,
+      parameters: c.parameters,
+      timeoutSeconds: c.timeoutSeconds,
+      comment: c.comment,
+      commandId: c.id,
+      at: c.requestedAt,
+    }));
   }
 
   public addGroup(name: string, tags: Array<{ key: string; value: string }>): void {
@@ -287,10 +337,9 @@ export class FakeAws {
   /** Opens a lifecycle action of `hookName` for an instance, with its timeouts running from now. */
   public openAction(id: string, hookName: string): void {
     const key = `${id}|${hookName}`;
-    const n = (this.actionCount.get(key) ?? 0) + 1;
-    this.actionCount.set(key, n);
-    this.open.set(key, true);
-    this.actions.set(key, { n, openedAt: this.clock.now, lastBeatAt: this.clock.now });
+    this.actionCount.set(key, (this.actionCount.get(key) ?? 0) + 1);
+    const hook = HOOK_SPECS.find((h) => h.name === hookName);
+    if (hook) this.actions.open({ instanceId: id, transition: hook.transition, hooks: [hook], now: this.clock.now });
   }
 
   /** Auto Scaling launches an instance into Pending:Wait with its launch action open. */
@@ -306,42 +355,37 @@ export class FakeAws {
     this.openAction(id, TERMINATE_HOOK);
   }
 
+  /** The instance moves on once its transition settled (every hook answered, one ABANDON, or a timeout). */
+  private settle(outcome: ActionOutcome): void {
+    if (outcome.kind !== 'settled') return;
+    const inst = this.instances.get(outcome.instanceId);
+    if (inst) inst.lifecycleState = outcome.transition === 'launch' && outcome.result === 'CONTINUE' ? 'InService' : 'Terminated';
+  }
+
   /**
-   * Applies what time does to open actions, as Auto Scaling does: an action whose heartbeat timeout
-   * passed without a heartbeat, or that reached its global limit of min(48 h, 100 × HeartbeatTimeout),
-   * ends with the hook's DefaultResult (EC2 Auto Scaling user guide, "How lifecycle hooks work",
-   * https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks-overview.html; API reference,
-   * LifecycleHook `HeartbeatTimeout`/`GlobalTimeout`/`DefaultResult`,
-   * https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_LifecycleHook.html). A heartbeat restarts
-   * the heartbeat timeout, never the global one. Evaluated lazily: every call on the world runs it first.
+   * Applies what time does to open actions, as Auto Scaling does (the world's lifecycle actions:
+   * HeartbeatTimeout → DefaultResult, the global limit min(48 h, 100 × HeartbeatTimeout)).
+   * Evaluated lazily: every call on the world runs it first.
    */
   public expire(): void {
-    const now = this.clock.now;
-    for (const [key, a] of this.actions) {
-      if (this.open.get(key) !== true) continue;
-      const [instanceId = '', hookName = ''] = key.split('|');
-      const hook = HOOKS.find((h) => h.name === hookName);
-      if (!hook) continue;
-      const global = Math.min(48 * 3_600, 100 * hook.heartbeatTimeoutSeconds) * 1000;
-      const byBeat = a.lastBeatAt + hook.heartbeatTimeoutSeconds * 1000;
-      const byGlobal = a.openedAt + global;
-      if (now < byBeat && now < byGlobal) continue;
-      const result = hook.defaultResult === 'CONTINUE' ? 'CONTINUE' : 'ABANDON';
-      this.open.set(key, false);
-      this.expired.push({ instanceId, hookName, result, at: Math.min(byBeat, byGlobal), why: byGlobal <= byBeat ? 'global-timeout' : 'heartbeat-timeout' });
-      const inst = this.instances.get(instanceId);
-      if (inst) inst.lifecycleState = hookName === LAUNCH_HOOK && result === 'CONTINUE' ? 'InService' : 'Terminated';
+    for (const outcome of this.actions.expire(this.clock.now)) {
+      const a = outcome.action;
+      this.expired.push({
+        instanceId: a.instanceId,
+        hookName: a.hookName,
+        result: a.defaultResult,
+        at: a.timeoutAt,
+        why: a.timeoutAt >= a.globalDeadline ? 'global-timeout' : 'heartbeat-timeout',
+      });
+      this.settle(outcome);
     }
   }
 
   /** RecordLifecycleActionHeartbeat as AWS does it: restarts the heartbeat timeout of an open action. */
-  public heartbeat(ref: LifecycleActionRef): void {
+  public recordLifecycleActionHeartbeat(ref: LifecycleActionRef): void {
     this.expire();
     this.heartbeats += 1;
-    const key = `${ref.instanceId}|${ref.hookName}`;
-    const a = this.actions.get(key);
-    if (this.open.get(key) !== true || !a) throw awsError('ValidationError', `No active Lifecycle Action found with instance ID ${ref.instanceId}`);
-    a.lastBeatAt = this.clock.now;
+    this.actions.heartbeat(ref, this.clock.now);
   }
 
   /** Actions answered more than once by CompleteLifecycleAction (`instance|hook#action` → calls), for assertions. */
@@ -384,169 +428,78 @@ export class FakeAws {
    * Action found" (also for an action that expired). Every call is recorded in {@link completionCalls}
    * with the action it named: a second completion is the product's bug for the test to catch.
    */
-  public complete(ref: LifecycleActionRef, result: 'CONTINUE' | 'ABANDON'): void {
+  public completeLifecycleAction(ref: LifecycleActionRef, result: 'CONTINUE' | 'ABANDON'): void {
     this.expire();
     this.completeCalls += 1;
     const key = `${ref.instanceId}|${ref.hookName}`;
-    const accepted = this.open.get(key) === true;
-    this.completionCalls.push({ instanceId: ref.instanceId, hookName: ref.hookName, result, at: this.clock.now, action: this.actions.get(key)?.n ?? 0, accepted });
-    if (!accepted) throw awsError('ValidationError', `No active Lifecycle Action found with instance ID ${ref.instanceId}`);
-    this.open.set(key, false);
+    let outcome: ActionOutcome | undefined;
+    try {
+      outcome = this.actions.complete(ref, result);
+    } finally {
+      this.completionCalls.push({ instanceId: ref.instanceId, hookName: ref.hookName, result, at: this.clock.now, action: this.actionCount.get(key) ?? 0, accepted: outcome !== undefined });
+    }
     this.completions.push({ instanceId: ref.instanceId, hookName: ref.hookName, result, at: this.clock.now });
-    const inst = this.instances.get(ref.instanceId);
-    if (!inst) return;
-    if (ref.hookName === LAUNCH_HOOK) inst.lifecycleState = result === 'CONTINUE' ? 'InService' : 'Terminated';
-    else inst.lifecycleState = 'Terminated';
+    this.settle(outcome);
   }
-}
 
-// ---------------------------------------------------------------------------------------------
-// Ports over the fake AWS (each call recorded, throttled or failed by `Faults`)
-// ---------------------------------------------------------------------------------------------
+  // AwsWorld: the rest of what the ports ask
 
-export class WorldAutoScaling implements AutoScalingPort {
-  public constructor(private readonly aws: FakeAws) {}
+  public describeGroups(names: readonly string[]): GroupSummary[] {
+    return names.map((n) => this.summary(n)).filter((g): g is GroupSummary => g !== undefined);
+  }
 
-  public async describeGroups(names: readonly string[]): Promise<GroupSummary[]> {
-    const res = await this.aws.faults.call('DescribeAutoScalingGroups', () =>
-      names.map((n) => this.aws.summary(n)).filter((g): g is GroupSummary => g !== undefined),
-    );
-    return res === 'already-done' ? [] : res;
+  public describeGroupsByTagKey(tagKey: string): GroupSummary[] {
+    return [...this.groupTags.entries()].filter(([, tags]) => tags.some((t) => t.key === tagKey)).map(([n]) => this.summary(n) as GroupSummary);
   }
-  public async describeGroupsByTagKey(tagKey: string): Promise<GroupSummary[]> {
-    const res = await this.aws.faults.call('DescribeAutoScalingGroups', () =>
-      [...this.aws.groupTags.entries()].filter(([, tags]) => tags.some((t) => t.key === tagKey)).map(([n]) => this.aws.summary(n) as GroupSummary),
-    );
-    return res === 'already-done' ? [] : res;
+
+  public describeLifecycleHooks(groupName: string): LifecycleHookSummary[] {
+    return this.groupTags.has(groupName) ? HOOKS : [];
   }
-  public async describeLifecycleHooks(groupName: string): Promise<LifecycleHookSummary[]> {
-    const res = await this.aws.faults.call('DescribeLifecycleHooks', () => (this.aws.groupTags.has(groupName) ? HOOKS : []));
-    return res === 'already-done' ? [] : res;
+
+  public updateInstancesDistribution(groupName: string, distribution: InstancesDistribution): void {
+    if (!this.groupTags.has(groupName)) throw awsError('ValidationError', `AutoScalingGroup name not found - ${groupName}`);
+    // Like Auto Scaling: the request names only the distribution, the rest of the policy stays.
+    const current: MixedInstancesPolicy = this.policies.get(groupName) ?? {};
+    this.policies.set(groupName, { ...current, InstancesDistribution: { ...current.InstancesDistribution, ...structuredClone(distribution) } });
+    this.updates.push({ group: groupName, base: distribution.OnDemandBaseCapacity ?? 0, percent: distribution.OnDemandPercentageAboveBaseCapacity ?? 100, at: this.clock.now });
   }
-  public async updateInstancesDistribution(groupName: string, distribution: InstancesDistribution): Promise<void> {
-    await this.aws.faults.call('UpdateAutoScalingGroup', () => {
-      if (!this.aws.groupTags.has(groupName)) throw awsError('ValidationError', `AutoScalingGroup name not found - ${groupName}`);
-      // Like Auto Scaling: the request names only the distribution, the rest of the policy stays.
-      const current: MixedInstancesPolicy = this.aws.policies.get(groupName) ?? {};
-      this.aws.policies.set(groupName, { ...current, InstancesDistribution: { ...current.InstancesDistribution, ...structuredClone(distribution) } });
-      this.aws.updates.push({
-        group: groupName,
-        base: distribution.OnDemandBaseCapacity ?? 0,
-        percent: distribution.OnDemandPercentageAboveBaseCapacity ?? 100,
-        at: this.aws.clock.now,
-      });
-    });
+
+  /** SendCommand: the world's Run Command; the instance starts it at once (InProgress) and reports through {@link commandStatus}. */
+  public sendCommand(input: SendCommandInput): string {
+    const inst = this.instances.get(input.instanceId);
+    const id = this.runCommands.send(input, this.clock.now, { exists: inst !== undefined && inst.lifecycleState !== 'Terminated', registered: true });
+    this.runCommands.setStatus(id, 'InProgress', this.clock.now, `output of ${id}`);
+    return id;
   }
-  public async completeLifecycleAction(ref: LifecycleActionRef, result: 'CONTINUE' | 'ABANDON'): Promise<LifecycleCallOutcome> {
-    const res = await this.aws.faults.call('CompleteLifecycleAction', () => this.aws.complete(ref, result));
-    return res === 'already-done' ? 'already-done' : 'done';
+
+  public listCommands(instanceId: string, invokedAfter: number, max: number): CommandSummary[] {
+    return this.runCommands.list(instanceId, invokedAfter, max);
   }
-  public async recordLifecycleActionHeartbeat(ref: LifecycleActionRef): Promise<LifecycleCallOutcome> {
-    const res = await this.aws.faults.call('RecordLifecycleActionHeartbeat', () => this.aws.heartbeat(ref));
-    return res === 'already-done' ? 'already-done' : 'done';
+
+  public getCommandInvocation(commandId: string, instanceId: string): CommandInvocation {
+    return this.runCommands.invocation(commandId, instanceId);
+  }
+
+  public describeInstances(ids: readonly string[]): InstanceInfo[] {
+    return ids.map((id) => this.instances.get(id)).filter((i): i is SimInstance & { group: string } => i !== undefined);
   }
 }
 
 export const commandIdOf = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
-export class WorldSsm implements SsmPort {
-  public constructor(private readonly aws: FakeAws) {}
-
-  public async sendCommand(input: SendCommandInput): Promise<string> {
-    const res = await this.aws.faults.call('SendCommand', () => {
-      const commandId = commandIdOf(this.aws.commands.length + 1);
-      this.aws.commands.push({ ...input, commandId, at: this.aws.clock.now });
-      this.aws.commandStatus.set(commandId, 'InProgress');
-      return commandId;
-    });
-    if (res === 'already-done') throw new Error('SendCommand returned no CommandId');
-    return res;
-  }
-  /** ListCommands (InstanceId + InvokedAfter): newest first, one page of at most 50, with the comment as sent (truncated to 100 chars). */
-  public async listCommands(instanceId: string, invokedAfter: number): Promise<CommandSummary[]> {
-    const res = await this.aws.faults.call('ListCommands', () =>
-      this.aws.commands
-        .filter((c) => c.instanceId === instanceId && c.at >= invokedAfter)
-        .sort((a, b) => b.at - a.at)
-        .slice(0, LIST_COMMANDS_MAX_RESULTS)
-        .map((c) => ({
-          commandId: c.commandId,
-          documentName: c.documentName,
-          comment: c.comment.slice(0, 100),
-          requestedAt: c.at,
-          status: this.aws.commandStatus.get(c.commandId) ?? 'Pending',
-        })),
-    );
-    return res === 'already-done' ? [] : res;
-  }
-  public async getCommandInvocation(commandId: string, instanceId: string): Promise<CommandInvocation | undefined> {
-    try {
-      const res = await this.aws.faults.call('GetCommandInvocation', () => {
-        const status = this.aws.commandStatus.get(commandId);
-        if (!status) throw awsError('InvocationDoesNotExist', `${commandId} ${instanceId}`);
-        return { status, statusDetails: status, outputExcerpt: `output of ${commandId}` };
-      });
-      return res === 'already-done' ? undefined : res;
-    } catch (error) {
-      if (error instanceof Error && 'awsErrorName' in error && error.awsErrorName === 'InvocationDoesNotExist') return undefined;
-      throw error;
-    }
-  }
-}
-
-export class WorldEc2 implements Ec2Port {
-  public constructor(private readonly aws: FakeAws) {}
-  public async describeInstances(ids: readonly string[]): Promise<InstanceInfo[]> {
-    const res = await this.aws.faults.call('DescribeInstances', () =>
-      ids.map((id) => this.aws.instances.get(id)).filter((i): i is SimInstance & { group: string } => i !== undefined),
-    );
-    return res === 'already-done' ? [] : res;
-  }
-}
-
-export class WorldChannels implements SnsPort, EventBusPort {
-  public constructor(private readonly aws: FakeAws) {}
-  public async publish(m: SnsMessage): Promise<string> {
-    const res = await this.aws.faults.call('Publish', () => {
-      this.aws.sns.push(m);
-      return `m-${this.aws.sns.length}`;
-    });
-    return res === 'already-done' ? '' : res;
-  }
-  public async putEvents(events: readonly BusEvent[]): Promise<void> {
-    await this.aws.faults.call('PutEvents', () => {
-      this.aws.bus.push(...events);
-    });
-  }
-}
-
-/** The state table behind the same fault injection as every other AWS call. */
-export class WorldStore implements StateStorePort {
-  public constructor(private readonly aws: FakeAws) {}
-  private async run<T>(op: string, fn: () => Promise<T>): Promise<T> {
-    const res = await this.aws.faults.call(op, fn);
-    if (res === 'already-done') throw new Error(`${op}: unexpected already-done`);
-    return res;
-  }
-  public get(pk: string, sk: string): Promise<StateRecord | undefined> {
-    return this.run('GetItem', () => this.aws.table.get(pk, sk));
-  }
-  public putIfAbsent(record: StateRecord): Promise<boolean> {
-    return this.run('PutItem', () => this.aws.table.putIfAbsent(record));
-  }
-  public putIfVersion(record: StateRecord, expectedVersion: number): Promise<boolean> {
-    return this.run('PutItem', () => this.aws.table.putIfVersion(record, expectedVersion));
-  }
-  public delete(pk: string, sk: string): Promise<void> {
-    return this.run('DeleteItem', () => this.aws.table.delete(pk, sk));
-  }
-  public setAttributes(pk: string, sk: string, attributes: Readonly<Record<string, unknown>>, expiresAt?: number): Promise<void> {
-    return this.run('UpdateItem', () => this.aws.table.setAttributes(pk, sk, attributes, expiresAt));
-  }
-  public queryPartition(pk: string, options?: { skPrefix?: string; signal?: AbortSignal }): Promise<Array<Record<string, unknown>>> {
-    return this.run('Query', () => this.aws.table.queryPartition(pk, options));
-  }
-}
+/** The shared/aws ports over the accounts (shared/local/ports.ts), every call through {@link Faults}. */
+export const worldPorts = (aws: FakeAws) => {
+  const call: WorldCall = (op, effect) => aws.faults.call(op, effect);
+  const channels = new WorldChannels(aws.outbox, call);
+  return {
+    autoScaling: new WorldAutoScaling(aws, call),
+    ssm: new WorldSsm(aws, call),
+    ec2: new WorldEc2(aws, call),
+    sns: channels,
+    eventBus: channels,
+    store: new WorldStore(aws.table, call),
+  };
+};
 
 // ---------------------------------------------------------------------------------------------
 // The seven handlers over one world
@@ -575,12 +528,9 @@ export const OWN_ORIGIN: OwnOrigin = { account: '123456789012', region: 'us-east
 
 export const mains = (aws: FakeAws, config: OrchestratorConfig = bundledConfig(), origin: OwnOrigin = OWN_ORIGIN): Mains => {
   const now = () => aws.clock.now;
-  const autoScaling = new WorldAutoScaling(aws);
-  const ssm = new WorldSsm(aws);
-  const channels = new WorldChannels(aws);
-  const store = new WorldStore(aws);
-  const publisher = new Publisher(channels, channels, { topicArn: TOPIC, eventBusName: 'default' });
-  const instances = new InstanceDirectory(new WorldEc2(aws), 10_000, 60_000, now);
+  const { autoScaling, ssm, ec2, sns, eventBus, store } = worldPorts(aws);
+  const publisher = new Publisher(sns, eventBus, { topicArn: TOPIC, eventBusName: 'default' });
+  const instances = new InstanceDirectory(ec2, 10_000, 60_000, now);
   const lifecycle = {
     config: () => config,
     autoScaling,
