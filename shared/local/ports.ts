@@ -124,7 +124,7 @@ export class WorldEc2 implements Ec2Port {
 /** SNS Publish and EventBridge PutEvents, recorded in the outbox. */
 export class WorldChannels implements SnsPort, EventBusPort {
   public constructor(
-    private readonly outbox: Outbox,
+    public readonly outbox: Outbox,
     private readonly call: WorldCall,
   ) {}
 

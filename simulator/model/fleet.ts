@@ -26,6 +26,11 @@ import { GroupCapacity } from './group-capacity';
 export type { FleetHost, FleetMetrics, FleetOptions, LifecycleState, ScaleInRecord, SeriesPoint, SimInstance, TimelineCategory } from './fleet-state';
 
 export class Fleet extends GroupCapacity {
+  /** The group's name. */
+  public get groupName(): string {
+    return this.spec.group.name;
+  }
+
   /** Places the initial instances (already warm and InService) and schedules every loop and fault. */
   public begin(): void {
     const placement = this.rngs.get('initial');
