@@ -139,6 +139,12 @@ export class LifecycleActions {
     return this.open_.get(instanceId) ?? [];
   }
 
+  /** Puts back actions kept elsewhere (the invoke-local world persists them between runs). */
+  public restore(actions: readonly OpenAction[]): this {
+    for (const a of actions) this.open_.set(a.instanceId, [...this.of(a.instanceId), a]);
+    return this;
+  }
+
   /** Every open action, instance by instance. */
   public all(): OpenAction[] {
     return [...this.open_.values()].flat();

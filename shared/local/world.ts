@@ -13,6 +13,9 @@
  * (serverless-plugins/esbuild-plugins.cjs swaps shared/local/index.ts for shared/local/off.ts).
  */
 
+import { randomUUID } from 'node:crypto';
+import { type ActionOutcome, globalTimeoutSeconds, type HookSpec, LifecycleActionError, LifecycleActions, type OpenAction } from './lifecycle-actions';
+
 /** An instance of the world: Auto Scaling membership and EC2 facts in one place. */
 export interface WorldInstance {
   id: string;
@@ -28,13 +31,18 @@ export interface WorldInstance {
   launchedAt?: number;
 }
 
-/** An open lifecycle action: what Complete/Heartbeat can answer. */
+/**
+ * An open lifecycle action as kept in the state file: the fixture names group, hook, instance and
+ * token; the clock of the action (shared/local/lifecycle-actions.ts `OpenAction`) is added at seeding.
+ */
 export interface WorldAction {
   group: string;
   hook: string;
   instanceId: string;
   token: string;
-  lastHeartbeatAt?: number;
+  startedAt?: number;
+  timeoutAt?: number;
+  globalDeadline?: number;
 }
 
 type Obj = Record<string, unknown>;
@@ -224,22 +232,51 @@ export class LocalWorld {
     };
   }
 
-  /** The open action a Complete/Heartbeat names (by token, else by instance id), or AWS's ValidationError. */
-  public action(input: Obj): WorldAction {
+  /**
+   * The world's lifecycle actions (shared/local/lifecycle-actions.ts) over the kept ones, after what
+   * time did to them: an action past its HeartbeatTimeout or global limit took its hook's DefaultResult.
+   * `done` writes them back.
+   */
+  public lifecycle<T>(use: (actions: LifecycleActions) => T): T {
+    const hookOf = (a: WorldAction): HookSpec | undefined => hookSpecs(this.group(a.group)).find((h) => h.name === a.hook);
+    const open = this.state.lifecycleActions.flatMap((a) => {
+      const hook = hookOf(a);
+      return hook ? [toOpen(a, hook, this.state.seededAt)] : [];
+    });
+    const actions = new LifecycleActions(() => randomUUID()).restore(open);
+    for (const outcome of actions.expire(this.time())) this.settle(outcome);
+    try {
+      return use(actions);
+    } finally {
+      const groupOf = new Map(this.state.lifecycleActions.map((a) => [a.instanceId, a.group]));
+      this.state.lifecycleActions = actions.all().map((o) => ({
+        group: groupOf.get(o.instanceId) ?? '',
+        hook: o.hookName,
+        instanceId: o.instanceId,
+        token: o.token,
+        startedAt: o.startedAt,
+        timeoutAt: o.timeoutAt,
+        globalDeadline: o.globalDeadline,
+      }));
+    }
+  }
+
+  /** The instance moves on once its transition settled: InService after a launch's CONTINUE, else Terminated. */
+  public settle(outcome: ActionOutcome): void {
+    if (outcome.kind !== 'settled') return;
+    const instance = this.state.instances.find((i) => i.id === outcome.instanceId);
+    if (instance) instance.state = outcome.transition === 'launch' && outcome.result === 'CONTINUE' ? 'InService' : 'Terminated';
+  }
+
+  /** The action a Complete/Heartbeat names (by token, else by instance id) in the named group, or AWS's ValidationError. */
+  public actionRef(actions: LifecycleActions, input: Obj): { hookName: string; instanceId: string; token?: string } {
     this.group(input.AutoScalingGroupName);
-    const found = this.state.lifecycleActions.find(
-      (a) =>
-        a.group === input.AutoScalingGroupName &&
-        a.hook === input.LifecycleHookName &&
-        (input.LifecycleActionToken ? a.token === input.LifecycleActionToken : a.instanceId === input.InstanceId),
-    );
-    if (found) return found;
-    return fail(
-      'ValidationError',
-      input.LifecycleActionToken
-        ? `No active Lifecycle Action found with token ${String(input.LifecycleActionToken)}`
-        : `No active Lifecycle Action found with instance ID ${String(input.InstanceId)}`,
-    );
+    const token = typeof input.LifecycleActionToken === 'string' ? input.LifecycleActionToken : undefined;
+    const hookName = String(input.LifecycleHookName);
+    const instanceId = token ? actions.all().find((a) => a.token === token && a.hookName === hookName)?.instanceId : String(input.InstanceId);
+    const member = this.state.instances.some((i) => i.id === instanceId && i.group === input.AutoScalingGroupName);
+    if (instanceId && member) return { hookName, instanceId, ...(token ? { token } : {}) };
+    return fail('ValidationError', token ? `No active Lifecycle Action found with token ${token}` : `No active Lifecycle Action found with instance ID ${String(input.InstanceId)}`);
   }
 
   public item(key: unknown): Obj | undefined {
@@ -258,6 +295,44 @@ export class LocalWorld {
     this.state.outbox[box] = [...this.state.outbox[box], entry].slice(-OUTBOX_SIZE);
   }
 }
+
+/** The group's hooks (its `LifecycleHooks`, as PutLifecycleHook set them) in the world's terms. */
+const hookSpecs = (g: Obj): HookSpec[] =>
+  ((g.LifecycleHooks as Obj[] | undefined) ?? []).map((h) => ({
+    name: String(h.LifecycleHookName),
+    transition: h.LifecycleTransition === 'autoscaling:EC2_INSTANCE_LAUNCHING' ? 'launch' : 'terminate',
+    heartbeatTimeout: Number(h.HeartbeatTimeout ?? 3600),
+    defaultResult: h.DefaultResult === 'CONTINUE' ? 'CONTINUE' : 'ABANDON',
+  }));
+
+/** A kept action with its clock (a fixture action started when the world was seeded). */
+const toOpen = (a: WorldAction, hook: HookSpec, seededAt: number): OpenAction => {
+  const startedAt = a.startedAt ?? seededAt;
+  const heartbeatMs = hook.heartbeatTimeout * 1000;
+  return {
+    hookName: a.hook,
+    transition: hook.transition,
+    instanceId: a.instanceId,
+    token: a.token,
+    origin: hook.transition === 'launch' ? 'EC2' : 'AutoScalingGroup',
+    destination: hook.transition === 'launch' ? 'AutoScalingGroup' : 'EC2',
+    startedAt,
+    timeoutAt: a.timeoutAt ?? startedAt + heartbeatMs,
+    globalDeadline: a.globalDeadline ?? startedAt + globalTimeoutSeconds(hook.heartbeatTimeout) * 1000,
+    heartbeatMs,
+    defaultResult: hook.defaultResult,
+  };
+};
+
+/** The world's ValidationError with the SDK's shape (`$fault`, `$metadata`). */
+const asAwsError = <T>(fn: () => T): T => {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof LifecycleActionError) return fail(error.name, error.message);
+    throw error;
+  }
+};
 
 const checkCondition = (input: Obj, existing: Obj | undefined): void => {
   if (typeof input.ConditionExpression === 'string' && !evaluateCondition(input.ConditionExpression, existing, input)) {
@@ -303,21 +378,17 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     const g = w.group(input.AutoScalingGroupName);
     const only = input.LifecycleHookNames as string[] | undefined;
     const hooks = ((g.LifecycleHooks as Obj[] | undefined) ?? []).filter((h) => !only?.length || only.includes(String(h.LifecycleHookName)));
-    return { LifecycleHooks: hooks.map((h) => ({ AutoScalingGroupName: g.AutoScalingGroupName, GlobalTimeout: 172_800, ...h })) };
+    return { LifecycleHooks: hooks.map((h) => ({ AutoScalingGroupName: g.AutoScalingGroupName, GlobalTimeout: globalTimeoutSeconds(Number(h.HeartbeatTimeout ?? 3600)), ...h })) };
   },
   'autoscaling:CompleteLifecycleAction': (w, input) => {
     const result = input.LifecycleActionResult;
     if (result !== 'CONTINUE' && result !== 'ABANDON') fail('ValidationError', `LifecycleActionResult must be CONTINUE or ABANDON, not ${String(result)}`);
-    const a = w.action(input);
-    w.state.lifecycleActions = w.state.lifecycleActions.filter((x) => x !== a);
-    const hook = ((w.group(a.group).LifecycleHooks as Obj[] | undefined) ?? []).find((h) => h.LifecycleHookName === a.hook);
-    const launching = hook?.LifecycleTransition === 'autoscaling:EC2_INSTANCE_LAUNCHING';
-    const instance = w.state.instances.find((i) => i.id === a.instanceId);
-    if (instance) instance.state = launching && result === 'CONTINUE' ? 'InService' : 'Terminated';
+    const answer = result === 'CONTINUE' ? 'CONTINUE' : 'ABANDON';
+    w.lifecycle((actions) => w.settle(asAwsError(() => actions.complete(w.actionRef(actions, input), answer))));
     return {};
   },
   'autoscaling:RecordLifecycleActionHeartbeat': (w, input) => {
-    w.action(input).lastHeartbeatAt = w.time();
+    w.lifecycle((actions) => asAwsError(() => actions.heartbeat(w.actionRef(actions, input), w.time())));
     return {};
   },
   'autoscaling:UpdateAutoScalingGroup': (w, input) => {

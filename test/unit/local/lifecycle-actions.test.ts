@@ -58,7 +58,7 @@ describe('several hooks per transition (adding-lifecycle-hooks.html)', () => {
     ]);
     // Our token does not complete their action.
     expect(() => w.complete({ hookName: 'theirs', instanceId: 'i-1', token: 'token-1' }, 'CONTINUE')).toThrow(LifecycleActionError);
-    expect(w.complete({ hookName: 'mine', instanceId: 'i-1', token: 'token-1' }, 'CONTINUE')).toEqual({ kind: 'waiting', instanceId: 'i-1', remaining: 1 });
+    expect(w.complete({ hookName: 'mine', instanceId: 'i-1', token: 'token-1' }, 'CONTINUE')).toMatchObject({ kind: 'waiting', instanceId: 'i-1', remaining: 1 });
     expect(w.complete({ hookName: 'theirs', instanceId: 'i-1', token: 'token-2' }, 'CONTINUE')).toMatchObject({ kind: 'settled', result: 'CONTINUE' });
   });
 
@@ -78,10 +78,18 @@ describe('several hooks per transition (adding-lifecycle-hooks.html)', () => {
     expect(w.of('i-2')).toEqual([]);
   });
 
+  it('a settled transition leaves the actions of the other transition open', () => {
+    const w = world();
+    w.open({ instanceId: 'i-1', transition: 'launch', hooks: [launch('mine')], now: 0 });
+    w.open({ instanceId: 'i-1', transition: 'terminate', hooks: [terminate('drain')], now: 0 });
+    expect(w.complete({ hookName: 'mine', instanceId: 'i-1' }, 'ABANDON')).toMatchObject({ kind: 'settled', transition: 'launch' });
+    expect(w.of('i-1').map((a) => a.hookName)).toEqual(['drain']);
+  });
+
   it("one hook's timeout settles only its own action", () => {
     const w = world();
     w.open({ instanceId: 'i-1', transition: 'launch', hooks: [launch('mine', 900), launch('theirs', 60, 'CONTINUE')], now: 0 });
-    expect(w.expire(60 * S)).toEqual([{ kind: 'waiting', instanceId: 'i-1', remaining: 1 }]);
+    expect(w.expire(60 * S)).toMatchObject([{ kind: 'waiting', instanceId: 'i-1', remaining: 1 }]);
     expect(w.of('i-1').map((a) => a.hookName)).toEqual(['mine']);
   });
 });
