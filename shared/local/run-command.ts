@@ -90,10 +90,7 @@ export class RunCommands {
       timeoutSeconds: input.timeoutSeconds,
       output: '',
     };
-    this.byId.set(cmd.id, cmd);
-    const list = this.byInstance.get(cmd.instanceId);
-    if (list) list.push(cmd);
-    else this.byInstance.set(cmd.instanceId, [cmd]);
+    this.add(cmd);
     return cmd.id;
   }
 
@@ -116,9 +113,22 @@ export class RunCommands {
     return { commandId, documentName: cmd.documentName, instanceId: cmd.instanceId, requestedAt: cmd.requestedAt, status, at: now };
   }
 
-  /** ListCommands for one instance with InvokedAfter, newest first, one page of at most `max`. */
-  public list(instanceId: string, invokedAfter: number, max: number): CommandSummary[] {
-    return (this.byInstance.get(instanceId) ?? [])
+  /** Puts back commands kept elsewhere (the invoke-local world persists them between runs). */
+  public restore(commands: readonly RunCommand[]): this {
+    for (const c of commands) this.add(c);
+    return this;
+  }
+
+  private add(cmd: RunCommand): void {
+    this.byId.set(cmd.id, cmd);
+    const list = this.byInstance.get(cmd.instanceId);
+    if (list) list.push(cmd);
+    else this.byInstance.set(cmd.instanceId, [cmd]);
+  }
+
+  /** ListCommands (for one instance, or all) with InvokedAfter, newest first, one page of at most `max`. */
+  public list(instanceId: string | undefined, invokedAfter: number, max: number): CommandSummary[] {
+    return (instanceId === undefined ? this.all() : (this.byInstance.get(instanceId) ?? []))
       .filter((c) => c.requestedAt >= invokedAfter)
       .sort((a, b) => b.requestedAt - a.requestedAt)
       .slice(0, max)

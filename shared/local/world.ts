@@ -14,6 +14,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import { type RunCommand, RunCommandError, RunCommands } from './run-command';
 import { type ActionOutcome, globalTimeoutSeconds, type HookSpec, LifecycleActionError, LifecycleActions, type OpenAction } from './lifecycle-actions';
 
 /** An instance of the world: Auto Scaling membership and EC2 facts in one place. */
@@ -59,7 +60,7 @@ export interface WorldState {
   commandIds: Record<string, Record<string, string[]>>;
   /** How many ids were generated (commands beyond the lists) and messages published: deterministic ids. */
   counters: { commands: number; messages: number };
-  commands: Record<string, { instanceId: string; documentName: string; status: string; requestedAt: number; parameters?: unknown; comment?: string }>;
+  commands: Record<string, { instanceId: string; documentName: string; status: string; requestedAt: number; parameters?: unknown; comment?: string; timeoutSeconds?: number; output?: string }>;
   /** The state table (one table, whatever its name), keyed by `<pk>\n<sk>`. */
   table: Record<string, Obj>;
   /** Recorded SNS publishes and EventBridge entries, the latest {@link OUTBOX_SIZE}. */
@@ -261,6 +262,32 @@ export class LocalWorld {
     }
   }
 
+  /** The world's Run Command (shared/local/run-command.ts) over the kept commands; `use`'s changes are written back. */
+  public runCommands<T>(newId: (() => string) | undefined, use: (commands: RunCommands) => T): T {
+    const kept = Object.entries(this.state.commands).map(
+      ([id, c]): RunCommand => ({
+        id,
+        instanceId: c.instanceId,
+        documentName: c.documentName,
+        requestedAt: c.requestedAt,
+        status: c.status,
+        comment: c.comment ?? '',
+        parameters: (c.parameters ?? {}) as RunCommand['parameters'],
+        timeoutSeconds: c.timeoutSeconds ?? 3600,
+        output: c.output ?? '',
+      }),
+    );
+    const commands = new RunCommands(newId ?? (() => fail('InternalFailure', 'no command id'))).restore(kept);
+    const out = use(commands);
+    this.state.commands = Object.fromEntries(
+      commands.all().map((c) => [
+        c.id,
+        { instanceId: c.instanceId, documentName: c.documentName, status: c.status, requestedAt: c.requestedAt, parameters: c.parameters, comment: c.comment, timeoutSeconds: c.timeoutSeconds, output: c.output },
+      ]),
+    );
+    return out;
+  }
+
   /** The instance moves on once its transition settled: InService after a launch's CONTINUE, else Terminated. */
   public settle(outcome: ActionOutcome): void {
     if (outcome.kind !== 'settled') return;
@@ -329,7 +356,7 @@ const asAwsError = <T>(fn: () => T): T => {
   try {
     return fn();
   } catch (error) {
-    if (error instanceof LifecycleActionError) return fail(error.name, error.message);
+    if (error instanceof LifecycleActionError || error instanceof RunCommandError) return fail(error.name, error.message);
     throw error;
   }
 };
@@ -409,21 +436,19 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   'ssm:SendCommand': (w, input) => {
     const documentName = String(input.DocumentName ?? '');
     const ids = (input.InstanceIds as string[] | undefined) ?? [];
-    for (const id of ids) {
-      if (!w.state.instances.some((i) => i.id === id && i.state !== 'Terminated')) fail('InvalidInstanceId', `Instance ${id} is not in a valid state for account`);
-    }
+    const known = (id: string): boolean => w.state.instances.some((i) => i.id === id && i.state !== 'Terminated');
     const listed = w.state.commandIds[ids[0] ?? '']?.[documentName] ?? [];
     const wanted = w.nextCommandId !== undefined && !(w.nextCommandId in w.state.commands) ? w.nextCommandId : undefined;
-    const commandId = wanted ?? listed.find((c) => !(c in w.state.commands)) ?? next(w, 'commands');
+    const newId = (): string => wanted ?? listed.find((c) => !(c in w.state.commands)) ?? next(w, 'commands');
     const requestedAt = w.time();
-    w.state.commands[commandId] = {
-      instanceId: ids[0] ?? '',
-      documentName,
-      status: 'InProgress',
-      requestedAt,
-      parameters: input.Parameters,
-      ...(typeof input.Comment === 'string' ? { comment: input.Comment } : {}),
-    };
+    const commandId = w.runCommands(newId, (ssm) => {
+      // Every target must be an instance SSM knows (the world's Run Command refuses the first that is not).
+      const unknown = ids.find((id) => !known(id));
+      const send = { instanceId: unknown ?? ids[0] ?? '', documentName, parameters: (input.Parameters ?? {}) as Record<string, string[]>, timeoutSeconds: Number(input.TimeoutSeconds ?? 3600), comment: String(input.Comment ?? '') };
+      const id = asAwsError(() => ssm.send(send, requestedAt, { exists: unknown === undefined && ids.length > 0, registered: true }));
+      ssm.setStatus(id, 'InProgress', requestedAt, 'offline local world: no command ran on any instance; results come only from the events you invoke with');
+      return id;
+    });
     return {
       Command: { CommandId: commandId, DocumentName: documentName, InstanceIds: ids, Parameters: input.Parameters, Status: 'Pending', RequestedDateTime: new Date(requestedAt), Comment: input.Comment },
     };
@@ -434,30 +459,29 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     const after = filters.find((f) => f.key === 'InvokedAfter')?.value;
     const since = after ? Date.parse(after) : Number.NEGATIVE_INFINITY;
     const max = typeof input.MaxResults === 'number' ? input.MaxResults : 50;
-    const commands = Object.entries(w.state.commands)
-      .filter(([, c]) => (input.InstanceId === undefined || c.instanceId === input.InstanceId) && c.requestedAt >= since)
-      .sort(([, a], [, b]) => b.requestedAt - a.requestedAt)
-      .slice(0, max)
-      .map(([id, c]) => ({
-        CommandId: id,
+    const instanceId = typeof input.InstanceId === 'string' ? input.InstanceId : undefined;
+    const commands = w.runCommands(undefined, (ssm) => ssm.list(instanceId, since, max));
+    return {
+      Commands: commands.map((c) => ({
+        CommandId: c.commandId,
         DocumentName: c.documentName,
-        InstanceIds: [c.instanceId],
-        Comment: c.comment ?? '',
+        InstanceIds: [w.state.commands[c.commandId]?.instanceId ?? ''],
+        Comment: c.comment,
         Status: c.status,
         RequestedDateTime: new Date(c.requestedAt),
-      }));
-    return { Commands: commands };
+      })),
+    };
   },
   'ssm:GetCommandInvocation': (w, input) => {
+    const found = w.runCommands(undefined, (ssm) => asAwsError(() => ssm.invocation(String(input.CommandId), String(input.InstanceId))));
     const c = w.state.commands[String(input.CommandId)];
-    if (!c || c.instanceId !== input.InstanceId) return fail('InvocationDoesNotExist', `command ${String(input.CommandId)} on ${String(input.InstanceId)} does not exist`);
     return {
       CommandId: input.CommandId,
       InstanceId: input.InstanceId,
-      DocumentName: c.documentName,
-      Status: c.status,
-      StatusDetails: c.status,
-      StandardOutputContent: 'offline local world: no command ran on any instance; results come only from the events you invoke with',
+      DocumentName: c?.documentName,
+      Status: found.status,
+      StatusDetails: found.statusDetails,
+      StandardOutputContent: found.outputExcerpt,
       StandardErrorContent: '',
     };
   },
