@@ -14,6 +14,8 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import type { InstancesDistribution } from '@aws-sdk/client-auto-scaling';
+import { updatedDistribution } from './auto-scaling';
 import { type RunCommand, RunCommandError, RunCommands } from './run-command';
 import { type ActionOutcome, globalTimeoutSeconds, type HookSpec, LifecycleActionError, LifecycleActions, type OpenAction } from './lifecycle-actions';
 
@@ -428,7 +430,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
       g.MixedInstancesPolicy = {
         ...old,
         ...mip,
-        InstancesDistribution: { ...(old.InstancesDistribution as Obj | undefined), ...(mip.InstancesDistribution as Obj | undefined) },
+        InstancesDistribution: updatedDistribution(old.InstancesDistribution as InstancesDistribution | undefined, mip.InstancesDistribution as InstancesDistribution | undefined),
       };
     }
     return {};

@@ -1,16 +1,26 @@
-
-import { type HookSpec, LifecycleActions, type LifecycleResult, } from '../../shared/local/lifecycle-actions';
+/**
+ * The simulated group's state and the queries every part of the group shares: its instances, the
+ * units they count for, the scaling activity events, billing.
+ *
+ * The group is split by concern into layers, each a class extending the one below:
+ * - fleet-state.ts: this state;
+ * - traffic.ts: requests over the routable instances (not AWS);
+ * - ssm-agent.ts: what a command does on an instance (not AWS; SSM's answers are the world's
+ *   shared/local/run-command.ts);
+ * - group-lifecycle.ts: instances through boot, the lifecycle hooks' actions (the world's
+ *   shared/local/lifecycle-actions.ts), InService and termination;
+ * - spot-market.ts: the Spot market's weather (the scenario's faults) and what EC2 knows of each pool;
+ * - group-capacity.ts: launches and scale-in (the world's allocation and termination order,
+ *   shared/local/allocation.ts);
+ * - fleet.ts: the group's API (what the world's ports ask, shared/local/ports.ts) and the scenario's set-up.
+ */
+import { type HookSpec, LifecycleActions, type LifecycleResult } from '../../shared/local/lifecycle-actions';
 import { RunCommands } from '../../shared/local/run-command';
 import type { Rng, RngStreams } from '../core/prng';
 import { SECOND } from '../core/time';
 import type { Fault, ScenarioSpec } from '../scenario/schema';
-import type {
-  Bucket,
-  Distribution,
-  Market,
-  PoolType,
-} from './allocation';
-import { activityEvent, type AwsEvent, SIM_ACCOUNT, SIM_REGION, } from './aws-events';
+import type { Bucket, Distribution, Market, PoolType } from '../../shared/local/allocation';
+import { activityEvent, type AwsEvent, SIM_ACCOUNT, SIM_REGION } from '../../shared/local/aws-events';
 import { DemandCurve, TargetTracking } from './demand';
 
 export type LifecycleState = 'Pending' | 'Pending:Wait' | 'InService' | 'Terminating' | 'Terminating:Wait' | 'Terminated';

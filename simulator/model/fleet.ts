@@ -12,15 +12,15 @@
  * Split by concern: see fleet-state.ts for the layers.
  */
 import type { MixedInstancesPolicy } from '@aws-sdk/client-auto-scaling';
-import { globalTimeoutSeconds, } from '../../shared/local/lifecycle-actions';
+import { globalTimeoutSeconds } from '../../shared/local/lifecycle-actions';
 import type { GroupSummary, LifecycleHookSummary } from '../../shared/aws/auto-scaling';
 import type { InstanceInfo } from '../../shared/aws/ec2';
 import { HOUR, MINUTE, SECOND } from '../core/time';
-import type { Fault, } from '../scenario/schema';
-import {
-  marketForLaunch,
-} from './allocation';
+import type { Fault } from '../scenario/schema';
+import { marketForLaunch } from '../../shared/local/allocation';
 import { AwsLikeError, TICK, poolText } from './fleet-state';
+import type { Distribution } from '../../shared/local/allocation';
+import { updatedDistribution } from '../../shared/local/auto-scaling';
 import { GroupCapacity } from './group-capacity';
 
 export type { FleetHost, FleetMetrics, FleetOptions, LifecycleState, ScaleInRecord, SeriesPoint, SimInstance, TimelineCategory } from './fleet-state';
@@ -160,8 +160,10 @@ export class Fleet extends GroupCapacity {
   public updateMixedInstancesPolicy(policy: MixedInstancesPolicy): void {
     const d = policy.InstancesDistribution;
     if (!d) throw new AwsLikeError('ValidationError', 'MixedInstancesPolicy.InstancesDistribution is required by the simulator');
-    const pct = d.OnDemandPercentageAboveBaseCapacity ?? this.distribution.onDemandPercentageAboveBaseCapacity;
-    const base = d.OnDemandBaseCapacity ?? this.distribution.onDemandBaseCapacity;
+    // What the request does not name stays (the world's UpdateAutoScalingGroup).
+    const merged = updatedDistribution(this.mixedInstancesPolicy().InstancesDistribution, d);
+    const pct = merged.OnDemandPercentageAboveBaseCapacity ?? this.distribution.onDemandPercentageAboveBaseCapacity;
+    const base = merged.OnDemandBaseCapacity ?? this.distribution.onDemandBaseCapacity;
     if (!Number.isInteger(pct) || pct < 0 || pct > 100) throw new AwsLikeError('ValidationError', `OnDemandPercentageAboveBaseCapacity must be 0-100, got ${pct}`);
     if (!Number.isInteger(base) || base < 0) throw new AwsLikeError('ValidationError', `OnDemandBaseCapacity must be ≥ 0, got ${base}`);
     const before = `${this.distribution.onDemandBaseCapacity} + ${this.distribution.onDemandPercentageAboveBaseCapacity}%`;
@@ -170,8 +172,8 @@ export class Fleet extends GroupCapacity {
     this.distribution = {
       onDemandBaseCapacity: base,
       onDemandPercentageAboveBaseCapacity: pct,
-      spotAllocationStrategy: d.SpotAllocationStrategy ?? this.distribution.spotAllocationStrategy,
-      onDemandAllocationStrategy: d.OnDemandAllocationStrategy ?? this.distribution.onDemandAllocationStrategy,
+      spotAllocationStrategy: (merged.SpotAllocationStrategy ?? this.distribution.spotAllocationStrategy) as Distribution['spotAllocationStrategy'],
+      onDemandAllocationStrategy: (merged.OnDemandAllocationStrategy ?? this.distribution.onDemandAllocationStrategy) as Distribution['onDemandAllocationStrategy'],
     };
     if (changed) {
       this.metrics.mixChanges += 1;

@@ -1,21 +1,13 @@
-
+/**
+ * The group's capacity: launches (allocation strategies, dry pools, the mix change's replacement
+ * waves, Capacity Rebalancing) and scale-in (termination policy, default order, protection), with
+ * the world's allocation and termination order (shared/local/allocation.ts).
+ */
 import { SECOND } from '../core/time';
-import type { Fault, } from '../scenario/schema';
-import {
-  type Bucket,
-  type Candidate,
-  defaultTerminationChoice,
-  type Market,
-  marketForLaunch,
-  onDemandTarget,
-  onDemandType,
-  type PoolType,
-  scaleInBuckets,
-  spotPoolsByPreference,
-  zonesByPreference,
-} from './allocation';
-import { activityEvent, } from './aws-events';
-import { AwsLikeError, type ScaleInRecord, type SimInstance, STOPPABLE, SPOT_FAILURE_MESSAGE, addUnits, } from './fleet-state';
+import type { Fault } from '../scenario/schema';
+import { type Bucket, type Candidate, defaultTerminationChoice, type Market, marketForLaunch, onDemandTarget, onDemandType, type PoolType, scaleInBuckets, spotPoolsByPreference, zonesByPreference } from '../../shared/local/allocation';
+import { activityEvent } from '../../shared/local/aws-events';
+import { AwsLikeError, type ScaleInRecord, type SimInstance, STOPPABLE, SPOT_FAILURE_MESSAGE, addUnits } from './fleet-state';
 import { FleetSpotMarket } from './spot-market';
 
 export abstract class GroupCapacity extends FleetSpotMarket {

@@ -1,8 +1,11 @@
-
+/**
+ * The group's instances through their lifecycle: boot, the launch and terminate hooks' actions (the
+ * world's lifecycle actions, shared/local/lifecycle-actions.ts), InService, termination.
+ */
 import type { ActionOutcome, HookSpec, OpenAction } from '../../shared/local/lifecycle-actions';
 import { SECOND } from '../core/time';
-import { lifecycleActionEvent, } from './aws-events';
-import { AwsLikeError, type SimInstance, STOPPABLE, } from './fleet-state';
+import { lifecycleActionEvent } from '../../shared/local/aws-events';
+import { AwsLikeError, type SimInstance, STOPPABLE } from './fleet-state';
 import { FleetSsmAgent } from './ssm-agent';
 
 export abstract class GroupLifecycle extends FleetSsmAgent {

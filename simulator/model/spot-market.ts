@@ -1,7 +1,10 @@
-
+/**
+ * The Spot market: its weather (droughts, interruption storms, rebalance recommendations: the
+ * scenario's faults) and what EC2 knows of each pool's capacity from the past (no oracle).
+ */
 import { MINUTE, SECOND } from '../core/time';
-import type { Fault, } from '../scenario/schema';
-import { rebalanceEvent, spotInterruptionEvent, } from './aws-events';
+import type { Fault } from '../scenario/schema';
+import { rebalanceEvent, spotInterruptionEvent } from '../../shared/local/aws-events';
 import { type SimInstance, STOPPABLE, poolText } from './fleet-state';
 import { GroupLifecycle } from './group-lifecycle';
 

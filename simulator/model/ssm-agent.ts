@@ -1,8 +1,12 @@
-
+/**
+ * The instances' SSM agent (not AWS): how long a warm-up or drain runs on an instance and how it
+ * ends. What SSM itself answers (SendCommand, ListCommands, GetCommandInvocation) is the world's
+ * Run Command (shared/local/run-command.ts).
+ */
 import type { CommandInvocation, CommandSummary, SendCommandInput } from '../../shared/aws/ssm';
 import { SECOND } from '../core/time';
-import { commandStatusEvent } from './aws-events';
-import { AwsLikeError, type SimInstance, } from './fleet-state';
+import { commandStatusEvent } from '../../shared/local/aws-events';
+import { AwsLikeError, type SimInstance } from './fleet-state';
 import { FleetTraffic } from './traffic';
 
 export abstract class FleetSsmAgent extends FleetTraffic {

@@ -1,6 +1,9 @@
-
+/**
+ * Traffic (not AWS): requests spread over the routable instances by weight, what reaches a cold
+ * instance, what is lost in flight when an instance dies, and the per-minute series.
+ */
 import { SECOND } from '../core/time';
-import { type SimInstance, TICK, } from './fleet-state';
+import { type SimInstance, TICK } from './fleet-state';
 import { FleetState } from './fleet-state';
 
 export abstract class FleetTraffic extends FleetState {

@@ -18,7 +18,7 @@ import { MemoryStateStore } from '../../shared/state/memory-store';
 import { EventQueue } from '../core/heap';
 import { RngStreams } from '../core/prng';
 import { MINUTE, SECOND, SIM_EPOCH } from '../core/time';
-import { type AwsEvent, scheduledEvent } from '../model/aws-events';
+import { type AwsEvent, scheduledEvent } from '../../shared/local/aws-events';
 import { Fleet, type FleetHost, type FleetMetrics, type ScaleInRecord, type SeriesPoint, type TimelineCategory } from '../model/fleet';
 import { Outbox } from '../../shared/local/ports';
 import { CallCounter, SimAutoScaling, SimChannels, SimEc2, SimSsm } from '../ports/sim-ports';

@@ -33,6 +33,7 @@ import type { HandlerOutcome } from '../../../shared/middleware/stack';
 import { HookCache } from '../../../shared/lifecycle/lifecycle-sweep';
 import { Publisher } from '../../../shared/notify';
 import { InstanceDirectory } from '../../../shared/signals/instance-directory';
+import { updatedDistribution } from '../../../shared/local/auto-scaling';
 import { type ActionOutcome, globalTimeoutSeconds, type HookSpec, LifecycleActions } from '../../../shared/local/lifecycle-actions';
 import { type AwsWorld, Outbox, WorldAutoScaling, type WorldCall, WorldChannels, WorldEc2, WorldSsm, WorldStore } from '../../../shared/local/ports';
 import { RunCommands } from '../../../shared/local/run-command';
@@ -460,7 +461,7 @@ export class FakeAws implements AwsWorld {
     if (!this.groupTags.has(groupName)) throw awsError('ValidationError', `AutoScalingGroup name not found - ${groupName}`);
     // Like Auto Scaling: the request names only the distribution, the rest of the policy stays.
     const current: MixedInstancesPolicy = this.policies.get(groupName) ?? {};
-    this.policies.set(groupName, { ...current, InstancesDistribution: { ...current.InstancesDistribution, ...structuredClone(distribution) } });
+    this.policies.set(groupName, { ...current, InstancesDistribution: updatedDistribution(current.InstancesDistribution, structuredClone(distribution)) });
     this.updates.push({ group: groupName, base: distribution.OnDemandBaseCapacity ?? 0, percent: distribution.OnDemandPercentageAboveBaseCapacity ?? 100, at: this.clock.now });
   }
 
