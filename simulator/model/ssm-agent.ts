@@ -65,9 +65,10 @@ export abstract class FleetSsmAgent extends FleetTraffic {
   }
 
   /**
-   * A new status of the command: SSM emits `EC2 Command Invocation Status-change Notification`,
-   * delivered at least once (now and then the same event, same id, arrives again a few seconds later:
-   * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event.html "events are delivered on a best-effort basis").
+   * A new status of the command: SSM emits `EC2 Command Invocation Status-change Notification`. AWS
+   * services deliver their events "at least once" (durable) or best effort, retried up to 24 hours
+   * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-delivery-level.html): now
+   * and then the same event (same id) arrives again a few seconds later.
    */
   protected setStatus(id: string, status: string, output?: string): void {
     const change = this.runCommands.setStatus(id, status, this.host.now(), output);
