@@ -89,6 +89,19 @@ export const globalTimeoutSeconds = (heartbeatTimeout: number): number => Math.m
 export const waitState = (transition: LifecycleTransition, destination: LifecycleEndpoint): string =>
   destination === 'WarmPool' ? 'Warmed:Pending:Wait' : transition === 'launch' ? 'Pending:Wait' : 'Terminating:Wait';
 
+/**
+ * Where a settled transition leaves the instance (worlds that do not model the steps between): a
+ * launch answered CONTINUE is InService (or in the warm pool, Warmed:Stopped in the pool's default state, when it was headed
+ * there); ABANDON ends the launch ("terminates and replaces the instance"); a termination ends Terminated
+ * (or back in the pool on scale-in).
+ * https://docs.aws.amazon.com/autoscaling/ec2/userguide/adding-lifecycle-hooks.html and
+ * https://docs.aws.amazon.com/autoscaling/ec2/userguide/warm-pool-instance-lifecycle.html
+ */
+export const settledState = (outcome: Extract<ActionOutcome, { kind: 'settled' }>): string => {
+  if (outcome.destination === 'WarmPool' && (outcome.transition === 'terminate' || outcome.result === 'CONTINUE')) return 'Warmed:Stopped';
+  return outcome.transition === 'launch' && outcome.result === 'CONTINUE' ? 'InService' : 'Terminated';
+};
+
 /** The open lifecycle actions of a group, keyed by instance. */
 export class LifecycleActions {
   private readonly open_ = new Map<string, OpenAction[]>();

@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import type { InstancesDistribution } from '@aws-sdk/client-auto-scaling';
 import { updatedDistribution } from './auto-scaling';
 import { type RunCommand, RunCommandError, RunCommands } from './run-command';
-import { type ActionOutcome, globalTimeoutSeconds, type HookSpec, LifecycleActionError, LifecycleActions, type OpenAction } from './lifecycle-actions';
+import { type ActionOutcome, globalTimeoutSeconds, type HookSpec, LifecycleActionError, LifecycleActions, type OpenAction, settledState } from './lifecycle-actions';
 
 /** An instance of the world: Auto Scaling membership and EC2 facts in one place. */
 export interface WorldInstance {
@@ -294,7 +294,7 @@ export class LocalWorld {
   public settle(outcome: ActionOutcome): void {
     if (outcome.kind !== 'settled') return;
     const instance = this.state.instances.find((i) => i.id === outcome.instanceId);
-    if (instance) instance.state = outcome.transition === 'launch' && outcome.result === 'CONTINUE' ? 'InService' : 'Terminated';
+    if (instance) instance.state = settledState(outcome);
   }
 
   /** The action a Complete/Heartbeat names (by token, else by instance id) in the named group, or AWS's ValidationError. */

@@ -34,7 +34,7 @@ import { HookCache } from '../../../shared/lifecycle/lifecycle-sweep';
 import { Publisher } from '../../../shared/notify';
 import { InstanceDirectory } from '../../../shared/signals/instance-directory';
 import { updatedDistribution } from '../../../shared/local/auto-scaling';
-import { type ActionOutcome, globalTimeoutSeconds, type HookSpec, LifecycleActions } from '../../../shared/local/lifecycle-actions';
+import { type ActionOutcome, globalTimeoutSeconds, type HookSpec, LifecycleActions, settledState } from '../../../shared/local/lifecycle-actions';
 import { type AwsWorld, Outbox, WorldAutoScaling, type WorldCall, WorldChannels, WorldEc2, WorldSsm, WorldStore } from '../../../shared/local/ports';
 import { RunCommands } from '../../../shared/local/run-command';
 import { MemoryStateStore } from '../../../shared/state/memory-store';
@@ -360,7 +360,7 @@ export class FakeAws implements AwsWorld {
   private settle(outcome: ActionOutcome): void {
     if (outcome.kind !== 'settled') return;
     const inst = this.instances.get(outcome.instanceId);
-    if (inst) inst.lifecycleState = outcome.transition === 'launch' && outcome.result === 'CONTINUE' ? 'InService' : 'Terminated';
+    if (inst) inst.lifecycleState = settledState(outcome);
   }
 
   /**

@@ -4,7 +4,7 @@
  * and actions that end with an instance EC2 reclaimed.
  */
 import { describe, expect, it } from 'vitest';
-import { globalTimeoutSeconds, type HookSpec, LifecycleActionError, LifecycleActions, waitState } from '../../../shared/local/lifecycle-actions';
+import { globalTimeoutSeconds, type HookSpec, LifecycleActionError, LifecycleActions, settledState, waitState } from '../../../shared/local/lifecycle-actions';
 
 const S = 1000;
 const launch = (name: string, heartbeatTimeout = 300, defaultResult: 'CONTINUE' | 'ABANDON' = 'ABANDON'): HookSpec => ({ name, transition: 'launch', heartbeatTimeout, defaultResult });
@@ -91,6 +91,21 @@ describe('several hooks per transition (adding-lifecycle-hooks.html)', () => {
     w.open({ instanceId: 'i-1', transition: 'launch', hooks: [launch('mine', 900), launch('theirs', 60, 'CONTINUE')], now: 0 });
     expect(w.expire(60 * S)).toMatchObject([{ kind: 'waiting', instanceId: 'i-1', remaining: 1 }]);
     expect(w.of('i-1').map((a) => a.hookName)).toEqual(['mine']);
+  });
+});
+
+describe('where a settled transition leaves the instance (settledState)', () => {
+  it('launch CONTINUE → InService (Warmed:Stopped into the pool), ABANDON → Terminated; terminate → Terminated (Warmed:Stopped back to the pool)', () => {
+    const settle = (transition: 'launch' | 'terminate', result: 'CONTINUE' | 'ABANDON', destination?: 'WarmPool') => {
+      const w = world();
+      const hook = transition === 'launch' ? launch('mine') : terminate('mine');
+      w.open({ instanceId: 'i-1', transition, hooks: [hook], now: 0, ...(destination ? { destination } : {}) });
+      const outcome = w.complete({ hookName: 'mine', instanceId: 'i-1' }, result);
+      if (outcome.kind !== 'settled') throw new Error('not settled');
+      return settledState(outcome);
+    };
+    expect([settle('launch', 'CONTINUE'), settle('launch', 'ABANDON'), settle('terminate', 'CONTINUE'), settle('terminate', 'ABANDON')]).toEqual(['InService', 'Terminated', 'Terminated', 'Terminated']);
+    expect([settle('launch', 'CONTINUE', 'WarmPool'), settle('launch', 'ABANDON', 'WarmPool'), settle('terminate', 'CONTINUE', 'WarmPool')]).toEqual(['Warmed:Stopped', 'Terminated', 'Warmed:Stopped']);
   });
 });
 
