@@ -16,6 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import type { InstancesDistribution } from '@aws-sdk/client-auto-scaling';
 import { updatedDistribution } from './auto-scaling';
+import { DYNAMODB_HANDLERS, fail } from './dynamodb';
 import { type RunCommand, RunCommandError, RunCommands } from './run-command';
 import { type ActionOutcome, globalTimeoutSeconds, type HookSpec, LifecycleActionError, LifecycleActions, type OpenAction, settledState } from './lifecycle-actions';
 
@@ -50,6 +51,8 @@ export interface WorldAction {
 
 type Obj = Record<string, unknown>;
 
+export { evaluateCondition, LocalWorldError } from './dynamodb';
+
 /** The whole world, as persisted in .local-world/state.json. */
 export interface WorldState {
   format: 1;
@@ -79,20 +82,6 @@ export type WorldFixture = Pick<WorldState, 'groups' | 'lifecycleActions' | 'com
 const OUTBOX_SIZE = 25;
 const DEFAULT_LAUNCH_AGE_MS = 2 * 3_600_000;
 
-/** An error shaped like the SDK's service exceptions (`name`, `$fault`, `$metadata`). */
-export class LocalWorldError extends Error {
-  public readonly $fault = 'client';
-  public readonly $metadata = { httpStatusCode: 400 };
-  public constructor(name: string, message: string) {
-    super(message);
-    this.name = name;
-  }
-}
-
-const fail = (name: string, message: string): never => {
-  throw new LocalWorldError(name, message);
-};
-
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
 /** A fresh world from the fixture, with times relative to `now`. */
@@ -121,51 +110,6 @@ export const seedWorld = (fixture: WorldFixture, now: number): WorldState => {
     outbox: { sns: [], events: [] },
   };
 };
-
-// ------------------------------------------------------------------ DynamoDB expressions (the subset DynamoStateStore writes)
-
-interface ExprInput {
-  ExpressionAttributeNames?: Record<string, string>;
-  ExpressionAttributeValues?: Obj;
-}
-
-const nameOf = (token: string, e: ExprInput): string => (token.startsWith('#') ? (e.ExpressionAttributeNames?.[token] ?? fail('ValidationException', `unknown name ${token}`)) : token);
-const valueFor = (token: string, e: ExprInput): unknown => {
-  if (!token.startsWith(':') || !e.ExpressionAttributeValues || !(token in e.ExpressionAttributeValues)) fail('ValidationException', `unknown value ${token}`);
-  return e.ExpressionAttributeValues?.[token];
-};
-const compare = (a: unknown, op: string, b: unknown): boolean => {
-  if (a === undefined || typeof a !== typeof b) return op === '<>' && a !== b;
-  const x = a as string | number;
-  const y = b as string | number;
-  return op === '=' ? x === y : op === '<>' ? x !== y : op === '<' ? x < y : op === '<=' ? x <= y : op === '>' ? x > y : x >= y;
-};
-
-const CLAUSE = /^(?:(attribute_not_exists|attribute_exists)\(\s*([#\w]+)\s*\)|begins_with\(\s*([#\w]+)\s*,\s*(:\w+)\s*\)|([#\w]+)\s*(=|<>|<=|>=|<|>)\s*(:\w+)|([#\w]+)\s+BETWEEN\s+(:\w+)\s+AND\s+(:\w+))$/i;
-
-/** Evaluates a condition (or key condition) made of clauses joined by AND; anything else is refused by name. */
-export const evaluateCondition = (expression: string, item: Obj | undefined, e: ExprInput): boolean =>
-  expression
-    .split(/\s+AND\s+/i)
-    .reduce<string[]>((parts, p) => {
-      // Re-join "x BETWEEN :a" + ":b" split at its own AND.
-      const last = parts[parts.length - 1];
-      if (last && /\sBETWEEN\s+:\w+$/i.test(last)) parts[parts.length - 1] = `${last} AND ${p}`;
-      else parts.push(p);
-      return parts;
-    }, [])
-    .every((clause) => {
-      const m = CLAUSE.exec(clause.trim());
-      if (!m) return fail('ValidationException', `the offline local world does not model the expression "${clause.trim()}"`);
-      if (m[1]) return (m[1].toLowerCase() === 'attribute_exists') === (item?.[nameOf(m[2] ?? '', e)] !== undefined);
-      if (m[3]) {
-        const v = item?.[nameOf(m[3], e)];
-        return typeof v === 'string' && v.startsWith(String(valueFor(m[4] ?? '', e)));
-      }
-      if (m[5]) return compare(item?.[nameOf(m[5], e)], m[6] ?? '=', valueFor(m[7] ?? '', e));
-      const v = item?.[nameOf(m[8] ?? '', e)];
-      return compare(v, '>=', valueFor(m[9] ?? '', e)) && compare(v, '<=', valueFor(m[10] ?? '', e));
-    });
 
 // ------------------------------------------------------------------ the world
 
@@ -308,6 +252,10 @@ export class LocalWorld {
     return fail('ValidationError', token ? `No active Lifecycle Action found with token ${token}` : `No active Lifecycle Action found with instance ID ${String(input.InstanceId)}`);
   }
 
+  public items(): Obj[] {
+    return Object.values(this.state.table);
+  }
+
   public item(key: unknown): Obj | undefined {
     const k = key as Obj | undefined;
     return this.state.table[`${String(k?.pk)}\n${String(k?.sk)}`];
@@ -363,12 +311,6 @@ const asAwsError = <T>(fn: () => T): T => {
   }
 };
 
-const checkCondition = (input: Obj, existing: Obj | undefined): void => {
-  if (typeof input.ConditionExpression === 'string' && !evaluateCondition(input.ConditionExpression, existing, input)) {
-    fail('ConditionalCheckFailedException', 'The conditional request failed');
-  }
-};
-
 const seq = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 /** The next deterministic id of a counter. */
 const next = (w: LocalWorld, counter: 'commands' | 'messages'): string => {
@@ -377,6 +319,7 @@ const next = (w: LocalWorld, counter: 'commands' | 'messages'): string => {
 };
 
 const HANDLERS: Readonly<Record<string, Handler>> = {
+  ...DYNAMODB_HANDLERS,
   'autoscaling:DescribeAutoScalingGroups': (w, input) => {
     const names = input.AutoScalingGroupNames as string[] | undefined;
     const filters = (input.Filters as Array<{ Name?: string; Values?: string[] }> | undefined) ?? [];
@@ -501,50 +444,6 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
       return { EventId: eventId };
     });
     return { FailedEntryCount: 0, Entries: ids };
-  },
-  'dynamodb:GetItem': (w, input) => {
-    const item = w.item(input.Key);
-    return item ? { Item: item } : {};
-  },
-  'dynamodb:BatchGetItem': (w, input) => {
-    // At most 100 keys a call: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html
-    const requests = Object.entries((input.RequestItems as Record<string, { Keys?: Obj[] }> | undefined) ?? {});
-    if (requests.reduce((n, [, r]) => n + (r.Keys?.length ?? 0), 0) > 100) fail('ValidationException', 'Too many items requested for the BatchGetItem call');
-    return { Responses: Object.fromEntries(requests.map(([table, r]) => [table, (r.Keys ?? []).flatMap((k) => w.item(k) ?? [])])), UnprocessedKeys: {} };
-  },
-  'dynamodb:PutItem': (w, input) => {
-    const item = input.Item as Obj;
-    checkCondition(input, w.item(item));
-    w.setItem(item);
-    return {};
-  },
-  'dynamodb:DeleteItem': (w, input) => {
-    checkCondition(input, w.item(input.Key));
-    w.setItem(undefined, input.Key);
-    return {};
-  },
-  'dynamodb:UpdateItem': (w, input) => {
-    const key = input.Key as Obj;
-    const existing = w.item(key);
-    checkCondition(input, existing);
-    const m = /^\s*SET\s+(.+)$/is.exec(String(input.UpdateExpression ?? ''));
-    if (!m?.[1]) return fail('ValidationException', `the offline local world models only "SET a = :v, …" updates, not "${String(input.UpdateExpression)}"`);
-    const next: Obj = { ...existing, ...key };
-    for (const assignment of m[1].split(',')) {
-      const a = /^\s*([#\w]+)\s*=\s*(:\w+)\s*$/.exec(assignment);
-      if (!a?.[1] || !a[2]) return fail('ValidationException', `the offline local world models only "name = :value" assignments, not "${assignment.trim()}"`);
-      next[nameOf(a[1], input)] = valueFor(a[2], input);
-    }
-    w.setItem(next);
-    return input.ReturnValues === 'ALL_NEW' ? { Attributes: next } : {};
-  },
-  'dynamodb:Query': (w, input) => {
-    const condition = String(input.KeyConditionExpression ?? '');
-    const items = Object.values(w.state.table)
-      .filter((item) => evaluateCondition(condition, item, input))
-      .sort((a, b) => (String(a.sk) < String(b.sk) ? -1 : String(a.sk) > String(b.sk) ? 1 : 0));
-    if (input.ScanIndexForward === false) items.reverse();
-    return { Items: items, Count: items.length, ScannedCount: items.length };
   },
   'ec2:DescribeInstances': (w, input) => {
     const filters = (input.Filters as Array<{ Name?: string; Values?: string[] }> | undefined) ?? [];

@@ -1,12 +1,11 @@
 /**
- * One in-memory AWS for the reliability tests: groups with lifecycle actions that stay open until
- * answered, SSM commands, EC2 instance facts, SNS/EventBridge sinks, and the state table (a
- * `MemoryStateStore`). Every port call goes through {@link Faults}: it is recorded (operation name,
- * in call order), may be throttled by a token bucket on simulated time, and may fail at a chosen
- * index with an error shaped like the SDK's, classified by the real `callAws` exactly as the SDK
- * adapters do. The seven real `createMain`s are wired over it with {@link mains}.
+ * The reliability tier's accounts on the one AWS world (shared/local, docs/world.md): groups whose
+ * lifecycle actions are the world's (open until answered, or until their timeout applies the hook's
+ * DefaultResult), the world's SSM Run Command, EC2 instance facts, SNS/EventBridge recorded in the
+ * world's outbox, and the state table (a `MemoryStateStore`). Every port call goes through the
+ * world's ports (shared/local/ports.ts) and {@link Faults} (support/faults.ts). The seven real
+ * `createMain`s are wired over it with {@link mains}; the events are in support/events.ts.
  */
-import { readFileSync } from 'node:fs';
 import type { InstancesDistribution, MixedInstancesPolicy } from '@aws-sdk/client-auto-scaling';
 import { createMain as activityMain } from '../../../functions/activity-audit';
 import { createMain as capacityMain } from '../../../functions/capacity-signal';
@@ -16,7 +15,6 @@ import { createMain as reconcileMain } from '../../../functions/reconcile';
 import { createMain as terminateMain } from '../../../functions/terminate-lifecycle';
 import { createMain as terminationMain } from '../../../functions/termination-policy';
 import {
-  callAws,
   type CommandInvocation,
   type CommandSummary,
   GroupDirectory,
@@ -27,7 +25,7 @@ import {
   type LifecycleHookSummary,
   type SendCommandInput,
 } from '../../../shared/aws';
-import { type OrchestratorConfig, parseConfig } from '../../../shared/config';
+import type { OrchestratorConfig } from '../../../shared/config';
 import type { OwnOrigin } from '../../../shared/events/origin';
 import type { HandlerOutcome } from '../../../shared/middleware/stack';
 import { HookCache } from '../../../shared/lifecycle/lifecycle-sweep';
@@ -39,122 +37,14 @@ import { type AwsWorld, Outbox, WorldAutoScaling, type WorldCall, WorldChannels,
 import { RunCommands } from '../../../shared/local/run-command';
 import { MemoryStateStore } from '../../../shared/state/memory-store';
 
-export const T0 = Date.parse('2026-11-27T10:00:00Z');
-export const GROUP = 'ml-inference-gpu';
-/** A group without the opt-in tag, and one whose tag names a profile the config does not have. */
-export const LEGACY = 'legacy-web';
-export const GHOST = 'ghost-profile-group';
-export const TAG_KEY = 'asg-orchestrator:profile';
-export const DOCUMENTS = { warmup: 'asg-orchestrator-test-WarmUpDocument-ABC', drain: 'asg-orchestrator-test-DrainDocument-DEF' };
-export const TOPIC = 'arn:aws:sns:us-east-1:123456789012:asg-orchestrator-test-notifications';
-export const LAUNCH_HOOK = 'asg-orchestrator-launch';
-export const TERMINATE_HOOK = 'asg-orchestrator-terminate';
+import { guid } from './events';
+import { Faults } from './faults';
+import { bundledConfig, DOCUMENTS, GHOST, GROUP, LAUNCH_HOOK, LEGACY, T0, TAG_KEY, TERMINATE_HOOK, TOPIC } from './names';
 
-/** The bundled config/profiles.json (gpu-inference: enforce, warm-up 3 attempts, mix cooldown 900 s). */
-export const bundledConfig = (): OrchestratorConfig =>
-  parseConfig(JSON.parse(readFileSync(new URL('../../../config/profiles.json', import.meta.url), 'utf8')) as unknown, 'config/profiles.json');
-
-// ---------------------------------------------------------------------------------------------
-// Faults: recording, throttling and injection at one call index
-// ---------------------------------------------------------------------------------------------
-
-/** The fault shapes the issue names, as the SDK (or Node) throws them. */
-export const FAULTS = {
-  Throttling: () => Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 } }),
-  ThrottlingException: () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } }),
-  'Rate exceeded (plain message)': () => new Error('Rate exceeded'),
-  'InternalFailure 500': () => Object.assign(new Error('We encountered an internal error.'), { name: 'InternalFailure', $fault: 'server', $metadata: { httpStatusCode: 500 } }),
-  'InternalFailure 503': () => Object.assign(new Error('Service Unavailable'), { name: 'InternalFailure', $fault: 'server', $metadata: { httpStatusCode: 503 } }),
-  TimeoutError: () => Object.assign(new Error('Connection timed out after 3000 ms'), { name: 'TimeoutError' }),
-  ECONNRESET: () => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
-} as const;
-export type FaultName = keyof typeof FAULTS;
-export const FAULT_NAMES = Object.keys(FAULTS) as FaultName[];
-
-/** Mutating operations: the side effects the reliability properties count. */
-export const MUTATING = new Set(['CompleteLifecycleAction', 'RecordLifecycleActionHeartbeat', 'UpdateAutoScalingGroup', 'SendCommand', 'Publish', 'PutEvents']);
-
-/** A token bucket on simulated time: `ratePerSecond` refill, `burst` capacity. */
-export class TokenBucket {
-  private tokens: number;
-  private at: number;
-  public constructor(
-    private readonly ratePerSecond: number,
-    private readonly burst: number,
-    private readonly clock: () => number,
-  ) {
-    this.tokens = burst;
-    this.at = clock();
-  }
-  public take(): boolean {
-    const now = this.clock();
-    // An invocation that started earlier may have spent tokens further ahead (its calls took time):
-    // nothing refills until the clock passes them.
-    if (now > this.at) {
-      this.tokens = Math.min(this.burst, this.tokens + ((now - this.at) / 1000) * this.ratePerSecond);
-      this.at = now;
-    }
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-}
-
-export class Faults {
-  /** Every port call, in order. */
-  public readonly log: string[] = [];
-  /** Fail the call with this index (0-based), `before` it takes effect or `after` (response lost). */
-  public plan: { at: number; fault: FaultName; when: 'before' | 'after' } | undefined;
-  /** Per-operation token buckets (AWS throttles per API); a call without a token is answered ThrottlingException. */
-  public buckets: Map<string, TokenBucket> | undefined;
-  public throttled = 0;
-  public injected = 0;
-  /**
-   * Awaited before each call takes effect: a test running invocations in parallel hands it to a
-   * scheduler (fast-check `fc.scheduler()`) that decides which pending call goes next, so every
-   * interleaving of their AWS calls can be tried; each call itself is atomic, as DynamoDB's
-   * conditional writes are.
-   */
-  public yieldTo: ((op: string) => Promise<unknown>) | undefined;
-  /**
-   * The SDK below the ports, for load runs (off by default: the fault tests inject each failure once,
-   * where the product sees it). Each call takes `latencyMs`; a throttled call is retried by the SDK
-   * after its backoff (shared/aws/clients.ts: `maxAttempts: 4`; the SDK's throttling backoff base is
-   * 500 ms, doubling, at most 20 s: https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html),
-   * and only the last refusal reaches the product. The time spent adds up in {@link elapsedMs}.
-   */
-  public sdk: { maxAttempts: number; latencyMs: number } | undefined;
-  /** Simulated time the running invocation has spent in AWS calls (latency, SDK backoff); the test resets it per invocation. */
-  public elapsedMs = 0;
-
-  /** Runs one AWS call through the real classifier: returns its value or `'already-done'`, or throws an AwsCallError. */
-  public async call<T>(op: string, effect: () => T | Promise<T>): Promise<T | 'already-done'> {
-    const index = this.log.length;
-    this.log.push(op);
-    const plan = this.plan?.at === index ? this.plan : undefined;
-    return callAws(op, async () => {
-      if (this.yieldTo) await this.yieldTo(op);
-      const bucket = this.buckets?.get(op);
-      for (let attempt = 1; ; attempt += 1) {
-        if (this.sdk) this.elapsedMs += this.sdk.latencyMs;
-        if (!bucket || bucket.take()) break;
-        this.throttled += 1;
-        if (!this.sdk || attempt >= this.sdk.maxAttempts) throw FAULTS.ThrottlingException();
-        this.elapsedMs += Math.min(20_000, 500 * 2 ** (attempt - 1));
-      }
-      if (plan?.when === 'before') {
-        this.injected += 1;
-        throw FAULTS[plan.fault]();
-      }
-      const value = await effect();
-      if (plan?.when === 'after') {
-        this.injected += 1;
-        throw FAULTS[plan.fault]();
-      }
-      return value;
-    });
-  }
-}
+export * from './events';
+export * from './faults';
+export * from './names';
+export * from './snapshot';
 
 const awsError = (name: string, message: string): Error => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
 
@@ -559,161 +449,4 @@ export const mains = (aws: FakeAws, config: OrchestratorConfig = bundledConfig()
     reconcile: () => reconcile(),
     terminationPolicy: terminationMain({ config: () => config, autoScaling, store, now, readBudgetMs: 1_000 }),
   };
-};
-
-// ---------------------------------------------------------------------------------------------
-// Events (the shapes of events/*.json)
-// ---------------------------------------------------------------------------------------------
-
-/** A deterministic GUID (8-4-4-4-12 hex) for a name: event ids and lifecycle tokens are GUIDs. */
-export const guid = (name: string): string => {
-  let h = 0x811c9dc5;
-  let hex = '';
-  for (let round = 0; hex.length < 32; round += 1) {
-    for (const ch of `${round}:${name}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
-    hex += h.toString(16).padStart(8, '0');
-  }
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-};
-
-const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
-const groupArn = (group: string): string => `arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:1111:autoScalingGroupName/${group}`;
-const envelope = (name: string, source: string, detailType: string, at: number, resources: string[], detail: Record<string, unknown>) => ({
-  version: '0',
-  id: guid(name),
-  'detail-type': detailType,
-  source,
-  account: '123456789012',
-  time: iso(at),
-  region: 'us-east-1',
-  resources,
-  detail,
-});
-
-export const events = {
-  launch: (instanceId: string, group = GROUP, at = T0) =>
-    envelope(`launch-${instanceId}`, 'aws.autoscaling', 'EC2 Instance-launch Lifecycle Action', at, [groupArn(group)], {
-      LifecycleActionToken: guid(`token-launch-${instanceId}`),
-      AutoScalingGroupName: group,
-      LifecycleHookName: LAUNCH_HOOK,
-      EC2InstanceId: instanceId,
-      LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
-      Origin: 'EC2',
-      Destination: 'AutoScalingGroup',
-    }),
-  terminate: (instanceId: string, group = GROUP, at = T0) =>
-    envelope(`terminate-${instanceId}`, 'aws.autoscaling', 'EC2 Instance-terminate Lifecycle Action', at, [groupArn(group)], {
-      LifecycleActionToken: guid(`token-terminate-${instanceId}`),
-      AutoScalingGroupName: group,
-      LifecycleHookName: TERMINATE_HOOK,
-      EC2InstanceId: instanceId,
-      LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
-      Origin: 'AutoScalingGroup',
-      Destination: 'EC2',
-    }),
-  command: (commandId: string, status: string, instanceId: string, documentName = DOCUMENTS.warmup, at = T0) =>
-    envelope(`cmd-${commandId}-${status}`, 'aws.ssm', 'EC2 Command Invocation Status-change Notification', at, [`arn:aws:ec2:us-east-1:123456789012:instance/${instanceId}`], {
-      'command-id': commandId,
-      'document-name': documentName,
-      'instance-id': instanceId,
-      'requested-date-time': iso(at),
-      status,
-    }),
-  spot: (instanceId: string, at = T0, id = `spot-${instanceId}`) =>
-    envelope(id, 'aws.ec2', 'EC2 Spot Instance Interruption Warning', at, [`arn:aws:ec2:us-east-1:123456789012:instance/${instanceId}`], {
-      'instance-id': instanceId,
-      'instance-action': 'terminate',
-    }),
-  rebalance: (instanceId: string, at = T0, id = `rebalance-${instanceId}`) =>
-    envelope(id, 'aws.ec2', 'EC2 Instance Rebalance Recommendation', at, [`arn:aws:ec2:us-east-1:123456789012:instance/${instanceId}`], { 'instance-id': instanceId }),
-  launchUnsuccessful: (group = GROUP, at = T0, id = `lu-${group}-${at}`, az = 'us-east-1a') =>
-    envelope(id, 'aws.autoscaling', 'EC2 Instance Launch Unsuccessful', at, [groupArn(group)], {
-      StatusCode: 'Failed',
-      AutoScalingGroupName: group,
-      ActivityId: guid(`act-${id}`),
-      Details: { 'Availability Zone': az, 'Subnet ID': 'subnet-0b2c3d4e5f6071829' },
-      RequestId: guid(`act-${id}`),
-      StatusMessage: `Could not launch Spot Instances. InsufficientInstanceCapacity - We currently do not have sufficient g5.xlarge capacity in the Availability Zone you requested (${az}). Launching EC2 instance failed.`,
-      EndTime: iso(at),
-      EC2InstanceId: '',
-      StartTime: iso(at - 1000),
-      Cause: 'At 2026-11-27T10:14:05Z an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 5 to 6.',
-    }),
-  launchSuccessful: (instanceId: string, group = GROUP, at = T0) =>
-    envelope(`ls-${instanceId}`, 'aws.autoscaling', 'EC2 Instance Launch Successful', at, [groupArn(group), `arn:aws:ec2:us-east-1:123456789012:instance/${instanceId}`], {
-      StatusCode: 'InProgress',
-      AutoScalingGroupName: group,
-      ActivityId: guid(`act-ls-${instanceId}`),
-      Details: { 'Availability Zone': 'us-east-1a', 'Subnet ID': 'subnet-0a1b2c3d4e5f60718' },
-      RequestId: guid(`act-ls-${instanceId}`),
-      StatusMessage: '',
-      EndTime: iso(at),
-      EC2InstanceId: instanceId,
-      StartTime: iso(at - 60_000),
-      Cause: 'At 2026-11-27T09:59:58Z an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 3 to 4.',
-      Description: `Launching a new EC2 instance: ${instanceId}`,
-    }),
-  terminationPolicy: (group = GROUP, ids: string[] = ['i-0000000000000a001', 'i-0000000000000a002', 'i-0000000000000a003']) => ({
-    AutoScalingGroupARN: groupArn(group),
-    AutoScalingGroupName: group,
-    CapacityToTerminate: [{ AvailabilityZone: 'us-east-1a', Capacity: 1, InstanceMarketOption: 'spot' }],
-    Instances: ids.map((id) => ({ AvailabilityZone: 'us-east-1a', InstanceId: id, InstanceType: 'g5.xlarge', InstanceMarketOption: 'spot' })),
-    Cause: 'SCALE_IN',
-  }),
-};
-
-/** A 17-hex-digit instance id for index n. */
-export const instanceId = (n: number): string => `i-${n.toString(16).padStart(17, '0')}`;
-
-// ---------------------------------------------------------------------------------------------
-// End-state snapshots, for "nothing half-written" comparisons
-// ---------------------------------------------------------------------------------------------
-
-/** Keys whose values are times, free text or per-attempt ids: left out when comparing end states. */
-const VOLATILE = /(At|Time|time|reason|Reason|eventId|EventId|^since)$/;
-
-const normalize = (value: unknown): unknown => {
-  if (Array.isArray(value)) return value.map(normalize);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>)
-        .filter(([k]) => !VOLATILE.test(k) && k !== 'version' && k !== 'history')
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([k, v]) => [k, normalize(v)]),
-    );
-  }
-  return value;
-};
-
-/** What the world holds after a run, without times and free text. */
-export const snapshot = (aws: FakeAws) => {
-  aws.expire();
-  return {
-  state: aws.table
-    .dump()
-    .map((item) => normalize(item))
-    .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
-  completions: aws.completions.map((c) => `${c.instanceId}|${c.hookName}|${c.result}`).sort(),
-  // The drain's budget in the comment is what is left of it when sent: not part of the identity.
-  commands: aws.commands.map((c) => `${c.instanceId}|${c.documentName}|${c.comment.replace(/up to \d+ s/, 'up to N s')}`).sort(),
-  updates: aws.updates.map((u) => `${u.group}|${u.base}|${u.percent}`),
-  open: [...aws.open.entries()].filter(([, v]) => v).map(([k]) => k).sort(),
-  notifications: [...new Set(notificationTypes(aws))].sort(),
-  };
-};
-
-/** Event types of the SNS messages published, in order. */
-export const notificationTypes = (aws: FakeAws): string[] =>
-  aws.sns.map((m) => {
-    const body = JSON.parse(m.message) as { eventType?: string; instanceId?: string; group?: string };
-    return `${body.eventType}|${body.instanceId ?? body.group ?? ''}`;
-  });
-
-/** Runs `main`, returning its outcome or the error it threw. */
-export const attempt = async (main: Main, event?: unknown): Promise<{ ok: true; outcome: HandlerOutcome } | { ok: false; error: unknown }> => {
-  try {
-    return { ok: true, outcome: await main(event) };
-  } catch (error) {
-    return { ok: false, error };
-  }
 };
