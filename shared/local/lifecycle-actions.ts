@@ -66,8 +66,8 @@ export interface OpenAction {
 
 /** What an answer (or a timeout) did to the instance's transition. */
 export type ActionOutcome =
-  | { kind: 'waiting'; instanceId: string; remaining: number }
-  | { kind: 'settled'; instanceId: string; transition: LifecycleTransition; result: LifecycleResult; destination: LifecycleEndpoint; by: string };
+  | { kind: 'waiting'; instanceId: string; remaining: number; action: OpenAction; result: LifecycleResult }
+  | { kind: 'settled'; instanceId: string; transition: LifecycleTransition; result: LifecycleResult; destination: LifecycleEndpoint; by: string; action: OpenAction };
 
 /** AWS's error shape (name + message), so shared/aws/classify sees what it sees from AWS. */
 export class LifecycleActionError extends Error {
@@ -89,11 +89,25 @@ export const globalTimeoutSeconds = (heartbeatTimeout: number): number => Math.m
 export const waitState = (transition: LifecycleTransition, destination: LifecycleEndpoint): string =>
   destination === 'WarmPool' ? 'Warmed:Pending:Wait' : transition === 'launch' ? 'Pending:Wait' : 'Terminating:Wait';
 
+/**
+ * Where a settled transition leaves the instance (worlds that do not model the steps between): a
+ * launch answered CONTINUE is InService (or in the warm pool, Warmed:Stopped in the pool's default state, when it was headed
+ * there); ABANDON ends the launch ("terminates and replaces the instance"); a termination ends Terminated
+ * (or back in the pool on scale-in).
+ * https://docs.aws.amazon.com/autoscaling/ec2/userguide/adding-lifecycle-hooks.html and
+ * https://docs.aws.amazon.com/autoscaling/ec2/userguide/warm-pool-instance-lifecycle.html
+ */
+export const settledState = (outcome: Extract<ActionOutcome, { kind: 'settled' }>): string => {
+  if (outcome.destination === 'WarmPool' && (outcome.transition === 'terminate' || outcome.result === 'CONTINUE')) return 'Warmed:Stopped';
+  return outcome.transition === 'launch' && outcome.result === 'CONTINUE' ? 'InService' : 'Terminated';
+};
+
 /** The open lifecycle actions of a group, keyed by instance. */
 export class LifecycleActions {
   private readonly open_ = new Map<string, OpenAction[]>();
 
-  public constructor(private readonly newToken: () => string) {}
+  /** `newToken` makes each action's token (a GUID in AWS; a test can derive it from the instance and hook). */
+  public constructor(private readonly newToken: (instanceId: string, hookName: string, transition: LifecycleTransition) => string) {}
 
   /**
    * Opens one action per hook of the transition (the transition proceeds at once when there is none:
@@ -118,7 +132,7 @@ export class LifecycleActions {
           hookName: h.name,
           transition: a.transition,
           instanceId: a.instanceId,
-          token: this.newToken(),
+          token: this.newToken(a.instanceId, h.name, a.transition),
           origin,
           destination,
           startedAt: a.now,
@@ -128,13 +142,25 @@ export class LifecycleActions {
           defaultResult: h.defaultResult,
         };
       });
-    if (made.length > 0) this.open_.set(a.instanceId, made);
+    // Added to what is open: an instance waits in one transition at a time, but a test may stage more.
+    if (made.length > 0) this.open_.set(a.instanceId, [...this.of(a.instanceId), ...made]);
     return made;
   }
 
   /** The open actions of an instance. */
   public of(instanceId: string): readonly OpenAction[] {
     return this.open_.get(instanceId) ?? [];
+  }
+
+  /** Puts back actions kept elsewhere (the invoke-local world persists them between runs). */
+  public restore(actions: readonly OpenAction[]): this {
+    for (const a of actions) this.open_.set(a.instanceId, [...this.of(a.instanceId), a]);
+    return this;
+  }
+
+  /** Every open action, instance by instance. */
+  public all(): OpenAction[] {
+    return [...this.open_.values()].flat();
   }
 
   /** The action a Complete/Heartbeat names (by token, else by instance id and hook), or AWS's ValidationError. */
@@ -184,13 +210,19 @@ export class LifecycleActions {
 
   private answer(action: OpenAction, result: LifecycleResult, by: string): ActionOutcome {
     const id = action.instanceId;
-    const left = this.of(id).filter((x) => x !== action);
+    const others = this.of(id).filter((x) => x !== action);
+    const left = others.filter((x) => x.transition === action.transition);
     // ABANDON ends the transition at once: a launch is abandoned, a termination skips the other hooks.
     if (result === 'ABANDON' || left.length === 0) {
-      this.open_.delete(id);
-      return { kind: 'settled', instanceId: id, transition: action.transition, result, destination: action.destination, by: `${action.hookName}: ${by}` };
+      this.keep(id, others.filter((x) => x.transition !== action.transition));
+      return { kind: 'settled', instanceId: id, transition: action.transition, result, destination: action.destination, by: `${action.hookName}: ${by}`, action };
     }
-    this.open_.set(id, left);
-    return { kind: 'waiting', instanceId: id, remaining: left.length };
+    this.keep(id, others);
+    return { kind: 'waiting', instanceId: id, remaining: left.length, action, result };
+  }
+
+  private keep(instanceId: string, actions: OpenAction[]): void {
+    if (actions.length === 0) this.open_.delete(instanceId);
+    else this.open_.set(instanceId, actions);
   }
 }

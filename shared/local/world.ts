@@ -13,6 +13,13 @@
  * (serverless-plugins/esbuild-plugins.cjs swaps shared/local/index.ts for shared/local/off.ts).
  */
 
+import { randomUUID } from 'node:crypto';
+import type { InstancesDistribution } from '@aws-sdk/client-auto-scaling';
+import { updatedDistribution } from './auto-scaling';
+import { DYNAMODB_HANDLERS, fail } from './dynamodb';
+import { type RunCommand, RunCommandError, RunCommands } from './run-command';
+import { type ActionOutcome, globalTimeoutSeconds, type HookSpec, LifecycleActionError, LifecycleActions, type OpenAction, settledState } from './lifecycle-actions';
+
 /** An instance of the world: Auto Scaling membership and EC2 facts in one place. */
 export interface WorldInstance {
   id: string;
@@ -28,16 +35,23 @@ export interface WorldInstance {
   launchedAt?: number;
 }
 
-/** An open lifecycle action: what Complete/Heartbeat can answer. */
+/**
+ * An open lifecycle action as kept in the state file: the fixture names group, hook, instance and
+ * token; the clock of the action (shared/local/lifecycle-actions.ts `OpenAction`) is added at seeding.
+ */
 export interface WorldAction {
   group: string;
   hook: string;
   instanceId: string;
   token: string;
-  lastHeartbeatAt?: number;
+  startedAt?: number;
+  timeoutAt?: number;
+  globalDeadline?: number;
 }
 
 type Obj = Record<string, unknown>;
+
+export { evaluateCondition, LocalWorldError } from './dynamodb';
 
 /** The whole world, as persisted in .local-world/state.json. */
 export interface WorldState {
@@ -51,7 +65,7 @@ export interface WorldState {
   commandIds: Record<string, Record<string, string[]>>;
   /** How many ids were generated (commands beyond the lists) and messages published: deterministic ids. */
   counters: { commands: number; messages: number };
-  commands: Record<string, { instanceId: string; documentName: string; status: string; requestedAt: number; parameters?: unknown; comment?: string }>;
+  commands: Record<string, { instanceId: string; documentName: string; status: string; requestedAt: number; parameters?: unknown; comment?: string; timeoutSeconds?: number; output?: string }>;
   /** The state table (one table, whatever its name), keyed by `<pk>\n<sk>`. */
   table: Record<string, Obj>;
   /** Recorded SNS publishes and EventBridge entries, the latest {@link OUTBOX_SIZE}. */
@@ -67,20 +81,6 @@ export type WorldFixture = Pick<WorldState, 'groups' | 'lifecycleActions' | 'com
 
 const OUTBOX_SIZE = 25;
 const DEFAULT_LAUNCH_AGE_MS = 2 * 3_600_000;
-
-/** An error shaped like the SDK's service exceptions (`name`, `$fault`, `$metadata`). */
-export class LocalWorldError extends Error {
-  public readonly $fault = 'client';
-  public readonly $metadata = { httpStatusCode: 400 };
-  public constructor(name: string, message: string) {
-    super(message);
-    this.name = name;
-  }
-}
-
-const fail = (name: string, message: string): never => {
-  throw new LocalWorldError(name, message);
-};
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
@@ -110,51 +110,6 @@ export const seedWorld = (fixture: WorldFixture, now: number): WorldState => {
     outbox: { sns: [], events: [] },
   };
 };
-
-// ------------------------------------------------------------------ DynamoDB expressions (the subset DynamoStateStore writes)
-
-interface ExprInput {
-  ExpressionAttributeNames?: Record<string, string>;
-  ExpressionAttributeValues?: Obj;
-}
-
-const nameOf = (token: string, e: ExprInput): string => (token.startsWith('#') ? (e.ExpressionAttributeNames?.[token] ?? fail('ValidationException', `unknown name ${token}`)) : token);
-const valueFor = (token: string, e: ExprInput): unknown => {
-  if (!token.startsWith(':') || !e.ExpressionAttributeValues || !(token in e.ExpressionAttributeValues)) fail('ValidationException', `unknown value ${token}`);
-  return e.ExpressionAttributeValues?.[token];
-};
-const compare = (a: unknown, op: string, b: unknown): boolean => {
-  if (a === undefined || typeof a !== typeof b) return op === '<>' && a !== b;
-  const x = a as string | number;
-  const y = b as string | number;
-  return op === '=' ? x === y : op === '<>' ? x !== y : op === '<' ? x < y : op === '<=' ? x <= y : op === '>' ? x > y : x >= y;
-};
-
-const CLAUSE = /^(?:(attribute_not_exists|attribute_exists)\(\s*([#\w]+)\s*\)|begins_with\(\s*([#\w]+)\s*,\s*(:\w+)\s*\)|([#\w]+)\s*(=|<>|<=|>=|<|>)\s*(:\w+)|([#\w]+)\s+BETWEEN\s+(:\w+)\s+AND\s+(:\w+))$/i;
-
-/** Evaluates a condition (or key condition) made of clauses joined by AND; anything else is refused by name. */
-export const evaluateCondition = (expression: string, item: Obj | undefined, e: ExprInput): boolean =>
-  expression
-    .split(/\s+AND\s+/i)
-    .reduce<string[]>((parts, p) => {
-      // Re-join "x BETWEEN :a" + ":b" split at its own AND.
-      const last = parts[parts.length - 1];
-      if (last && /\sBETWEEN\s+:\w+$/i.test(last)) parts[parts.length - 1] = `${last} AND ${p}`;
-      else parts.push(p);
-      return parts;
-    }, [])
-    .every((clause) => {
-      const m = CLAUSE.exec(clause.trim());
-      if (!m) return fail('ValidationException', `the offline local world does not model the expression "${clause.trim()}"`);
-      if (m[1]) return (m[1].toLowerCase() === 'attribute_exists') === (item?.[nameOf(m[2] ?? '', e)] !== undefined);
-      if (m[3]) {
-        const v = item?.[nameOf(m[3], e)];
-        return typeof v === 'string' && v.startsWith(String(valueFor(m[4] ?? '', e)));
-      }
-      if (m[5]) return compare(item?.[nameOf(m[5], e)], m[6] ?? '=', valueFor(m[7] ?? '', e));
-      const v = item?.[nameOf(m[8] ?? '', e)];
-      return compare(v, '>=', valueFor(m[9] ?? '', e)) && compare(v, '<=', valueFor(m[10] ?? '', e));
-    });
 
 // ------------------------------------------------------------------ the world
 
@@ -224,22 +179,81 @@ export class LocalWorld {
     };
   }
 
-  /** The open action a Complete/Heartbeat names (by token, else by instance id), or AWS's ValidationError. */
-  public action(input: Obj): WorldAction {
+  /**
+   * The world's lifecycle actions (shared/local/lifecycle-actions.ts) over the kept ones, after what
+   * time did to them: an action past its HeartbeatTimeout or global limit took its hook's DefaultResult.
+   * `done` writes them back.
+   */
+  public lifecycle<T>(use: (actions: LifecycleActions) => T): T {
+    const hookOf = (a: WorldAction): HookSpec | undefined => hookSpecs(this.group(a.group)).find((h) => h.name === a.hook);
+    const open = this.state.lifecycleActions.flatMap((a) => {
+      const hook = hookOf(a);
+      return hook ? [toOpen(a, hook, this.state.seededAt)] : [];
+    });
+    const actions = new LifecycleActions(() => randomUUID()).restore(open);
+    for (const outcome of actions.expire(this.time())) this.settle(outcome);
+    try {
+      return use(actions);
+    } finally {
+      const groupOf = new Map(this.state.lifecycleActions.map((a) => [a.instanceId, a.group]));
+      this.state.lifecycleActions = actions.all().map((o) => ({
+        group: groupOf.get(o.instanceId) ?? '',
+        hook: o.hookName,
+        instanceId: o.instanceId,
+        token: o.token,
+        startedAt: o.startedAt,
+        timeoutAt: o.timeoutAt,
+        globalDeadline: o.globalDeadline,
+      }));
+    }
+  }
+
+  /** The world's Run Command (shared/local/run-command.ts) over the kept commands; `use`'s changes are written back. */
+  public runCommands<T>(newId: (() => string) | undefined, use: (commands: RunCommands) => T): T {
+    const kept = Object.entries(this.state.commands).map(
+      ([id, c]): RunCommand => ({
+        id,
+        instanceId: c.instanceId,
+        documentName: c.documentName,
+        requestedAt: c.requestedAt,
+        status: c.status,
+        comment: c.comment ?? '',
+        parameters: (c.parameters ?? {}) as RunCommand['parameters'],
+        timeoutSeconds: c.timeoutSeconds ?? 3600,
+        output: c.output ?? '',
+      }),
+    );
+    const commands = new RunCommands(newId ?? (() => fail('InternalFailure', 'no command id'))).restore(kept);
+    const out = use(commands);
+    this.state.commands = Object.fromEntries(
+      commands.all().map((c) => [
+        c.id,
+        { instanceId: c.instanceId, documentName: c.documentName, status: c.status, requestedAt: c.requestedAt, parameters: c.parameters, comment: c.comment, timeoutSeconds: c.timeoutSeconds, output: c.output },
+      ]),
+    );
+    return out;
+  }
+
+  /** The instance moves on once its transition settled: InService after a launch's CONTINUE, else Terminated. */
+  public settle(outcome: ActionOutcome): void {
+    if (outcome.kind !== 'settled') return;
+    const instance = this.state.instances.find((i) => i.id === outcome.instanceId);
+    if (instance) instance.state = settledState(outcome);
+  }
+
+  /** The action a Complete/Heartbeat names (by token, else by instance id) in the named group, or AWS's ValidationError. */
+  public actionRef(actions: LifecycleActions, input: Obj): { hookName: string; instanceId: string; token?: string } {
     this.group(input.AutoScalingGroupName);
-    const found = this.state.lifecycleActions.find(
-      (a) =>
-        a.group === input.AutoScalingGroupName &&
-        a.hook === input.LifecycleHookName &&
-        (input.LifecycleActionToken ? a.token === input.LifecycleActionToken : a.instanceId === input.InstanceId),
-    );
-    if (found) return found;
-    return fail(
-      'ValidationError',
-      input.LifecycleActionToken
-        ? `No active Lifecycle Action found with token ${String(input.LifecycleActionToken)}`
-        : `No active Lifecycle Action found with instance ID ${String(input.InstanceId)}`,
-    );
+    const token = typeof input.LifecycleActionToken === 'string' ? input.LifecycleActionToken : undefined;
+    const hookName = String(input.LifecycleHookName);
+    const instanceId = token ? actions.all().find((a) => a.token === token && a.hookName === hookName)?.instanceId : String(input.InstanceId);
+    const member = this.state.instances.some((i) => i.id === instanceId && i.group === input.AutoScalingGroupName);
+    if (instanceId && member) return { hookName, instanceId, ...(token ? { token } : {}) };
+    return fail('ValidationError', token ? `No active Lifecycle Action found with token ${token}` : `No active Lifecycle Action found with instance ID ${String(input.InstanceId)}`);
+  }
+
+  public items(): Obj[] {
+    return Object.values(this.state.table);
   }
 
   public item(key: unknown): Obj | undefined {
@@ -259,9 +273,41 @@ export class LocalWorld {
   }
 }
 
-const checkCondition = (input: Obj, existing: Obj | undefined): void => {
-  if (typeof input.ConditionExpression === 'string' && !evaluateCondition(input.ConditionExpression, existing, input)) {
-    fail('ConditionalCheckFailedException', 'The conditional request failed');
+/** The group's hooks (its `LifecycleHooks`, as PutLifecycleHook set them) in the world's terms. */
+const hookSpecs = (g: Obj): HookSpec[] =>
+  ((g.LifecycleHooks as Obj[] | undefined) ?? []).map((h) => ({
+    name: String(h.LifecycleHookName),
+    transition: h.LifecycleTransition === 'autoscaling:EC2_INSTANCE_LAUNCHING' ? 'launch' : 'terminate',
+    heartbeatTimeout: Number(h.HeartbeatTimeout ?? 3600),
+    defaultResult: h.DefaultResult === 'CONTINUE' ? 'CONTINUE' : 'ABANDON',
+  }));
+
+/** A kept action with its clock (a fixture action started when the world was seeded). */
+const toOpen = (a: WorldAction, hook: HookSpec, seededAt: number): OpenAction => {
+  const startedAt = a.startedAt ?? seededAt;
+  const heartbeatMs = hook.heartbeatTimeout * 1000;
+  return {
+    hookName: a.hook,
+    transition: hook.transition,
+    instanceId: a.instanceId,
+    token: a.token,
+    origin: hook.transition === 'launch' ? 'EC2' : 'AutoScalingGroup',
+    destination: hook.transition === 'launch' ? 'AutoScalingGroup' : 'EC2',
+    startedAt,
+    timeoutAt: a.timeoutAt ?? startedAt + heartbeatMs,
+    globalDeadline: a.globalDeadline ?? startedAt + globalTimeoutSeconds(hook.heartbeatTimeout) * 1000,
+    heartbeatMs,
+    defaultResult: hook.defaultResult,
+  };
+};
+
+/** The world's ValidationError with the SDK's shape (`$fault`, `$metadata`). */
+const asAwsError = <T>(fn: () => T): T => {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof LifecycleActionError || error instanceof RunCommandError) return fail(error.name, error.message);
+    throw error;
   }
 };
 
@@ -273,6 +319,7 @@ const next = (w: LocalWorld, counter: 'commands' | 'messages'): string => {
 };
 
 const HANDLERS: Readonly<Record<string, Handler>> = {
+  ...DYNAMODB_HANDLERS,
   'autoscaling:DescribeAutoScalingGroups': (w, input) => {
     const names = input.AutoScalingGroupNames as string[] | undefined;
     const filters = (input.Filters as Array<{ Name?: string; Values?: string[] }> | undefined) ?? [];
@@ -303,21 +350,17 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     const g = w.group(input.AutoScalingGroupName);
     const only = input.LifecycleHookNames as string[] | undefined;
     const hooks = ((g.LifecycleHooks as Obj[] | undefined) ?? []).filter((h) => !only?.length || only.includes(String(h.LifecycleHookName)));
-    return { LifecycleHooks: hooks.map((h) => ({ AutoScalingGroupName: g.AutoScalingGroupName, GlobalTimeout: 172_800, ...h })) };
+    return { LifecycleHooks: hooks.map((h) => ({ AutoScalingGroupName: g.AutoScalingGroupName, GlobalTimeout: globalTimeoutSeconds(Number(h.HeartbeatTimeout ?? 3600)), ...h })) };
   },
   'autoscaling:CompleteLifecycleAction': (w, input) => {
     const result = input.LifecycleActionResult;
     if (result !== 'CONTINUE' && result !== 'ABANDON') fail('ValidationError', `LifecycleActionResult must be CONTINUE or ABANDON, not ${String(result)}`);
-    const a = w.action(input);
-    w.state.lifecycleActions = w.state.lifecycleActions.filter((x) => x !== a);
-    const hook = ((w.group(a.group).LifecycleHooks as Obj[] | undefined) ?? []).find((h) => h.LifecycleHookName === a.hook);
-    const launching = hook?.LifecycleTransition === 'autoscaling:EC2_INSTANCE_LAUNCHING';
-    const instance = w.state.instances.find((i) => i.id === a.instanceId);
-    if (instance) instance.state = launching && result === 'CONTINUE' ? 'InService' : 'Terminated';
+    const answer = result === 'CONTINUE' ? 'CONTINUE' : 'ABANDON';
+    w.lifecycle((actions) => w.settle(asAwsError(() => actions.complete(w.actionRef(actions, input), answer))));
     return {};
   },
   'autoscaling:RecordLifecycleActionHeartbeat': (w, input) => {
-    w.action(input).lastHeartbeatAt = w.time();
+    w.lifecycle((actions) => asAwsError(() => actions.heartbeat(w.actionRef(actions, input), w.time())));
     return {};
   },
   'autoscaling:UpdateAutoScalingGroup': (w, input) => {
@@ -330,7 +373,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
       g.MixedInstancesPolicy = {
         ...old,
         ...mip,
-        InstancesDistribution: { ...(old.InstancesDistribution as Obj | undefined), ...(mip.InstancesDistribution as Obj | undefined) },
+        InstancesDistribution: updatedDistribution(old.InstancesDistribution as InstancesDistribution | undefined, mip.InstancesDistribution as InstancesDistribution | undefined),
       };
     }
     return {};
@@ -338,21 +381,19 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   'ssm:SendCommand': (w, input) => {
     const documentName = String(input.DocumentName ?? '');
     const ids = (input.InstanceIds as string[] | undefined) ?? [];
-    for (const id of ids) {
-      if (!w.state.instances.some((i) => i.id === id && i.state !== 'Terminated')) fail('InvalidInstanceId', `Instance ${id} is not in a valid state for account`);
-    }
+    const known = (id: string): boolean => w.state.instances.some((i) => i.id === id && i.state !== 'Terminated');
     const listed = w.state.commandIds[ids[0] ?? '']?.[documentName] ?? [];
     const wanted = w.nextCommandId !== undefined && !(w.nextCommandId in w.state.commands) ? w.nextCommandId : undefined;
-    const commandId = wanted ?? listed.find((c) => !(c in w.state.commands)) ?? next(w, 'commands');
+    const newId = (): string => wanted ?? listed.find((c) => !(c in w.state.commands)) ?? next(w, 'commands');
     const requestedAt = w.time();
-    w.state.commands[commandId] = {
-      instanceId: ids[0] ?? '',
-      documentName,
-      status: 'InProgress',
-      requestedAt,
-      parameters: input.Parameters,
-      ...(typeof input.Comment === 'string' ? { comment: input.Comment } : {}),
-    };
+    const commandId = w.runCommands(newId, (ssm) => {
+      // Every target must be an instance SSM knows (the world's Run Command refuses the first that is not).
+      const unknown = ids.find((id) => !known(id));
+      const send = { instanceId: unknown ?? ids[0] ?? '', documentName, parameters: (input.Parameters ?? {}) as Record<string, string[]>, timeoutSeconds: Number(input.TimeoutSeconds ?? 3600), comment: String(input.Comment ?? '') };
+      const id = asAwsError(() => ssm.send(send, requestedAt, { exists: unknown === undefined && ids.length > 0, registered: true }));
+      ssm.setStatus(id, 'InProgress', requestedAt, 'offline local world: no command ran on any instance; results come only from the events you invoke with');
+      return id;
+    });
     return {
       Command: { CommandId: commandId, DocumentName: documentName, InstanceIds: ids, Parameters: input.Parameters, Status: 'Pending', RequestedDateTime: new Date(requestedAt), Comment: input.Comment },
     };
@@ -363,30 +404,29 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     const after = filters.find((f) => f.key === 'InvokedAfter')?.value;
     const since = after ? Date.parse(after) : Number.NEGATIVE_INFINITY;
     const max = typeof input.MaxResults === 'number' ? input.MaxResults : 50;
-    const commands = Object.entries(w.state.commands)
-      .filter(([, c]) => (input.InstanceId === undefined || c.instanceId === input.InstanceId) && c.requestedAt >= since)
-      .sort(([, a], [, b]) => b.requestedAt - a.requestedAt)
-      .slice(0, max)
-      .map(([id, c]) => ({
-        CommandId: id,
+    const instanceId = typeof input.InstanceId === 'string' ? input.InstanceId : undefined;
+    const commands = w.runCommands(undefined, (ssm) => ssm.list(instanceId, since, max));
+    return {
+      Commands: commands.map((c) => ({
+        CommandId: c.commandId,
         DocumentName: c.documentName,
-        InstanceIds: [c.instanceId],
-        Comment: c.comment ?? '',
+        InstanceIds: [w.state.commands[c.commandId]?.instanceId ?? ''],
+        Comment: c.comment,
         Status: c.status,
         RequestedDateTime: new Date(c.requestedAt),
-      }));
-    return { Commands: commands };
+      })),
+    };
   },
   'ssm:GetCommandInvocation': (w, input) => {
+    const found = w.runCommands(undefined, (ssm) => asAwsError(() => ssm.invocation(String(input.CommandId), String(input.InstanceId))));
     const c = w.state.commands[String(input.CommandId)];
-    if (!c || c.instanceId !== input.InstanceId) return fail('InvocationDoesNotExist', `command ${String(input.CommandId)} on ${String(input.InstanceId)} does not exist`);
     return {
       CommandId: input.CommandId,
       InstanceId: input.InstanceId,
-      DocumentName: c.documentName,
-      Status: c.status,
-      StatusDetails: c.status,
-      StandardOutputContent: 'offline local world: no command ran on any instance; results come only from the events you invoke with',
+      DocumentName: c?.documentName,
+      Status: found.status,
+      StatusDetails: found.statusDetails,
+      StandardOutputContent: found.outputExcerpt,
       StandardErrorContent: '',
     };
   },
@@ -404,50 +444,6 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
       return { EventId: eventId };
     });
     return { FailedEntryCount: 0, Entries: ids };
-  },
-  'dynamodb:GetItem': (w, input) => {
-    const item = w.item(input.Key);
-    return item ? { Item: item } : {};
-  },
-  'dynamodb:BatchGetItem': (w, input) => {
-    // At most 100 keys a call: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html
-    const requests = Object.entries((input.RequestItems as Record<string, { Keys?: Obj[] }> | undefined) ?? {});
-    if (requests.reduce((n, [, r]) => n + (r.Keys?.length ?? 0), 0) > 100) fail('ValidationException', 'Too many items requested for the BatchGetItem call');
-    return { Responses: Object.fromEntries(requests.map(([table, r]) => [table, (r.Keys ?? []).flatMap((k) => w.item(k) ?? [])])), UnprocessedKeys: {} };
-  },
-  'dynamodb:PutItem': (w, input) => {
-    const item = input.Item as Obj;
-    checkCondition(input, w.item(item));
-    w.setItem(item);
-    return {};
-  },
-  'dynamodb:DeleteItem': (w, input) => {
-    checkCondition(input, w.item(input.Key));
-    w.setItem(undefined, input.Key);
-    return {};
-  },
-  'dynamodb:UpdateItem': (w, input) => {
-    const key = input.Key as Obj;
-    const existing = w.item(key);
-    checkCondition(input, existing);
-    const m = /^\s*SET\s+(.+)$/is.exec(String(input.UpdateExpression ?? ''));
-    if (!m?.[1]) return fail('ValidationException', `the offline local world models only "SET a = :v, …" updates, not "${String(input.UpdateExpression)}"`);
-    const next: Obj = { ...existing, ...key };
-    for (const assignment of m[1].split(',')) {
-      const a = /^\s*([#\w]+)\s*=\s*(:\w+)\s*$/.exec(assignment);
-      if (!a?.[1] || !a[2]) return fail('ValidationException', `the offline local world models only "name = :value" assignments, not "${assignment.trim()}"`);
-      next[nameOf(a[1], input)] = valueFor(a[2], input);
-    }
-    w.setItem(next);
-    return input.ReturnValues === 'ALL_NEW' ? { Attributes: next } : {};
-  },
-  'dynamodb:Query': (w, input) => {
-    const condition = String(input.KeyConditionExpression ?? '');
-    const items = Object.values(w.state.table)
-      .filter((item) => evaluateCondition(condition, item, input))
-      .sort((a, b) => (String(a.sk) < String(b.sk) ? -1 : String(a.sk) > String(b.sk) ? 1 : 0));
-    if (input.ScanIndexForward === false) items.reverse();
-    return { Items: items, Count: items.length, ScannedCount: items.length };
   },
   'ec2:DescribeInstances': (w, input) => {
     const filters = (input.Filters as Array<{ Name?: string; Values?: string[] }> | undefined) ?? [];

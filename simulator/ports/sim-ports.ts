@@ -1,16 +1,15 @@
 /**
- * In-memory implementations of the shared/aws ports, backed by the fleet model. Each call goes
- * through `callAws`, exactly like the SDK adapters, so AWS-like errors (an Error whose `name` is the
- * AWS error code) are classified by shared/aws/classify the same way: a finished lifecycle action
- * ("No active Lifecycle Action found") resolves to `'already-done'`, an unknown instance is a drop.
+ * The simulator's view of the world's ports (shared/local/ports.ts, the same ports the reliability
+ * tier uses) over its group (simulator/model/fleet.ts). What the simulator adds is its call: every
+ * call is counted (the report shows API usage) and, now and then, loses its response after the
+ * service acted.
  */
 import type { InstancesDistribution } from '@aws-sdk/client-auto-scaling';
-import type { AutoScalingPort, GroupSummary, LifecycleActionRef, LifecycleCallOutcome, LifecycleHookSummary } from '../../shared/aws/auto-scaling';
+import type { GroupSummary, LifecycleActionRef, LifecycleHookSummary } from '../../shared/aws/auto-scaling';
 import { callAws } from '../../shared/aws/classify';
-import type { Ec2Port, InstanceInfo } from '../../shared/aws/ec2';
-import type { BusEvent, EventBusPort } from '../../shared/aws/event-bridge';
-import type { SnsMessage, SnsPort } from '../../shared/aws/sns';
-import { type CommandInvocation, type CommandSummary, LIST_COMMANDS_MAX_RESULTS, type SendCommandInput, type SsmPort } from '../../shared/aws/ssm';
+import type { InstanceInfo } from '../../shared/aws/ec2';
+import type { CommandInvocation, CommandSummary, SendCommandInput } from '../../shared/aws/ssm';
+import { type AwsWorld, type Outbox, WorldAutoScaling, type WorldCall, WorldChannels, WorldEc2, WorldSsm } from '../../shared/local/ports';
 import type { Fleet } from '../model/fleet';
 
 /**
@@ -21,6 +20,9 @@ import type { Fleet } from '../model/fleet';
  */
 export type LostResponse = (operation: string) => boolean;
 
+/** The calls whose lost response the simulator models (the others are reads, or idempotent). */
+const RETRIED_AFTER_LOSS: ReadonlySet<string> = new Set(['CompleteLifecycleAction', 'SendCommand']);
+
 /** Counts calls per operation (the report shows API usage). */
 export class CallCounter {
   public readonly calls = new Map<string, number>();
@@ -30,134 +32,63 @@ export class CallCounter {
   }
 }
 
-export class SimAutoScaling implements AutoScalingPort {
-  public constructor(
-    private readonly fleet: Fleet,
-    private readonly counter: CallCounter,
-    private readonly lost: LostResponse = () => false,
-  ) {}
-
-  public async describeGroups(names: readonly string[]): Promise<GroupSummary[]> {
-    this.counter.count('DescribeAutoScalingGroups');
-    const res = await callAws('DescribeAutoScalingGroups', async () => {
-      const g = this.fleet.describe();
-      return names.includes(g.name) ? [g] : [];
-    });
-    return res === 'already-done' ? [] : res;
-  }
-
-  public async describeGroupsByTagKey(tagKey: string): Promise<GroupSummary[]> {
-    this.counter.count('DescribeAutoScalingGroups');
-    return this.fleet.hasTagKey(tagKey) ? [this.fleet.describe()] : [];
-  }
-
-  public async describeLifecycleHooks(groupName: string): Promise<LifecycleHookSummary[]> {
-    this.counter.count('DescribeLifecycleHooks');
-    return groupName === this.fleet.describe().name ? this.fleet.lifecycleHooks() : [];
-  }
-
-  public async updateInstancesDistribution(groupName: string, distribution: InstancesDistribution): Promise<void> {
-    this.counter.count('UpdateAutoScalingGroup');
-    await callAws('UpdateAutoScalingGroup', async () => {
-      if (groupName !== this.fleet.describe().name) throw Object.assign(new Error(`AutoScalingGroup name not found - ${groupName}`), { name: 'ValidationError' });
-      this.fleet.updateMixedInstancesPolicy({ InstancesDistribution: distribution });
-    });
-  }
-
-  public async completeLifecycleAction(ref: LifecycleActionRef, result: 'CONTINUE' | 'ABANDON'): Promise<LifecycleCallOutcome> {
-    this.counter.count('CompleteLifecycleAction');
-    const res = await callAws(
-      'CompleteLifecycleAction',
+/** The simulator's call: counted, classified, and (for {@link RETRIED_AFTER_LOSS}) sometimes answered by the SDK's retry. */
+export const simCall =
+  (counter: CallCounter, lost: LostResponse = () => false): WorldCall =>
+  (operation, effect, context) => {
+    counter.count(operation);
+    return callAws(
+      operation,
       async () => {
-        this.fleet.completeLifecycleAction(ref, result);
-        // The completion went through; its response was lost: the SDK's retry is what answers.
-        if (this.lost('CompleteLifecycleAction')) this.fleet.completeLifecycleAction(ref, result);
+        const first = await effect();
+        // The service acted, its response was lost: the SDK's retry is what answers.
+        return RETRIED_AFTER_LOSS.has(operation) && lost(operation) ? effect() : first;
       },
-      { instanceId: ref.instanceId, group: ref.groupName },
+      context,
     );
-    return res === 'already-done' ? 'already-done' : 'done';
-  }
+  };
 
-  public async recordLifecycleActionHeartbeat(ref: LifecycleActionRef): Promise<LifecycleCallOutcome> {
-    this.counter.count('RecordLifecycleActionHeartbeat');
-    const res = await callAws('RecordLifecycleActionHeartbeat', async () => this.fleet.recordHeartbeat(ref), { instanceId: ref.instanceId, group: ref.groupName });
-    return res === 'already-done' ? 'already-done' : 'done';
-  }
-}
+/** The group as the world's ports ask it (one group: other names are unknown). */
+export const fleetWorld = (fleet: Fleet): AwsWorld => {
+  const named = (name: string): boolean => name === fleet.groupName;
+  return {
+    describeGroups: (names: readonly string[]): GroupSummary[] => (names.some(named) ? [fleet.describe()] : []),
+    describeGroupsByTagKey: (tagKey: string): GroupSummary[] => (fleet.hasTagKey(tagKey) ? [fleet.describe()] : []),
+    describeLifecycleHooks: (groupName: string): LifecycleHookSummary[] => (named(groupName) ? fleet.lifecycleHooks() : []),
+    updateInstancesDistribution: (groupName: string, distribution: InstancesDistribution): void => {
+      if (!named(groupName)) throw Object.assign(new Error(`AutoScalingGroup name not found - ${groupName}`), { name: 'ValidationError' });
+      fleet.updateMixedInstancesPolicy({ InstancesDistribution: distribution });
+    },
+    completeLifecycleAction: (ref: LifecycleActionRef, result: 'CONTINUE' | 'ABANDON'): void => fleet.completeLifecycleAction(ref, result),
+    recordLifecycleActionHeartbeat: (ref: LifecycleActionRef): void => fleet.recordHeartbeat(ref),
+    sendCommand: (input: SendCommandInput): string => fleet.sendCommand(input),
+    listCommands: (instanceId: string, invokedAfter: number, max: number): CommandSummary[] => fleet.listCommands(instanceId, invokedAfter, max),
+    getCommandInvocation: (commandId: string, instanceId: string): CommandInvocation => fleet.getCommandInvocation(commandId, instanceId),
+    describeInstances: (ids: readonly string[]): InstanceInfo[] => fleet.describeInstances(ids),
+  };
+};
 
-export class SimSsm implements SsmPort {
-  public constructor(
-    private readonly fleet: Fleet,
-    private readonly counter: CallCounter,
-    private readonly lost: LostResponse = () => false,
-  ) {}
-
-  public async sendCommand(input: SendCommandInput): Promise<string> {
-    this.counter.count('SendCommand');
-    const res = await callAws(
-      'SendCommand',
-      async () => {
-        const first = this.fleet.sendCommand(input);
-        // Sent, response lost: the retry sends a second command (both run) and only its id comes back.
-        return this.lost('SendCommand') ? this.fleet.sendCommand(input) : first;
-      },
-      { instanceId: input.instanceId, documentName: input.documentName },
-    );
-    if (res === 'already-done') throw new Error('SendCommand returned no CommandId');
-    return res;
-  }
-
-  public async listCommands(instanceId: string, invokedAfter: number): Promise<CommandSummary[]> {
-    this.counter.count('ListCommands');
-    const res = await callAws('ListCommands', async () => this.fleet.listCommands(instanceId, invokedAfter, LIST_COMMANDS_MAX_RESULTS), { instanceId });
-    return res === 'already-done' ? [] : res;
-  }
-
-  public async getCommandInvocation(commandId: string, instanceId: string): Promise<CommandInvocation | undefined> {
-    this.counter.count('GetCommandInvocation');
-    try {
-      const res = await callAws('GetCommandInvocation', async () => this.fleet.getCommandInvocation(commandId, instanceId));
-      return res === 'already-done' ? undefined : res;
-    } catch (error) {
-      if (error instanceof Error && 'awsErrorName' in error && error.awsErrorName === 'InvocationDoesNotExist') return undefined;
-      throw error;
-    }
+export class SimAutoScaling extends WorldAutoScaling {
+  public constructor(fleet: Fleet, counter: CallCounter, lost?: LostResponse) {
+    super(fleetWorld(fleet), simCall(counter, lost));
   }
 }
 
-export class SimEc2 implements Ec2Port {
-  public constructor(
-    private readonly fleet: Fleet,
-    private readonly counter: CallCounter,
-  ) {}
-
-  public async describeInstances(instanceIds: readonly string[]): Promise<InstanceInfo[]> {
-    this.counter.count('DescribeInstances');
-    return this.fleet.describeInstances(instanceIds);
+export class SimSsm extends WorldSsm {
+  public constructor(fleet: Fleet, counter: CallCounter, lost?: LostResponse) {
+    super(fleetWorld(fleet), simCall(counter, lost));
   }
 }
 
-/** SNS: keeps every published message (the report counts them; tests can read them). */
-export class SimSns implements SnsPort {
-  public readonly messages: SnsMessage[] = [];
-
-  public constructor(private readonly counter: CallCounter) {}
-
-  public async publish(message: SnsMessage): Promise<string> {
-    this.counter.count('Publish');
-    this.messages.push(message);
-    return `sim-message-${this.messages.length}`;
+export class SimEc2 extends WorldEc2 {
+  public constructor(fleet: Fleet, counter: CallCounter) {
+    super(fleetWorld(fleet), simCall(counter));
   }
 }
 
-/** EventBridge PutEvents: keeps the orchestrator's audit events. */
-export class SimEventBus implements EventBusPort {
-  public readonly events: BusEvent[] = [];
-
-  public constructor(private readonly counter: CallCounter) {}
-
-  public async putEvents(events: readonly BusEvent[]): Promise<void> {
-    this.counter.count('PutEvents');
-    this.events.push(...events);
+/** SNS and EventBridge: recorded in the outbox (the report counts them; tests can read them). */
+export class SimChannels extends WorldChannels {
+  public constructor(outbox: Outbox, counter: CallCounter) {
+    super(outbox, simCall(counter));
   }
 }

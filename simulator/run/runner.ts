@@ -18,9 +18,10 @@ import { MemoryStateStore } from '../../shared/state/memory-store';
 import { EventQueue } from '../core/heap';
 import { RngStreams } from '../core/prng';
 import { MINUTE, SECOND, SIM_EPOCH } from '../core/time';
-import { type AwsEvent, scheduledEvent } from '../model/aws-events';
+import { type AwsEvent, scheduledEvent } from '../../shared/local/aws-events';
 import { Fleet, type FleetHost, type FleetMetrics, type ScaleInRecord, type SeriesPoint, type TimelineCategory } from '../model/fleet';
-import { CallCounter, SimAutoScaling, SimEc2, SimEventBus, SimSns, SimSsm } from '../ports/sim-ports';
+import { Outbox } from '../../shared/local/ports';
+import { CallCounter, SimAutoScaling, SimChannels, SimEc2, SimSsm } from '../ports/sim-ports';
 import type { Scenario } from '../scenario/load';
 import { type FunctionWiring, isWired, SIM_ENV, type SimPorts, WIRINGS } from '../wiring';
 
@@ -155,8 +156,7 @@ export const runScenario = async (scenario: Scenario, mode: RunMode, options: Ru
   };
   const counter = new CallCounter();
   const store = new MemoryStateStore(() => now);
-  const sns = new SimSns(counter);
-  const bus = new SimEventBus(counter);
+  const channels = new SimChannels(new Outbox(), counter);
   const mains = new Map<string, (event: unknown) => Promise<HandlerOutcome>>();
 
   const stats = (name: string): HandlerStats => {
@@ -260,8 +260,8 @@ export const runScenario = async (scenario: Scenario, mode: RunMode, options: Ru
   const ports: SimPorts = {
     autoScaling: new SimAutoScaling(fleet, counter, lost),
     ssm: new SimSsm(fleet, counter, lost),
-    sns,
-    eventBus: bus,
+    sns: channels,
+    eventBus: channels,
     store,
     ec2: new SimEc2(fleet, counter),
     config: () => config,
@@ -314,7 +314,7 @@ export const runScenario = async (scenario: Scenario, mode: RunMode, options: Ru
     hooks,
     handlers,
     apiCalls: Object.fromEntries([...counter.calls.entries()].sort(([a], [b]) => a.localeCompare(b))),
-    notifications: { sns: sns.messages.length, eventBridge: bus.events.length },
+    notifications: { sns: channels.outbox.sns.length, eventBridge: channels.outbox.bus.length },
     realMs: performance.now() - realStart,
   };
 };

@@ -71,11 +71,11 @@ describe('lifecycle actions expire to the DefaultResult', () => {
     const ref = { groupName: GROUP, hookName: LAUNCH_HOOK, instanceId: I };
     for (let t = 60_000; t < 30_000_000; t += 60_000) {
       aws.clock.now = opened + t;
-      aws.heartbeat(ref);
+      aws.recordLifecycleActionHeartbeat(ref);
     }
     expect(aws.expired).toEqual([]);
     aws.clock.now = opened + 30_000_000;
-    expect(() => aws.heartbeat(ref)).toThrow(/No active Lifecycle Action found/);
+    expect(() => aws.recordLifecycleActionHeartbeat(ref)).toThrow(/No active Lifecycle Action found/);
     expect(aws.expired.map((e) => `${e.result}|${e.why}|${e.at - opened}`)).toEqual(['ABANDON|global-timeout|30000000']);
   });
 });

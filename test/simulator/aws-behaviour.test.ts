@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { EventQueue } from '../../simulator/core/heap';
 import { RngStreams } from '../../simulator/core/prng';
 import { HOUR, SIM_EPOCH } from '../../simulator/core/time';
-import type { AwsEvent } from '../../simulator/model/aws-events';
+import type { AwsEvent } from '../../shared/local/aws-events';
 import { Fleet, type FleetHost, type FleetOptions } from '../../simulator/model/fleet';
 import { parseScenario } from '../../simulator/scenario/load';
 

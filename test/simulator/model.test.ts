@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EventQueue } from '../../simulator/core/heap';
 import { Rng } from '../../simulator/core/prng';
 import { parseSeconds } from '../../simulator/core/time';
-import { type Candidate, type Distribution, defaultTerminationChoice, marketForLaunch, onDemandTarget, scaleInBuckets } from '../../simulator/model/allocation';
+import { type Candidate, type Distribution, defaultTerminationChoice, marketForLaunch, onDemandTarget, scaleInBuckets } from '../../shared/local/allocation';
 import { Fleet, type FleetHost } from '../../simulator/model/fleet';
 import { CallCounter, SimAutoScaling, SimSsm } from '../../simulator/ports/sim-ports';
 import { RngStreams } from '../../simulator/core/prng';

@@ -4,7 +4,7 @@
  * and actions that end with an instance EC2 reclaimed.
  */
 import { describe, expect, it } from 'vitest';
-import { globalTimeoutSeconds, type HookSpec, LifecycleActionError, LifecycleActions, waitState } from '../../../shared/local/lifecycle-actions';
+import { globalTimeoutSeconds, type HookSpec, LifecycleActionError, LifecycleActions, settledState, waitState } from '../../../shared/local/lifecycle-actions';
 
 const S = 1000;
 const launch = (name: string, heartbeatTimeout = 300, defaultResult: 'CONTINUE' | 'ABANDON' = 'ABANDON'): HookSpec => ({ name, transition: 'launch', heartbeatTimeout, defaultResult });
@@ -58,7 +58,7 @@ describe('several hooks per transition (adding-lifecycle-hooks.html)', () => {
     ]);
     // Our token does not complete their action.
     expect(() => w.complete({ hookName: 'theirs', instanceId: 'i-1', token: 'token-1' }, 'CONTINUE')).toThrow(LifecycleActionError);
-    expect(w.complete({ hookName: 'mine', instanceId: 'i-1', token: 'token-1' }, 'CONTINUE')).toEqual({ kind: 'waiting', instanceId: 'i-1', remaining: 1 });
+    expect(w.complete({ hookName: 'mine', instanceId: 'i-1', token: 'token-1' }, 'CONTINUE')).toMatchObject({ kind: 'waiting', instanceId: 'i-1', remaining: 1 });
     expect(w.complete({ hookName: 'theirs', instanceId: 'i-1', token: 'token-2' }, 'CONTINUE')).toMatchObject({ kind: 'settled', result: 'CONTINUE' });
   });
 
@@ -78,11 +78,34 @@ describe('several hooks per transition (adding-lifecycle-hooks.html)', () => {
     expect(w.of('i-2')).toEqual([]);
   });
 
+  it('a settled transition leaves the actions of the other transition open', () => {
+    const w = world();
+    w.open({ instanceId: 'i-1', transition: 'launch', hooks: [launch('mine')], now: 0 });
+    w.open({ instanceId: 'i-1', transition: 'terminate', hooks: [terminate('drain')], now: 0 });
+    expect(w.complete({ hookName: 'mine', instanceId: 'i-1' }, 'ABANDON')).toMatchObject({ kind: 'settled', transition: 'launch' });
+    expect(w.of('i-1').map((a) => a.hookName)).toEqual(['drain']);
+  });
+
   it("one hook's timeout settles only its own action", () => {
     const w = world();
     w.open({ instanceId: 'i-1', transition: 'launch', hooks: [launch('mine', 900), launch('theirs', 60, 'CONTINUE')], now: 0 });
-    expect(w.expire(60 * S)).toEqual([{ kind: 'waiting', instanceId: 'i-1', remaining: 1 }]);
+    expect(w.expire(60 * S)).toMatchObject([{ kind: 'waiting', instanceId: 'i-1', remaining: 1 }]);
     expect(w.of('i-1').map((a) => a.hookName)).toEqual(['mine']);
+  });
+});
+
+describe('where a settled transition leaves the instance (settledState)', () => {
+  it('launch CONTINUE → InService (Warmed:Stopped into the pool), ABANDON → Terminated; terminate → Terminated (Warmed:Stopped back to the pool)', () => {
+    const settle = (transition: 'launch' | 'terminate', result: 'CONTINUE' | 'ABANDON', destination?: 'WarmPool') => {
+      const w = world();
+      const hook = transition === 'launch' ? launch('mine') : terminate('mine');
+      w.open({ instanceId: 'i-1', transition, hooks: [hook], now: 0, ...(destination ? { destination } : {}) });
+      const outcome = w.complete({ hookName: 'mine', instanceId: 'i-1' }, result);
+      if (outcome.kind !== 'settled') throw new Error('not settled');
+      return settledState(outcome);
+    };
+    expect([settle('launch', 'CONTINUE'), settle('launch', 'ABANDON'), settle('terminate', 'CONTINUE'), settle('terminate', 'ABANDON')]).toEqual(['InService', 'Terminated', 'Terminated', 'Terminated']);
+    expect([settle('launch', 'CONTINUE', 'WarmPool'), settle('launch', 'ABANDON', 'WarmPool'), settle('terminate', 'CONTINUE', 'WarmPool')]).toEqual(['Warmed:Stopped', 'Terminated', 'Warmed:Stopped']);
   });
 });
 

@@ -18,7 +18,8 @@ import { DynamoStateStore, SdkAutoScaling, SdkEventBus, SdkSns, SdkSsm } from '.
 import { SdkEc2 } from '../../../shared/aws/ec2';
 import { isAwsCallError } from '../../../shared/errors';
 import { closeLocalWorld, LOCAL_WORLD_NOTE, localWorldReport, openLocalWorld, withLocalWorld } from '../../../shared/local';
-import { evaluateCondition } from '../../../shared/local/world';
+import fixture from '../../../events/local-world.json';
+import { evaluateCondition, LocalWorld, seedWorld, type WorldFixture } from '../../../shared/local/world';
 
 const GROUP = 'ml-inference-gpu';
 const I890 = 'i-0abc1234def567890';
@@ -94,6 +95,23 @@ describe('Auto Scaling', () => {
     const { asg } = clients();
     await asg.completeLifecycleAction({ groupName: GROUP, hookName: 'asg-orchestrator-launch', instanceId: I890 }, 'ABANDON');
     expect((await asg.describeGroups([GROUP]))[0]?.instances.some((i) => i.instanceId === I890)).toBe(false);
+  });
+
+  it('an action unanswered for its HeartbeatTimeout takes the DefaultResult; a heartbeat restarts the timeout (lifecycle-hooks.html)', () => {
+    let now = 1_000_000;
+    const w = new LocalWorld(seedWorld(fixture as unknown as WorldFixture, now), () => {}, () => now);
+    const ref = { AutoScalingGroupName: GROUP, LifecycleHookName: 'asg-orchestrator-launch', InstanceId: 'i-0abc1234def567891' };
+    const state = (id: string) => w.state.instances.find((i) => i.id === id)?.state;
+    now += 299_000;
+    expect(w.answer('autoscaling', 'RecordLifecycleActionHeartbeat', ref)).toEqual({});
+    now += 299_000;
+    expect(state('i-0abc1234def567891')).toBe('Pending:Wait');
+    // The other waiting instance had no heartbeat: its launch hook's DefaultResult (ABANDON) applied at 300 s.
+    w.answer('autoscaling', 'DescribeLifecycleHooks', { AutoScalingGroupName: GROUP });
+    expect(() => w.answer('autoscaling', 'CompleteLifecycleAction', { ...ref, InstanceId: 'i-0abc1234def567892', LifecycleActionResult: 'CONTINUE' })).toThrow(/No active Lifecycle Action found/);
+    expect(state('i-0abc1234def567892')).toBe('Terminated');
+    now += 2_000;
+    expect(() => w.answer('autoscaling', 'CompleteLifecycleAction', { ...ref, LifecycleActionResult: 'CONTINUE' })).toThrow(/No active Lifecycle Action found/);
   });
 
   it('stores an updated InstancesDistribution and keeps what the update does not name', async () => {

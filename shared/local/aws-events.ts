@@ -2,8 +2,11 @@
  * EventBridge events exactly as AWS emits them (the shapes of the samples in events/): the model
  * builds these JSON values and the runner routes them to the function whose rule matches.
  */
-import { ACTIVITY_DETAIL_TYPES, COMMAND_STATUS_DETAIL_TYPE, LAUNCH_LIFECYCLE_DETAIL_TYPE, REBALANCE_RECOMMENDATION_DETAIL_TYPE, SPOT_INTERRUPTION_DETAIL_TYPE, TERMINATE_LIFECYCLE_DETAIL_TYPE } from '../../shared/events';
-import { isoMillis, isoSeconds } from '../core/time';
+import { ACTIVITY_DETAIL_TYPES, COMMAND_STATUS_DETAIL_TYPE, LAUNCH_LIFECYCLE_DETAIL_TYPE, REBALANCE_RECOMMENDATION_DETAIL_TYPE, SPOT_INTERRUPTION_DETAIL_TYPE, TERMINATE_LIFECYCLE_DETAIL_TYPE } from '../events';
+/** ISO-8601 time without milliseconds (the envelope's `time`). */
+const isoSeconds = (at: number): string => new Date(Math.floor(at / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+/** ISO-8601 time with milliseconds. */
+const isoMillis = (at: number): string => new Date(at).toISOString();
 
 export const SIM_ACCOUNT = '123456789012';
 export const SIM_REGION = 'us-east-1';

@@ -1,6 +1,6 @@
 /**
  * How Auto Scaling places launches and chooses what to terminate, approximated deterministically.
- * Pure functions; the fleet model calls them with what it knows.
+ * Pure functions of the world (shared/local); the simulator's group calls them with what it knows.
  *
  * - Market of a launch: On-Demand while On-Demand capacity is below
  *   `min(desired, base) + ceil(pct/100 × max(0, desired − base))`, else Spot.
@@ -22,7 +22,10 @@
  *   ("Default termination policy and mixed instances groups") and
  *   https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-instance-protection.html
  */
-import type { Rng } from '../core/prng';
+/** A seeded random source (the simulator's `Rng`): the default policy's last tie-break is a random draw. */
+export interface Rng {
+  next(): number;
+}
 
 export type Market = 'on-demand' | 'spot';
 
