@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createMain, handler } from '../../functions/launch-lifecycle';
 import { parseConfig } from '../../shared/config';
 import { instancePk } from '../../shared/state/keys';
-import { lifecycleSk } from '../../shared/state/lifecycle-record';
+import { isClaimStale, lifecycleSk } from '../../shared/state/lifecycle-record';
 import { loadEvent } from '../support/fixtures';
 import { commandId, DOCUMENTS } from '../unit/lifecycle/support';
 import { asgMock, ebMock, noActiveAction, published, resetMocks, sdkDeps, snsMock, ssmMock, TOPIC } from '../unit/lifecycle/sdk-world';
@@ -135,6 +135,66 @@ describe('launchLifecycle handler', () => {
     const data = (await store.get(instancePk(INSTANCE), lifecycleSk('launch')))?.data;
     expect(data).toMatchObject({ status: 'running' });
     expect(data?.commandId).toBeUndefined();
+  });
+
+  /** A sleep on the test's clock, and the invocation's remaining time on that clock (Lambda timeout 30 s). */
+  const invocation = (clock: { now: number }) => {
+    const ends = clock.now + 30_000;
+    const slept: number[] = [];
+    const sleep = async (ms: number) => {
+      slept.push(ms);
+      clock.now += ms;
+    };
+    return { slept, sleep, remainingMs: () => ends - clock.now };
+  };
+  const agentNotReady = () => Object.assign(new Error('Instances [[i-0abc1234def567890]] not in a valid state'), { name: 'InvalidInstanceId', $metadata: { httpStatusCode: 400 } });
+
+  it('SSM agent registers a few seconds late: the send is retried within the invocation, one command, warm-up started', async () => {
+    // Prepare: refused twice (agent not registered), then accepted
+    const { deps, store, clock } = sdkDeps();
+    ssmMock.on(SendCommandCommand).rejectsOnce(agentNotReady()).rejectsOnce(agentNotReady()).resolves({ Command: { CommandId: commandId(1) } });
+    const inv = invocation(clock);
+    // Act
+    const result = await createMain({ ...deps, sleep: inv.sleep })(loadEvent('autoscaling/launch-lifecycle.json'), inv.remainingMs);
+    // Assess: waited 2 s then 4 s, three SendCommand calls of which one created a command, recorded once
+    expect(result).toMatchObject({ outcome: 'started', commandId: commandId(1) });
+    expect(inv.slept).toEqual([2_000, 4_000]);
+    expect(ssmMock).toHaveReceivedCommandTimes(SendCommandCommand, 3);
+    const data = (await store.get(instancePk(INSTANCE), lifecycleSk('launch')))?.data;
+    expect(data).toMatchObject({ status: 'running', attempt: 1, commandId: commandId(1) });
+    expect(data?.claimedAt).toBeUndefined();
+    expect(published().map((p) => p.eventType)).toEqual(['warmup.started']);
+  });
+
+  it('SSM agent still not registered when the invocation runs out of time: the claim is released for the next sweep, attempt not spent', async () => {
+    // Prepare
+    const { deps, store, clock } = sdkDeps();
+    ssmMock.on(SendCommandCommand).rejects(agentNotReady());
+    const inv = invocation(clock);
+    // Act
+    const result = await createMain({ ...deps, sleep: inv.sleep })(loadEvent('autoscaling/launch-lifecycle.json'), inv.remainingMs);
+    // Assess: waits bounded by the 30 s invocation less the reserve; the claim dated stale now, so the sweep resends at once
+    expect(result).toMatchObject({ outcome: 'send-failed', refusals: 5, reason: expect.stringMatching(/claim released/) });
+    expect(inv.slept).toEqual([2_000, 4_000, 8_000, 8_000]);
+    expect(inv.remainingMs()).toBeGreaterThanOrEqual(5_000);
+    const data = (await store.get(instancePk(INSTANCE), lifecycleSk('launch')))?.data;
+    expect(data).toMatchObject({ status: 'running', attempt: 1 });
+    expect(data?.commandId).toBeUndefined();
+    expect(isClaimStale(data as { claimedAt: number; attemptStartedAt: number }, clock.now)).toBe(true);
+    // A duplicate of the event now resumes the send at once (not a minute later) and sends one command
+    ssmMock.on(SendCommandCommand).resolves({ Command: { CommandId: commandId(2) } });
+    expect(await createMain(deps)(loadEvent('autoscaling/launch-lifecycle.json'))).toMatchObject({ outcome: 'resumed', commandId: commandId(2) });
+  });
+
+  it('SSM agent not registered and no invocation time given (the sweep, invoke local): no wait, claim released', async () => {
+    const { deps, store, clock } = sdkDeps();
+    ssmMock.on(SendCommandCommand).rejects(agentNotReady());
+    const slept: number[] = [];
+    const result = await createMain({ ...deps, sleep: async (ms) => void slept.push(ms) })(loadEvent('autoscaling/launch-lifecycle.json'));
+    expect(result).toMatchObject({ outcome: 'send-failed', refusals: 1 });
+    expect(slept).toEqual([]);
+    const data = (await store.get(instancePk(INSTANCE), lifecycleSk('launch')))?.data;
+    expect(isClaimStale(data as { claimedAt: number; attemptStartedAt: number }, clock.now)).toBe(true);
   });
 
   it('rethrows a throttled SendCommand so Lambda retries; the retry after the claim went stale resends once', async () => {

@@ -252,6 +252,15 @@ export class FakeAws {
   public completeCalls = 0;
   public heartbeats = 0;
   public readonly commands: Array<SendCommandInput & { commandId: string; at: number }> = [];
+  /**
+   * When each instance's SSM agent registers: SendCommand before that answers `InvalidInstanceId`
+   * ("SSM Agent isn't registered with the SSM endpoint",
+   * https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_SendCommand.html, Errors).
+   * Instances not listed have a registered agent.
+   */
+  public readonly agentReadyAt = new Map<string, number>();
+  /** SendCommand calls refused because the agent had not registered yet. */
+  public agentNotReady = 0;
   public readonly commandStatus = new Map<string, string>();
   public readonly updates: Array<{ group: string; base: number; percent: number; at: number }> = [];
   public readonly sns: SnsMessage[] = [];
@@ -454,6 +463,11 @@ export class WorldSsm implements SsmPort {
 
   public async sendCommand(input: SendCommandInput): Promise<string> {
     const res = await this.aws.faults.call('SendCommand', () => {
+      const readyAt = this.aws.agentReadyAt.get(input.instanceId);
+      if (readyAt !== undefined && this.aws.clock.now < readyAt) {
+        this.aws.agentNotReady += 1;
+        throw awsError('InvalidInstanceId', `Instances [[${input.instanceId}]] not in a valid state for account 123456789012`);
+      }
       const commandId = commandIdOf(this.aws.commands.length + 1);
       this.aws.commands.push({ ...input, commandId, at: this.aws.clock.now });
       this.aws.commandStatus.set(commandId, 'InProgress');
@@ -573,6 +587,9 @@ export const HANDLERS: HandlerName[] = ['launchLifecycle', 'terminateLifecycle',
 /** The account and region of every event built here (the samples'); the functions' own unless a test says otherwise. */
 export const OWN_ORIGIN: OwnOrigin = { account: '123456789012', region: 'us-east-1' };
 
+/** The launch and terminate functions' timeout (serverless.yml). */
+const LIFECYCLE_TIMEOUT_MS = 30_000;
+
 export const mains = (aws: FakeAws, config: OrchestratorConfig = bundledConfig(), origin: OwnOrigin = OWN_ORIGIN): Mains => {
   const now = () => aws.clock.now;
   const autoScaling = new WorldAutoScaling(aws);
@@ -591,6 +608,15 @@ export const mains = (aws: FakeAws, config: OrchestratorConfig = bundledConfig()
     documents: DOCUMENTS,
     origin,
     now,
+    // Waiting inside an invocation lets the world's time pass.
+    sleep: async (ms: number) => {
+      aws.clock.now += ms;
+    },
+  };
+  /** A hook function's invocation: Lambda's 30 s timeout (serverless.yml) counted from when it starts. */
+  const invocation = (main: (event: unknown, remainingMs?: () => number) => Promise<HandlerOutcome>): Main => (event) => {
+    const ends = aws.clock.now + LIFECYCLE_TIMEOUT_MS;
+    return main(event, () => ends - aws.clock.now);
   };
   const reconcile = reconcileMain({
     lifecycle,
@@ -600,8 +626,8 @@ export const mains = (aws: FakeAws, config: OrchestratorConfig = bundledConfig()
     clock: () => aws.clock.now + aws.faults.elapsedMs,
   });
   return {
-    launchLifecycle: launchMain(lifecycle),
-    terminateLifecycle: terminateMain(lifecycle),
+    launchLifecycle: invocation(launchMain(lifecycle)),
+    terminateLifecycle: invocation(terminateMain(lifecycle)),
     commandResult: commandResultMain(lifecycle),
     capacitySignal: capacityMain({ config: () => config, autoScaling, instances, store, ssm, publisher, drainDocumentName: DOCUMENTS.drain, origin, now }),
     activityAudit: activityMain({ config: () => config, groups: new GroupDirectory(autoScaling, 60_000, now), publisher, store, origin, now }),
