@@ -10,7 +10,7 @@
 
 /** The first wait; each later one doubles, up to {@link SEND_RETRY_MAX_DELAY_MS}. */
 export const SEND_RETRY_FIRST_DELAY_MS = 2_000;
-export const SEND_RETRY_MAX_DELAY_MS = 8_000;
+export const SEND_RETRY_MAX_DELAY_MS = 4_000;
 /**
  * Time kept back after the last wait for the send itself, the notification and the record's write.
  * With the lifecycle functions' 30 s timeout this leaves all the waits well inside CLAIM_STALE_MS
@@ -34,8 +34,8 @@ export const isAgentNotReady = (awsErrorName: string): boolean => awsErrorName =
  * @example
  * ```ts
  * sendRetryDelay(1, 0, 29_000); // 2000
- * sendRetryDelay(4, 14_000, 14_000); // 8000 would leave 6 s > 5 s reserve: 8000
- * sendRetryDelay(5, 22_000, 6_000); // undefined
+ * sendRetryDelay(2, 2_000, 27_000); // 4000 (then 4000 each time)
+ * sendRetryDelay(7, 22_000, 7_000); // undefined: 4 s more would leave less than the 5 s reserve
  * ```
  */
 export const sendRetryDelay = (refusals: number, waitedMs: number, remainingMs: number): number | undefined => {

@@ -174,8 +174,8 @@ describe('launchLifecycle handler', () => {
     // Act
     const result = await createMain({ ...deps, sleep: inv.sleep })(loadEvent('autoscaling/launch-lifecycle.json'), inv.remainingMs);
     // Assess: waits bounded by the 30 s invocation less the reserve; the claim dated stale now, so the sweep resends at once
-    expect(result).toMatchObject({ outcome: 'send-failed', refusals: 5, reason: expect.stringMatching(/claim released/) });
-    expect(inv.slept).toEqual([2_000, 4_000, 8_000, 8_000]);
+    expect(result).toMatchObject({ outcome: 'send-failed', refusals: 7, reason: expect.stringMatching(/claim released/) });
+    expect(inv.slept).toEqual([2_000, 4_000, 4_000, 4_000, 4_000, 4_000]);
     expect(inv.remainingMs()).toBeGreaterThanOrEqual(5_000);
     const data = (await store.get(instancePk(INSTANCE), lifecycleSk('launch')))?.data;
     expect(data).toMatchObject({ status: 'running', attempt: 1 });
