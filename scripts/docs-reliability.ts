@@ -78,13 +78,19 @@ export interface ReliabilityResults {
   mutation: { files: MutationFileResult[]; survivors: Survivor[] };
 }
 
-/** One judgement of docs/mutation-survivors.json: a surviving mutant and why it is harmless. */
+/**
+ * One judgement of docs/mutation-survivors.json: a surviving mutant and why it is harmless, or
+ * (`killedBy`) the test added after the run that kills it (checked by hand; the next run confirms it).
+ */
 export interface Judgement {
   file: string;
+  /** The mutant's line in the run's source: a change that moves it makes the judgement stale (the unit test says so). */
+  line: number;
   mutator: string;
   original: string;
   replacement: string;
   reason: string;
+  killedBy?: string;
 }
 
 /** The reliability tier's results, condensed (paths relative to the repository). */
@@ -121,6 +127,8 @@ export const condenseMutation = (report: MutationJson): ReliabilityResults['muta
   const survivors: Survivor[] = [];
   for (const [file, f] of Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b))) {
     const tested = f.mutants.filter((m) => m.status !== 'Ignored');
+    // A file the run did not mutate (left in the report by an incremental run whose `mutate` changed).
+    if (tested.length === 0) continue;
     const count = (s: string) => tested.filter((m) => m.status === s).length;
     files.push({
       file,
@@ -177,7 +185,8 @@ export const renderTests = (tests: ReliabilityResults['tests']): string => {
   ].join('\n');
 };
 
-const survivorKey = (s: Pick<Survivor, 'file' | 'mutator' | 'original' | 'replacement'>): string => `${s.file}\u0000${s.mutator}\u0000${s.original}\u0000${s.replacement}`;
+const survivorKey = (s: Pick<Survivor, 'file' | 'line' | 'mutator' | 'original' | 'replacement'>): string =>
+  `${s.file}\u0000${s.line}\u0000${s.mutator}\u0000${s.original}\u0000${s.replacement}`;
 
 /** Judgements that match no surviving mutant (the code or the tests changed): they must be removed. */
 export const staleJudgements = (mutation: ReliabilityResults['mutation'], judgements: readonly Judgement[]): Judgement[] => {
@@ -190,9 +199,11 @@ export const renderMutation = (mutation: ReliabilityResults['mutation'], judgeme
     (t, f) => ({ mutants: t.mutants + f.mutants, killed: t.killed + f.killed, timeout: t.timeout + f.timeout, survived: t.survived + f.survived, noCoverage: t.noCoverage + f.noCoverage, errors: t.errors + f.errors }),
     { mutants: 0, killed: 0, timeout: 0, survived: 0, noCoverage: 0, errors: 0 },
   );
-  const reasons = new Map(judgements.map((j) => [survivorKey(j), j.reason]));
+  const reasons = new Map(judgements.filter((j) => j.killedBy === undefined).map((j) => [survivorKey(j), j.reason]));
+  const killers = new Map(judgements.filter((j) => j.killedBy !== undefined).map((j) => [survivorKey(j), `${j.killedBy}: ${j.reason}`]));
   const judged = mutation.survivors.filter((s) => reasons.has(survivorKey(s)));
-  const open = mutation.survivors.filter((s) => !reasons.has(survivorKey(s)));
+  const killed = mutation.survivors.filter((s) => killers.has(survivorKey(s)));
+  const open = mutation.survivors.filter((s) => !reasons.has(survivorKey(s)) && !killers.has(survivorKey(s)));
   const line = (s: Survivor) => `- \`${s.file}:${s.line}\` ${s.mutator}${s.status === 'NoCoverage' ? ' (no test covers it)' : ''}: ${code(s.original)} → ${code(s.replacement)}`;
   return [
     '| mutated file | mutants | killed | timeout | survived | no coverage | errors | score |',
@@ -203,6 +214,10 @@ export const renderMutation = (mutation: ReliabilityResults['mutation'], judgeme
     `Surviving mutants judged harmless (${judged.length}; the reasons are kept in \`${SURVIVORS}\`):`,
     '',
     ...(judged.length === 0 ? ['- none'] : judged.map((s) => `${line(s)} — ${reasons.get(survivorKey(s))}`)),
+    '',
+    `Surviving mutants killed since the run by a test added after it (${killed.length}; checked by hand, each mutant applied and the test seen failing; the next run confirms):`,
+    '',
+    ...(killed.length === 0 ? ['- none'] : killed.map((s) => `${line(s)} — ${killers.get(survivorKey(s))}`)),
     '',
     `Surviving mutants not judged (${open.length}: gaps in the tests until a test kills them or a judgement says why they are harmless):`,
     '',

@@ -186,6 +186,31 @@ describe('launchLifecycle handler', () => {
     expect(await createMain(deps)(loadEvent('autoscaling/launch-lifecycle.json'))).toMatchObject({ outcome: 'resumed', commandId: commandId(2) });
   });
 
+  it('SSM agent not registered, a long invocation: the waits stop at 25 s in all whatever the time left (the claim must not go stale)', async () => {
+    const { deps, clock } = sdkDeps();
+    ssmMock.on(SendCommandCommand).rejects(agentNotReady());
+    const slept: number[] = [];
+    const sleep = async (ms: number) => {
+      slept.push(ms);
+      clock.now += ms;
+    };
+    const result = await createMain({ ...deps, sleep })(loadEvent('autoscaling/launch-lifecycle.json'), () => 600_000);
+    expect(result).toMatchObject({ outcome: 'send-failed', refusals: 7 });
+    expect(slept.reduce((a, b) => a + b, 0)).toBe(22_000);
+  });
+
+  it('a refusal other than InvalidInstanceId (a missing document) is not waited for: left pending, claim kept until stale', async () => {
+    const { deps, store, clock } = sdkDeps();
+    ssmMock.on(SendCommandCommand).rejects(Object.assign(new Error('Invalid document'), { name: 'InvalidDocument', $metadata: { httpStatusCode: 400 } }));
+    const inv = invocation(clock);
+    const result = await createMain({ ...deps, sleep: inv.sleep })(loadEvent('autoscaling/launch-lifecycle.json'), inv.remainingMs);
+    expect(result).toMatchObject({ outcome: 'send-failed', reason: expect.stringMatching(/InvalidDocument.*left pending/) });
+    expect(inv.slept).toEqual([]);
+    expect(ssmMock).toHaveReceivedCommandTimes(SendCommandCommand, 1);
+    const data = (await store.get(instancePk(INSTANCE), lifecycleSk('launch')))?.data;
+    expect(isClaimStale(data as { claimedAt: number; attemptStartedAt: number }, clock.now)).toBe(false);
+  });
+
   it('SSM agent not registered and no invocation time given (the sweep, invoke local): no wait, claim released', async () => {
     const { deps, store, clock } = sdkDeps();
     ssmMock.on(SendCommandCommand).rejects(agentNotReady());
