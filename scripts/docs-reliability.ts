@@ -215,7 +215,7 @@ export const renderMutation = (mutation: ReliabilityResults['mutation'], judgeme
     '',
     ...(judged.length === 0 ? ['- none'] : judged.map((s) => `${line(s)} — ${reasons.get(survivorKey(s))}`)),
     '',
-    `Surviving mutants killed since the run by a test added after it (${killed.length}; checked by hand, each mutant applied and the test seen failing; the next run confirms):`,
+    `Surviving mutants killed since the run by a test added after it (${killed.length}; checked by hand: the mutant, or one with the same effect as noted, applied and the test seen failing; the next run confirms):`,
     '',
     ...(killed.length === 0 ? ['- none'] : killed.map((s) => `${line(s)} — ${killers.get(survivorKey(s))}`)),
     '',

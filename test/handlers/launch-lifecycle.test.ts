@@ -6,7 +6,7 @@ import type { Context } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createMain, handler } from '../../functions/launch-lifecycle';
 import { parseConfig } from '../../shared/config';
-import { instancePk } from '../../shared/state/keys';
+import { groupPk, instanceFactsSk, instancePk } from '../../shared/state/keys';
 import { isClaimStale, lifecycleSk } from '../../shared/state/lifecycle-record';
 import { loadEvent } from '../support/fixtures';
 import { commandId, DOCUMENTS } from '../unit/lifecycle/support';
@@ -135,6 +135,29 @@ describe('launchLifecycle handler', () => {
     const data = (await store.get(instancePk(INSTANCE), lifecycleSk('launch')))?.data;
     expect(data).toMatchObject({ status: 'running' });
     expect(data?.commandId).toBeUndefined();
+  });
+
+  /** Puts the record back as an invocation that died after SendCommand left it: send claimed at T0, no id, no facts. */
+  const diedAfterSend = async (store: ReturnType<typeof sdkDeps>['store']) => {
+    const stored = await store.get(instancePk(INSTANCE), lifecycleSk('launch'));
+    const { commandId: _sent, ...claimed } = (stored?.data ?? {}) as Record<string, unknown>;
+    await store.putIfVersion({ ...(stored as NonNullable<typeof stored>), version: (stored?.version ?? 0) + 1, data: { ...claimed, claimedAt: claimed.startedAt } }, stored?.version ?? 0);
+    await store.delete(groupPk('ml-inference-gpu'), instanceFactsSk(INSTANCE));
+  };
+
+  it('a duplicate event after the first send died unrecorded: adopts the command SSM has (no second one) and writes the missing facts', async () => {
+    // Prepare: the first invocation sent command 1, then died before recording it and before the facts were kept
+    const { deps, store, clock } = sdkDeps();
+    await createMain(deps)(loadEvent('autoscaling/launch-lifecycle.json'));
+    await diedAfterSend(store);
+    clock.now += 60_000;
+    // Act
+    const result = await createMain(deps)(loadEvent('autoscaling/launch-lifecycle.json'));
+    // Assess
+    expect(result).toMatchObject({ outcome: 'resumed', adopted: true, commandId: commandId(1) });
+    expect(ssmMock).toHaveReceivedCommandTimes(SendCommandCommand, 1);
+    const facts = (await store.queryPartition(groupPk('ml-inference-gpu'))).find((i) => i.sk === instanceFactsSk(INSTANCE));
+    expect(facts).toMatchObject({ warming: true, launchedAt: Date.parse((loadEvent('autoscaling/launch-lifecycle.json') as { time: string }).time) });
   });
 
   /** A sleep on the test's clock, and the invocation's remaining time on that clock (Lambda timeout 30 s). */
