@@ -13,13 +13,12 @@ export default defineConfig({
     include: [
       'test/unit/lifecycle/**/*.test.ts',
       'test/unit/policy/**/*.test.ts',
+      'test/unit/state/**/*.test.ts',
       'test/handlers/launch-lifecycle.test.ts',
       'test/handlers/terminate-lifecycle.test.ts',
       'test/handlers/command-result*.test.ts',
       'test/handlers/reconcile.test.ts',
     ],
-    // Reads serverless.yml `resources:` as an object, which the infra branch is restoring (not a lifecycle test).
-    exclude: ['test/unit/lifecycle/drain-sweep-policy.test.ts'],
     testTimeout: 300_000,
   },
 });

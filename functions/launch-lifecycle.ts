@@ -8,7 +8,7 @@ import type { Context } from 'aws-lambda';
 import type { AwsClients } from '../shared/aws/index';
 import { createLifecycleDeps, type LifecycleDeps } from '../shared/lifecycle/deps';
 import { createHookMain } from '../shared/lifecycle/hook-event';
-import { type HandlerOutcome, withStack } from '../shared/middleware/stack';
+import { withStack } from '../shared/middleware/stack';
 
 /** What `main` needs; tests and the simulator build their own from in-memory ports. */
 export type LaunchLifecycleDeps = LifecycleDeps;
@@ -17,12 +17,13 @@ export type LaunchLifecycleDeps = LifecycleDeps;
 export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.ProcessEnv = process.env): LaunchLifecycleDeps => createLifecycleDeps(clients, env);
 
 /** Builds the handler's core for the given dependencies (ports only). */
-export const createMain = (deps: LaunchLifecycleDeps): ((event: unknown) => Promise<HandlerOutcome>) => createHookMain(deps, 'launch');
+export const createMain = (deps: LaunchLifecycleDeps): ReturnType<typeof createHookMain> => createHookMain(deps, 'launch');
 
-let defaultMain: ((event: unknown) => Promise<HandlerOutcome>) | undefined;
+let defaultMain: ReturnType<typeof createMain> | undefined;
 
 /** Lambda entry point (and `serverless invoke local -f launchLifecycle`). */
-export const handler = withStack('launchLifecycle', (event: unknown, _context: Context) => {
+export const handler = withStack('launchLifecycle', (event: unknown, context: Context) => {
   defaultMain ??= createMain(createDeps());
-  return defaultMain(event);
+  // The invocation's time left bounds the in-invocation retry of a send the SSM agent refused (not registered yet).
+  return defaultMain(event, () => context.getRemainingTimeInMillis());
 });

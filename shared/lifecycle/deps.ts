@@ -3,6 +3,7 @@
  * commandResult, reconcile), and their production wiring. Tests and the fleet simulator build
  * their own from in-memory ports (`MemoryStateStore`, recording fakes).
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { autoScalingClient, dynamoClient, eventBridgeClient, snsClient, ssmClient } from '../aws/clients';
 import {
   type AutoScalingPort,
@@ -35,6 +36,14 @@ export interface LifecycleDeps {
   /** This function's account and region: events from others are dropped unless allow-listed (config `events`). Absent: unknown. */
   origin?: OwnOrigin;
   now: () => number;
+  /**
+   * Waits `ms` inside the invocation (a timer in Lambda; simulated time in the simulator and the test
+   * worlds). With {@link remainingMs}, a send refused because the SSM agent has not registered yet is
+   * retried within the invocation (shared/policy/send-retry.ts); without either, it is left to the sweep.
+   */
+  sleep?: (ms: number) => Promise<void>;
+  /** The invocation's remaining time (ms, the Lambda context's `getRemainingTimeInMillis`); absent in the sweep. */
+  remainingMs?: () => number;
 }
 
 /** Default document names for local runs without the stack (`invoke local` without env). */
@@ -67,5 +76,6 @@ export const createLifecycleDeps = (clients: Partial<AwsClients> = {}, env: Node
     },
     origin: ownOrigin(env),
     now: Date.now,
+    sleep: (ms) => delay(ms),
   };
 };

@@ -19,11 +19,12 @@
  *   effect: the claim's notification is published and the final status written.
  */
 import type { LifecycleActionRef, StateStorePort } from '../aws/index';
-import { ConfigError, isAwsCallError } from '../errors';
+import { type AwsCallError, ConfigError, isAwsCallError } from '../errors';
 import { publishGroupMetrics } from '../middleware/group-metrics';
 import type { HandlerOutcome } from '../middleware/stack';
 import type { NotificationSettings } from '../notify/publisher';
 import { attemptWindowStart, sentForAttempt } from '../policy/command-marker';
+import { isAgentNotReady, sendRetryDelay } from '../policy/send-retry';
 import type { LifecycleDecision, SendPlan } from '../policy/warmup-lifecycle';
 import { withOutput } from '../policy/warmup-lifecycle';
 import { instancePk } from '../state/keys';
@@ -36,6 +37,7 @@ import {
   lifecycleSk,
   newLifecycleRecord,
   nextLifecycleRecord,
+  releaseClaim,
   type StoredLifecycle,
 } from '../state/lifecycle-record';
 import type { LifecycleDeps } from './deps';
@@ -102,6 +104,31 @@ const alreadySent = async (deps: LifecycleDeps, work: LifecycleWork): Promise<st
   sentForAttempt(work, await deps.ssm.listCommands(work.instanceId, attemptWindowStart(work)))?.commandId;
 
 /**
+ * SendCommand; when SSM refuses it because the instance's SSM agent has not registered yet
+ * (`InvalidInstanceId`: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_SendCommand.html,
+ * Errors), waits a few seconds and sends again while the invocation has time (shared/policy/send-retry.ts).
+ * The claim stays held meanwhile (the waits end well before it could look stale), so no one else sends:
+ * one command per attempt. Retryable errors are thrown (Lambda retries); other refusals are returned.
+ */
+const sendWhileAgentStarts = async (
+  deps: LifecycleDeps,
+  plan: SendPlan,
+): Promise<{ ok: true; commandId: string } | { ok: false; error: AwsCallError; refusals: number }> => {
+  let waited = 0;
+  for (let refusals = 1; ; refusals += 1) {
+    try {
+      return { ok: true, commandId: await deps.ssm.sendCommand(plan) };
+    } catch (error) {
+      if (!isAwsCallError(error) || error.disposition === 'retry') throw error;
+      const wait = isAgentNotReady(error.awsErrorName) && deps.sleep && deps.remainingMs ? sendRetryDelay(refusals, waited, deps.remainingMs()) : undefined;
+      if (wait === undefined || !deps.sleep) return { ok: false, error, refusals };
+      await deps.sleep(wait);
+      waited += wait;
+    }
+  }
+};
+
+/**
  * Sends the command for a claimed record (status running, no command id), notifies, then records the
  * id. `resume`: the claim was taken over from an invocation that may have sent it already: adopt that
  * command if SSM has it.
@@ -115,20 +142,31 @@ const sendClaimed = async (
   reason: string,
   resume = false,
 ): Promise<HandlerOutcome> => {
-  let commandId: string;
   const adopted = resume ? await alreadySent(deps, claimed.work) : undefined;
-  try {
-    commandId = adopted ?? (await deps.ssm.sendCommand(plan));
-  } catch (error) {
-    if (!isAwsCallError(error) || error.disposition === 'retry') throw error;
-    // Not retryable now (e.g. the SSM agent has not registered yet: InvalidInstanceId): the record
-    // stays "send pending", and the sweep resends once the claim is stale, until the deadline.
+  const sent = adopted === undefined ? await sendWhileAgentStarts(deps, plan) : ({ ok: true, commandId: adopted } as const);
+  if (!sent.ok) {
+    const { error, refusals } = sent;
+    if (!isAgentNotReady(error.awsErrorName)) {
+      // Refused for good as sent (e.g. a document missing): the record stays "send pending", and the
+      // sweep resends once the claim is stale, until the deadline.
+      return {
+        outcome: 'send-failed',
+        reason: `${reason}; SendCommand refused (${error.awsErrorName}): left pending, the reconcile sweep resends after ${CLAIM_STALE_MS / 1000} s until the deadline`,
+        ...describe(claimed.work),
+      };
+    }
+    // The SSM agent has not registered yet and this invocation has no time left to wait for it: release
+    // the claim (conditional on the version this invocation claimed), so the next sweep resends at once
+    // rather than after the claim went stale. The attempt is not counted: no command ran.
+    const released = await deps.store.putIfVersion(nextLifecycleRecord(claimed, releaseClaim(claimed.work, deps.now())), claimed.version);
     return {
       outcome: 'send-failed',
-      reason: `${reason}; SendCommand refused (${error.awsErrorName}): left pending, the reconcile sweep resends after ${CLAIM_STALE_MS / 1000} s until the deadline`,
+      reason: `${reason}; SendCommand refused ${refusals} time(s) (${error.awsErrorName}: the SSM agent has not registered yet): ${released ? 'claim released, the next reconcile sweep resends' : 'the record changed meanwhile: left to its new owner'}`,
       ...describe(claimed.work),
+      refusals,
     };
   }
+  const commandId = sent.commandId;
   // Published before the id is recorded: if publishing fails, the claim stays pending and the
   // retry (or the sweep) adopts the command and publishes again.
   if (notify) await notify();

@@ -56,8 +56,10 @@ export const decideAndExecute = async (
  * ```
  */
 export const createHookMain =
-  (deps: LifecycleDeps, phase: LifecyclePhase) =>
-  async (event: unknown): Promise<HandlerOutcome> => {
+  (base: LifecycleDeps, phase: LifecyclePhase) =>
+  /** `remainingMs`: the invocation's remaining time (Lambda context): a send refused before the SSM agent registered is retried within it. */
+  async (event: unknown, remainingMs?: () => number): Promise<HandlerOutcome> => {
+    const deps: LifecycleDeps = remainingMs ? { ...base, remainingMs } : base;
     const config = deps.config();
     const parsed = acceptOrigin(parseEvent(event, [KIND[phase]]), config.events, deps.origin ?? {});
     if (!parsed.ok) return dropped(parsed.error);

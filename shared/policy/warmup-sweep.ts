@@ -148,9 +148,17 @@ export const decideSweep = (input: SweepInput): SweepDecision => {
   }
 
   if (now >= w.deadlineAt) return phase === 'launch' ? decideWarmupTimeout(stored, now) : decideDrainTimeout(stored, now);
+  // The heartbeat timeout runs from when the action opened (the event's time), not from when we wrote the record
+  // (EC2 Auto Scaling API reference, RecordLifecycleActionHeartbeat: "restarts the timeout";
+  // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_RecordLifecycleActionHeartbeat.html).
+  const lastBeat = w.lastHeartbeatAt ?? Math.min(w.openedAt ?? w.startedAt, w.startedAt);
+  const beatDue = hasHook(w) && heartbeatDue(lastBeat, hook.heartbeatTimeoutSeconds, input.sweepIntervalMs, now);
+  // A send still pending (SendCommand throttled or refused) does not keep the action open: when the
+  // heartbeat is due it goes first, and the send resumes on the next run — else a send that keeps being
+  // throttled lets the action lapse to its DefaultResult (docs/reliability.md §4).
   if (w.commandId === undefined) {
-    const resumed = decideStart(req, input.optIn, input.documents, stored, now);
-    if (resumed.kind !== 'skip') return resumed;
+    const resumed = beatDue ? undefined : decideStart(req, input.optIn, input.documents, stored, now);
+    if (resumed && resumed.kind !== 'skip') return resumed;
   } else if (input.commandStatus === undefined && now - w.attemptStartedAt >= 2 * input.sweepIntervalMs) {
     return { kind: 'query-command', commandId: w.commandId, reason: `command ${w.commandId} was sent ${Math.round((now - w.attemptStartedAt) / 1000)} s ago: reading its status` };
   } else if (input.commandStatus !== undefined && TERMINAL_STATUSES.has(input.commandStatus)) {
@@ -159,11 +167,7 @@ export const decideSweep = (input: SweepInput): SweepDecision => {
       ? decideWarmupResult(stored, event, input.optIn.profile, now)
       : decideDrainResult(stored, event, now);
   }
-  // The heartbeat timeout runs from when the action opened (the event's time), not from when we wrote the record
-  // (EC2 Auto Scaling API reference, RecordLifecycleActionHeartbeat: "restarts the timeout";
-  // https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_RecordLifecycleActionHeartbeat.html).
-  const lastBeat = w.lastHeartbeatAt ?? Math.min(w.openedAt ?? w.startedAt, w.startedAt);
-  if (hasHook(w) && heartbeatDue(lastBeat, hook.heartbeatTimeoutSeconds, input.sweepIntervalMs, now)) {
+  if (beatDue) {
     return {
       kind: 'heartbeat',
       next: { ...w, lastHeartbeatAt: now },

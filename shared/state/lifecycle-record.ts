@@ -117,6 +117,14 @@ export const hasHook = (work: Pick<LifecycleWork, 'hookName'>): boolean => typeo
 export const isClaimStale = (work: Pick<LifecycleWork, 'claimedAt' | 'attemptStartedAt'>, now: number): boolean =>
   now - (work.claimedAt ?? work.attemptStartedAt) >= CLAIM_STALE_MS;
 
+/**
+ * The work with its claim released: dated {@link CLAIM_STALE_MS} back, so the next duplicate event or
+ * reconcile sweep resumes it at once (its resume looks for a command already sent first, so a send
+ * that did happen is adopted, never repeated). Used when SendCommand was refused before any command
+ * existed (the SSM agent not registered yet): the attempt is not spent, only postponed.
+ */
+export const releaseClaim = (work: LifecycleWork, now: number): LifecycleWork => ({ ...work, claimedAt: now - CLAIM_STALE_MS });
+
 /** Builds the stored record for new work. */
 export const newLifecycleRecord = (work: LifecycleWork): StateRecord => ({
   pk: instancePk(work.instanceId),

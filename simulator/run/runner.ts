@@ -27,6 +27,9 @@ import { type FunctionWiring, isWired, SIM_ENV, type SimPorts, WIRINGS } from '.
 
 export type RunMode = 'baseline' | 'careful' | 'orchestrated' | 'mix-off';
 
+/** The timeout of the functions that may wait inside an invocation (launchLifecycle, terminateLifecycle: serverless.yml). */
+const LAMBDA_TIMEOUT_MS = 30 * SECOND;
+
 const isOrchestrated = (mode: RunMode): boolean => mode === 'orchestrated' || mode === 'mix-off';
 
 /** The scenario's configuration with the mix controller of its profile turned off. */
@@ -157,11 +160,40 @@ export const runScenario = async (scenario: Scenario, mode: RunMode, options: Ru
   const counter = new CallCounter();
   const store = new MemoryStateStore(() => now);
   const channels = new SimChannels(new Outbox(), counter);
-  const mains = new Map<string, (event: unknown) => Promise<HandlerOutcome>>();
+  const mains = new Map<string, (event: unknown, remainingMs?: () => number) => Promise<HandlerOutcome>>();
 
   const stats = (name: string): HandlerStats => {
     handlers[name] ??= { invocations: 0, errors: 0, outcomes: {} };
     return handlers[name];
+  };
+
+  /*
+   * Waiting inside an invocation (a send the SSM agent refused, retried seconds later): the handler's
+   * continuation is parked on the queue at `now + ms` and the loop runs what comes before it meanwhile,
+   * as other Lambda invocations would. `running` is the promise of the queue item being run; a sleep
+   * called from it resumes that same promise when it wakes.
+   */
+  let running: Promise<void> | undefined;
+  let park: (() => void) | undefined;
+  const sleep = (ms: number): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const mine = running;
+      queue.push(now + Math.max(0, ms), () => {
+        resolve();
+        return mine;
+      });
+      park?.();
+    });
+  /** Waits until the item's promise settles or its handler parks on a sleep. */
+  const untilSettledOrParked = (r: Promise<void>): Promise<void> => {
+    running = r;
+    return new Promise<void>((done, fail) => {
+      park = done;
+      r.then(done, fail);
+    }).finally(() => {
+      park = undefined;
+      running = undefined;
+    });
   };
 
   /** Runs a function once; on a thrown error Lambda retries (async) — the caller decides. */
@@ -171,7 +203,9 @@ export const runScenario = async (scenario: Scenario, mode: RunMode, options: Ru
     const s = stats(name);
     s.invocations += 1;
     try {
-      const outcome = await main(structuredClone(event));
+      // The invocation's remaining time: the lifecycle functions' 30 s timeout (serverless.yml) from now.
+      const ends = now + LAMBDA_TIMEOUT_MS;
+      const outcome = await main(structuredClone(event), () => ends - now);
       s.outcomes[outcome.outcome] = (s.outcomes[outcome.outcome] ?? 0) + 1;
       return outcome;
     } catch (error) {
@@ -266,6 +300,7 @@ export const runScenario = async (scenario: Scenario, mode: RunMode, options: Ru
     ec2: new SimEc2(fleet, counter),
     config: () => config,
     now: () => now,
+    sleep,
     env: { ...SIM_ENV },
   };
   for (const w of wirings) mains.set(w.name, w.build(ports));
@@ -287,7 +322,7 @@ export const runScenario = async (scenario: Scenario, mode: RunMode, options: Ru
     queue.pop();
     now = next.at;
     const r = next.item();
-    if (r !== undefined) await r;
+    if (r !== undefined) await untilSettledOrParked(r);
     steps += 1;
     if (options.onProgress && (steps & 1023) === 0) {
       const real = performance.now();

@@ -13,4 +13,5 @@ export const simLifecycleDeps = (p: SimPorts): LifecycleDeps => ({
   publisher: new Publisher(p.sns, p.eventBus, { topicArn: p.env.TOPIC_ARN ?? '', eventBusName: p.env.EVENT_BUS_NAME ?? 'default' }),
   documents: { warmup: p.env.WARMUP_DOCUMENT_NAME ?? 'asg-orchestrator-warmup', drain: p.env.DRAIN_DOCUMENT_NAME ?? 'asg-orchestrator-drain' },
   now: p.now,
+  sleep: p.sleep,
 });

@@ -18,6 +18,8 @@ export interface SimPorts {
   ec2: Ec2Port;
   config: () => OrchestratorConfig;
   now: () => number;
+  /** Waits on the simulated clock (the loop runs other events meanwhile). */
+  sleep: (ms: number) => Promise<void>;
   /** The environment the functions get in serverless.yml, with simulated values. */
   env: NodeJS.ProcessEnv;
 }
@@ -38,7 +40,8 @@ export interface FunctionWiring {
   /** Its source file (for the report). */
   file: string;
   trigger: Trigger;
-  build(ports: SimPorts): (event: unknown) => Promise<HandlerOutcome>;
+  /** `remainingMs`: the invocation's remaining time (the Lambda context's), for functions that may wait. */
+  build(ports: SimPorts): (event: unknown, remainingMs?: () => number) => Promise<HandlerOutcome>;
 }
 
 /** The environment the simulator gives every function. */

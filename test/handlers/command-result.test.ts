@@ -43,6 +43,7 @@ describe('commandResult handler (warm-up)', () => {
       LifecycleActionResult: 'CONTINUE',
     });
     expect(published().at(-1)).toMatchObject({ eventType: 'warmup.succeeded', details: { durationSeconds: 95, result: 'CONTINUE' } });
+    expect((await deps.store.get(instancePk(INSTANCE), lifecycleSk('launch')))?.data).toMatchObject({ status: 'completed', result: 'CONTINUE' });
   });
 
   it('the success delivered twice: one completion, one notification', async () => {
@@ -87,6 +88,8 @@ describe('commandResult handler (warm-up)', () => {
     expect(asgMock).toHaveReceivedCommandWith(CompleteLifecycleActionCommand, { LifecycleActionResult: 'ABANDON', LifecycleActionToken: TOKEN });
     expect(published().at(-1)).toMatchObject({ eventType: 'warmup.abandoned', severity: 'error', details: { output: expect.stringContaining('warm-up failed') } });
     expect(ssmMock).toHaveReceivedCommandTimes(SendCommandCommand, 3);
+    // The record's final status says how the action was answered (the sweep and duplicates read it).
+    expect((await deps.store.get(instancePk(INSTANCE), lifecycleSk('launch')))?.data).toMatchObject({ status: 'abandoned', result: 'ABANDON' });
   });
 
   it.each(['ssm/command-in-progress.json'])('%s changes nothing', async (file) => {

@@ -6,8 +6,8 @@ import type { Context } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createMain, handler } from '../../functions/launch-lifecycle';
 import { parseConfig } from '../../shared/config';
-import { instancePk } from '../../shared/state/keys';
-import { lifecycleSk } from '../../shared/state/lifecycle-record';
+import { groupPk, instanceFactsSk, instancePk } from '../../shared/state/keys';
+import { isClaimStale, lifecycleSk } from '../../shared/state/lifecycle-record';
 import { loadEvent } from '../support/fixtures';
 import { commandId, DOCUMENTS } from '../unit/lifecycle/support';
 import { asgMock, ebMock, noActiveAction, published, resetMocks, sdkDeps, snsMock, ssmMock, TOPIC } from '../unit/lifecycle/sdk-world';
@@ -135,6 +135,114 @@ describe('launchLifecycle handler', () => {
     const data = (await store.get(instancePk(INSTANCE), lifecycleSk('launch')))?.data;
     expect(data).toMatchObject({ status: 'running' });
     expect(data?.commandId).toBeUndefined();
+  });
+
+  /** Puts the record back as an invocation that died after SendCommand left it: send claimed at T0, no id, no facts. */
+  const diedAfterSend = async (store: ReturnType<typeof sdkDeps>['store']) => {
+    const stored = await store.get(instancePk(INSTANCE), lifecycleSk('launch'));
+    const { commandId: _sent, ...claimed } = (stored?.data ?? {}) as Record<string, unknown>;
+    await store.putIfVersion({ ...(stored as NonNullable<typeof stored>), version: (stored?.version ?? 0) + 1, data: { ...claimed, claimedAt: claimed.startedAt } }, stored?.version ?? 0);
+    await store.delete(groupPk('ml-inference-gpu'), instanceFactsSk(INSTANCE));
+  };
+
+  it('a duplicate event after the first send died unrecorded: adopts the command SSM has (no second one) and writes the missing facts', async () => {
+    // Prepare: the first invocation sent command 1, then died before recording it and before the facts were kept
+    const { deps, store, clock } = sdkDeps();
+    await createMain(deps)(loadEvent('autoscaling/launch-lifecycle.json'));
+    await diedAfterSend(store);
+    clock.now += 60_000;
+    // Act
+    const result = await createMain(deps)(loadEvent('autoscaling/launch-lifecycle.json'));
+    // Assess
+    expect(result).toMatchObject({ outcome: 'resumed', adopted: true, commandId: commandId(1) });
+    expect(ssmMock).toHaveReceivedCommandTimes(SendCommandCommand, 1);
+    const facts = (await store.queryPartition(groupPk('ml-inference-gpu'))).find((i) => i.sk === instanceFactsSk(INSTANCE));
+    expect(facts).toMatchObject({ warming: true, launchedAt: Date.parse((loadEvent('autoscaling/launch-lifecycle.json') as { time: string }).time) });
+  });
+
+  /** A sleep on the test's clock, and the invocation's remaining time on that clock (Lambda timeout 30 s). */
+  const invocation = (clock: { now: number }) => {
+    const ends = clock.now + 30_000;
+    const slept: number[] = [];
+    const sleep = async (ms: number) => {
+      slept.push(ms);
+      clock.now += ms;
+    };
+    return { slept, sleep, remainingMs: () => ends - clock.now };
+  };
+  const agentNotReady = () => Object.assign(new Error('Instances [[i-0abc1234def567890]] not in a valid state'), { name: 'InvalidInstanceId', $metadata: { httpStatusCode: 400 } });
+
+  it('SSM agent registers a few seconds late: the send is retried within the invocation, one command, warm-up started', async () => {
+    // Prepare: refused twice (agent not registered), then accepted
+    const { deps, store, clock } = sdkDeps();
+    ssmMock.on(SendCommandCommand).rejectsOnce(agentNotReady()).rejectsOnce(agentNotReady()).resolves({ Command: { CommandId: commandId(1) } });
+    const inv = invocation(clock);
+    // Act
+    const result = await createMain({ ...deps, sleep: inv.sleep })(loadEvent('autoscaling/launch-lifecycle.json'), inv.remainingMs);
+    // Assess: waited 2 s then 4 s, three SendCommand calls of which one created a command, recorded once
+    expect(result).toMatchObject({ outcome: 'started', commandId: commandId(1) });
+    expect(inv.slept).toEqual([2_000, 4_000]);
+    expect(ssmMock).toHaveReceivedCommandTimes(SendCommandCommand, 3);
+    const data = (await store.get(instancePk(INSTANCE), lifecycleSk('launch')))?.data;
+    expect(data).toMatchObject({ status: 'running', attempt: 1, commandId: commandId(1) });
+    expect(data?.claimedAt).toBeUndefined();
+    expect(published().map((p) => p.eventType)).toEqual(['warmup.started']);
+  });
+
+  it('SSM agent still not registered when the invocation runs out of time: the claim is released for the next sweep, attempt not spent', async () => {
+    // Prepare
+    const { deps, store, clock } = sdkDeps();
+    ssmMock.on(SendCommandCommand).rejects(agentNotReady());
+    const inv = invocation(clock);
+    // Act
+    const result = await createMain({ ...deps, sleep: inv.sleep })(loadEvent('autoscaling/launch-lifecycle.json'), inv.remainingMs);
+    // Assess: waits bounded by the 30 s invocation less the reserve; the claim dated stale now, so the sweep resends at once
+    expect(result).toMatchObject({ outcome: 'send-failed', refusals: 7, reason: expect.stringMatching(/claim released/) });
+    expect(inv.slept).toEqual([2_000, 4_000, 4_000, 4_000, 4_000, 4_000]);
+    expect(inv.remainingMs()).toBeGreaterThanOrEqual(5_000);
+    const data = (await store.get(instancePk(INSTANCE), lifecycleSk('launch')))?.data;
+    expect(data).toMatchObject({ status: 'running', attempt: 1 });
+    expect(data?.commandId).toBeUndefined();
+    expect(isClaimStale(data as { claimedAt: number; attemptStartedAt: number }, clock.now)).toBe(true);
+    // A duplicate of the event now resumes the send at once (not a minute later) and sends one command
+    ssmMock.on(SendCommandCommand).resolves({ Command: { CommandId: commandId(2) } });
+    expect(await createMain(deps)(loadEvent('autoscaling/launch-lifecycle.json'))).toMatchObject({ outcome: 'resumed', commandId: commandId(2) });
+  });
+
+  it('SSM agent not registered, a long invocation: the waits stop at 25 s in all whatever the time left (the claim must not go stale)', async () => {
+    const { deps, clock } = sdkDeps();
+    ssmMock.on(SendCommandCommand).rejects(agentNotReady());
+    const slept: number[] = [];
+    const sleep = async (ms: number) => {
+      slept.push(ms);
+      clock.now += ms;
+    };
+    const result = await createMain({ ...deps, sleep })(loadEvent('autoscaling/launch-lifecycle.json'), () => 600_000);
+    expect(result).toMatchObject({ outcome: 'send-failed', refusals: 7 });
+    expect(slept.reduce((a, b) => a + b, 0)).toBe(22_000);
+  });
+
+  it('a refusal other than InvalidInstanceId (a missing document) is not waited for: left pending, claim kept until stale', async () => {
+    const { deps, store, clock } = sdkDeps();
+    ssmMock.on(SendCommandCommand).rejects(Object.assign(new Error('Invalid document'), { name: 'InvalidDocument', $metadata: { httpStatusCode: 400 } }));
+    const inv = invocation(clock);
+    const result = await createMain({ ...deps, sleep: inv.sleep })(loadEvent('autoscaling/launch-lifecycle.json'), inv.remainingMs);
+    expect(result).toMatchObject({ outcome: 'send-failed', reason: expect.stringMatching(/InvalidDocument.*left pending/) });
+    expect(inv.slept).toEqual([]);
+    expect(ssmMock).toHaveReceivedCommandTimes(SendCommandCommand, 1);
+    const data = (await store.get(instancePk(INSTANCE), lifecycleSk('launch')))?.data;
+    expect(isClaimStale(data as { claimedAt: number; attemptStartedAt: number }, clock.now)).toBe(false);
+  });
+
+  it('SSM agent not registered and no invocation time given (the sweep, invoke local): no wait, claim released', async () => {
+    const { deps, store, clock } = sdkDeps();
+    ssmMock.on(SendCommandCommand).rejects(agentNotReady());
+    const slept: number[] = [];
+    const result = await createMain({ ...deps, sleep: async (ms) => void slept.push(ms) })(loadEvent('autoscaling/launch-lifecycle.json'));
+    expect(result).toMatchObject({ outcome: 'send-failed', refusals: 1 });
+    expect(slept).toEqual([]);
+    const data = (await store.get(instancePk(INSTANCE), lifecycleSk('launch')))?.data;
+    expect(isClaimStale(data as { claimedAt: number; attemptStartedAt: number }, clock.now)).toBe(true);
   });
 
   it('rethrows a throttled SendCommand so Lambda retries; the retry after the claim went stale resends once', async () => {

@@ -13,6 +13,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { toResponse } from '../../functions/termination-policy';
 import { isOrchestratorError } from '../../shared/errors';
+import { recordFigures } from '../support/figures';
 import { differences, dispositionOf, execute, PATHS } from './support/fault-paths';
 import { attempt, events, FAULT_NAMES, FakeAws, GROUP, instanceId, mains } from './support/world';
 
@@ -169,5 +170,16 @@ describe('a response lost after the call took effect (TimeoutError after the wri
       if (d.length > 0) problems.push(`${where}: ${d.join('; ')}`);
     }
     expect(problems, `ops: [${base.ops.join(', ')}]`).toEqual([]);
+  });
+});
+
+describe('fault matrix figures (docs/reliability.md §2)', () => {
+  it('cover every handler; every injection finished or threw retry, and every retry converged', ({ task }) => {
+    expect([...figures.keys()].sort()).toEqual(['activityAudit', 'capacitySignal', 'commandResult', 'launchLifecycle', 'reconcile', 'terminateLifecycle', 'terminationPolicy']);
+    for (const f of figures.values()) {
+      expect(f.finished + f.retried + f.other).toBe(f.injected);
+      expect(f.notConverged).toBe(0);
+    }
+    recordFigures(task, Object.fromEntries(figures));
   });
 });

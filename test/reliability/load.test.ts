@@ -11,6 +11,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isOrchestratorError } from '../../shared/errors';
+import { recordFigures } from '../support/figures';
 import { DOCUMENTS, events, FakeAws, GROUP, instanceId, LAUNCH_HOOK, type Mains, mains, T0, TokenBucket } from './support/world';
 
 const CONTAINERS = 10;
@@ -113,6 +114,9 @@ const simulate = async (EVENTS: number, failureRate: number) => {
       waiting: open(),
       expired: aws.expired.filter((e) => e.hookName === LAUNCH_HOOK).length,
       warmupCommands: aws.commands.length,
+      // Asserted to be 0 by every load test: a hook answered twice, an attempt's command sent twice.
+      answeredTwice: aws.completedMoreThanOnce().length,
+      sentTwice: aws.commands.length - new Set(aws.commands.map((c) => `${c.instanceId}|${c.comment}`)).size,
       // F2 in docs/reliability.md: a send resumed after a throttled SendCommand publishes no "started".
       notified: Object.fromEntries(['warmup.started', 'warmup.succeeded', 'warmup.abandoned'].map((t) => [t, aws.sns.filter((m) => m.message.includes(`"eventType":"${t}"`)).length])),
     },
@@ -120,12 +124,13 @@ const simulate = async (EVENTS: number, failureRate: number) => {
 };
 
 describe('load: launch lifecycle events for one group within one simulated minute, throttled APIs, actions that expire', () => {
-  it.each([
+  it.for([
     ['300 events (SendCommand 5/s sends them within the minute), every warm-up succeeds', 300, 0],
     ['300 events, 10 % of instances fail every warm-up attempt', 300, 0.1],
-  ])('%s: every instance ends warm or abandoned by us, none lapses, each hook answered once', async (_name, EVENTS, failureRate) => {
+  ] as const)('%s: every instance ends warm or abandoned by us, none lapses, each hook answered once', async ([_name, EVENTS, failureRate], { task }) => {
     const { aws, ids, figures } = await simulate(EVENTS, failureRate);
     console.info(`load (${_name}): ${JSON.stringify(figures)}`);
+    recordFigures(task, figures);
     expect(figures.waiting).toBe(0);
     expect(figures.expired).toBe(0);
     expect(figures.continued + figures.abandoned).toBe(EVENTS);
@@ -142,12 +147,13 @@ describe('load: launch lifecycle events for one group within one simulated minut
   // Beyond SendCommand's rate the sends take minutes and the sweep's heartbeats compete for the same
   // throttled APIs: some actions lapse to ABANDON (docs/reliability.md §4, a known limit). What must
   // hold at any load: every instance is accounted for, nothing is answered or sent twice.
-  it.each([
+  it.for([
     ['1,000 events, every warm-up succeeds', 1_000, 0],
     ['1,000 events, 10 % of instances fail every warm-up attempt', 1_000, 0.1],
-  ])('%s: every instance ends warm, abandoned or lapsed (counted), never answered or sent twice', async (_name, EVENTS, failureRate) => {
+  ] as const)('%s: every instance ends warm, abandoned or lapsed (counted), never answered or sent twice', async ([_name, EVENTS, failureRate], { task }) => {
     const { aws, figures } = await simulate(EVENTS, failureRate);
     console.info(`load (${_name}): ${JSON.stringify(figures)}`);
+    recordFigures(task, figures);
     expect(figures.waiting).toBe(0);
     expect(figures.continued + figures.abandoned + figures.expired).toBe(EVENTS);
     expect(aws.completedMoreThanOnce()).toEqual([]);

@@ -186,3 +186,18 @@ describe('the all-On-Demand group', () => {
     expect(new Set(c.orchestrated.series.map((p) => `${p.onDemandBase}/${p.onDemandPercent}`))).toEqual(new Set(['40/100']));
   });
 });
+
+describe('SSM agent registering after the launch hook fires', () => {
+  it('the launch handler sends the warm-up itself once the agent is there, for most launches; the rest go to the sweep at once', async () => {
+    const c = await compared('spot-storm');
+    const launch = c.orchestrated.handlers.launchLifecycle?.outcomes ?? {};
+    const started = launch.started ?? 0;
+    const refused = launch['send-failed'] ?? 0;
+    // Agents register 5–30 s after the hook (scenario default): the handler retries for ~23 s of its 30 s invocation.
+    expect(c.orchestrated.metrics.agentNotReady).toBeGreaterThan(0);
+    expect(started).toBeGreaterThan(0);
+    expect(started).toBeGreaterThanOrEqual(2 * refused);
+    // Nothing was retried by Lambda nor sent twice for an attempt: every refusal ended as a released claim.
+    expect(c.orchestrated.handlers.launchLifecycle?.errors).toBe(0);
+  });
+});

@@ -182,6 +182,15 @@ export class FakeAws implements AwsWorld {
   private sent = 0;
   public readonly runCommands: RunCommands = new RunCommands((): string => commandIdOf(++this.sent));
   public readonly commandStatus = new CommandStatuses(this);
+  /**
+   * When each instance's SSM agent registers: SendCommand before that answers `InvalidInstanceId`
+   * ("SSM Agent isn't registered with the SSM endpoint",
+   * https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_SendCommand.html, Errors).
+   * Instances not listed have a registered agent.
+   */
+  public readonly agentReadyAt = new Map<string, number>();
+  /** SendCommand calls refused because the agent had not registered yet. */
+  public agentNotReady = 0;
   public readonly updates: Array<{ group: string; base: number; percent: number; at: number }> = [];
   public readonly outbox = new Outbox();
   public readonly sns = this.outbox.sns;
@@ -360,7 +369,10 @@ export class FakeAws implements AwsWorld {
   /** SendCommand: the world's Run Command; the instance starts it at once (InProgress) and reports through {@link commandStatus}. */
   public sendCommand(input: SendCommandInput): string {
     const inst = this.instances.get(input.instanceId);
-    const id = this.runCommands.send(input, this.clock.now, { exists: inst !== undefined && inst.lifecycleState !== 'Terminated', registered: true });
+    const readyAt = this.agentReadyAt.get(input.instanceId);
+    const registered = readyAt === undefined || this.clock.now >= readyAt;
+    if (!registered) this.agentNotReady += 1;
+    const id = this.runCommands.send(input, this.clock.now, { exists: inst !== undefined && inst.lifecycleState !== 'Terminated', registered });
     this.runCommands.setStatus(id, 'InProgress', this.clock.now, `output of ${id}`);
     return id;
   }
@@ -419,6 +431,9 @@ export const HANDLERS: HandlerName[] = ['launchLifecycle', 'terminateLifecycle',
 /** The account and region of every event built here (the samples'); the functions' own unless a test says otherwise. */
 export const OWN_ORIGIN: OwnOrigin = { account: '123456789012', region: 'us-east-1' };
 
+/** The launch and terminate functions' timeout (serverless.yml). */
+const LIFECYCLE_TIMEOUT_MS = 30_000;
+
 /**
  * The group-sweep queue as the world models it (docs/adr/0008): what the tick sends is delivered to
  * groupSweep right after the tick, in batches of 5 (the event source mapping's batch size); a record
@@ -476,6 +491,15 @@ export const mains = (aws: FakeAws, config: OrchestratorConfig = bundledConfig()
     documents: DOCUMENTS,
     origin,
     now,
+    // Waiting inside an invocation lets the world's time pass.
+    sleep: async (ms: number) => {
+      aws.clock.now += ms;
+    },
+  };
+  /** A hook function's invocation: Lambda's 30 s timeout (serverless.yml) counted from when it starts. */
+  const invocation = (main: (event: unknown, remainingMs?: () => number) => Promise<HandlerOutcome>): Main => (event) => {
+    const ends = aws.clock.now + LIFECYCLE_TIMEOUT_MS;
+    return main(event, () => ends - aws.clock.now);
   };
   const sweepDeps = {
     lifecycle,
@@ -495,8 +519,8 @@ export const mains = (aws: FakeAws, config: OrchestratorConfig = bundledConfig()
     }
   };
   return {
-    launchLifecycle: launchMain(lifecycle),
-    terminateLifecycle: terminateMain(lifecycle),
+    launchLifecycle: invocation(launchMain(lifecycle)),
+    terminateLifecycle: invocation(terminateMain(lifecycle)),
     commandResult: commandResultMain(lifecycle),
     capacitySignal: capacityMain({ config: () => config, autoScaling, instances, store, ssm, publisher, drainDocumentName: DOCUMENTS.drain, origin, now }),
     activityAudit: activityMain({ config: () => config, groups: new GroupDirectory(autoScaling, 60_000, now), publisher, store, origin, now }),

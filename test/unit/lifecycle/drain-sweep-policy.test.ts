@@ -173,6 +173,16 @@ describe('decideSweep', () => {
     });
   });
 
+  it('a send still pending (throttled) whose heartbeat is due: heartbeat first, the send resumes on the next run', () => {
+    // Opened 200 s ago, never heartbeated, the send claim stale: the action lapses at 300 s unless heartbeated now.
+    const now = T0 + 200_000;
+    const stored = launch({ commandId: undefined, claimedAt: T0, startedAt: T0, openedAt: T0, attemptStartedAt: T0 });
+    expect(decideSweep(base({ stored, now }))).toMatchObject({ kind: 'heartbeat', next: { lastHeartbeatAt: now } });
+    // Heartbeated: the next run resumes the send.
+    const beaten = launch({ commandId: undefined, claimedAt: T0, startedAt: T0, openedAt: T0, attemptStartedAt: T0, lastHeartbeatAt: now });
+    expect(decideSweep(base({ stored: beaten, now: now + 60_000 }))).toMatchObject({ kind: 'send', resume: true });
+  });
+
   it('attaches the hook to an interruption drain, and completes one that is over', () => {
     expect(decideSweep(base({ lifecycleState: 'Terminating:Wait', stored: spotDrain() }))).toMatchObject({ kind: 'update', next: { hookName: 'asg-orchestrator-terminate' } });
     expect(decideSweep(base({ lifecycleState: 'Terminating:Wait', stored: spotDrain({ status: 'finished' }) }))).toMatchObject({ kind: 'complete', result: 'CONTINUE' });
