@@ -9,10 +9,10 @@ import { type AwsClients, DynamoStateStore, GroupDirectory, SdkAutoScaling, SdkE
 import { loadConfig, type OrchestratorConfig, resolveProfile } from '../shared/config/index';
 import { parseEvent } from '../shared/events/index';
 import { acceptOrigin, type OwnOrigin, ownOrigin } from '../shared/events/origin';
-import { dropped, type HandlerOutcome, withStack } from '../shared/middleware/stack';
+import { dropped, type HandlerOutcome, withStack } from '../shared/runtime/stack';
 import { Publisher } from '../shared/notify/index';
 import { OrchestratorError } from '../shared/errors';
-import { ACTIVITY_KINDS, decideActivity, isActivityEvent } from '../shared/policy/activity-audit';
+import { ACTIVITY_KINDS, decideActivity, isActivityEvent } from '../shared/activity/policy/audit';
 import { claimEvent, markEventDone } from '../shared/state/event-claim';
 
 /** What `main` needs; tests and the simulator build their own. */

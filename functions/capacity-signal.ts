@@ -2,7 +2,7 @@
  * capacitySignal — Spot interruption warnings, rebalance recommendations (aws.ec2) and Spot
  * capacity launch failures (aws.autoscaling): record the signal per group and pool, mark the
  * instance doomed, start the drain on an interruption warning, steer the Spot/On-Demand mix.
- * parse → load (instance, group, profile, state) → decide (shared/policy/mix) → act → notify.
+ * parse → load (instance, group, profile, state) → decide (shared/mix/policy/mix) → act → notify.
  */
 import { autoScalingClient, dynamoClient, eventBridgeClient, snsClient, ssmClient } from '../shared/aws/clients';
 import { SdkEc2 } from '../shared/aws/ec2';
@@ -19,11 +19,11 @@ import {
 import { loadConfig } from '../shared/config/index';
 import { parseEvent } from '../shared/events/index';
 import { acceptOrigin, ownOrigin } from '../shared/events/origin';
-import { dropped, type HandlerOutcome, withStack } from '../shared/middleware/stack';
+import { dropped, type HandlerOutcome, withStack } from '../shared/runtime/stack';
 import { Publisher } from '../shared/notify/index';
 import { type CapacitySignalDeps, handleCapacitySignal } from '../shared/signals/capacity-signal';
-import { InstanceDirectory } from '../shared/signals/instance-directory';
-import { CAPACITY_SIGNAL_KINDS } from '../shared/signals/interpret';
+import { InstanceDirectory } from '../shared/aws/instance-directory';
+import { CAPACITY_SIGNAL_KINDS } from '../shared/signals/policy/interpret';
 
 export type { CapacitySignalDeps } from '../shared/signals/capacity-signal';
 

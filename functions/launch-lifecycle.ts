@@ -1,14 +1,14 @@
 /**
  * launchLifecycle — "EC2 Instance-launch Lifecycle Action" of an opted-in group: start the model
  * warm-up (SSM SendCommand of the warm-up document), record it, notify "warm-up started".
- * parse → load (group tags, profile, record) → decide (shared/policy/warmup.ts) → act → notify.
+ * parse → load (group tags, profile, record) → decide (shared/lifecycle/policy/warmup.ts) → act → notify.
  * The hook is completed later, by commandResult (or by reconcile on timeout).
  */
 import type { Context } from 'aws-lambda';
 import type { AwsClients } from '../shared/aws/index';
 import { createLifecycleDeps, type LifecycleDeps } from '../shared/lifecycle/deps';
 import { createHookMain } from '../shared/lifecycle/hook-event';
-import { type HandlerOutcome, withStack } from '../shared/middleware/stack';
+import { type HandlerOutcome, withStack } from '../shared/runtime/stack';
 
 /** What `main` needs; tests and the simulator build their own from in-memory ports. */
 export type LaunchLifecycleDeps = LifecycleDeps;

@@ -12,8 +12,8 @@ import type { AwsClients } from '../shared/aws/index';
 import { OrchestratorError } from '../shared/errors';
 import { createLifecycleDeps, type LifecycleDeps } from '../shared/lifecycle/deps';
 import { HookCache, runLifecycleSweep } from '../shared/lifecycle/lifecycle-sweep';
-import { runSweeps, type Sweep } from '../shared/lifecycle/sweep-runner';
-import { type HandlerOutcome, logger, withStack } from '../shared/middleware/stack';
+import { runSweeps, type Sweep } from '../shared/runtime/sweep-runner';
+import { type HandlerOutcome, logger, withStack } from '../shared/runtime/stack';
 import { createMixSweepDeps } from '../shared/mix/deps';
 import { type MixSweepDeps, runMixSweep } from '../shared/mix/sweep';
 

@@ -8,7 +8,7 @@ import type { Context } from 'aws-lambda';
 import type { AwsClients } from '../shared/aws/index';
 import { createLifecycleDeps, type LifecycleDeps } from '../shared/lifecycle/deps';
 import { createHookMain } from '../shared/lifecycle/hook-event';
-import { type HandlerOutcome, withStack } from '../shared/middleware/stack';
+import { type HandlerOutcome, withStack } from '../shared/runtime/stack';
 
 /** What `main` needs; tests and the simulator build their own from in-memory ports. */
 export type TerminateLifecycleDeps = LifecycleDeps;

@@ -16,11 +16,11 @@ import {
 } from '../shared/aws';
 import { loadConfig, type OptIn, type OrchestratorConfig, resolveProfile } from '../shared/config';
 import { parseTerminationPolicyInput } from '../shared/events/termination-policy-input';
-import { type GroupLabels, publishGroupMetrics } from '../shared/middleware/group-metrics';
-import { type HandlerOutcome, withStack } from '../shared/middleware/stack';
+import { type GroupLabels, publishGroupMetrics } from '../shared/runtime/group-metrics';
+import { type HandlerOutcome, withStack } from '../shared/runtime/stack';
 import { type MetricsPort, SdkCloudWatch } from '../shared/aws/cloudwatch';
-import { buildTerminationContext } from '../shared/policy/termination-context';
-import { decideTerminationOrder } from '../shared/policy/termination-order';
+import { buildTerminationContext } from '../shared/termination/policy/context';
+import { decideTerminationOrder } from '../shared/termination/policy/order';
 import { decodeGroupState, type GroupState } from '../shared/state/group-state';
 import { groupPk } from '../shared/state/keys';
 

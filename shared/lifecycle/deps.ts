@@ -19,7 +19,7 @@ import {
 import { loadConfig, type OrchestratorConfig } from '../config/index';
 import { Publisher } from '../notify/index';
 import { type OwnOrigin, ownOrigin } from '../events/origin';
-import type { StackDocuments } from '../policy/warmup-lifecycle';
+import type { StackDocuments } from './policy/decision';
 
 /** What the lifecycle services need. */
 export interface LifecycleDeps {

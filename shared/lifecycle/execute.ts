@@ -7,7 +7,7 @@
  * - send: claim (record: send pending, `notifyAs` = the notification to publish) → SendCommand →
  *   notify → record the command id. A resumed send (stale claim taken over by a retry or the sweep)
  *   first looks for the command the dead invocation may have sent (ListCommands, comment marker:
- *   shared/policy/command-marker.ts) and adopts it instead of sending a second one; then it publishes
+ *   shared/lifecycle/policy/command-marker.ts) and adopts it instead of sending a second one; then it publishes
  *   the claim's `notifyAs` (warmup.started / drain.started / warmup.retrying) and records the id.
  *   Publishing before the id is recorded means a failed publish leaves the claim pending, so the
  *   retry publishes again (at least once; twice only when the id write fails after a publish).
@@ -20,12 +20,12 @@
  */
 import type { LifecycleActionRef, StateStorePort } from '../aws/index';
 import { ConfigError, isAwsCallError } from '../errors';
-import { publishGroupMetrics } from '../middleware/group-metrics';
-import type { HandlerOutcome } from '../middleware/stack';
+import { publishGroupMetrics } from '../runtime/group-metrics';
+import type { HandlerOutcome } from '../runtime/stack';
 import type { NotificationSettings } from '../notify/publisher';
-import { attemptWindowStart, sentForAttempt } from '../policy/command-marker';
-import type { LifecycleDecision, SendPlan } from '../policy/warmup-lifecycle';
-import { withOutput } from '../policy/warmup-lifecycle';
+import { attemptWindowStart, sentForAttempt } from './policy/command-marker';
+import type { LifecycleDecision, SendPlan } from './policy/decision';
+import { withOutput } from './policy/decision';
 import { FACTS_TTL_SECONDS, groupPk, instanceFactsSk, instancePk } from '../state/keys';
 import {
   CLAIM_STALE_MS,
@@ -36,7 +36,7 @@ import {
   newLifecycleRecord,
   nextLifecycleRecord,
   type StoredLifecycle,
-} from '../state/lifecycle-record';
+} from './record';
 import type { LifecycleDeps } from './deps';
 import { completionMetrics } from './metrics';
 

@@ -1,17 +1,17 @@
 /**
  * launchLifecycle / terminateLifecycle glue: parse → load (group tags → profile) → decide
- * (shared/policy/warmup.ts or drain.ts) → act (shared/lifecycle/execute.ts). New work is created
+ * (shared/lifecycle/policy/warmup.ts or drain.ts) → act (shared/lifecycle/execute.ts). New work is created
  * with a conditional write first; the record is read only when that write finds one (a duplicate).
  */
 import { resolveProfile } from '../config/index';
-import { describeOwnHooks, isOwnHook } from '../policy/own-hook';
+import { describeOwnHooks, isOwnHook } from './policy/own-hook';
 import { type EventKind, parseEvent } from '../events/index';
 import { acceptOrigin } from '../events/origin';
-import { dropped, type HandlerOutcome } from '../middleware/stack';
-import { decideTerminate } from '../policy/drain';
-import { decideLaunch } from '../policy/warmup';
-import { type LifecycleDecision, type LifecycleRequest, needsActionProbe } from '../policy/warmup-lifecycle';
-import type { LifecyclePhase, StoredLifecycle } from '../state/lifecycle-record';
+import { dropped, type HandlerOutcome } from '../runtime/stack';
+import { decideTerminate } from './policy/drain';
+import { decideLaunch } from './policy/warmup';
+import { type LifecycleDecision, type LifecycleRequest, needsActionProbe } from './policy/decision';
+import type { LifecyclePhase, StoredLifecycle } from './record';
 import type { LifecycleDeps } from './deps';
 import { executeLifecycle, loadLifecycle } from './execute';
 

@@ -1,6 +1,6 @@
 /**
  * The lifecycle half of the reconcile sweep: for every opted-in group, every instance waiting on a
- * lifecycle hook gets heartbeats, a timeout, or its lost event repaired (shared/policy/warmup-sweep.ts).
+ * lifecycle hook gets heartbeats, a timeout, or its lost event repaired (shared/lifecycle/policy/sweep-decision.ts).
  * Every waiting instance is read each run (one GetItem, `concurrency` in flight), so every one is
  * decided every minute; the actions that are due (heartbeat, timeout, repair) run in the order their
  * lifecycle action would lapse, `concurrency` at a time, within a time budget and `maxActions`:
@@ -21,17 +21,17 @@ import { modelVersionOf } from './hook-event';
 import type { AutoScalingPort, GroupSummary, LifecycleHookSummary } from '../aws/auto-scaling';
 import { type StateRecord, type StateStorePort, toStateRecord } from '../aws/state-store';
 import { type OptIn, resolveProfile } from '../config/index';
-import type { HandlerOutcome } from '../middleware/stack';
-import { decideExisting, type LifecycleDecision } from '../policy/warmup-lifecycle';
-import { isOwnHook } from '../policy/own-hook';
-import { planGroupScans, type ScanMemoryEntry, type ScanReason, scanPeriodMs } from '../policy/scan-plan';
-import { sweepDueAt } from '../policy/sweep-priority';
-import { decideSweep, type SweepDecision, type SweepInput, WAIT_STATES } from '../policy/warmup-sweep';
-import { isClaimStale, LIFECYCLE_TTL_SECONDS, type LifecyclePhase, type StoredLifecycle } from '../state/lifecycle-record';
+import type { HandlerOutcome } from '../runtime/stack';
+import { decideExisting, type LifecycleDecision } from './policy/decision';
+import { isOwnHook } from './policy/own-hook';
+import { planGroupScans, type ScanMemoryEntry, type ScanReason, scanPeriodMs } from './policy/scan-plan';
+import { sweepDueAt } from './policy/sweep-priority';
+import { decideSweep, type SweepDecision, type SweepInput, WAIT_STATES } from './policy/sweep-decision';
+import { isClaimStale, LIFECYCLE_TTL_SECONDS, type LifecyclePhase, type StoredLifecycle } from './record';
 import { forEachBounded } from './bounded';
 import type { LifecycleDeps } from './deps';
 import { DEFAULT_NOTIFICATION_SETTINGS, executeLifecycle, loadLifecycle } from './execute';
-import { type SweepFailure, type SweepReport, toFailure } from './sweep-runner';
+import { type SweepFailure, type SweepReport, toFailure } from '../runtime/sweep-runner';
 
 /** The schedule's period (serverless.yml: `rate(1 minute)`). */
 export const SWEEP_INTERVAL_MS = 60_000;

@@ -3,7 +3,7 @@ import { lazyEc2Client, SdkEc2 } from '../aws/ec2';
 import { type AwsClients, DynamoStateStore, SdkAutoScaling, SdkEventBus, SdkSns } from '../aws/index';
 import { loadConfig } from '../config';
 import { Publisher } from '../notify/publisher';
-import { InstanceDirectory } from '../signals/instance-directory';
+import { InstanceDirectory } from '../aws/instance-directory';
 import type { MixSweepDeps } from './sweep';
 
 /**

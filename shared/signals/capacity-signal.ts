@@ -10,14 +10,14 @@ import type { SsmPort } from '../aws/ssm';
 import type { StateStorePort } from '../aws/state-store';
 import { type OrchestratorConfig, resolveProfile } from '../config';
 import type { ParsedEvent } from '../events';
-import type { HandlerOutcome } from '../middleware/stack';
+import type { HandlerOutcome } from '../runtime/stack';
 import type { Publisher } from '../notify/publisher';
 import { evaluateGroupMix, loadMixWindow, type MixEvaluation } from '../mix/controller';
 import type { CapacitySignal } from '../state/group-state';
 import { FACTS_TTL_SECONDS, groupPk, instanceFactsSk, signalSk } from '../state/keys';
-import type { InstanceDirectory } from './instance-directory';
-import { interpretSignal, signalAttributes } from './interpret';
-import { type SpotDrainResult, startSpotDrain } from './spot-drain';
+import type { InstanceDirectory } from '../aws/instance-directory';
+import { interpretSignal, signalAttributes } from './policy/interpret';
+import { type SpotDrainResult, startSpotDrain } from '../lifecycle/spot-drain';
 
 /** Ports and settings of `capacitySignal`; the fleet simulator supplies in-memory ones. */
 export interface CapacitySignalDeps {

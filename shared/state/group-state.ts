@@ -1,5 +1,5 @@
-import type { InstanceFacts } from '../policy/termination-order';
-import { poolKey } from '../policy/termination-order';
+import type { InstanceFacts } from '../termination/policy/order';
+import { poolKey } from '../termination/policy/order';
 import { INSTANCE_FACTS_PREFIX, SIGNAL_PREFIX } from './keys';
 
 /** A capacity signal as stored: what happened, to which pool, when. */

@@ -13,7 +13,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { EVENT_PATTERNS, type EventKind } from '../../shared/events';
-import type { HandlerOutcome } from '../../shared/middleware/stack';
+import type { HandlerOutcome } from '../../shared/runtime/stack';
 import { MemoryStateStore } from '../../shared/state/memory-store';
 import { EventQueue } from '../core/heap';
 import { RngStreams } from '../core/prng';

@@ -1,7 +1,7 @@
 /** capacitySignal: Spot interruption warnings, rebalance recommendations, Spot launch failures → state, drain, mix. */
 import { createMain } from '../../functions/capacity-signal';
 import { Publisher } from '../../shared/notify';
-import { InstanceDirectory } from '../../shared/signals/instance-directory';
+import { InstanceDirectory } from '../../shared/aws/instance-directory';
 import type { FunctionWiring } from './types';
 
 export const capacitySignalWiring: FunctionWiring = {

@@ -40,10 +40,10 @@ import {
 } from '../../../shared/aws';
 import { type OrchestratorConfig, parseConfig } from '../../../shared/config';
 import type { OwnOrigin } from '../../../shared/events/origin';
-import type { HandlerOutcome } from '../../../shared/middleware/stack';
+import type { HandlerOutcome } from '../../../shared/runtime/stack';
 import { HookCache } from '../../../shared/lifecycle/lifecycle-sweep';
 import { Publisher } from '../../../shared/notify';
-import { InstanceDirectory } from '../../../shared/signals/instance-directory';
+import { InstanceDirectory } from '../../../shared/aws/instance-directory';
 import { MemoryStateStore } from '../../../shared/state/memory-store';
 
 export const T0 = Date.parse('2026-11-27T10:00:00Z');

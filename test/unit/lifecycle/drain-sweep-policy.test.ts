@@ -1,12 +1,12 @@
 
 import { describe, expect, it } from 'vitest';
 import { resolveProfile } from '../../../shared/config';
-import { DRAIN_PARAMETER_PATTERNS } from '../../../shared/policy/drain-parameters';
-import { decideDrainResult, decideDrainTimeout, decideTerminate } from '../../../shared/policy/drain';
-import { WARMUP_PARAMETER_PATTERNS, warmupParameters } from '../../../shared/policy/warmup-parameters';
-import type { LifecycleRequest } from '../../../shared/policy/warmup-lifecycle';
-import { decideSweep, heartbeatDue, hookFor, type SweepInput } from '../../../shared/policy/warmup-sweep';
-import { CLAIM_STALE_MS, decodeLifecycle, type LifecycleWork, newLifecycleRecord, type StoredLifecycle } from '../../../shared/state/lifecycle-record';
+import { DRAIN_PARAMETER_PATTERNS } from '../../../shared/lifecycle/policy/drain-parameters';
+import { decideDrainResult, decideDrainTimeout, decideTerminate } from '../../../shared/lifecycle/policy/drain';
+import { WARMUP_PARAMETER_PATTERNS, warmupParameters } from '../../../shared/lifecycle/policy/warmup-parameters';
+import type { LifecycleRequest } from '../../../shared/lifecycle/policy/decision';
+import { decideSweep, heartbeatDue, hookFor, type SweepInput } from '../../../shared/lifecycle/policy/sweep-decision';
+import { CLAIM_STALE_MS, decodeLifecycle, type LifecycleWork, newLifecycleRecord, type StoredLifecycle } from '../../../shared/lifecycle/record';
 import { commandId, config, DOCUMENTS, GROUP, HOOKS, INSTANCE, T0 } from './support';
 import { serverlessYml } from '../../support/serverless-yml';
 

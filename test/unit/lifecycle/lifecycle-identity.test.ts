@@ -5,8 +5,8 @@
  * tell, what a resumed claim does, which command results are news, whose hooks are ours.
  */
 import { describe, expect, it } from 'vitest';
-import { describeOwnHooks, isOwnHook } from '../../../shared/policy/own-hook';
-import { sweepDueAt } from '../../../shared/policy/sweep-priority';
+import { describeOwnHooks, isOwnHook } from '../../../shared/lifecycle/policy/own-hook';
+import { sweepDueAt } from '../../../shared/lifecycle/policy/sweep-priority';
 import {
   actionOf,
   decideExisting,
@@ -16,8 +16,8 @@ import {
   type SendPlan,
   staleAction,
   withOutput,
-} from '../../../shared/policy/warmup-lifecycle';
-import { CLAIM_STALE_MS, type LifecycleWork } from '../../../shared/state/lifecycle-record';
+} from '../../../shared/lifecycle/policy/decision';
+import { CLAIM_STALE_MS, type LifecycleWork } from '../../../shared/lifecycle/record';
 import { config, HOOKS, INSTANCE, lifecycleWork, T0 } from './support';
 
 const work = (over: Partial<LifecycleWork> = {}): LifecycleWork => lifecycleWork({ token: 'token-1', openedAt: T0, ...over });

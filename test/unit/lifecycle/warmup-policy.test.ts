@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { resolveProfile } from '../../../shared/config';
-import { decideLaunch, decideWarmupResult, decideWarmupTimeout, warmupMode } from '../../../shared/policy/warmup';
-import type { LifecycleDecision, LifecycleRequest } from '../../../shared/policy/warmup-lifecycle';
-import { CLAIM_STALE_MS, type LifecycleWork, type StoredLifecycle } from '../../../shared/state/lifecycle-record';
+import { decideLaunch, decideWarmupResult, decideWarmupTimeout, warmupMode } from '../../../shared/lifecycle/policy/warmup';
+import type { LifecycleDecision, LifecycleRequest } from '../../../shared/lifecycle/policy/decision';
+import { CLAIM_STALE_MS, type LifecycleWork, type StoredLifecycle } from '../../../shared/lifecycle/record';
 import { commandId, config, DOCUMENTS, GROUP, INSTANCE, T0 } from './support';
 
 const TAGS = [{ key: 'asg-orchestrator:profile', value: 'gpu-inference' }];

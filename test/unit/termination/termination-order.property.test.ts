@@ -14,8 +14,8 @@ import {
   type TerminationTieBreak,
   decideTerminationOrder,
   poolKey,
-} from '../../../shared/policy/termination-order';
-import { MAX_REASON_CHARS } from '../../../shared/policy/termination-reason';
+} from '../../../shared/termination/policy/order';
+import { MAX_REASON_CHARS } from '../../../shared/termination/policy/reason';
 import { HOUR, NOW, request } from './build';
 // rng: the bench's seeded mulberry32, so a failing seed reproduces exactly.
 import { rng } from '../../../bench/lib/stats';

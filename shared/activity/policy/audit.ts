@@ -1,6 +1,6 @@
-import type { OptIn } from '../config/index';
-import type { EventKind, ParsedEvent } from '../events/index';
-import type { Notification, Severity } from '../notify/notification';
+import type { OptIn } from '../../config/index';
+import type { EventKind, ParsedEvent } from '../../events/index';
+import type { Notification, Severity } from '../../notify/notification';
 import { classifyLaunchFailure } from './launch-failure';
 
 /** The Auto Scaling activity events that `activityAudit` turns into notifications. */

@@ -15,8 +15,8 @@
  * | result Pending/InProgress/Delayed/Cancelling, stale command id, not running | nothing |
  * | deadline passed while running (reconcile) | as "none left", reason "timed out" |
  */
-import type { OptIn, Profile } from '../config/index';
-import type { LifecycleWork, StoredLifecycle } from '../state/lifecycle-record';
+import type { OptIn, Profile } from '../../config/index';
+import type { LifecycleWork, StoredLifecycle } from '../record';
 import { warmupParameters, type WarmupMode } from './warmup-parameters';
 import {
   actionOf,
@@ -31,7 +31,7 @@ import {
   seconds,
   skip,
   staleAction,
-} from './warmup-lifecycle';
+} from './decision';
 
 /** SendCommand's delivery timeout bounds (seconds): the command must start within it. */
 const MIN_DELIVERY_SECONDS = 30;

@@ -13,8 +13,8 @@
  * `attemptStartedAt`: the window `[attemptStartedAt − CLOCK_SKEW_MS, now]` on that instance with the
  * record's document holds no command of another record or attempt with the same marker.
  */
-import type { CommandSummary } from '../aws/ssm';
-import type { LifecycleWork } from '../state/lifecycle-record';
+import type { CommandSummary } from '../../aws/ssm';
+import type { LifecycleWork } from '../record';
 
 /** Margin for the difference between the Lambda clock and SSM's `RequestedDateTime`. */
 export const CLOCK_SKEW_MS = 60_000;

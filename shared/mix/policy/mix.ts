@@ -30,8 +30,8 @@
  * direction of the last change within `quietPeriodSeconds` of it; never outside the bounds; never
  * below the owner's settings unless the profile says so (`respectOwnerSettings: false`).
  */
-import type { Profile } from '../config';
-import type { CapacitySignal } from '../state/group-state';
+import type { Profile } from '../../config';
+import type { CapacitySignal } from '../../state/group-state';
 
 /** The two numbers of `InstancesDistribution` that the controller steers. */
 export interface MixTarget {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyLaunchFailure, type LaunchFailureClass } from '../../../shared/policy/launch-failure';
+import { classifyLaunchFailure, type LaunchFailureClass } from '../../../shared/activity/policy/launch-failure';
 
 describe('classifyLaunchFailure', () => {
   const rows: Array<[string, string, LaunchFailureClass]> = [

@@ -1,6 +1,6 @@
 /**
  * Whether the periodic mix sweep can leave a group alone this minute: no rule of the mix policy
- * ({@link decideMix} in shared/policy/mix.ts) could change it, and its evaluation would write
+ * ({@link decideMix} in shared/mix/policy/mix.ts) could change it, and its evaluation would write
  * nothing, before a new capacity signal arrives; each signal evaluates its group at once
  * (capacitySignal), and records `lastSignalAt` in the mix record. Pure.
  *

@@ -8,16 +8,16 @@
  *   to the same record later, `commandResult` completes or finishes it;
  * - a send taken over from a failed or dead invocation first looks for the drain command that one
  *   may have sent (ListCommands on the instance since the drain started, comment marker
- *   `asg-orchestrator spot drain <group>`: shared/policy/command-marker.ts) and adopts it: SendCommand
+ *   `asg-orchestrator spot drain <group>`: shared/lifecycle/policy/command-marker.ts) and adopts it: SendCommand
  *   has no idempotency token, and a lost response or a failed id write must not drain twice.
  */
 import { isAwsCallError } from '../errors';
 import type { SsmPort } from '../aws/ssm';
 import type { StateRecord, StateStorePort } from '../aws/state-store';
 import { PATTERNS, type Profile } from '../config';
-import { attemptWindowStart, sentForAttempt } from '../policy/command-marker';
-import { drainParameters } from '../policy/drain-parameters';
-import { isClaimStale, type LifecycleWork, lifecycleSk, newLifecycleRecord } from '../state/lifecycle-record';
+import { attemptWindowStart, sentForAttempt } from './policy/command-marker';
+import { drainParameters } from './policy/drain-parameters';
+import { isClaimStale, type LifecycleWork, lifecycleSk, newLifecycleRecord } from './record';
 import { instancePk } from '../state/keys';
 
 /** Marks a record whose SendCommand failed with a retryable error: the Lambda retry may claim and resend it. */

@@ -17,8 +17,8 @@
  * | … no hook yet | finish the record (the hook, when it fires, completes at once) |
  * | deadline passed while running (reconcile) | complete CONTINUE (drain.timed-out) |
  */
-import type { OptIn, Profile } from '../config/index';
-import { hasHook, type LifecycleWork, type StoredLifecycle } from '../state/lifecycle-record';
+import type { OptIn, Profile } from '../../config/index';
+import { hasHook, type LifecycleWork, type StoredLifecycle } from '../record';
 import { drainParameters } from './drain-parameters';
 import {
   actionOf,
@@ -33,7 +33,7 @@ import {
   seconds,
   skip,
   staleAction,
-} from './warmup-lifecycle';
+} from './decision';
 
 /** Extra time after the drain document's own timeout before the sweep gives up on its result. */
 export const DRAIN_RESULT_GRACE_SECONDS = 30;

@@ -2,7 +2,7 @@
  * The drain document's parameters, checked against the config patterns (the document checks them
  * again with `allowedPattern` and reads them as environment variables).
  */
-import { PATTERNS } from '../config/patterns';
+import { PATTERNS } from '../../config/patterns';
 import { checkParameters, type ParameterCheck, SECONDS_PATTERN } from './warmup-parameters';
 
 /** `allowedPattern` of each drain document parameter (serverless.yml carries these exact strings). */

@@ -16,13 +16,13 @@
  * | observe mode | | nothing (the hook's DefaultResult applies) |
  * | anything else | | nothing |
  */
-import type { LifecycleHookSummary } from '../aws/auto-scaling';
-import type { OptIn } from '../config/index';
+import type { LifecycleHookSummary } from '../../aws/auto-scaling';
+import type { OptIn } from '../../config/index';
 import { describeOwnHooks, isOwnHook, type OwnHookRule } from './own-hook';
-import { hasHook, type LifecyclePhase, type StoredLifecycle } from '../state/lifecycle-record';
+import { hasHook, type LifecyclePhase, type StoredLifecycle } from '../record';
 import { decideDrainResult, decideDrainTimeout, decideTerminate } from './drain';
 import { decideWarmupResult, decideWarmupTimeout, decideLaunch } from './warmup';
-import { type LifecycleDecision, type LifecycleRequest, type StackDocuments, skip, TERMINAL_STATUSES } from './warmup-lifecycle';
+import { type LifecycleDecision, type LifecycleRequest, type StackDocuments, skip, TERMINAL_STATUSES } from './decision';
 
 /** The lifecycle states the sweep works on, and the phase each belongs to. */
 export const WAIT_STATES: Readonly<Record<string, LifecyclePhase>> = {

@@ -1,5 +1,5 @@
 /**
- * shared/middleware/stack.ts: Powertools Logger and Metrics through their middy middlewares keep the
+ * shared/runtime/stack.ts: Powertools Logger and Metrics through their middy middlewares keep the
  * log keys and the metrics the stack wrote before (docs/adr/0005): one `decision` line per event with
  * the Lambda context, `ColdStart` once per container, `outcome_<outcome>` per invocation with the
  * `service` and `function` dimensions.
@@ -31,7 +31,7 @@ const freshStack = async (env: Record<string, string>) => {
   };
   vi.spyOn(process.stdout, 'write').mockImplementation(collect);
   vi.spyOn(process.stderr, 'write').mockImplementation(collect);
-  const stack = await import('../../../shared/middleware/stack');
+  const stack = await import('../../../shared/runtime/stack');
   // JSON lines only: Metrics warns in plain text when an invocation stored no metric.
   const docs = (): Doc[] =>
     written

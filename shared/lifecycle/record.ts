@@ -24,7 +24,7 @@
  * reconcile sweep resumes it.
  */
 import type { StateRecord } from '../aws/state-store';
-import { instancePk } from './keys';
+import { instancePk } from '../state/keys';
 
 /** Which hook the work serves. */
 export type LifecyclePhase = 'launch' | 'terminate';

@@ -1,4 +1,4 @@
-import type { Ec2Port, InstanceInfo } from '../aws/ec2';
+import type { Ec2Port, InstanceInfo } from './ec2';
 
 /**
  * Instance → group, type, AZ and market, looked up with DescribeInstances and cached for the life

@@ -20,7 +20,7 @@ import type {
   TerminationCandidate,
   TerminationCause,
   TerminationPolicyRequest,
-} from '../events/termination-policy-input';
+} from '../../events/termination-policy-input';
 import {
   MAX_ECHO_CHARS,
   MAX_REASON_CHARS,
@@ -30,7 +30,7 @@ import {
   clipText,
   formatAge,
   formatNumber,
-} from './termination-reason';
+} from './reason';
 
 /**
  * What a handler knows about one instance from its single batched state read. Every field is

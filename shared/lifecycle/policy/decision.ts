@@ -3,7 +3,7 @@
  * and the pieces they share. Pure: plain values and `now` in, a decision with a human-readable
  * `reason` out; no SDK, clock or logger. `shared/lifecycle` carries the decisions out.
  */
-import type { Notification, NotificationType, Severity } from '../notify/notification';
+import type { Notification, NotificationType, Severity } from '../../notify/notification';
 import {
   CLAIM_STALE_MS,
   hasHook,
@@ -13,7 +13,7 @@ import {
   type LifecycleResult,
   type LifecycleWork,
   type StoredLifecycle,
-} from '../state/lifecycle-record';
+} from '../record';
 
 /** The stack's own documents (env `WARMUP_DOCUMENT_NAME` / `DRAIN_DOCUMENT_NAME`), used when a profile names none. */
 export interface StackDocuments {

@@ -4,7 +4,7 @@
  * checks each value again with `allowedPattern`). Values reach the instance only as document
  * parameters, which the stack's document reads as environment variables (`interpolationType: ENV_VAR`).
  */
-import { hasDotDotSegment, PATTERNS } from '../config/patterns';
+import { hasDotDotSegment, PATTERNS } from '../../config/patterns';
 
 /** What the warm-up does with the models: `load` (serve) or `prestage` (download only, for a warm pool). */
 export type WarmupMode = 'load' | 'prestage';

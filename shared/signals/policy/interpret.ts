@@ -6,9 +6,9 @@
  * - "EC2 Instance Launch Unsuccessful" → a `spot-launch-failure` on the group's pool **only** when
  *   {@link classifyLaunchFailure} says `spot-capacity`; any other failure is not a Spot signal.
  */
-import type { ParsedEvent } from '../events';
-import { classifyLaunchFailure } from '../policy/launch-failure';
-import type { CapacitySignal } from '../state/group-state';
+import type { ParsedEvent } from '../../events';
+import { classifyLaunchFailure } from '../../activity/policy/launch-failure';
+import type { CapacitySignal } from '../../state/group-state';
 
 /** The event kinds `capacitySignal` accepts. */
 export const CAPACITY_SIGNAL_KINDS = ['spot-interruption', 'rebalance-recommendation', 'launch-unsuccessful'] as const;

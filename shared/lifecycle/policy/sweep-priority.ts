@@ -7,8 +7,8 @@
  * timeout, whichever is smaller) passes:
  * https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks-overview.html
  */
-import { hasHook } from '../state/lifecycle-record';
-import { hookFor, type SweepInput, WAIT_STATES } from './warmup-sweep';
+import { hasHook } from '../record';
+import { hookFor, type SweepInput, WAIT_STATES } from './sweep-decision';
 
 /**
  * When the instance's lifecycle action lapses if the sweep does nothing (epoch ms): the last

@@ -8,7 +8,7 @@
  * https://docs.aws.amazon.com/autoscaling/ec2/userguide/lifecycle-hooks.html — up to 50 hooks per group.)
  * Pure.
  */
-import type { OrchestratorConfig } from '../config/index';
+import type { OrchestratorConfig } from '../../config/index';
 
 /** The rule: listed names, or names starting with the prefix (an empty prefix matches nothing). */
 export type OwnHookRule = OrchestratorConfig['ownHooks'];

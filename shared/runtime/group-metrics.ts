@@ -7,7 +7,7 @@
  * EMF: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
  * Powertools `addDimensions` (one dimension set per call): https://docs.powertools.aws.dev/lambda/typescript/latest/features/metrics/#adding-dimensions
  *
- * A fresh Metrics instance per document: the invocation's shared instance (shared/middleware/stack.ts)
+ * A fresh Metrics instance per document: the invocation's shared instance (shared/runtime/stack.ts)
  * carries the `function` dimension of the `outcome_*` metrics, which must not reach these.
  * `POWERTOOLS_METRICS_DISABLED=true` (tests, the simulator, the bench) writes nothing.
  */
