@@ -1,6 +1,40 @@
-import type { InstanceFacts } from '../termination/policy/order';
-import { poolKey } from '../termination/policy/order';
 import { INSTANCE_FACTS_PREFIX, SIGNAL_PREFIX } from './keys';
+
+/**
+ * What a handler knows about one instance from its single batched state read. Every field is
+ * optional: a missing fact never makes an instance more likely to be chosen.
+ *
+ * @example
+ * ```ts
+ * const facts: InstanceFacts = { doomed: { kind: 'interruption-warning', at: now - 30_000 }, launchedAt: now - 3_600_000 };
+ * ```
+ */
+export interface InstanceFacts {
+  /** EC2 announced the instance's end; `at` is when the signal arrived (epoch ms). */
+  doomed?: { kind: 'interruption-warning' | 'rebalance-recommendation'; at: number };
+  /** Warm-up (model download/load) is still running. */
+  warming?: boolean;
+  /** Epoch ms. */
+  launchedAt?: number;
+  launchTemplateVersion?: string;
+  modelVersion?: string;
+  /** Scale-in protection: never returned, whatever the cause. */
+  protectedFromScaleIn?: boolean;
+  /** Any comparable load figure, for the `least-loaded` tie-break (lower goes first). */
+  load?: number;
+}
+
+/**
+ * The key of a Spot pool in termination context's `poolInterruptionRate`.
+ *
+ * @example
+ * ```ts
+ * poolKey('g5.xlarge', 'us-east-1a'); // 'g5.xlarge|us-east-1a'
+ * ```
+ */
+export function poolKey(instanceType: string, availabilityZone: string): string {
+  return `${instanceType}|${availabilityZone}`;
+}
 
 /** A capacity signal as stored: what happened, to which pool, when. */
 export interface CapacitySignal {

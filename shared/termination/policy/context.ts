@@ -1,8 +1,8 @@
 import type { GroupSummary } from '../../aws/auto-scaling';
 import type { OptIn } from '../../config';
 import type { TerminationPolicyRequest } from '../../events/termination-policy-input';
-import { type GroupState, poolInterruptionRates } from '../../state/group-state';
-import { type InstanceFacts, poolKey, type TerminationContext } from './order';
+import { type GroupState, type InstanceFacts, poolInterruptionRates, poolKey } from '../../state/group-state';
+import type { TerminationContext } from './order';
 
 /**
  * Which order the answer follows:

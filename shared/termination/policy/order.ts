@@ -21,6 +21,7 @@ import type {
   TerminationCause,
   TerminationPolicyRequest,
 } from '../../events/termination-policy-input';
+import { type InstanceFacts, poolKey } from '../../state/group-state';
 import {
   MAX_ECHO_CHARS,
   MAX_REASON_CHARS,
@@ -31,30 +32,6 @@ import {
   formatAge,
   formatNumber,
 } from './reason';
-
-/**
- * What a handler knows about one instance from its single batched state read. Every field is
- * optional: a missing fact never makes an instance more likely to be chosen.
- *
- * @example
- * ```ts
- * const facts: InstanceFacts = { doomed: { kind: 'interruption-warning', at: now - 30_000 }, launchedAt: now - 3_600_000 };
- * ```
- */
-export interface InstanceFacts {
-  /** EC2 announced the instance's end; `at` is when the signal arrived (epoch ms). */
-  doomed?: { kind: 'interruption-warning' | 'rebalance-recommendation'; at: number };
-  /** Warm-up (model download/load) is still running. */
-  warming?: boolean;
-  /** Epoch ms. */
-  launchedAt?: number;
-  launchTemplateVersion?: string;
-  modelVersion?: string;
-  /** Scale-in protection: never returned, whatever the cause. */
-  protectedFromScaleIn?: boolean;
-  /** Any comparable load figure, for the `least-loaded` tie-break (lower goes first). */
-  load?: number;
-}
 
 /** The last criterion before the instance id. */
 export type TerminationTieBreak = 'oldest-first' | 'newest-first' | 'least-loaded';
@@ -129,18 +106,6 @@ export interface TerminationDecision {
   /** Human-readable, with numbers; bounded to {@link MAX_REASON_CHARS} even for 30,000 candidates. */
   reason: string;
   buckets: TerminationBucket[];
-}
-
-/**
- * The key of a Spot pool in {@link TerminationContext.poolInterruptionRate}.
- *
- * @example
- * ```ts
- * poolKey('g5.xlarge', 'us-east-1a'); // 'g5.xlarge|us-east-1a'
- * ```
- */
-export function poolKey(instanceType: string, availabilityZone: string): string {
-  return `${instanceType}|${availabilityZone}`;
 }
 
 // Sort keys are computed once per candidate into typed arrays, so that a comparison reads at most

@@ -7,13 +7,12 @@ import type {
   TerminationCause,
   TerminationPolicyRequest,
 } from '../../../shared/events/termination-policy-input';
+import { type InstanceFacts, poolKey } from '../../../shared/state/group-state';
 import {
-  type InstanceFacts,
   type TerminationContext,
   type TerminationDecision,
   type TerminationTieBreak,
   decideTerminationOrder,
-  poolKey,
 } from '../../../shared/termination/policy/order';
 import { MAX_REASON_CHARS } from '../../../shared/termination/policy/reason';
 import { HOUR, NOW, request } from './build';
