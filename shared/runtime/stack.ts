@@ -11,7 +11,6 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { classifyAwsError } from '../aws/classify';
 import { type EventDropError, isConfigError, isEventDropError, isOrchestratorError } from '../errors';
-import { localWorldReport } from '../local/index';
 
 /** What every handler returns: `serverless invoke local` prints it, and the decision log records it. */
 export interface HandlerOutcome {
@@ -48,10 +47,21 @@ export const dropped = (error: EventDropError): HandlerOutcome => ({
   ...error.context,
 });
 
+/** What a decision gains from elsewhere: fields added to every decision line and printed result. */
+export type DecisionNote = () => Readonly<Record<string, unknown>> | undefined;
+
+const notes: DecisionNote[] = [];
+
+/**
+ * Registers a note for every decision from now on. Offline `invoke local` (shared/local/install.ts)
+ * adds `localWorld`: the decision says its AWS calls were answered locally, and which.
+ */
+export const noteDecisions = (note: DecisionNote): void => {
+  notes.push(note);
+};
+
 const record = (functionName: string, result: HandlerOutcome): void => {
-  // Offline `invoke local` (shared/local): the decision says its AWS calls were answered locally.
-  const local = localWorldReport();
-  if (local) result.localWorld = local;
+  for (const note of notes) Object.assign(result, note());
   metrics.addDimension('function', functionName);
   metrics.addMetric(`outcome_${result.outcome}`, MetricUnit.Count, 1);
   // One structured decision line per event: warn for drops, info otherwise.
