@@ -19,7 +19,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { modelVersionOf } from './hook-event';
 import type { AutoScalingPort, GroupSummary, LifecycleHookSummary } from '../aws/auto-scaling';
-import { type StateRecord, type StateStorePort, toStateRecord } from '../aws/state-store';
+import { type StateRecord, toStateRecord } from '../aws/state-store';
 import { type OptIn, resolveProfile } from '../config/index';
 import type { HandlerOutcome } from '../runtime/stack';
 import { decideExisting, type LifecycleDecision } from './policy/decision';
@@ -29,6 +29,7 @@ import { sweepDueAt } from './policy/sweep-priority';
 import { decideSweep, type SweepDecision, type SweepInput, WAIT_STATES } from './policy/sweep-decision';
 import { isClaimStale, LIFECYCLE_TTL_SECONDS, type LifecyclePhase, type StoredLifecycle } from './record';
 import { forEachBounded } from './bounded';
+import { decodeScanMemory, PendingCompletions, SWEEP_COMPLETIONS_KEY, SWEEP_SCAN_KEY } from './sweep-memory';
 import type { LifecycleDeps } from './deps';
 import { DEFAULT_NOTIFICATION_SETTINGS, executeLifecycle, loadLifecycle } from './execute';
 import { type SweepFailure, type SweepReport, toFailure } from '../runtime/sweep-runner';
@@ -101,142 +102,8 @@ export const MAX_SCANS_PER_RUN = 50;
  */
 export const GROUPS_PER_SCAN_READ = 10;
 
-/** Key of the item holding what each group's last read found ({@link planGroupScans}). */
-export const SWEEP_SCAN_KEY = { pk: 'sweep#lifecycle', sk: 'scan' } as const;
-
-const decodeScanMemory = (data: Record<string, unknown> | undefined): Record<string, ScanMemoryEntry> => {
-  const groups = typeof data?.groups === 'object' && data.groups !== null ? (data.groups as Record<string, unknown>) : {};
-  const out: Record<string, ScanMemoryEntry> = {};
-  for (const [name, v] of Object.entries(groups)) {
-    const e = (typeof v === 'object' && v !== null ? v : {}) as Partial<ScanMemoryEntry>;
-    if (typeof e.scannedAt !== 'number' || typeof e.signature !== 'string' || typeof e.waiting !== 'number') continue;
-    out[name] = { scannedAt: e.scannedAt, signature: e.signature, waiting: e.waiting, ...(typeof e.periodMs === 'number' ? { periodMs: e.periodMs } : {}) };
-  }
-  return out;
-};
-
 /** `desired/min/max`: what the listing without instances shows of launches and terminations. */
 const signatureOf = (g: GroupSummary): string => `${g.desiredCapacity}/${g.minSize}/${g.maxSize}`;
-
-/** Key of the item listing the completions the sweep started and has not seen final yet. */
-export const SWEEP_COMPLETIONS_KEY = { pk: 'sweep#lifecycle', sk: 'completions' } as const;
-
-interface PendingCompletion {
-  instanceId: string;
-  phase: LifecyclePhase;
-  group: string;
-}
-
-const entryKey = (e: Pick<PendingCompletion, 'instanceId' | 'phase'>): string => `${e.instanceId}|${e.phase}`;
-
-/** How often a write of the list is retried on a fresh copy when another sweep changed it meanwhile. */
-const LIST_WRITE_ATTEMPTS = 3;
-
-const decodeEntries = (data: Record<string, unknown> | undefined): Map<string, PendingCompletion> => {
-  const list = Array.isArray(data?.entries) ? (data.entries as unknown[]) : [];
-  const entries = new Map<string, PendingCompletion>();
-  for (const e of list) {
-    const x = e as Partial<PendingCompletion>;
-    if (typeof x.instanceId === 'string' && (x.phase === 'launch' || x.phase === 'terminate') && typeof x.group === 'string') {
-      entries.set(entryKey({ instanceId: x.instanceId, phase: x.phase }), { instanceId: x.instanceId, phase: x.phase, group: x.group });
-    }
-  }
-  return entries;
-};
-
-/**
- * The sweep's pending completions: read once per run, written before each completion it starts, tidied
- * at the end. Two runs may overlap (a slow run and the next minute's, a duplicate schedule delivery):
- * a write that finds the list changed by the other reads it again and applies its own additions and
- * removals to the fresh copy (the list is a set; the records' conditional claims decide who completes
- * what). Only when that keeps failing does the run yield ({@link add} returns false): no error.
- */
-class PendingCompletions {
-  private changed = false;
-  private turn: Promise<void> = Promise.resolve();
-  private readonly added = new Map<string, PendingCompletion>();
-  private readonly removed = new Set<string>();
-
-  private constructor(
-    private readonly store: StateStorePort,
-    private version: number | undefined,
-    public entries: Map<string, PendingCompletion>,
-  ) {}
-
-  /** The list as read (absent: none yet). */
-  public static from(store: StateStorePort, rec: StateRecord | undefined): PendingCompletions {
-    return new PendingCompletions(store, rec?.version, decodeEntries(rec?.data));
-  }
-
-  /** Re-reads the list and re-applies this run's own additions and removals. */
-  private async refresh(): Promise<void> {
-    const rec = await this.store.get(SWEEP_COMPLETIONS_KEY.pk, SWEEP_COMPLETIONS_KEY.sk);
-    const fresh = decodeEntries(rec?.data);
-    for (const [k, e] of this.added) if (!this.removed.has(k)) fresh.set(k, e);
-    for (const k of this.removed) fresh.delete(k);
-    this.version = rec?.version;
-    this.entries = fresh;
-  }
-
-  /** Writes the list; false when other runs kept changing it. */
-  private async write(now: number): Promise<boolean> {
-    for (let attempt = 0; attempt < LIST_WRITE_ATTEMPTS; attempt += 1) {
-      // Never an unconditional delete: it could drop an entry another run has just added. An empty
-      // list is written like any other (conditionally) and expires with its TTL.
-      if (this.entries.size === 0 && this.version === undefined) {
-        this.changed = false;
-        return true;
-      }
-      const record = {
-        ...SWEEP_COMPLETIONS_KEY,
-        version: (this.version ?? 0) + 1,
-        expiresAt: Math.floor(now / 1000) + LIFECYCLE_TTL_SECONDS,
-        data: { entries: [...this.entries.values()] },
-      };
-      const ok = this.version === undefined ? await this.store.putIfAbsent(record) : await this.store.putIfVersion(record, this.version);
-      if (ok) {
-        this.version = record.version;
-        this.changed = false;
-        return true;
-      }
-      await this.refresh();
-    }
-    return false;
-  }
-
-  /**
-   * Registers a completion before it is started (so that it is finished even if interrupted after
-   * CompleteLifecycleAction). False: other runs kept changing the list; this run yields to them.
-   */
-  public add(entry: PendingCompletion, now: number): Promise<boolean> {
-    // Writes are conditional on the item's version: concurrent actions of one run take turns.
-    const turn = this.turn.then(async () => {
-      const k = entryKey(entry);
-      this.added.set(k, entry);
-      this.removed.delete(k);
-      if (this.entries.has(k)) return true;
-      this.entries.set(k, entry);
-      return this.write(now);
-    });
-    this.turn = turn.then(
-      () => undefined,
-      () => undefined,
-    );
-    return turn;
-  }
-
-  public remove(entry: Pick<PendingCompletion, 'instanceId' | 'phase'>): void {
-    const k = entryKey(entry);
-    this.removed.add(k);
-    if (this.entries.delete(k)) this.changed = true;
-  }
-
-  /** Writes what changed. False: yielded to other runs. */
-  public async flush(now: number): Promise<boolean> {
-    if (!this.changed) return true;
-    return this.write(now);
-  }
-}
 
 /** True for a decision that answers a lifecycle action (the sweep registers it first). */
 const completes = (d: SweepDecision): boolean => d.kind === 'complete' || (d.kind === 'create' && d.work.status === 'completing');
