@@ -18,13 +18,13 @@
  *   or the sweep while the instance waits) it means the dead invocation's CompleteLifecycleAction took
  *   effect: the claim's notification is published and the final status written.
  */
-import type { LifecycleActionRef, StateStorePort } from '../aws/index';
+import type { LifecycleActionRef, SendCommandInput, StateStorePort } from '../aws/index';
 import { ConfigError, isAwsCallError } from '../errors';
 import { publishGroupMetrics } from '../runtime/group-metrics';
 import type { HandlerOutcome } from '../runtime/stack';
 import type { NotificationSettings } from '../notify/publisher';
 import { attemptWindowStart, sentForAttempt } from './policy/command-marker';
-import type { LifecycleDecision, SendPlan } from './policy/decision';
+import type { LifecycleDecision } from './policy/decision';
 import { withOutput } from './policy/decision';
 import { FACTS_TTL_SECONDS, groupPk, instanceFactsSk, instancePk } from '../state/keys';
 import {
@@ -107,7 +107,7 @@ const alreadySent = async (deps: LifecycleDeps, work: LifecycleWork): Promise<st
 const sendClaimed = async (
   deps: LifecycleDeps,
   claimed: StoredLifecycle,
-  plan: SendPlan,
+  plan: SendCommandInput,
   notify: (() => Promise<unknown>) | undefined,
   outcome: string,
   reason: string,

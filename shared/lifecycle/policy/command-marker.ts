@@ -22,14 +22,15 @@ export const CLOCK_SKEW_MS = 60_000;
 /** Every comment the orchestrator puts on its commands starts with this. */
 export const COMMENT_PREFIX = 'asg-orchestrator ';
 
-/** The part of a document name or ARN after `document/`. */
-const baseName = (name: string): string => {
+/**
+ * The part of a document name or ARN after `document/`: SSM events and ListCommands name a document
+ * as it was sent, the config may name it by ARN (`arn:aws:ssm:…:document/Name`), see
+ * https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_SendCommand.html (DocumentName).
+ */
+export const documentBaseName = (name: string): string => {
   const slash = name.lastIndexOf('document/');
   return slash >= 0 ? name.slice(slash + 'document/'.length) : name;
 };
-
-/** The attempt marker a warm-up command's comment carries (`… attempt 2/3`). */
-export const attemptMarker = (attempt: number, maxAttempts: number): string => `attempt ${attempt}/${maxAttempts}`;
 
 /** Since when commands of the current attempt of `work` can have been requested (the ListCommands filter). */
 export const attemptWindowStart = (work: Pick<LifecycleWork, 'attemptStartedAt'>): number => work.attemptStartedAt - CLOCK_SKEW_MS;
@@ -52,7 +53,7 @@ export const sentForAttempt = (
     (c) =>
       !earlier.has(c.commandId) &&
       c.requestedAt >= attemptWindowStart(work) &&
-      baseName(c.documentName) === baseName(work.documentName) &&
+      documentBaseName(c.documentName) === documentBaseName(work.documentName) &&
       c.comment.startsWith(COMMENT_PREFIX) &&
       (work.phase === 'launch' ? c.comment.includes(` attempt ${work.attempt}/`) : c.comment.includes('drain')),
   );

@@ -3,6 +3,8 @@
  * and the pieces they share. Pure: plain values and `now` in, a decision with a human-readable
  * `reason` out; no SDK, clock or logger. `shared/lifecycle` carries the decisions out.
  */
+import type { SendCommandInput } from '../../aws/ssm';
+import { isTerminalCommandStatus } from '../../events/command-status';
 import type { Notification, NotificationType, Severity } from '../../notify/notification';
 import {
   CLAIM_STALE_MS,
@@ -85,15 +87,6 @@ export interface NotificationContext {
   resources?: readonly string[];
 }
 
-/** An SSM command to send (the shape of `SsmPort.sendCommand`'s input). */
-export interface SendPlan {
-  documentName: string;
-  instanceId: string;
-  parameters: Readonly<Record<string, readonly string[]>>;
-  timeoutSeconds: number;
-  comment: string;
-}
-
 /**
  * Every lifecycle decision. `next` is the record's next state (written with `putIfVersion` on the
  * version read); `work` is a new record (written with `putIfAbsent`).
@@ -115,7 +108,7 @@ export type LifecycleDecision =
   | {
       kind: 'create';
       work: LifecycleWork;
-      send?: SendPlan;
+      send?: SendCommandInput;
       notification: Notification;
       reason: string;
       /** The record of an earlier lifecycle action of the instance that this new work replaces (conditional on its version). */
@@ -124,7 +117,7 @@ export type LifecycleDecision =
   | {
       kind: 'send';
       next: LifecycleWork;
-      send: SendPlan;
+      send: SendCommandInput;
       notification?: Notification;
       fetchOutput?: boolean;
       /** Resuming a stale claim of the same attempt: adopt the command the dead invocation may have sent (ListCommands) before sending. */
@@ -223,7 +216,7 @@ export const decideExisting = (
   stored: StoredLifecycle,
   req: Pick<LifecycleRequest, 'hookName' | 'token'>,
   now: number,
-  resend: (work: LifecycleWork) => SendPlan | undefined,
+  resend: (work: LifecycleWork) => SendCommandInput | undefined,
 ): LifecycleDecision => {
   const w = stored.work;
   const withHook: LifecycleWork = { ...w, hookName: w.hookName ?? req.hookName, ...(w.token || !req.token ? {} : { token: req.token }) };
@@ -257,9 +250,6 @@ export const decideExisting = (
   return skip('duplicate', `duplicate: ${w.phase} work on ${w.instanceId} is already ${w.status} (${where})`);
 };
 
-/** Statuses after which an SSM invocation never changes again. */
-export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['Success', 'Failed', 'TimedOut', 'Cancelled', 'Undeliverable', 'Terminated']);
-
 /**
  * Checks the command result belongs to the record's current attempt and is still news. The retry of a
  * result event (or the sweep) also resumes what an invocation handling that result left half-done:
@@ -274,7 +264,7 @@ export const matchResult = (
   commandId: string,
   status: string,
   now: number,
-  resend: (work: LifecycleWork) => SendPlan | undefined = () => undefined,
+  resend: (work: LifecycleWork) => SendCommandInput | undefined = () => undefined,
 ): { ok: true; work: LifecycleWork } | { ok: false; decision: LifecycleDecision } => {
   if (!stored) return { ok: false, decision: skip('skipped', `no lifecycle work is recorded for command ${commandId}: not ours`) };
   const w = stored.work;
@@ -295,6 +285,6 @@ export const matchResult = (
     if (resumed.kind === 'complete') return { ok: false, decision: resumed };
   }
   if (w.status !== 'running') return { ok: false, decision: skip('duplicate', `duplicate: ${w.phase} work on ${w.instanceId} is already ${w.status}`) };
-  if (!TERMINAL_STATUSES.has(status)) return { ok: false, decision: skip('in-progress', `command ${commandId} is ${status}: nothing to do yet`) };
+  if (!isTerminalCommandStatus(status)) return { ok: false, decision: skip('in-progress', `command ${commandId} is ${status}: nothing to do yet`) };
   return { ok: true, work: w };
 };

@@ -17,6 +17,7 @@
  * | … no hook yet | finish the record (the hook, when it fires, completes at once) |
  * | deadline passed while running (reconcile) | complete CONTINUE (drain.timed-out) |
  */
+import type { SendCommandInput } from '../../aws/ssm';
 import type { OptIn, Profile } from '../../config/index';
 import { hasHook, type LifecycleWork, type StoredLifecycle } from '../record';
 import { drainParameters } from './drain-parameters';
@@ -28,7 +29,6 @@ import {
   lifecycleNotification,
   matchResult,
   type NotificationContext,
-  type SendPlan,
   type StackDocuments,
   seconds,
   skip,
@@ -43,7 +43,7 @@ export const drainCommand = (
   work: Pick<LifecycleWork, 'instanceId' | 'documentName'>,
   profile: Profile,
   timeoutSeconds: number,
-): { ok: true; plan: SendPlan } | { ok: false; issues: string[] } => {
+): { ok: true; plan: SendCommandInput } | { ok: false; issues: string[] } => {
   const check = drainParameters(profile.drain.drainUrl, timeoutSeconds);
   if (!check.ok) return check;
   return {

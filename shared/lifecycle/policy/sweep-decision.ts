@@ -17,12 +17,13 @@
  * | anything else | | nothing |
  */
 import type { LifecycleHookSummary } from '../../aws/auto-scaling';
+import { isTerminalCommandStatus } from '../../events/command-status';
 import type { OptIn } from '../../config/index';
 import { describeOwnHooks, isOwnHook, type OwnHookRule } from './own-hook';
 import { hasHook, type LifecyclePhase, type StoredLifecycle } from '../record';
 import { decideDrainResult, decideDrainTimeout, decideTerminate } from './drain';
 import { decideWarmupResult, decideWarmupTimeout, decideLaunch } from './warmup';
-import { type LifecycleDecision, type LifecycleRequest, type StackDocuments, skip, TERMINAL_STATUSES } from './decision';
+import { type LifecycleDecision, type LifecycleRequest, type StackDocuments, skip } from './decision';
 
 /** The lifecycle states the sweep works on, and the phase each belongs to. */
 export const WAIT_STATES: Readonly<Record<string, LifecyclePhase>> = {
@@ -153,7 +154,7 @@ export const decideSweep = (input: SweepInput): SweepDecision => {
     if (resumed.kind !== 'skip') return resumed;
   } else if (input.commandStatus === undefined && now - w.attemptStartedAt >= 2 * input.sweepIntervalMs) {
     return { kind: 'query-command', commandId: w.commandId, reason: `command ${w.commandId} was sent ${Math.round((now - w.attemptStartedAt) / 1000)} s ago: reading its status` };
-  } else if (input.commandStatus !== undefined && TERMINAL_STATUSES.has(input.commandStatus)) {
+  } else if (input.commandStatus !== undefined && isTerminalCommandStatus(input.commandStatus)) {
     const event = { commandId: w.commandId, status: input.commandStatus };
     return phase === 'launch'
       ? decideWarmupResult(stored, event, input.optIn.profile, now)

@@ -15,6 +15,7 @@
  * | result Pending/InProgress/Delayed/Cancelling, stale command id, not running | nothing |
  * | deadline passed while running (reconcile) | as "none left", reason "timed out" |
  */
+import type { SendCommandInput } from '../../aws/ssm';
 import type { OptIn, Profile } from '../../config/index';
 import type { LifecycleWork, StoredLifecycle } from '../record';
 import { warmupParameters, type WarmupMode } from './warmup-parameters';
@@ -26,7 +27,6 @@ import {
   lifecycleNotification,
   matchResult,
   type NotificationContext,
-  type SendPlan,
   type StackDocuments,
   seconds,
   skip,
@@ -47,7 +47,7 @@ export const warmupCommand = (
   work: Pick<LifecycleWork, 'instanceId' | 'documentName' | 'destination' | 'deadlineAt' | 'attempt' | 'maxAttempts'>,
   profile: Profile,
   now: number,
-): { ok: true; plan: SendPlan } | { ok: false; issues: string[] } => {
+): { ok: true; plan: SendCommandInput } | { ok: false; issues: string[] } => {
   const remaining = Math.max(1, Math.floor((work.deadlineAt - now) / 1000));
   const mode = warmupMode(work.destination);
   const check = warmupParameters(profile.warmup, mode, remaining);

@@ -5,6 +5,7 @@
  * tell, what a resumed claim does, which command results are news, whose hooks are ours.
  */
 import { describe, expect, it } from 'vitest';
+import type { SendCommandInput } from '../../../shared/aws/ssm';
 import { describeOwnHooks, isOwnHook } from '../../../shared/lifecycle/policy/own-hook';
 import { sweepDueAt } from '../../../shared/lifecycle/policy/sweep-priority';
 import {
@@ -13,7 +14,6 @@ import {
   lifecycleNotification,
   matchResult,
   needsActionProbe,
-  type SendPlan,
   staleAction,
   withOutput,
 } from '../../../shared/lifecycle/policy/decision';
@@ -22,7 +22,7 @@ import { config, HOOKS, INSTANCE, lifecycleWork, T0 } from './support';
 
 const work = (over: Partial<LifecycleWork> = {}): LifecycleWork => lifecycleWork({ token: 'token-1', openedAt: T0, ...over });
 
-const PLAN: SendPlan = { documentName: 'warmup', instanceId: INSTANCE, parameters: {}, timeoutSeconds: 600, comment: 'attempt 1' };
+const PLAN: SendCommandInput = { documentName: 'warmup', instanceId: INSTANCE, parameters: {}, timeoutSeconds: 600, comment: 'attempt 1' };
 const STALE = T0 + CLAIM_STALE_MS;
 
 describe('actionOf: which lifecycle action a hook event is, against the stored record', () => {
