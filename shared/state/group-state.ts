@@ -103,9 +103,21 @@ export const decodeGroupState = (items: ReadonlyArray<Readonly<Record<string, un
 };
 
 /**
+ * Who a warning is about. An instance warned twice — a rebalance recommendation, then its interruption
+ * warning (EC2 may send both for one instance, the recommendation first:
+ * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/rebalance-recommendations.html), or one event
+ * delivered twice (EventBridge delivers at least once:
+ * https://docs.aws.amazon.com/eventbridge/latest/ref/event-delivery-level.html) — is one interruption,
+ * so rates count instances, not signals. A signal without an instance id counts on its own.
+ */
+export const warnedInstanceKey = (s: CapacitySignal, index: number): string => s.instanceId ?? `#${index}`;
+
+/**
  * Interruptions per instance-hour for each Spot pool (type × AZ) over the window ending at `now`:
- * interruption warnings and rebalance recommendations in the window, divided by the pool's
- * instance count (at least 1) times the window in hours. Launch failures are not interruptions.
+ * the instances warned in the window (interruption warning or rebalance recommendation, each instance
+ * once: {@link warnedInstanceKey}), divided by the pool's instance count (at least 1) times the window
+ * in hours. Launch failures are not interruptions. The mix controller's rate counts the same way
+ * (shared/mix/policy/mix.ts `measureSignals`).
  *
  * @example
  * ```ts
@@ -118,15 +130,15 @@ export const poolInterruptionRates = (
   now: number,
   windowMs: number,
 ): Map<string, number> => {
-  const counts = new Map<string, number>();
+  const warned = new Map<string, Set<string>>();
   const from = now - windowMs;
-  for (const s of signals) {
-    if (s.kind === 'spot-launch-failure' || s.at < from || s.at > now) continue;
+  for (const [i, s] of signals.entries()) {
+    if (s.kind === 'spot-launch-failure' || !(s.at >= from && s.at <= now)) continue;
     const key = poolKey(s.instanceType, s.availabilityZone);
-    counts.set(key, (counts.get(key) ?? 0) + 1);
+    warned.set(key, (warned.get(key) ?? new Set()).add(warnedInstanceKey(s, i)));
   }
   const hours = Math.max(windowMs, 1) / 3_600_000;
   const rates = new Map<string, number>();
-  for (const [key, count] of counts) rates.set(key, count / (Math.max(poolSizes.get(key) ?? 1, 1) * hours));
+  for (const [key, instances] of warned) rates.set(key, instances.size / (Math.max(poolSizes.get(key) ?? 1, 1) * hours));
   return rates;
 };

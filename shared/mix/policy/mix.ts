@@ -31,7 +31,7 @@
  * below the owner's settings unless the profile says so (`respectOwnerSettings: false`).
  */
 import type { Profile } from '../../config';
-import type { CapacitySignal } from '../../state/group-state';
+import { type CapacitySignal, warnedInstanceKey } from '../../state/group-state';
 
 /** The two numbers of `InstancesDistribution` that the controller steers. */
 export interface MixTarget {
@@ -272,7 +272,7 @@ export const measureSignals = (
     }
     if (s.kind === 'rebalance-recommendation') rebalances += 1;
     // One instance warned twice (rebalance, then interruption; or a re-delivered event) counts once.
-    const id = s.instanceId ?? `#${i}`;
+    const id = warnedInstanceKey(s, i);
     warned.add(id);
     if (s.at > since) fresh.add(id);
     pools.add(poolOf(s));
