@@ -143,20 +143,55 @@ export const skip = (outcome: 'skipped' | 'duplicate' | 'stale' | 'in-progress',
   reason,
 });
 
-/** Builds a notification about one instance's lifecycle work; observe mode says "would". */
-export const lifecycleNotification = (
+/**
+ * Every notification about one instance's lifecycle work: its severity and title, one place for the
+ * decisions that publish it and for the resumption of a claim that recorded it (`notifyAs`).
+ * The EventBridge detail-types are shared/notify/notification.ts `NOTIFICATION_CATALOGUE`.
+ */
+export const LIFECYCLE_NOTIFICATIONS = {
+  'warmup.started': { severity: 'info', title: 'Warm-up started' },
+  'warmup.retrying': { severity: 'warning', title: 'Warm-up failed: retrying' },
+  'warmup.succeeded': { severity: 'info', title: 'Warm-up succeeded' },
+  'warmup.abandoned': { severity: 'error', title: 'Warm-up failed: instance abandoned' },
+  'warmup.failed': { severity: 'error', title: 'Warm-up failed: instance continues anyway' },
+  'warmup.skipped': { severity: 'info', title: 'Warm-up disabled: instance continues' },
+  'drain.started': { severity: 'info', title: 'Drain started' },
+  'drain.completed': { severity: 'info', title: 'Drain completed' },
+  'drain.failed': { severity: 'warning', title: 'Drain failed: termination continues' },
+  'drain.timed-out': { severity: 'warning', title: 'Drain timed out: termination continues' },
+  'drain.skipped': { severity: 'info', title: 'Drain disabled: termination continues' },
+} as const satisfies Readonly<Partial<Record<NotificationType, { severity: Severity; title: string }>>>;
+
+/** A notification about lifecycle work: a key of {@link LIFECYCLE_NOTIFICATIONS}. */
+export type LifecycleNotificationType = keyof typeof LIFECYCLE_NOTIFICATIONS;
+
+const isLifecycleNotificationType = (type: string): type is LifecycleNotificationType => Object.hasOwn(LIFECYCLE_NOTIFICATIONS, type);
+
+/** What {@link lifecycleNotification} needs. */
+export interface LifecycleNotificationOptions {
   work: Pick<LifecycleWork, 'groupName' | 'instanceId' | 'mode' | 'phase' | 'attempt' | 'maxAttempts' | 'profileName'> &
-    Partial<Pick<LifecycleWork, 'commandId' | 'hookName' | 'destination' | 'startedBy'>>,
-  eventType: NotificationType,
-  severity: Severity,
-  title: string,
-  reason: string,
-  now: number,
-  ctx: NotificationContext = {},
-  details: Readonly<Record<string, string | number | boolean | null>> = {},
-): Notification => ({
-  eventType,
-  severity,
+    Partial<Pick<LifecycleWork, 'commandId' | 'hookName' | 'destination' | 'startedBy'>>;
+  type: LifecycleNotificationType;
+  reason: string;
+  now: number;
+  ctx?: NotificationContext;
+  details?: Readonly<Record<string, string | number | boolean | null>>;
+  /** A title naming what is known now (the command's status); by default the catalogue's. */
+  title?: string;
+}
+
+/**
+ * Builds a notification about one instance's lifecycle work (severity and title from
+ * {@link LIFECYCLE_NOTIFICATIONS}); observe mode says "would".
+ *
+ * @example
+ * ```ts
+ * lifecycleNotification({ work, type: 'warmup.started', reason, now }).title; // 'Warm-up started'
+ * ```
+ */
+export const lifecycleNotification = ({ work, type, reason, now, ctx = {}, details = {}, title = LIFECYCLE_NOTIFICATIONS[type].title }: LifecycleNotificationOptions): Notification => ({
+  eventType: type,
+  severity: LIFECYCLE_NOTIFICATIONS[type].severity,
   group: work.groupName,
   mode: work.mode,
   title: work.mode === 'observe' ? `Would: ${title}` : title,
@@ -185,26 +220,11 @@ export const withOutput = (n: Notification, excerpt: string | undefined): Notifi
 /** Seconds, rounded, for reasons and details. */
 export const seconds = (ms: number): number => Math.round(ms / 1000);
 
-/** Severity and title of the notification a resumed send or completion publishes, by the type its claim recorded. */
-const RESUMED_NOTIFICATIONS: Readonly<Record<string, readonly [Severity, string]>> = {
-  'warmup.started': ['info', 'Warm-up started'],
-  'warmup.retrying': ['warning', 'Warm-up failed: retrying'],
-  'drain.started': ['info', 'Drain started'],
-  'warmup.succeeded': ['info', 'Warm-up succeeded'],
-  'warmup.abandoned': ['error', 'Warm-up failed: instance abandoned'],
-  'warmup.failed': ['error', 'Warm-up failed: instance continues anyway'],
-  'warmup.skipped': ['info', 'Warm-up disabled: instance continues'],
-  'drain.completed': ['info', 'Drain completed'],
-  'drain.failed': ['warning', 'Drain failed: termination continues'],
-  'drain.timed-out': ['warning', 'Drain timed out: termination continues'],
-  'drain.skipped': ['info', 'Drain disabled: termination continues'],
-};
-
 /** The notification a claim recorded (`notifyAs`), rebuilt for its resumption. */
-const resumedNotification = (w: LifecycleWork, reason: string, now: number): Notification | undefined => {
-  const resumed = w.notifyAs !== undefined ? RESUMED_NOTIFICATIONS[w.notifyAs] : undefined;
-  return resumed && w.notifyAs ? lifecycleNotification(w, w.notifyAs as NotificationType, resumed[0], resumed[1], reason, now, {}, { resumed: true }) : undefined;
-};
+const resumedNotification = (w: LifecycleWork, reason: string, now: number): Notification | undefined =>
+  w.notifyAs !== undefined && isLifecycleNotificationType(w.notifyAs)
+    ? lifecycleNotification({ work: w, type: w.notifyAs, reason, now, details: { resumed: true } })
+    : undefined;
 
 /**
  * What to do with a record that already exists when a hook event (or the sweep) asks for work:

@@ -112,7 +112,7 @@ export const decideTerminate = (
       profile.mode === 'enforce'
         ? { ...base, status: 'completing', result: 'CONTINUE', claimedAt: now, reason }
         : { ...base, status: 'finished', finishedAt: now, reason };
-    return { kind: 'create', work, notification: lifecycleNotification(work, 'drain.skipped', 'info', 'Drain disabled: termination continues', reason, now, ctx), reason };
+    return { kind: 'create', work, notification: lifecycleNotification({ work, type: 'drain.skipped', reason, now, ctx }), reason };
   }
   const command = drainCommand(base, profile, drain.timeoutSeconds);
   if (!command.ok) return { kind: 'invalid', reason: `drain parameters of profile ${optIn.profileName} failed their patterns: nothing sent`, issues: command.issues };
@@ -122,12 +122,12 @@ export const decideTerminate = (
     return {
       kind: 'create',
       work,
-      notification: lifecycleNotification(work, 'drain.started', 'info', 'Drain started', reason, now, ctx),
+      notification: lifecycleNotification({ work, type: 'drain.started', reason, now, ctx }),
       reason: `observe mode: would drain (${base.documentName}, up to ${drain.timeoutSeconds} s); nothing sent or completed`,
     };
   }
   const work: LifecycleWork = { ...base, claimedAt: now, reason };
-  return { kind: 'create', work, send: command.plan, notification: lifecycleNotification(work, 'drain.started', 'info', 'Drain started', reason, now, ctx), reason };
+  return { kind: 'create', work, send: command.plan, notification: lifecycleNotification({ work, type: 'drain.started', reason, now, ctx }), reason };
 };
 
 const decideExistingDrain = (
@@ -174,12 +174,11 @@ export const decideDrainResult = (
   const what = ok ? `drain finished after ${tookS} s` : `drain command ${event.commandId} ended ${event.status} after ${tookS} s`;
   const details = { durationSeconds: tookS, lastCommandStatus: event.status };
   const type = ok ? 'drain.completed' : 'drain.failed';
-  const severity = ok ? 'info' : 'warning';
-  const title = ok ? 'Drain completed' : `Drain ${event.status}`;
+  const title = ok ? undefined : `Drain ${event.status}`;
   if (!hasHook(w)) {
     const reason = `${what}; no terminate hook yet (interruption warning): record finished, the hook completes at once when it fires`;
     const next: LifecycleWork = { ...w, status: 'finished', finishedAt: now, lastCommandStatus: event.status, reason };
-    return { kind: 'update', next, fetchOutput: !ok, notification: lifecycleNotification(next, type, severity, title, reason, now, ctx, details), reason };
+    return { kind: 'update', next, fetchOutput: !ok, notification: lifecycleNotification({ work: next, type, reason, now, ctx, details, ...(title ? { title } : {}) }), reason };
   }
   const reason = `${what}: CONTINUE (termination proceeds${ok ? '' : ' without a confirmed drain'})`;
   const next: LifecycleWork = { ...w, status: 'completing', result: 'CONTINUE', claimedAt: now, lastCommandStatus: event.status, reason };
@@ -189,7 +188,7 @@ export const decideDrainResult = (
     result: 'CONTINUE',
     firstTry: true,
     fetchOutput: !ok,
-    notification: lifecycleNotification(next, type, severity, title, reason, now, ctx, { ...details, result: 'CONTINUE' }),
+    notification: lifecycleNotification({ work: next, type, reason, now, ctx, details: { ...details, result: 'CONTINUE' }, ...(title ? { title } : {}) }),
     reason,
   };
 };
@@ -210,10 +209,7 @@ export const decideDrainTimeout = (stored: StoredLifecycle, now: number, ctx: No
     result: 'CONTINUE',
     firstTry: true,
     fetchOutput: w.commandId !== undefined,
-    notification: lifecycleNotification(next, 'drain.timed-out', 'warning', 'Drain timed out: termination continues', reason, now, ctx, {
-      budgetSeconds: budget,
-      result: 'CONTINUE',
-    }),
+    notification: lifecycleNotification({ work: next, type: 'drain.timed-out', reason, now, ctx, details: { budgetSeconds: budget, result: 'CONTINUE' } }),
     reason,
   };
 };

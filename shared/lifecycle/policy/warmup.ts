@@ -130,7 +130,7 @@ export const decideLaunch = (
     return {
       kind: 'create',
       work,
-      notification: lifecycleNotification(work, 'warmup.skipped', 'info', 'Warm-up disabled: instance continues', reason, now, ctx),
+      notification: lifecycleNotification({ work, type: 'warmup.skipped', reason, now, ctx }),
       reason,
     };
   }
@@ -146,7 +146,7 @@ export const decideLaunch = (
     return {
       kind: 'create',
       work,
-      notification: lifecycleNotification(work, 'warmup.started', 'info', 'Warm-up started', reason, now, ctx, { warmupMode: mode }),
+      notification: lifecycleNotification({ work, type: 'warmup.started', reason, now, ctx, details: { warmupMode: mode } }),
       reason: `observe mode: would start the ${what}; nothing sent or completed (the hook's DefaultResult applies)`,
     };
   }
@@ -155,7 +155,7 @@ export const decideLaunch = (
     kind: 'create',
     work,
     send: command.plan,
-    notification: lifecycleNotification(work, 'warmup.started', 'info', 'Warm-up started', reason, now, ctx, { warmupMode: mode }),
+    notification: lifecycleNotification({ work, type: 'warmup.started', reason, now, ctx, details: { warmupMode: mode } }),
     reason,
   };
 };
@@ -188,15 +188,14 @@ const finalFailure = (
     result,
     firstTry: true,
     fetchOutput,
-    notification: lifecycleNotification(
-      next,
-      result === 'ABANDON' ? 'warmup.abandoned' : 'warmup.failed',
-      'error',
-      result === 'ABANDON' ? 'Warm-up failed: instance abandoned' : 'Warm-up failed: instance continues anyway',
+    notification: lifecycleNotification({
+      work: next,
+      type: result === 'ABANDON' ? 'warmup.abandoned' : 'warmup.failed',
       reason,
       now,
       ctx,
-      { result, lastCommandStatus: lastStatus ?? null, elapsedSeconds: seconds(now - work.startedAt) },
+      details: { result, lastCommandStatus: lastStatus ?? null, elapsedSeconds: seconds(now - work.startedAt) },
+    }
     ),
     reason,
   };
@@ -234,10 +233,13 @@ export const decideWarmupResult = (
       next,
       result: 'CONTINUE',
       firstTry: true,
-      notification: lifecycleNotification(next, 'warmup.succeeded', 'info', 'Warm-up succeeded', reason, now, ctx, {
-        durationSeconds: tookS,
-        attemptSeconds: seconds(now - w.attemptStartedAt),
-        result: 'CONTINUE',
+      notification: lifecycleNotification({
+        work: next,
+        type: 'warmup.succeeded',
+        reason,
+        now,
+        ctx,
+        details: { durationSeconds: tookS, attemptSeconds: seconds(now - w.attemptStartedAt), result: 'CONTINUE' },
       }),
       reason,
     };
@@ -264,9 +266,14 @@ export const decideWarmupResult = (
     next,
     send: command.plan,
     fetchOutput: true,
-    notification: lifecycleNotification(next, 'warmup.retrying', 'warning', `Warm-up ${event.status}: retrying`, reason, now, ctx, {
-      failedCommandId: event.commandId,
-      lastCommandStatus: event.status,
+    notification: lifecycleNotification({
+      work: next,
+      type: 'warmup.retrying',
+      title: `Warm-up ${event.status}: retrying`,
+      reason,
+      now,
+      ctx,
+      details: { failedCommandId: event.commandId, lastCommandStatus: event.status },
     }),
     reason,
   };

@@ -71,7 +71,7 @@ describe('staleAction says which action each side is', () => {
 
 describe('lifecycleNotification and withOutput', () => {
   it('enforce mode: the title and reason as given; no context, no command, no hook → nulls, no extra keys', () => {
-    const n = lifecycleNotification(work({ commandId: undefined, hookName: undefined }), 'warmup.started', 'info', 'Warm-up started', 'because', T0);
+    const n = lifecycleNotification({ work: work({ commandId: undefined, hookName: undefined }), type: 'warmup.started', reason: 'because', now: T0 });
     expect(n).toEqual({
       eventType: 'warmup.started',
       severity: 'info',
@@ -85,16 +85,14 @@ describe('lifecycleNotification and withOutput', () => {
     });
   });
   it('observe mode says "would"; context, destination and who started it are carried', () => {
-    const n = lifecycleNotification(
-      work({ mode: 'observe', destination: 'WarmPool', startedBy: 'reconcile' }),
-      'warmup.started',
-      'info',
-      'Warm-up started',
-      'because',
-      T0,
-      { sourceEventId: 'e-1', resources: ['arn:a'] },
-      { extra: 1 },
-    );
+    const n = lifecycleNotification({
+      work: work({ mode: 'observe', destination: 'WarmPool', startedBy: 'reconcile' }),
+      type: 'warmup.started',
+      reason: 'because',
+      now: T0,
+      ctx: { sourceEventId: 'e-1', resources: ['arn:a'] },
+      details: { extra: 1 },
+    });
     expect(n).toMatchObject({
       title: 'Would: Warm-up started',
       reason: 'observe mode, nothing sent or completed: because',
@@ -104,7 +102,7 @@ describe('lifecycleNotification and withOutput', () => {
     });
   });
   it('withOutput adds the last 2,000 characters of the output, and nothing for none', () => {
-    const n = lifecycleNotification(work(), 'warmup.retrying', 'warning', 't', 'r', T0);
+    const n = lifecycleNotification({ work: work(), type: 'warmup.retrying', title: 't', reason: 'r', now: T0 });
     expect(withOutput(n, undefined)).toBe(n);
     expect(withOutput(n, '')).toBe(n);
     const out = `${'a'.repeat(10)}${'b'.repeat(2_000)}`;
