@@ -122,12 +122,12 @@ export const createCommandResultMain =
       settings = profile?.notifications ?? DEFAULT_NOTIFICATION_SETTINGS;
     }
     let reads = 0;
-    const outcome = await decideAndExecute(
+    const outcome = await decideAndExecute({
       deps,
-      async () => (reads++ === 0 ? first.stored : (await find()).stored),
-      (stored) =>
+      load: async () => (reads++ === 0 ? first.stored : (await find()).stored),
+      decide: (stored) =>
         stored?.work.phase === 'terminate' ? decideDrainResult(stored, d, deps.now(), ctx) : decideWarmupResult(stored, d, profile, deps.now(), ctx),
       settings,
-    );
+    });
     return { group: w.groupName, phase: w.phase, ...who, ...outcome };
   };

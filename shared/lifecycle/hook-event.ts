@@ -13,7 +13,7 @@ import { decideLaunch } from './policy/warmup';
 import { type LifecycleDecision, type LifecycleRequest, needsActionProbe } from './policy/decision';
 import type { LifecyclePhase, StoredLifecycle } from './record';
 import type { LifecycleDeps } from './deps';
-import { executeLifecycle, loadLifecycle } from './execute';
+import { type ExecuteOptions, executeLifecycle, loadLifecycle } from './execute';
 
 const KIND: Readonly<Record<LifecyclePhase, EventKind>> = { launch: 'launch-lifecycle', terminate: 'terminate-lifecycle' };
 
@@ -24,25 +24,23 @@ const CREATE_ATTEMPTS = 2;
 export const modelVersionOf = (tags: readonly { key: string; value: string }[], tagKey: string): string | undefined =>
   tags.find((t) => t.key === tagKey)?.value || undefined;
 
+/** What {@link decideAndExecute} needs: how to read the record and decide, and the rest of {@link ExecuteOptions}. */
+export interface DecideAndExecuteOptions extends Omit<ExecuteOptions, 'decision' | 'stored'> {
+  load: () => Promise<StoredLifecycle | undefined>;
+  decide: (stored: StoredLifecycle | undefined) => LifecycleDecision;
+}
+
 /**
  * Reads the record, decides, acts; when a concurrent writer changed the record between the read
- * and the first write (outcome `conflict`: nothing was done), reads and decides once more.
+ * and the first write (a `conflict`: nothing was done), reads and decides once more.
  */
-export const decideAndExecute = async (
-  deps: LifecycleDeps,
-  load: () => Promise<StoredLifecycle | undefined>,
-  decide: (stored: StoredLifecycle | undefined) => LifecycleDecision,
-  settings: Parameters<typeof executeLifecycle>[3],
-  launchedAt?: number,
-  modelVersion?: string,
-): Promise<HandlerOutcome> => {
-  let last: HandlerOutcome = { outcome: 'lost-race', reason: 'not attempted' };
+export const decideAndExecute = async ({ load, decide, ...execute }: DecideAndExecuteOptions): Promise<HandlerOutcome> => {
   for (let i = 0; i < CREATE_ATTEMPTS; i += 1) {
     const stored = await load();
-    last = await executeLifecycle(deps, decide(stored), stored, settings, launchedAt, modelVersion);
-    if (last.outcome !== 'conflict') return last;
+    const execution = await executeLifecycle({ ...execute, decision: decide(stored), stored });
+    if (execution.kind === 'done') return execution.outcome;
   }
-  return { ...last, outcome: 'lost-race', reason: 'the record kept changing under this invocation: another one is handling it' };
+  return { outcome: 'lost-race', reason: 'the record kept changing under this invocation: another one is handling it' };
 };
 
 /**
@@ -97,8 +95,8 @@ export const createHookMain =
     // duplicate check (no read first); only when it finds a record is the record read and decided on.
     const fresh = decide(req, optIn, deps.documents, undefined, deps.now(), ctx);
     if (fresh.kind === 'create') {
-      const created = await executeLifecycle(deps, fresh, undefined, settings, launchedAt, modelVersion);
-      if (created.outcome !== 'conflict') return { ...who, profile: optIn.profileName, ...created };
+      const created = await executeLifecycle({ deps, decision: fresh, stored: undefined, settings, launchedAt, modelVersion });
+      if (created.kind === 'done') return { ...who, profile: optIn.profileName, ...created.outcome };
     }
     // A record without a token that is over (the sweep answered a lost event's action): a heartbeat with
     // this event's token tells whether the event is a later action (open) or that one, late ("No active").
@@ -111,13 +109,13 @@ export const createHookMain =
         : undefined;
       return stored;
     };
-    const outcome = await decideAndExecute(
+    const outcome = await decideAndExecute({
       deps,
       load,
-      (stored) => decide(newAction ? { ...req, newAction } : req, optIn, deps.documents, stored, deps.now(), ctx),
+      decide: (stored) => decide(newAction ? { ...req, newAction } : req, optIn, deps.documents, stored, deps.now(), ctx),
       settings,
       launchedAt,
       modelVersion,
-    );
+    });
     return { ...who, profile: optIn.profileName, ...outcome };
   };

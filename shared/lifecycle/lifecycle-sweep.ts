@@ -31,7 +31,7 @@ import { isClaimStale, LIFECYCLE_TTL_SECONDS, type LifecyclePhase, type StoredLi
 import { forEachBounded } from './bounded';
 import { decodeScanMemory, PendingCompletions, SWEEP_COMPLETIONS_KEY, SWEEP_SCAN_KEY } from './sweep-memory';
 import type { LifecycleDeps } from './deps';
-import { DEFAULT_NOTIFICATION_SETTINGS, executeLifecycle, loadLifecycle } from './execute';
+import { DEFAULT_NOTIFICATION_SETTINGS, executeLifecycle, loadLifecycle, outcomeOf } from './execute';
 import { type SweepFailure, type SweepReport, toFailure } from '../runtime/sweep-runner';
 
 /** The schedule's period (serverless.yml: `rate(1 minute)`). */
@@ -215,7 +215,9 @@ export const runLifecycleSweep = async (
       const decision: LifecycleDecision = decideExisting(stored, { hookName: stored.work.hookName ?? '' }, now, () => undefined);
       const group = groups.find((g) => g.name === entry.group);
       const optIn = group ? resolveProfile(config, group.tags) : undefined;
-      const outcome = await executeLifecycle(deps, decision, stored, optIn?.optedIn ? optIn.profile.notifications : DEFAULT_NOTIFICATION_SETTINGS);
+      const outcome = outcomeOf(
+        await executeLifecycle({ deps, decision, stored, settings: optIn?.optedIn ? optIn.profile.notifications : DEFAULT_NOTIFICATION_SETTINGS }),
+      );
       if (SETTLED.has(outcome.outcome)) pending.remove(entry);
       count(outcome, entry.group, entry.instanceId);
     } catch (error) {
@@ -369,13 +371,15 @@ export const runLifecycleSweep = async (
         const outcome =
           decision.kind === 'query-command' || decision.kind === 'probe-action'
             ? { outcome: 'in-progress', reason: decision.reason }
-            : await executeLifecycle(
-                deps,
-                decision,
-                stored,
-                w.optIn.optedIn ? w.optIn.profile.notifications : DEFAULT_NOTIFICATION_SETTINGS,
-                now,
-                w.optIn.optedIn ? modelVersionOf(w.group.tags, w.optIn.profile.termination.modelVersionTagKey) : undefined,
+            : outcomeOf(
+                await executeLifecycle({
+                  deps,
+                  decision,
+                  stored,
+                  settings: w.optIn.optedIn ? w.optIn.profile.notifications : DEFAULT_NOTIFICATION_SETTINGS,
+                  launchedAt: now,
+                  ...(w.optIn.optedIn ? { modelVersion: modelVersionOf(w.group.tags, w.optIn.profile.termination.modelVersionTagKey) } : {}),
+                }),
               );
         if (completes(decision) && SETTLED.has(outcome.outcome)) {
           pending.remove(entry);
