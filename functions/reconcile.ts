@@ -7,13 +7,13 @@
  * A failing sweep or group does not stop the others; if any failure is retryable the invocation
  * fails at the end (after every sweep ran), so the schedule's retries and the DLQ see it.
  */
-import type { Context } from 'aws-lambda';
 import type { AwsClients } from '../shared/aws/index';
 import { OrchestratorError } from '../shared/errors';
 import { createLifecycleDeps, type LifecycleDeps } from '../shared/lifecycle/deps';
 import { HookCache, runLifecycleSweep } from '../shared/lifecycle/lifecycle-sweep';
-import { runSweeps, type Sweep } from '../shared/runtime/sweep-runner';
+import { runSweeps, type Sweep, type SweepReport } from '../shared/runtime/sweep-runner';
 import { type HandlerOutcome, logger, withStack } from '../shared/runtime/stack';
+import { onFirstCall } from '../shared/runtime/ports';
 import { createMixSweepDeps } from '../shared/mix/deps';
 import { type MixSweepDeps, runMixSweep } from '../shared/mix/sweep';
 
@@ -45,10 +45,16 @@ export const createSweeps = (deps: ReconcileDeps): Sweep[] => [
 ];
 
 /** Builds the handler's core for the given dependencies (ports only). */
-export const createMain = (deps: ReconcileDeps, sweeps: readonly Sweep[] = createSweeps(deps)) => async (): Promise<HandlerOutcome> => {
+/** What reconcile's run did: each sweep's summary and failures. */
+export interface ReconcileOutcome extends HandlerOutcome {
+  outcome: 'swept' | 'partial';
+  sweeps: Array<SweepReport['summary'] & { name: string; failures: SweepReport['failures'] }>;
+}
+
+export const createMain = (deps: ReconcileDeps, sweeps: readonly Sweep[] = createSweeps(deps)) => async (): Promise<ReconcileOutcome> => {
   const reports = await runSweeps(sweeps, deps.lifecycle.now());
   const failures = reports.flatMap((r) => r.failures);
-  const outcome: HandlerOutcome = {
+  const outcome: ReconcileOutcome = {
     outcome: failures.length === 0 ? 'swept' : 'partial',
     reason:
       failures.length === 0
@@ -64,10 +70,5 @@ export const createMain = (deps: ReconcileDeps, sweeps: readonly Sweep[] = creat
   return outcome;
 };
 
-let defaultMain: (() => Promise<HandlerOutcome>) | undefined;
-
 /** Lambda entry point (and `serverless invoke local -f reconcile`). The scheduled event carries nothing we need. */
-export const handler = withStack('reconcile', (_event: unknown, _context: Context) => {
-  defaultMain ??= createMain(createDeps());
-  return defaultMain();
-});
+export const handler = withStack('reconcile', onFirstCall(() => createMain(createDeps())));

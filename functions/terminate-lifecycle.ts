@@ -4,11 +4,11 @@
  * notify. A drain already started by a Spot interruption warning gets the hook attached instead of
  * a second command. The hook is completed with CONTINUE by commandResult, or by reconcile on timeout.
  */
-import type { Context } from 'aws-lambda';
 import type { AwsClients } from '../shared/aws/index';
 import { createLifecycleDeps, type LifecycleDeps } from '../shared/lifecycle/deps';
 import { createHookMain } from '../shared/lifecycle/hook-event';
 import { type HandlerOutcome, withStack } from '../shared/runtime/stack';
+import { onFirstCall } from '../shared/runtime/ports';
 
 /** What `main` needs; tests and the simulator build their own from in-memory ports. */
 export type TerminateLifecycleDeps = LifecycleDeps;
@@ -19,10 +19,5 @@ export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.Proces
 /** Builds the handler's core for the given dependencies (ports only). */
 export const createMain = (deps: TerminateLifecycleDeps): ((event: unknown) => Promise<HandlerOutcome>) => createHookMain(deps, 'terminate');
 
-let defaultMain: ((event: unknown) => Promise<HandlerOutcome>) | undefined;
-
 /** Lambda entry point (and `serverless invoke local -f terminateLifecycle`). */
-export const handler = withStack('terminateLifecycle', (event: unknown, _context: Context) => {
-  defaultMain ??= createMain(createDeps());
-  return defaultMain(event);
-});
+export const handler = withStack('terminateLifecycle', onFirstCall(() => createMain(createDeps())));

@@ -4,22 +4,20 @@
  * Never throws: a malformed input answers an empty list (Auto Scaling asks again), a slow or failed
  * read falls back to an order computed from what is at hand, and says so in the decision log.
  */
-import { autoScalingClient, cloudWatchClient, dynamoClient } from '../shared/aws/clients';
-import type { Context } from 'aws-lambda';
-import {
-  type AutoScalingPort,
-  type AwsClients,
-  DynamoStateStore,
-  type GroupSummary,
-  SdkAutoScaling,
-  type StateStorePort,
+import { cloudWatchClient, } from '../shared/aws/clients';
+import type {
+  AutoScalingPort,
+  AwsClients,
+  GroupSummary,
+  StateStorePort,
 } from '../shared/aws';
 import { loadConfig, type OptIn, type OrchestratorConfig, resolveProfile } from '../shared/config';
 import { parseTerminationPolicyInput } from '../shared/events/termination-policy-input';
 import { type GroupLabels, publishGroupMetrics } from '../shared/runtime/group-metrics';
 import { type HandlerOutcome, withStack } from '../shared/runtime/stack';
+import { autoScalingFrom, onFirstCall, stateStoreFrom } from '../shared/runtime/ports';
 import { type MetricsPort, SdkCloudWatch } from '../shared/aws/cloudwatch';
-import { buildTerminationContext } from '../shared/termination/policy/context';
+import { buildTerminationContext, type TerminationBasis } from '../shared/termination/policy/context';
 import { decideTerminationOrder } from '../shared/termination/policy/order';
 import { decodeGroupState, type GroupState } from '../shared/state/group-state';
 import { groupPk } from '../shared/state/keys';
@@ -52,13 +50,27 @@ export interface TerminationPolicyDeps {
 /** Production wiring from the environment (TABLE_NAME). */
 export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.ProcessEnv = process.env): TerminationPolicyDeps => ({
   config: () => loadConfig(env),
-  autoScaling: new SdkAutoScaling((clients.autoScaling ?? autoScalingClient)()),
-  store: env.TABLE_NAME ? new DynamoStateStore((clients.dynamo ?? dynamoClient)(), env.TABLE_NAME) : undefined,
+  autoScaling: autoScalingFrom(clients),
+  store: env.TABLE_NAME ? stateStoreFrom(clients, env) : undefined,
   metrics: new SdkCloudWatch(clients.cloudWatch ?? cloudWatchClient),
   now: Date.now,
   readBudgetMs: READ_BUDGET_MS,
   groupCache: new Map(),
 });
+
+/** The termination policy's decision: the instances to answer (a subset of the candidates), and why. */
+export interface TerminationOutcome extends HandlerOutcome {
+  /** `decided` by the group's profile, or as a `fallback` when a read failed; `not-opted-in` / `observed` answer the neutral order. */
+  outcome: 'dropped' | 'decided' | 'fallback' | Exclude<TerminationBasis, 'profile'>;
+  instanceIds: readonly string[];
+  group?: string;
+  cause?: string;
+  candidates?: number;
+  /** Observe mode: what the profile would have answered. */
+  wouldReturn?: readonly string[];
+  dropReason?: string;
+  issues?: readonly string[];
+}
 
 type Read<T> = { ok: true; value: T } | { ok: false; why: string };
 
@@ -98,7 +110,7 @@ const resolveOptIn = (deps: TerminationPolicyDeps, group: GroupSummary | undefin
 /** Builds the handler's core for the given dependencies. */
 export const createMain = (deps: TerminationPolicyDeps) => {
   const lastGroups: GroupCache = deps.groupCache ?? new Map();
-  return async (input: unknown): Promise<HandlerOutcome> => {
+  return async (input: unknown): Promise<TerminationOutcome> => {
     const parsed = parseTerminationPolicyInput(input);
     if (!parsed.ok) {
       return { outcome: 'dropped', reason: parsed.error.message, dropReason: parsed.error.reason, issues: parsed.error.issues, instanceIds: [] };
@@ -168,19 +180,17 @@ export const createMain = (deps: TerminationPolicyDeps) => {
   };
 };
 
-/** Shape Auto Scaling expects back. */
-export const toResponse = (outcome: HandlerOutcome): { InstanceIDs: string[] } => ({
-  InstanceIDs: Array.isArray(outcome.instanceIds) ? outcome.instanceIds.filter((x): x is string => typeof x === 'string') : [],
+/**
+ * Shape Auto Scaling expects back: the decision's instances; none for an outcome of the error policy
+ * (Auto Scaling asks again).
+ */
+export const toResponse = (outcome: TerminationOutcome | HandlerOutcome): { InstanceIDs: string[] } => ({
+  InstanceIDs: 'instanceIds' in outcome ? [...outcome.instanceIds] : [],
 });
-
-let defaultMain: ((event: unknown) => Promise<HandlerOutcome>) | undefined;
 
 /** Lambda entry point (and `serverless invoke local -f terminationPolicy`). */
 export const handler = withStack(
   'terminationPolicy',
-  (event: unknown, _context: Context) => {
-    defaultMain ??= createMain(createDeps());
-    return defaultMain(event);
-  },
+  onFirstCall(() => createMain(createDeps())),
   toResponse,
 );

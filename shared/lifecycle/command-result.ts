@@ -22,14 +22,14 @@ import { resolveProfile } from '../config/index';
 import { OrchestratorError } from '../errors';
 import { isTerminalCommandStatus, parseEvent } from '../events/index';
 import { acceptOrigin } from '../events/origin';
-import { dropped, type HandlerOutcome } from '../runtime/stack';
+import { dropped } from '../runtime/stack';
 import type { NotificationSettings } from '../notify/publisher';
 import { decideDrainResult } from './policy/drain';
 import { decideWarmupResult } from './policy/warmup';
 import type { StackDocuments } from './policy/decision';
 import { isClaimStale, type LifecyclePhase, type StoredLifecycle } from './record';
 import { LOCAL_DOCUMENTS, type LifecycleDeps } from './deps';
-import { DEFAULT_NOTIFICATION_SETTINGS, loadLifecycle } from './execute';
+import { DEFAULT_NOTIFICATION_SETTINGS, type LifecycleOutcome, loadLifecycle } from './execute';
 import { decideAndExecute } from './hook-event';
 import { documentBaseName } from './policy/command-marker';
 
@@ -70,7 +70,7 @@ const profileNamed = (config: OrchestratorConfig, name: string): Profile | undef
  */
 export const createCommandResultMain =
   (deps: LifecycleDeps) =>
-  async (event: unknown): Promise<HandlerOutcome> => {
+  async (event: unknown): Promise<LifecycleOutcome> => {
     const parsed = acceptOrigin(parseEvent(event, ['command-status']), deps.config().events, deps.origin ?? {});
     if (!parsed.ok) return dropped(parsed.error);
     if (parsed.event.kind !== 'command-status') return { outcome: 'dropped', reason: `not a command status: ${parsed.event.kind}` };

@@ -40,6 +40,26 @@ import {
 import type { LifecycleDeps } from './deps';
 import { completionMetrics } from './metrics';
 
+/** What a lifecycle decision came to, with the facts of the work it acted on (the decision log's line). */
+export interface LifecycleOutcome extends HandlerOutcome {
+  group?: string;
+  instanceId?: string;
+  phase?: LifecyclePhase;
+  mode?: LifecycleWork['mode'];
+  attempt?: number;
+  status?: LifecycleWork['status'];
+  commandId?: string;
+  /** The command result's status (commandResult). */
+  commandStatus?: string;
+  hookName?: string;
+  profile?: string;
+  /** A resumed send found the command the dead invocation had sent, and adopted it. */
+  adopted?: boolean;
+  documentName?: string;
+  parameters?: SendCommandInput['parameters'];
+  result?: 'CONTINUE' | 'ABANDON';
+}
+
 /** Notification settings when the group's profile is not at hand (the group stopped opting in). */
 export const DEFAULT_NOTIFICATION_SETTINGS: NotificationSettings = { sns: true, eventBridge: true, minSeverity: 'info' };
 
@@ -71,7 +91,7 @@ const refOf = (w: LifecycleWork): LifecycleActionRef => ({
 
 const labelsOf = (w: LifecycleWork) => ({ group: w.groupName, profile: w.profileName });
 
-const describe = (w: LifecycleWork): Record<string, unknown> => ({
+const describe = (w: LifecycleWork): Omit<LifecycleOutcome, 'outcome' | 'reason'> => ({
   group: w.groupName,
   instanceId: w.instanceId,
   phase: w.phase,
@@ -116,7 +136,7 @@ interface SendClaimedOptions {
  * id. A claim taken over from an invocation that may have sent the command already adopts that
  * command if SSM has it.
  */
-const sendClaimed = async ({ deps, claimed, plan, notify, outcome, reason, claim }: SendClaimedOptions): Promise<HandlerOutcome> => {
+const sendClaimed = async ({ deps, claimed, plan, notify, outcome, reason, claim }: SendClaimedOptions): Promise<LifecycleOutcome> => {
   let commandId: string;
   const adopted = claim === 'taken-over' ? await alreadySent(deps, claimed.work) : undefined;
   try {
@@ -157,7 +177,7 @@ interface CompleteClaimedOptions {
 }
 
 /** Answers the lifecycle action of a claimed record (status completing), notifies, and marks it final. */
-const completeClaimed = async ({ deps, claimed, firstTry, notify, reason }: CompleteClaimedOptions): Promise<HandlerOutcome> => {
+const completeClaimed = async ({ deps, claimed, firstTry, notify, reason }: CompleteClaimedOptions): Promise<LifecycleOutcome> => {
   const w = claimed.work;
   const result = w.result ?? 'ABANDON';
   const answer = await deps.autoScaling.completeLifecycleAction(refOf(w), result);
@@ -185,13 +205,13 @@ const completeClaimed = async ({ deps, claimed, firstTry, notify, reason }: Comp
  * What carrying out a decision came to: `done` with its outcome, or `conflict` when the record changed
  * before the decision's first write (nothing was done: the caller may read again and decide again).
  */
-export type Execution = { kind: 'done'; outcome: HandlerOutcome } | { kind: 'conflict'; reason: string };
+export type Execution = { kind: 'done'; outcome: LifecycleOutcome } | { kind: 'conflict'; reason: string };
 
-const done = (outcome: HandlerOutcome): Execution => ({ kind: 'done', outcome });
+const done = (outcome: LifecycleOutcome): Execution => ({ kind: 'done', outcome });
 const conflict = (reason: string): Execution => ({ kind: 'conflict', reason });
 
 /** The outcome a report counts: a conflict reads `conflict`. */
-export const outcomeOf = (execution: Execution): HandlerOutcome =>
+export const outcomeOf = (execution: Execution): LifecycleOutcome =>
   execution.kind === 'done' ? execution.outcome : { outcome: 'conflict', reason: execution.reason };
 
 /** What {@link executeLifecycle} needs. */

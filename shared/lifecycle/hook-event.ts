@@ -7,13 +7,13 @@ import { resolveProfile } from '../config/index';
 import { describeOwnHooks, isOwnHook } from './policy/own-hook';
 import { type EventKind, parseEvent } from '../events/index';
 import { acceptOrigin } from '../events/origin';
-import { dropped, type HandlerOutcome } from '../runtime/stack';
+import { dropped } from '../runtime/stack';
 import { decideTerminate } from './policy/drain';
 import { decideLaunch } from './policy/warmup';
 import { type LifecycleDecision, type LifecycleRequest, needsActionProbe } from './policy/decision';
 import type { LifecyclePhase, StoredLifecycle } from './record';
 import type { LifecycleDeps } from './deps';
-import { type ExecuteOptions, executeLifecycle, loadLifecycle } from './execute';
+import { type ExecuteOptions, executeLifecycle, type LifecycleOutcome, loadLifecycle } from './execute';
 
 const KIND: Readonly<Record<LifecyclePhase, EventKind>> = { launch: 'launch-lifecycle', terminate: 'terminate-lifecycle' };
 
@@ -34,7 +34,7 @@ export interface DecideAndExecuteOptions extends Omit<ExecuteOptions, 'decision'
  * Reads the record, decides, acts; when a concurrent writer changed the record between the read
  * and the first write (a `conflict`: nothing was done), reads and decides once more.
  */
-export const decideAndExecute = async ({ load, decide, ...execute }: DecideAndExecuteOptions): Promise<HandlerOutcome> => {
+export const decideAndExecute = async ({ load, decide, ...execute }: DecideAndExecuteOptions): Promise<LifecycleOutcome> => {
   for (let i = 0; i < CREATE_ATTEMPTS; i += 1) {
     const stored = await load();
     const execution = await executeLifecycle({ ...execute, decision: decide(stored), stored });
@@ -54,7 +54,7 @@ export const decideAndExecute = async ({ load, decide, ...execute }: DecideAndEx
  */
 export const createHookMain =
   (deps: LifecycleDeps, phase: LifecyclePhase) =>
-  async (event: unknown): Promise<HandlerOutcome> => {
+  async (event: unknown): Promise<LifecycleOutcome> => {
     const config = deps.config();
     const parsed = acceptOrigin(parseEvent(event, [KIND[phase]]), config.events, deps.origin ?? {});
     if (!parsed.ok) return dropped(parsed.error);

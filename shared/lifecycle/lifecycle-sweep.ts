@@ -21,7 +21,6 @@ import { modelVersionOf } from './hook-event';
 import type { AutoScalingPort, GroupSummary, LifecycleHookSummary } from '../aws/auto-scaling';
 import { type StateRecord, toStateRecord } from '../aws/state-store';
 import { type OptIn, resolveProfile } from '../config/index';
-import type { HandlerOutcome } from '../runtime/stack';
 import { decideExisting, type LifecycleDecision } from './policy/decision';
 import { isOwnHook } from './policy/own-hook';
 import { planGroupScans, type ScanMemoryEntry, type ScanReason, scanPeriodMs } from './policy/scan-plan';
@@ -31,7 +30,7 @@ import { isClaimStale, LIFECYCLE_TTL_SECONDS, type LifecyclePhase, type StoredLi
 import { forEachBounded } from './bounded';
 import { decodeScanMemory, PendingCompletions, SWEEP_COMPLETIONS_KEY, SWEEP_SCAN_KEY } from './sweep-memory';
 import type { LifecycleDeps } from './deps';
-import { DEFAULT_NOTIFICATION_SETTINGS, executeLifecycle, loadLifecycle, outcomeOf } from './execute';
+import { DEFAULT_NOTIFICATION_SETTINGS, executeLifecycle, type LifecycleOutcome, loadLifecycle, outcomeOf } from './execute';
 import { type SweepFailure, type SweepReport, toFailure } from '../runtime/sweep-runner';
 
 /** The schedule's period (serverless.yml: `rate(1 minute)`). */
@@ -175,14 +174,14 @@ export const runLifecycleSweep = async (
   // The opted-in groups without their instances: small, whatever the fleet (docs/adr/0006).
   const groups = await deps.autoScaling.describeGroupsByTagKey(config.optInTagKey, { includeInstances: false });
   const failures: SweepFailure[] = [];
-  const decisions: HandlerOutcome[] = [];
+  const decisions: LifecycleOutcome[] = [];
   const counts: Record<string, number> = {};
   let waiting = 0;
   let handled = 0;
   let left = 0;
   /** Another run kept changing the pending-completions list: this one left work to it (not a failure). */
   let yielded = false;
-  const count = (outcome: HandlerOutcome, group: string, instanceId: string) => {
+  const count = (outcome: LifecycleOutcome, group: string, instanceId: string) => {
     counts[outcome.outcome] = (counts[outcome.outcome] ?? 0) + 1;
     if (outcome.outcome !== 'in-progress' && decisions.length < MAX_REPORTED) decisions.push({ ...outcome, group, instanceId });
   };

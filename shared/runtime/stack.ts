@@ -12,12 +12,23 @@ import type { Context } from 'aws-lambda';
 import { classifyAwsError } from '../aws/classify';
 import { type EventDropError, isConfigError, isEventDropError, isOrchestratorError } from '../errors';
 
-/** What every handler returns: `serverless invoke local` prints it, and the decision log records it. */
+/**
+ * What every handler returns: `serverless invoke local` prints it, and the decision log records it.
+ * Each handler extends it with the named facts of its decisions (no catch-all key).
+ */
 export interface HandlerOutcome {
   /** `dropped`: invalid/foreign input; `skipped`: nothing to do (not opted in…); others are handler-specific. */
   outcome: string;
   reason: string;
-  [key: string]: unknown;
+  /** Offline `invoke local` only (shared/local/install.ts): the note and the AWS calls the local world answered. */
+  localWorld?: { note: string; calls: string[] };
+}
+
+/** The outcome of an input that is dropped; the drop's context (ids, group) is spread beside these. */
+export interface DroppedOutcome extends HandlerOutcome {
+  outcome: 'dropped';
+  dropReason: EventDropError['reason'];
+  issues?: readonly string[];
 }
 
 /**
@@ -39,7 +50,7 @@ export const metrics = new Metrics({
 });
 
 /** The outcome of an input that is dropped: returned (so the invocation succeeds and nothing retries). */
-export const dropped = (error: EventDropError): HandlerOutcome => ({
+export const dropped = (error: EventDropError): DroppedOutcome => ({
   outcome: 'dropped',
   reason: error.message,
   dropReason: error.reason,
@@ -126,19 +137,20 @@ const respondWith = <R>(respond: (outcome: HandlerOutcome) => R): middy.Middlewa
  * export const handler = withStack('activityAudit', main);
  * ```
  */
-export function withStack(
+export function withStack<O extends HandlerOutcome>(
   functionName: string,
-  main: (event: unknown, context: Context) => Promise<HandlerOutcome>,
-): middy.MiddyfiedHandler<unknown, HandlerOutcome>;
-export function withStack<R>(
+  main: (event: unknown, context: Context) => Promise<O>,
+): middy.MiddyfiedHandler<unknown, O | HandlerOutcome>;
+export function withStack<O extends HandlerOutcome, R>(
   functionName: string,
-  main: (event: unknown, context: Context) => Promise<HandlerOutcome>,
-  respond: (outcome: HandlerOutcome) => R,
+  main: (event: unknown, context: Context) => Promise<O>,
+  /** Receives the handler's outcome, or the error policy's (`dropped`, `already-done`). */
+  respond: (outcome: O | HandlerOutcome) => R,
 ): middy.MiddyfiedHandler<unknown, R>;
-export function withStack<R>(
+export function withStack<O extends HandlerOutcome, R>(
   functionName: string,
-  main: (event: unknown, context: Context) => Promise<HandlerOutcome>,
-  respond?: (outcome: HandlerOutcome) => R,
+  main: (event: unknown, context: Context) => Promise<O>,
+  respond?: (outcome: O | HandlerOutcome) => R,
 ) {
   const base = middy<unknown, HandlerOutcome>(main);
   if (respond) (base as unknown as middy.MiddyfiedHandler<unknown, HandlerOutcome | R>).use(respondWith(respond));
