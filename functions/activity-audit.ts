@@ -1,4 +1,8 @@
-
+/**
+ * activityAudit — Auto Scaling activity events (launch/terminate successful or unsuccessful,
+ * instance refresh) of opted-in groups become notifications with a severity.
+ * parse → load (group tags, profile) → decide (pure) → notify.
+ */
 import { type AwsClients, GroupDirectory, type StateStorePort } from '../shared/aws/index';
 import { loadConfig, type OrchestratorConfig, resolveProfile } from '../shared/config/index';
 import { parseEvent } from '../shared/events/index';

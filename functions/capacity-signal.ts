@@ -1,13 +1,18 @@
-
+/**
+ * capacitySignal — Spot interruption warnings, rebalance recommendations (aws.ec2) and Spot
+ * capacity launch failures (aws.autoscaling): record the signal per group and pool, mark the
+ * instance doomed, start the drain on an interruption warning, steer the Spot/On-Demand mix.
+ * parse → load (instance, group, profile, state) → decide (shared/mix/policy/mix) → act → notify.
+ */
+import { SdkEc2 } from '../shared/aws/ec2';
 import { ec2Client } from '../shared/aws/ec2-client';
-import type {
-  AwsClients,
-} from '../shared/aws/index';
+import { InstanceDirectory } from '../shared/aws/instance-directory';
+import type { AwsClients } from '../shared/aws/index';
 import { loadConfig } from '../shared/config/index';
 import { parseEvent } from '../shared/events/index';
 import { acceptOrigin, ownOrigin } from '../shared/events/origin';
 import { dropped, withStack } from '../shared/runtime/stack';
-import { autoScalingFrom, instanceDirectoryFrom, onFirstCall, publisherFrom, ssmFrom, stateStoreFrom } from '../shared/runtime/ports';
+import { autoScalingFrom, onFirstCall, publisherFrom, ssmFrom, stateStoreFrom } from '../shared/runtime/ports';
 import { type CapacitySignalDeps, type CapacitySignalOutcome, handleCapacitySignal } from '../shared/signals/capacity-signal';
 import { CAPACITY_SIGNAL_KINDS } from '../shared/signals/policy/interpret';
 
@@ -17,7 +22,8 @@ export type { CapacitySignalDeps } from '../shared/signals/capacity-signal';
 export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.ProcessEnv = process.env): CapacitySignalDeps => ({
   config: () => loadConfig(env),
   autoScaling: autoScalingFrom(clients),
-  instances: instanceDirectoryFrom((clients.ec2 ?? ec2Client)()),
+  // Cached for the container's life: an instance's group, type and AZ never change.
+  instances: new InstanceDirectory(new SdkEc2((clients.ec2 ?? ec2Client)())),
   store: stateStoreFrom(clients, env),
   ssm: ssmFrom(clients),
   publisher: publisherFrom(clients, env),

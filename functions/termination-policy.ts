@@ -4,13 +4,8 @@
  * Never throws: a malformed input answers an empty list (Auto Scaling asks again), a slow or failed
  * read falls back to an order computed from what is at hand, and says so in the decision log.
  */
-import { cloudWatchClient, } from '../shared/aws/clients';
-import type {
-  AutoScalingPort,
-  AwsClients,
-  GroupSummary,
-  StateStorePort,
-} from '../shared/aws';
+import { cloudWatchClient } from '../shared/aws/clients';
+import type { AutoScalingPort, AwsClients, GroupSummary, StateStorePort } from '../shared/aws';
 import { loadConfig, type OptIn, type OrchestratorConfig, resolveProfile } from '../shared/config';
 import { parseTerminationPolicyInput } from '../shared/events/termination-policy-input';
 import { type GroupLabels, publishGroupMetrics } from '../shared/runtime/group-metrics';

@@ -1,8 +1,8 @@
-
-import { autoScalingFrom, instanceDirectoryFrom, publisherFrom, stateStoreFrom } from '../runtime/ports';
-import { lazyEc2Client, } from '../aws/ec2';
-import type { AwsClients, } from '../aws/index';
+import { autoScalingFrom, publisherFrom, stateStoreFrom } from '../runtime/ports';
+import { lazyEc2Client, SdkEc2 } from '../aws/ec2';
+import type { AwsClients } from '../aws/index';
 import { loadConfig } from '../config';
+import { InstanceDirectory } from '../aws/instance-directory';
 import type { MixSweepDeps } from './sweep';
 
 /**
@@ -18,7 +18,7 @@ import type { MixSweepDeps } from './sweep';
 export const createMixSweepDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.ProcessEnv = process.env): MixSweepDeps => ({
   config: () => loadConfig(env),
   autoScaling: autoScalingFrom(clients),
-  instances: instanceDirectoryFrom(clients.ec2 ?? lazyEc2Client),
+  instances: new InstanceDirectory(new SdkEc2(clients.ec2 ?? lazyEc2Client)),
   store: stateStoreFrom(clients, env),
   publisher: publisherFrom(clients, env),
 });

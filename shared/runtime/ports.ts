@@ -5,7 +5,8 @@
  * ports straight to `createMain`.
  *
  * One builder per port, each a separate export: a function's bundle keeps only the builders (and so
- * the SDK clients) it references (docs/adr/0004).
+ * the SDK clients) it references (docs/adr/0004). EC2 is not here: importing its adapter would put
+ * `@aws-sdk/client-ec2` into every bundle, so the two functions that use it build `SdkEc2` themselves.
  *
  * @example
  * ```ts
@@ -14,9 +15,7 @@
  */
 import { autoScalingClient, type AwsClients, dynamoClient, eventBridgeClient, snsClient, ssmClient } from '../aws/clients';
 import { SdkAutoScaling } from '../aws/auto-scaling';
-import { type Ec2ClientSource, SdkEc2 } from '../aws/ec2';
 import { SdkEventBus } from '../aws/event-bridge';
-import { InstanceDirectory } from '../aws/instance-directory';
 import { SdkSns } from '../aws/sns';
 import { SdkSsm } from '../aws/ssm';
 import { DynamoStateStore } from '../aws/state-store';
@@ -41,9 +40,6 @@ export const publisherFrom = (clients: ClientChoice, env: NodeJS.ProcessEnv): Pu
 
 /** Where notifications go: the SNS topic `TOPIC_ARN` and the event bus `EVENT_BUS_NAME` (else `default`). */
 export const publisherTargets = (env: NodeJS.ProcessEnv): PublisherTargets => ({ topicArn: env.TOPIC_ARN ?? '', eventBusName: env.EVENT_BUS_NAME || 'default' });
-
-/** Instance → group, type, AZ and market, cached for the container's life (an instance's facts never change). */
-export const instanceDirectoryFrom = (ec2: Ec2ClientSource): InstanceDirectory => new InstanceDirectory(new SdkEc2(ec2));
 
 /**
  * A handler's core, built on its first invocation (once per cold start) rather than at module load:
