@@ -235,7 +235,7 @@ export interface ExecuteOptions {
  *
  * @example
  * ```ts
- * const execution = await executeLifecycle({ deps, decision: decideLaunch(req, optIn, deps.documents, stored, now), stored, settings: profile.notifications });
+ * const execution = await executeLifecycle({ deps, decision: decideLaunch({ req, optIn, documents: deps.documents, existing: stored, now }), stored, settings: profile.notifications });
  * if (execution.kind === 'conflict') { ... } // read again, decide again
  * ```
  */

@@ -93,7 +93,7 @@ export const createHookMain =
     const modelVersion = modelVersionOf(group?.tags ?? [], optIn.profile.termination.modelVersionTagKey);
     // A new hook event usually finds no record: create it at once. The conditional create is the
     // duplicate check (no read first); only when it finds a record is the record read and decided on.
-    const fresh = decide(req, optIn, deps.documents, undefined, deps.now(), ctx);
+    const fresh = decide({ req, optIn, documents: deps.documents, existing: undefined, now: deps.now(), ctx });
     if (fresh.kind === 'create') {
       const created = await executeLifecycle({ deps, decision: fresh, stored: undefined, settings, launchedAt, modelVersion });
       if (created.kind === 'done') return { ...who, profile: optIn.profileName, ...created.outcome };
@@ -112,7 +112,7 @@ export const createHookMain =
     const outcome = await decideAndExecute({
       deps,
       load,
-      decide: (stored) => decide(newAction ? { ...req, newAction } : req, optIn, deps.documents, stored, deps.now(), ctx),
+      decide: (stored) => decide({ req: newAction ? { ...req, newAction } : req, optIn, documents: deps.documents, existing: stored, now: deps.now(), ctx }),
       settings,
       launchedAt,
       modelVersion,

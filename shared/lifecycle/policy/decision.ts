@@ -4,6 +4,7 @@
  * `reason` out; no SDK, clock or logger. `shared/lifecycle` carries the decisions out.
  */
 import type { SendCommandInput } from '../../aws/ssm';
+import type { OptIn } from '../../config/index';
 import { isTerminalCommandStatus } from '../../events/command-status';
 import type { Notification, NotificationType, Severity } from '../../notify/notification';
 import {
@@ -41,6 +42,17 @@ export interface LifecycleRequest {
    */
   newAction?: boolean;
   startedBy: 'event' | 'reconcile';
+}
+
+/** What a warm-up or drain decision starts from (decideLaunch, decideTerminate). */
+export interface LifecycleStart {
+  req: LifecycleRequest;
+  optIn: OptIn;
+  documents: StackDocuments;
+  /** The instance's record for this phase, if any. */
+  existing: StoredLifecycle | undefined;
+  now: number;
+  ctx?: NotificationContext;
 }
 
 /**

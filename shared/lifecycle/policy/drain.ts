@@ -18,7 +18,7 @@
  * | deadline passed while running (reconcile) | complete CONTINUE (drain.timed-out) |
  */
 import type { SendCommandInput } from '../../aws/ssm';
-import type { OptIn, Profile } from '../../config/index';
+import type { Profile } from '../../config/index';
 import { hasHook, type LifecycleWork, type StoredLifecycle } from '../record';
 import { drainParameters } from './drain-parameters';
 import {
@@ -26,10 +26,10 @@ import {
   decideExisting,
   type LifecycleDecision,
   type LifecycleRequest,
+  type LifecycleStart,
   lifecycleNotification,
   matchResult,
   type NotificationContext,
-  type StackDocuments,
   seconds,
   skip,
   staleAction,
@@ -63,17 +63,10 @@ export const drainCommand = (
  *
  * @example
  * ```ts
- * decideTerminate(request, optIn, documents, stored, now).kind; // 'create' | 'update' (hook attached) | 'complete' | 'skip'
+ * decideTerminate({ req, optIn, documents, existing: stored, now }).kind; // 'create' | 'update' (hook attached) | 'complete' | 'skip'
  * ```
  */
-export const decideTerminate = (
-  req: LifecycleRequest,
-  optIn: OptIn,
-  documents: StackDocuments,
-  existing: StoredLifecycle | undefined,
-  now: number,
-  ctx: NotificationContext = {},
-): LifecycleDecision => {
+export const decideTerminate = ({ req, optIn, documents, existing, now, ctx = {} }: LifecycleStart): LifecycleDecision => {
   if (!optIn.optedIn) return skip('skipped', `group ${req.groupName} did not opt in: ${optIn.reason}`);
   const profile = optIn.profile;
   if (existing) {
@@ -81,7 +74,7 @@ export const decideTerminate = (
     if (which === 'older') return staleAction(existing.work, req);
     if (which === 'same') return decideExistingDrain(existing, req, profile, now);
     // A later terminate action (the instance went back to the warm pool before, and is leaving the group again).
-    const fresh = decideTerminate(req, optIn, documents, undefined, now, ctx);
+    const fresh = decideTerminate({ req, optIn, documents, existing: undefined, now, ctx });
     return fresh.kind === 'create' ? { ...fresh, replaces: existing } : fresh;
   }
   const drain = profile.drain;

@@ -124,17 +124,17 @@ export const decideSweep = (input: SweepInput): SweepDecision => {
   };
   const decideStart = phase === 'launch' ? decideLaunch : decideTerminate;
 
-  if (!stored) return decideStart(req, input.optIn, input.documents, undefined, now);
+  if (!stored) return decideStart({ req, optIn: input.optIn, documents: input.documents, existing: undefined, now });
   const w = stored.work;
   if (w.mode === 'observe') return skip('skipped', `${phase} work on ${input.instanceId} is in observe mode: nothing is sent or completed (the hook's DefaultResult applies)`);
   // The record served the other warm-pool stage (entering the pool vs. entering the group): the instance
   // waits on a later action, whose event was lost. New work replaces the record.
   if (phase === 'launch' && (w.destination === 'WarmPool') !== intoPool) {
-    return decideStart({ ...req, newAction: true }, input.optIn, input.documents, stored, now);
+    return decideStart({ req: { ...req, newAction: true }, optIn: input.optIn, documents: input.documents, existing: stored, now });
   }
-  if (w.status === 'completing') return decideStart(req, input.optIn, input.documents, stored, now);
+  if (w.status === 'completing') return decideStart({ req, optIn: input.optIn, documents: input.documents, existing: stored, now });
   if (phase === 'terminate' && !hasHook(w) && (w.status === 'running' || w.status === 'finished')) {
-    return decideStart(req, input.optIn, input.documents, stored, now);
+    return decideStart({ req, optIn: input.optIn, documents: input.documents, existing: stored, now });
   }
   if (w.status !== 'running') {
     // Answered a while ago and the instance waits again on the same stage: a later action (returned to the
@@ -144,13 +144,13 @@ export const decideSweep = (input: SweepInput): SweepDecision => {
     if (hasHook(w) && settled && input.actionOpen === undefined) {
       return { kind: 'probe-action', hookName: hook.name, reason: `${phase} work on ${input.instanceId} is ${w.status} but it waits again (${input.lifecycleState}): is ${hook.name} holding a new action?` };
     }
-    if (hasHook(w) && settled && input.actionOpen === true) return decideStart({ ...req, newAction: true }, input.optIn, input.documents, stored, now);
+    if (hasHook(w) && settled && input.actionOpen === true) return decideStart({ req: { ...req, newAction: true }, optIn: input.optIn, documents: input.documents, existing: stored, now });
     return skip('skipped', `${phase} work on ${input.instanceId} is ${w.status}: nothing to do${input.actionOpen === false ? ` (${hook.name} holds no action: another hook holds the instance)` : ''}`);
   }
 
   if (now >= w.deadlineAt) return phase === 'launch' ? decideWarmupTimeout(stored, now) : decideDrainTimeout(stored, now);
   if (w.commandId === undefined) {
-    const resumed = decideStart(req, input.optIn, input.documents, stored, now);
+    const resumed = decideStart({ req, optIn: input.optIn, documents: input.documents, existing: stored, now });
     if (resumed.kind !== 'skip') return resumed;
   } else if (input.commandStatus === undefined && now - w.attemptStartedAt >= 2 * input.sweepIntervalMs) {
     return { kind: 'query-command', commandId: w.commandId, reason: `command ${w.commandId} was sent ${Math.round((now - w.attemptStartedAt) / 1000)} s ago: reading its status` };

@@ -16,18 +16,17 @@
  * | deadline passed while running (reconcile) | as "none left", reason "timed out" |
  */
 import type { SendCommandInput } from '../../aws/ssm';
-import type { OptIn, Profile } from '../../config/index';
+import type { Profile } from '../../config/index';
 import type { LifecycleWork, StoredLifecycle } from '../record';
 import { warmupParameters, type WarmupMode } from './warmup-parameters';
 import {
   actionOf,
   decideExisting,
   type LifecycleDecision,
-  type LifecycleRequest,
+  type LifecycleStart,
   lifecycleNotification,
   matchResult,
   type NotificationContext,
-  type StackDocuments,
   seconds,
   skip,
   staleAction,
@@ -69,18 +68,11 @@ export const warmupCommand = (
  *
  * @example
  * ```ts
- * const d = decideLaunch(request, resolveProfile(config, group.tags), { warmup: 'asg-orchestrator-dev-warmup', drain: '…' }, undefined, now);
+ * const d = decideLaunch({ req, optIn: resolveProfile(config, group.tags), documents: { warmup: 'asg-orchestrator-dev-warmup', drain: '…' }, existing: undefined, now });
  * d.kind; // 'create' (with `send`), or 'skip' when the group did not opt in
  * ```
  */
-export const decideLaunch = (
-  req: LifecycleRequest,
-  optIn: OptIn,
-  documents: StackDocuments,
-  existing: StoredLifecycle | undefined,
-  now: number,
-  ctx: NotificationContext = {},
-): LifecycleDecision => {
+export const decideLaunch = ({ req, optIn, documents, existing, now, ctx = {} }: LifecycleStart): LifecycleDecision => {
   if (!optIn.optedIn) return skip('skipped', `group ${req.groupName} did not opt in: ${optIn.reason}`);
   const profile = optIn.profile;
   if (existing) {
@@ -93,7 +85,7 @@ export const decideLaunch = (
       });
     }
     // A later action of the instance (it left the warm pool, or came back to it): new work replaces the record.
-    const fresh = decideLaunch(req, optIn, documents, undefined, now, ctx);
+    const fresh = decideLaunch({ req, optIn, documents, existing: undefined, now, ctx });
     return fresh.kind === 'create' ? { ...fresh, replaces: existing } : fresh;
   }
   const warmup = profile.warmup;
