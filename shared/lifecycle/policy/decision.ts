@@ -44,6 +44,44 @@ export interface LifecycleRequest {
   startedBy: 'event' | 'reconcile';
 }
 
+/**
+ * A new warm-up or drain record: attempt 1, running, started `now` (its action opened no later than
+ * now), with what the request says of the action (hook, token, origin, destination).
+ */
+export const newWork = (w: {
+  req: LifecycleRequest;
+  profileName: string;
+  mode: LifecycleWork['mode'];
+  phase: LifecyclePhase;
+  documentName: string;
+  maxAttempts: number;
+  deadlineAt: number;
+  now: number;
+}): LifecycleWork => ({
+  instanceId: w.req.instanceId,
+  groupName: w.req.groupName,
+  profileName: w.profileName,
+  phase: w.phase,
+  mode: w.mode,
+  hookName: w.req.hookName,
+  ...(w.req.token ? { token: w.req.token } : {}),
+  ...(w.req.origin ? { origin: w.req.origin } : {}),
+  ...(w.req.destination ? { destination: w.req.destination } : {}),
+  documentName: w.documentName,
+  attempt: 1,
+  maxAttempts: w.maxAttempts,
+  status: 'running',
+  startedAt: w.now,
+  openedAt: Math.min(w.req.openedAt ?? w.now, w.now),
+  attemptStartedAt: w.now,
+  deadlineAt: w.deadlineAt,
+  startedBy: w.req.startedBy,
+});
+
+/** What a reason adds when the reconcile sweep started the work for a lost event. */
+export const repairedVia = (req: Pick<LifecycleRequest, 'startedBy'>): string =>
+  req.startedBy === 'reconcile' ? ' (lost event repaired by the reconcile sweep)' : '';
+
 /** What a warm-up or drain decision starts from (decideLaunch, decideTerminate). */
 export interface LifecycleStart {
   req: LifecycleRequest;

@@ -29,6 +29,8 @@ import {
   type LifecycleStart,
   lifecycleNotification,
   matchResult,
+  newWork,
+  repairedVia,
   type NotificationContext,
   seconds,
   skip,
@@ -78,27 +80,17 @@ export const decideTerminate = ({ req, optIn, documents, existing, now, ctx = {}
     return fresh.kind === 'create' ? { ...fresh, replaces: existing } : fresh;
   }
   const drain = profile.drain;
-  const via = req.startedBy === 'reconcile' ? ' (lost event repaired by the reconcile sweep)' : '';
-  const base: LifecycleWork = {
-    instanceId: req.instanceId,
-    groupName: req.groupName,
+  const via = repairedVia(req);
+  const base = newWork({
+    req,
     profileName: optIn.profileName,
-    phase: 'terminate',
     mode: profile.mode,
-    hookName: req.hookName,
-    ...(req.token ? { token: req.token } : {}),
-    ...(req.origin ? { origin: req.origin } : {}),
-    ...(req.destination ? { destination: req.destination } : {}),
+    phase: 'terminate',
     documentName: drain.documentName ?? documents.drain,
-    attempt: 1,
     maxAttempts: 1,
-    status: 'running',
-    startedAt: now,
-    openedAt: Math.min(req.openedAt ?? now, now),
-    attemptStartedAt: now,
     deadlineAt: now + (drain.timeoutSeconds + DRAIN_RESULT_GRACE_SECONDS) * 1000,
-    startedBy: req.startedBy,
-  };
+    now,
+  });
   if (!drain.enabled) {
     const reason = `drain is disabled in profile ${optIn.profileName}: terminate hook completed with CONTINUE at once${via}`;
     const work: LifecycleWork =

@@ -26,6 +26,8 @@ import {
   type LifecycleStart,
   lifecycleNotification,
   matchResult,
+  newWork,
+  repairedVia,
   type NotificationContext,
   seconds,
   skip,
@@ -91,27 +93,19 @@ export const decideLaunch = ({ req, optIn, documents, existing, now, ctx = {} }:
   const warmup = profile.warmup;
   const mode = warmupMode(req.destination);
   const base: LifecycleWork = {
-    instanceId: req.instanceId,
-    groupName: req.groupName,
-    profileName: optIn.profileName,
-    phase: 'launch',
-    mode: profile.mode,
-    hookName: req.hookName,
-    ...(req.token ? { token: req.token } : {}),
-    ...(req.origin ? { origin: req.origin } : {}),
-    ...(req.destination ? { destination: req.destination } : {}),
-    documentName: warmup.documentName ?? documents.warmup,
-    attempt: 1,
-    maxAttempts: warmup.maxAttempts,
+    ...newWork({
+      req,
+      profileName: optIn.profileName,
+      mode: profile.mode,
+      phase: 'launch',
+      documentName: warmup.documentName ?? documents.warmup,
+      maxAttempts: warmup.maxAttempts,
+      deadlineAt: now + warmup.timeoutSeconds * 1000,
+      now,
+    }),
     onFailure: warmup.onFailure,
-    status: 'running',
-    startedAt: now,
-    openedAt: Math.min(req.openedAt ?? now, now),
-    attemptStartedAt: now,
-    deadlineAt: now + warmup.timeoutSeconds * 1000,
-    startedBy: req.startedBy,
   };
-  const via = req.startedBy === 'reconcile' ? ' (lost event repaired by the reconcile sweep)' : '';
+  const via = repairedVia(req);
 
   if (!warmup.enabled) {
     const reason = `warm-up is disabled in profile ${optIn.profileName}: launch hook completed with CONTINUE at once${via}`;
