@@ -2,7 +2,7 @@
  * commandResult — "EC2 Command Invocation Status-change Notification" of a warm-up or drain command:
  * Success → CompleteLifecycleAction CONTINUE; a failure → retry while attempts and time are left,
  * else ABANDON (warm-up) / CONTINUE (drain); in-progress statuses, stale or foreign commands → nothing.
- * parse → load (the record whose current command it is) → decide (shared/policy) → act → notify.
+ * parse → load (the record whose current command it is) → decide (shared/lifecycle/policy) → act → notify.
  */
 import type { AwsClients } from '../shared/aws/index';
 import { createCommandResultMain } from '../shared/lifecycle/command-result';
