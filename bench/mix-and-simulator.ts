@@ -2,7 +2,7 @@
  * Section 4 — mix policy evaluation time and simulator speed.
  *
  * Both are reached through dynamic imports and the few names this file needs (`decideMix` in
- * shared/policy/mix.ts; `parseScenario`/`resolveScenarioConfig` in simulator/scenario/load.ts and
+ * shared/mix/policy/mix.ts; `parseScenario`/`resolveScenarioConfig` in simulator/scenario/load.ts and
  * `runScenario` in simulator/run/runner.ts), checked at run time: when a part is missing or its
  * API moved, the section says "pending" and why instead of failing the whole run.
  */
@@ -175,8 +175,8 @@ export const measureMixAndSimulator = async (root: string, quick: boolean): Prom
   const mixWhat = 'Mix policy evaluation time';
   try {
     const mix = await importIfExists(join(root, 'shared', 'policy', 'mix.ts'));
-    if (!mix) report.pending.push({ what: mixWhat, why: 'shared/policy/mix.ts does not exist yet (issue 5)' });
-    else if (typeof mix.decideMix !== 'function') report.pending.push({ what: mixWhat, why: 'shared/policy/mix.ts exports no decideMix: adapt bench/mix-and-simulator.ts' });
+    if (!mix) report.pending.push({ what: mixWhat, why: 'shared/mix/policy/mix.ts does not exist yet (issue 5)' });
+    else if (typeof mix.decideMix !== 'function') report.pending.push({ what: mixWhat, why: 'shared/mix/policy/mix.ts exports no decideMix: adapt bench/mix-and-simulator.ts' });
     else report.mix = await measureMix(mix.decideMix as Fn, quick ? 300 : 1_000);
   } catch (error) {
     report.pending.push({ what: mixWhat, why: `the mix policy could not be measured: ${why(error)}` });

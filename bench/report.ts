@@ -198,7 +198,7 @@ const mixSection = (m: MixAndSimulatorReport): string[] => {
   const out: string[] = ['## 4. Mix policy and simulator', ''];
   if (m.mix) {
     out.push(
-      '`decideMix` (shared/policy/mix.ts) with the `gpu-inference` profile\'s settings, cycling through 64 seeded inputs per size that reach every rule (storms, quiet spells, active fallbacks, cooldowns, out-of-bounds targets); each call timed on its own after a warm-up.',
+      '`decideMix` (shared/mix/policy/mix.ts) with the `gpu-inference` profile\'s settings, cycling through 64 seeded inputs per size that reach every rule (storms, quiet spells, active fallbacks, cooldowns, out-of-bounds targets); each call timed on its own after a warm-up.',
       '',
       '| signals in the window | calls | median (ms) | p99 (ms) | decisions over the 64 inputs |',
       '|---:|---:|---:|---:|---|',

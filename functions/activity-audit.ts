@@ -3,17 +3,24 @@
  * instance refresh) of opted-in groups become notifications with a severity.
  * parse → load (group tags, profile) → decide (pure) → notify.
  */
-import { autoScalingClient, dynamoClient, eventBridgeClient, snsClient } from '../shared/aws/clients';
-import type { Context } from 'aws-lambda';
-import { type AwsClients, DynamoStateStore, GroupDirectory, SdkAutoScaling, SdkEventBus, SdkSns, type StateStorePort } from '../shared/aws/index';
+import { type AwsClients, GroupDirectory, type StateStorePort } from '../shared/aws/index';
 import { loadConfig, type OrchestratorConfig, resolveProfile } from '../shared/config/index';
 import { parseEvent } from '../shared/events/index';
 import { acceptOrigin, type OwnOrigin, ownOrigin } from '../shared/events/origin';
-import { dropped, type HandlerOutcome, withStack } from '../shared/middleware/stack';
-import { Publisher } from '../shared/notify/index';
+import { dropped, type HandlerOutcome, withStack } from '../shared/runtime/stack';
+import { autoScalingFrom, onFirstCall, publisherFrom, stateStoreFrom } from '../shared/runtime/ports';
+import type { NotificationType, Publisher, PublishResult, Severity } from '../shared/notify/index';
 import { OrchestratorError } from '../shared/errors';
-import { ACTIVITY_KINDS, decideActivity, isActivityEvent } from '../shared/policy/activity-audit';
+import { ACTIVITY_KINDS, decideActivity, isActivityEvent } from '../shared/activity/policy/audit';
 import { claimEvent, markEventDone } from '../shared/state/event-claim';
+
+/** The activity audit's decision: what was published about the activity, if anything. */
+export interface ActivityOutcome extends HandlerOutcome {
+  group?: string;
+  eventType?: NotificationType;
+  severity?: Severity;
+  published?: PublishResult;
+}
 
 /** What `main` needs; tests and the simulator build their own. */
 export interface ActivityAuditDeps {
@@ -30,12 +37,9 @@ export interface ActivityAuditDeps {
 /** Production wiring from the environment (TOPIC_ARN, EVENT_BUS_NAME, TABLE_NAME). */
 export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.ProcessEnv = process.env): ActivityAuditDeps => ({
   config: () => loadConfig(env),
-  groups: new GroupDirectory(new SdkAutoScaling((clients.autoScaling ?? autoScalingClient)())),
-  publisher: new Publisher(new SdkSns((clients.sns ?? snsClient)()), new SdkEventBus((clients.eventBridge ?? eventBridgeClient)()), {
-    topicArn: env.TOPIC_ARN ?? '',
-    eventBusName: env.EVENT_BUS_NAME || 'default',
-  }),
-  ...(env.TABLE_NAME ? { store: new DynamoStateStore((clients.dynamo ?? dynamoClient)(), env.TABLE_NAME) } : {}),
+  groups: new GroupDirectory(autoScalingFrom(clients)),
+  publisher: publisherFrom(clients, env),
+  ...(env.TABLE_NAME ? { store: stateStoreFrom(clients, env) } : {}),
   origin: ownOrigin(env),
   now: Date.now,
 });
@@ -45,7 +49,7 @@ const SCOPE = 'activityAudit';
 /** Builds the handler's core for the given dependencies. */
 export const createMain =
   (deps: ActivityAuditDeps) =>
-  async (event: unknown): Promise<HandlerOutcome> => {
+  async (event: unknown): Promise<ActivityOutcome> => {
     const config = deps.config();
     const parsed = acceptOrigin(parseEvent(event, ACTIVITY_KINDS), config.events, deps.origin ?? {});
     if (!parsed.ok) return dropped(parsed.error);
@@ -74,10 +78,5 @@ export const createMain =
     };
   };
 
-let defaultMain: ((event: unknown) => Promise<HandlerOutcome>) | undefined;
-
 /** Lambda entry point (and `serverless invoke local -f activityAudit`). */
-export const handler = withStack('activityAudit', (event: unknown, _context: Context) => {
-  defaultMain ??= createMain(createDeps());
-  return defaultMain(event);
-});
+export const handler = withStack('activityAudit', onFirstCall(() => createMain(createDeps())));

@@ -12,11 +12,12 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { classifyAwsError } from '../shared/aws/classify';
 import type { AwsClients } from '../shared/aws/index';
 import { isOrchestratorError } from '../shared/errors';
-import { parseGroupWork } from '../shared/events/group-work';
-import { type GroupSweepDeps, sweepGroup } from '../shared/fanout/group-sweep';
+import { parseGroupWork } from '../shared/fanout/message';
+import { type GroupSweepDeps, type GroupSweepOutcome, sweepGroup } from '../shared/fanout/group-sweep';
 import { createLifecycleDeps } from '../shared/lifecycle/deps';
 import { HookCache } from '../shared/lifecycle/lifecycle-sweep';
-import { type HandlerOutcome, logger, withStack } from '../shared/middleware/stack';
+import { type HandlerOutcome, logger, withStack } from '../shared/runtime/stack';
+import { onFirstCall } from '../shared/runtime/ports';
 import { createMixSweepDeps } from '../shared/mix/deps';
 
 /** Production wiring from the environment (the same as reconcile's inline sweeps). */
@@ -25,12 +26,22 @@ export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.Proces
   return { lifecycle, hooks: new HookCache(lifecycle.autoScaling), mix: createMixSweepDeps(clients, env) };
 };
 
+/** One record's result: its group's work, or why the record was dropped or given up. */
+export type GroupRecordOutcome = GroupSweepOutcome | (HandlerOutcome & { outcome: string; messageId?: string; group?: string });
+
+/** One batch's outcome: the partial batch response and the first results. */
+export interface GroupBatchOutcome extends HandlerOutcome {
+  outcome: 'swept' | 'partial';
+  batchItemFailures: SQSBatchResponse['batchItemFailures'];
+  results: GroupRecordOutcome[];
+}
+
 /** Builds the handler's core for the given dependencies (ports only). */
 export const createMain = (deps: GroupSweepDeps) => {
   // Records one after the other: each holds a whole group's instances while it is worked.
   const processor = new BatchProcessor(EventType.SQS);
-  return async (event: unknown, context?: Context): Promise<HandlerOutcome> => {
-    const results: HandlerOutcome[] = [];
+  return async (event: unknown, context?: Context): Promise<GroupBatchOutcome> => {
+    const results: GroupRecordOutcome[] = [];
     const handleRecord = async (record: SQSRecord): Promise<void> => {
       const work = parseGroupWork(record.body);
       if (!work) {
@@ -66,14 +77,9 @@ export const createMain = (deps: GroupSweepDeps) => {
   };
 };
 
-let defaultMain: ((event: unknown, context?: Context) => Promise<HandlerOutcome>) | undefined;
-
 /** Lambda entry point: answers the partial batch response (`batchItemFailures`). */
 export const handler = withStack(
   'groupSweep',
-  (event: unknown, context: Context) => {
-    defaultMain ??= createMain(createDeps());
-    return defaultMain(event, context);
-  },
-  (outcome): SQSBatchResponse => ({ batchItemFailures: (outcome.batchItemFailures as SQSBatchResponse['batchItemFailures'] | undefined) ?? [] }),
+  onFirstCall(() => createMain(createDeps())),
+  (outcome: GroupBatchOutcome | HandlerOutcome): SQSBatchResponse => ({ batchItemFailures: 'batchItemFailures' in outcome ? outcome.batchItemFailures : [] }),
 );

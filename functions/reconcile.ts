@@ -11,16 +11,16 @@
  * A failing sweep or group does not stop the others; if any failure is retryable the invocation
  * fails at the end (after every sweep ran), so the schedule's retries and the DLQ see it.
  */
-import type { Context } from 'aws-lambda';
+import { answeredOffline } from '../shared/aws/clients';
 import type { AwsClients } from '../shared/aws/index';
 import { type QueuePort, SdkQueue, sqsClient } from '../shared/aws/sqs';
 import { OrchestratorError } from '../shared/errors';
 import { createTickSweeps, RunListing } from '../shared/fanout/tick';
-import { localWorldActive } from '../shared/local/index';
 import { createLifecycleDeps, type LifecycleDeps } from '../shared/lifecycle/deps';
 import { HookCache, runLifecycleSweep } from '../shared/lifecycle/lifecycle-sweep';
-import { runSweeps, type Sweep } from '../shared/lifecycle/sweep-runner';
-import { type HandlerOutcome, logger, withStack } from '../shared/middleware/stack';
+import { runSweeps, type Sweep, type SweepReport } from '../shared/runtime/sweep-runner';
+import { type HandlerOutcome, logger, withStack } from '../shared/runtime/stack';
+import { onFirstCall } from '../shared/runtime/ports';
 import { createMixSweepDeps } from '../shared/mix/deps';
 import { type MixSweepDeps, runMixSweep } from '../shared/mix/sweep';
 
@@ -41,7 +41,7 @@ export interface ReconcileDeps {
 export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.ProcessEnv = process.env): ReconcileDeps => {
   const lifecycle = createLifecycleDeps(clients, env);
   // Offline (the built-in local world answers AWS calls) the work stays inline: there is no queue consumer.
-  const queueUrl = localWorldActive(env) ? '' : (env.GROUP_QUEUE_URL ?? '');
+  const queueUrl = answeredOffline() ? '' : (env.GROUP_QUEUE_URL ?? '');
   return {
     lifecycle,
     hooks: new HookCache(lifecycle.autoScaling),
@@ -81,10 +81,16 @@ export const createSweeps = (deps: ReconcileDeps): Sweep[] => {
 };
 
 /** Builds the handler's core for the given dependencies (ports only). */
-export const createMain = (deps: ReconcileDeps, sweeps: readonly Sweep[] = createSweeps(deps)) => async (): Promise<HandlerOutcome> => {
+/** What reconcile's run did: each sweep's summary and failures. */
+export interface ReconcileOutcome extends HandlerOutcome {
+  outcome: 'swept' | 'partial';
+  sweeps: Array<SweepReport['summary'] & { name: string; failures: SweepReport['failures'] }>;
+}
+
+export const createMain = (deps: ReconcileDeps, sweeps: readonly Sweep[] = createSweeps(deps)) => async (): Promise<ReconcileOutcome> => {
   const reports = await runSweeps(sweeps, deps.lifecycle.now());
   const failures = reports.flatMap((r) => r.failures);
-  const outcome: HandlerOutcome = {
+  const outcome: ReconcileOutcome = {
     outcome: failures.length === 0 ? 'swept' : 'partial',
     reason:
       failures.length === 0
@@ -100,10 +106,5 @@ export const createMain = (deps: ReconcileDeps, sweeps: readonly Sweep[] = creat
   return outcome;
 };
 
-let defaultMain: (() => Promise<HandlerOutcome>) | undefined;
-
 /** Lambda entry point (and `serverless invoke local -f reconcile`). The scheduled event carries nothing we need. */
-export const handler = withStack('reconcile', (_event: unknown, _context: Context) => {
-  defaultMain ??= createMain(createDeps());
-  return defaultMain();
-});
+export const handler = withStack('reconcile', onFirstCall(() => createMain(createDeps())));

@@ -8,7 +8,8 @@ import type { Context } from 'aws-lambda';
 import type { AwsClients } from '../shared/aws/index';
 import { createLifecycleDeps, type LifecycleDeps } from '../shared/lifecycle/deps';
 import { createHookMain } from '../shared/lifecycle/hook-event';
-import { withStack } from '../shared/middleware/stack';
+import { withStack } from '../shared/runtime/stack';
+import { onFirstCall } from '../shared/runtime/ports';
 
 /** What `main` needs; tests and the simulator build their own from in-memory ports. */
 export type TerminateLifecycleDeps = LifecycleDeps;
@@ -19,11 +20,12 @@ export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.Proces
 /** Builds the handler's core for the given dependencies (ports only). */
 export const createMain = (deps: TerminateLifecycleDeps): ReturnType<typeof createHookMain> => createHookMain(deps, 'terminate');
 
-let defaultMain: ReturnType<typeof createMain> | undefined;
-
 /** Lambda entry point (and `serverless invoke local -f terminateLifecycle`). */
-export const handler = withStack('terminateLifecycle', (event: unknown, context: Context) => {
-  defaultMain ??= createMain(createDeps());
-  // The invocation's time left bounds the in-invocation retry of a send the SSM agent refused (not registered yet).
-  return defaultMain(event, () => context.getRemainingTimeInMillis());
-});
+export const handler = withStack(
+  'terminateLifecycle',
+  onFirstCall(() => {
+    const main = createMain(createDeps());
+    // The invocation's time left bounds the in-invocation retry of a send the SSM agent refused (not registered yet).
+    return (event: unknown, context: Context) => main(event, () => context.getRemainingTimeInMillis());
+  }),
+);

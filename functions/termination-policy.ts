@@ -4,23 +4,16 @@
  * Never throws: a malformed input answers an empty list (Auto Scaling asks again), a slow or failed
  * read falls back to an order computed from what is at hand, and says so in the decision log.
  */
-import { autoScalingClient, cloudWatchClient, dynamoClient } from '../shared/aws/clients';
-import type { Context } from 'aws-lambda';
-import {
-  type AutoScalingPort,
-  type AwsClients,
-  DynamoStateStore,
-  type GroupSummary,
-  SdkAutoScaling,
-  type StateStorePort,
-} from '../shared/aws';
+import { cloudWatchClient } from '../shared/aws/clients';
+import type { AutoScalingPort, AwsClients, GroupSummary, StateStorePort } from '../shared/aws';
 import { loadConfig, type OptIn, type OrchestratorConfig, resolveProfile } from '../shared/config';
 import { parseTerminationPolicyInput } from '../shared/events/termination-policy-input';
-import { type GroupLabels, publishGroupMetrics } from '../shared/middleware/group-metrics';
-import { type HandlerOutcome, logger, withStack } from '../shared/middleware/stack';
+import { type GroupLabels, publishGroupMetrics } from '../shared/runtime/group-metrics';
+import { type HandlerOutcome, logger, withStack } from '../shared/runtime/stack';
+import { autoScalingFrom, onFirstCall, stateStoreFrom } from '../shared/runtime/ports';
 import { type MetricsPort, SdkCloudWatch } from '../shared/aws/cloudwatch';
-import { buildTerminationContext } from '../shared/policy/termination-context';
-import { decideTerminationOrder } from '../shared/policy/termination-order';
+import { buildTerminationContext, type TerminationBasis } from '../shared/termination/policy/context';
+import { decideTerminationOrder } from '../shared/termination/policy/order';
 import { decodeGroupState, type GroupState } from '../shared/state/group-state';
 import { groupPk } from '../shared/state/keys';
 
@@ -52,13 +45,32 @@ export interface TerminationPolicyDeps {
 /** Production wiring from the environment (TABLE_NAME). */
 export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.ProcessEnv = process.env): TerminationPolicyDeps => ({
   config: () => loadConfig(env),
-  autoScaling: new SdkAutoScaling((clients.autoScaling ?? autoScalingClient)()),
-  store: env.TABLE_NAME ? new DynamoStateStore((clients.dynamo ?? dynamoClient)(), env.TABLE_NAME) : undefined,
+  autoScaling: autoScalingFrom(clients),
+  store: env.TABLE_NAME ? stateStoreFrom(clients, env) : undefined,
   metrics: new SdkCloudWatch(clients.cloudWatch ?? cloudWatchClient),
   now: Date.now,
   readBudgetMs: READ_BUDGET_MS,
   groupCache: new Map(),
 });
+
+/** The termination policy's decision: the instances to answer (a subset of the candidates), and why. */
+export interface TerminationOutcome extends HandlerOutcome {
+  /** `decided` by the group's profile, or as a `fallback` when a read failed; `not-opted-in` / `observed` answer the neutral order. */
+  outcome: 'dropped' | 'decided' | 'fallback' | Exclude<TerminationBasis, 'profile'>;
+  instanceIds: readonly string[];
+  group?: string;
+  cause?: string;
+  candidates?: number;
+  /** Observe mode: what the profile would have answered. */
+  wouldReturn?: readonly string[];
+  /** How many instances are answered; the decision log names the first {@link LOGGED_IDS} (`firstIds`). */
+  returned?: number;
+  firstIds?: readonly string[];
+  wouldReturnCount?: number;
+  wouldReturnFirstIds?: readonly string[];
+  dropReason?: string;
+  issues?: readonly string[];
+}
 
 type Read<T> = { ok: true; value: T } | { ok: false; why: string };
 
@@ -101,7 +113,7 @@ export const createMain = (deps: TerminationPolicyDeps) => {
   // The facts this container last read, per group: when the state read misses its budget they still
   // say who is protected (and the rest, as of then).
   const lastStates = new Map<string, { at: number; state: GroupState }>();
-  return async (input: unknown): Promise<HandlerOutcome> => {
+  return async (input: unknown): Promise<TerminationOutcome> => {
     const parsed = parseTerminationPolicyInput(input);
     if (!parsed.ok) {
       return { outcome: 'dropped', reason: parsed.error.message, dropReason: parsed.error.reason, issues: parsed.error.issues, instanceIds: [] };
@@ -199,9 +211,9 @@ export const LOGGED_IDS = 20;
  * DEBUG the full lists are logged too. `instanceIds` and `wouldReturn` stay readable on the outcome
  * (the response and the tests use them) but are not serialized unless DEBUG.
  */
-const withIdLists = (base: HandlerOutcome, instanceIds: string[], wouldReturn: string[] | undefined): HandlerOutcome => {
+const withIdLists = (base: Omit<TerminationOutcome, 'instanceIds'>, instanceIds: string[], wouldReturn: string[] | undefined): TerminationOutcome => {
   const full = logger.getLevelName() === 'DEBUG';
-  const out: HandlerOutcome = { ...base, firstIds: instanceIds.slice(0, LOGGED_IDS) };
+  const out: TerminationOutcome = { ...base, instanceIds, firstIds: instanceIds.slice(0, LOGGED_IDS) };
   Object.defineProperty(out, 'instanceIds', { value: instanceIds, enumerable: full, writable: true, configurable: true });
   if (wouldReturn !== undefined) {
     out.wouldReturnCount = wouldReturn.length;
@@ -211,19 +223,17 @@ const withIdLists = (base: HandlerOutcome, instanceIds: string[], wouldReturn: s
   return out;
 };
 
-/** Shape Auto Scaling expects back. */
-export const toResponse = (outcome: HandlerOutcome): { InstanceIDs: string[] } => ({
-  InstanceIDs: Array.isArray(outcome.instanceIds) ? outcome.instanceIds.filter((x): x is string => typeof x === 'string') : [],
+/**
+ * Shape Auto Scaling expects back: the decision's instances; none for an outcome of the error policy
+ * (Auto Scaling asks again).
+ */
+export const toResponse = (outcome: TerminationOutcome | HandlerOutcome): { InstanceIDs: string[] } => ({
+  InstanceIDs: 'instanceIds' in outcome ? [...outcome.instanceIds] : [],
 });
-
-let defaultMain: ((event: unknown) => Promise<HandlerOutcome>) | undefined;
 
 /** Lambda entry point (and `serverless invoke local -f terminationPolicy`). */
 export const handler = withStack(
   'terminationPolicy',
-  (event: unknown, _context: Context) => {
-    defaultMain ??= createMain(createDeps());
-    return defaultMain(event);
-  },
+  onFirstCall(() => createMain(createDeps())),
   toResponse,
 );

@@ -12,11 +12,12 @@
  * neither the config schema nor zod. At run time the bundle refuses an `ORCHESTRATOR_CONFIG_FILE`
  * other than the one it was built with (a ConfigError that says so), instead of silently ignoring it.
  *
- * no-local-world: in every build but `osls invoke local`, replaces shared/local/index.ts (the offline
- * world that answers AWS calls under invoke local) with shared/local/off.ts (never active), so the
- * bundles that `package`/`deploy` ship carry neither the world nor its fixture.
+ * local-world-entry: in the `osls invoke local` build only, each function entry imports
+ * shared/local/install.ts first (the offline world that answers AWS calls under invoke local); no other
+ * build includes the world, as production code never imports it.
  */
 
+const { readFile } = require('node:fs/promises');
 const { dirname, join, normalize, resolve } = require('node:path');
 
 const CONFIG_SOURCES = /[\\/]shared[\\/]config[\\/]sources\.ts$/;
@@ -128,14 +129,20 @@ const validatedConfig = (root, env, service) => ({
   },
 });
 
-const LOCAL_WORLD_INDEX = /[\\/]shared[\\/]local[\\/]index\.ts$/;
+const FUNCTION_ENTRY = /[\\/]functions[\\/][^\\/]+\.ts$/;
 
-/** @returns {import('esbuild').Plugin} */
-const noLocalWorld = () => ({
-  name: 'asg-orchestrator-no-local-world',
+/**
+ * Under `osls invoke local` only: each function entry imports shared/local/install.ts first, which
+ * hooks the offline world into the SDK clients and the decision log. Production code never imports
+ * shared/local (test/unit/ci/boundaries.test.ts), so the bundles `package`/`deploy` ship carry
+ * neither the world nor its fixture.
+ * @returns {import('esbuild').Plugin}
+ */
+const localWorldEntry = () => ({
+  name: 'asg-orchestrator-local-world-entry',
   setup(build) {
-    build.onLoad({ filter: LOCAL_WORLD_INDEX }, (args) => ({
-      contents: "export { withLocalWorld, localWorldReport, localWorldActive } from './off';\n",
+    build.onLoad({ filter: FUNCTION_ENTRY }, async (args) => ({
+      contents: `import '../shared/local/install';\n${await readFile(args.path, 'utf8')}`,
       loader: 'ts',
       resolveDir: dirname(args.path),
     }));
@@ -157,7 +164,7 @@ const isInvokeLocal = (serverless) => {
  */
 module.exports = (serverless, root = serverless?.serviceDir ?? serverless?.config?.servicePath ?? process.cwd(), env = process.env) => [
   validatedConfig(root, env, serviceValues(serverless)),
-  ...(isInvokeLocal(serverless) ? [] : [noLocalWorld()]),
+  ...(isInvokeLocal(serverless) ? [localWorldEntry()] : []),
 ];
 module.exports.isInvokeLocal = isInvokeLocal;
 module.exports.configChoice = configChoice;

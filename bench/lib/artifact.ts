@@ -242,7 +242,7 @@ export interface BuiltFunction {
 /** What a baseline function holds besides the SDK clients: nothing, or Powertools Logger + Metrics on middy as the functions use them. */
 export type BaselineKind = 'sdk-only' | 'sdk+powertools';
 
-/** The handler of a baseline: the SDK clients named, and for `sdk+powertools` the middleware stack of shared/middleware/stack.ts. */
+/** The handler of a baseline: the SDK clients named, and for `sdk+powertools` the middleware stack of shared/runtime/stack.ts. */
 const baselineSource = (kind: BaselineKind, exports: ReadonlyArray<{ p: string; name: string }>): string => {
   const imports = exports.map(({ p, name }) => `import { ${name} } from '${p}';`);
   const answer = `async () => ({ outcome: '${kind}', reason: 'loaded', clients: [${exports.map((e) => e.name).join(', ')}].map((c) => c.name) })`;

@@ -3,6 +3,7 @@ import {
   type AutoScalingGroup,
   CompleteLifecycleActionCommand,
   DescribeAutoScalingGroupsCommand,
+  type DescribeAutoScalingGroupsCommandInput,
   DescribeLifecycleHooksCommand,
   type InstancesDistribution,
   type MixedInstancesPolicy,
@@ -150,36 +151,30 @@ export class SdkAutoScaling implements AutoScalingPort {
   public async describeGroups(names: readonly string[], options: DescribeGroupsOptions = {}): Promise<GroupSummary[]> {
     const out: GroupSummary[] = [];
     for (let i = 0; i < names.length; i += DESCRIBE_PAGE) {
-      const page = names.slice(i, i + DESCRIBE_PAGE);
-      let nextToken: string | undefined;
-      do {
-        const res = await callAws('DescribeAutoScalingGroups', () =>
-          this.client.send(
-            new DescribeAutoScalingGroupsCommand({
-              AutoScalingGroupNames: [...page],
-              NextToken: nextToken,
-              MaxRecords: 100,
-              ...(options.includeInstances === false ? { IncludeInstances: false } : {}),
-            }),
-            sendOptions(options),
-          ),
-        );
-        if (res === 'already-done') break;
-        for (const g of res.AutoScalingGroups ?? []) out.push(toSummary(g));
-        nextToken = res.NextToken;
-      } while (nextToken);
+      out.push(...(await this.describePages({ AutoScalingGroupNames: names.slice(i, i + DESCRIBE_PAGE) }, options)));
     }
     return out;
   }
 
   public async describeGroupsByTagKey(tagKey: string, options: DescribeGroupsOptions = {}): Promise<GroupSummary[]> {
+    return this.describePages({ Filters: [{ Name: 'tag-key', Values: [tagKey] }] }, options);
+  }
+
+  /**
+   * Every page of one DescribeAutoScalingGroups query (at most 100 groups a page, `NextToken` for the
+   * next: https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeAutoScalingGroups.html).
+   */
+  private async describePages(
+    query: Partial<Pick<DescribeAutoScalingGroupsCommandInput, 'AutoScalingGroupNames' | 'Filters'>>,
+    options: DescribeGroupsOptions,
+  ): Promise<GroupSummary[]> {
     const out: GroupSummary[] = [];
     let nextToken: string | undefined;
     do {
       const res = await callAws('DescribeAutoScalingGroups', () =>
         this.client.send(
           new DescribeAutoScalingGroupsCommand({
-            Filters: [{ Name: 'tag-key', Values: [tagKey] }],
+            ...query,
             NextToken: nextToken,
             MaxRecords: 100,
             ...(options.includeInstances === false ? { IncludeInstances: false } : {}),

@@ -1,10 +1,9 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { callAws } from './classify';
-import { CLIENT_CONFIG, once } from './clients';
-import { withLocalWorld } from '../local/index';
+import { CLIENT_CONFIG, decorated, once } from './clients';
 
 /** A new SQS client with the shared settings (reconcile alone sends, so it lives apart from ./clients). */
-export const newSqs = (): SQSClient => withLocalWorld(new SQSClient(CLIENT_CONFIG), 'sqs');
+export const newSqs = (): SQSClient => decorated(new SQSClient(CLIENT_CONFIG), 'sqs');
 /** One SQS client per cold start, built when first needed. */
 export const sqsClient: () => SQSClient = /* @__PURE__ */ once(newSqs);
 

@@ -61,8 +61,8 @@ export const TERMINAL_COMMAND_STATUSES: readonly CommandStatus[] = [
   'Terminated',
 ];
 
-/** True when `status` is final. */
-export const isTerminalCommandStatus = (status: CommandStatus): boolean => TERMINAL_COMMAND_STATUSES.includes(status);
+/** True when `status` is final (an event's status, a GetCommandInvocation status, a record's). */
+export const isTerminalCommandStatus = (status: string): boolean => (TERMINAL_COMMAND_STATUSES as readonly string[]).includes(status);
 
 /** A command invocation status change, camelCase. */
 export interface CommandStatusDetail {

@@ -10,11 +10,20 @@ import type { GroupSummary } from '../aws/auto-scaling';
 import { OrchestratorError } from '../errors';
 import { type HookCache, runLifecycleSweep } from '../lifecycle/lifecycle-sweep';
 import type { LifecycleDeps } from '../lifecycle/deps';
-import { type SweepFailure, toFailure } from '../lifecycle/sweep-runner';
-import type { HandlerOutcome } from '../middleware/stack';
+import { type SweepFailure, toFailure } from '../runtime/sweep-runner';
+import type { HandlerOutcome } from '../runtime/stack';
 import { evaluateMixOf } from '../mix/sweep';
 import type { MixSweepDeps } from '../mix/sweep';
-import type { GroupWork } from '../policy/group-work';
+import type { GroupWork } from './policy/group-work';
+
+/** What one group's work did: the lifecycle sweep's summary and the mix's outcome, and what failed. */
+export interface GroupSweepOutcome extends HandlerOutcome {
+  outcome: 'swept' | 'partial' | 'gone';
+  group: string;
+  lifecycle?: Record<string, unknown> & { reason: GroupWork['lifecycle'] };
+  mix?: { outcome: string; reason: string };
+  failures?: SweepFailure[];
+}
 
 /** The ports a group worker needs (the same as the inline reconcile's). */
 export interface GroupSweepDeps {
@@ -35,12 +44,12 @@ export interface GroupSweepDeps {
  * // → { outcome: 'swept', group: 'ml-inference-gpu', lifecycle: { waiting: 2, … } }
  * ```
  */
-export const sweepGroup = async (deps: GroupSweepDeps, work: GroupWork, now: number): Promise<HandlerOutcome> => {
+export const sweepGroup = async (deps: GroupSweepDeps, work: GroupWork, now: number): Promise<GroupSweepOutcome> => {
   // One read with instances serves both halves (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeAutoScalingGroups.html).
   const [group]: GroupSummary[] = await deps.lifecycle.autoScaling.describeGroups([work.group]);
   if (!group) return { outcome: 'gone', reason: `group ${work.group} no longer exists`, group: work.group };
   const failures: SweepFailure[] = [];
-  const outcome: HandlerOutcome = { outcome: 'swept', reason: `group ${group.name} swept`, group: group.name };
+  const outcome: GroupSweepOutcome = { outcome: 'swept', reason: `group ${group.name} swept`, group: group.name };
   if (work.lifecycle) {
     try {
       const report = await runLifecycleSweep(deps.lifecycle, deps.hooks, now, {

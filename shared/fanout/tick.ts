@@ -7,12 +7,12 @@
  */
 import type { GroupSummary } from '../aws/auto-scaling';
 import type { QueuePort } from '../aws/sqs';
-import { encodeGroupWork } from '../events/group-work';
+import { encodeGroupWork } from './message';
 import { type HookCache, type LifecycleSweepReport, runLifecycleSweep } from '../lifecycle/lifecycle-sweep';
 import type { LifecycleDeps } from '../lifecycle/deps';
-import type { Sweep, SweepFailure } from '../lifecycle/sweep-runner';
+import type { Sweep, SweepFailure } from '../runtime/sweep-runner';
 import { type MixSweepDeps, type MixSweepResult, runMixSweep } from '../mix/sweep';
-import { planGroupWork } from '../policy/group-work';
+import { planGroupWork } from './policy/group-work';
 
 /** One run's listing, shared by the sweeps of that run (the first asks, the others reuse). */
 export class RunListing {

@@ -20,26 +20,23 @@
 import type { OrchestratorConfig, Profile } from '../config/index';
 import { resolveProfile } from '../config/index';
 import { OrchestratorError } from '../errors';
-import { parseEvent } from '../events/index';
+import { isTerminalCommandStatus, parseEvent } from '../events/index';
 import { acceptOrigin } from '../events/origin';
-import { dropped, type HandlerOutcome } from '../middleware/stack';
+import { dropped } from '../runtime/stack';
 import type { NotificationSettings } from '../notify/publisher';
-import { decideDrainResult } from '../policy/drain';
-import { decideWarmupResult } from '../policy/warmup';
-import { type StackDocuments, TERMINAL_STATUSES } from '../policy/warmup-lifecycle';
-import { isClaimStale, type LifecyclePhase, type StoredLifecycle } from '../state/lifecycle-record';
+import { decideDrainResult } from './policy/drain';
+import { decideWarmupResult } from './policy/warmup';
+import type { StackDocuments } from './policy/decision';
+import { isClaimStale, type LifecyclePhase, type StoredLifecycle } from './record';
 import { LOCAL_DOCUMENTS, type LifecycleDeps } from './deps';
-import { DEFAULT_NOTIFICATION_SETTINGS, loadLifecycle } from './execute';
+import { DEFAULT_NOTIFICATION_SETTINGS, type LifecycleOutcome, loadLifecycle } from './execute';
 import { decideAndExecute } from './hook-event';
+import { documentBaseName } from './policy/command-marker';
 
 const PHASES: readonly LifecyclePhase[] = ['launch', 'terminate'];
 
 /** A document as the config names it (a name or an ARN), and as SSM events name it. */
-const documentNames = (name: string | null | undefined): string[] => {
-  if (!name) return [];
-  const slash = name.lastIndexOf('document/');
-  return slash >= 0 ? [name, name.slice(slash + 'document/'.length)] : [name];
-};
+const documentNames = (name: string | null | undefined): string[] => (name ? [name, documentBaseName(name)] : []);
 
 /**
  * Which record a command result can belong to, from its document name: the warm-up documents (the
@@ -73,14 +70,14 @@ const profileNamed = (config: OrchestratorConfig, name: string): Profile | undef
  */
 export const createCommandResultMain =
   (deps: LifecycleDeps) =>
-  async (event: unknown): Promise<HandlerOutcome> => {
+  async (event: unknown): Promise<LifecycleOutcome> => {
     const parsed = acceptOrigin(parseEvent(event, ['command-status']), deps.config().events, deps.origin ?? {});
     if (!parsed.ok) return dropped(parsed.error);
     if (parsed.event.kind !== 'command-status') return { outcome: 'dropped', reason: `not a command status: ${parsed.event.kind}` };
     const d = parsed.event.detail;
     const who = { instanceId: d.instanceId, commandId: d.commandId, commandStatus: d.status, documentName: d.documentName };
     // Not final yet: whatever the record says, nothing is done until the command ends. No read needed.
-    if (!TERMINAL_STATUSES.has(d.status)) {
+    if (!isTerminalCommandStatus(d.status)) {
       return { outcome: 'in-progress', reason: `command ${d.commandId} is ${d.status}: nothing to do until it ends`, ...who };
     }
     const ctx = { sourceEventId: parsed.event.envelope.id, resources: parsed.event.envelope.resources };
@@ -125,12 +122,12 @@ export const createCommandResultMain =
       settings = profile?.notifications ?? DEFAULT_NOTIFICATION_SETTINGS;
     }
     let reads = 0;
-    const outcome = await decideAndExecute(
+    const outcome = await decideAndExecute({
       deps,
-      async () => (reads++ === 0 ? first.stored : (await find()).stored),
-      (stored) =>
+      load: async () => (reads++ === 0 ? first.stored : (await find()).stored),
+      decide: (stored) =>
         stored?.work.phase === 'terminate' ? decideDrainResult(stored, d, deps.now(), ctx) : decideWarmupResult(stored, d, profile, deps.now(), ctx),
       settings,
-    );
+    });
     return { group: w.groupName, phase: w.phase, ...who, ...outcome };
   };

@@ -4,23 +4,18 @@
  * their own from in-memory ports (`MemoryStateStore`, recording fakes).
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { autoScalingClient, dynamoClient, eventBridgeClient, snsClient, ssmClient } from '../aws/clients';
+import { autoScalingFrom, publisherFrom, ssmFrom, stateStoreFrom } from '../runtime/ports';
 import {
   type AutoScalingPort,
   type AwsClients,
-  DynamoStateStore,
   GroupDirectory,
-  SdkAutoScaling,
-  SdkEventBus,
-  SdkSns,
-  SdkSsm,
   type SsmPort,
   type StateStorePort,
 } from '../aws/index';
 import { loadConfig, type OrchestratorConfig } from '../config/index';
-import { Publisher } from '../notify/index';
+import type { Publisher } from '../notify/index';
 import { type OwnOrigin, ownOrigin } from '../events/origin';
-import type { StackDocuments } from '../policy/warmup-lifecycle';
+import type { StackDocuments } from './policy/decision';
 
 /** What the lifecycle services need. */
 export interface LifecycleDeps {
@@ -59,17 +54,14 @@ export const LOCAL_DOCUMENTS: StackDocuments = { warmup: 'asg-orchestrator-warmu
  * ```
  */
 export const createLifecycleDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.ProcessEnv = process.env): LifecycleDeps => {
-  const autoScaling = new SdkAutoScaling((clients.autoScaling ?? autoScalingClient)());
+  const autoScaling = autoScalingFrom(clients);
   return {
     config: () => loadConfig(env),
     autoScaling,
     groups: new GroupDirectory(autoScaling),
-    ssm: new SdkSsm((clients.ssm ?? ssmClient)()),
-    store: new DynamoStateStore((clients.dynamo ?? dynamoClient)(), env.TABLE_NAME || 'asg-orchestrator-state'),
-    publisher: new Publisher(new SdkSns((clients.sns ?? snsClient)()), new SdkEventBus((clients.eventBridge ?? eventBridgeClient)()), {
-      topicArn: env.TOPIC_ARN ?? '',
-      eventBusName: env.EVENT_BUS_NAME || 'default',
-    }),
+    ssm: ssmFrom(clients),
+    store: stateStoreFrom(clients, env, 'asg-orchestrator-state'),
+    publisher: publisherFrom(clients, env),
     documents: {
       warmup: env.WARMUP_DOCUMENT_NAME || LOCAL_DOCUMENTS.warmup,
       drain: env.DRAIN_DOCUMENT_NAME || LOCAL_DOCUMENTS.drain,

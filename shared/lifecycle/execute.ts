@@ -7,7 +7,7 @@
  * - send: claim (record: send pending, `notifyAs` = the notification to publish) → SendCommand →
  *   notify → record the command id. A resumed send (stale claim taken over by a retry or the sweep)
  *   first looks for the command the dead invocation may have sent (ListCommands, comment marker:
- *   shared/policy/command-marker.ts) and adopts it instead of sending a second one; then it publishes
+ *   shared/lifecycle/policy/command-marker.ts) and adopts it instead of sending a second one; then it publishes
  *   the claim's `notifyAs` (warmup.started / drain.started / warmup.retrying) and records the id.
  *   Publishing before the id is recorded means a failed publish leaves the claim pending, so the
  *   retry publishes again (at least once; twice only when the id write fails after a publish).
@@ -18,15 +18,15 @@
  *   or the sweep while the instance waits) it means the dead invocation's CompleteLifecycleAction took
  *   effect: the claim's notification is published and the final status written.
  */
-import type { LifecycleActionRef, StateStorePort } from '../aws/index';
+import type { LifecycleActionRef, SendCommandInput, StateStorePort } from '../aws/index';
 import { type AwsCallError, ConfigError, isAwsCallError } from '../errors';
-import { publishGroupMetrics } from '../middleware/group-metrics';
-import type { HandlerOutcome } from '../middleware/stack';
+import { publishGroupMetrics } from '../runtime/group-metrics';
+import type { HandlerOutcome } from '../runtime/stack';
 import type { NotificationSettings } from '../notify/publisher';
-import { attemptWindowStart, sentForAttempt } from '../policy/command-marker';
-import { isAgentNotReady, sendRetryDelay } from '../policy/send-retry';
-import type { LifecycleDecision, SendPlan } from '../policy/warmup-lifecycle';
-import { withOutput } from '../policy/warmup-lifecycle';
+import { attemptWindowStart, sentForAttempt } from './policy/command-marker';
+import type { LifecycleDecision } from './policy/decision';
+import { withOutput } from './policy/decision';
+import { isAgentNotReady, sendRetryDelay } from './policy/send-retry';
 import { instancePk } from '../state/keys';
 import { recordFacts } from '../state/packed-facts';
 import {
@@ -39,9 +39,31 @@ import {
   nextLifecycleRecord,
   releaseClaim,
   type StoredLifecycle,
-} from '../state/lifecycle-record';
+} from './record';
 import type { LifecycleDeps } from './deps';
 import { completionMetrics } from './metrics';
+
+/** What a lifecycle decision came to, with the facts of the work it acted on (the decision log's line). */
+export interface LifecycleOutcome extends HandlerOutcome {
+  group?: string;
+  instanceId?: string;
+  phase?: LifecyclePhase;
+  mode?: LifecycleWork['mode'];
+  attempt?: number;
+  status?: LifecycleWork['status'];
+  commandId?: string;
+  /** The command result's status (commandResult). */
+  commandStatus?: string;
+  hookName?: string;
+  profile?: string;
+  /** A resumed send found the command the dead invocation had sent, and adopted it. */
+  adopted?: boolean;
+  /** How many times SSM refused the send because the instance's agent had not registered yet. */
+  refusals?: number;
+  documentName?: string;
+  parameters?: SendCommandInput['parameters'];
+  result?: 'CONTINUE' | 'ABANDON';
+}
 
 /** Notification settings when the group's profile is not at hand (the group stopped opting in). */
 export const DEFAULT_NOTIFICATION_SETTINGS: NotificationSettings = { sns: true, eventBridge: true, minSeverity: 'info' };
@@ -75,7 +97,7 @@ const refOf = (w: LifecycleWork): LifecycleActionRef => ({
 
 const labelsOf = (w: LifecycleWork) => ({ group: w.groupName, profile: w.profileName });
 
-const describe = (w: LifecycleWork): Record<string, unknown> => ({
+const describe = (w: LifecycleWork): Omit<LifecycleOutcome, 'outcome' | 'reason'> => ({
   group: w.groupName,
   instanceId: w.instanceId,
   phase: w.phase,
@@ -103,6 +125,18 @@ const outputOf = async (deps: LifecycleDeps, commandId: string | undefined, inst
 const alreadySent = async (deps: LifecycleDeps, work: LifecycleWork): Promise<string | undefined> =>
   sentForAttempt(work, await deps.ssm.listCommands(work.instanceId, attemptWindowStart(work)))?.commandId;
 
+/** What {@link sendClaimed} needs. */
+interface SendClaimedOptions {
+  deps: LifecycleDeps;
+  claimed: StoredLifecycle;
+  plan: SendCommandInput;
+  notify: (() => Promise<unknown>) | undefined;
+  outcome: 'started' | 'retrying' | 'resumed';
+  reason: string;
+  /** `taken-over`: the claim was taken over from an invocation that may have sent the command already. */
+  claim: 'new' | 'taken-over';
+}
+
 /**
  * SendCommand; when SSM refuses it because the instance's SSM agent has not registered yet
  * (`InvalidInstanceId`: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_SendCommand.html,
@@ -112,7 +146,7 @@ const alreadySent = async (deps: LifecycleDeps, work: LifecycleWork): Promise<st
  */
 const sendWhileAgentStarts = async (
   deps: LifecycleDeps,
-  plan: SendPlan,
+  plan: SendCommandInput,
 ): Promise<{ ok: true; commandId: string } | { ok: false; error: AwsCallError; refusals: number }> => {
   let waited = 0;
   for (let refusals = 1; ; refusals += 1) {
@@ -130,19 +164,11 @@ const sendWhileAgentStarts = async (
 
 /**
  * Sends the command for a claimed record (status running, no command id), notifies, then records the
- * id. `resume`: the claim was taken over from an invocation that may have sent it already: adopt that
+ * id. A claim taken over from an invocation that may have sent the command already adopts that
  * command if SSM has it.
  */
-const sendClaimed = async (
-  deps: LifecycleDeps,
-  claimed: StoredLifecycle,
-  plan: SendPlan,
-  notify: (() => Promise<unknown>) | undefined,
-  outcome: string,
-  reason: string,
-  resume = false,
-): Promise<HandlerOutcome> => {
-  const adopted = resume ? await alreadySent(deps, claimed.work) : undefined;
+const sendClaimed = async ({ deps, claimed, plan, notify, outcome, reason, claim }: SendClaimedOptions): Promise<LifecycleOutcome> => {
+  const adopted = claim === 'taken-over' ? await alreadySent(deps, claimed.work) : undefined;
   const sent = adopted === undefined ? await sendWhileAgentStarts(deps, plan) : ({ ok: true, commandId: adopted } as const);
   if (!sent.ok) {
     const { error, refusals } = sent;
@@ -182,14 +208,18 @@ const sendClaimed = async (
   return { outcome, reason: `${reason}${how}`, ...describe(next), ...(adopted ? { adopted: true } : {}), documentName: plan.documentName, parameters: plan.parameters };
 };
 
+/** What {@link completeClaimed} needs. */
+interface CompleteClaimedOptions {
+  deps: LifecycleDeps;
+  claimed: StoredLifecycle;
+  /** False when resuming a claim: then "No active Lifecycle Action found" means the dead invocation's answer took effect. */
+  firstTry: boolean;
+  notify: (() => Promise<unknown>) | undefined;
+  reason: string;
+}
+
 /** Answers the lifecycle action of a claimed record (status completing), notifies, and marks it final. */
-const completeClaimed = async (
-  deps: LifecycleDeps,
-  claimed: StoredLifecycle,
-  firstTry: boolean,
-  notify: (() => Promise<unknown>) | undefined,
-  reason: string,
-): Promise<HandlerOutcome> => {
+const completeClaimed = async ({ deps, claimed, firstTry, notify, reason }: CompleteClaimedOptions): Promise<LifecycleOutcome> => {
   const w = claimed.work;
   const result = w.result ?? 'ABANDON';
   const answer = await deps.autoScaling.completeLifecycleAction(refOf(w), result);
@@ -214,32 +244,50 @@ const completeClaimed = async (
 };
 
 /**
- * Carries out one decision. `stored` is the record the decision was made from. When the record
- * changed before the decision's first write (a `create` that finds a record, a claim on an old
- * version), nothing was done and the outcome is `conflict`: the caller may read again and decide again.
- * `launchedAt` (epoch ms): the launch time a `create` of a warm-up records in the instance's facts
- * (the hook event's time; the sweep's run time for a lost event); default `deps.now()`.
+ * What carrying out a decision came to: `done` with its outcome, or `conflict` when the record changed
+ * before the decision's first write (nothing was done: the caller may read again and decide again).
+ */
+export type Execution = { kind: 'done'; outcome: LifecycleOutcome } | { kind: 'conflict'; reason: string };
+
+const done = (outcome: LifecycleOutcome): Execution => ({ kind: 'done', outcome });
+const conflict = (reason: string): Execution => ({ kind: 'conflict', reason });
+
+/** The outcome a report counts: a conflict reads `conflict`. */
+export const outcomeOf = (execution: Execution): LifecycleOutcome =>
+  execution.kind === 'done' ? execution.outcome : { outcome: 'conflict', reason: execution.reason };
+
+/** What {@link executeLifecycle} needs. */
+export interface ExecuteOptions {
+  deps: LifecycleDeps;
+  decision: LifecycleDecision;
+  /** The record the decision was made from. */
+  stored: StoredLifecycle | undefined;
+  settings: NotificationSettings;
+  /**
+   * Epoch ms: the launch time a `create` of a warm-up records in the instance's facts (the hook
+   * event's time; the sweep's run time for a lost event); default `deps.now()`.
+   */
+  launchedAt?: number;
+  /** The model version the instance launched with (the group's model-version tag, propagated at launch). */
+  modelVersion?: string;
+  /** The group's launch template version when the instance launched (what it was launched from). */
+  launchTemplateVersion?: string;
+}
+
+/**
+ * Carries out one decision.
  *
  * @example
  * ```ts
- * const outcome = await executeLifecycle(deps, decideLaunch(req, optIn, deps.documents, stored, now), stored, profile.notifications);
+ * const execution = await executeLifecycle({ deps, decision: decideLaunch({ req, optIn, documents: deps.documents, existing: stored, now }), stored, settings: profile.notifications });
+ * if (execution.kind === 'conflict') { ... } // read again, decide again
  * ```
  */
-export const executeLifecycle = async (
-  deps: LifecycleDeps,
-  decision: LifecycleDecision,
-  stored: StoredLifecycle | undefined,
-  settings: NotificationSettings,
-  launchedAt?: number,
-  /** The model version the instance launched with (the group's model-version tag, propagated at launch). */
-  modelVersion?: string,
-  /** The group's launch template version when the instance launched (what it was launched from). */
-  launchTemplateVersion?: string,
-): Promise<HandlerOutcome> => {
+export const executeLifecycle = async ({ deps, decision, stored, settings, launchedAt, modelVersion, launchTemplateVersion }: ExecuteOptions): Promise<Execution> => {
   const versions = { ...(modelVersion ? { modelVersion } : {}), ...(launchTemplateVersion ? { launchTemplateVersion } : {}) };
   switch (decision.kind) {
     case 'skip':
-      return { outcome: decision.outcome, reason: decision.reason };
+      return done({ outcome: decision.outcome, reason: decision.reason });
     case 'invalid':
       // The config was validated at cold start: this is a bug or a tampered bundle. Fail loudly (retry → DLQ).
       throw new ConfigError(decision.reason, decision.issues);
@@ -253,7 +301,7 @@ export const executeLifecycle = async (
       const created = replaced
         ? await deps.store.putIfVersion(nextLifecycleRecord(replaced, work), replaced.version)
         : await deps.store.putIfAbsent(newLifecycleRecord(work));
-      if (!created) return { outcome: 'conflict', reason: replaced ? 'the record changed meanwhile' : 'a record appeared meanwhile' };
+      if (!created) return conflict(replaced ? 'the record changed meanwhile' : 'a record appeared meanwhile');
       // Facts only once the record is ours: a late or re-emitted duplicate of the event must not mark a
       // warm instance `warming` again nor move its launch time. If this write fails, the record's claim
       // is left pending and whoever resumes it (a retry after the claim went stale, the sweep) writes them
@@ -261,18 +309,20 @@ export const executeLifecycle = async (
       await recordWarmupFacts(deps, work, { launchedAt: launchedAt ?? deps.now(), warming: true, ...versions });
       const claimed: StoredLifecycle = { version: replaced ? replaced.version + 1 : 1, work };
       const notify = () => deps.publisher.publish(decision.notification, settings);
-      if (decision.send) return sendClaimed(deps, claimed, decision.send, notify, 'started', decision.reason);
-      if (work.status === 'completing') return completeClaimed(deps, claimed, true, notify, decision.reason);
+      if (decision.send) {
+        return done(await sendClaimed({ deps, claimed, plan: decision.send, notify, outcome: 'started', reason: decision.reason, claim: 'new' }));
+      }
+      if (work.status === 'completing') return done(await completeClaimed({ deps, claimed, firstTry: true, notify, reason: decision.reason }));
       await notify();
-      return { outcome: decision.work.mode === 'observe' ? 'observed' : 'recorded', reason: decision.reason, ...describe(decision.work) };
+      return done({ outcome: decision.work.mode === 'observe' ? 'observed' : 'recorded', reason: decision.reason, ...describe(decision.work) });
     }
     case 'send': {
-      if (!stored) return { outcome: 'lost-race', reason: 'no record to claim' };
+      if (!stored) return done({ outcome: 'lost-race', reason: 'no record to claim' });
       const excerpt = decision.fetchOutput ? await outputOf(deps, decision.next.previousCommandIds?.at(-1), decision.next.instanceId) : undefined;
       const n = decision.notification;
       const next: LifecycleWork = n ? { ...decision.next, notifyAs: n.eventType } : decision.next;
       if (!(await deps.store.putIfVersion(nextLifecycleRecord(stored, next), stored.version))) {
-        return { outcome: 'conflict', reason: `another invocation changed the record first; nothing done (${decision.reason})` };
+        return conflict(`another invocation changed the record first; nothing done (${decision.reason})`);
       }
       const notify = n ? () => deps.publisher.publish(withOutput(n, excerpt), settings) : undefined;
       const claimed: StoredLifecycle = { version: stored.version + 1, work: next };
@@ -281,41 +331,51 @@ export const executeLifecycle = async (
       if (decision.resume === true && next.attempt === 1) {
         await recordWarmupFacts(deps, next, { launchedAt: next.startedBy === 'event' ? (next.openedAt ?? next.startedAt) : next.startedAt, warming: true, ...versions });
       }
-      return sendClaimed(deps, claimed, decision.send, notify, next.attempt > (stored.work.attempt ?? 1) ? 'retrying' : 'resumed', decision.reason, decision.resume === true);
+      return done(
+        await sendClaimed({
+          deps,
+          claimed,
+          plan: decision.send,
+          notify,
+          outcome: next.attempt > (stored.work.attempt ?? 1) ? 'retrying' : 'resumed',
+          reason: decision.reason,
+          claim: decision.resume === true ? 'taken-over' : 'new',
+        }),
+      );
     }
     case 'complete': {
-      if (!stored) return { outcome: 'lost-race', reason: 'no record to claim' };
+      if (!stored) return done({ outcome: 'lost-race', reason: 'no record to claim' });
       const excerpt = decision.fetchOutput ? await outputOf(deps, decision.next.commandId, decision.next.instanceId) : undefined;
       const n = decision.notification;
       // The claim remembers what to publish, so that a resumed completion still publishes it.
       const next: LifecycleWork = n ? { ...decision.next, notifyAs: n.eventType } : decision.next;
       if (!(await deps.store.putIfVersion(nextLifecycleRecord(stored, next), stored.version))) {
-        return { outcome: 'conflict', reason: `another invocation changed the record first; nothing done (${decision.reason})` };
+        return conflict(`another invocation changed the record first; nothing done (${decision.reason})`);
       }
       const notify = n ? () => deps.publisher.publish(withOutput(n, excerpt), settings) : undefined;
-      return completeClaimed(deps, { version: stored.version + 1, work: next }, decision.firstTry, notify, decision.reason);
+      return done(await completeClaimed({ deps, claimed: { version: stored.version + 1, work: next }, firstTry: decision.firstTry, notify, reason: decision.reason }));
     }
     case 'update': {
-      if (!stored) return { outcome: 'lost-race', reason: 'no record to update' };
+      if (!stored) return done({ outcome: 'lost-race', reason: 'no record to update' });
       const excerpt = decision.fetchOutput ? await outputOf(deps, decision.next.commandId, decision.next.instanceId) : undefined;
       if (!(await deps.store.putIfVersion(nextLifecycleRecord(stored, decision.next), stored.version))) {
-        return { outcome: 'conflict', reason: `another invocation changed the record first; nothing done (${decision.reason})` };
+        return conflict(`another invocation changed the record first; nothing done (${decision.reason})`);
       }
       if (decision.notification) await deps.publisher.publish(withOutput(decision.notification, excerpt), settings);
-      return { outcome: decision.next.status === 'finished' ? 'finished' : 'attached', reason: decision.reason, ...describe(decision.next) };
+      return done({ outcome: decision.next.status === 'finished' ? 'finished' : 'attached', reason: decision.reason, ...describe(decision.next) });
     }
     case 'heartbeat': {
-      if (!stored) return { outcome: 'lost-race', reason: 'no record' };
+      if (!stored) return done({ outcome: 'lost-race', reason: 'no record' });
       const answer = await deps.autoScaling.recordLifecycleActionHeartbeat(refOf(decision.next));
       if (answer === 'already-done') {
         const reason = 'heartbeat answered "No active Lifecycle Action found": the action is over (completed, abandoned or expired); record finished';
         const next: LifecycleWork = { ...stored.work, status: 'finished', finishedAt: deps.now(), reason };
         await recordWarmupFacts(deps, next, { warming: false });
         await deps.store.putIfVersion(nextLifecycleRecord(stored, next), stored.version);
-        return { outcome: 'already-done', reason, ...describe(next) };
+        return done({ outcome: 'already-done', reason, ...describe(next) });
       }
       await deps.store.putIfVersion(nextLifecycleRecord(stored, decision.next), stored.version);
-      return { outcome: 'heartbeat', reason: decision.reason, ...describe(decision.next) };
+      return done({ outcome: 'heartbeat', reason: decision.reason, ...describe(decision.next) });
     }
   }
 };

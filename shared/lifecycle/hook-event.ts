@@ -1,19 +1,19 @@
 /**
  * launchLifecycle / terminateLifecycle glue: parse → load (group tags → profile) → decide
- * (shared/policy/warmup.ts or drain.ts) → act (shared/lifecycle/execute.ts). New work is created
+ * (shared/lifecycle/policy/warmup.ts or drain.ts) → act (shared/lifecycle/execute.ts). New work is created
  * with a conditional write first; the record is read only when that write finds one (a duplicate).
  */
 import { resolveProfile } from '../config/index';
-import { describeOwnHooks, isOwnHook } from '../policy/own-hook';
+import { describeOwnHooks, isOwnHook } from './policy/own-hook';
 import { type EventKind, parseEvent } from '../events/index';
 import { acceptOrigin } from '../events/origin';
-import { dropped, type HandlerOutcome } from '../middleware/stack';
-import { decideTerminate } from '../policy/drain';
-import { decideLaunch } from '../policy/warmup';
-import { type LifecycleDecision, type LifecycleRequest, needsActionProbe } from '../policy/warmup-lifecycle';
-import type { LifecyclePhase, StoredLifecycle } from '../state/lifecycle-record';
+import { dropped } from '../runtime/stack';
+import { decideTerminate } from './policy/drain';
+import { decideLaunch } from './policy/warmup';
+import { type LifecycleDecision, type LifecycleRequest, needsActionProbe } from './policy/decision';
+import type { LifecyclePhase, StoredLifecycle } from './record';
 import type { LifecycleDeps } from './deps';
-import { executeLifecycle, loadLifecycle } from './execute';
+import { type ExecuteOptions, executeLifecycle, type LifecycleOutcome, loadLifecycle } from './execute';
 
 const KIND: Readonly<Record<LifecyclePhase, EventKind>> = { launch: 'launch-lifecycle', terminate: 'terminate-lifecycle' };
 
@@ -24,26 +24,23 @@ const CREATE_ATTEMPTS = 2;
 export const modelVersionOf = (tags: readonly { key: string; value: string }[], tagKey: string): string | undefined =>
   tags.find((t) => t.key === tagKey)?.value || undefined;
 
+/** What {@link decideAndExecute} needs: how to read the record and decide, and the rest of {@link ExecuteOptions}. */
+export interface DecideAndExecuteOptions extends Omit<ExecuteOptions, 'decision' | 'stored'> {
+  load: () => Promise<StoredLifecycle | undefined>;
+  decide: (stored: StoredLifecycle | undefined) => LifecycleDecision;
+}
+
 /**
  * Reads the record, decides, acts; when a concurrent writer changed the record between the read
- * and the first write (outcome `conflict`: nothing was done), reads and decides once more.
+ * and the first write (a `conflict`: nothing was done), reads and decides once more.
  */
-export const decideAndExecute = async (
-  deps: LifecycleDeps,
-  load: () => Promise<StoredLifecycle | undefined>,
-  decide: (stored: StoredLifecycle | undefined) => LifecycleDecision,
-  settings: Parameters<typeof executeLifecycle>[3],
-  launchedAt?: number,
-  modelVersion?: string,
-  launchTemplateVersion?: string,
-): Promise<HandlerOutcome> => {
-  let last: HandlerOutcome = { outcome: 'lost-race', reason: 'not attempted' };
+export const decideAndExecute = async ({ load, decide, ...execute }: DecideAndExecuteOptions): Promise<LifecycleOutcome> => {
   for (let i = 0; i < CREATE_ATTEMPTS; i += 1) {
     const stored = await load();
-    last = await executeLifecycle(deps, decide(stored), stored, settings, launchedAt, modelVersion, launchTemplateVersion);
-    if (last.outcome !== 'conflict') return last;
+    const execution = await executeLifecycle({ ...execute, decision: decide(stored), stored });
+    if (execution.kind === 'done') return execution.outcome;
   }
-  return { ...last, outcome: 'lost-race', reason: 'the record kept changing under this invocation: another one is handling it' };
+  return { outcome: 'lost-race', reason: 'the record kept changing under this invocation: another one is handling it' };
 };
 
 /**
@@ -58,7 +55,7 @@ export const decideAndExecute = async (
 export const createHookMain =
   (base: LifecycleDeps, phase: LifecyclePhase) =>
   /** `remainingMs`: the invocation's remaining time (Lambda context): a send refused before the SSM agent registered is retried within it. */
-  async (event: unknown, remainingMs?: () => number): Promise<HandlerOutcome> => {
+  async (event: unknown, remainingMs?: () => number): Promise<LifecycleOutcome> => {
     const deps: LifecycleDeps = remainingMs ? { ...base, remainingMs } : base;
     const config = deps.config();
     const parsed = acceptOrigin(parseEvent(event, [KIND[phase]]), config.events, deps.origin ?? {});
@@ -101,10 +98,10 @@ export const createHookMain =
     const launchTemplateVersion = group?.launchTemplateVersion;
     // A new hook event usually finds no record: create it at once. The conditional create is the
     // duplicate check (no read first); only when it finds a record is the record read and decided on.
-    const fresh = decide(req, optIn, deps.documents, undefined, deps.now(), ctx);
+    const fresh = decide({ req, optIn, documents: deps.documents, existing: undefined, now: deps.now(), ctx });
     if (fresh.kind === 'create') {
-      const created = await executeLifecycle(deps, fresh, undefined, settings, launchedAt, modelVersion, launchTemplateVersion);
-      if (created.outcome !== 'conflict') return { ...who, profile: optIn.profileName, ...created };
+      const created = await executeLifecycle({ deps, decision: fresh, stored: undefined, settings, launchedAt, modelVersion, launchTemplateVersion });
+      if (created.kind === 'done') return { ...who, profile: optIn.profileName, ...created.outcome };
     }
     // A record without a token that is over (the sweep answered a lost event's action): a heartbeat with
     // this event's token tells whether the event is a later action (open) or that one, late ("No active").
@@ -117,14 +114,14 @@ export const createHookMain =
         : undefined;
       return stored;
     };
-    const outcome = await decideAndExecute(
+    const outcome = await decideAndExecute({
       deps,
       load,
-      (stored) => decide(newAction ? { ...req, newAction } : req, optIn, deps.documents, stored, deps.now(), ctx),
+      decide: (stored) => decide({ req: newAction ? { ...req, newAction } : req, optIn, documents: deps.documents, existing: stored, now: deps.now(), ctx }),
       settings,
       launchedAt,
       modelVersion,
       launchTemplateVersion,
-    );
+    });
     return { ...who, profile: optIn.profileName, ...outcome };
   };

@@ -1,6 +1,6 @@
 /**
  * The lifecycle half of the reconcile sweep: for every opted-in group, every instance waiting on a
- * lifecycle hook gets heartbeats, a timeout, or its lost event repaired (shared/policy/warmup-sweep.ts).
+ * lifecycle hook gets heartbeats, a timeout, or its lost event repaired (shared/lifecycle/policy/sweep-decision.ts).
  * Every waiting instance is read each run (one GetItem, `concurrency` in flight), so every one is
  * decided every minute; the actions that are due (heartbeat, timeout, repair) run in the order their
  * lifecycle action would lapse, `concurrency` at a time, within a time budget and `maxActions`:
@@ -19,19 +19,19 @@
 import { isDeepStrictEqual } from 'node:util';
 import { modelVersionOf } from './hook-event';
 import type { AutoScalingPort, GroupSummary, LifecycleHookSummary } from '../aws/auto-scaling';
-import { type StateRecord, type StateStorePort, toStateRecord } from '../aws/state-store';
+import { type StateRecord, toStateRecord } from '../aws/state-store';
 import { type OptIn, resolveProfile } from '../config/index';
-import type { HandlerOutcome } from '../middleware/stack';
-import { decideExisting, type LifecycleDecision } from '../policy/warmup-lifecycle';
-import { isOwnHook } from '../policy/own-hook';
-import { planGroupScans, type ScanMemoryEntry, type ScanReason, scanPeriodMs } from '../policy/scan-plan';
-import { sweepDueAt } from '../policy/sweep-priority';
-import { decideSweep, type SweepDecision, type SweepInput, WAIT_STATES } from '../policy/warmup-sweep';
-import { isClaimStale, LIFECYCLE_TTL_SECONDS, type LifecyclePhase, type StoredLifecycle } from '../state/lifecycle-record';
+import { decideExisting, type LifecycleDecision } from './policy/decision';
+import { isOwnHook } from './policy/own-hook';
+import { planGroupScans, type ScanMemoryEntry, type ScanReason, scanPeriodMs } from './policy/scan-plan';
+import { sweepDueAt } from './policy/sweep-priority';
+import { decideSweep, type SweepDecision, type SweepInput, WAIT_STATES } from './policy/sweep-decision';
+import { isClaimStale, LIFECYCLE_TTL_SECONDS, type LifecyclePhase, type StoredLifecycle } from './record';
 import { forEachBounded } from './bounded';
+import { decodeScanMemory, LIST_WRITE_ATTEMPTS, PendingCompletions, SWEEP_COMPLETIONS_KEY, SWEEP_SCAN_KEY, writeScanMemory } from './sweep-memory';
 import type { LifecycleDeps } from './deps';
-import { DEFAULT_NOTIFICATION_SETTINGS, executeLifecycle, loadLifecycle } from './execute';
-import { type SweepFailure, type SweepReport, toFailure } from './sweep-runner';
+import { DEFAULT_NOTIFICATION_SETTINGS, executeLifecycle, type LifecycleOutcome, loadLifecycle, outcomeOf } from './execute';
+import { type SweepFailure, type SweepReport, toFailure } from '../runtime/sweep-runner';
 
 /** The schedule's period (serverless.yml: `rate(1 minute)`). */
 export const SWEEP_INTERVAL_MS = 60_000;
@@ -101,142 +101,8 @@ export const MAX_SCANS_PER_RUN = 50;
  */
 export const GROUPS_PER_SCAN_READ = 10;
 
-/** Key of the item holding what each group's last read found ({@link planGroupScans}). */
-export const SWEEP_SCAN_KEY = { pk: 'sweep#lifecycle', sk: 'scan' } as const;
-
-const decodeScanMemory = (data: Record<string, unknown> | undefined): Record<string, ScanMemoryEntry> => {
-  const groups = typeof data?.groups === 'object' && data.groups !== null ? (data.groups as Record<string, unknown>) : {};
-  const out: Record<string, ScanMemoryEntry> = {};
-  for (const [name, v] of Object.entries(groups)) {
-    const e = (typeof v === 'object' && v !== null ? v : {}) as Partial<ScanMemoryEntry>;
-    if (typeof e.scannedAt !== 'number' || typeof e.signature !== 'string' || typeof e.waiting !== 'number') continue;
-    out[name] = { scannedAt: e.scannedAt, signature: e.signature, waiting: e.waiting, ...(typeof e.periodMs === 'number' ? { periodMs: e.periodMs } : {}) };
-  }
-  return out;
-};
-
 /** `desired/min/max`: what the listing without instances shows of launches and terminations. */
 const signatureOf = (g: GroupSummary): string => `${g.desiredCapacity}/${g.minSize}/${g.maxSize}`;
-
-/** Key of the item listing the completions the sweep started and has not seen final yet. */
-export const SWEEP_COMPLETIONS_KEY = { pk: 'sweep#lifecycle', sk: 'completions' } as const;
-
-interface PendingCompletion {
-  instanceId: string;
-  phase: LifecyclePhase;
-  group: string;
-}
-
-const entryKey = (e: Pick<PendingCompletion, 'instanceId' | 'phase'>): string => `${e.instanceId}|${e.phase}`;
-
-/** How often a write of the list is retried on a fresh copy when another sweep changed it meanwhile. */
-const LIST_WRITE_ATTEMPTS = 3;
-
-const decodeEntries = (data: Record<string, unknown> | undefined): Map<string, PendingCompletion> => {
-  const list = Array.isArray(data?.entries) ? (data.entries as unknown[]) : [];
-  const entries = new Map<string, PendingCompletion>();
-  for (const e of list) {
-    const x = e as Partial<PendingCompletion>;
-    if (typeof x.instanceId === 'string' && (x.phase === 'launch' || x.phase === 'terminate') && typeof x.group === 'string') {
-      entries.set(entryKey({ instanceId: x.instanceId, phase: x.phase }), { instanceId: x.instanceId, phase: x.phase, group: x.group });
-    }
-  }
-  return entries;
-};
-
-/**
- * The sweep's pending completions: read once per run, written before each completion it starts, tidied
- * at the end. Two runs may overlap (a slow run and the next minute's, a duplicate schedule delivery):
- * a write that finds the list changed by the other reads it again and applies its own additions and
- * removals to the fresh copy (the list is a set; the records' conditional claims decide who completes
- * what). Only when that keeps failing does the run yield ({@link add} returns false): no error.
- */
-class PendingCompletions {
-  private changed = false;
-  private turn: Promise<void> = Promise.resolve();
-  private readonly added = new Map<string, PendingCompletion>();
-  private readonly removed = new Set<string>();
-
-  private constructor(
-    private readonly store: StateStorePort,
-    private version: number | undefined,
-    public entries: Map<string, PendingCompletion>,
-  ) {}
-
-  /** The list as read (absent: none yet). */
-  public static from(store: StateStorePort, rec: StateRecord | undefined): PendingCompletions {
-    return new PendingCompletions(store, rec?.version, decodeEntries(rec?.data));
-  }
-
-  /** Re-reads the list and re-applies this run's own additions and removals. */
-  private async refresh(): Promise<void> {
-    const rec = await this.store.get(SWEEP_COMPLETIONS_KEY.pk, SWEEP_COMPLETIONS_KEY.sk);
-    const fresh = decodeEntries(rec?.data);
-    for (const [k, e] of this.added) if (!this.removed.has(k)) fresh.set(k, e);
-    for (const k of this.removed) fresh.delete(k);
-    this.version = rec?.version;
-    this.entries = fresh;
-  }
-
-  /** Writes the list; false when other runs kept changing it. */
-  private async write(now: number): Promise<boolean> {
-    for (let attempt = 0; attempt < LIST_WRITE_ATTEMPTS; attempt += 1) {
-      // Never an unconditional delete: it could drop an entry another run has just added. An empty
-      // list is written like any other (conditionally) and expires with its TTL.
-      if (this.entries.size === 0 && this.version === undefined) {
-        this.changed = false;
-        return true;
-      }
-      const record = {
-        ...SWEEP_COMPLETIONS_KEY,
-        version: (this.version ?? 0) + 1,
-        expiresAt: Math.floor(now / 1000) + LIFECYCLE_TTL_SECONDS,
-        data: { entries: [...this.entries.values()] },
-      };
-      const ok = this.version === undefined ? await this.store.putIfAbsent(record) : await this.store.putIfVersion(record, this.version);
-      if (ok) {
-        this.version = record.version;
-        this.changed = false;
-        return true;
-      }
-      await this.refresh();
-    }
-    return false;
-  }
-
-  /**
-   * Registers a completion before it is started (so that it is finished even if interrupted after
-   * CompleteLifecycleAction). False: other runs kept changing the list; this run yields to them.
-   */
-  public add(entry: PendingCompletion, now: number): Promise<boolean> {
-    // Writes are conditional on the item's version: concurrent actions of one run take turns.
-    const turn = this.turn.then(async () => {
-      const k = entryKey(entry);
-      this.added.set(k, entry);
-      this.removed.delete(k);
-      if (this.entries.has(k)) return true;
-      this.entries.set(k, entry);
-      return this.write(now);
-    });
-    this.turn = turn.then(
-      () => undefined,
-      () => undefined,
-    );
-    return turn;
-  }
-
-  public remove(entry: Pick<PendingCompletion, 'instanceId' | 'phase'>): void {
-    const k = entryKey(entry);
-    this.removed.add(k);
-    if (this.entries.delete(k)) this.changed = true;
-  }
-
-  /** Writes what changed. False: yielded to other runs. */
-  public async flush(now: number): Promise<boolean> {
-    if (!this.changed) return true;
-    return this.write(now);
-  }
-}
 
 /** True for a decision that answers a lifecycle action (the sweep registers it first). */
 const completes = (d: SweepDecision): boolean => d.kind === 'complete' || (d.kind === 'create' && d.work.status === 'completing');
@@ -295,33 +161,6 @@ interface Planned {
 }
 
 /**
- * Writes the scan memory conditionally on the version read
- * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html).
- * When another run changed it meanwhile, up to `attempts - 1` times: reads it again and applies
- * `updates` (this run's own groups) to the fresh copy. False: the other runs' memory was kept.
- */
-const writeScanMemory = async (
-  store: StateStorePort,
-  read: StateRecord | undefined,
-  memory: Record<string, ScanMemoryEntry>,
-  now: number,
-  updates: Record<string, ScanMemoryEntry>,
-  attempts: number,
-): Promise<boolean> => {
-  let current = read;
-  let groups = memory;
-  for (let attempt = 0; attempt < attempts; attempt += 1) {
-    if (attempt > 0) {
-      current = await store.get(SWEEP_SCAN_KEY.pk, SWEEP_SCAN_KEY.sk);
-      groups = { ...decodeScanMemory(current?.data), ...updates };
-    }
-    const record = { ...SWEEP_SCAN_KEY, version: (current?.version ?? 0) + 1, expiresAt: Math.floor(now / 1000) + LIFECYCLE_TTL_SECONDS, data: { groups } };
-    if (await (current ? store.putIfVersion(record, current.version) : store.putIfAbsent(record))) return true;
-  }
-  return false;
-};
-
-/**
  * One lifecycle sweep over every group carrying the opt-in tag.
  *
  * @example
@@ -350,14 +189,14 @@ export const runLifecycleSweep = async (
   // The opted-in groups without their instances: small, whatever the fleet (docs/adr/0006).
   const groups = options.listing ?? (await deps.autoScaling.describeGroupsByTagKey(config.optInTagKey, { includeInstances: false }));
   const failures: SweepFailure[] = [];
-  const decisions: HandlerOutcome[] = [];
+  const decisions: LifecycleOutcome[] = [];
   const counts: Record<string, number> = {};
   let waiting = 0;
   let handled = 0;
   let left = 0;
   /** Another run kept changing the pending-completions list: this one left work to it (not a failure). */
   let yielded = false;
-  const count = (outcome: HandlerOutcome, group: string, instanceId: string) => {
+  const count = (outcome: LifecycleOutcome, group: string, instanceId: string) => {
     counts[outcome.outcome] = (counts[outcome.outcome] ?? 0) + 1;
     if (outcome.outcome !== 'in-progress' && decisions.length < MAX_REPORTED) decisions.push({ ...outcome, group, instanceId });
   };
@@ -391,7 +230,9 @@ export const runLifecycleSweep = async (
       const decision: LifecycleDecision = decideExisting(stored, { hookName: stored.work.hookName ?? '' }, now, () => undefined);
       const group = groups.find((g) => g.name === entry.group);
       const optIn = group ? resolveProfile(config, group.tags) : undefined;
-      const outcome = await executeLifecycle(deps, decision, stored, optIn?.optedIn ? optIn.profile.notifications : DEFAULT_NOTIFICATION_SETTINGS);
+      const outcome = outcomeOf(
+        await executeLifecycle({ deps, decision, stored, settings: optIn?.optedIn ? optIn.profile.notifications : DEFAULT_NOTIFICATION_SETTINGS }),
+      );
       if (SETTLED.has(outcome.outcome)) pending.remove(entry);
       count(outcome, entry.group, entry.instanceId);
     } catch (error) {
@@ -570,14 +411,16 @@ export const runLifecycleSweep = async (
         const outcome =
           decision.kind === 'query-command' || decision.kind === 'probe-action'
             ? { outcome: 'in-progress', reason: decision.reason }
-            : await executeLifecycle(
-                deps,
-                decision,
-                stored,
-                w.optIn.optedIn ? w.optIn.profile.notifications : DEFAULT_NOTIFICATION_SETTINGS,
-                now,
-                w.optIn.optedIn ? modelVersionOf(w.group.tags, w.optIn.profile.termination.modelVersionTagKey) : undefined,
-                w.group.launchTemplateVersion,
+            : outcomeOf(
+                await executeLifecycle({
+                  deps,
+                  decision,
+                  stored,
+                  settings: w.optIn.optedIn ? w.optIn.profile.notifications : DEFAULT_NOTIFICATION_SETTINGS,
+                  launchedAt: now,
+                  ...(w.optIn.optedIn ? { modelVersion: modelVersionOf(w.group.tags, w.optIn.profile.termination.modelVersionTagKey) } : {}),
+                  ...(w.group.launchTemplateVersion ? { launchTemplateVersion: w.group.launchTemplateVersion } : {}),
+                }),
               );
         if (completes(decision) && SETTLED.has(outcome.outcome)) {
           pending.remove(entry);

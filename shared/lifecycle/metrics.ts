@@ -2,8 +2,8 @@
  * What a finished warm-up or drain counts in the per-group metrics (docs/metrics.md). Pure: the
  * executor (execute.ts) publishes the result once the lifecycle action was answered.
  */
-import type { GroupMetric } from '../middleware/group-metrics';
-import type { LifecycleWork } from '../state/lifecycle-record';
+import type { GroupMetric } from '../runtime/group-metrics';
+import type { LifecycleWork } from './record';
 
 /** Seconds from the lifecycle action's opening (or the work's start) to its end. */
 const durationSeconds = (w: LifecycleWork): number => Math.max(0, ((w.finishedAt ?? w.startedAt) - (w.openedAt ?? w.startedAt)) / 1000);

@@ -10,7 +10,7 @@
  * API-call benchmark (bench/aws-world.ts, a fresh world per measured path, counting every call). The
  * simulator's fleet model (simulator/model/fleet.ts) shares its lifecycle actions
  * (shared/local/lifecycle-actions.ts). None of it is bundled into a deployed function
- * (serverless-plugins/esbuild-plugins.cjs swaps shared/local/index.ts for shared/local/off.ts).
+ * (no production module imports shared/local; only the invoke-local build adds shared/local/install.ts).
  */
 
 import { randomUUID } from 'node:crypto';

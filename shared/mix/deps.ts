@@ -1,9 +1,8 @@
-import { autoScalingClient, dynamoClient, eventBridgeClient, snsClient } from '../aws/clients';
+import { autoScalingFrom, publisherFrom, stateStoreFrom } from '../runtime/ports';
 import { lazyEc2Client, SdkEc2 } from '../aws/ec2';
-import { type AwsClients, DynamoStateStore, SdkAutoScaling, SdkEventBus, SdkSns } from '../aws/index';
+import type { AwsClients } from '../aws/index';
 import { loadConfig } from '../config';
-import { Publisher } from '../notify/publisher';
-import { InstanceDirectory } from '../signals/instance-directory';
+import { InstanceDirectory } from '../aws/instance-directory';
 import type { MixSweepDeps } from './sweep';
 
 /**
@@ -18,11 +17,8 @@ import type { MixSweepDeps } from './sweep';
  */
 export const createMixSweepDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.ProcessEnv = process.env): MixSweepDeps => ({
   config: () => loadConfig(env),
-  autoScaling: new SdkAutoScaling((clients.autoScaling ?? autoScalingClient)()),
+  autoScaling: autoScalingFrom(clients),
   instances: new InstanceDirectory(new SdkEc2(clients.ec2 ?? lazyEc2Client)),
-  store: new DynamoStateStore((clients.dynamo ?? dynamoClient)(), env.TABLE_NAME ?? ''),
-  publisher: new Publisher(new SdkSns((clients.sns ?? snsClient)()), new SdkEventBus((clients.eventBridge ?? eventBridgeClient)()), {
-    topicArn: env.TOPIC_ARN ?? '',
-    eventBusName: env.EVENT_BUS_NAME || 'default',
-  }),
+  store: stateStoreFrom(clients, env),
+  publisher: publisherFrom(clients, env),
 });

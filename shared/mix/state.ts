@@ -5,7 +5,7 @@
  */
 import type { StateRecord } from '../aws/state-store';
 import { type DetailValue, type Notification, SEVERITY_RANK, type Severity } from '../notify/notification';
-import type { FallbackState, MixControllerMemory, MixRule, MixTarget } from '../policy/mix';
+import type { FallbackState, MixControllerMemory, MixRule, MixTarget } from './policy/mix';
 import { groupPk, MIX_SK } from '../state/keys';
 
 /** One change (or, in observe mode, one change that would have been made). */

@@ -13,8 +13,8 @@
 import type { AutoScalingPort, GroupSummary } from '../aws/auto-scaling';
 import type { StateRecord } from '../aws/state-store';
 import { type OrchestratorConfig, resolveProfile } from '../config';
-import { type SweepReport, toFailure } from '../lifecycle/sweep-runner';
-import { mixAtRest } from '../policy/mix-rest';
+import { type SweepReport, toFailure } from '../runtime/sweep-runner';
+import { mixAtRest } from './policy/mix-rest';
 import { groupPk, MIX_SK } from '../state/keys';
 import { distributionOf, evaluateGroupMix, type MixControllerDeps, type MixEvaluation } from './controller';
 import { decodeMixState } from './state';
@@ -26,7 +26,7 @@ export interface MixSweepDeps extends MixControllerDeps {
 }
 
 /**
- * A `SweepReport` (shared/lifecycle/sweep-runner.ts: name, flat summary, classified failures) plus
+ * A `SweepReport` (shared/runtime/sweep-runner.ts: name, flat summary, classified failures) plus
  * one line per evaluated group. A failing group does not stop the others.
  */
 export interface MixSweepResult extends SweepReport {

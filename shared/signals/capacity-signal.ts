@@ -8,17 +8,17 @@ import type { AutoScalingPort } from '../aws/auto-scaling';
 import type { OwnOrigin } from '../events/origin';
 import type { SsmPort } from '../aws/ssm';
 import type { StateStorePort } from '../aws/state-store';
-import { type OrchestratorConfig, resolveProfile } from '../config';
+import { type OrchestratorConfig, type Profile, resolveProfile } from '../config';
 import type { ParsedEvent } from '../events';
-import type { HandlerOutcome } from '../middleware/stack';
-import type { Publisher } from '../notify/publisher';
+import type { HandlerOutcome } from '../runtime/stack';
+import type { Publisher, PublishResult } from '../notify/publisher';
 import { evaluateGroupMix, loadMixWindow, type MixEvaluation } from '../mix/controller';
 import type { CapacitySignal } from '../state/group-state';
 import { groupPk, signalSk } from '../state/keys';
 import { recordFacts } from '../state/packed-facts';
-import type { InstanceDirectory } from './instance-directory';
-import { interpretSignal, signalAttributes } from './interpret';
-import { type SpotDrainResult, startSpotDrain } from './spot-drain';
+import type { InstanceDirectory } from '../aws/instance-directory';
+import { interpretSignal, signalAttributes } from './policy/interpret';
+import { type SpotDrainResult, startSpotDrain } from '../lifecycle/spot-drain';
 
 /** Ports and settings of `capacitySignal`; the fleet simulator supplies in-memory ones. */
 export interface CapacitySignalDeps {
@@ -35,7 +35,29 @@ export interface CapacitySignalDeps {
   now: () => number;
 }
 
-const mixSummary = (m: MixEvaluation): Record<string, unknown> => ({
+/** The mix evaluation a signal triggered, as the decision log shows it. */
+export interface MixSummary extends Pick<MixEvaluation, 'outcome' | 'reason' | 'rule' | 'from' | 'to' | 'resumed'> {
+  rate?: number;
+  interruptions?: number;
+  spotLaunchFailures?: number;
+  spotInstances?: number;
+  shortfall?: number;
+}
+
+/** What `capacitySignal` did with one signal. */
+export interface CapacitySignalOutcome extends HandlerOutcome {
+  group?: string;
+  instanceId?: string;
+  profile?: string;
+  mode?: Profile['mode'];
+  signal?: Pick<CapacitySignal, 'kind' | 'instanceType' | 'availabilityZone' | 'instanceId'>;
+  /** The Spot drain an interruption warning started. */
+  drain?: SpotDrainResult;
+  mix?: MixSummary;
+  published?: PublishResult;
+}
+
+const mixSummary = (m: MixEvaluation): MixSummary => ({
   outcome: m.outcome,
   reason: m.reason,
   ...(m.rule ? { rule: m.rule } : {}),
@@ -54,7 +76,7 @@ const mixSummary = (m: MixEvaluation): Record<string, unknown> => ({
  * outcome.outcome; // 'recorded' | 'skipped'
  * ```
  */
-export const handleCapacitySignal = async (deps: CapacitySignalDeps, event: ParsedEvent): Promise<HandlerOutcome> => {
+export const handleCapacitySignal = async (deps: CapacitySignalDeps, event: ParsedEvent): Promise<CapacitySignalOutcome> => {
   const intent = interpretSignal(event);
   if (intent.kind === 'skip') return { outcome: 'skipped', reason: intent.reason };
   const eventId = event.envelope.id;
@@ -120,7 +142,7 @@ export const handleCapacitySignal = async (deps: CapacitySignalDeps, event: Pars
   });
 
   // Tell people once per event: the notified mark survives duplicates and retries.
-  let published: unknown;
+  let published: PublishResult | undefined;
   if (intent.kind === 'instance' && previous?.notifiedAt === undefined) {
     const interruption = intent.signal === 'interruption-warning';
     published = await deps.publisher.publish(

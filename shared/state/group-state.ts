@@ -1,6 +1,60 @@
-import { blankFacts, type InstanceFacts, poolKey } from '../policy/termination-order';
 import { INSTANCE_FACTS_PREFIX, SIGNAL_PREFIX } from './keys';
 import { decodePackedFacts, PACKED_FACTS_PREFIX } from './packed-facts';
+
+/**
+ * What a handler knows about one instance from its single batched state read. Every field is
+ * optional: a missing fact never makes an instance more likely to be chosen.
+ *
+ * @example
+ * ```ts
+ * const facts: InstanceFacts = { doomed: { kind: 'interruption-warning', at: now - 30_000 }, launchedAt: now - 3_600_000 };
+ * ```
+ */
+export interface InstanceFacts {
+  /** EC2 announced the instance's end; `at` is when the signal arrived (epoch ms). */
+  doomed?: { kind: 'interruption-warning' | 'rebalance-recommendation'; at: number };
+  /** Warm-up (model download/load) is still running. */
+  warming?: boolean;
+  /** Epoch ms. */
+  launchedAt?: number;
+  launchTemplateVersion?: string;
+  modelVersion?: string;
+  /** Scale-in protection: never returned, whatever the cause. */
+  protectedFromScaleIn?: boolean;
+  /** Any comparable load figure, for the `least-loaded` tie-break (lower goes first). */
+  load?: number;
+}
+
+/**
+ * A facts record with every field present (undefined = unknown): records built from it share one
+ * hidden class, which keeps the decision's per-candidate reads fast at 30,000 candidates.
+ *
+ * @example
+ * ```ts
+ * const f = blankFacts(); f.warming = true;
+ * ```
+ */
+export const blankFacts = (): InstanceFacts => ({
+  doomed: undefined,
+  warming: undefined,
+  launchedAt: undefined,
+  launchTemplateVersion: undefined,
+  modelVersion: undefined,
+  protectedFromScaleIn: undefined,
+  load: undefined,
+});
+
+/**
+ * The key of a Spot pool in termination context's `poolInterruptionRate`.
+ *
+ * @example
+ * ```ts
+ * poolKey('g5.xlarge', 'us-east-1a'); // 'g5.xlarge|us-east-1a'
+ * ```
+ */
+export function poolKey(instanceType: string, availabilityZone: string): string {
+  return `${instanceType}|${availabilityZone}`;
+}
 
 /** A capacity signal as stored: what happened, to which pool, when. */
 export interface CapacitySignal {
@@ -77,9 +131,21 @@ export const decodeGroupState = (items: ReadonlyArray<Readonly<Record<string, un
 };
 
 /**
+ * Who a warning is about. An instance warned twice — a rebalance recommendation, then its interruption
+ * warning (EC2 may send both for one instance, the recommendation first:
+ * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/rebalance-recommendations.html), or one event
+ * delivered twice (EventBridge delivers at least once:
+ * https://docs.aws.amazon.com/eventbridge/latest/ref/event-delivery-level.html) — is one interruption,
+ * so rates count instances, not signals. A signal without an instance id counts on its own.
+ */
+export const warnedInstanceKey = (s: CapacitySignal, index: number): string => s.instanceId ?? `#${index}`;
+
+/**
  * Interruptions per instance-hour for each Spot pool (type × AZ) over the window ending at `now`:
- * interruption warnings and rebalance recommendations in the window, divided by the pool's
- * instance count (at least 1) times the window in hours. Launch failures are not interruptions.
+ * the instances warned in the window (interruption warning or rebalance recommendation, each instance
+ * once: {@link warnedInstanceKey}), divided by the pool's instance count (at least 1) times the window
+ * in hours. Launch failures are not interruptions. The mix controller's rate counts the same way
+ * (shared/mix/policy/mix.ts `measureSignals`).
  *
  * @example
  * ```ts
@@ -92,15 +158,15 @@ export const poolInterruptionRates = (
   now: number,
   windowMs: number,
 ): Map<string, number> => {
-  const counts = new Map<string, number>();
+  const warned = new Map<string, Set<string>>();
   const from = now - windowMs;
-  for (const s of signals) {
-    if (s.kind === 'spot-launch-failure' || s.at < from || s.at > now) continue;
+  for (const [i, s] of signals.entries()) {
+    if (s.kind === 'spot-launch-failure' || !(s.at >= from && s.at <= now)) continue;
     const key = poolKey(s.instanceType, s.availabilityZone);
-    counts.set(key, (counts.get(key) ?? 0) + 1);
+    warned.set(key, (warned.get(key) ?? new Set()).add(warnedInstanceKey(s, i)));
   }
   const hours = Math.max(windowMs, 1) / 3_600_000;
   const rates = new Map<string, number>();
-  for (const [key, count] of counts) rates.set(key, count / (Math.max(poolSizes.get(key) ?? 1, 1) * hours));
+  for (const [key, instances] of warned) rates.set(key, instances.size / (Math.max(poolSizes.get(key) ?? 1, 1) * hours));
   return rates;
 };

@@ -25,7 +25,7 @@
  * holds the bound). Past it DynamoDB refuses the write and the facts of that launch are missing.
  */
 import type { StateStorePort } from '../aws/state-store';
-import { blankFacts, type InstanceFacts } from '../policy/termination-order';
+import { blankFacts, type InstanceFacts } from './group-state';
 import { FACTS_TTL_SECONDS, groupPk } from './keys';
 
 /** Sort-key prefix of packed facts items. */

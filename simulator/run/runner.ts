@@ -13,7 +13,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { EVENT_PATTERNS, type EventKind } from '../../shared/events';
-import type { HandlerOutcome } from '../../shared/middleware/stack';
+import type { HandlerOutcome } from '../../shared/runtime/stack';
+import { toResponse } from '../../functions/termination-policy';
 import { MemoryStateStore } from '../../shared/state/memory-store';
 import { EventQueue } from '../core/heap';
 import { RngStreams } from '../core/prng';
@@ -261,7 +262,7 @@ export const runScenario = async (scenario: Scenario, mode: RunMode, options: Ru
               log('error', `${terminationWiring.name} failed: ${result.message}`, { fn: terminationWiring.name, outcome: 'error' });
               return { instanceIds: [], outcome: 'error', reason: result.message };
             }
-            const ids = Array.isArray(result.instanceIds) ? result.instanceIds.filter((x): x is string => typeof x === 'string') : [];
+            const ids = toResponse(result).InstanceIDs;
             log('decision', `${terminationWiring.name} ← scale-in request`, { fn: terminationWiring.name, outcome: result.outcome, reason: result.reason });
             return { instanceIds: ids, outcome: result.outcome, reason: result.reason };
           },

@@ -1,4 +1,5 @@
 /** activityAudit: Auto Scaling activity results → notifications. */
+import { publisherTargets } from '../../shared/runtime/ports';
 import { createMain } from '../../functions/activity-audit';
 import { GroupDirectory } from '../../shared/aws';
 import { Publisher } from '../../shared/notify';
@@ -12,7 +13,7 @@ export const activityAuditWiring: FunctionWiring = {
     createMain({
       config: p.config,
       groups: new GroupDirectory(p.autoScaling, 60_000, p.now),
-      publisher: new Publisher(p.sns, p.eventBus, { topicArn: p.env.TOPIC_ARN ?? '', eventBusName: p.env.EVENT_BUS_NAME ?? 'default' }),
+      publisher: new Publisher(p.sns, p.eventBus, publisherTargets(p.env)),
       store: p.store,
       now: p.now,
     }),

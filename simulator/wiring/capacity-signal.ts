@@ -1,7 +1,8 @@
 /** capacitySignal: Spot interruption warnings, rebalance recommendations, Spot launch failures → state, drain, mix. */
+import { publisherTargets } from '../../shared/runtime/ports';
 import { createMain } from '../../functions/capacity-signal';
 import { Publisher } from '../../shared/notify';
-import { InstanceDirectory } from '../../shared/signals/instance-directory';
+import { InstanceDirectory } from '../../shared/aws/instance-directory';
 import type { FunctionWiring } from './types';
 
 export const capacitySignalWiring: FunctionWiring = {
@@ -15,7 +16,7 @@ export const capacitySignalWiring: FunctionWiring = {
       instances: new InstanceDirectory(p.ec2, 10_000, 60_000, p.now),
       store: p.store,
       ssm: p.ssm,
-      publisher: new Publisher(p.sns, p.eventBus, { topicArn: p.env.TOPIC_ARN ?? '', eventBusName: p.env.EVENT_BUS_NAME ?? 'default' }),
+      publisher: new Publisher(p.sns, p.eventBus, publisherTargets(p.env)),
       drainDocumentName: p.env.DRAIN_DOCUMENT_NAME,
       now: p.now,
     }),

@@ -1,4 +1,5 @@
 /** The LifecycleDeps shared by launchLifecycle, terminateLifecycle, commandResult and reconcile, from the simulator's ports. */
+import { publisherTargets } from '../../shared/runtime/ports';
 import { GroupDirectory } from '../../shared/aws';
 import type { LifecycleDeps } from '../../shared/lifecycle/deps';
 import { Publisher } from '../../shared/notify';
@@ -10,7 +11,7 @@ export const simLifecycleDeps = (p: SimPorts): LifecycleDeps => ({
   groups: new GroupDirectory(p.autoScaling, 60_000, p.now),
   ssm: p.ssm,
   store: p.store,
-  publisher: new Publisher(p.sns, p.eventBus, { topicArn: p.env.TOPIC_ARN ?? '', eventBusName: p.env.EVENT_BUS_NAME ?? 'default' }),
+  publisher: new Publisher(p.sns, p.eventBus, publisherTargets(p.env)),
   documents: { warmup: p.env.WARMUP_DOCUMENT_NAME ?? 'asg-orchestrator-warmup', drain: p.env.DRAIN_DOCUMENT_NAME ?? 'asg-orchestrator-drain' },
   now: p.now,
   sleep: p.sleep,

@@ -1,7 +1,7 @@
 /** reconcile: every simulated minute (the `rate(1 minute)` schedule). */
 import { createMain } from '../../functions/reconcile';
 import { HookCache } from '../../shared/lifecycle/lifecycle-sweep';
-import { InstanceDirectory } from '../../shared/signals/instance-directory';
+import { InstanceDirectory } from '../../shared/aws/instance-directory';
 import { simLifecycleDeps } from './lifecycle-deps';
 import type { FunctionWiring } from './types';
 

@@ -6,7 +6,7 @@
 import type { AutoScalingPort, Ec2Port, EventBusPort, SnsPort, SsmPort, StateStorePort } from '../../shared/aws';
 import type { OrchestratorConfig } from '../../shared/config';
 import type { EventKind } from '../../shared/events';
-import type { HandlerOutcome } from '../../shared/middleware/stack';
+import type { HandlerOutcome } from '../../shared/runtime/stack';
 
 /** Everything a wiring may use: the in-memory ports, the scenario's config and the simulated clock. */
 export interface SimPorts {

@@ -7,7 +7,7 @@ import { createMain as launchMain } from '../../functions/launch-lifecycle';
 import { createMain as terminateMain } from '../../functions/terminate-lifecycle';
 import type { LifecycleDeps } from '../../shared/lifecycle/deps';
 import { instancePk } from '../../shared/state/keys';
-import { type LifecycleWork, lifecycleSk, newLifecycleRecord } from '../../shared/state/lifecycle-record';
+import { type LifecycleWork, lifecycleSk, newLifecycleRecord } from '../../shared/lifecycle/record';
 import { loadEvent } from '../support/fixtures';
 import { commandEvent, commandId, DOCUMENTS, T0 } from '../unit/lifecycle/support';
 import { asgMock, noActiveAction, published, resetMocks, sdkDeps, snsMock, ssmMock } from '../unit/lifecycle/sdk-world';

@@ -6,7 +6,7 @@ import { DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/cli
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SdkEc2 } from '../../shared/aws/ec2';
-import { InstanceDirectory } from '../../shared/signals/instance-directory';
+import { InstanceDirectory } from '../../shared/aws/instance-directory';
 
 const ec2 = mockClient(EC2Client);
 /** EC2's documented limit (Using_Filtering.html), stated here rather than imported from the code under test. */

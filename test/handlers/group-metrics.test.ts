@@ -15,7 +15,7 @@ import { createMain as terminateMain } from '../../functions/terminate-lifecycle
 import { parseConfig } from '../../shared/config';
 import type { LifecycleDeps } from '../../shared/lifecycle/deps';
 import { HookCache } from '../../shared/lifecycle/lifecycle-sweep';
-import { InstanceDirectory } from '../../shared/signals/instance-directory';
+import { InstanceDirectory } from '../../shared/aws/instance-directory';
 import { captureEmf } from '../support/emf';
 import { loadEvent } from '../support/fixtures';
 import { commandId } from '../unit/lifecycle/support';

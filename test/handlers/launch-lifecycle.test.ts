@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createMain, handler } from '../../functions/launch-lifecycle';
 import { parseConfig } from '../../shared/config';
 import { groupPk, instanceFactsSk, instancePk } from '../../shared/state/keys';
-import { isClaimStale, lifecycleSk } from '../../shared/state/lifecycle-record';
+import { isClaimStale, lifecycleSk } from '../../shared/lifecycle/record';
 import { loadEvent } from '../support/fixtures';
 import { commandId, DOCUMENTS } from '../unit/lifecycle/support';
 import { asgMock, ebMock, noActiveAction, published, resetMocks, sdkDeps, snsMock, ssmMock, TOPIC } from '../unit/lifecycle/sdk-world';

@@ -13,8 +13,9 @@ import { createMain as groupSweepMain } from '../../functions/group-sweep';
 import { createMain as reconcileMain, type ReconcileDeps } from '../../functions/reconcile';
 import { SdkQueue } from '../../shared/aws/sqs';
 import type { LifecycleDeps } from '../../shared/lifecycle/deps';
-import { HookCache, SWEEP_SCAN_KEY } from '../../shared/lifecycle/lifecycle-sweep';
-import { InstanceDirectory } from '../../shared/signals/instance-directory';
+import { HookCache } from '../../shared/lifecycle/lifecycle-sweep';
+import { SWEEP_SCAN_KEY } from '../../shared/lifecycle/sweep-memory';
+import { InstanceDirectory } from '../../shared/aws/instance-directory';
 import { groupPk, MIX_SK } from '../../shared/state/keys';
 import type { MemoryStateStore } from '../../shared/state/memory-store';
 import { T0 } from '../unit/lifecycle/support';
@@ -159,7 +160,7 @@ describe('groupSweep (one group per record)', () => {
       sqsEvent([JSON.stringify({ v: 1, group: 'ok-a', lifecycle: 'waiting' }), JSON.stringify({ v: 1, group: 'throttled-b', lifecycle: 'waiting' }), '{"hello":"world"}']),
     );
     expect(outcome).toMatchObject({ outcome: 'partial', batchItemFailures: [{ itemIdentifier: 'm-2' }] });
-    expect((outcome.results as Array<Record<string, unknown>>).map((r) => r.outcome)).toEqual(['swept', 'dropped']);
+    expect(outcome.results.map((r) => r.outcome)).toEqual(['swept', 'dropped']);
     expect(asgMock).toHaveReceivedCommandTimes(RecordLifecycleActionHeartbeatCommand, 0);
   });
 

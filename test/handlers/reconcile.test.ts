@@ -11,13 +11,13 @@ import { mockClient } from 'aws-sdk-client-mock';
 import type { Context } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createMain as launchMain } from '../../functions/launch-lifecycle';
-import { createMain, createSweeps, handler } from '../../functions/reconcile';
+import { createMain, createSweeps, handler, type ReconcileOutcome } from '../../functions/reconcile';
 import type { LifecycleDeps } from '../../shared/lifecycle/deps';
 import { HookCache } from '../../shared/lifecycle/lifecycle-sweep';
-import type { Sweep } from '../../shared/lifecycle/sweep-runner';
-import { InstanceDirectory } from '../../shared/signals/instance-directory';
+import type { Sweep } from '../../shared/runtime/sweep-runner';
+import { InstanceDirectory } from '../../shared/aws/instance-directory';
 import { instancePk } from '../../shared/state/keys';
-import { lifecycleSk } from '../../shared/state/lifecycle-record';
+import { lifecycleSk } from '../../shared/lifecycle/record';
 import { loadEvent } from '../support/fixtures';
 import { commandId } from '../unit/lifecycle/support';
 import { asgMock, noActiveAction, published, resetMocks, sdkDeps, ssmMock } from '../unit/lifecycle/sdk-world';
@@ -37,7 +37,7 @@ const reconcile = (deps: LifecycleDeps, sweeps?: readonly Sweep[]) => {
   const d = { lifecycle: deps, hooks: new HookCache(deps.autoScaling), mix: mixDeps(deps) };
   return createMain(d, sweeps ?? createSweeps(d).filter((s) => s.name === 'lifecycle'));
 };
-const lifecycleSummary = (outcome: Record<string, unknown>) => (outcome.sweeps as Array<Record<string, unknown>>)[0];
+const lifecycleSummary = (outcome: ReconcileOutcome) => outcome.sweeps[0];
 
 describe('reconcile handler', () => {
   beforeEach(() => resetMocks(waitingLaunch));
@@ -149,7 +149,7 @@ describe('reconcile handler', () => {
     process.env.TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:t';
     const outcome = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }, ctx);
     expect(outcome.outcome).toBe('swept');
-    expect((outcome.sweeps as Array<{ name: string }>).map((x) => x.name)).toEqual(['lifecycle', 'mix']);
+    expect(outcome).toMatchObject({ sweeps: [{ name: 'lifecycle' }, { name: 'mix' }] });
     expect(dynamo).toHaveReceivedCommandWith(PutCommand, { ConditionExpression: 'attribute_not_exists(pk)', Item: expect.objectContaining({ pk: `instance#${INSTANCE}`, sk: 'lifecycle#launch' }) });
     dynamo.restore();
     ec2.restore();

@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createMain } from '../../functions/terminate-lifecycle';
 import { parseConfig } from '../../shared/config';
 import { instancePk } from '../../shared/state/keys';
-import { type LifecycleWork, lifecycleSk, newLifecycleRecord } from '../../shared/state/lifecycle-record';
+import { type LifecycleWork, lifecycleSk, newLifecycleRecord } from '../../shared/lifecycle/record';
 import { loadEvent } from '../support/fixtures';
 import { commandId, DOCUMENTS, T0 } from '../unit/lifecycle/support';
 import { asgMock, noActiveAction, published, resetMocks, sdkDeps, snsMock, ssmMock } from '../unit/lifecycle/sdk-world';

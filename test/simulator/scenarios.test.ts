@@ -4,7 +4,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { clampTarget, mixBounds } from '../../shared/policy/mix';
+import { clampTarget, mixBounds } from '../../shared/mix/policy/mix';
 import { DEFAULT_SCENARIOS } from '../../simulator/cli';
 import { metricValue, mixEffect, verdict } from '../../simulator/report/text';
 import { METRICS } from '../../simulator/scenario/schema';

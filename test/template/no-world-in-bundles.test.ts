@@ -15,8 +15,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(import.meta.url);
 const pluginsFor = require(join(ROOT, 'serverless-plugins', 'esbuild-plugins.cjs')) as (sls: undefined, root: string, env: NodeJS.ProcessEnv) => Plugin[];
 
-// shared/local/index.ts stays an input: the plugin loads it with off.ts's re-export instead of its own code.
-const WORLD = [/^shared\/local\/(?!off\.ts$|index\.ts$)/, /^events\/local-world\.json$/, /^bench\//, /^simulator\//, /^test\//];
+// No production module imports shared/local: not one of its files is an input (docs/adr/0007).
+const WORLD = [/^shared\/local\//, /^events\/local-world\.json$/, /^bench\//, /^simulator\//, /^test\//];
 
 const handlers = readdirSync(join(ROOT, 'functions')).filter((f) => f.endsWith('.ts'));
 
@@ -38,9 +38,7 @@ describe('deployed bundles carry no in-memory AWS world', () => {
     const inputs = Object.keys(out.metafile.inputs).filter((p) => !p.includes('node_modules'));
     expect(inputs.length).toBeGreaterThan(3);
     expect(inputs.filter((p) => WORLD.some((w) => w.test(p)))).toEqual([]);
-    expect(out.metafile.inputs['shared/local/off.ts']).toBeDefined();
     const code = out.outputFiles[0]?.text ?? '';
-    // off.ts's withLocalWorld stub is all of it: no world class, no fixture.
     expect(code).not.toMatch(/class LocalWorld|class LifecycleActions|local-world\.json|ml-inference-gpu/);
   }, 60_000);
 });

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { RegoEngine, type StandardDiagnostic, TemplateFile } from '@aws/cloudformation-validate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { GROUP_METRIC_UNITS } from '../../shared/middleware/group-metrics';
+import { GROUP_METRIC_UNITS } from '../../shared/runtime/group-metrics';
 import {
   asArray,
   allStatements,
@@ -35,7 +35,7 @@ import { EVENT_PATTERNS } from '../../shared/events';
 import { parseConfig, readConfigFile } from '../../shared/config';
 import { ALLOWED_KEYS_MARKER } from '../../shared/config/schema';
 import { LOCAL_WORLD_NOTE } from '../../shared/local/index';
-import { ACTIVITY_KINDS } from '../../shared/policy/activity-audit';
+import { ACTIVITY_KINDS } from '../../shared/activity/policy/audit';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** The one source of the opt-in tag key: the config file the bundles carry (config/profiles.json). */
@@ -46,7 +46,7 @@ const TEMPLATE_PATH = join(OUT, 'cloudformation-template-update-stack.json');
 const PREFIX = `asg-orchestrator-${STAGE}-`;
 const ONE_MEGABYTE = 1024 * 1024;
 
-/** The per-group metrics the functions emit (shared/middleware/group-metrics.ts; docs/metrics.md): the dashboard graphs each. */
+/** The per-group metrics the functions emit (shared/runtime/group-metrics.ts; docs/metrics.md): the dashboard graphs each. */
 const PER_GROUP_METRICS = Object.keys(GROUP_METRIC_UNITS);
 
 /** Functions that AWS invokes synchronously: no async retry/on-failure configuration applies. */

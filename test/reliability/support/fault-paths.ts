@@ -6,7 +6,7 @@
 import { expect } from 'vitest';
 import { classifyAwsError } from '../../../shared/aws';
 import { isOrchestratorError } from '../../../shared/errors';
-import type { HandlerOutcome } from '../../../shared/middleware/stack';
+import type { HandlerOutcome } from '../../../shared/runtime/stack';
 import {
   attempt,
   DOCUMENTS,

@@ -1,5 +1,5 @@
 /** End-state snapshots of the reliability tier's accounts, for "nothing half-written" comparisons. */
-import type { HandlerOutcome } from '../../../shared/middleware/stack';
+import type { HandlerOutcome } from '../../../shared/runtime/stack';
 import type { FakeAws, Main } from './world';
 
 /** Keys whose values are times, free text or per-attempt ids: left out when comparing end states. */

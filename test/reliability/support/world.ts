@@ -29,10 +29,10 @@ import {
 } from '../../../shared/aws';
 import type { OrchestratorConfig } from '../../../shared/config';
 import type { OwnOrigin } from '../../../shared/events/origin';
-import type { HandlerOutcome } from '../../../shared/middleware/stack';
+import type { HandlerOutcome } from '../../../shared/runtime/stack';
 import { HookCache } from '../../../shared/lifecycle/lifecycle-sweep';
 import { Publisher } from '../../../shared/notify';
-import { InstanceDirectory } from '../../../shared/signals/instance-directory';
+import { InstanceDirectory } from '../../../shared/aws/instance-directory';
 import { updatedDistribution } from '../../../shared/local/auto-scaling';
 import { type ActionOutcome, globalTimeoutSeconds, type HookSpec, LifecycleActions, settledState } from '../../../shared/local/lifecycle-actions';
 import { type AwsWorld, Outbox, WorldAutoScaling, type WorldCall, WorldChannels, WorldEc2, WorldSsm, WorldStore } from '../../../shared/local/ports';
@@ -458,7 +458,7 @@ export class WorldQueue implements QueuePort {
       const batch = this.pending.splice(0, 5).map((body, i) => ({ body, messageId: `q-${sent + i + 1}` }));
       sent += batch.length;
       const out = await consume({ Records: batch.map((m) => ({ messageId: m.messageId, receiptHandle: m.messageId, body: m.body, attributes: {}, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:asg-orchestrator-test-group-sweep', awsRegion: 'us-east-1' })) });
-      const failed = new Set(((out.batchItemFailures as Array<{ itemIdentifier: string }> | undefined) ?? []).map((f) => f.itemIdentifier));
+      const failed = new Set(('batchItemFailures' in out ? (out.batchItemFailures as Array<{ itemIdentifier: string }>) : []).map((f) => f.itemIdentifier));
       for (const m of batch) {
         this.delivered.push(m.body);
         if (!failed.has(m.messageId)) continue;

@@ -1,12 +1,12 @@
 
 import { describe, expect, it } from 'vitest';
 import { resolveProfile } from '../../../shared/config';
-import { DRAIN_PARAMETER_PATTERNS } from '../../../shared/policy/drain-parameters';
-import { decideDrainResult, decideDrainTimeout, decideTerminate } from '../../../shared/policy/drain';
-import { WARMUP_PARAMETER_PATTERNS, warmupParameters } from '../../../shared/policy/warmup-parameters';
-import type { LifecycleRequest } from '../../../shared/policy/warmup-lifecycle';
-import { decideSweep, heartbeatDue, hookFor, type SweepInput } from '../../../shared/policy/warmup-sweep';
-import { CLAIM_STALE_MS, decodeLifecycle, type LifecycleWork, newLifecycleRecord, type StoredLifecycle } from '../../../shared/state/lifecycle-record';
+import { DRAIN_PARAMETER_PATTERNS } from '../../../shared/lifecycle/policy/drain-parameters';
+import { decideDrainResult, decideDrainTimeout, decideTerminate } from '../../../shared/lifecycle/policy/drain';
+import { WARMUP_PARAMETER_PATTERNS, warmupParameters } from '../../../shared/lifecycle/policy/warmup-parameters';
+import type { LifecycleRequest } from '../../../shared/lifecycle/policy/decision';
+import { decideSweep, heartbeatDue, hookFor, type SweepInput } from '../../../shared/lifecycle/policy/sweep-decision';
+import { CLAIM_STALE_MS, decodeLifecycle, type LifecycleWork, newLifecycleRecord, type StoredLifecycle } from '../../../shared/lifecycle/record';
 import { commandId, config, DOCUMENTS, GROUP, HOOKS, INSTANCE, T0 } from './support';
 import { serverlessYml } from '../../support/serverless-yml';
 
@@ -50,7 +50,7 @@ const spotDrain = (extra: Partial<LifecycleWork> = {}): StoredLifecycle => {
 
 describe('decideTerminate', () => {
   it('starts the drain with the profile timeout', () => {
-    const d = decideTerminate(treq(), optIn(), DOCUMENTS, undefined, T0);
+    const d = decideTerminate({ req: treq(), optIn: optIn(), documents: DOCUMENTS, existing: undefined, now: T0 });
     expect(d).toMatchObject({
       kind: 'create',
       work: { phase: 'terminate', status: 'running', documentName: DOCUMENTS.drain, deadlineAt: T0 + 630_000 },
@@ -63,23 +63,23 @@ describe('decideTerminate', () => {
     ['drain disabled (observe): nothing', config({ mode: 'observe', drain: { enabled: false } }), { kind: 'create', work: { status: 'finished' } }],
     ['observe: record + "would", no command', config({ mode: 'observe' }), { kind: 'create', work: { status: 'finished' }, notification: { mode: 'observe' } }],
   ])('%s', (_name, cfg, expected) => {
-    const d = decideTerminate(treq(), optIn(cfg), DOCUMENTS, undefined, T0);
+    const d = decideTerminate({ req: treq(), optIn: optIn(cfg), documents: DOCUMENTS, existing: undefined, now: T0 });
     expect(d).toMatchObject(expected);
     expect(d.kind === 'create' && d.send).toBeFalsy();
   });
   it('not opted in: skip', () => {
-    expect(decideTerminate(treq(), resolveProfile(config(), []), DOCUMENTS, undefined, T0)).toMatchObject({ kind: 'skip', outcome: 'skipped' });
+    expect(decideTerminate({ req: treq(), optIn: resolveProfile(config(), []), documents: DOCUMENTS, existing: undefined, now: T0 })).toMatchObject({ kind: 'skip', outcome: 'skipped' });
   });
   it('attaches hook and token to a drain started by an interruption warning, without a second command', () => {
-    const d = decideTerminate(treq(), optIn(), DOCUMENTS, spotDrain(), T0 + 5000);
+    const d = decideTerminate({ req: treq(), optIn: optIn(), documents: DOCUMENTS, existing: spotDrain(), now: T0 + 5000 });
     expect(d).toMatchObject({ kind: 'update', next: { hookName: 'asg-orchestrator-terminate', token: 'a6d0e5b8-7f1c-4cde-9a5b-9d6c2e1f0a74', status: 'running', commandId: commandId(5) } });
   });
   it('completes CONTINUE at once when that drain is already over', () => {
-    const d = decideTerminate(treq(), optIn(), DOCUMENTS, spotDrain({ status: 'finished', lastCommandStatus: 'Success' }), T0 + 5000);
+    const d = decideTerminate({ req: treq(), optIn: optIn(), documents: DOCUMENTS, existing: spotDrain({ status: 'finished', lastCommandStatus: 'Success' }), now: T0 + 5000 });
     expect(d).toMatchObject({ kind: 'complete', result: 'CONTINUE', next: { status: 'completing', hookName: 'asg-orchestrator-terminate' } });
   });
   it('is a duplicate when the hook is already attached', () => {
-    expect(decideTerminate(treq(), optIn(), DOCUMENTS, drainWork(), T0)).toMatchObject({ kind: 'skip', outcome: 'duplicate' });
+    expect(decideTerminate({ req: treq(), optIn: optIn(), documents: DOCUMENTS, existing: drainWork(), now: T0 })).toMatchObject({ kind: 'skip', outcome: 'duplicate' });
   });
 });
 

@@ -12,7 +12,7 @@ import { createMain as launchMain } from '../../../functions/launch-lifecycle';
 import { createMain, type ReconcileDeps } from '../../../functions/reconcile';
 import type { DescribeGroupsOptions, Ec2Port, GroupSummary, InstanceInfo } from '../../../shared/aws';
 import { HookCache, MAX_SCANS_PER_RUN, SWEEP_INTERVAL_MS } from '../../../shared/lifecycle/lifecycle-sweep';
-import { InstanceDirectory } from '../../../shared/signals/instance-directory';
+import { InstanceDirectory } from '../../../shared/aws/instance-directory';
 import { FakeAutoScaling, group, launchEvent, T0, world } from './support';
 
 const GROUPS = 200;

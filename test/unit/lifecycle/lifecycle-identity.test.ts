@@ -5,24 +5,24 @@
  * tell, what a resumed claim does, which command results are news, whose hooks are ours.
  */
 import { describe, expect, it } from 'vitest';
-import { describeOwnHooks, isOwnHook } from '../../../shared/policy/own-hook';
-import { sweepDueAt } from '../../../shared/policy/sweep-priority';
+import type { SendCommandInput } from '../../../shared/aws/ssm';
+import { describeOwnHooks, isOwnHook } from '../../../shared/lifecycle/policy/own-hook';
+import { sweepDueAt } from '../../../shared/lifecycle/policy/sweep-priority';
 import {
   actionOf,
   decideExisting,
   lifecycleNotification,
   matchResult,
   needsActionProbe,
-  type SendPlan,
   staleAction,
   withOutput,
-} from '../../../shared/policy/warmup-lifecycle';
-import { CLAIM_STALE_MS, type LifecycleWork } from '../../../shared/state/lifecycle-record';
+} from '../../../shared/lifecycle/policy/decision';
+import { CLAIM_STALE_MS, type LifecycleWork } from '../../../shared/lifecycle/record';
 import { config, HOOKS, INSTANCE, lifecycleWork, T0 } from './support';
 
 const work = (over: Partial<LifecycleWork> = {}): LifecycleWork => lifecycleWork({ token: 'token-1', openedAt: T0, ...over });
 
-const PLAN: SendPlan = { documentName: 'warmup', instanceId: INSTANCE, parameters: {}, timeoutSeconds: 600, comment: 'attempt 1' };
+const PLAN: SendCommandInput = { documentName: 'warmup', instanceId: INSTANCE, parameters: {}, timeoutSeconds: 600, comment: 'attempt 1' };
 const STALE = T0 + CLAIM_STALE_MS;
 
 describe('actionOf: which lifecycle action a hook event is, against the stored record', () => {
@@ -71,7 +71,7 @@ describe('staleAction says which action each side is', () => {
 
 describe('lifecycleNotification and withOutput', () => {
   it('enforce mode: the title and reason as given; no context, no command, no hook → nulls, no extra keys', () => {
-    const n = lifecycleNotification(work({ commandId: undefined, hookName: undefined }), 'warmup.started', 'info', 'Warm-up started', 'because', T0);
+    const n = lifecycleNotification({ work: work({ commandId: undefined, hookName: undefined }), type: 'warmup.started', reason: 'because', now: T0 });
     expect(n).toEqual({
       eventType: 'warmup.started',
       severity: 'info',
@@ -85,16 +85,14 @@ describe('lifecycleNotification and withOutput', () => {
     });
   });
   it('observe mode says "would"; context, destination and who started it are carried', () => {
-    const n = lifecycleNotification(
-      work({ mode: 'observe', destination: 'WarmPool', startedBy: 'reconcile' }),
-      'warmup.started',
-      'info',
-      'Warm-up started',
-      'because',
-      T0,
-      { sourceEventId: 'e-1', resources: ['arn:a'] },
-      { extra: 1 },
-    );
+    const n = lifecycleNotification({
+      work: work({ mode: 'observe', destination: 'WarmPool', startedBy: 'reconcile' }),
+      type: 'warmup.started',
+      reason: 'because',
+      now: T0,
+      ctx: { sourceEventId: 'e-1', resources: ['arn:a'] },
+      details: { extra: 1 },
+    });
     expect(n).toMatchObject({
       title: 'Would: Warm-up started',
       reason: 'observe mode, nothing sent or completed: because',
@@ -104,7 +102,7 @@ describe('lifecycleNotification and withOutput', () => {
     });
   });
   it('withOutput adds the last 2,000 characters of the output, and nothing for none', () => {
-    const n = lifecycleNotification(work(), 'warmup.retrying', 'warning', 't', 'r', T0);
+    const n = lifecycleNotification({ work: work(), type: 'warmup.retrying', title: 't', reason: 'r', now: T0 });
     expect(withOutput(n, undefined)).toBe(n);
     expect(withOutput(n, '')).toBe(n);
     const out = `${'a'.repeat(10)}${'b'.repeat(2_000)}`;

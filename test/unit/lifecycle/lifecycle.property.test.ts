@@ -11,7 +11,7 @@ import { createMain as commandResultMain } from '../../../functions/command-resu
 import { createMain as launchMain } from '../../../functions/launch-lifecycle';
 import { createMain as reconcileMain, createSweeps } from '../../../functions/reconcile';
 import { HookCache } from '../../../shared/lifecycle/lifecycle-sweep';
-import { InstanceDirectory } from '../../../shared/signals/instance-directory';
+import { InstanceDirectory } from '../../../shared/aws/instance-directory';
 import { commandEvent, commandId, config, group, INSTANCE, launchEvent, world } from './support';
 
 type Step =

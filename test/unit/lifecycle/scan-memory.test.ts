@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { createMain as createLaunchMain } from '../../../functions/launch-lifecycle';
 import type { LifecycleActionRef } from '../../../shared/aws/auto-scaling';
-import { HookCache, runLifecycleSweep, SWEEP_SCAN_KEY } from '../../../shared/lifecycle/lifecycle-sweep';
+import { HookCache, runLifecycleSweep } from '../../../shared/lifecycle/lifecycle-sweep';
+import { SWEEP_SCAN_KEY } from '../../../shared/lifecycle/sweep-memory';
 import { GROUP, group, INSTANCE, launchEvent, T0, world } from './support';
 
 describe('lifecycle sweep scan memory', () => {

@@ -1,6 +1,6 @@
 /** planGroupScans: which groups the lifecycle sweep reads with their instances (docs/adr/0006). */
 import { describe, expect, it } from 'vitest';
-import { planGroupScans, scanPeriodMs } from '../../../shared/policy/scan-plan';
+import { planGroupScans, scanPeriodMs } from '../../../shared/lifecycle/policy/scan-plan';
 
 const MIN = 60_000;
 const NOW = Date.parse('2026-11-27T12:00:00Z');

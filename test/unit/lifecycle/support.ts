@@ -21,7 +21,7 @@ import { GroupDirectory } from '../../../shared/aws';
 import { type OrchestratorConfig, parseConfig, type ProfileInput } from '../../../shared/config';
 import type { LifecycleDeps } from '../../../shared/lifecycle/deps';
 import { Publisher } from '../../../shared/notify';
-import type { LifecycleWork } from '../../../shared/state/lifecycle-record';
+import type { LifecycleWork } from '../../../shared/lifecycle/record';
 import { MemoryStateStore } from '../../../shared/state/memory-store';
 
 export const GROUP = 'ml-inference-gpu';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sweepDueAt } from '../../../shared/policy/sweep-priority';
+import { sweepDueAt } from '../../../shared/lifecycle/policy/sweep-priority';
 import { config, HOOKS, lifecycleWork, T0 } from './support';
 
 const work = lifecycleWork;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { resolveProfile } from '../../../shared/config';
-import { decideLaunch, decideWarmupResult, decideWarmupTimeout, warmupMode } from '../../../shared/policy/warmup';
-import type { LifecycleDecision, LifecycleRequest } from '../../../shared/policy/warmup-lifecycle';
-import { CLAIM_STALE_MS, type LifecycleWork, type StoredLifecycle } from '../../../shared/state/lifecycle-record';
+import { decideLaunch, decideWarmupResult, decideWarmupTimeout, warmupMode } from '../../../shared/lifecycle/policy/warmup';
+import type { LifecycleDecision, LifecycleRequest } from '../../../shared/lifecycle/policy/decision';
+import { CLAIM_STALE_MS, type LifecycleWork, type StoredLifecycle } from '../../../shared/lifecycle/record';
 import { commandId, config, DOCUMENTS, GROUP, INSTANCE, T0 } from './support';
 
 const TAGS = [{ key: 'asg-orchestrator:profile', value: 'gpu-inference' }];
@@ -56,7 +56,7 @@ describe('decideLaunch', () => {
     ['warm pool → group: load', { origin: 'WarmPool', destination: 'AutoScalingGroup' }, {}, 'load', true],
     ['observe mode: record, send nothing', {}, { mode: 'observe' as const }, 'load', false],
   ] as const)('%s', (_name, where, overrides, mode, sends) => {
-    const d = decideLaunch(req(where), optIn(config(overrides)), DOCUMENTS, undefined, T0);
+    const d = decideLaunch({ req: req(where), optIn: optIn(config(overrides)), documents: DOCUMENTS, existing: undefined, now: T0 });
     if (d.kind !== 'create') throw new Error(`expected create, got ${d.kind}`);
     expect(d.work).toMatchObject({ phase: 'launch', attempt: 1, maxAttempts: 3, deadlineAt: T0 + 2_700_000, documentName: DOCUMENTS.warmup });
     expect(d.notification.eventType).toBe('warmup.started');
@@ -80,20 +80,20 @@ describe('decideLaunch', () => {
   });
 
   it('skips a group that did not opt in, with the reason', () => {
-    const d = decideLaunch(req(), resolveProfile(config(), [{ key: 'team', value: 'web' }]), DOCUMENTS, undefined, T0);
+    const d = decideLaunch({ req: req(), optIn: resolveProfile(config(), [{ key: 'team', value: 'web' }]), documents: DOCUMENTS, existing: undefined, now: T0 });
     expect(d).toEqual({ kind: 'skip', outcome: 'skipped', reason: expect.stringMatching(/did not opt in: group has no tag asg-orchestrator:profile/) });
   });
 
   it('warm-up disabled: completes CONTINUE at once (enforce), records "would" (observe)', () => {
-    const enforce = decideLaunch(req(), optIn(config({ warmup: { enabled: false } })), DOCUMENTS, undefined, T0);
+    const enforce = decideLaunch({ req: req(), optIn: optIn(config({ warmup: { enabled: false } })), documents: DOCUMENTS, existing: undefined, now: T0 });
     expect(enforce).toMatchObject({ kind: 'create', work: { status: 'completing', result: 'CONTINUE' }, notification: { eventType: 'warmup.skipped' } });
     expect(enforce.kind === 'create' && enforce.send).toBeFalsy();
-    const observe = decideLaunch(req(), optIn(config({ mode: 'observe', warmup: { enabled: false } })), DOCUMENTS, undefined, T0);
+    const observe = decideLaunch({ req: req(), optIn: optIn(config({ mode: 'observe', warmup: { enabled: false } })), documents: DOCUMENTS, existing: undefined, now: T0 });
     expect(observe).toMatchObject({ kind: 'create', work: { status: 'finished' } });
   });
 
   it('uses the profile document when it names one', () => {
-    const d = decideLaunch(req(), optIn(config({ warmup: { documentName: 'asg-orchestrator-my-warmup' } })), DOCUMENTS, undefined, T0);
+    const d = decideLaunch({ req: req(), optIn: optIn(config({ warmup: { documentName: 'asg-orchestrator-my-warmup' } })), documents: DOCUMENTS, existing: undefined, now: T0 });
     expect(d.kind === 'create' && d.send?.documentName).toBe('asg-orchestrator-my-warmup');
   });
 
@@ -105,7 +105,7 @@ describe('decideLaunch', () => {
     ['completing, claim fresh', running({ status: 'completing', result: 'CONTINUE', claimedAt: T0 - 1000 }), 'skip'],
     ['completing, claim stale: resume', running({ status: 'completing', result: 'CONTINUE', claimedAt: T0 - CLAIM_STALE_MS }), 'complete'],
   ] as const)('a duplicate event finding a record %s → %s', (_name, stored, kind) => {
-    const d = decideLaunch(req(), optIn(), DOCUMENTS, stored, T0);
+    const d = decideLaunch({ req: req(), optIn: optIn(), documents: DOCUMENTS, existing: stored, now: T0 });
     expect(d.kind).toBe(kind);
     if (d.kind === 'complete') expect(d.firstTry).toBe(false);
     if (d.kind === 'skip') expect(d.outcome).toBe('duplicate');

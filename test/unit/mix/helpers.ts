@@ -1,5 +1,5 @@
 import { configSchemas } from '../../../shared/config';
-import type { MixPolicyInput, MixSettings } from '../../../shared/policy/mix';
+import type { MixPolicyInput, MixSettings } from '../../../shared/mix/policy/mix';
 import type { CapacitySignal } from '../../../shared/state/group-state';
 
 export const NOW = Date.parse('2026-11-27T12:00:00Z');

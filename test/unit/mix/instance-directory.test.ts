@@ -1,7 +1,7 @@
 /** InstanceDirectory: a cache that keeps hitting when the ids asked for outnumber it (issue 16). */
 import { describe, expect, it } from 'vitest';
 import type { Ec2Port, InstanceInfo } from '../../../shared/aws';
-import { InstanceDirectory } from '../../../shared/signals/instance-directory';
+import { InstanceDirectory } from '../../../shared/aws/instance-directory';
 
 const idOf = (n: number) => `i-${n.toString(16).padStart(17, '0')}`;
 

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { clampTarget, decideMix, directionOf, type MixControllerMemory, type MixDirection, type MixSettings, type MixTarget, mixBounds } from '../../../shared/policy/mix';
+import { clampTarget, decideMix, directionOf, type MixControllerMemory, type MixDirection, type MixSettings, type MixTarget, mixBounds } from '../../../shared/mix/policy/mix';
 import type { CapacitySignal } from '../../../shared/state/group-state';
 import { NOW, POOLS, settings } from './helpers';
 

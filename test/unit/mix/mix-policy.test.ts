@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { changeEconomics, clampTarget, decideMix, fallbackTarget, type MixDecision, type MixPolicyInput, mixBounds, onDemandCapacity } from '../../../shared/policy/mix';
+import { changeEconomics, clampTarget, decideMix, fallbackTarget, type MixDecision, type MixPolicyInput, mixBounds, onDemandCapacity } from '../../../shared/mix/policy/mix';
 import { failures, HOUR, input, MIN, NOW, settings, warnings } from './helpers';
 
 type Row = { name: string; in: MixPolicyInput; expect: Partial<{ kind: MixDecision['kind']; rule: string; direction: string; target: { base: number; percent: number } }>; reason: RegExp };

@@ -4,8 +4,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decideMix } from '../../../shared/policy/mix';
-import { mixAtRest } from '../../../shared/policy/mix-rest';
+import { decideMix } from '../../../shared/mix/policy/mix';
+import { mixAtRest } from '../../../shared/mix/policy/mix-rest';
 import { HOUR, input, MIN, NOW, settings } from './helpers';
 
 const at = (over: Partial<Parameters<typeof mixAtRest>[0]> = {}) =>

@@ -3,7 +3,7 @@ import { parseEvent } from '../../../shared/events';
 import { AwsCallError } from '../../../shared/errors';
 import { distributionFor, distributionOf, rejectedByAws } from '../../../shared/mix/controller';
 import { decodeMixState, MIX_TTL_SECONDS, mixRecord } from '../../../shared/mix/state';
-import { CAPACITY_SIGNAL_KINDS, interpretSignal } from '../../../shared/signals/interpret';
+import { CAPACITY_SIGNAL_KINDS, interpretSignal } from '../../../shared/signals/policy/interpret';
 import { loadEvent } from '../../support/fixtures';
 
 const interpret = (rel: string, patch?: (e: { detail: Record<string, unknown> }) => void) => {

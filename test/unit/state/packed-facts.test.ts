@@ -7,8 +7,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { TerminationPolicyRequest } from '../../../shared/events/termination-policy-input';
-import { decideTerminationOrder, type InstanceFacts, type TerminationContext } from '../../../shared/policy/termination-order';
-import { decodeGroupState } from '../../../shared/state/group-state';
+import { decideTerminationOrder, type TerminationContext } from '../../../shared/termination/policy/order';
+import { decodeGroupState, type InstanceFacts } from '../../../shared/state/group-state';
 import { FACTS_TTL_SECONDS, groupPk, instanceFactsSk } from '../../../shared/state/keys';
 import { MemoryStateStore } from '../../../shared/state/memory-store';
 import { type FactsWrite, PACKED_SHARDS, packedFactsAttributes, packedFactsExpiry, packedFactsSk, recordFacts } from '../../../shared/state/packed-facts';

@@ -5,7 +5,8 @@ import type {
   TerminationCause,
   TerminationPolicyRequest,
 } from '../../../shared/events/termination-policy-input';
-import type { InstanceFacts, TerminationContext } from '../../../shared/policy/termination-order';
+import type { InstanceFacts } from '../../../shared/state/group-state';
+import type { TerminationContext } from '../../../shared/termination/policy/order';
 
 /** Fixed clock for every table row: 2026-01-01T00:00:00Z. */
 export const NOW = Date.UTC(2026, 0, 1);

@@ -7,15 +7,14 @@ import type {
   TerminationCause,
   TerminationPolicyRequest,
 } from '../../../shared/events/termination-policy-input';
+import { type InstanceFacts, poolKey } from '../../../shared/state/group-state';
 import {
-  type InstanceFacts,
   type TerminationContext,
   type TerminationDecision,
   type TerminationTieBreak,
   decideTerminationOrder,
-  poolKey,
-} from '../../../shared/policy/termination-order';
-import { MAX_REASON_CHARS } from '../../../shared/policy/termination-reason';
+} from '../../../shared/termination/policy/order';
+import { MAX_REASON_CHARS } from '../../../shared/termination/policy/reason';
 import { HOUR, NOW, request } from './build';
 // rng: the bench's seeded mulberry32, so a failing seed reproduces exactly.
 import { rng } from '../../../bench/lib/stats';

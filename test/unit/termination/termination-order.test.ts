@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { TerminationCandidate, TerminationCause } from '../../../shared/events/termination-policy-input';
 import { parseTerminationPolicyInput } from '../../../shared/events/termination-policy-input';
-import { decideTerminationOrder, poolKey } from '../../../shared/policy/termination-order';
-import { MAX_REASON_CHARS, REASONS_PER_BUCKET } from '../../../shared/policy/termination-reason';
+import { poolKey } from '../../../shared/state/group-state';
+import { decideTerminationOrder } from '../../../shared/termination/policy/order';
+import { MAX_REASON_CHARS, REASONS_PER_BUCKET } from '../../../shared/termination/policy/reason';
 import { type ContextOverrides, HOUR, MINUTE, NOW, cap, context, inst, request } from './build';
 import { loadTerminationFixture } from './load-fixture';
 

@@ -1,0 +1,399 @@
+/**
+ * The custom termination policy's decision: which of the instances Auto Scaling suggested should go,
+ * bucket by bucket (Availability Zone × purchase option), never more capacity units than asked for.
+ * Pure: the handler passes what it read from the state store in one batched read; no I/O, no clock.
+ *
+ * Order inside a bucket (first = terminated first), per `Cause`:
+ *
+ * | Cause | 1 | 2 | 3 | 4 | 5 | last |
+ * |---|---|---|---|---|---|---|
+ * | `SCALE_IN`, `REBALANCE` | doomed | Spot pool interruption rate ↓ | stale version | warming | tie-break | instance id |
+ * | `INSTANCE_REFRESH` | stale version | doomed | Spot pool interruption rate ↓ | warming | tie-break | instance id |
+ * | `MAX_INSTANCE_LIFETIME` | doomed | oldest launch (unknown last) | Spot pool interruption rate ↓ | stale version | warming | instance id |
+ *
+ * "doomed" = interruption warning, then rebalance recommendation, then the rest.
+ *
+ * @packageDocumentation
+ */
+import type {
+  MarketOption,
+  TerminationCandidate,
+  TerminationPolicyRequest,
+} from '../../events/termination-policy-input';
+import { type InstanceFacts, poolKey } from '../../state/group-state';
+import { type Explainer, explain, overallReason } from './explain';
+import { REASONS_PER_BUCKET } from './reason';
+
+/** The last criterion before the instance id. */
+export type TerminationTieBreak = 'oldest-first' | 'newest-first' | 'least-loaded';
+
+/**
+ * Everything besides the request that the decision depends on.
+ *
+ * @example
+ * ```ts
+ * const ctx: TerminationContext = {
+ *   now: Date.now(), tieBreak: 'oldest-first', facts: new Map(), poolInterruptionRate: new Map([[poolKey('g5.xlarge', 'us-east-1a'), 0.4]]),
+ *   current: { launchTemplateVersion: '7', modelVersion: 'llama-3-8b@2024-06-01' }, weights: new Map([['g5.2xlarge', 2]]),
+ * };
+ * ```
+ */
+export interface TerminationContext {
+  now: number;
+  tieBreak: TerminationTieBreak;
+  /** By instance id; may be empty (the decision then rests on the input and the pool rates alone). */
+  facts: ReadonlyMap<string, InstanceFacts>;
+  /**
+   * Key {@link poolKey}(type, az) → recent interruptions per instance-hour. Applies to Spot buckets
+   * only (On-Demand instances are not interrupted). A rate that is not a finite number ≥ 0 (NaN,
+   * ±Infinity, negative) is treated as a corrupt signal and ignored rather than trusted.
+   */
+  poolInterruptionRate: ReadonlyMap<string, number>;
+  /** Versions the group should run; an instance is stale when a known version differs from a known current one. */
+  current: { launchTemplateVersion?: string; modelVersion?: string };
+  /** Instance type → capacity units (the overrides' WeightedCapacity). Missing, non-finite or ≤ 0 means 1. */
+  weights: ReadonlyMap<string, number>;
+}
+
+/**
+ * One requested bucket and what was chosen in it, in termination order.
+ *
+ * @example
+ * ```ts
+ * for (const b of decision.buckets) console.log(b.availabilityZone, b.marketOption, b.chosen.length, b.chosenCapacity, '≤', b.capacity);
+ * ```
+ */
+export interface TerminationBucket {
+  availabilityZone: string;
+  marketOption: MarketOption;
+  /** Requested capacity units; duplicate `CapacityToTerminate` entries for the same bucket are summed. */
+  capacity: number;
+  chosen: string[];
+  /**
+   * Why each chosen id was chosen, for the first {@link REASONS_PER_BUCKET} ids of `chosen`; later ids
+   * are explained by their position (the decision stays publishable whole, even at 30,000).
+   */
+  reasons: Record<string, string>;
+  /** Capacity units of `chosen`; always ≤ `capacity`. */
+  chosenCapacity: number;
+  /** Distinct candidates in this bucket, protected ones included. */
+  candidateCount: number;
+  protectedCount: number;
+}
+
+/**
+ * The answer: `instanceIds` is the `InstanceIDs` to return (buckets concatenated in the order they
+ * first appear in `CapacityToTerminate`); empty means "nothing may go now" (Auto Scaling waits and
+ * asks again).
+ *
+ * @example
+ * ```ts
+ * const decision = decideTerminationOrder(request, ctx);
+ * return { InstanceIDs: decision.instanceIds };
+ * ```
+ */
+export interface TerminationDecision {
+  instanceIds: string[];
+  /** Human-readable, with numbers; bounded to {@link MAX_REASON_CHARS} even for 30,000 candidates. */
+  reason: string;
+  buckets: TerminationBucket[];
+}
+
+// Sort keys are computed once per candidate into typed arrays, so that a comparison reads at most
+// three numbers and, on a full tie, two ids (30,000 candidates ≈ 450,000 comparisons). The small
+// integer criteria (doomed, pool-rate rank, stale, warming) are packed into one integer per cause.
+// Finite so that keys never produce NaN; "unknown" sorts after every real value.
+const UNKNOWN_LAST = Number.MAX_VALUE;
+const NOT_DOOMED = 2;
+
+interface BucketWork {
+  availabilityZone: string;
+  marketOption: MarketOption;
+  capacity: number;
+  members: number[];
+  candidateCount: number;
+  protectedCount: number;
+}
+
+/**
+ * Order the suggested instances and choose, per bucket, the ones to terminate.
+ *
+ * Rules:
+ * - Buckets are keyed by Availability Zone **and** market option; duplicate `CapacityToTerminate`
+ *   entries for one bucket are summed (each entry asks for capacity; Auto Scaling never terminates
+ *   more than it needs, so reading too much is harmless while reading too little stalls a cycle).
+ *   A non-finite or negative capacity counts as 0.
+ * - Inside a bucket, candidates are ordered as in the module table, then chosen first-fit: an instance
+ *   is taken while the chosen capacity units plus its weight stay ≤ the bucket's capacity; one that
+ *   would overshoot is skipped and smaller ones further down may still fit. The bucket is therefore
+ *   never exceeded, at the price of sometimes choosing less than asked (Auto Scaling asks again).
+ * - Never an id that is not in `Instances`; each id once (first entry wins, later duplicates are
+ *   ignored even if they name another bucket); never a `protectedFromScaleIn` instance; instances in
+ *   a bucket that was not requested are ignored.
+ * - `INSTANCE_REFRESH` puts stale versions before doomed ones: a refresh exists to retire stale
+ *   instances, and an instance under an interruption warning is reclaimed by EC2 within two minutes
+ *   anyway, so spending the refresh's capacity on a doomed-but-current instance would leave a stale
+ *   one serving and cost a retry. Doomed still breaks ties among stale instances.
+ * - `MAX_INSTANCE_LIFETIME` orders by launch time (oldest first, unknown last) right after doomed; the
+ *   configured tie-break does not apply.
+ * - `hasMoreInstances`: only the given page (≤ 30,000 instances) is ordered; an instance beyond it may
+ *   deserve to go first but cannot be seen. Auto Scaling invokes again for what remains.
+ *
+ * @example
+ * ```ts
+ * const parsed = parseTerminationPolicyInput(event);
+ * if (parsed.ok) {
+ *   const decision = decideTerminationOrder(parsed.request, {
+ *     now, tieBreak: 'oldest-first', facts, poolInterruptionRate, current: { modelVersion: 'v7' }, weights: new Map(),
+ *   });
+ *   // decision.instanceIds → { InstanceIDs }, decision.reason → log + notify
+ * }
+ * ```
+ */
+export function decideTerminationOrder(request: TerminationPolicyRequest, ctx: TerminationContext): TerminationDecision {
+  // Zone → [on-demand, spot] bucket: candidates find their bucket with one lookup and no string building.
+  const buckets: BucketWork[] = [];
+  const byZone = new Map<string, [BucketWork | undefined, BucketWork | undefined]>();
+  for (const c of request.capacityToTerminate) {
+    const capacity = Number.isFinite(c.capacity) && c.capacity > 0 ? c.capacity : 0;
+    let pair = byZone.get(c.availabilityZone);
+    if (pair === undefined) {
+      pair = [undefined, undefined];
+      byZone.set(c.availabilityZone, pair);
+    }
+    const slot = c.instanceMarketOption === 'spot' ? 1 : 0;
+    const existing = pair[slot];
+    if (existing === undefined) {
+      const bucket: BucketWork = {
+        availabilityZone: c.availabilityZone,
+        marketOption: c.instanceMarketOption,
+        capacity,
+        members: [],
+        candidateCount: 0,
+        protectedCount: 0,
+      };
+      pair[slot] = bucket;
+      buckets.push(bucket);
+    } else {
+      existing.capacity += capacity;
+    }
+  }
+
+  const total = request.instances.length;
+  const weights = new Float64Array(total);
+  const doomedOf = new Uint8Array(total);
+  const staleOf = new Uint8Array(total);
+  const warmOf = new Uint8Array(total);
+  const tieOf = new Float64Array(total);
+  const poolOf = new Uint16Array(total);
+  const ids: string[] = [];
+  const candidates: TerminationCandidate[] = [];
+  const factsOf: Array<InstanceFacts | undefined> = [];
+  const seen = new Set<string>();
+  // type → zone → pool slot; slot 0 is "no rate" (On-Demand, unknown or corrupt). The pool key string
+  // is built once per pool, not once per candidate.
+  const pools: PoolTable = { byType: new Map(), rates: [0] };
+  let duplicates = 0;
+  let outside = 0;
+  const cause = request.cause;
+  // MAX_INSTANCE_LIFETIME is about age: oldest first, whatever the configured tie-break.
+  const tieBreak = cause === 'MAX_INSTANCE_LIFETIME' ? 'oldest-first' : ctx.tieBreak;
+  const currentTemplate = ctx.current.launchTemplateVersion;
+  const currentModel = ctx.current.modelVersion;
+
+  for (const instance of request.instances) {
+    const id = instance.instanceId;
+    // One hash operation per candidate: the set grows unless the id was seen.
+    const before = seen.size;
+    if (seen.add(id).size === before) {
+      duplicates += 1;
+      continue;
+    }
+    const bucket = byZone.get(instance.availabilityZone)?.[instance.instanceMarketOption === 'spot' ? 1 : 0];
+    if (bucket === undefined) {
+      outside += 1;
+      continue;
+    }
+    bucket.candidateCount += 1;
+    const facts = ctx.facts.get(id);
+    if (facts?.protectedFromScaleIn === true) {
+      bucket.protectedCount += 1;
+      continue;
+    }
+
+    const idx = ids.length;
+    const weight = ctx.weights.get(instance.instanceType);
+    ids.push(id);
+    candidates.push(instance);
+    factsOf.push(facts);
+    bucket.members.push(idx);
+    weights[idx] = weight !== undefined && Number.isFinite(weight) && weight > 0 ? weight : 1;
+    poolOf[idx] = instance.instanceMarketOption === 'spot' ? poolSlot(ctx, pools, instance.instanceType, instance.availabilityZone) : 0;
+    doomedOf[idx] = doomedRank(facts);
+    staleOf[idx] = isStale(facts, currentTemplate, currentModel) ? 0 : 1;
+    warmOf[idx] = facts?.warming === true ? 0 : 1;
+    tieOf[idx] = tieKey(facts, tieBreak);
+  }
+
+  // Rank pools by rate, highest first; equal rates share a rank so that the next criterion decides.
+  const poolRank = rankPools(pools.rates);
+  const ranks = poolRank.length > 0 ? Math.max(...poolRank) + 1 : 1;
+  const n = ids.length;
+  const primary = new Float64Array(n);
+  const tertiary = new Float64Array(n);
+  for (let i = 0; i < n; i += 1) {
+    const doomed = doomedOf[i] as number;
+    const rate = poolRank[poolOf[i] as number] as number;
+    const stale = staleOf[i] as number;
+    const warm = warmOf[i] as number;
+    switch (cause) {
+      case 'INSTANCE_REFRESH':
+        primary[i] = ((stale * 3 + doomed) * ranks + rate) * 2 + warm;
+        break;
+      case 'MAX_INSTANCE_LIFETIME':
+        primary[i] = doomed;
+        tertiary[i] = (rate * 2 + stale) * 2 + warm;
+        break;
+      default:
+        primary[i] = ((doomed * ranks + rate) * 2 + stale) * 2 + warm;
+    }
+  }
+
+  const compare = (a: number, b: number): number => {
+    const pa = primary[a] as number;
+    const pb = primary[b] as number;
+    if (pa !== pb) return pa - pb;
+    const ta = tieOf[a] as number;
+    const tb = tieOf[b] as number;
+    if (ta < tb) return -1;
+    if (ta > tb) return 1;
+    const qa = tertiary[a] as number;
+    const qb = tertiary[b] as number;
+    if (qa !== qb) return qa - qb;
+    const ia = ids[a] as string;
+    const ib = ids[b] as string;
+    return ia < ib ? -1 : ia > ib ? 1 : 0;
+  };
+
+  const explainer: Explainer = {
+    cause,
+    tieBreak,
+    now: ctx.now,
+    currentTemplate,
+    currentModel,
+    factsOf,
+    rateOf: (idx) => pools.rates[poolOf[idx] as number] as number,
+    candidates,
+  };
+  const out: TerminationBucket[] = [];
+  const instanceIds: string[] = [];
+  const skippedByWeight: number[] = [];
+  for (const bucket of buckets) {
+    const chosen: string[] = [];
+    const reasons: Record<string, string> = Object.create(null) as Record<string, string>;
+    let used = 0;
+    if (bucket.capacity > 0 && bucket.members.length > 0) {
+      const order = bucket.members;
+      order.sort(compare);
+      let minWeight = Number.POSITIVE_INFINITY;
+      for (const idx of order) minWeight = Math.min(minWeight, weights[idx] as number);
+      for (const idx of order) {
+        // Nothing left in the bucket can fit any more: stop instead of scanning 30,000 rows.
+        if (bucket.capacity - used < minWeight) break;
+        const w = weights[idx] as number;
+        if (used + w > bucket.capacity) continue;
+        used += w;
+        const id = ids[idx] as string;
+        // Only the first ids get a text: the decision must stay publishable (SNS/EventBridge cap a
+        // message at 256 KB) and cheap; later ids are explained by their position in `chosen`.
+        if (chosen.length < REASONS_PER_BUCKET) reasons[id] = explain(explainer, idx);
+        chosen.push(id);
+        instanceIds.push(id);
+      }
+    }
+    // With a shortfall, every unchosen candidate was passed over because its weight did not fit.
+    skippedByWeight.push(used < bucket.capacity ? bucket.members.length - chosen.length : 0);
+    out.push({
+      availabilityZone: bucket.availabilityZone,
+      marketOption: bucket.marketOption,
+      capacity: bucket.capacity,
+      chosen,
+      reasons,
+      chosenCapacity: used,
+      candidateCount: bucket.candidateCount,
+      protectedCount: bucket.protectedCount,
+    });
+  }
+
+  return {
+    instanceIds,
+    reason: overallReason(request, out, skippedByWeight, duplicates, outside),
+    buckets: out,
+  };
+}
+
+interface PoolTable {
+  byType: Map<string, Map<string, number>>;
+  /** Sanitized rate by slot; slot 0 is 0. */
+  rates: number[];
+}
+
+function poolSlot(ctx: TerminationContext, pools: PoolTable, type: string, zone: string): number {
+  let byZone = pools.byType.get(type);
+  if (byZone === undefined) {
+    byZone = new Map();
+    pools.byType.set(type, byZone);
+  }
+  let slot = byZone.get(zone);
+  if (slot === undefined) {
+    const rate = sanitizeRate(ctx.poolInterruptionRate.get(poolKey(type, zone)));
+    // Slots fit a Uint16Array: past 65,535 distinct pools (never, in practice) a pool counts as unrated.
+    slot = rate > 0 && pools.rates.length < 0xffff ? pools.rates.push(rate) - 1 : 0;
+    byZone.set(zone, slot);
+  }
+  return slot;
+}
+
+function rankPools(rates: readonly number[]): number[] {
+  const order = rates.map((_, slot) => slot).sort((a, b) => (rates[b] as number) - (rates[a] as number));
+  const rank = new Array<number>(rates.length).fill(0);
+  let current = -1;
+  let previous = Number.NaN;
+  for (const slot of order) {
+    const rate = rates[slot] as number;
+    if (rate !== previous) {
+      current += 1;
+      previous = rate;
+    }
+    rank[slot] = current;
+  }
+  return rank;
+}
+
+function sanitizeRate(rate: number | undefined): number {
+  return rate !== undefined && Number.isFinite(rate) && rate > 0 ? rate : 0;
+}
+
+function doomedRank(facts: InstanceFacts | undefined): number {
+  const kind = facts?.doomed?.kind;
+  if (kind === 'interruption-warning') return 0;
+  if (kind === 'rebalance-recommendation') return 1;
+  return NOT_DOOMED;
+}
+
+function isStale(facts: InstanceFacts | undefined, template: string | undefined, model: string | undefined): boolean {
+  if (facts === undefined) return false;
+  const t = facts.launchTemplateVersion;
+  const m = facts.modelVersion;
+  return (t !== undefined && template !== undefined && t !== template) || (m !== undefined && model !== undefined && m !== model);
+}
+
+function tieKey(facts: InstanceFacts | undefined, tieBreak: TerminationTieBreak): number {
+  if (tieBreak === 'least-loaded') {
+    const load = facts?.load;
+    return load !== undefined && Number.isFinite(load) ? load : UNKNOWN_LAST;
+  }
+  const launched = facts?.launchedAt;
+  if (launched === undefined || !Number.isFinite(launched)) return UNKNOWN_LAST;
+  return tieBreak === 'oldest-first' ? launched : -launched;
+}
