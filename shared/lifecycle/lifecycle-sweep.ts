@@ -26,7 +26,7 @@ import { isOwnHook } from './policy/own-hook';
 import { planGroupScans, type ScanMemoryEntry, type ScanReason, scanPeriodMs } from './policy/scan-plan';
 import { sweepDueAt } from './policy/sweep-priority';
 import { decideSweep, type SweepDecision, type SweepInput, WAIT_STATES } from './policy/sweep-decision';
-import { isClaimStale, LIFECYCLE_TTL_SECONDS, type LifecyclePhase, type StoredLifecycle } from './record';
+import { isClaimStale, type LifecyclePhase, type StoredLifecycle } from './record';
 import { forEachBounded } from './bounded';
 import { decodeScanMemory, LIST_WRITE_ATTEMPTS, PendingCompletions, SWEEP_COMPLETIONS_KEY, SWEEP_SCAN_KEY, writeScanMemory } from './sweep-memory';
 import type { LifecycleDeps } from './deps';
@@ -67,27 +67,9 @@ export const SWEEP_TIME_BUDGET_MS = 40_000;
 /** Most per-instance decisions kept in the report (the log line stays small). */
 const MAX_REPORTED = 20;
 
-/**
- * Lifecycle hooks per group, read with DescribeLifecycleHooks once per cold start (refreshed after
- * `ttlMs`, so a changed heartbeat timeout is seen within that time).
- */
-export class HookCache {
-  private readonly cache = new Map<string, { at: number; hooks: LifecycleHookSummary[] }>();
+import { HookCache } from './hook-cache';
 
-  public constructor(
-    private readonly port: AutoScalingPort,
-    private readonly ttlMs = 15 * 60_000,
-    private readonly clock: () => number = Date.now,
-  ) {}
-
-  public async get(groupName: string): Promise<LifecycleHookSummary[]> {
-    const hit = this.cache.get(groupName);
-    if (hit && this.clock() - hit.at < this.ttlMs) return hit.hooks;
-    const hooks = await this.port.describeLifecycleHooks(groupName);
-    this.cache.set(groupName, { at: this.clock(), hooks });
-    return hooks;
-  }
-}
+export { HookCache };
 
 /** A group not known to have waiters is read with its instances at least this often (docs/adr/0006). */
 export const DEFAULT_SCAN_PERIOD_MS = 5 * 60_000;
