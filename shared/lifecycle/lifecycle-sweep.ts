@@ -18,7 +18,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { modelVersionOf } from './hook-event';
-import type { AutoScalingPort, GroupSummary, LifecycleHookSummary } from '../aws/auto-scaling';
+import type { GroupSummary, LifecycleHookSummary } from '../aws/auto-scaling';
 import { type StateRecord, toStateRecord } from '../aws/state-store';
 import { type OptIn, resolveProfile } from '../config/index';
 import { decideExisting, type LifecycleDecision } from './policy/decision';
