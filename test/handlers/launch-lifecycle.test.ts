@@ -6,7 +6,9 @@ import type { Context } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createMain, handler } from '../../functions/launch-lifecycle';
 import { parseConfig } from '../../shared/config';
+import { decodeGroupState } from '../../shared/state/group-state';
 import { groupPk, instanceFactsSk, instancePk } from '../../shared/state/keys';
+import { PACKED_FACTS_PREFIX } from '../../shared/state/packed-facts';
 import { isClaimStale, lifecycleSk } from '../../shared/lifecycle/record';
 import { loadEvent } from '../support/fixtures';
 import { commandId, DOCUMENTS } from '../unit/lifecycle/support';
@@ -142,7 +144,11 @@ describe('launchLifecycle handler', () => {
     const stored = await store.get(instancePk(INSTANCE), lifecycleSk('launch'));
     const { commandId: _sent, ...claimed } = (stored?.data ?? {}) as Record<string, unknown>;
     await store.putIfVersion({ ...(stored as NonNullable<typeof stored>), version: (stored?.version ?? 0) + 1, data: { ...claimed, claimedAt: claimed.startedAt } }, stored?.version ?? 0);
-    await store.delete(groupPk('ml-inference-gpu'), instanceFactsSk(INSTANCE));
+    // The facts the first invocation wrote (packed per hour, docs/adr/0009) are gone too.
+    for (const item of await store.queryPartition(groupPk('ml-inference-gpu'))) {
+      if (String(item.sk).startsWith(PACKED_FACTS_PREFIX) || item.sk === instanceFactsSk(INSTANCE)) await store.delete(String(item.pk), String(item.sk));
+    }
+    expect(decodeGroupState(await store.queryPartition(groupPk('ml-inference-gpu'))).facts.get(INSTANCE)).toBeUndefined();
   };
 
   it('a duplicate event after the first send died unrecorded: adopts the command SSM has (no second one) and writes the missing facts', async () => {
@@ -156,7 +162,7 @@ describe('launchLifecycle handler', () => {
     // Assess
     expect(result).toMatchObject({ outcome: 'resumed', adopted: true, commandId: commandId(1) });
     expect(ssmMock).toHaveReceivedCommandTimes(SendCommandCommand, 1);
-    const facts = (await store.queryPartition(groupPk('ml-inference-gpu'))).find((i) => i.sk === instanceFactsSk(INSTANCE));
+    const facts = decodeGroupState(await store.queryPartition(groupPk('ml-inference-gpu'))).facts.get(INSTANCE);
     expect(facts).toMatchObject({ warming: true, launchedAt: Date.parse((loadEvent('autoscaling/launch-lifecycle.json') as { time: string }).time) });
   });
 
