@@ -165,9 +165,9 @@ const apply = (f: InstanceFacts, field: number, v: unknown): boolean => {
 /** Facts of one instance being decoded, with the write time of each field (s, w, d, p) that set it. */
 interface Slot {
   f: InstanceFacts;
-  t: [number, number, number, number];
+  t: number[];
   /** The text of the set entry that set each field (ties of the same millisecond). */
-  v: [string, string, string, string];
+  v: string[];
 }
 
 /**
@@ -192,10 +192,12 @@ export const decodePackedFacts = (
 ): Map<string, InstanceFacts> => {
   const nowSeconds = nowMs / 1000;
   const slots = new Map<string, Slot>();
+  // Facts already in `into` (the per-instance items of before): looked up only if there are any.
+  const legacy = into.size > 0;
   const slotOf = (id: string): Slot => {
     let slot = slots.get(id);
     if (slot === undefined) {
-      let f = into.get(id);
+      let f = legacy ? into.get(id) : undefined;
       if (f === undefined) {
         f = blankFacts();
         into.set(id, f);
@@ -216,19 +218,28 @@ export const decodePackedFacts = (
         if (!(set instanceof Set) && !Array.isArray(set)) continue;
         for (const e of set as Iterable<unknown>) {
           if (typeof e !== 'string') continue;
-          // <id>|<field>|<ms into the hour>|<value>: one pass of indexOf, no split.
+          // <id>|<field>|<ms into the hour>|<value>, read in place: the id is the only string cut out
+          // besides a snapshot's or doom's parts (allocations are most of the decode's cost).
           const bar = e.indexOf('|');
           if (bar <= 0 || e.charCodeAt(bar + 2) !== 124) continue;
-          const field = FIELD_INDEX[e.charAt(bar + 1)];
-          const end = e.indexOf('|', bar + 3);
-          if (field === undefined || end < 0) continue;
-          const offset = Number(e.slice(bar + 3, end));
-          if (!Number.isFinite(offset) || end === bar + 3) continue;
+          const code = e.charCodeAt(bar + 1);
+          const field = code === 115 ? 0 : code === 119 ? 1 : code === 100 ? 2 : code === 112 ? 3 : -1; // s w d p
+          if (field < 0) continue;
+          let offset = 0;
+          let end = bar + 3;
+          for (; end < e.length; end += 1) {
+            const c = e.charCodeAt(end);
+            if (c === 124) break;
+            offset = c >= 48 && c <= 57 ? offset * 10 + (c - 48) : Number.NaN;
+          }
+          if (end === bar + 3 || end >= e.length || !Number.isFinite(offset)) continue;
           const at = hourStart + offset;
           const slot = slotOf(e.slice(0, bar));
           const was = slot.t[field] as number;
           if (at < was) continue;
-          const value = e.slice(end + 1);
+          // A flag's value is one character: read without cutting it out.
+          const flag = field === 1 || field === 3;
+          const value = flag ? (e.length === end + 2 ? (e.charCodeAt(end + 1) === 49 ? '1' : e.charCodeAt(end + 1) === 48 ? '0' : '') : '') : e.slice(end + 1);
           // Two writes in the same millisecond: the smaller text wins, in any answer order — warming
           // ends (`0` over `1`), an interruption warning outranks a rebalance recommendation (`i:` over `r:`).
           if (at === was && value >= (slot.v[field] as string)) continue;

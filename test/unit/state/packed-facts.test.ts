@@ -73,6 +73,9 @@ describe('packed facts', () => {
     ];
     const facts = decodeGroupState(items, NOW).facts;
     expect(facts.get(id(1))).toEqual(expect.objectContaining({ warming: undefined, doomed: undefined, launchedAt: undefined }));
+    const entries = [`${id(3)}|w|12|yes`, `${id(3)}|w|1x|1`, `${id(3)}|w||1`, `${id(3)}|w|12`, `${id(3)}|p|5|10`, `${id(3)}|d|5|x:12`, `${id(3)}|s|5|no separators`, `${id(3)}|z|5|1`, `|w|5|1`, 7];
+    const fromSet = decodeGroupState([{ pk: groupPk(GROUP), sk: packedFactsSk(NOW, id(3)), f: new Set(entries) }], NOW).facts.get(id(3));
+    expect(fromSet ?? {}).toEqual(expect.objectContaining({ warming: undefined, protectedFromScaleIn: undefined, doomed: undefined, launchedAt: undefined }));
     expect(facts.get(id(2))).toEqual(expect.objectContaining({ launchedAt: undefined, modelVersion: undefined }));
   });
 
