@@ -78,7 +78,7 @@ describe('Auto Scaling', () => {
     await clients().store.addToSet('group#g', 'facts#0500000#00', 'f', ['i-1|w|10|1', 'i-1|w|20|0'], 1_900_000_100);
     const [item] = await clients().store.queryPartition('group#g', { skPrefix: 'facts#' });
     expect(item).toMatchObject({ expiresAt: 1_900_000_100 });
-    expect([...(item?.f as Iterable<string>)].sort()).toEqual(['i-1|s|10|x', 'i-1|w|10|1', 'i-1|w|20|0']);
+    expect([...((item?.f ?? []) as Iterable<string>)].sort()).toEqual(['i-1|s|10|x', 'i-1|w|10|1', 'i-1|w|20|0']);
   });
 
   it('lists the lifecycle hooks', async () => {
