@@ -9,7 +9,7 @@
  *   (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeAutoScalingGroups.html,
  *   https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_Instance.html);
  *   DescribeLifecycleHooks, RecordLifecycleActionHeartbeat, CompleteLifecycleAction.
- * - DynamoDB (JSON 1.0): GetItem, PutItem, UpdateItem (SET), DeleteItem, BatchGetItem (≤ 100 keys),
+ * - DynamoDB (JSON 1.0): GetItem, PutItem, UpdateItem (SET, ADD to a set), DeleteItem, BatchGetItem (≤ 100 keys),
  *   Query answering pages of at most 1 MB with `LastEvaluatedKey`
  *   (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.Pagination.html).
  * - EC2 DescribeInstances (XML, empty), SSM, SNS, EventBridge: small answers.
@@ -137,7 +137,7 @@ const queryResponse = (action: string, ns: string, result: string): string =>
 const ASG_NS = 'http://autoscaling.amazonaws.com/doc/2011-01-01/';
 
 /** Bytes of one DynamoDB item as DynamoDB counts them, roughly: its JSON. */
-const itemBytes = (item: Item): number => JSON.stringify(item).length;
+const itemBytes = (item: Item): number => JSON.stringify(item, (_, v: unknown) => (v instanceof Set ? [...v] : v)).length;
 
 /** What one answer was: its service/operation and body. */
 export interface ServedBody {
@@ -360,10 +360,23 @@ export class AwsHttpEndpoint {
         const values = unmarshall((input.ExpressionAttributeValues ?? {}) as never) as Item;
         const names = (input.ExpressionAttributeNames ?? {}) as Record<string, string>;
         const next: Item = { ...(this.table.get(k) ?? unmarshall(input.Key as never)) };
-        const m = /SET\s+(.+)$/is.exec(String(input.UpdateExpression ?? ''));
-        for (const a of (m?.[1] ?? '').split(',')) {
-          const [lhs, rhs] = a.split('=').map((x) => x.trim());
-          if (lhs && rhs) next[names[lhs] ?? lhs] = values[rhs];
+        // Clauses SET and ADD (ADD unions a set into the attribute, creating it):
+        // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html
+        const expression = String(input.UpdateExpression ?? '');
+        for (const [, verb, body] of expression.matchAll(/\b(SET|ADD)\s+(.+?)(?=\s+(?:SET|ADD|REMOVE|DELETE)\s|$)/gis)) {
+          for (const a of (body ?? '').split(',')) {
+            if (verb?.toUpperCase() === 'SET') {
+              const [lhs, rhs] = a.split('=').map((x) => x.trim());
+              if (lhs && rhs) next[names[lhs] ?? lhs] = values[rhs];
+              continue;
+            }
+            const [lhs, rhs] = a.trim().split(/\s+/);
+            const added = rhs === undefined ? undefined : values[rhs];
+            if (!lhs || !(added instanceof Set)) continue;
+            const name = names[lhs] ?? lhs;
+            const was = next[name];
+            next[name] = new Set([...(was instanceof Set ? was : []), ...added]);
+          }
         }
         this.table.set(k, next);
         return {};

@@ -5,7 +5,7 @@
  */
 import type { GroupInstance, GroupSummary } from '../../shared/aws';
 import { groupPk, signalSk } from '../../shared/state/keys';
-import { PACKED_FACTS_PREFIX, packedFactsSk, recordFacts } from '../../shared/state/packed-facts';
+import { PACKED_FACTS_PREFIX, PACKED_FACTS_SET, packedFactsSk, recordFacts } from '../../shared/state/packed-facts';
 import { MemoryStateStore } from '../../shared/state/memory-store';
 import { rng } from './stats';
 
@@ -164,6 +164,16 @@ export const shiftedItems = (store: MemoryStateStore, shiftMs: number): Array<Re
       if (/At$/.test(k) && typeof v === 'number') data[k] = v + shiftMs;
       else if (/\|d$/.test(k) && typeof v === 'string') data[k] = v.replace(/:(\d+)$/, (_, t: string) => `:${Number(t) + shiftMs}`);
       else if (/\|s$/.test(k) && typeof v === 'string') data[k] = v.replace(/^(\d+)/, (_, t: string) => String(Number(t) + shiftMs));
+      else if (k === PACKED_FACTS_SET && v instanceof Set) {
+        // Entries `<id>|<field>|<ms into the hour>|<value>`: the launch time (s) and the doomed time (d) move.
+        data[k] = new Set(
+          [...(v as Set<string>)].map((e) =>
+            e
+              .replace(/^([^|]+\|s\|\d+\|)(\d+)/, (_, head: string, t: string) => `${head}${Number(t) + shiftMs}`)
+              .replace(/^([^|]+\|d\|\d+\|[ir]:)(\d+)$/, (_, head: string, t: string) => `${head}${Number(t) + shiftMs}`),
+          ),
+        );
+      }
     }
     if (typeof data.expiresAt === 'number') data.expiresAt += Math.round(shiftMs / 1000);
     const sk = String(data.sk);

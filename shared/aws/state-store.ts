@@ -53,6 +53,12 @@ export interface StateStorePort {
    */
   setAttributes(pk: string, sk: string, attributes: Readonly<Record<string, unknown>>, expiresAt?: number): Promise<void>;
   /**
+   * Adds strings to a String Set attribute of an item (creating both if needed) and sets its TTL, in
+   * one atomic write without a read: many writers add entries independently (packed facts). Reads
+   * answer the set as a `Set<string>`.
+   */
+  addToSet(pk: string, sk: string, attribute: string, values: readonly string[], expiresAt?: number): Promise<void>;
+  /**
    * Every item of one partition (optionally only sort keys starting with `skPrefix`), as raw
    * attribute maps: one paginated Query, the batched read that the termination policy relies on.
    * Stops early with what it has when `signal` aborts (the caller then falls back).
@@ -155,6 +161,24 @@ export class DynamoStateStore implements StateStorePort {
           UpdateExpression: `SET ${sets.join(', ')}`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+  }
+
+  public async addToSet(pk: string, sk: string, attribute: string, values: readonly string[], expiresAt?: number): Promise<void> {
+    if (values.length === 0) return;
+    // ADD on a set attribute adds the values to the set, creating the attribute (and the item) if absent:
+    // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html (UpdateExpression, ADD)
+    // lib-dynamodb marshals a Set of strings as a String Set (SS).
+    await callAws('UpdateItem', () =>
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk, sk },
+          UpdateExpression: `ADD #s :s${expiresAt === undefined ? '' : ' SET #e = :e'}`,
+          ExpressionAttributeNames: { '#s': attribute, ...(expiresAt === undefined ? {} : { '#e': 'expiresAt' }) },
+          ExpressionAttributeValues: { ':s': new Set(values), ...(expiresAt === undefined ? {} : { ':e': expiresAt }) },
         }),
       ),
     );

@@ -107,13 +107,29 @@ export const DYNAMODB_HANDLERS: Readonly<Record<string, (w: ItemTable, input: Ob
     const key = input.Key as Obj;
     const existing = w.item(key);
     checkCondition(input, existing);
-    const m = /^\s*SET\s+(.+)$/is.exec(String(input.UpdateExpression ?? ''));
-    if (!m?.[1]) return fail('ValidationException', `the offline local world models only "SET a = :v, …" updates, not "${String(input.UpdateExpression)}"`);
+    // SET assignments and ADD to a String Set (kept as an array of distinct strings: the state is JSON):
+    // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html
+    const expression = String(input.UpdateExpression ?? '');
+    const clauses = [...expression.matchAll(/\b(SET|ADD)\s+(.+?)(?=\s+(?:SET|ADD|REMOVE|DELETE)\s|$)/gis)];
+    if (clauses.length === 0 || clauses.map((c) => c[0]).join(' ').replace(/\s+/g, ' ') !== expression.trim().replace(/\s+/g, ' ')) {
+      return fail('ValidationException', `the offline local world models only "SET a = :v, …" and "ADD set :values" updates, not "${expression}"`);
+    }
     const next: Obj = { ...existing, ...key };
-    for (const assignment of m[1].split(',')) {
-      const a = /^\s*([#\w]+)\s*=\s*(:\w+)\s*$/.exec(assignment);
-      if (!a?.[1] || !a[2]) return fail('ValidationException', `the offline local world models only "name = :value" assignments, not "${assignment.trim()}"`);
-      next[nameOf(a[1], input)] = valueFor(a[2], input);
+    for (const [, verb, body] of clauses) {
+      for (const action of (body ?? '').split(',')) {
+        if (verb?.toUpperCase() === 'ADD') {
+          const a = /^\s*([#\w]+)\s+(:\w+)\s*$/.exec(action);
+          const added = a?.[2] ? valueFor(a[2], input) : undefined;
+          if (!a?.[1] || !Array.isArray(added)) return fail('ValidationException', `the offline local world models only "ADD name :stringSet", not "${action.trim()}"`);
+          const name = nameOf(a[1], input);
+          const was = next[name];
+          next[name] = [...new Set([...(Array.isArray(was) ? (was as unknown[]) : []), ...added])];
+          continue;
+        }
+        const a = /^\s*([#\w]+)\s*=\s*(:\w+)\s*$/.exec(action);
+        if (!a?.[1] || !a[2]) return fail('ValidationException', `the offline local world models only "name = :value" assignments, not "${action.trim()}"`);
+        next[nameOf(a[1], input)] = valueFor(a[2], input);
+      }
     }
     w.setItem(next);
     return input.ReturnValues === 'ALL_NEW' ? { Attributes: next } : {};

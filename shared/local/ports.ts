@@ -171,6 +171,9 @@ export class WorldStore implements StateStorePort {
   public setAttributes(pk: string, sk: string, attributes: Readonly<Record<string, unknown>>, expiresAt?: number): Promise<void> {
     return this.run('UpdateItem', () => this.table.setAttributes(pk, sk, attributes, expiresAt));
   }
+  public addToSet(pk: string, sk: string, attribute: string, values: readonly string[], expiresAt?: number): Promise<void> {
+    return this.run('UpdateItem', () => this.table.addToSet(pk, sk, attribute, values, expiresAt));
+  }
   public queryPartition(pk: string, options?: QueryPartitionOptions): Promise<Array<Record<string, unknown>>> {
     return this.run('Query', () => this.table.queryPartition(pk, options));
   }

@@ -82,7 +82,8 @@ export type WorldFixture = Pick<WorldState, 'groups' | 'lifecycleActions' | 'com
 const OUTBOX_SIZE = 25;
 const DEFAULT_LAUNCH_AGE_MS = 2 * 3_600_000;
 
-const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+/** A JSON copy; a Set (a String Set as lib-dynamodb takes it) becomes an array. */
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v, (_, x: unknown) => (x instanceof Set ? [...x] : x))) as T;
 
 /** A fresh world from the fixture, with times relative to `now`. */
 export const seedWorld = (fixture: WorldFixture, now: number): WorldState => {

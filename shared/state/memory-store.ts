@@ -154,6 +154,17 @@ export class MemoryStateStore implements StateStorePort {
     this.write(pk, sk, copy({ ...current, ...attributes, ...(expiresAt === undefined ? {} : { expiresAt }), pk, sk }));
   }
 
+  public async addToSet(pk: string, sk: string, attribute: string, values: readonly string[], expiresAt?: number): Promise<void> {
+    this.count('UpdateItem');
+    if (values.length === 0) return;
+    const current = this.read(pk, sk) ?? { pk, sk };
+    const was = current[attribute];
+    // ADD unions into the set (creating it): https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html
+    const set = new Set<string>(was instanceof Set ? (was as Set<string>) : []);
+    for (const v of values) set.add(v);
+    this.write(pk, sk, copy({ ...current, [attribute]: set, ...(expiresAt === undefined ? {} : { expiresAt }), pk, sk }));
+  }
+
   public async queryPartition(pk: string, options: QueryPartitionOptions = {}): Promise<Array<Record<string, unknown>>> {
     this.count('Query');
     const p = this.partitions.get(pk);

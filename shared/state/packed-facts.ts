@@ -8,20 +8,30 @@
  * |---|---|---|---|
  * | facts written in hour H, shard S | `group#<group>` | `facts#<H, 7 digits>#<S, 2 hex digits>` | end of hour H + 1 day |
  *
- * One attribute per instance and writer, `<instanceId>|<field>`: `s` the launch snapshot (launch
- * time, launch template version and model version in one string, separated by U+001F, which tag
- * values and version names cannot contain), `w` warming (boolean), `d` doomed (`i:<at>` or
- * `r:<at>`), `p` scale-in protected (boolean). Every writer sets only its own attributes with
- * UpdateItem `SET` (no read, last writer wins per attribute, like the per-instance items before); a
- * later hour's item overrides an earlier one field by field. The TTL keeps today's semantics: a
- * fact lives a day after it was written (keys.ts FACTS_TTL_SECONDS). Two attributes per instance
- * (snapshot + warming) instead of four: the read and its unmarshalling are what the termination
- * policy's CPU goes to.
+ * One String Set attribute `f` per item; one entry per instance, field and write:
+ * `<instanceId>|<field>|<ms since the item's hour began>|<value>`. Fields: `s` the launch snapshot
+ * (launch time, launch template version and model version in one string, separated by U+001F, which
+ * tag values and version names cannot contain), `w` warming (`1`/`0`), `d` doomed (`i:<at>` or
+ * `r:<at>`), `p` scale-in protected (`1`/`0`). Every writer adds its entries with UpdateItem
+ * `ADD` (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html: ADD on
+ * a set attribute adds the values to the set, creating the attribute and the item if absent): one
+ * atomic write, no read, a retry adds the same strings again (a set holds each once). Per instance
+ * and field the newest entry wins on read (a later hour's item is newer than an earlier one's).
+ * Writers do not `DELETE` the entries they supersede: they would have to know their exact text
+ * (a read), and one expression may not name the same attribute in two clauses (DynamoDB answers
+ * "Two document paths overlap with each other", as quoted in https://github.com/HENNGE/aiodynamo/issues/2);
+ * superseded entries go with their item's TTL. A set answers as a plain JSON array of strings
+ * (`{"SS": [...]}`) instead of a map of one object per attribute: that unmarshalling was what the
+ * termination policy's CPU went to (docs/adr/0009-packed-instance-facts.md). The TTL keeps the
+ * facts' semantics: a fact lives a day after it was written (keys.ts FACTS_TTL_SECONDS).
+ *
+ * The form written before the sets (one attribute `<instanceId>|<field>` per instance and field,
+ * UpdateItem `SET`) is still read until it expires: newest wins across both forms.
  *
  * Size: an item holds at most 400 KB (names and values count)
  * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html — an
- * instance's launch facts take 70–95 bytes (a 30-character model version), so one hour's item of
- * one shard holds ≥4,000 launches and the 16 shards ≥64,000 launches per group per hour (a test
+ * instance's launch entries take 80–115 bytes (a 30-character model version), so one hour's item of
+ * one shard holds ≥3,500 launches and the 32 shards ≥112,000 launches per group per hour (a test
  * holds the bound). Past it DynamoDB refuses the write and the facts of that launch are missing.
  */
 import type { StateStorePort } from '../aws/state-store';
@@ -32,7 +42,7 @@ import { FACTS_TTL_SECONDS, groupPk } from './keys';
 export const PACKED_FACTS_PREFIX = 'facts#';
 
 /** Items per hour (instances are spread by a hash of their id). */
-export const PACKED_SHARDS = 16;
+export const PACKED_SHARDS = 32;
 
 const HOUR_MS = 3_600_000;
 
@@ -66,19 +76,46 @@ export const packedFactsSk = (atMs: number, instanceId: string): string =>
 /** TTL (epoch seconds) of the packed item written at `atMs`: the end of its hour plus the facts' day. */
 export const packedFactsExpiry = (atMs: number): number => (Math.floor(atMs / HOUR_MS) + 1) * 3_600 + FACTS_TTL_SECONDS;
 
+/** The String Set attribute of a packed item that holds its entries. */
+export const PACKED_FACTS_SET = 'f';
+
+const FIELD_INDEX: Readonly<Record<string, number>> = { s: 0, w: 1, d: 2, p: 3 };
+
+/** Start (ms) of the hour a packed item's sort key names, or NaN. */
+const hourStartOf = (sk: string): number => Number(sk.slice(PACKED_FACTS_PREFIX.length, PACKED_FACTS_PREFIX.length + 7)) * HOUR_MS;
+
 /**
- * The attributes that record `facts` about `instanceId` (for StateStorePort.setAttributes on
- * `packedFactsSk(now, instanceId)`).
+ * The set entries that record `facts` about `instanceId` written at `atMs` (for
+ * StateStorePort.addToSet on `packedFactsSk(atMs, instanceId)`): one string per field,
+ * `<instanceId>|<field>|<ms since the item's hour began>|<value>`, booleans as `1`/`0`.
  *
  * @example
  * ```ts
- * await store.setAttributes(groupPk(group), packedFactsSk(now, id), packedFactsAttributes(id, { warming: false }), packedFactsExpiry(now));
+ * packedFactsEntries('i-0abc', { warming: false }, Date.parse('2026-12-07T10:00:01.5Z')); // ['i-0abc|w|1500|0']
  * ```
+ */
+export const packedFactsEntries = (instanceId: string, facts: FactsWrite, atMs: number): string[] => {
+  const head = `${instanceId}|`;
+  const at = `|${Math.max(0, Math.floor(atMs) - Math.floor(atMs / HOUR_MS) * HOUR_MS)}|`;
+  const out: string[] = [];
+  // The snapshot's three fields are written together (one entry): a write naming one of them
+  // states the others as unknown.
+  if (facts.launchedAt !== undefined || facts.launchTemplateVersion !== undefined || facts.modelVersion !== undefined) {
+    out.push(`${head}s${at}${[facts.launchedAt ?? '', facts.launchTemplateVersion ?? '', facts.modelVersion ?? ''].join(SEP)}`);
+  }
+  if (facts.warming !== undefined) out.push(`${head}w${at}${facts.warming ? '1' : '0'}`);
+  if (facts.doomed !== undefined) out.push(`${head}d${at}${facts.doomed.kind === 'interruption-warning' ? 'i' : 'r'}:${facts.doomed.at}`);
+  if (facts.protectedFromScaleIn !== undefined) out.push(`${head}p${at}${facts.protectedFromScaleIn ? '1' : '0'}`);
+  return out;
+};
+
+/**
+ * The attributes the packed layout of before wrote (one attribute per instance and field, set with
+ * UpdateItem `SET`): no longer written, still read until they expire (a day). Kept for the
+ * migration tests and the benchmark of the older form.
  */
 export const packedFactsAttributes = (instanceId: string, facts: FactsWrite): Record<string, unknown> => {
   const out: Record<string, unknown> = {};
-  // The snapshot's three fields are written together (one attribute): a write naming one of them
-  // states the others as unknown.
   if (facts.launchedAt !== undefined || facts.launchTemplateVersion !== undefined || facts.modelVersion !== undefined) {
     out[`${instanceId}|s`] = [facts.launchedAt ?? '', facts.launchTemplateVersion ?? '', facts.modelVersion ?? ''].join(SEP);
   }
@@ -90,41 +127,57 @@ export const packedFactsAttributes = (instanceId: string, facts: FactsWrite): Re
 
 const finite = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
-/** Applies one attribute of a packed item; an attribute with a wrong type contributes nothing. */
-const apply = (f: InstanceFacts, field: string, v: unknown): void => {
+/** Applies one field's value (the set entry's text, or the older attribute's value); false when its type or form is wrong (it contributes nothing). */
+const apply = (f: InstanceFacts, field: number, v: unknown): boolean => {
   switch (field) {
-    case 's': {
-      if (typeof v !== 'string') return;
+    case 0: {
+      if (typeof v !== 'string') return false;
       const a = v.indexOf(SEP);
       const b = a < 0 ? -1 : v.indexOf(SEP, a + 1);
-      if (b < 0) return;
+      if (b < 0) return false;
       const launched = a > 0 ? Number(v.slice(0, a)) : Number.NaN;
       f.launchedAt = Number.isFinite(launched) ? launched : undefined;
       f.launchTemplateVersion = b > a + 1 ? v.slice(a + 1, b) : undefined;
       f.modelVersion = v.length > b + 1 ? v.slice(b + 1) : undefined;
-      return;
+      return true;
     }
-    case 'w':
-      if (typeof v === 'boolean') f.warming = v;
-      return;
-    case 'p':
-      if (typeof v === 'boolean') f.protectedFromScaleIn = v;
-      return;
-    case 'd': {
-      if (typeof v !== 'string' || v.length < 3 || v[1] !== ':') return;
+    case 1:
+    case 3: {
+      const on = typeof v === 'boolean' ? v : v === '1' ? true : v === '0' ? false : undefined;
+      if (on === undefined) return false;
+      if (field === 1) f.warming = on;
+      else f.protectedFromScaleIn = on;
+      return true;
+    }
+    case 2: {
+      if (typeof v !== 'string' || v.length < 3 || v[1] !== ':') return false;
       const kind = v[0] === 'i' ? 'interruption-warning' : v[0] === 'r' ? 'rebalance-recommendation' : undefined;
       const at = Number(v.slice(2));
-      if (kind !== undefined && v.length > 2 && Number.isFinite(at)) f.doomed = { kind, at };
-      return;
+      if (kind === undefined || !Number.isFinite(at)) return false;
+      f.doomed = { kind, at };
+      return true;
     }
+    default:
+      return false;
   }
 };
 
+/** Facts of one instance being decoded, with the write time of each field (s, w, d, p) that set it. */
+interface Slot {
+  f: InstanceFacts;
+  t: number[];
+  /** The text of the set entry that set each field (ties of the same millisecond). */
+  v: string[];
+}
+
 /**
- * Adds the facts of packed items to `into` (by instance id). Items are applied in sort-key order, so
- * a later hour overrides an earlier one field by field. Pure and defensive: an attribute that is not
- * `<id>|<known field>` with the right type is ignored; an item past its TTL (`expiresAt` ≤ now,
- * DynamoDB deletes expired items only eventually) is ignored.
+ * Adds the facts of packed items to `into` (by instance id). Both packed forms are read: the set
+ * entries (`f`, each with its write time) and the attributes of before (`<id>|<field>`, written
+ * before the sets; their time is their item's hour start). Per instance and field the newest write
+ * wins (a tie goes to the smaller text, whatever order DynamoDB answers the set in); anything
+ * `into` already holds (the per-instance items of before) is older than every packed fact. Pure and
+ * defensive: an entry or attribute that is not well formed is ignored; an item past its TTL
+ * (`expiresAt` ≤ now, DynamoDB deletes expired items only eventually) is ignored.
  *
  * @example
  * ```ts
@@ -137,21 +190,74 @@ export const decodePackedFacts = (
   nowMs: number,
   into: Map<string, InstanceFacts>,
 ): Map<string, InstanceFacts> => {
-  const ordered = [...items].sort((a, b) => (String(a.sk) < String(b.sk) ? -1 : String(a.sk) > String(b.sk) ? 1 : 0));
   const nowSeconds = nowMs / 1000;
-  for (const item of ordered) {
-    const expiresAt = finite(item.expiresAt);
-    if (expiresAt !== undefined && expiresAt <= nowSeconds) continue;
-    for (const key in item) {
-      const bar = key.lastIndexOf('|');
-      if (bar <= 0 || bar !== key.length - 2) continue;
-      const id = key.slice(0, bar);
-      let f = into.get(id);
+  const slots = new Map<string, Slot>();
+  // Facts already in `into` (the per-instance items of before): looked up only if there are any.
+  const legacy = into.size > 0;
+  const slotOf = (id: string): Slot => {
+    let slot = slots.get(id);
+    if (slot === undefined) {
+      let f = legacy ? into.get(id) : undefined;
       if (f === undefined) {
         f = blankFacts();
         into.set(id, f);
       }
-      apply(f, key.charAt(bar + 1), item[key]);
+      slot = { f, t: [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY], v: ['\uffff', '\uffff', '\uffff', '\uffff'] };
+      slots.set(id, slot);
+    }
+    return slot;
+  };
+  for (const item of items) {
+    const expiresAt = finite(item.expiresAt);
+    if (expiresAt !== undefined && expiresAt <= nowSeconds) continue;
+    const hourStart = hourStartOf(String(item.sk));
+    if (!Number.isFinite(hourStart)) continue;
+    for (const key in item) {
+      if (key === PACKED_FACTS_SET) {
+        const set = item[key];
+        if (!(set instanceof Set) && !Array.isArray(set)) continue;
+        for (const e of set as Iterable<unknown>) {
+          if (typeof e !== 'string') continue;
+          // <id>|<field>|<ms into the hour>|<value>, read in place: the id is the only string cut out
+          // besides a snapshot's or doom's parts (allocations are most of the decode's cost).
+          const bar = e.indexOf('|');
+          if (bar <= 0 || e.charCodeAt(bar + 2) !== 124) continue;
+          const code = e.charCodeAt(bar + 1);
+          const field = code === 115 ? 0 : code === 119 ? 1 : code === 100 ? 2 : code === 112 ? 3 : -1; // s w d p
+          if (field < 0) continue;
+          let offset = 0;
+          let end = bar + 3;
+          for (; end < e.length; end += 1) {
+            const c = e.charCodeAt(end);
+            if (c === 124) break;
+            offset = c >= 48 && c <= 57 ? offset * 10 + (c - 48) : Number.NaN;
+          }
+          if (end === bar + 3 || end >= e.length || !Number.isFinite(offset)) continue;
+          const at = hourStart + offset;
+          const slot = slotOf(e.slice(0, bar));
+          const was = slot.t[field] as number;
+          if (at < was) continue;
+          // A flag's value is one character: read without cutting it out.
+          const flag = field === 1 || field === 3;
+          const value = flag ? (e.length === end + 2 ? (e.charCodeAt(end + 1) === 49 ? '1' : e.charCodeAt(end + 1) === 48 ? '0' : '') : '') : e.slice(end + 1);
+          // Two writes in the same millisecond: the smaller text wins, in any answer order — warming
+          // ends (`0` over `1`), an interruption warning outranks a rebalance recommendation (`i:` over `r:`).
+          if (at === was && value >= (slot.v[field] as string)) continue;
+          if (!apply(slot.f, field, value)) continue;
+          slot.t[field] = at;
+          slot.v[field] = value;
+        }
+        continue;
+      }
+      const bar = key.lastIndexOf('|');
+      if (bar <= 0 || bar !== key.length - 2) continue;
+      const field = FIELD_INDEX[key.charAt(bar + 1)];
+      if (field === undefined) continue;
+      // Written before the sets, within the item's hour: older than any set entry of that hour.
+      const at = hourStart - 0.5;
+      const slot = slotOf(key.slice(0, bar));
+      if (at < (slot.t[field] as number)) continue;
+      if (apply(slot.f, field, item[key])) slot.t[field] = at;
     }
   }
   return into;
@@ -167,13 +273,13 @@ export const decodePackedFacts = (
  * ```
  */
 export const recordFacts = async (
-  store: Pick<StateStorePort, 'setAttributes'>,
+  store: Pick<StateStorePort, 'addToSet'>,
   groupName: string,
   instanceId: string,
   facts: FactsWrite,
   nowMs: number,
 ): Promise<void> => {
-  const attributes = packedFactsAttributes(instanceId, facts);
-  if (Object.keys(attributes).length === 0) return;
-  await store.setAttributes(groupPk(groupName), packedFactsSk(nowMs, instanceId), attributes, packedFactsExpiry(nowMs));
+  const entries = packedFactsEntries(instanceId, facts, nowMs);
+  if (entries.length === 0) return;
+  await store.addToSet(groupPk(groupName), packedFactsSk(nowMs, instanceId), PACKED_FACTS_SET, entries, packedFactsExpiry(nowMs));
 };

@@ -115,6 +115,11 @@ const backDynamoWith = (mem: MemoryStateStore) => {
     return {};
   });
   ddb.on(UpdateCommand).callsFake(async (i) => {
+    // The packed facts' `ADD #s :s SET #e = :e` (shared/aws/state-store.ts addToSet).
+    if (String(i.UpdateExpression).startsWith('ADD #s :s')) {
+      await mem.addToSet(i.Key.pk, i.Key.sk, i.ExpressionAttributeNames['#s'], [...(i.ExpressionAttributeValues[':s'] as Set<string>)], i.ExpressionAttributeValues[':e']);
+      return {};
+    }
     const attrs: Record<string, unknown> = {};
     for (const [alias, name] of Object.entries(i.ExpressionAttributeNames as Record<string, string>)) attrs[name] = i.ExpressionAttributeValues[alias.replace('#a', ':v')];
     const { expiresAt, ...rest } = attrs;

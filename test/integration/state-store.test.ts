@@ -85,4 +85,19 @@ describe('DynamoStateStore conditional writes (moto over HTTP)', () => {
     expect(await store.putIfAbsent({ ...first, data: { attempt: 1, commandId: 'cmd-again' } })).toBe(true);
     expect((await storedItem(first.pk, first.sk))?.data).toEqual({ attempt: 1, commandId: 'cmd-again' });
   });
+
+  it('addToSet adds strings to a String Set (creating item and set), keeps each once, leaves other attributes, and reads back as a Set', async () => {
+    await store.addToSet('group#g', 'facts#0500000#00', 'f', ['i-1|w|10|1', 'i-1|s|10|x'], 1_900_000_000);
+    await store.addToSet('group#g', 'facts#0500000#00', 'f', ['i-1|w|10|1', 'i-2|p|20|1'], 1_900_000_100);
+    await store.setAttributes('group#g', 'facts#0500000#00', { 'i-3|w': true });
+
+    expect(await storedItem('group#g', 'facts#0500000#00')).toEqual({
+      pk: 'group#g',
+      sk: 'facts#0500000#00',
+      f: new Set(['i-1|w|10|1', 'i-1|s|10|x', 'i-2|p|20|1']),
+      'i-3|w': true,
+      expiresAt: 1_900_000_100,
+    });
+    expect(await store.queryPartition('group#g', { skPrefix: 'facts#' })).toEqual([await storedItem('group#g', 'facts#0500000#00')]);
+  });
 });

@@ -58,8 +58,9 @@ describe('warm-up facts for the termination policy', () => {
     const after = await facts(w, INSTANCE);
     // Assess
     expect(during).toMatchObject({ launchedAt, warming: true });
-    // One attribute per fact in the hour's packed item, which lives a day past the end of its hour.
-    expect(item).toMatchObject({ [`${INSTANCE}|s`]: expect.stringMatching(new RegExp(`^${launchedAt}\u001f`)), [`${INSTANCE}|w`]: true, expiresAt: packedFactsExpiry(T0) });
+    // One set entry per fact in the hour's packed item (the write time as ms into the hour), which lives a day past the end of its hour.
+    const into = T0 % 3_600_000;
+    expect(item).toMatchObject({ f: new Set([expect.stringMatching(new RegExp(`^${INSTANCE}\\|s\\|${into}\\|${launchedAt}\u001f`)), `${INSTANCE}|w|${into}|1`]), expiresAt: packedFactsExpiry(T0) });
     expect(item?.expiresAt).toBeGreaterThanOrEqual(Math.floor(T0 / 1000) + FACTS_TTL_SECONDS);
     expect(result).toMatchObject({ outcome: 'completed', result: 'CONTINUE' });
     expect(after).toMatchObject({ launchedAt, warming: false });

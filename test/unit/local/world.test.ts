@@ -73,6 +73,15 @@ describe('Auto Scaling', () => {
     expect((await asg.describeGroups(['legacy-web']))[0]?.tags).toEqual([{ key: 'team', value: 'web' }]);
   });
 
+  it('adds to a String Set (packed facts) across processes, each string once', async () => {
+    await clients().store.addToSet('group#g', 'facts#0500000#00', 'f', ['i-1|w|10|1', 'i-1|s|10|x'], 1_900_000_000);
+    restart();
+    await clients().store.addToSet('group#g', 'facts#0500000#00', 'f', ['i-1|w|10|1', 'i-1|w|20|0'], 1_900_000_100);
+    const [item] = await clients().store.queryPartition('group#g', { skPrefix: 'facts#' });
+    expect(item).toMatchObject({ expiresAt: 1_900_000_100 });
+    expect([...((item?.f ?? []) as Iterable<string>)].sort()).toEqual(['i-1|s|10|x', 'i-1|w|10|1', 'i-1|w|20|0']);
+  });
+
   it('lists the lifecycle hooks', async () => {
     const hooks = await clients().asg.describeLifecycleHooks(GROUP);
     expect(hooks.map((h) => [h.name, h.defaultResult, h.heartbeatTimeoutSeconds])).toEqual([

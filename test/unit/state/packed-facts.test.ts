@@ -11,12 +11,26 @@ import { decideTerminationOrder, type TerminationContext } from '../../../shared
 import { decodeGroupState, type InstanceFacts } from '../../../shared/state/group-state';
 import { FACTS_TTL_SECONDS, groupPk, instanceFactsSk } from '../../../shared/state/keys';
 import { MemoryStateStore } from '../../../shared/state/memory-store';
-import { type FactsWrite, PACKED_SHARDS, packedFactsAttributes, packedFactsExpiry, packedFactsSk, recordFacts } from '../../../shared/state/packed-facts';
+import { type FactsWrite, PACKED_SHARDS, packedFactsAttributes, packedFactsEntries, packedFactsExpiry, packedFactsSk, recordFacts } from '../../../shared/state/packed-facts';
 
 const GROUP = 'ml-inference-gpu';
 const NOW = Date.parse('2026-11-27T12:00:00Z');
 const HOUR = 3_600_000;
 const id = (n: number) => `i-${n.toString(16).padStart(17, '0')}`;
+
+/** Any write of facts (each field optional); `protection`: scale-in protection among the fields (the per-instance items of before had none). */
+const factsWrite = (protection: boolean): fc.Arbitrary<FactsWrite> =>
+  fc.record(
+    {
+      launchedAt: fc.integer({ min: NOW - 7 * 24 * HOUR, max: NOW }),
+      warming: fc.boolean(),
+      modelVersion: fc.constantFrom('v6', 'v7'),
+      launchTemplateVersion: fc.constantFrom('6', '7'),
+      doomed: fc.record({ kind: fc.constantFrom('interruption-warning' as const, 'rebalance-recommendation' as const), at: fc.integer({ min: NOW - 100_000, max: NOW }) }),
+      protectedFromScaleIn: protection ? fc.boolean() : fc.constant(undefined),
+    },
+    { requiredKeys: [] },
+  );
 
 const read = async (store: MemoryStateStore, now = NOW) => decodeGroupState(await store.queryPartition(groupPk(GROUP)), now).facts;
 
@@ -59,22 +73,98 @@ describe('packed facts', () => {
     ];
     const facts = decodeGroupState(items, NOW).facts;
     expect(facts.get(id(1))).toEqual(expect.objectContaining({ warming: undefined, doomed: undefined, launchedAt: undefined }));
+    const entries = [`${id(3)}|w|12|yes`, `${id(3)}|w|1x|1`, `${id(3)}|w||1`, `${id(3)}|w|12`, `${id(3)}|p|5|10`, `${id(3)}|d|5|x:12`, `${id(3)}|s|5|no separators`, `${id(3)}|z|5|1`, `|w|5|1`, 7];
+    const fromSet = decodeGroupState([{ pk: groupPk(GROUP), sk: packedFactsSk(NOW, id(3)), f: new Set(entries) }], NOW).facts.get(id(3));
+    expect(fromSet ?? {}).toEqual(expect.objectContaining({ warming: undefined, protectedFromScaleIn: undefined, doomed: undefined, launchedAt: undefined }));
     expect(facts.get(id(2))).toEqual(expect.objectContaining({ launchedAt: undefined, modelVersion: undefined }));
   });
 
-  it("an hour's item of one shard holds 4,000 launches under DynamoDB's 400 KB (names and values count)", () => {
+  it("an hour's item of one shard holds 3,500 launches under DynamoDB's 400 KB (names and values count)", () => {
     // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html
-    let bytes = 0;
-    for (let n = 0; n < 4_000; n += 1) {
-      const attrs = packedFactsAttributes(id(n), { launchedAt: NOW, warming: false, launchTemplateVersion: '123', modelVersion: 'llama-3-8b-instruct-2024-07-18' });
-      for (const [k, v] of Object.entries(attrs)) bytes += Buffer.byteLength(k) + (typeof v === 'string' ? Buffer.byteLength(v) : 1);
+    let bytes = Buffer.byteLength('f');
+    for (let n = 0; n < 3_500; n += 1) {
+      const entries = packedFactsEntries(id(n), { launchedAt: NOW, warming: false, launchTemplateVersion: '123', modelVersion: 'llama-3-8b-instruct-2024-07-18' }, NOW + HOUR - 1);
+      for (const e of entries) bytes += Buffer.byteLength(e);
     }
     expect(bytes).toBeLessThan(400 * 1024);
-    expect(PACKED_SHARDS).toBe(16);
+    expect(PACKED_SHARDS).toBe(32);
+  });
+
+  it('one String Set attribute per item, added to (ADD) without a read; a retry adds nothing new', async () => {
+    const store = new MemoryStateStore(() => NOW);
+    await recordFacts(store, GROUP, id(1), { warming: true }, NOW + 1_500);
+    await recordFacts(store, GROUP, id(1), { warming: true }, NOW + 1_500);
+    await recordFacts(store, GROUP, id(1), { protectedFromScaleIn: true }, NOW + 2_000);
+    expect(store.dump()).toEqual([
+      { pk: groupPk(GROUP), sk: packedFactsSk(NOW, id(1)), f: new Set([`${id(1)}|w|1500|1`, `${id(1)}|p|2000|1`]), expiresAt: packedFactsExpiry(NOW) },
+    ]);
+  });
+
+  it('within an hour the newest write wins, whatever order the set answers in; a tie of the same millisecond goes to the smaller text', () => {
+    const sk = packedFactsSk(NOW, id(1));
+    const entries = [
+      ...packedFactsEntries(id(1), { warming: true, doomed: { kind: 'rebalance-recommendation', at: NOW } }, NOW + 9_000),
+      ...packedFactsEntries(id(1), { warming: false }, NOW + 60_000),
+      ...packedFactsEntries(id(1), { doomed: { kind: 'interruption-warning', at: NOW + 1 } }, NOW + 9_000),
+    ];
+    for (const order of [entries, [...entries].reverse()]) {
+      const f = decodeGroupState([{ pk: groupPk(GROUP), sk, f: new Set(order) }], NOW).facts.get(id(1));
+      expect(f).toMatchObject({ warming: false, doomed: { kind: 'interruption-warning', at: NOW + 1 } });
+    }
+  });
+
+  it('reads the forms written before (per-instance items, one attribute per fact) and the newest write wins across forms', async () => {
+    const store = new MemoryStateStore(() => NOW);
+    // Per-instance item (oldest form): launch facts and warming.
+    await store.setAttributes(groupPk(GROUP), instanceFactsSk(id(1)), { launchedAt: NOW - 3 * HOUR, warming: true, modelVersion: 'v6' });
+    // One attribute per fact, an hour ago: warming ended, a rebalance recommendation.
+    await store.setAttributes(groupPk(GROUP), packedFactsSk(NOW - HOUR, id(1)), packedFactsAttributes(id(1), { warming: false, doomed: { kind: 'rebalance-recommendation', at: NOW - HOUR } }), packedFactsExpiry(NOW - HOUR));
+    // Set entries: protected two hours ago (older than the attributes), doomed now (newer).
+    await recordFacts(store, GROUP, id(1), { protectedFromScaleIn: true, warming: true }, NOW - 2 * HOUR);
+    await recordFacts(store, GROUP, id(1), { doomed: { kind: 'interruption-warning', at: NOW } }, NOW);
+    // In one hour's item, a set entry wins over the attribute of before.
+    await store.setAttributes(groupPk(GROUP), packedFactsSk(NOW, id(2)), packedFactsAttributes(id(2), { warming: true }), packedFactsExpiry(NOW));
+    await recordFacts(store, GROUP, id(2), { warming: false }, NOW);
+    const facts = await read(store);
+    expect(facts.get(id(1))).toMatchObject({ launchedAt: NOW - 3 * HOUR, modelVersion: 'v6', warming: false, protectedFromScaleIn: true, doomed: { kind: 'interruption-warning', at: NOW } });
+    expect(facts.get(id(2))?.warming).toBe(false);
+  });
+
+  it('for any writes in any order, each field reads as its newest write', async () => {
+    const fieldsOf = (w: FactsWrite) => ({
+      s: w.launchedAt === undefined && w.launchTemplateVersion === undefined && w.modelVersion === undefined ? undefined : [w.launchedAt, w.launchTemplateVersion, w.modelVersion],
+      w: w.warming,
+      d: w.doomed,
+      p: w.protectedFromScaleIn,
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.integer({ min: 0, max: 3 * HOUR }), { minLength: 1, maxLength: 8 }),
+        fc.array(factsWrite(true), { minLength: 8, maxLength: 8 }),
+        async (offsets, writes) => {
+          const store = new MemoryStateStore(() => NOW);
+          // Written in the order generated, not in time order.
+          const timed = offsets.map((o, n) => ({ at: NOW - 3 * HOUR + o, facts: writes[n] as FactsWrite }));
+          for (const w of timed) await recordFacts(store, GROUP, id(1), w.facts, w.at);
+          const got = (await read(store)).get(id(1));
+          const newest = <K extends 's' | 'w' | 'd' | 'p'>(k: K) => [...timed].sort((a, b) => b.at - a.at).map((w) => fieldsOf(w.facts)[k]).find((v) => v !== undefined);
+          const s = newest('s');
+          expect(got).toMatchObject({
+            launchedAt: s?.[0],
+            launchTemplateVersion: s?.[1],
+            modelVersion: s?.[2],
+            warming: newest('w'),
+            doomed: newest('d'),
+            protectedFromScaleIn: newest('p'),
+          });
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
 
-describe('the termination decision is the same from packed facts as from per-instance items', () => {
+describe('the termination decision is the same from set entries, from the attributes of before and from per-instance items', () => {
   const legacyAttributes = (f: FactsWrite): Record<string, unknown> => ({
     ...(f.launchedAt === undefined ? {} : { launchedAt: f.launchedAt }),
     ...(f.warming === undefined ? {} : { warming: f.warming }),
@@ -82,27 +172,21 @@ describe('the termination decision is the same from packed facts as from per-ins
     ...(f.launchTemplateVersion === undefined ? {} : { launchTemplateVersion: f.launchTemplateVersion }),
     ...(f.doomed === undefined ? {} : { doomedKind: f.doomed.kind, doomedAt: f.doomed.at }),
   });
-  const write = fc.record(
-    {
-      launchedAt: fc.integer({ min: NOW - 7 * 24 * HOUR, max: NOW }),
-      warming: fc.boolean(),
-      modelVersion: fc.constantFrom('v6', 'v7'),
-      launchTemplateVersion: fc.constantFrom('6', '7'),
-      doomed: fc.record({ kind: fc.constantFrom('interruption-warning' as const, 'rebalance-recommendation' as const), at: fc.integer({ min: NOW - 100_000, max: NOW }) }),
-    },
-    { requiredKeys: [] },
-  );
+  const write = factsWrite(false);
   const candidate = fc.record({ zone: fc.constantFrom('us-east-1a', 'us-east-1b'), spot: fc.boolean(), type: fc.constantFrom('g5.xlarge', 'g5.2xlarge'), facts: fc.option(write, { nil: undefined }) });
 
   it('for any group and facts', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(candidate, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 12 }), async (cs, capacity) => {
         const packed = new MemoryStateStore(() => NOW);
+        const attributes = new MemoryStateStore(() => NOW);
         const legacy = new MemoryStateStore(() => NOW);
         for (const [n, c] of cs.entries()) {
-          if (!c.facts) continue;
+          // A write of nothing records nothing (no writer sends one; the per-instance form would still create an item).
+          if (!c.facts || Object.values(c.facts).every((v) => v === undefined)) continue;
           const writtenAt = NOW - (n % 5) * HOUR;
           await recordFacts(packed, GROUP, id(n), c.facts, writtenAt);
+          await attributes.setAttributes(groupPk(GROUP), packedFactsSk(writtenAt, id(n)), packedFactsAttributes(id(n), c.facts), packedFactsExpiry(writtenAt));
           await legacy.setAttributes(groupPk(GROUP), instanceFactsSk(id(n)), legacyAttributes(c.facts));
         }
         const request: TerminationPolicyRequest = {
@@ -122,9 +206,12 @@ describe('the termination decision is the same from packed facts as from per-ins
           weights: new Map([['g5.2xlarge', 2]]),
         });
         const fromPacked = decideTerminationOrder(request, ctx(await read(packed)));
+        const fromAttributes = decideTerminationOrder(request, ctx(await read(attributes)));
         const fromLegacy = decideTerminationOrder(request, ctx(await read(legacy)));
         expect(fromPacked.instanceIds).toEqual(fromLegacy.instanceIds);
         expect(fromPacked.reason).toEqual(fromLegacy.reason);
+        expect(fromAttributes.instanceIds).toEqual(fromLegacy.instanceIds);
+        expect(fromAttributes.reason).toEqual(fromLegacy.reason);
       }),
       { numRuns: 200 },
     );
