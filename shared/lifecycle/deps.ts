@@ -34,7 +34,7 @@ export interface LifecycleDeps {
   /**
    * Waits `ms` inside the invocation (a timer in Lambda; simulated time in the simulator and the test
    * worlds). With {@link remainingMs}, a send refused because the SSM agent has not registered yet is
-   * retried within the invocation (shared/policy/send-retry.ts); without either, it is left to the sweep.
+   * retried within the invocation (shared/lifecycle/policy/send-retry.ts); without either, it is left to the sweep.
    */
   sleep?: (ms: number) => Promise<void>;
   /** The invocation's remaining time (ms, the Lambda context's `getRemainingTimeInMillis`); absent in the sweep. */

@@ -140,7 +140,7 @@ interface SendClaimedOptions {
 /**
  * SendCommand; when SSM refuses it because the instance's SSM agent has not registered yet
  * (`InvalidInstanceId`: https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_SendCommand.html,
- * Errors), waits a few seconds and sends again while the invocation has time (shared/policy/send-retry.ts).
+ * Errors), waits a few seconds and sends again while the invocation has time (shared/lifecycle/policy/send-retry.ts).
  * The claim stays held meanwhile (the waits end well before it could look stale), so no one else sends:
  * one command per attempt. Retryable errors are thrown (Lambda retries); other refusals are returned.
  */

@@ -14,7 +14,7 @@ export const SEND_RETRY_MAX_DELAY_MS = 4_000;
 /**
  * Time kept back after the last wait for the send itself, the notification and the record's write.
  * With the lifecycle functions' 30 s timeout this leaves all the waits well inside CLAIM_STALE_MS
- * (shared/state/lifecycle-record.ts), so the claim held while waiting never looks abandoned.
+ * (shared/lifecycle/record.ts), so the claim held while waiting never looks abandoned.
  */
 export const SEND_RETRY_RESERVE_MS = 5_000;
 /** An upper bound whatever the invocation's remaining time says (a longer timeout must not hold a claim past stale). */
