@@ -54,6 +54,7 @@ export default defineConfig({
         test: {
           name: 'template',
           include: ['test/template/**/*.test.ts'],
+          globalSetup: ['test/template/packaged-stack.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,
         },

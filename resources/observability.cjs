@@ -12,27 +12,16 @@
  * says what each alarm means and how to route it. The template tier (test/template) checks the output.
  */
 
-/** Namespace of the orchestrator's own metrics (provider.environment.POWERTOOLS_METRICS_NAMESPACE). */
-const NAMESPACE = 'AsgOrchestrator';
-/** Value of the `service` dimension every orchestrator metric carries (POWERTOOLS_SERVICE_NAME). */
-const SERVICE = 'asg-orchestrator';
-
-/** The termination policy's contract with Auto Scaling: an answer within 2 s (DESIGN.md). */
-const TERMINATION_POLICY_CONTRACT_MS = 2000;
-
-/**
- * Per-group metrics of the contract (docs/metrics.md): dimensions {service, group, profile}, and a
- * stack-wide roll-up with {service} alone that the alarms read (an alarm cannot use SEARCH).
- */
-const GROUP_METRICS = {
-  warmup: ['WarmupSucceeded', 'WarmupRetried', 'WarmupAbandoned', 'WarmupFailedContinued'],
-  warmupDuration: 'WarmupDurationSeconds',
-  drain: ['DrainTimedOut'],
-  drainDuration: 'DrainDurationSeconds',
-  termination: ['TerminationDecisions', 'TerminationFallbacks'],
-  mix: ['OnDemandShare', 'MixTarget'],
-  mixChanges: ['MixChanges', 'InstancesReplacedByMix'],
-};
+const {
+  NAMESPACE,
+  SERVICE,
+  TERMINATION_POLICY_CONTRACT_MS,
+  GROUP_METRICS,
+  functionLogicalId,
+  logGroupLogicalId,
+  normalized,
+} = require('./metrics-contract.cjs');
+const { dashboardBody } = require('./dashboard.cjs');
 
 /** Alarm thresholds, one place: docs/alarms.md explains each. */
 const THRESHOLDS = {
@@ -46,11 +35,6 @@ const THRESHOLDS = {
   /** Fewer finished warm-ups than this in the hour: the rate says nothing yet. */
   abandonMinimumFinished: 5,
 };
-
-/** osls naming (lib/plugins/aws/lib/naming.js getNormalizedFunctionName). */
-const normalized = (name) => `${name[0].toUpperCase()}${name.slice(1)}`.replace(/-/g, 'Dash').replace(/_/g, 'Underscore');
-const functionLogicalId = (name) => `${normalized(name)}LambdaFunction`;
-const logGroupLogicalId = (name) => `${normalized(name)}LogGroup`;
 
 const ref = (id) => ({ Ref: id });
 const getAtt = (id, attribute) => ({ 'Fn::GetAtt': [id, attribute] });
@@ -317,161 +301,6 @@ const logEncryption = (prefix, functionNames, deletionPolicy) => {
   // osls generates the log groups; an extension adds the key to each.
   const extensions = Object.fromEntries(functionNames.map((name) => [logGroupLogicalId(name), { Properties: { KmsKeyId: getAtt('LogsKey', 'Arn') } }]));
   return { resources, extensions };
-};
-
-// ---------------------------------------------------------------- dashboard
-
-const search = (expression, stat, period, id, label) => ({
-  expression: `SEARCH('${expression}', '${stat}', ${period})`,
-  id,
-  ...(label ? { label } : {}),
-});
-
-const groupSearch = (metricName, stat, id) => search(`{${NAMESPACE},group,profile,service} MetricName="${metricName}"`, stat, 300, id);
-
-const widget = (x, y, width, height, properties) => ({ type: 'metric', x, y, width, height, properties });
-
-const text = (y, markdown) => ({ type: 'text', x: 0, y, width: 24, height: 2, properties: { markdown } });
-
-/**
- * Dashboard body (a JSON string with `${AWS::Region}` and `${<Function>LambdaFunction}` placeholders
- * for Fn::Sub). Per-group rows use SEARCH over the contract's dimensions, so every opted-in group
- * appears without a redeploy.
- * Body structure: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/CloudWatch-Dashboard-Body-Structure.html
- */
-const dashboardBody = (prefix, functions) => {
-  const region = '${AWS::Region}';
-  const widgets = [];
-  let y = 0;
-  const row = (height) => {
-    const top = y;
-    y += height;
-    return top;
-  };
-
-  widgets.push(
-    text(row(2), `# ${prefix}\nPer Auto Scaling group (dimensions \`group\`, \`profile\`; docs/metrics.md), then Lambda health. Alarms: docs/alarms.md.`),
-  );
-
-  let top = row(6);
-  widgets.push(
-    widget(0, top, 8, 6, {
-      title: 'Warm-ups per group (count)',
-      region,
-      stat: 'Sum',
-      period: 300,
-      metrics: GROUP_METRICS.warmup.map((m, i) => [groupSearch(m, 'Sum', `w${i}`)]),
-    }),
-    widget(8, top, 8, 6, {
-      title: 'Warm-up duration per group (s, p90)',
-      region,
-      period: 300,
-      metrics: [[groupSearch(GROUP_METRICS.warmupDuration, 'p90', 'wd')]],
-    }),
-    widget(16, top, 8, 6, {
-      title: 'Drains per group: duration (s, p90) and timeouts',
-      region,
-      period: 300,
-      metrics: [[groupSearch(GROUP_METRICS.drainDuration, 'p90', 'dd')], [groupSearch('DrainTimedOut', 'Sum', 'dt')]],
-    }),
-  );
-
-  top = row(6);
-  widgets.push(
-    widget(0, top, 8, 6, {
-      title: 'Termination decisions and fallbacks per group',
-      region,
-      period: 300,
-      metrics: GROUP_METRICS.termination.map((m, i) => [groupSearch(m, 'Sum', `td${i}`)]),
-    }),
-    widget(8, top, 8, 6, {
-      title: 'On-Demand share: actual and mix target (%) per group',
-      region,
-      period: 300,
-      metrics: GROUP_METRICS.mix.map((m, i) => [groupSearch(m, 'Average', `mx${i}`)]),
-      yAxis: { left: { min: 0, max: 100 } },
-    }),
-    widget(16, top, 8, 6, {
-      title: 'Mix changes and instances they replaced, per group',
-      region,
-      period: 300,
-      metrics: GROUP_METRICS.mixChanges.map((m, i) => [groupSearch(m, 'Sum', `mc${i}`)]),
-    }),
-  );
-
-  top = row(6);
-  widgets.push(
-    widget(0, top, 8, 6, {
-      title: 'Termination-policy fallbacks by reason (all groups)',
-      region,
-      period: 300,
-      metrics: [[search(`{${NAMESPACE},reason,service} MetricName="TerminationFallbacks"`, 'Sum', 300, 'fr')]],
-    }),
-    widget(8, top, 8, 6, {
-      title: 'Decisions per function (outcome_* of the decision log)',
-      region,
-      period: 300,
-      metrics: [[search(`{${NAMESPACE},function,service} outcome`, 'Sum', 300, 'o')]],
-    }),
-    widget(16, top, 8, 6, {
-      title: 'Cold starts per function',
-      region,
-      period: 300,
-      metrics: [[search(`{${NAMESPACE},function_name,service} MetricName="ColdStart"`, 'Sum', 300, 'cs')]],
-    }),
-  );
-
-  widgets.push(text(row(2), '## Lambda health\nErrors and throttles per function; duration p99 against each timeout; dead-letter queue depth.'));
-
-  const fnRef = (name) => `\${${functionLogicalId(name)}}`;
-  top = row(6);
-  widgets.push(
-    widget(0, top, 8, 6, {
-      title: 'Errors per function',
-      region,
-      stat: 'Sum',
-      period: 300,
-      metrics: functions.map(({ name }) => ['AWS/Lambda', 'Errors', 'FunctionName', fnRef(name), { label: name }]),
-    }),
-    widget(8, top, 8, 6, {
-      title: 'Throttles per function',
-      region,
-      stat: 'Sum',
-      period: 300,
-      metrics: functions.map(({ name }) => ['AWS/Lambda', 'Throttles', 'FunctionName', fnRef(name), { label: name }]),
-    }),
-    widget(16, top, 8, 6, {
-      title: 'Dead-letter queue depth',
-      region,
-      stat: 'Maximum',
-      period: 60,
-      metrics: [['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', `${prefix}-dlq`, { label: 'messages waiting' }]],
-    }),
-  );
-
-  // One duration graph per function: p99 against its timeout (and the 2 s contract for the policy).
-  functions.forEach(({ name, timeoutSeconds }, index) => {
-    if (index % 4 === 0) top = row(6);
-    const annotations = [{ label: `timeout ${timeoutSeconds} s`, value: timeoutSeconds * 1000, color: '#d62728' }];
-    if (name === 'terminationPolicy') {
-      annotations.push({ label: 'alarm: half of the 2 s contract', value: TERMINATION_POLICY_CONTRACT_MS / 2, color: '#ff7f0e' });
-    }
-    widgets.push(
-      widget((index % 4) * 6, top, 6, 6, {
-        title: `${name} duration (ms)`,
-        region,
-        period: 300,
-        metrics: [
-          ['AWS/Lambda', 'Duration', 'FunctionName', fnRef(name), { stat: 'p99', label: 'p99' }],
-          ['...', { stat: 'p50', label: 'p50' }],
-        ],
-        annotations: { horizontal: annotations },
-        yAxis: { left: { min: 0 } },
-      }),
-    );
-  });
-
-  return JSON.stringify({ widgets });
 };
 
 /** Marks what this file generated, in the template (CloudFormation resource `Metadata`). */

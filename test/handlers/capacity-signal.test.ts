@@ -3,170 +3,46 @@
  * answered by an in-memory table that keeps DynamoDB's conditional-write semantics.
  */
 import { createAwsClients } from '../../shared/aws/all-clients';
-import { AutoScalingClient, DescribeAutoScalingGroupsCommand, type Instance, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { ListCommandsCommand, SendCommandCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DescribeAutoScalingGroupsCommand, UpdateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { ListCommandsCommand, SendCommandCommand } from '@aws-sdk/client-ssm';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDeps, createMain, handler } from '../../functions/capacity-signal';
 import { createMixSweepDeps } from '../../shared/mix/deps';
 import { runMixSweep } from '../../shared/mix/sweep';
 import { decodeGroupState } from '../../shared/state/group-state';
-import { MemoryStateStore } from '../../shared/state/memory-store';
 import { captureEmf } from '../support/emf';
 import { loadEvent } from '../support/fixtures';
-
-const asg = mockClient(AutoScalingClient);
-const ec2 = mockClient(EC2Client);
-const ssm = mockClient(SSMClient);
-const sns = mockClient(SNSClient);
-const eb = mockClient(EventBridgeClient);
-const ddb = mockClient(DynamoDBDocumentClient);
-mockClient(DynamoDBClient);
-
-const GROUP = 'ml-inference-gpu';
-const WARNED = 'i-0abc1234def567890';
-const NOW = Date.parse('2026-11-27T11:20:05Z'); // 5 s after the spot-interruption sample
-const TOPIC = 'arn:aws:sns:us-east-1:123456789012:asg-orchestrator-test';
-const ENV = { TABLE_NAME: 'state', TOPIC_ARN: TOPIC, EVENT_BUS_NAME: 'default', DRAIN_DOCUMENT_NAME: 'asg-orchestrator-test-drain' } as NodeJS.ProcessEnv;
-const MIP = {
-  LaunchTemplate: {
-    LaunchTemplateSpecification: { LaunchTemplateName: 'ml-inference', Version: '7' },
-    Overrides: [
-      { InstanceType: 'g5.xlarge', WeightedCapacity: '1' },
-      { InstanceType: 'g6.xlarge', WeightedCapacity: '1' },
-    ],
-  },
-  InstancesDistribution: {
-    OnDemandAllocationStrategy: 'prioritized',
-    OnDemandBaseCapacity: 1,
-    OnDemandPercentageAboveBaseCapacity: 25,
-    SpotAllocationStrategy: 'price-capacity-optimized',
-  },
-};
-
-/** 8 instances: the warned one and 5 more Spot, 2 On-Demand. */
-const IDS = [WARNED, ...Array.from({ length: 7 }, (_, i) => `i-0000000000000000${i + 1}`)];
-const SPOT = new Set(IDS.slice(0, 6));
-
-const groupInstances = (inService = 8): Instance[] =>
-  IDS.map((id, i) => ({
-    InstanceId: id,
-    InstanceType: 'g5.xlarge',
-    AvailabilityZone: 'us-east-1a',
-    LifecycleState: i < inService ? 'InService' : 'Pending',
-    HealthStatus: 'Healthy',
-    ProtectedFromScaleIn: false,
-  }));
-
-const describeGroup = (opts: { profile?: string; mip?: boolean; inService?: number } = {}) => ({
-  AutoScalingGroups: [
-    {
-      AutoScalingGroupName: GROUP,
-      AutoScalingGroupARN: `arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:x:autoScalingGroupName/${GROUP}`,
-      MinSize: 0,
-      MaxSize: 20,
-      DesiredCapacity: 8,
-      DefaultCooldown: 300,
-      AvailabilityZones: ['us-east-1a', 'us-east-1b'],
-      HealthCheckType: 'EC2',
-      CreatedTime: new Date(NOW),
-      Tags: opts.profile === undefined ? [] : [{ Key: 'asg-orchestrator:profile', Value: opts.profile, ResourceId: GROUP, ResourceType: 'auto-scaling-group', PropagateAtLaunch: true }],
-      Instances: groupInstances(opts.inService),
-      ...(opts.mip === false ? { LaunchTemplate: { LaunchTemplateName: 'ml-inference', Version: '7' } } : { MixedInstancesPolicy: structuredClone(MIP) }),
-    },
-  ],
-});
-
-const describeInstances = (ids: readonly string[]) => ({
-  Reservations: [
-    {
-      Instances: ids
-        .filter((id) => IDS.includes(id))
-        .map((id) => ({
-          InstanceId: id,
-          InstanceType: 'g5.xlarge',
-          Placement: { AvailabilityZone: 'us-east-1a' },
-          LaunchTime: new Date(NOW - 6 * 3_600_000),
-          ...(SPOT.has(id) ? { InstanceLifecycle: 'spot' as const } : {}),
-          Tags: [{ Key: 'aws:autoscaling:groupName', Value: GROUP }],
-        })),
-    },
-  ],
-});
-
-/** The DynamoDB table: the adapter's commands answered by a MemoryStateStore (same conditional semantics). */
-let table: MemoryStateStore;
-const conditionFailed = () => Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
-const backDynamoWith = (mem: MemoryStateStore) => {
-  ddb.on(GetCommand).callsFake(async (i) => ({ Item: (await mem.queryPartition(i.Key.pk)).find((x) => x.sk === i.Key.sk) }));
-  ddb.on(PutCommand).callsFake(async (i) => {
-    const item = i.Item as { pk: string; sk: string; version: number };
-    const ok =
-      i.ConditionExpression === 'attribute_not_exists(pk)'
-        ? await mem.putIfAbsent(item as never)
-        : await mem.putIfVersion(item as never, i.ExpressionAttributeValues?.[':expected'] as number);
-    if (!ok) throw conditionFailed();
-    return {};
-  });
-  ddb.on(UpdateCommand).callsFake(async (i) => {
-    // The packed facts' `ADD #s :s SET #e = :e` (shared/aws/state-store.ts addToSet).
-    if (String(i.UpdateExpression).startsWith('ADD #s :s')) {
-      await mem.addToSet(i.Key.pk, i.Key.sk, i.ExpressionAttributeNames['#s'], [...(i.ExpressionAttributeValues[':s'] as Set<string>)], i.ExpressionAttributeValues[':e']);
-      return {};
-    }
-    const attrs: Record<string, unknown> = {};
-    for (const [alias, name] of Object.entries(i.ExpressionAttributeNames as Record<string, string>)) attrs[name] = i.ExpressionAttributeValues[alias.replace('#a', ':v')];
-    const { expiresAt, ...rest } = attrs;
-    await mem.setAttributes(i.Key.pk, i.Key.sk, rest, expiresAt as number | undefined);
-    return {};
-  });
-  ddb.on(QueryCommand).callsFake(async (i) => ({
-    Items: await mem.queryPartition(i.ExpressionAttributeValues[':pk'], { skPrefix: i.ExpressionAttributeValues[':prefix'], skFrom: i.ExpressionAttributeValues[':from'] }),
-  }));
-  ddb.on(DeleteCommand).callsFake(async (i) => {
-    await mem.delete(i.Key.pk, i.Key.sk);
-    return {};
-  });
-  ddb.on(BatchGetCommand).callsFake(async (i) => {
-    const entries = Object.entries(i.RequestItems as Record<string, { Keys: Array<{ pk: string; sk: string }> }>);
-    return { Responses: Object.fromEntries(await Promise.all(entries.map(async ([name, r]) => [name, await mem.getMany(r.Keys)]))) };
-  });
-};
-
-const main = () => createMain({ ...createDeps(createAwsClients(), ENV), now: () => NOW });
-const items = (prefix: string) => table.dump().filter((i) => String(i.sk).startsWith(prefix) && i.pk === `group#${GROUP}`);
-const published = (eventType: string) =>
-  sns.commandCalls(PublishCommand).filter((c) => c.args[0].input.MessageAttributes?.eventType?.StringValue === eventType);
-
-/** Two earlier interruption warnings in the window: with the new one, 3 over 6 Spot = 0.5/h > 0.2. */
-/**
- * A group-wide storm in the last hour: nine earlier warnings over both pools the group uses (g5 and
- * g6 in us-east-1a), so that with the sample's warning the risk (10 over 6 Spot instances = 1.667
- * per Spot instance-hour, in 2 of 2 pools) makes a raise pay for the instances it replaces.
- */
-const seedEarlierWarnings = async () => {
-  for (let n = 0; n < 9; n += 1) {
-    await table.setAttributes(`group#${GROUP}`, `signal#00${NOW - (n + 1) * 300_000}#earlier-${n}`, {
-      kind: 'interruption-warning',
-      at: NOW - (n + 1) * 300_000,
-      instanceType: n % 2 === 0 ? 'g6.xlarge' : 'g5.xlarge',
-      availabilityZone: 'us-east-1a',
-      instanceId: `i-0000000000000${String(n + 1).padStart(4, '0')}`,
-    });
-  }
-};
+import {
+  asg,
+  ddb,
+  describeGroup,
+  describeInstances,
+  eb,
+  ec2,
+  ENV,
+  GROUP,
+  items,
+  MIP,
+  main,
+  NOW,
+  published,
+  resetTable,
+  seedEarlierWarnings,
+  sns,
+  ssm,
+  table,
+  WARNED,
+} from './capacity-signal-world';
 
 describe('capacitySignal handler', () => {
   beforeEach(() => {
     for (const m of [asg, ec2, ssm, sns, eb, ddb]) m.reset();
-    table = new MemoryStateStore(() => NOW);
-    backDynamoWith(table);
+    resetTable();
     asg.on(DescribeAutoScalingGroupsCommand).resolves(describeGroup({ profile: 'gpu-inference' }));
     asg.on(UpdateAutoScalingGroupCommand).resolves({});
     ec2.on(DescribeInstancesCommand).callsFake((i) => describeInstances(i.Filters?.[0]?.Values ?? []));
@@ -469,53 +345,4 @@ describe('capacitySignal handler', () => {
       }
     },
   );
-});
-
-describe('runMixSweep', () => {
-  beforeEach(() => {
-    for (const m of [asg, ec2, sns, eb, ddb]) m.reset();
-    table = new MemoryStateStore(() => NOW);
-    backDynamoWith(table);
-    ec2.on(DescribeInstancesCommand).callsFake((i) => describeInstances(i.Filters?.[0]?.Values ?? []));
-    asg.on(UpdateAutoScalingGroupCommand).resolves({});
-    sns.on(PublishCommand).resolves({ MessageId: 'm' });
-    eb.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
-  });
-
-  it('decays a calm group toward its target, and only opted-in groups are looked at', async () => {
-    const g = describeGroup({ profile: 'gpu-inference' });
-    const calm = g.AutoScalingGroups.map((x) => ({ ...x, MixedInstancesPolicy: { ...MIP, InstancesDistribution: { ...MIP.InstancesDistribution, OnDemandPercentageAboveBaseCapacity: 75 } } }));
-    asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: calm });
-    // The owner chose 25 %; the controller raised it to 75 % two hours ago (the group shows its target).
-    await table.putIfAbsent({
-      pk: `group#${GROUP}`,
-      sk: 'mix',
-      version: 1,
-      data: { history: [], owner: { base: 1, percent: 25 }, target: { base: 1, percent: 75 }, targetMode: 'enforce', lastDirection: 'up', lastChangeAt: NOW - 7_200_000, lastSignalAt: NOW - 7_200_000 },
-    });
-
-    const report = await runMixSweep(createMixSweepDeps(createAwsClients(), ENV), NOW);
-
-    expect(asg).toHaveReceivedCommandWith(DescribeAutoScalingGroupsCommand, { Filters: [{ Name: 'tag-key', Values: ['asg-orchestrator:profile'] }] });
-    expect(report).toMatchObject({ name: 'mix', summary: { groups: 1, changed: 1 }, failures: [] });
-    expect(report.results[0]).toMatchObject({ outcome: 'changed', rule: 'decay', from: { percent: 75 }, to: { percent: 65 } });
-    expect(asg).toHaveReceivedCommandWith(UpdateAutoScalingGroupCommand, {
-      MixedInstancesPolicy: { InstancesDistribution: { ...MIP.InstancesDistribution, OnDemandPercentageAboveBaseCapacity: 65 } },
-    });
-  });
-
-  it('a failing group is reported (classified) and the others still run', async () => {
-    const first = describeGroup({ profile: 'gpu-inference' }).AutoScalingGroups[0];
-    if (!first) throw new Error('unreachable');
-    const g = first;
-    asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [g, { ...g, AutoScalingGroupName: 'other' }] });
-    // A signal a minute ago in both groups: neither is at rest, so the sweep evaluates both.
-    for (const name of [GROUP, 'other']) await table.putIfAbsent({ pk: `group#${name}`, sk: 'mix', version: 1, data: { history: [], lastSignalAt: NOW - 60_000 } });
-    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': `group#${GROUP}` } }).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
-
-    const report = await runMixSweep(createMixSweepDeps(createAwsClients(), ENV), NOW);
-
-    expect(report.failures).toEqual([expect.objectContaining({ scope: `mix ${GROUP}`, retryable: true })]);
-    expect(report.results).toEqual([expect.objectContaining({ group: 'other' })]);
-  });
 });

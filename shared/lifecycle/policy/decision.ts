@@ -4,7 +4,7 @@
  * `reason` out; no SDK, clock or logger. `shared/lifecycle` carries the decisions out.
  */
 import type { SendCommandInput } from '../../aws/ssm';
-import type { OptIn } from '../../config/index';
+import type { OptIn, Profile } from '../../config/index';
 import { isTerminalCommandStatus } from '../../events/command-status';
 import type { Notification, NotificationType, Severity } from '../../notify/notification';
 import {
@@ -17,6 +17,7 @@ import {
   type LifecycleWork,
   type StoredLifecycle,
 } from '../record';
+import type { ParameterCheck } from './warmup-parameters';
 
 /** The stack's own documents (env `WARMUP_DOCUMENT_NAME` / `DRAIN_DOCUMENT_NAME`), used when a profile names none. */
 export interface StackDocuments {
@@ -358,3 +359,65 @@ export const matchResult = (
   if (!isTerminalCommandStatus(status)) return { ok: false, decision: skip('in-progress', `command ${commandId} is ${status}: nothing to do yet`) };
   return { ok: true, work: w };
 };
+
+/**
+ * The opening every start shares: a group that did not opt in is skipped; without a record the
+ * start is `fresh`; with one, the event of an older action is stale, the same action continues with
+ * `again`, and a later action starts `fresh` work that replaces the record.
+ */
+export const decideStart = (
+  { req, optIn, existing, now }: LifecycleStart,
+  {
+    again,
+    fresh,
+  }: {
+    again: (existing: StoredLifecycle, profile: Profile) => LifecycleDecision;
+    fresh: (profile: Profile, profileName: string) => LifecycleDecision;
+  },
+): LifecycleDecision => {
+  if (!optIn.optedIn) return skip('skipped', `group ${req.groupName} did not opt in: ${optIn.reason}`);
+  if (!existing) return fresh(optIn.profile, optIn.profileName);
+  const which = actionOf(existing.work, req, now);
+  if (which === 'older') return staleAction(existing.work, req);
+  if (which === 'same') return again(existing, optIn.profile);
+  const next = fresh(optIn.profile, optIn.profileName);
+  return next.kind === 'create' ? { ...next, replaces: existing } : next;
+};
+
+/**
+ * The start of a phase its profile disables: enforce completes the hook with CONTINUE at once,
+ * observe records it as finished; either way one notification of `type` says so.
+ */
+export const disabledStart = ({
+  base,
+  type,
+  reason,
+  now,
+  ctx = {},
+}: {
+  base: LifecycleWork;
+  type: LifecycleNotificationType;
+  reason: string;
+  now: number;
+  ctx?: NotificationContext;
+}): LifecycleDecision => {
+  const work: LifecycleWork =
+    base.mode === 'enforce'
+      ? { ...base, status: 'completing', result: 'CONTINUE', claimedAt: now, reason }
+      : { ...base, status: 'finished', finishedAt: now, reason };
+  return { kind: 'create', work, notification: lifecycleNotification({ work, type, reason, now, ctx }), reason };
+};
+
+/** A lifecycle command to send, or why there is none (a parameter failed its pattern). */
+export type CommandPlan = { ok: true; plan: SendCommandInput } | { ok: false; issues: string[] };
+
+/** The command of `work`'s document on its instance with checked `parameters`, or the check's issues. */
+export const commandPlan = (
+  work: Pick<LifecycleWork, 'instanceId' | 'documentName'>,
+  check: ParameterCheck,
+  timeoutSeconds: number,
+  comment: string,
+): CommandPlan =>
+  check.ok
+    ? { ok: true, plan: { documentName: work.documentName, instanceId: work.instanceId, parameters: check.parameters, timeoutSeconds, comment } }
+    : check;

@@ -17,25 +17,11 @@
  * | … no hook yet | finish the record (the hook, when it fires, completes at once) |
  * | deadline passed while running (reconcile) | complete CONTINUE (drain.timed-out) |
  */
-import type { SendCommandInput } from '../../aws/ssm';
 import type { Profile } from '../../config/index';
 import { hasHook, type LifecycleWork, type StoredLifecycle } from '../record';
 import { drainParameters } from './drain-parameters';
-import {
-  actionOf,
-  decideExisting,
-  type LifecycleDecision,
-  type LifecycleRequest,
-  type LifecycleStart,
-  lifecycleNotification,
-  matchResult,
-  newWork,
-  repairedVia,
-  type NotificationContext,
-  seconds,
-  skip,
-  staleAction,
-} from './decision';
+import type { CommandPlan, LifecycleDecision, LifecycleRequest, LifecycleStart, NotificationContext } from './decision';
+import { commandPlan, decideExisting, decideStart, disabledStart, lifecycleNotification, matchResult, newWork, repairedVia, seconds } from './decision';
 
 /** Extra time after the drain document's own timeout before the sweep gives up on its result. */
 export const DRAIN_RESULT_GRACE_SECONDS = 30;
@@ -45,20 +31,8 @@ export const drainCommand = (
   work: Pick<LifecycleWork, 'instanceId' | 'documentName'>,
   profile: Profile,
   timeoutSeconds: number,
-): { ok: true; plan: SendCommandInput } | { ok: false; issues: string[] } => {
-  const check = drainParameters(profile.drain.drainUrl, timeoutSeconds);
-  if (!check.ok) return check;
-  return {
-    ok: true,
-    plan: {
-      documentName: work.documentName,
-      instanceId: work.instanceId,
-      parameters: check.parameters,
-      timeoutSeconds: Math.max(30, timeoutSeconds),
-      comment: `asg-orchestrator drain, up to ${timeoutSeconds} s`,
-    },
-  };
-};
+): CommandPlan =>
+  commandPlan(work, drainParameters(profile.drain.drainUrl, timeoutSeconds), Math.max(30, timeoutSeconds), `asg-orchestrator drain, up to ${timeoutSeconds} s`);
 
 /**
  * Decides what a terminate lifecycle action needs.
@@ -68,22 +42,19 @@ export const drainCommand = (
  * decideTerminate({ req, optIn, documents, existing: stored, now }).kind; // 'create' | 'update' (hook attached) | 'complete' | 'skip'
  * ```
  */
-export const decideTerminate = ({ req, optIn, documents, existing, now, ctx = {} }: LifecycleStart): LifecycleDecision => {
-  if (!optIn.optedIn) return skip('skipped', `group ${req.groupName} did not opt in: ${optIn.reason}`);
-  const profile = optIn.profile;
-  if (existing) {
-    const which = actionOf(existing.work, req, now);
-    if (which === 'older') return staleAction(existing.work, req);
-    if (which === 'same') return decideExistingDrain(existing, req, profile, now);
-    // A later terminate action (the instance went back to the warm pool before, and is leaving the group again).
-    const fresh = decideTerminate({ req, optIn, documents, existing: undefined, now, ctx });
-    return fresh.kind === 'create' ? { ...fresh, replaces: existing } : fresh;
-  }
+export const decideTerminate = (start: LifecycleStart): LifecycleDecision =>
+  // A later terminate action: the instance went back to the warm pool before, and is leaving the group again.
+  decideStart(start, {
+    again: (existing, profile) => decideExistingDrain(existing, start.req, profile, start.now),
+    fresh: (profile, profileName) => startDrain(start, profile, profileName),
+  });
+
+const startDrain = ({ req, documents, now, ctx = {} }: LifecycleStart, profile: Profile, profileName: string): LifecycleDecision => {
   const drain = profile.drain;
   const via = repairedVia(req);
   const base = newWork({
     req,
-    profileName: optIn.profileName,
+    profileName,
     mode: profile.mode,
     phase: 'terminate',
     documentName: drain.documentName ?? documents.drain,
@@ -92,15 +63,11 @@ export const decideTerminate = ({ req, optIn, documents, existing, now, ctx = {}
     now,
   });
   if (!drain.enabled) {
-    const reason = `drain is disabled in profile ${optIn.profileName}: terminate hook completed with CONTINUE at once${via}`;
-    const work: LifecycleWork =
-      profile.mode === 'enforce'
-        ? { ...base, status: 'completing', result: 'CONTINUE', claimedAt: now, reason }
-        : { ...base, status: 'finished', finishedAt: now, reason };
-    return { kind: 'create', work, notification: lifecycleNotification({ work, type: 'drain.skipped', reason, now, ctx }), reason };
+    const reason = `drain is disabled in profile ${profileName}: terminate hook completed with CONTINUE at once${via}`;
+    return disabledStart({ base, type: 'drain.skipped', reason, now, ctx });
   }
   const command = drainCommand(base, profile, drain.timeoutSeconds);
-  if (!command.ok) return { kind: 'invalid', reason: `drain parameters of profile ${optIn.profileName} failed their patterns: nothing sent`, issues: command.issues };
+  if (!command.ok) return { kind: 'invalid', reason: `drain parameters of profile ${profileName} failed their patterns: nothing sent`, issues: command.issues };
   const reason = `drain started with ${base.documentName}: stop accepting requests, wait up to ${drain.timeoutSeconds} s for in-flight ones${via}`;
   if (profile.mode === 'observe') {
     const work: LifecycleWork = { ...base, status: 'finished', finishedAt: now, reason };

@@ -15,24 +15,11 @@
  * | result Pending/InProgress/Delayed/Cancelling, stale command id, not running | nothing |
  * | deadline passed while running (reconcile) | as "none left", reason "timed out" |
  */
-import type { SendCommandInput } from '../../aws/ssm';
 import type { Profile } from '../../config/index';
 import type { LifecycleWork, StoredLifecycle } from '../record';
 import { warmupParameters, type WarmupMode } from './warmup-parameters';
-import {
-  actionOf,
-  decideExisting,
-  type LifecycleDecision,
-  type LifecycleStart,
-  lifecycleNotification,
-  matchResult,
-  newWork,
-  repairedVia,
-  type NotificationContext,
-  seconds,
-  skip,
-  staleAction,
-} from './decision';
+import type { CommandPlan, LifecycleDecision, LifecycleStart, NotificationContext } from './decision';
+import { commandPlan, decideExisting, decideStart, disabledStart, lifecycleNotification, matchResult, newWork, repairedVia, seconds } from './decision';
 
 /** SendCommand's delivery timeout bounds (seconds): the command must start within it. */
 const MIN_DELIVERY_SECONDS = 30;
@@ -48,21 +35,15 @@ export const warmupCommand = (
   work: Pick<LifecycleWork, 'instanceId' | 'documentName' | 'destination' | 'deadlineAt' | 'attempt' | 'maxAttempts'>,
   profile: Profile,
   now: number,
-): { ok: true; plan: SendCommandInput } | { ok: false; issues: string[] } => {
+): CommandPlan => {
   const remaining = Math.max(1, Math.floor((work.deadlineAt - now) / 1000));
   const mode = warmupMode(work.destination);
-  const check = warmupParameters(profile.warmup, mode, remaining);
-  if (!check.ok) return check;
-  return {
-    ok: true,
-    plan: {
-      documentName: work.documentName,
-      instanceId: work.instanceId,
-      parameters: check.parameters,
-      timeoutSeconds: Math.max(MIN_DELIVERY_SECONDS, remaining),
-      comment: `asg-orchestrator warm-up ${mode} attempt ${work.attempt}/${work.maxAttempts}`,
-    },
-  };
+  return commandPlan(
+    work,
+    warmupParameters(profile.warmup, mode, remaining),
+    Math.max(MIN_DELIVERY_SECONDS, remaining),
+    `asg-orchestrator warm-up ${mode} attempt ${work.attempt}/${work.maxAttempts}`,
+  );
 };
 
 /**
@@ -74,28 +55,24 @@ export const warmupCommand = (
  * d.kind; // 'create' (with `send`), or 'skip' when the group did not opt in
  * ```
  */
-export const decideLaunch = ({ req, optIn, documents, existing, now, ctx = {} }: LifecycleStart): LifecycleDecision => {
-  if (!optIn.optedIn) return skip('skipped', `group ${req.groupName} did not opt in: ${optIn.reason}`);
-  const profile = optIn.profile;
-  if (existing) {
-    const which = actionOf(existing.work, req, now);
-    if (which === 'older') return staleAction(existing.work, req);
-    if (which === 'same') {
-      return decideExisting(existing, req, now, (w) => {
-        const c = warmupCommand(w, profile, now);
+export const decideLaunch = (start: LifecycleStart): LifecycleDecision =>
+  // A later action of the instance (it left the warm pool, or came back to it): new work replaces the record.
+  decideStart(start, {
+    again: (existing, profile) =>
+      decideExisting(existing, start.req, start.now, (w) => {
+        const c = warmupCommand(w, profile, start.now);
         return c.ok ? c.plan : undefined;
-      });
-    }
-    // A later action of the instance (it left the warm pool, or came back to it): new work replaces the record.
-    const fresh = decideLaunch({ req, optIn, documents, existing: undefined, now, ctx });
-    return fresh.kind === 'create' ? { ...fresh, replaces: existing } : fresh;
-  }
+      }),
+    fresh: (profile, profileName) => startWarmup(start, profile, profileName),
+  });
+
+const startWarmup = ({ req, documents, now, ctx = {} }: LifecycleStart, profile: Profile, profileName: string): LifecycleDecision => {
   const warmup = profile.warmup;
   const mode = warmupMode(req.destination);
   const base: LifecycleWork = {
     ...newWork({
       req,
-      profileName: optIn.profileName,
+      profileName,
       mode: profile.mode,
       phase: 'launch',
       documentName: warmup.documentName ?? documents.warmup,
@@ -108,22 +85,13 @@ export const decideLaunch = ({ req, optIn, documents, existing, now, ctx = {} }:
   const via = repairedVia(req);
 
   if (!warmup.enabled) {
-    const reason = `warm-up is disabled in profile ${optIn.profileName}: launch hook completed with CONTINUE at once${via}`;
-    const work: LifecycleWork =
-      profile.mode === 'enforce'
-        ? { ...base, status: 'completing', result: 'CONTINUE', claimedAt: now, reason }
-        : { ...base, status: 'finished', finishedAt: now, reason };
-    return {
-      kind: 'create',
-      work,
-      notification: lifecycleNotification({ work, type: 'warmup.skipped', reason, now, ctx }),
-      reason,
-    };
+    const reason = `warm-up is disabled in profile ${profileName}: launch hook completed with CONTINUE at once${via}`;
+    return disabledStart({ base, type: 'warmup.skipped', reason, now, ctx });
   }
 
   const command = warmupCommand(base, profile, now);
   if (!command.ok) {
-    return { kind: 'invalid', reason: `warm-up parameters of profile ${optIn.profileName} failed their patterns: nothing sent`, issues: command.issues };
+    return { kind: 'invalid', reason: `warm-up parameters of profile ${profileName} failed their patterns: nothing sent`, issues: command.issues };
   }
   const what = `${mode === 'prestage' ? 'pre-stage (download only, Destination WarmPool)' : 'load'} of ${warmup.modelUris.length} model URI(s) into ${warmup.cacheDir} with ${base.documentName}`;
   const reason = `warm-up started: ${what}, attempt 1/${warmup.maxAttempts}, overall budget ${warmup.timeoutSeconds} s${via}`;
