@@ -88,7 +88,8 @@ const commandIdOf = (event: unknown): string | undefined => {
 };
 
 const eventTime = (event: unknown): number | undefined => {
-  const e = typeof event === 'object' && event !== null ? (event as { time?: unknown; Records?: Array<{ attributes?: { SentTimestamp?: string } }> }) : undefined;
+  const e =
+    typeof event === 'object' && event !== null ? (event as { time?: unknown; Records?: Array<{ attributes?: { SentTimestamp?: string } }> }) : undefined;
   // An SQS batch (groupSweep) carries no `time`: its first record's SentTimestamp (epoch ms) is when the tick sent it.
   const sent = e?.Records?.[0]?.attributes?.SentTimestamp;
   const ms = typeof e?.time === 'string' ? Date.parse(e.time) : sent !== undefined ? Number(sent) : Number.NaN;

@@ -35,10 +35,12 @@ export interface PathMinimum {
 
 const ACTIVITY_OPTED_IN =
   'DescribeAutoScalingGroups ×1 (the opt-in tag is on the group; the event does not carry it) + DynamoDB PutItem ×2 (claim the event id before publishing, mark it published after: EventBridge delivers at least once, and the claim is what makes a re-delivery publish nothing) + SNS Publish ×1 + EventBridge PutEvents ×1 (both channels on in the profile)';
-const TERMINATION = 'DescribeAutoScalingGroups ×1 (weights, protection, launch template version, opt-in tag) + DynamoDB Query ×1 (facts and signals share the group partition; one page under 1 MB)';
+const TERMINATION =
+  'DescribeAutoScalingGroups ×1 (weights, protection, launch template version, opt-in tag) + DynamoDB Query ×1 (facts and signals share the group partition; one page under 1 MB)';
 const LAUNCH = { fn: 'launchLifecycle', event: 'autoscaling/launch-lifecycle.json' };
 /** Instance facts the lifecycle functions write (attribute-level upsert on `group#<group>` / `instance#<id>`). */
-const FACTS_CREATE = "facts for the termination policy's ordering: launch time and warming, written right after the record's conditional create, so that a late or re-emitted duplicate never marks a warm instance warming again";
+const FACTS_CREATE =
+  "facts for the termination policy's ordering: launch time and warming, written right after the record's conditional create, so that a late or re-emitted duplicate never marks a warm instance warming again";
 /** The reconcile tick (docs/adr/0008): it plans and sends, it reads no group's instances. */
 const TICK =
   "DescribeAutoScalingGroups ×1 (opted-in groups by tag key, without instances, one page per 100 groups: the only listing, shared by both plans) + Query ×1 (the sweep's own partition, strongly consistent: the completions it started and did not see final, F3 in docs/reliability.md, and the scan memory) + BatchGetItem ×1 (every opted-in group's mix record, 100 keys a call: a group at rest gets no mix work) + SendMessageBatch ×1 (one message per group needing work, 10 a call; here the group is new: never read)";
@@ -49,8 +51,10 @@ const GROUP_START =
 const GROUP_MIX =
   'the mix evaluation (the message says the mix is not at rest): Query ×1 (the group partition: capacity signals of the window and the mix record) + DescribeInstances ×1 (which members are Spot: the group answer has no market); the mix holds, nothing written';
 /** The scan memory write of a run that read a group. */
-const SCAN_MEMORY = 'PutItem ×1 (the scan memory: what the read found, so that the next runs read the group only when it has waiters, its capacity changed or its period passed; not written when unchanged)';
-const FACTS_END = "facts for the termination policy's ordering: launch time and warming; here warming false, written before the final status so that a resumed completion repeats it";
+const SCAN_MEMORY =
+  'PutItem ×1 (the scan memory: what the read found, so that the next runs read the group only when it has waiters, its capacity changed or its period passed; not written when unchanged)';
+const FACTS_END =
+  "facts for the termination policy's ordering: launch time and warming; here warming false, written before the final status so that a resumed completion repeats it";
 
 export const PATH_MINIMUMS: readonly PathMinimum[] = [
   ...[
@@ -200,7 +204,7 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
     fn: 'capacitySignal',
     event: 'ec2/rebalance-recommendation.json',
     minimum: 10,
-    why: 'DescribeInstances ×2 in a fresh container (the event names only the instance: the first answer gives its group; the group\'s other members, listed by DescribeAutoScalingGroups, need a second for their market, which the group answer lacks; a warm container has the first cached) + DescribeAutoScalingGroups ×1 (opt-in, policy) + facts write ×1 (doomed) + signal write ×1 + Query ×1 (window + mix record) + mix record write ×1 (last signal) + Publish ×1 + PutEvents ×1 + the notified mark ×1 (written after Publish so a failed or interrupted publish is repeated by the retry; the signal itself is written before the risky steps): no UpdateAutoScalingGroup below the raise threshold',
+    why: "DescribeInstances ×2 in a fresh container (the event names only the instance: the first answer gives its group; the group's other members, listed by DescribeAutoScalingGroups, need a second for their market, which the group answer lacks; a warm container has the first cached) + DescribeAutoScalingGroups ×1 (opt-in, policy) + facts write ×1 (doomed) + signal write ×1 + Query ×1 (window + mix record) + mix record write ×1 (last signal) + Publish ×1 + PutEvents ×1 + the notified mark ×1 (written after Publish so a failed or interrupted publish is repeated by the retry; the signal itself is written before the risky steps): no UpdateAutoScalingGroup below the raise threshold",
   },
   {
     fn: 'capacitySignal',
@@ -229,7 +233,7 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
     setup: [LAUNCH],
     matchCommandId: false,
     minimum: 2,
-    why: 'a document name the config does not know may still be ours (a deploy that replaced the stack\'s document or changed a profile\'s documentName while a command of the old one ran; records live 2 days), so the record decides, not the name: GetItem ×2 (both phases; the role has no BatchGetItem or Query)',
+    why: "a document name the config does not know may still be ours (a deploy that replaced the stack's document or changed a profile's documentName while a command of the old one ran; records live 2 days), so the record decides, not the name: GetItem ×2 (both phases; the role has no BatchGetItem or Query)",
   },
 ];
 
@@ -251,5 +255,7 @@ export const renderMinimumsTable = (rows: readonly PathMinimum[] = PATH_MINIMUMS
   [
     '| function | path | minimum AWS calls |',
     '|---|---|---:|',
-    ...[...rows].sort((a, b) => firstIndex(rows, a.fn) - firstIndex(rows, b.fn)).map((m) => `| \`${m.fn}\` | ${pathName(m).replace(/\|/g, '\\|')} | ${m.minimum} |`),
+    ...[...rows]
+      .sort((a, b) => firstIndex(rows, a.fn) - firstIndex(rows, b.fn))
+      .map((m) => `| \`${m.fn}\` | ${pathName(m).replace(/\|/g, '\\|')} | ${m.minimum} |`),
   ].join('\n');

@@ -98,7 +98,12 @@ export const measureArtifactInit = async (root: string, runs: number, log: (line
   try {
     const external = [...new Set(pkg.functions.flatMap((f) => f.requires))].sort();
     const runtime = copyRuntimeSdk(root, pkg, [...new Set([...external, ...RUNTIME_CHOICES])]);
-    const base = (fn: Pick<PackagedFunction, 'name' | 'timeoutSeconds' | 'memoryMb' | 'env'>, built: Pick<BuiltFunction, 'taskRoot' | 'handler'>, event: unknown, nodePath: string[]): ColdRunOptions => ({
+    const base = (
+      fn: Pick<PackagedFunction, 'name' | 'timeoutSeconds' | 'memoryMb' | 'env'>,
+      built: Pick<BuiltFunction, 'taskRoot' | 'handler'>,
+      event: unknown,
+      nodePath: string[],
+    ): ColdRunOptions => ({
       rie,
       node,
       ric,
@@ -118,7 +123,10 @@ export const measureArtifactInit = async (root: string, runs: number, log: (line
 
     // The floor: runtime start and runtime-client load with an empty handler module.
     const floor = await buildSdkOnly(root, pkg, 'floor', []);
-    add({ name: 'empty handler (runtime floor)', kind: 'floor', functions: [], sdkPackages: [], bytes: floor.bytes, memoryMb: 256 }, base({ name: 'floor', timeoutSeconds: 10, memoryMb: 256, env: {} }, floor, {}, []));
+    add(
+      { name: 'empty handler (runtime floor)', kind: 'floor', functions: [], sdkPackages: [], bytes: floor.bytes, memoryMb: 256 },
+      base({ name: 'floor', timeoutSeconds: 10, memoryMb: 256, env: {} }, floor, {}, []),
+    );
 
     // Baselines: one per distinct set of SDK packages, each kind.
     const sets = new Map<string, PackagedFunction[]>();
@@ -149,7 +157,14 @@ export const measureArtifactInit = async (root: string, runs: number, log: (line
       for (const name of RUNTIME_CHOICES.filter((p) => fn.sdkPackages.includes(p))) {
         const built = await buildPackagingVariant(root, pkg, fn, name);
         add(
-          { name: `${fn.name} (${name} ${built.external ? 'from the runtime' : 'bundled'})`, kind: 'variant', functions: [fn.name], sdkPackages: fn.sdkPackages, bytes: built.bytes, memoryMb: fn.memoryMb },
+          {
+            name: `${fn.name} (${name} ${built.external ? 'from the runtime' : 'bundled'})`,
+            kind: 'variant',
+            functions: [fn.name],
+            sdkPackages: fn.sdkPackages,
+            bytes: built.bytes,
+            memoryMb: fn.memoryMb,
+          },
           base(fn, built, sampleEvent(root, fn.name), [runtime.nodePath]),
         );
       }
@@ -189,7 +204,9 @@ const signed = (v: number): string => `${v >= 0 ? '+' : '−'}${ms(Math.abs(v))}
 const pct = (v: number, of: number): string => `${v >= 0 ? '+' : '−'}${Math.abs((v / of) * 100).toFixed(0)} %`;
 
 /** Per function: INIT over its SDK-only baseline, and the Powertools baseline's share. */
-export const initDeltas = (r: ArtifactInitReport): Array<{ fn: InitTarget; sdkOnly: InitTarget; powertools: InitTarget; overSdk: number; powertoolsShare: number }> =>
+export const initDeltas = (
+  r: ArtifactInitReport,
+): Array<{ fn: InitTarget; sdkOnly: InitTarget; powertools: InitTarget; overSdk: number; powertoolsShare: number }> =>
   r.targets
     .filter((t) => t.kind === 'function')
     .map((fn) => {
@@ -220,7 +237,12 @@ export const renderInitSection = (r: ArtifactInitReport, command: string): strin
     '',
     `\`osls package\` (${r.packageSeconds.toFixed(0)} s) builds every function's zip; each is unzipped into an empty directory with no \`node_modules\` on any ancestor and run under the AWS Lambda Runtime Interface Emulator (\`aws-lambda-rie\` ${r.rie}, built with \`go install\`) with \`aws-lambda-ric\` ${r.ric} on Node ${r.node}, with the handler, timeout, memory and environment of the packaged template, and invoked once per cold start over HTTP with its sample event against a local moto. What the bundles leave external (${r.runtimeProvided.packages.map((p) => `\`${p}\``).join(', ') || 'nothing'}) is on NODE_PATH, copied with its dependencies (${r.runtimeProvided.closure} packages) from this repository, as the \`nodejs22.x\` runtime provides its SDK in \`/var/runtime/node_modules\`. Baselines are built with the same esbuild settings (custom.esbuild, plugins and externals included) for each distinct set of SDK packages: **SDK only** names each client class of the set and nothing else; **SDK + Powertools** wraps that handler in Powertools Logger + Metrics on middy exactly as shared/runtime/stack.ts does (\`injectLambdaContext\`, \`logMetrics\` with the cold-start metric). ${r.runs} cold starts per target, one emulator at a time, the order rotated every round.`,
     '',
-    ...(floor ? [`The runtime floor — an empty handler module under the same emulator and client — has INIT ${ms(floor.init.median)} ms median (p99 ${ms(floor.init.p99)} ms): the rest of each INIT is loading the handler module.`, ''] : []),
+    ...(floor
+      ? [
+          `The runtime floor — an empty handler module under the same emulator and client — has INIT ${ms(floor.init.median)} ms median (p99 ${ms(floor.init.p99)} ms): the rest of each INIT is loading the handler module.`,
+          '',
+        ]
+      : []),
     "**INIT** is the emulator's `INIT REPORT(durationMs)`: runtime start, runtime-client load, handler module load — what Lambda reports as Init Duration. (The emulator's own REPORT line prints `Init Duration: 0.0x ms`: it starts INIT on the first invoke and counts it in `Duration`.) **First invoke** is its `INVOKE RTDONE` duration, AWS calls to moto included. The emulator does not limit CPU by memory size, and the machine is a shared 2-core one: compare rows of this run, not runs. The minimum is shown beside the median: on a busy host both move by tens of milliseconds between runs, so differences smaller than that are noise.",
     '',
     '| function | bundle | memory | INIT median / min / p99 (ms) | SDK only: INIT median / min (ms) | SDK + Powertools: INIT median / min (ms) | function over SDK only: median (min) | of which Powertools + middy: median (min) | first invoke median (ms) | answer |',
@@ -234,7 +256,10 @@ export const renderInitSection = (r: ArtifactInitReport, command: string): strin
     '',
     '| baseline | SDK packages | bundle | INIT median / p99 (ms) | stands for |',
     '|---|---|---:|---:|---|',
-    ...baselines.map((b) => `| ${b.name} | ${b.sdkPackages.map((p) => p.replace('@aws-sdk/', '')).join(', ') || '—'} | ${kb(b.bytes)} | ${ms(b.init.median)} / ${ms(b.init.p99)} | ${b.functions.join(', ') || '—'} |`),
+    ...baselines.map(
+      (b) =>
+        `| ${b.name} | ${b.sdkPackages.map((p) => p.replace('@aws-sdk/', '')).join(', ') || '—'} | ${kb(b.bytes)} | ${ms(b.init.median)} / ${ms(b.init.p99)} | ${b.functions.join(', ') || '—'} |`,
+    ),
     '',
     ...(variants.length === 0
       ? []

@@ -35,7 +35,14 @@ export interface WorldOptions {
 const WAITING = 'i-0abc1234def567890';
 
 /** The bench's service names → the IAM prefixes the world answers under. */
-const PREFIX: Readonly<Record<string, string>> = { AutoScaling: 'autoscaling', DynamoDB: 'dynamodb', EC2: 'ec2', EventBridge: 'events', SNS: 'sns', SSM: 'ssm' };
+const PREFIX: Readonly<Record<string, string>> = {
+  AutoScaling: 'autoscaling',
+  DynamoDB: 'dynamodb',
+  EC2: 'ec2',
+  EventBridge: 'events',
+  SNS: 'sns',
+  SSM: 'ssm',
+};
 
 /** The state of one simulated account; a fresh one per measured path, seeded at its first call. */
 export class AwsWorld {
@@ -61,7 +68,11 @@ export class AwsWorld {
     const waiting = this.options.pendingWait === false ? undefined : WAITING;
     for (const i of state.instances) if (i.state === 'Pending:Wait' && i.id !== waiting) i.state = 'InService';
     state.lifecycleActions = state.lifecycleActions.filter((a) => a.instanceId === waiting);
-    this.world = new LocalWorld(state, () => {}, () => Date.now());
+    this.world = new LocalWorld(
+      state,
+      () => {},
+      () => Date.now(),
+    );
     this.world.nextCommandId = this.nextCommandId;
     return this.world;
   }
@@ -110,7 +121,10 @@ const serviceOf = (pkg: string): string =>
  * function that restores the originals.
  */
 export const installWorld = async (root: string, current: () => AwsWorld): Promise<{ restore: () => void; services: string[] }> => {
-  const pkgJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+  const pkgJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+    devDependencies?: Record<string, string>;
+  };
   const packages = Object.keys({ ...pkgJson.dependencies, ...pkgJson.devDependencies }).filter((p) => /^@aws-sdk\/(client-|lib-dynamodb$)/.test(p));
   const restores: Array<() => void> = [];
   const services: string[] = [];

@@ -92,7 +92,12 @@ const clientExports = (root: string, pkg: string): string[] => {
 };
 
 /** A bundle, built like the functions', that only exports the client classes of `packages`. */
-const buildBaseline = async (root: string, settings: EsbuildSettings, outfile: string, packages: readonly string[]): Promise<{ file: string; exports: string[] }> => {
+const buildBaseline = async (
+  root: string,
+  settings: EsbuildSettings,
+  outfile: string,
+  packages: readonly string[],
+): Promise<{ file: string; exports: string[] }> => {
   const exports = packages.flatMap((pkg) => clientExports(root, pkg).map((name) => ({ pkg, name })));
   const contents = exports.length === 0 ? 'export {};\n' : exports.map(({ pkg, name }) => `export { ${name} } from '${pkg}';`).join('\n');
   // stdin has no entry name for outExtension to rename: the output file is named directly.
@@ -150,11 +155,14 @@ export const measureColdStart = async (
         Object.entries(o.inputs).flatMap(([input, { bytesInOutput }]) => (bytesInOutput > 0 ? (SDK_PACKAGE.exec(input)?.[1] ?? []) : [])),
       );
       const sdkPackages = [...new Set([...bundledSdk, ...externalSdk])].sort();
-      const { file: baseline, exports: baselineExports } = await buildBaseline(root, settings, join(tmp, 'baselines', `${fn.name}${settings.extension}`), sdkPackages);
+      const { file: baseline, exports: baselineExports } = await buildBaseline(
+        root,
+        settings,
+        join(tmp, 'baselines', `${fn.name}${settings.extension}`),
+        sdkPackages,
+      );
       const called = calledPackages[fn.name];
-      const calledBaseline = called
-        ? (await buildBaseline(root, settings, join(tmp, 'called', `${fn.name}${settings.extension}`), called)).file
-        : undefined;
+      const calledBaseline = called ? (await buildBaseline(root, settings, join(tmp, 'called', `${fn.name}${settings.extension}`), called)).file : undefined;
       built.push({ fn, file, baseline, calledBaseline, called, meta: result.metafile, sdkPackages, baselineExports });
       log(`  built ${fn.name}: ${statSync(file).size} B (baseline ${statSync(baseline).size} B: ${sdkPackages.join(', ') || 'no SDK'})`);
     }
@@ -190,7 +198,11 @@ export const measureColdStart = async (
         baselineExports: b.baselineExports,
         composition: composition(b.meta),
         ...(b.called && b.calledBaseline
-          ? { calledPackages: b.called, calledBaselineBytes: statSync(b.calledBaseline).size, calledBaselineLoad: summarize(samples.get(b.calledBaseline) ?? []) }
+          ? {
+              calledPackages: b.called,
+              calledBaselineBytes: statSync(b.calledBaseline).size,
+              calledBaselineLoad: summarize(samples.get(b.calledBaseline) ?? []),
+            }
           : {}),
         load,
         baselineLoad,
@@ -198,7 +210,11 @@ export const measureColdStart = async (
         overhead: (load.median - baselineLoad.median) / baselineLoad.median,
       };
     });
-    return { results, empty: summarize(samples.get(empty) ?? []), runs, buildOptions: {
+    return {
+      results,
+      empty: summarize(samples.get(empty) ?? []),
+      runs,
+      buildOptions: {
         ...(settings.options as Record<string, unknown>),
         ...(settings.options.plugins ? { plugins: settings.options.plugins.map((p) => `${p.name} (${String(settings.declared.plugins)})`) } : {}),
       },

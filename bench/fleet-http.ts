@@ -20,7 +20,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { AwsHttpEndpoint, type HttpGroup } from './lib/aws-http';
-import type { EsbuildSettings, FunctionEntry, } from './lib/serverless-functions';
+import type { EsbuildSettings, FunctionEntry } from './lib/serverless-functions';
 import { ms } from './lib/stats';
 import { RECONCILE_BEGIN, RECONCILE_END } from './lib/reconcile-markers';
 
@@ -109,29 +109,33 @@ export const runChild = async (
   const outFile = join(tmp, `${fn.name}-out.json`);
   writeFileSync(inFile, JSON.stringify(input));
   // Asynchronous: the endpoint answering the child lives in this process's event loop.
-  const child = spawn(process.execPath, [...(input.nodeFlags ?? []), '--expose-gc', join(root, 'bench', 'lib', 'bundle-child.cjs'), bundle, fn.exportName, inFile, outFile], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: {
-      PATH: process.env.PATH ?? '',
-      NODE_PATH: join(root, 'node_modules'),
-      AWS_ENDPOINT_URL: endpoint,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'bench',
-      AWS_SECRET_ACCESS_KEY: 'bench',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      AWS_LAMBDA_FUNCTION_NAME: fn.name,
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(input.memoryMb),
-      TABLE_NAME: 'asg-orchestrator-bench-state',
-      TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:asg-orchestrator-bench',
-      EVENT_BUS_NAME: 'default',
-      WARMUP_DOCUMENT_NAME: 'asg-orchestrator-bench-WarmUpDocument',
-      DRAIN_DOCUMENT_NAME: 'asg-orchestrator-bench-DrainDocument',
-      ORCHESTRATOR_ACCOUNT_ID: '123456789012',
-      POWERTOOLS_SERVICE_NAME: 'asg-orchestrator',
-      POWERTOOLS_METRICS_NAMESPACE: 'asg-orchestrator',
-      ...input.env,
+  const child = spawn(
+    process.execPath,
+    [...(input.nodeFlags ?? []), '--expose-gc', join(root, 'bench', 'lib', 'bundle-child.cjs'), bundle, fn.exportName, inFile, outFile],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_PATH: join(root, 'node_modules'),
+        AWS_ENDPOINT_URL: endpoint,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'bench',
+        AWS_SECRET_ACCESS_KEY: 'bench',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        AWS_LAMBDA_FUNCTION_NAME: fn.name,
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(input.memoryMb),
+        TABLE_NAME: 'asg-orchestrator-bench-state',
+        TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:asg-orchestrator-bench',
+        EVENT_BUS_NAME: 'default',
+        WARMUP_DOCUMENT_NAME: 'asg-orchestrator-bench-WarmUpDocument',
+        DRAIN_DOCUMENT_NAME: 'asg-orchestrator-bench-DrainDocument',
+        ORCHESTRATOR_ACCOUNT_ID: '123456789012',
+        POWERTOOLS_SERVICE_NAME: 'asg-orchestrator',
+        POWERTOOLS_METRICS_NAMESPACE: 'asg-orchestrator',
+        ...input.env,
+      },
     },
-  });
+  );
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => {
     stderr = (stderr + c.toString('utf8')).slice(-4000);
@@ -151,7 +155,16 @@ export const memoryOf = (doc: Record<string, unknown>, fn: string): { memoryMb: 
   return { memoryMb: Number(f.memorySize ?? provider.memorySize ?? 1024), timeoutS: Number(f.timeout ?? provider.timeout ?? 6) };
 };
 
-export const SCHEDULED = { version: '0', id: 'b1e2c3d4-0000-4000-8000-000000000001', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '123456789012', region: 'us-east-1', resources: [], detail: {} };
+export const SCHEDULED = {
+  version: '0',
+  id: 'b1e2c3d4-0000-4000-8000-000000000001',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: '123456789012',
+  region: 'us-east-1',
+  resources: [],
+  detail: {},
+};
 
 /**
  * terminationPolicy at 1k/10k/30k candidates: one group of that many instances (weights 1–2, 1 %
@@ -159,7 +172,15 @@ export const SCHEDULED = { version: '0', id: 'b1e2c3d4-0000-4000-8000-0000000000
  * Spot in its partition (bench/termination-decision.ts's generator, times moved to now), Auto
  * Scaling asking for ~10 % of each bucket.
  */
-const terminationRows = async (root: string, settings: EsbuildSettings, doc: Record<string, unknown>, fn: FunctionEntry, tmp: string, log: (l: string) => void, opts: FleetOptions): Promise<FleetRow[]> => {
+const terminationRows = async (
+  root: string,
+  settings: EsbuildSettings,
+  doc: Record<string, unknown>,
+  fn: FunctionEntry,
+  tmp: string,
+  log: (l: string) => void,
+  opts: FleetOptions,
+): Promise<FleetRow[]> => {
   const { makeWorkload, shiftedItems } = await import('./lib/termination-workload');
   const bundle = await buildBundle(root, settings, fn, join(tmp, 'termination'));
   const { memoryMb, timeoutS } = memoryOf(doc, fn.name);
@@ -192,7 +213,14 @@ const terminationRows = async (root: string, settings: EsbuildSettings, doc: Rec
     const url = await endpoint.listen();
     try {
       const runs = Array.from({ length: 4 }, () => w.raw);
-      const out = await runChild(root, bundle, fn, url, { functionName: fn.name, memoryMb, timeoutMs: timeoutS * 1000, runs, sortFloor: size, nodeFlags: opts.nodeFlags ?? [] }, tmp);
+      const out = await runChild(
+        root,
+        bundle,
+        fn,
+        url,
+        { functionName: fn.name, memoryMb, timeoutMs: timeoutS * 1000, runs, sortFloor: size, nodeFlags: opts.nodeFlags ?? [] },
+        tmp,
+      );
       rows.push({
         label: `${size.toLocaleString('en-US')} candidates`,
         size,
@@ -262,7 +290,7 @@ export const renderFleet = (r: FleetReport, command: string): string => {
     '',
     `**CPU share.** Lambda allocates CPU in proportion to memory, one vCPU at ${MB_PER_VCPU.toLocaleString('en-US')} MB ([configuration-memory](https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html)). A function of M MB gets M / ${MB_PER_VCPU} of a vCPU; "at the share" below is the CPU time measured here × ${MB_PER_VCPU} / M, i.e. the time the same work takes at that share, assuming one core here ≈ one Lambda vCPU (network waits come on top).`,
     '',
-    '**Floor.** Measured in the same process right after each invocation: a bare parse of exactly the bodies the endpoint answered during it (the SDK\'s own XML parser `parseXML` of `@aws-sdk/xml-builder`, `JSON.parse`), without the SDK\'s deserialization into shapes, our code, logging or HTTP; for the termination policy also a sort of as many plain `{ id, key }` literals as there are candidates.',
+    "**Floor.** Measured in the same process right after each invocation: a bare parse of exactly the bodies the endpoint answered during it (the SDK's own XML parser `parseXML` of `@aws-sdk/xml-builder`, `JSON.parse`), without the SDK's deserialization into shapes, our code, logging or HTTP; for the termination policy also a sort of as many plain `{ id, key }` literals as there are candidates.",
     '',
     // Generated by bench/fleet-reconcile.ts (`--only=reconcile`); spliceFleet keeps the existing one.
     RECONCILE_BEGIN,
@@ -311,7 +339,11 @@ export const renderFleetTermination = (rows: readonly FleetRow[], command: strin
   if (t30) {
     const warm = t30.runs.slice(1).filter((x) => outcomeWord(x) === 'decided');
     const best = [...warm].sort((a, b) => a.cpuMs - b.cpuMs)[0];
-    if (!best) lines.push('', 'At 30,000 candidates no warm invocation decided with both reads inside the 1 s budget on this machine in this run: the bar (CPU within 15× a bare sort, under 300 ms on one core) is **not met**; see the CPU column.');
+    if (!best)
+      lines.push(
+        '',
+        'At 30,000 candidates no warm invocation decided with both reads inside the 1 s budget on this machine in this run: the bar (CPU within 15× a bare sort, under 300 ms on one core) is **not met**; see the CPU column.',
+      );
     if (best) {
       lines.push(
         '',

@@ -12,15 +12,26 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AwsHttpEndpoint } from './lib/aws-http';
-import { buildBundle, callCount, type FleetRow, fleetGroups, GROUP_COUNTS, MB_PER_VCPU, mb, memoryOf, PER_GROUP, runChild, SCHEDULED, scaled } from './fleet-http';
+import {
+  buildBundle,
+  callCount,
+  type FleetRow,
+  fleetGroups,
+  GROUP_COUNTS,
+  MB_PER_VCPU,
+  mb,
+  memoryOf,
+  PER_GROUP,
+  runChild,
+  SCHEDULED,
+  scaled,
+} from './fleet-http';
 import type { EsbuildSettings, FunctionEntry } from './lib/serverless-functions';
 import { RECONCILE_BEGIN, RECONCILE_END } from './lib/reconcile-markers';
 import { ms } from './lib/stats';
 
-
 /** The bars of issue 16 for one invocation. */
 const BAR = { calls: 60, cpuMs: 5_000, rss: 200 * 2 ** 20 } as const;
-
 
 /** An SQS event as Lambda's poller delivers a batch (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html). */
 const sqsEvent = (bodies: readonly string[]) => ({
@@ -28,7 +39,12 @@ const sqsEvent = (bodies: readonly string[]) => ({
     messageId: `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`,
     receiptHandle: `bench-${i + 1}`,
     body,
-    attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), SenderId: 'AROABENCH:reconcile', ApproximateFirstReceiveTimestamp: String(Date.now()) },
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: String(Date.now()),
+      SenderId: 'AROABENCH:reconcile',
+      ApproximateFirstReceiveTimestamp: String(Date.now()),
+    },
     messageAttributes: {},
     md5OfBody: '',
     eventSource: 'aws:sqs',
@@ -96,7 +112,8 @@ export const measureReconcileFleet = async (
         const now = Date.now();
         if (waitingGroup) {
           waitingGroup.instances = waitingGroup.instances.filter((i) => i.state === 'InService');
-          for (let k = 0; k < 3; k += 1) waitingGroup.instances.push({ id: `i-ffff${k.toString(16).padStart(13, '0')}`, type: 'g5.xlarge', az: 'us-east-1a', state: 'Pending:Wait' });
+          for (let k = 0; k < 3; k += 1)
+            waitingGroup.instances.push({ id: `i-ffff${k.toString(16).padStart(13, '0')}`, type: 'g5.xlarge', az: 'us-east-1a', state: 'Pending:Wait' });
         }
         const memory: Record<string, unknown> = {};
         groups.forEach((g, i) => {
@@ -109,16 +126,34 @@ export const measureReconcileFleet = async (
         // The SDK sends to the queue URL's host (middleware-sdk-sqs, useQueueUrlAsEndpoint): a URL on the endpoint.
         const env = { GROUP_QUEUE_URL: `${url}/123456789012/asg-orchestrator-bench-group-sweep` };
         const t = memoryOf(doc, tick.name);
-        const tickOut = await runChild(root, tickBundle, tick, url, { functionName: tick.name, memoryMb: t.memoryMb, timeoutMs: t.timeoutS * 1000, runs: [SCHEDULED, SCHEDULED], env }, tmp);
+        const tickOut = await runChild(
+          root,
+          tickBundle,
+          tick,
+          url,
+          { functionName: tick.name, memoryMb: t.memoryMb, timeoutMs: t.timeoutS * 1000, runs: [SCHEDULED, SCHEDULED], env },
+          tmp,
+        );
         const sent = [...endpoint.sent];
         rows.push(toRow('tick', sent.length, count, t, tickOut));
         // The batch Lambda would deliver: the group with lost events first, then others the tick sent.
-        const batch = [...sent].sort((a, b) => Number(b.includes(`"${waitingGroup?.name}"`)) - Number(a.includes(`"${waitingGroup?.name}"`))).slice(0, batchSize);
+        const batch = [...sent]
+          .sort((a, b) => Number(b.includes(`"${waitingGroup?.name}"`)) - Number(a.includes(`"${waitingGroup?.name}"`)))
+          .slice(0, batchSize);
         const w = memoryOf(doc, worker.name);
-        const workerOut = await runChild(root, workerBundle, worker, url, { functionName: worker.name, memoryMb: w.memoryMb, timeoutMs: w.timeoutS * 1000, runs: [sqsEvent(batch), sqsEvent(batch)], env: {} }, tmp);
+        const workerOut = await runChild(
+          root,
+          workerBundle,
+          worker,
+          url,
+          { functionName: worker.name, memoryMb: w.memoryMb, timeoutMs: w.timeoutS * 1000, runs: [sqsEvent(batch), sqsEvent(batch)], env: {} },
+          tmp,
+        );
         rows.push(toRow('worker', batch.length, count, w, workerOut));
         for (const row of rows.slice(-2)) {
-          log(`  ${row.role} ${count} groups: ${row.runs[0]?.decision ?? ''} ${row.messages} message(s), calls ${row.runs.map((r) => callCount(r.calls)).join(' / ')}, cpu ${row.runs.map((r) => ms(r.cpuMs)).join(' / ')} ms, peak RSS ${mb(Math.max(0, ...row.runs.map((r) => r.peakRss)))}`);
+          log(
+            `  ${row.role} ${count} groups: ${row.runs[0]?.decision ?? ''} ${row.messages} message(s), calls ${row.runs.map((r) => callCount(r.calls)).join(' / ')}, cpu ${row.runs.map((r) => ms(r.cpuMs)).join(' / ')} ms, peak RSS ${mb(Math.max(0, ...row.runs.map((r) => r.peakRss)))}`,
+          );
         }
       } finally {
         await endpoint.close();
@@ -140,7 +175,7 @@ export const renderReconcileFleet = (rows: readonly ReconcileFleetRow[], command
     '',
     `Reproduce: \`${command}\` (this section alone: \`npm run bench -- --only=reconcile\`). The per-group work is fanned out over SQS (docs/adr/0008): the tick (\`reconcile\`) lists the opted-in groups once without instances, plans, and sends one message per group needing work; \`groupSweep\` handles one group per record, a batch at a time. Both packaged bundles run in fresh Node processes against the endpoint described above; "at the share" is the CPU time × ${MB_PER_VCPU} / memory.`,
     '',
-    'Groups of 500 InService instances (4 types, 3 AZs), all opted in, every mix at rest (the owner\'s 25 %, no signal); one group holds 3 instances in `Pending:Wait` whose launch events were lost. The scan memory is a steady state: each group last read 1–5 minutes ago, so a fifth is due (docs/adr/0006). The tick runs with `GROUP_QUEUE_URL` set; the worker is then invoked with a batch of the messages that tick sent (the event source mapping\'s batch size; the group with lost events first: its warm-ups are sent, recorded, notified). Two invocations per process: first (fresh container) and warm; the world is re-seeded before each.',
+    "Groups of 500 InService instances (4 types, 3 AZs), all opted in, every mix at rest (the owner's 25 %, no signal); one group holds 3 instances in `Pending:Wait` whose launch events were lost. The scan memory is a steady state: each group last read 1–5 minutes ago, so a fifth is due (docs/adr/0006). The tick runs with `GROUP_QUEUE_URL` set; the worker is then invoked with a batch of the messages that tick sent (the event source mapping's batch size; the group with lost events first: its warm-ups are sent, recorded, notified). Two invocations per process: first (fresh container) and warm; the world is re-seeded before each.",
     '',
     '| groups × instances | function | messages | invocation | AWS calls | answer bytes | CPU (one core) | at the share | RSS after | peak RSS | live heap after GC |',
     '|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|',
@@ -156,7 +191,11 @@ export const renderReconcileFleet = (rows: readonly ReconcileFleetRow[], command
   }
   const big = rows.filter((r) => r.size === Math.max(...rows.map((x) => x.size)));
   if (big.length > 0) {
-    lines.push('', `At ${big[0]?.size} groups × ${PER_GROUP} (issue 16's bar per invocation: under ${BAR.calls} AWS calls, ${BAR.cpuMs / 1000} s CPU, 200 MB RSS):`, '');
+    lines.push(
+      '',
+      `At ${big[0]?.size} groups × ${PER_GROUP} (issue 16's bar per invocation: under ${BAR.calls} AWS calls, ${BAR.cpuMs / 1000} s CPU, 200 MB RSS):`,
+      '',
+    );
     for (const row of big) {
       const runs = row.runs;
       const calls = Math.max(0, ...runs.map((r) => callCount(r.calls)));
@@ -164,7 +203,9 @@ export const renderReconcileFleet = (rows: readonly ReconcileFleetRow[], command
       const peak = Math.max(0, ...runs.map((r) => r.peakRss));
       const worst = runs.reduce((a, b) => (callCount(b.calls) > callCount(a.calls) ? b : a), runs[0] ?? { calls: {} });
       lines.push(
-        `- **${row.role === 'tick' ? 'reconcile (tick)' : `groupSweep (worker, ${row.messages} records)`}**: at most ${calls} calls (${verdict(!row.died && calls < BAR.calls)}), at most ${ms(cpu)} ms CPU on one core, ${(scaled(cpu, row.memoryMb) / 1000).toFixed(1)} s at its ${row.memoryMb} MB share against a ${row.timeoutS} s timeout (${verdict(!row.died && cpu < BAR.cpuMs)}), peak RSS ${mb(peak)} (${verdict(!row.died && peak < BAR.rss)}). Calls of the worst run: ${Object.entries(worst.calls)
+        `- **${row.role === 'tick' ? 'reconcile (tick)' : `groupSweep (worker, ${row.messages} records)`}**: at most ${calls} calls (${verdict(!row.died && calls < BAR.calls)}), at most ${ms(cpu)} ms CPU on one core, ${(scaled(cpu, row.memoryMb) / 1000).toFixed(1)} s at its ${row.memoryMb} MB share against a ${row.timeoutS} s timeout (${verdict(!row.died && cpu < BAR.cpuMs)}), peak RSS ${mb(peak)} (${verdict(!row.died && peak < BAR.rss)}). Calls of the worst run: ${Object.entries(
+          worst.calls,
+        )
           .sort(([a], [b]) => a.localeCompare(b))
           .map(([op, n]) => `${op} ×${n}`)
           .join(', ')}.`,

@@ -51,7 +51,7 @@ export interface MixAndSimulatorReport {
 type Fn = (...args: never[]) => unknown;
 const importIfExists = async (file: string): Promise<Record<string, unknown> | undefined> =>
   existsSync(file) ? ((await import(pathToFileURL(file).href)) as Record<string, unknown>) : undefined;
-const why = (error: unknown): string => (error instanceof Error ? error.message.split('\n')[0]?.slice(0, 200) ?? error.name : String(error));
+const why = (error: unknown): string => (error instanceof Error ? (error.message.split('\n')[0]?.slice(0, 200) ?? error.name) : String(error));
 
 const NOW = Date.parse('2026-11-27T12:00:00Z');
 export const MIX_SIGNAL_COUNTS = [10, 100, 1_000, 10_000] as const;
@@ -176,7 +176,8 @@ export const measureMixAndSimulator = async (root: string, quick: boolean): Prom
   try {
     const mix = await importIfExists(join(root, 'shared', 'policy', 'mix.ts'));
     if (!mix) report.pending.push({ what: mixWhat, why: 'shared/mix/policy/mix.ts does not exist yet (issue 5)' });
-    else if (typeof mix.decideMix !== 'function') report.pending.push({ what: mixWhat, why: 'shared/mix/policy/mix.ts exports no decideMix: adapt bench/mix-and-simulator.ts' });
+    else if (typeof mix.decideMix !== 'function')
+      report.pending.push({ what: mixWhat, why: 'shared/mix/policy/mix.ts exports no decideMix: adapt bench/mix-and-simulator.ts' });
     else report.mix = await measureMix(mix.decideMix as Fn, quick ? 300 : 1_000);
   } catch (error) {
     report.pending.push({ what: mixWhat, why: `the mix policy could not be measured: ${why(error)}` });
@@ -187,7 +188,10 @@ export const measureMixAndSimulator = async (root: string, quick: boolean): Prom
     const runner = await importIfExists(join(root, 'simulator', 'run', 'runner.ts'));
     if (!load || !runner) report.pending.push({ what: simWhat, why: 'simulator/ has no scenario loader and runner yet (issue 6)' });
     else if (typeof load.parseScenario !== 'function' || typeof load.resolveScenarioConfig !== 'function' || typeof runner.runScenario !== 'function') {
-      report.pending.push({ what: simWhat, why: 'simulator/ does not export parseScenario, resolveScenarioConfig and runScenario: adapt bench/mix-and-simulator.ts' });
+      report.pending.push({
+        what: simWhat,
+        why: 'simulator/ does not export parseScenario, resolveScenarioConfig and runScenario: adapt bench/mix-and-simulator.ts',
+      });
     } else report.simulator = await measureSimulator(load, runner, quick ? 2 : 5);
   } catch (error) {
     report.pending.push({ what: simWhat, why: `the simulator could not be run: ${why(error)}` });

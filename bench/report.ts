@@ -44,11 +44,15 @@ const summaryRows = (r: Results): string[] => {
   if (r.coldStart) {
     const worst = r.coldStart.results.reduce((a, c) => (c.overhead > a.overhead ? c : a));
     // The ≤ +25 % load-time target is withdrawn (docs/adr/0005): INIT under the runtime client (section 5) is the measure.
-    rows.push(`| module load in a fresh node: own code over the SDK-only baseline | — (the ≤ +25 % target is withdrawn, ADR 0005) | worst ${pct(worst.overhead)} (${worst.fn.name}) | measured |`);
+    rows.push(
+      `| module load in a fresh node: own code over the SDK-only baseline | — (the ≤ +25 % target is withdrawn, ADR 0005) | worst ${pct(worst.overhead)} (${worst.fn.name}) | measured |`,
+    );
     const big2 = r.coldStart.results.filter((c) => c.bytes > MAX_BUNDLE_BYTES);
     const largest = r.coldStart.results.reduce((a, c) => Math.max(a, c.bytes), 0);
     // A proxy for cold start, reported, not a goal since ADR 0005 (INIT in section 5 is the measure; EC2 is bundled).
-    rows.push(`| bundle size per function | — (≤ 1 MB was a cold-start proxy, withdrawn: ADR 0005) | largest ${kb(largest)}${big2.length > 0 ? ` (${big2.length} of ${r.coldStart.results.length} over 1 MB)` : ''} | measured |`);
+    rows.push(
+      `| bundle size per function | — (≤ 1 MB was a cold-start proxy, withdrawn: ADR 0005) | largest ${kb(largest)}${big2.length > 0 ? ` (${big2.length} of ${r.coldStart.results.length} over 1 MB)` : ''} | measured |`,
+    );
   }
   if (r.apiCalls) {
     const declared = r.apiCalls.paths.filter((p) => p.minimum !== undefined);
@@ -62,7 +66,9 @@ const summaryRows = (r: Results): string[] => {
   const mx = r.mixAndSimulator;
   const worstMix = mx?.mix?.at(-1);
   if (worstMix) {
-    rows.push(`| mix policy evaluation (\`decideMix\`), ${worstMix.signals.toLocaleString('en-US')} signals in the window | — (no target set) | median ${ms(worstMix.summary.median)} ms, p99 ${ms(worstMix.summary.p99)} ms | measured |`);
+    rows.push(
+      `| mix policy evaluation (\`decideMix\`), ${worstMix.signals.toLocaleString('en-US')} signals in the window | — (no target set) | median ${ms(worstMix.summary.median)} ms, p99 ${ms(worstMix.summary.p99)} ms | measured |`,
+    );
   }
   const orchestrated = mx?.simulator?.runs.find((x) => x.mode === 'orchestrated');
   if (orchestrated) {
@@ -78,7 +84,8 @@ const summaryRows = (r: Results): string[] => {
       `| simulator: one simulated day, 3,200-instance group (orchestrated) | < 10 s | ${big3200.cpuSeconds.toFixed(1)} s CPU, ${big3200.wallSeconds.toFixed(1)} s wall (section 6) | ${mark(big3200.cpuSeconds < 10)} (CPU) |`,
     );
   }
-  for (const p of mx?.pending ?? []) rows.push(`| ${p.what} | ${p.what.startsWith('Simulator') ? 'a simulated day < 10 s' : '—'} | pending: ${cell(p.why)} | pending |`);
+  for (const p of mx?.pending ?? [])
+    rows.push(`| ${p.what} | ${p.what.startsWith('Simulator') ? 'a simulated day < 10 s' : '—'} | pending: ${cell(p.why)} | pending |`);
   return rows;
 };
 
@@ -86,7 +93,7 @@ const terminationSection = (t: readonly SizeResult[]): string[] => {
   const out: string[] = [
     '## 1. Termination decision',
     '',
-    'Random realistic groups (seeded, so every run decides the same inputs): 3 AZs × Spot/On-Demand (≈70 % Spot), 4 instance types with weights 1–2, facts in the state store for ≈60 % of instances (launch time, launch template and model versions — ≈15 % stale — 5 % still warming, 3 % of Spot doomed by an interruption warning or rebalance recommendation), interruption signals for ≈1 % of Spot instances within the signal window (pool rates), 1 % scale-in protected; Auto Scaling asks for ≈10 % of each bucket\'s capacity; `Cause` `SCALE_IN`; profile `gpu-inference` (enforce, oldest-first).',
+    "Random realistic groups (seeded, so every run decides the same inputs): 3 AZs × Spot/On-Demand (≈70 % Spot), 4 instance types with weights 1–2, facts in the state store for ≈60 % of instances (launch time, launch template and model versions — ≈15 % stale — 5 % still warming, 3 % of Spot doomed by an interruption warning or rebalance recommendation), interruption signals for ≈1 % of Spot instances within the signal window (pool rates), 1 % scale-in protected; Auto Scaling asks for ≈10 % of each bucket's capacity; `Cause` `SCALE_IN`; profile `gpu-inference` (enforce, oldest-first).",
     '',
     'Variants, run in the same process, one after another in a rotating order every round (so noise hits them alike), after warm-up rounds:',
     '',
@@ -94,11 +101,14 @@ const terminationSection = (t: readonly SizeResult[]): string[] => {
     '- **decide** — `decideTerminationOrder` with the context the handler builds;',
     '- **parse + decide** — `parseTerminationPolicyInput` (zod) then decide;',
     '- **state read** — `MemoryStateStore.queryPartition` + `decodeGroupState` (the mocked store: it clones every item);',
-    '- **handler** — `createMain` of `functions/termination-policy.ts` with a filled `MemoryStateStore` and an in-memory `AutoScalingPort`: parse, both reads in parallel, context, decide. This is what the 2-second contract covers (plus Lambda\'s own JSON parsing).',
+    "- **handler** — `createMain` of `functions/termination-policy.ts` with a filled `MemoryStateStore` and an in-memory `AutoScalingPort`: parse, both reads in parallel, context, decide. This is what the 2-second contract covers (plus Lambda's own JSON parsing).",
     '',
     '| candidates | rounds | buckets | fact items | signal items | chosen | handler outcome |',
     '|---:|---:|---:|---:|---:|---:|---|',
-    ...t.map((s) => `| ${s.size.toLocaleString('en-US')} | ${s.rounds} | ${s.stats.buckets} | ${s.stats.factItems.toLocaleString('en-US')} | ${s.stats.signalItems} | ${s.chosen.toLocaleString('en-US')} | ${s.handlerOutcome} |`),
+    ...t.map(
+      (s) =>
+        `| ${s.size.toLocaleString('en-US')} | ${s.rounds} | ${s.stats.buckets} | ${s.stats.factItems.toLocaleString('en-US')} | ${s.stats.signalItems} | ${s.chosen.toLocaleString('en-US')} | ${s.handlerOutcome} |`,
+    ),
     '',
     'Median / p99 in milliseconds:',
     '',
@@ -109,7 +119,9 @@ const terminationSection = (t: readonly SizeResult[]): string[] => {
     'Ratio to the floor measured in the same run (median ÷ median; p99 ÷ p99 in brackets):',
     '',
     `| candidates | ${VARIANTS.filter((v) => v !== 'floor').join(' | ')} |`,
-    `|---:|${VARIANTS.filter((v) => v !== 'floor').map(() => '---:').join('|')}|`,
+    `|---:|${VARIANTS.filter((v) => v !== 'floor')
+      .map(() => '---:')
+      .join('|')}|`,
     ...t.map(
       (s) =>
         `| ${s.size.toLocaleString('en-US')} | ${VARIANTS.filter((v) => v !== 'floor')
@@ -145,7 +157,9 @@ const coldStartSection = (c: ColdStartReport): string[] => {
     '',
     '| function | in the bundle (the baseline imports these) | called at run time (section 3) |',
     '|---|---|---|',
-    ...c.results.map((r) => `| ${r.fn.name} | ${r.sdkPackages.join(', ') || '—'} | ${r.calledPackages ? r.calledPackages.join(', ') || 'none' : 'not measured'} |`),
+    ...c.results.map(
+      (r) => `| ${r.fn.name} | ${r.sdkPackages.join(', ') || '—'} | ${r.calledPackages ? r.calledPackages.join(', ') || 'none' : 'not measured'} |`,
+    ),
     '',
     'Where the bytes of each bundle come from (esbuild metafile, bytes in output):',
     '',
@@ -159,7 +173,13 @@ const coldStartSection = (c: ColdStartReport): string[] => {
 const apiSection = (a: ApiCallsReport): string[] => {
   const rows = a.paths.map((p) => {
     const status =
-      p.minimum === undefined ? '**no minimum declared**' : p.calls.length > p.minimum ? '**above minimum**' : p.calls.length < p.minimum ? 'below (check the row)' : 'at minimum';
+      p.minimum === undefined
+        ? '**no minimum declared**'
+        : p.calls.length > p.minimum
+          ? '**above minimum**'
+          : p.calls.length < p.minimum
+            ? 'below (check the row)'
+            : 'at minimum';
     const calls = p.calls.length === 0 ? '—' : p.calls.map((c) => `${c.service} ${c.operation}`).join(', ');
     const flags = p.repeated.length > 0 ? ` (repeated: ${p.repeated.join(', ')})` : '';
     return `| ${p.fn} | ${cell(p.path)} | ${cell(p.outcome)} | ${p.calls.length}: ${calls}${flags} | ${p.minimum ?? '—'} | ${cell(p.why)} | ${status} |`;
@@ -187,7 +207,10 @@ const apiSection = (a: ApiCallsReport): string[] => {
           '',
           '| function | path | declared minimum | why |',
           '|---|---|---:|---|',
-          ...a.pending.map((p) => `| ${p.fn} | ${cell(p.path ?? p.event.replace(/\.json$/, ''))}${p.setup ? ` (after ${p.setup.map((s) => `${s.fn} ${s.event}`).join(', ')})` : ''} | ${p.minimum} | ${cell(p.why)} |`),
+          ...a.pending.map(
+            (p) =>
+              `| ${p.fn} | ${cell(p.path ?? p.event.replace(/\.json$/, ''))}${p.setup ? ` (after ${p.setup.map((s) => `${s.fn} ${s.event}`).join(', ')})` : ''} | ${p.minimum} | ${cell(p.why)} |`,
+          ),
           '',
         ]
       : []),
@@ -198,13 +221,15 @@ const mixSection = (m: MixAndSimulatorReport): string[] => {
   const out: string[] = ['## 4. Mix policy and simulator', ''];
   if (m.mix) {
     out.push(
-      '`decideMix` (shared/mix/policy/mix.ts) with the `gpu-inference` profile\'s settings, cycling through 64 seeded inputs per size that reach every rule (storms, quiet spells, active fallbacks, cooldowns, out-of-bounds targets); each call timed on its own after a warm-up.',
+      "`decideMix` (shared/mix/policy/mix.ts) with the `gpu-inference` profile's settings, cycling through 64 seeded inputs per size that reach every rule (storms, quiet spells, active fallbacks, cooldowns, out-of-bounds targets); each call timed on its own after a warm-up.",
       '',
       '| signals in the window | calls | median (ms) | p99 (ms) | decisions over the 64 inputs |',
       '|---:|---:|---:|---:|---|',
       ...m.mix.map(
         (x) =>
-          `| ${x.signals.toLocaleString('en-US')} | ${x.summary.n.toLocaleString('en-US')} | ${ms(x.summary.median)} | ${ms(x.summary.p99)} | ${Object.entries(x.decisions)
+          `| ${x.signals.toLocaleString('en-US')} | ${x.summary.n.toLocaleString('en-US')} | ${ms(x.summary.median)} | ${ms(x.summary.p99)} | ${Object.entries(
+            x.decisions,
+          )
             .sort()
             .map(([k, v]) => `${k} ${v}`)
             .join(', ')} |`,
@@ -221,7 +246,7 @@ const mixSection = (m: MixAndSimulatorReport): string[] => {
       '|---|---:|---:|---:|---:|---:|',
       ...s.runs.map(
         (x) =>
-          `| ${x.mode} | ${x.runs} | ${ms(x.wallMs.median)} / ${ms(x.wallMs.p99)} | ${x.simulatedHours} | ${x.hoursPerSecond.toFixed(0)} | ${((x.wallMs.median / x.simulatedHours) * 24 / 1000).toFixed(2)} s |`,
+          `| ${x.mode} | ${x.runs} | ${ms(x.wallMs.median)} / ${ms(x.wallMs.p99)} | ${x.simulatedHours} | ${x.hoursPerSecond.toFixed(0)} | ${(((x.wallMs.median / x.simulatedHours) * 24) / 1000).toFixed(2)} s |`,
       ),
       '',
     );
@@ -254,7 +279,10 @@ const growthSection = (runs: readonly GrowthRun[]): string[] => [
   '',
   '| instances | mode | wall (s) | CPU (s) | launches | port calls |',
   '|---:|---|---:|---:|---:|---:|',
-  ...runs.map((g) => `| ${g.instances.toLocaleString('en-US')} | ${g.mode} | ${g.wallSeconds.toFixed(1)} | ${g.cpuSeconds.toFixed(1)} | ${g.launches.toLocaleString('en-US')} | ${g.portCalls.toLocaleString('en-US')} |`),
+  ...runs.map(
+    (g) =>
+      `| ${g.instances.toLocaleString('en-US')} | ${g.mode} | ${g.wallSeconds.toFixed(1)} | ${g.cpuSeconds.toFixed(1)} | ${g.launches.toLocaleString('en-US')} | ${g.portCalls.toLocaleString('en-US')} |`,
+  ),
   '',
   ...growthSlope(runs),
   GROWTH_END,

@@ -70,7 +70,8 @@ const main = async (): Promise<void> => {
       log('cold start (bundles, fresh processes)…');
       const { measureColdStart } = await import('./cold-start');
       results.coldStart = await measureColdStart(root, functions, esbuildSettings(doc, root), opts.quick ? 10 : 20, log, apiCalls.packagesUsed);
-      for (const c of results.coldStart.results) log(`  ${c.fn.name}: load ${c.load.median.toFixed(1)} ms vs baseline ${c.baselineLoad.median.toFixed(1)} ms (${(c.overhead * 100).toFixed(0)} %)`);
+      for (const c of results.coldStart.results)
+        log(`  ${c.fn.name}: load ${c.load.median.toFixed(1)} ms vs baseline ${c.baselineLoad.median.toFixed(1)} ms (${(c.overhead * 100).toFixed(0)} %)`);
     }
   }
   if (opts.only.includes('termination')) {
@@ -81,7 +82,9 @@ const main = async (): Promise<void> => {
       const budget = (opts.quick ? 0.4 : 1) * (size >= 30_000 ? 12_000 : size >= 10_000 ? 6_000 : 3_000);
       const r = await measureSize(size, budget, { minRounds: opts.quick ? 8 : 15, maxRounds: 5_000, warmupRounds: size >= 10_000 ? 2 : 20 });
       results.termination.push(r);
-      log(`  ${size}: handler median ${r.summaries.handler.median.toFixed(2)} ms, floor ${r.summaries.floor.median.toFixed(2)} ms (${r.medianRatio.handler.toFixed(2)}×), ${r.rounds} rounds`);
+      log(
+        `  ${size}: handler median ${r.summaries.handler.median.toFixed(2)} ms, floor ${r.summaries.floor.median.toFixed(2)} ms (${r.medianRatio.handler.toFixed(2)}×), ${r.rounds} rounds`,
+      );
     }
   }
   if (opts.only.includes('mix')) {
@@ -137,13 +140,16 @@ const main = async (): Promise<void> => {
     others.length === 0 && fleet === undefined && reconcile !== undefined
       ? existing()
       : others.length === 1 && others[0] === 'growth' && results.growth && fleet === undefined
-      ? (await import('./report')).spliceGrowth(existing(), results.growth)
-      : others.length === 0 && fleet !== undefined
-      ? spliceFleet(existsSync(opts.out) ? readFileSync(opts.out, 'utf8') : '# Benchmarks\n', fleet)
-      : spliceFleet(
-          (await import('./report')).renderReport({ command: commandLine(argv), mode: opts.quick ? 'quick' : 'full', machine: describeMachine(), wallSeconds, sections: others }, results),
-          fleet ?? '',
-        );
+        ? (await import('./report')).spliceGrowth(existing(), results.growth)
+        : others.length === 0 && fleet !== undefined
+          ? spliceFleet(existsSync(opts.out) ? readFileSync(opts.out, 'utf8') : '# Benchmarks\n', fleet)
+          : spliceFleet(
+              (await import('./report')).renderReport(
+                { command: commandLine(argv), mode: opts.quick ? 'quick' : 'full', machine: describeMachine(), wallSeconds, sections: others },
+                results,
+              ),
+              fleet ?? '',
+            );
   // The reconcile section lives inside the fleet section, replaced in place (bench/fleet-reconcile.ts).
   const text = reconcile === undefined ? sectionsText : spliceReconcile(sectionsText, reconcile);
   mkdirSync(dirname(opts.out), { recursive: true });

@@ -19,7 +19,13 @@ const scaled = (n: number) => {
   const raw = {
     ...BENCH_SCENARIO,
     name: `bench-${n}-instances-one-day`,
-    group: { ...g, minSize: Math.round(n * 0.8), maxSize: Math.round(n * 1.3), initialCapacity: n, instancesDistribution: { ...g.instancesDistribution, onDemandBaseCapacity: Math.round(n / 10) } },
+    group: {
+      ...g,
+      minSize: Math.round(n * 0.8),
+      maxSize: Math.round(n * 1.3),
+      initialCapacity: n,
+      instancesDistribution: { ...g.instancesDistribution, onDemandBaseCapacity: Math.round(n / 10) },
+    },
     demand: { ...BENCH_SCENARIO.demand, baseRequests: n * 10 },
   };
   const spec = parseScenario(raw, 'bench');
@@ -41,7 +47,11 @@ export interface GrowthRun {
 export const GROWTH_SIZES = [100, 800, 3200] as const;
 
 /** Runs one simulated day per size and mode, in order, and reports wall and CPU time. */
-export const measureSimulatorGrowth = async (sizes: readonly number[] = GROWTH_SIZES, modes: readonly RunMode[] = ['orchestrated', 'baseline'], log: (line: string) => void = () => {}): Promise<GrowthRun[]> => {
+export const measureSimulatorGrowth = async (
+  sizes: readonly number[] = GROWTH_SIZES,
+  modes: readonly RunMode[] = ['orchestrated', 'baseline'],
+  log: (line: string) => void = () => {},
+): Promise<GrowthRun[]> => {
   const out: GrowthRun[] = [];
   for (const n of sizes) {
     for (const mode of modes) {
@@ -60,7 +70,9 @@ export const measureSimulatorGrowth = async (sizes: readonly number[] = GROWTH_S
         portCalls: Object.values(r.apiCalls).reduce((a, b) => a + b, 0),
       };
       out.push(run);
-      log(`${String(n).padStart(5)} instances  ${mode.padEnd(12)} ${wallSeconds.toFixed(1).padStart(6)} s wall, ${run.cpuSeconds.toFixed(1).padStart(6)} s CPU per simulated day  (${run.launches} launches, ${run.portCalls} port calls)`);
+      log(
+        `${String(n).padStart(5)} instances  ${mode.padEnd(12)} ${wallSeconds.toFixed(1).padStart(6)} s wall, ${run.cpuSeconds.toFixed(1).padStart(6)} s CPU per simulated day  (${run.launches} launches, ${run.portCalls} port calls)`,
+      );
     }
   }
   return out;

@@ -83,7 +83,11 @@ export interface SizeResult {
  * Runs every variant once per round, rotating the order each round, until `budgetMs` has passed
  * (at least `minRounds`, at most `maxRounds`), after `warmupRounds` unrecorded rounds.
  */
-export const measureSize = async (size: number, budgetMs: number, opts: { minRounds: number; maxRounds: number; warmupRounds: number }): Promise<SizeResult> => {
+export const measureSize = async (
+  size: number,
+  budgetMs: number,
+  opts: { minRounds: number; maxRounds: number; warmupRounds: number },
+): Promise<SizeResult> => {
   const w = await makeWorkload(size);
   const variants = await variantsFor(w);
   const samples: Record<Variant, number[]> = { floor: [], decide: [], 'parse + decide': [], 'state read': [], handler: [] };

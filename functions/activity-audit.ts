@@ -79,4 +79,7 @@ export const createMain =
   };
 
 /** Lambda entry point (and `serverless invoke local -f activityAudit`). */
-export const handler = withStack('activityAudit', onFirstCall(() => createMain(createDeps())));
+export const handler = withStack(
+  'activityAudit',
+  onFirstCall(() => createMain(createDeps())),
+);

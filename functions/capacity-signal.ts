@@ -42,4 +42,7 @@ export const createMain =
   };
 
 /** Lambda entry point (and `serverless invoke local -f capacitySignal`). */
-export const handler = withStack('capacitySignal', onFirstCall(() => createMain(createDeps())));
+export const handler = withStack(
+  'capacitySignal',
+  onFirstCall(() => createMain(createDeps())),
+);

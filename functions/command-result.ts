@@ -20,4 +20,7 @@ export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.Proces
 export const createMain = (deps: CommandResultDeps): ((event: unknown) => Promise<HandlerOutcome>) => createCommandResultMain(deps);
 
 /** Lambda entry point (and `serverless invoke local -f commandResult`). */
-export const handler = withStack('commandResult', onFirstCall(() => createMain(createDeps())));
+export const handler = withStack(
+  'commandResult',
+  onFirstCall(() => createMain(createDeps())),
+);

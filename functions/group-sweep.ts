@@ -54,7 +54,11 @@ export const createMain = (deps: GroupSweepDeps) => {
       } catch (error) {
         const disposition = isOrchestratorError(error) ? error.disposition : classifyAwsError(error).disposition;
         if (disposition !== 'retry') {
-          results.push({ outcome: disposition === 'drop' ? 'dropped' : disposition, reason: error instanceof Error ? error.message : String(error), group: work.group });
+          results.push({
+            outcome: disposition === 'drop' ? 'dropped' : disposition,
+            reason: error instanceof Error ? error.message : String(error),
+            group: work.group,
+          });
           return;
         }
         logger.warn('group sweep failed: the message is delivered again', { group: work.group, error });

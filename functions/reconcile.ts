@@ -87,24 +87,32 @@ export interface ReconcileOutcome extends HandlerOutcome {
   sweeps: Array<SweepReport['summary'] & { name: string; failures: SweepReport['failures'] }>;
 }
 
-export const createMain = (deps: ReconcileDeps, sweeps: readonly Sweep[] = createSweeps(deps)) => async (): Promise<ReconcileOutcome> => {
-  const reports = await runSweeps(sweeps, deps.lifecycle.now());
-  const failures = reports.flatMap((r) => r.failures);
-  const outcome: ReconcileOutcome = {
-    outcome: failures.length === 0 ? 'swept' : 'partial',
-    reason:
-      failures.length === 0
-        ? `${reports.length} sweep(s) ran: ${reports.map((r) => r.name).join(', ')}`
-        : `${reports.length} sweep(s) ran with ${failures.length} failure(s): ${failures.map((f) => `${f.scope} (${f.error})`).join('; ').slice(0, 1000)}`,
-    sweeps: reports.map((r) => ({ name: r.name, ...r.summary, failures: r.failures })),
+export const createMain =
+  (deps: ReconcileDeps, sweeps: readonly Sweep[] = createSweeps(deps)) =>
+  async (): Promise<ReconcileOutcome> => {
+    const reports = await runSweeps(sweeps, deps.lifecycle.now());
+    const failures = reports.flatMap((r) => r.failures);
+    const outcome: ReconcileOutcome = {
+      outcome: failures.length === 0 ? 'swept' : 'partial',
+      reason:
+        failures.length === 0
+          ? `${reports.length} sweep(s) ran: ${reports.map((r) => r.name).join(', ')}`
+          : `${reports.length} sweep(s) ran with ${failures.length} failure(s): ${failures
+              .map((f) => `${f.scope} (${f.error})`)
+              .join('; ')
+              .slice(0, 1000)}`,
+      sweeps: reports.map((r) => ({ name: r.name, ...r.summary, failures: r.failures })),
+    };
+    if (failures.some((f) => f.retryable)) {
+      // Everything else already ran; fail the invocation so the retry and the DLQ record the failure.
+      logger.error('reconcile finished with retryable failures', { decision: outcome });
+      throw new OrchestratorError(`reconcile: ${failures.filter((f) => f.retryable).length} retryable failure(s)`, 'retry', { context: { failures } });
+    }
+    return outcome;
   };
-  if (failures.some((f) => f.retryable)) {
-    // Everything else already ran; fail the invocation so the retry and the DLQ record the failure.
-    logger.error('reconcile finished with retryable failures', { decision: outcome });
-    throw new OrchestratorError(`reconcile: ${failures.filter((f) => f.retryable).length} retryable failure(s)`, 'retry', { context: { failures } });
-  }
-  return outcome;
-};
 
 /** Lambda entry point (and `serverless invoke local -f reconcile`). The scheduled event carries nothing we need. */
-export const handler = withStack('reconcile', onFirstCall(() => createMain(createDeps())));
+export const handler = withStack(
+  'reconcile',
+  onFirstCall(() => createMain(createDeps())),
+);

@@ -15,7 +15,8 @@ import { onFirstCall } from '../shared/runtime/ports';
 export type TerminateLifecycleDeps = LifecycleDeps;
 
 /** Production wiring from the environment (TABLE_NAME, TOPIC_ARN, EVENT_BUS_NAME, DRAIN_DOCUMENT_NAME). */
-export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.ProcessEnv = process.env): TerminateLifecycleDeps => createLifecycleDeps(clients, env);
+export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.ProcessEnv = process.env): TerminateLifecycleDeps =>
+  createLifecycleDeps(clients, env);
 
 /** Builds the handler's core for the given dependencies (ports only). */
 export const createMain = (deps: TerminateLifecycleDeps): ReturnType<typeof createHookMain> => createHookMain(deps, 'terminate');

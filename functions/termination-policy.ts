@@ -153,7 +153,13 @@ export const createMain = (deps: TerminationPolicyDeps) => {
       loadMetric && metrics
         ? left > 0
           ? await within(
-              (signal) => metrics.instanceLoads(request.instances.map((i) => i.instanceId), loadMetric, now, signal),
+              (signal) =>
+                metrics.instanceLoads(
+                  request.instances.map((i) => i.instanceId),
+                  loadMetric,
+                  now,
+                  signal,
+                ),
               left,
               'load metric read',
             )

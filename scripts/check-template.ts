@@ -59,16 +59,18 @@ export const parseWaivers = (text: string): Waiver[] =>
   });
 
 const globToRegExp = (glob: string): RegExp =>
-  new RegExp(`^${glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  new RegExp(
+    `^${glob
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
 
 const waives = (waiver: Waiver, finding: Finding): boolean =>
   waiver.tool === finding.tool && waiver.check === finding.check && globToRegExp(waiver.resource).test(finding.resource);
 
 /** Splits findings into waived and not, and finds the waivers that matched nothing. */
-export const compareWithWaivers = (
-  findings: Finding[],
-  waivers: Waiver[],
-): Pick<TemplateCheckReport, 'waived' | 'unwaived' | 'staleWaivers'> => {
+export const compareWithWaivers = (findings: Finding[], waivers: Waiver[]): Pick<TemplateCheckReport, 'waived' | 'unwaived' | 'staleWaivers'> => {
   const used = new Set<Waiver>();
   const waived: Finding[] = [];
   const unwaived: Finding[] = [];
@@ -118,9 +120,10 @@ const runCheckov = (template: string): { findings: Finding[]; passed: number; fa
     writeFileSync(copy, readFileSync(template));
     const out = run(tool('checkov'), ['-f', copy, '--framework', 'cloudformation', '--output', 'json', '--quiet', '--compact', '--skip-download']);
     // Exit code 1 means "failed checks" (compared below); anything else with no JSON is a crash.
-    const parsed = JSON.parse(out.stdout || 'null') as
-      | { summary: { passed: number; failed: number; checkov_version: string }; results: { failed_checks: CheckovResult[] } }
-      | null;
+    const parsed = JSON.parse(out.stdout || 'null') as {
+      summary: { passed: number; failed: number; checkov_version: string };
+      results: { failed_checks: CheckovResult[] };
+    } | null;
     if (!parsed?.summary) throw new Error(`checkov gave no report (exit ${out.status}): ${out.stderr.slice(0, 2000)}`);
     return {
       passed: parsed.summary.passed,
@@ -144,7 +147,9 @@ const runCfnLint = (template: string): { findings: Finding[]; version: string } 
   const out = run(tool('cfn-lint'), ['--format', 'json', '--', template]);
   const results = JSON.parse(out.stdout || 'null') as CfnLintResult[] | null;
   if (!Array.isArray(results)) throw new Error(`cfn-lint gave no report (exit ${out.status}): ${out.stderr.slice(0, 2000)}`);
-  const version = run(tool('cfn-lint'), ['--version']).stdout.trim().replace(/^cfn-lint\s+/, '');
+  const version = run(tool('cfn-lint'), ['--version'])
+    .stdout.trim()
+    .replace(/^cfn-lint\s+/, '');
   return {
     version,
     findings: results.map((r) => {
@@ -172,7 +177,9 @@ export const describeReport = (report: TemplateCheckReport): string =>
   [
     `checkov ${report.checkov.version}: ${report.checkov.passed} passed, ${report.checkov.failed} failed; cfn-lint ${report.cfnLint.version}: ${report.cfnLint.findings} finding(s); ${report.waived.length} waived in .ci/template-waivers.txt`,
     ...report.unwaived.map((f) => `NEW FINDING ${f.tool} ${f.check} ${f.resource}: ${f.message}`),
-    ...report.staleWaivers.map((w) => `STALE WAIVER .ci/template-waivers.txt:${w.line} ${w.tool} ${w.check} ${w.resource}: matches no finding any more, remove it`),
+    ...report.staleWaivers.map(
+      (w) => `STALE WAIVER .ci/template-waivers.txt:${w.line} ${w.tool} ${w.check} ${w.resource}: matches no finding any more, remove it`,
+    ),
   ].join('\n');
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

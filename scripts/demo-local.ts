@@ -113,9 +113,11 @@ const main = async (): Promise<void> => {
       const fromBus = await drainQueue(aws.sqs, queues.busQueueUrl);
       say('What the subscribers received:');
       for (const m of fromSns) {
-        say(`  SNS → SQS  [eventType=${m.MessageAttributes?.eventType?.StringValue}, severity=${m.MessageAttributes?.severity?.StringValue}] ${
-          (JSON.parse(m.Body ?? '{}') as { title?: string }).title ?? ''
-        }`);
+        say(
+          `  SNS → SQS  [eventType=${m.MessageAttributes?.eventType?.StringValue}, severity=${m.MessageAttributes?.severity?.StringValue}] ${
+            (JSON.parse(m.Body ?? '{}') as { title?: string }).title ?? ''
+          }`,
+        );
       }
       for (const m of fromBus) {
         const e = JSON.parse(m.Body ?? '{}') as { source?: string; 'detail-type'?: string; detail?: { group?: string } };

@@ -38,7 +38,18 @@ interface VitestJson {
 
 /** The part of a mutation-testing-report-schema report (StrykerJS's JSON reporter) read here. */
 interface MutationJson {
-  files: Record<string, { source: string; mutants: Array<{ mutatorName: string; replacement?: string; status: string; location: { start: { line: number; column: number }; end: { line: number; column: number } } }> }>;
+  files: Record<
+    string,
+    {
+      source: string;
+      mutants: Array<{
+        mutatorName: string;
+        replacement?: string;
+        status: string;
+        location: { start: { line: number; column: number }; end: { line: number; column: number } };
+      }>;
+    }
+  >;
 }
 
 export interface TestFileResult {
@@ -101,7 +112,14 @@ export const condenseVitest = (report: VitestJson, root = ROOT): ReliabilityResu
     const file = relative(root, r.name);
     const count = (s: string) => r.assertionResults.filter((a) => a.status === s).length;
     const scenarios = [...new Set(r.assertionResults.map((a) => a.ancestorTitles[0] ?? a.title))];
-    files.push({ file, tests: r.assertionResults.length, passed: count('passed'), failed: count('failed'), skipped: r.assertionResults.length - count('passed') - count('failed'), scenarios });
+    files.push({
+      file,
+      tests: r.assertionResults.length,
+      passed: count('passed'),
+      failed: count('failed'),
+      skipped: r.assertionResults.length - count('passed') - count('failed'),
+      scenarios,
+    });
     for (const a of r.assertionResults) {
       if (a.meta?.figures === undefined) continue;
       figures[file] ??= {};
@@ -196,7 +214,14 @@ export const staleJudgements = (mutation: ReliabilityResults['mutation'], judgem
 
 export const renderMutation = (mutation: ReliabilityResults['mutation'], judgements: readonly Judgement[]): string => {
   const total = mutation.files.reduce(
-    (t, f) => ({ mutants: t.mutants + f.mutants, killed: t.killed + f.killed, timeout: t.timeout + f.timeout, survived: t.survived + f.survived, noCoverage: t.noCoverage + f.noCoverage, errors: t.errors + f.errors }),
+    (t, f) => ({
+      mutants: t.mutants + f.mutants,
+      killed: t.killed + f.killed,
+      timeout: t.timeout + f.timeout,
+      survived: t.survived + f.survived,
+      noCoverage: t.noCoverage + f.noCoverage,
+      errors: t.errors + f.errors,
+    }),
     { mutants: 0, killed: 0, timeout: 0, survived: 0, noCoverage: 0, errors: 0 },
   );
   const reasons = new Map(judgements.filter((j) => j.killedBy === undefined).map((j) => [survivorKey(j), j.reason]));
@@ -204,11 +229,14 @@ export const renderMutation = (mutation: ReliabilityResults['mutation'], judgeme
   const judged = mutation.survivors.filter((s) => reasons.has(survivorKey(s)));
   const killed = mutation.survivors.filter((s) => killers.has(survivorKey(s)));
   const open = mutation.survivors.filter((s) => !reasons.has(survivorKey(s)) && !killers.has(survivorKey(s)));
-  const line = (s: Survivor) => `- \`${s.file}:${s.line}\` ${s.mutator}${s.status === 'NoCoverage' ? ' (no test covers it)' : ''}: ${code(s.original)} → ${code(s.replacement)}`;
+  const line = (s: Survivor) =>
+    `- \`${s.file}:${s.line}\` ${s.mutator}${s.status === 'NoCoverage' ? ' (no test covers it)' : ''}: ${code(s.original)} → ${code(s.replacement)}`;
   return [
     '| mutated file | mutants | killed | timeout | survived | no coverage | errors | score |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
-    ...mutation.files.map((f) => `| \`${f.file}\` | ${f.mutants} | ${f.killed} | ${f.timeout} | ${f.survived} | ${f.noCoverage} | ${f.errors} | ${mutationScore(f)} |`),
+    ...mutation.files.map(
+      (f) => `| \`${f.file}\` | ${f.mutants} | ${f.killed} | ${f.timeout} | ${f.survived} | ${f.noCoverage} | ${f.errors} | ${mutationScore(f)} |`,
+    ),
     `| **all** | **${total.mutants}** | **${total.killed}** | **${total.timeout}** | **${total.survived}** | **${total.noCoverage}** | **${total.errors}** | **${mutationScore(total)}** |`,
     '',
     `Surviving mutants judged harmless (${judged.length}; the reasons are kept in \`${SURVIVORS}\`):`,
@@ -328,7 +356,10 @@ const readJson = <T>(path: string): T => JSON.parse(readFileSync(resolve(ROOT, p
 const main = (): void => {
   if (process.argv.includes('--run')) {
     const vitest = resolve(ROOT, 'node_modules/.bin/vitest');
-    const run = spawnSync(vitest, ['run', '--project', 'reliability', '--reporter=default', '--reporter=json', `--outputFile.json=${VITEST_REPORT}`], { cwd: ROOT, stdio: 'inherit' });
+    const run = spawnSync(vitest, ['run', '--project', 'reliability', '--reporter=default', '--reporter=json', `--outputFile.json=${VITEST_REPORT}`], {
+      cwd: ROOT,
+      stdio: 'inherit',
+    });
     if (run.status !== 0) process.stderr.write(`vitest exited with ${run.status}: the failures are recorded in the figures\n`);
   }
   const committed: ReliabilityResults = existsSync(resolve(ROOT, RESULTS))
@@ -343,8 +374,11 @@ const main = (): void => {
   const before = readFileSync(resolve(ROOT, DOC), 'utf8');
   writeFileSync(resolve(ROOT, DOC), renderReliabilityDoc(before, results, judgements));
   const stale = staleJudgements(results.mutation, judgements);
-  for (const j of stale) process.stderr.write(`stale judgement in ${SURVIVORS} (no such surviving mutant): ${j.file} ${j.mutator} ${j.original} → ${j.replacement}\n`);
-  process.stdout.write(`${DOC}: ${results.tests.files.length} test files, ${results.mutation.files.length} mutated files, ${results.mutation.survivors.length} surviving mutants\n`);
+  for (const j of stale)
+    process.stderr.write(`stale judgement in ${SURVIVORS} (no such surviving mutant): ${j.file} ${j.mutator} ${j.original} → ${j.replacement}\n`);
+  process.stdout.write(
+    `${DOC}: ${results.tests.files.length} test files, ${results.mutation.files.length} mutated files, ${results.mutation.survivors.length} surviving mutants\n`,
+  );
 };
 
 if (process.argv[1]?.endsWith('docs-reliability.ts')) main();

@@ -35,7 +35,11 @@ const loadConfigModule = (esbuild, root) => {
       root,
       esbuild
         .build({
-          stdin: { contents: "export { parseConfig } from './shared/config/parse-config';\nexport { readConfigFile } from './shared/config/sources';\n", resolveDir: root, loader: 'ts' },
+          stdin: {
+            contents: "export { parseConfig } from './shared/config/parse-config';\nexport { readConfigFile } from './shared/config/sources';\n",
+            resolveDir: root,
+            loader: 'ts',
+          },
           absWorkingDir: root,
           bundle: true,
           platform: 'node',
@@ -96,7 +100,7 @@ const configChoice = (env, service = {}) => {
   if (fromEnv) return { builtWith: fromEnv, label: `${fromEnv} (from ${CONFIG_FILE_ENV} at build time)` };
   const fromParams = typeof service.configFile === 'string' && service.configFile !== '' ? service.configFile : undefined;
   if (fromParams && normalize(fromParams) !== DEFAULT_CONFIG_FILE) {
-    return { builtWith: fromParams, label: `${fromParams} (params.configFile of stage ${service.stage ?? "?"})` };
+    return { builtWith: fromParams, label: `${fromParams} (params.configFile of stage ${service.stage ?? '?'})` };
   }
   return { builtWith: undefined, label: DEFAULT_CONFIG_FILE };
 };

@@ -33,8 +33,7 @@ const pascalCase = (name) =>
  * Logical id of the alias resource for a function, e.g. (`terminationPolicy`, `live`) →
  * `TerminationPolicyLiveLambdaAlias`. Exported for the template tests.
  */
-const aliasLogicalId = (normalizedFunctionName, aliasName) =>
-  `${normalizedFunctionName}${pascalCase(aliasName)}LambdaAlias`;
+const aliasLogicalId = (normalizedFunctionName, aliasName) => `${normalizedFunctionName}${pascalCase(aliasName)}LambdaAlias`;
 
 class PublishedAliasPlugin {
   constructor(serverless) {

@@ -17,11 +17,7 @@ export class OrchestratorError extends Error {
   public readonly disposition: Disposition;
   public readonly context: Readonly<Record<string, unknown>>;
 
-  public constructor(
-    message: string,
-    disposition: Disposition,
-    options?: { cause?: unknown; context?: Record<string, unknown> },
-  ) {
+  public constructor(message: string, disposition: Disposition, options?: { cause?: unknown; context?: Record<string, unknown> }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'OrchestratorError';
     this.disposition = disposition;
@@ -43,14 +39,7 @@ export class EventDropError extends OrchestratorError {
 }
 
 /** Why an event was dropped. */
-export type DropReason =
-  | 'malformed'
-  | 'unknown-event'
-  | 'foreign-event'
-  | 'foreign-account'
-  | 'test-notification'
-  | 'not-opted-in'
-  | 'not-applicable';
+export type DropReason = 'malformed' | 'unknown-event' | 'foreign-event' | 'foreign-account' | 'test-notification' | 'not-opted-in' | 'not-applicable';
 
 /**
  * The configuration file or a profile is invalid. Thrown at cold start; names the key and the reason.

@@ -137,7 +137,10 @@ side-by-side summary. Options (--name value or --name=value):
 ${OPTIONS.map((o) => `  ${`${o.flag}${o.value ? ` ${o.value}` : ''}`.padEnd(24)} ${o.help}`).join('\n')}`;
 
 /** Runs the CLI; returns the exit code. `out`/`err` are injectable for tests. */
-export const runCli = async (argv: readonly string[], io: { out: (s: string) => void; err: (s: string) => void; isTty?: boolean } = defaultIo()): Promise<number> => {
+export const runCli = async (
+  argv: readonly string[],
+  io: { out: (s: string) => void; err: (s: string) => void; isTty?: boolean } = defaultIo(),
+): Promise<number> => {
   let options: CliOptions;
   try {
     options = parseArgs(argv);
@@ -162,7 +165,9 @@ export const runCli = async (argv: readonly string[], io: { out: (s: string) => 
   const started = performance.now();
   let scenarios: ReturnType<typeof loadScenario>[];
   try {
-    scenarios = files.map((f) => loadScenario(f, { ...(options.profile ? { profileFile: options.profile } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}) }));
+    scenarios = files.map((f) =>
+      loadScenario(f, { ...(options.profile ? { profileFile: options.profile } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}) }),
+    );
   } catch (error) {
     if (error instanceof ScenarioError) {
       io.err(`${error.message}\n`);

@@ -187,9 +187,26 @@ export const packageProject = async (root: string): Promise<Packaged> => {
       const external = new Set(settings.options.external ?? []);
       const requires = requiredPackages(code).filter((name) => external.has(name));
       // Which SDK clients the bundle holds: the same build as serverless-esbuild's, with a metafile.
-      const meta = await build({ ...settings.options, entryPoints: [join(work, fn.file)], outdir: join(work, '.meta'), write: false, metafile: true, absWorkingDir: work, logLevel: 'silent' });
+      const meta = await build({
+        ...settings.options,
+        entryPoints: [join(work, fn.file)],
+        outdir: join(work, '.meta'),
+        write: false,
+        metafile: true,
+        absWorkingDir: work,
+        logLevel: 'silent',
+      });
       const sdkPackages = [...new Set([...bundledSdkPackages(meta.metafile), ...requires.filter((r) => r.startsWith('@aws-sdk/'))])].sort();
-      functions.push({ name: fn.name, handler: String(p.Handler), timeoutSeconds: Number(p.Timeout), memoryMb: Number(p.MemorySize), env, zip, requires, sdkPackages });
+      functions.push({
+        name: fn.name,
+        handler: String(p.Handler),
+        timeoutSeconds: Number(p.Timeout),
+        memoryMb: Number(p.MemorySize),
+        env,
+        zip,
+        requires,
+        sdkPackages,
+      });
     }
     return { work, out, tasks, functions, seconds, cleanup };
   } catch (error) {
@@ -266,7 +283,13 @@ const baselineSource = (kind: BaselineKind, exports: ReadonlyArray<{ p: string; 
  * `packages` — and, for `sdk+powertools`, wraps it in Powertools Logger + Metrics on middy — and
  * nothing else of ours. Into its own task root.
  */
-export const buildSdkOnly = async (root: string, pkg: Packaged, label: string, packages: readonly string[], kind: BaselineKind = 'sdk-only'): Promise<BuiltFunction> => {
+export const buildSdkOnly = async (
+  root: string,
+  pkg: Packaged,
+  label: string,
+  packages: readonly string[],
+  kind: BaselineKind = 'sdk-only',
+): Promise<BuiltFunction> => {
   const settings = esbuildSettings(readServerlessYml(root), root);
   const { outExtension: _ignored, ...options } = settings.options;
   const exports = packages.flatMap((p) => clientClasses(root, p).map((name) => ({ p, name })));
@@ -285,7 +308,12 @@ export const buildSdkOnly = async (root: string, pkg: Packaged, label: string, p
  * `fn` built with the functions' esbuild settings except for `flipped`: bundled when custom.esbuild
  * leaves it external, left external (to the runtime's copy) when it is bundled.
  */
-export const buildPackagingVariant = async (root: string, pkg: Packaged, fn: PackagedFunction, flipped: string): Promise<BuiltFunction & { external: boolean }> => {
+export const buildPackagingVariant = async (
+  root: string,
+  pkg: Packaged,
+  fn: PackagedFunction,
+  flipped: string,
+): Promise<BuiltFunction & { external: boolean }> => {
   const entry = discoverFunctions(root).find((f) => f.name === fn.name);
   if (!entry) throw new Error(`${fn.name} is not in serverless.yml`);
   const settings = esbuildSettings(readServerlessYml(root), root);

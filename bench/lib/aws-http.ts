@@ -86,7 +86,10 @@ const groupXml = (g: HttpGroup, withInstances: boolean, d: number): string => {
     `${pad(d + 4)}<Version>7</Version>`,
     `${pad(d + 3)}</LaunchTemplateSpecification>`,
     `${pad(d + 3)}<Overrides>`,
-    ...g.types.map((t) => `${pad(d + 4)}<member>\n${pad(d + 5)}<InstanceType>${t.type}</InstanceType>\n${pad(d + 5)}<WeightedCapacity>${t.weight}</WeightedCapacity>\n${pad(d + 4)}</member>`),
+    ...g.types.map(
+      (t) =>
+        `${pad(d + 4)}<member>\n${pad(d + 5)}<InstanceType>${t.type}</InstanceType>\n${pad(d + 5)}<WeightedCapacity>${t.weight}</WeightedCapacity>\n${pad(d + 4)}</member>`,
+    ),
     `${pad(d + 3)}</Overrides>`,
     `${pad(d + 2)}</LaunchTemplate>`,
     `${pad(d + 2)}<InstancesDistribution>`,
@@ -109,7 +112,13 @@ const groupXml = (g: HttpGroup, withInstances: boolean, d: number): string => {
     `${pad(d + 1)}</TargetGroupARNs>`,
     `${pad(d + 1)}<HealthCheckType>ELB</HealthCheckType>`,
     `${pad(d + 1)}<HealthCheckGracePeriod>300</HealthCheckGracePeriod>`,
-    ...(withInstances ? [`${pad(d + 1)}<Instances>`, ...g.instances.map((i) => instanceXml(i, g.types.find((t) => t.type === i.type)?.weight ?? 1, d + 2)), `${pad(d + 1)}</Instances>`] : []),
+    ...(withInstances
+      ? [
+          `${pad(d + 1)}<Instances>`,
+          ...g.instances.map((i) => instanceXml(i, g.types.find((t) => t.type === i.type)?.weight ?? 1, d + 2)),
+          `${pad(d + 1)}</Instances>`,
+        ]
+      : []),
     `${pad(d + 1)}<CreatedTime>2026-01-15T10:00:00.000Z</CreatedTime>`,
     `${pad(d + 1)}<SuspendedProcesses/>`,
     `${pad(d + 1)}<VPCZoneIdentifier>subnet-0a1b2c3d,subnet-1a2b3c4d,subnet-2a3b4c5d</VPCZoneIdentifier>`,
@@ -291,10 +300,16 @@ export class AwsHttpEndpoint {
         const size = Math.min(100, Number(form.get('MaxRecords') ?? 50));
         const start = Number(form.get('NextToken') ?? 0);
         const withInstances = form.get('IncludeInstances') !== 'false';
-        const matching = this.groups.filter((g) => (names.length === 0 || names.includes(g.name)) && (tagKeys.length === 0 || tagKeys.some((k) => k in g.tags)));
+        const matching = this.groups.filter(
+          (g) => (names.length === 0 || names.includes(g.name)) && (tagKeys.length === 0 || tagKeys.some((k) => k in g.tags)),
+        );
         const page = matching.slice(start, start + size);
         const next = start + size < matching.length ? `\n    <NextToken>${start + size}</NextToken>` : '';
-        return queryResponse(action, ASG_NS, `    <AutoScalingGroups>\n${page.map((g) => this.groupBody(g, withInstances)).join('\n')}\n    </AutoScalingGroups>${next}`);
+        return queryResponse(
+          action,
+          ASG_NS,
+          `    <AutoScalingGroups>\n${page.map((g) => this.groupBody(g, withInstances)).join('\n')}\n    </AutoScalingGroups>${next}`,
+        );
       }
       case 'DescribeLifecycleHooks': {
         const name = form.get('AutoScalingGroupName') ?? '';
@@ -326,12 +341,16 @@ export class AwsHttpEndpoint {
       if (op === 'GetCommandInvocation') return { Status: 'InProgress', StatusDetails: 'InProgress', StandardOutputContent: '' };
       if (op === 'ListCommands') return { Commands: [] };
     }
-    if (service === 'AWSEvents' && op === 'PutEvents') return { FailedEntryCount: 0, Entries: ((input.Entries as unknown[]) ?? []).map(() => ({ EventId: `e-${this.next()}` })) };
+    if (service === 'AWSEvents' && op === 'PutEvents')
+      return { FailedEntryCount: 0, Entries: ((input.Entries as unknown[]) ?? []).map(() => ({ EventId: `e-${this.next()}` })) };
     if (service === 'AmazonSimpleNotificationService' && op === 'Publish') return { MessageId: `m-${this.next()}` };
     if (service === 'AmazonSQS' && op === 'SendMessageBatch') {
       const entries = (input.Entries as Array<{ Id: string; MessageBody: string }>) ?? [];
       this.sent.push(...entries.map((e) => e.MessageBody));
-      return { Successful: entries.map((e) => ({ Id: e.Id, MessageId: `q-${this.next()}`, MD5OfMessageBody: createHash('md5').update(e.MessageBody).digest('hex') })), Failed: [] };
+      return {
+        Successful: entries.map((e) => ({ Id: e.Id, MessageId: `q-${this.next()}`, MD5OfMessageBody: createHash('md5').update(e.MessageBody).digest('hex') })),
+        Failed: [],
+      };
     }
     throw new Error(`the bench endpoint does not answer ${service}.${op}`);
   }
@@ -399,7 +418,13 @@ export class AwsHttpEndpoint {
         const prefix = values[':prefix'] === undefined ? undefined : String(values[':prefix']);
         const after = input.ExclusiveStartKey ? String(unmarshall(input.ExclusiveStartKey as never).sk) : undefined;
         const all = [...this.table.values()]
-          .filter((i) => i.pk === pk && (from === undefined || String(i.sk) >= from) && (prefix === undefined || String(i.sk).startsWith(prefix)) && (after === undefined || String(i.sk) > after))
+          .filter(
+            (i) =>
+              i.pk === pk &&
+              (from === undefined || String(i.sk) >= from) &&
+              (prefix === undefined || String(i.sk).startsWith(prefix)) &&
+              (after === undefined || String(i.sk) > after),
+          )
           .sort((a, b) => (String(a.sk) < String(b.sk) ? -1 : 1));
         // A page stops at 1 MB of items read: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.Pagination.html
         const page: Item[] = [];

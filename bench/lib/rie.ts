@@ -141,15 +141,7 @@ export const coldRun = async (o: ColdRunOptions): Promise<ColdRun> => {
   };
   const child = spawn(
     o.rie,
-    [
-      '--runtime-interface-emulator-address',
-      `127.0.0.1:${invokePort}`,
-      '--runtime-api-address',
-      `127.0.0.1:${runtimePort}`,
-      o.node,
-      o.ric,
-      o.handler,
-    ],
+    ['--runtime-interface-emulator-address', `127.0.0.1:${invokePort}`, '--runtime-api-address', `127.0.0.1:${runtimePort}`, o.node, o.ric, o.handler],
     { cwd: o.taskRoot, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

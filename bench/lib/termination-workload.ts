@@ -101,7 +101,12 @@ export const makeWorkload = async (size: number, seed = size): Promise<Workload>
         store,
         GROUP,
         id,
-        { launchedAt: Math.min(launchedAt, writtenAt), warming, launchTemplateVersion: staleTemplate ? '6' : '7', modelVersion: staleModel ? 'llama-3-8b-2024-04' : CURRENT_MODEL },
+        {
+          launchedAt: Math.min(launchedAt, writtenAt),
+          warming,
+          launchTemplateVersion: staleTemplate ? '6' : '7',
+          modelVersion: staleModel ? 'llama-3-8b-2024-04' : CURRENT_MODEL,
+        },
         writtenAt,
       );
       if (market === 'spot' && r() < 0.03) {
@@ -151,7 +156,6 @@ export const makeWorkload = async (size: number, seed = size): Promise<Workload>
   };
 };
 
-
 /**
  * The partition's items as written `shiftMs` later (the fleet bench moves the generated times to
  * now): times, TTLs and the time-ordered sort keys of signals and packed facts.
@@ -180,8 +184,7 @@ export const shiftedItems = (store: MemoryStateStore, shiftMs: number): Array<Re
     if (sk.startsWith('signal#')) data.sk = sk.replace(/^signal#(\d{15})/, (_, t: string) => `signal#${String(Number(t) + shiftMs).padStart(15, '0')}`);
     if (sk.startsWith(PACKED_FACTS_PREFIX)) {
       const hour = Number(sk.slice(PACKED_FACTS_PREFIX.length, PACKED_FACTS_PREFIX.length + 7));
-      data.sk = `${packedFactsSk((hour + 0.5) * 3_600_000 + shiftMs, '')
-        .slice(0, PACKED_FACTS_PREFIX.length + 7)}${sk.slice(PACKED_FACTS_PREFIX.length + 7)}`;
+      data.sk = `${packedFactsSk((hour + 0.5) * 3_600_000 + shiftMs, '').slice(0, PACKED_FACTS_PREFIX.length + 7)}${sk.slice(PACKED_FACTS_PREFIX.length + 7)}`;
     }
     return data;
   });

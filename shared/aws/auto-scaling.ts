@@ -190,9 +190,7 @@ export class SdkAutoScaling implements AutoScalingPort {
   }
 
   public async describeLifecycleHooks(groupName: string): Promise<LifecycleHookSummary[]> {
-    const res = await callAws('DescribeLifecycleHooks', () =>
-      this.client.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: groupName })),
-    );
+    const res = await callAws('DescribeLifecycleHooks', () => this.client.send(new DescribeLifecycleHooksCommand({ AutoScalingGroupName: groupName })));
     if (res === 'already-done') return [];
     return (res.LifecycleHooks ?? []).map((h) => ({
       name: h.LifecycleHookName ?? '',

@@ -124,18 +124,13 @@ export const sdkAttempts = (error: unknown): number => {
  * sent more than once: an earlier attempt may have taken effect and lost its answer (a reset
  * connection, a timeout), so the answer most likely describes this caller's own earlier attempt.
  */
-export const alreadyDoneAfterSdkRetry = (error: unknown): boolean =>
-  sdkAttempts(error) > 1 && classifyAwsError(error).disposition === 'already-done';
+export const alreadyDoneAfterSdkRetry = (error: unknown): boolean => sdkAttempts(error) > 1 && classifyAwsError(error).disposition === 'already-done';
 
 /**
  * Runs one AWS call and turns a failure into an {@link AwsCallError} carrying its disposition.
  * `already-done` failures resolve to the `'already-done'` marker instead of throwing.
  */
-export const callAws = async <T>(
-  operation: string,
-  call: () => Promise<T>,
-  context?: Record<string, unknown>,
-): Promise<T | 'already-done'> => {
+export const callAws = async <T>(operation: string, call: () => Promise<T>, context?: Record<string, unknown>): Promise<T | 'already-done'> => {
   try {
     return await call();
   } catch (error) {

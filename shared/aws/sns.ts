@@ -31,9 +31,7 @@ export class SdkSns implements SnsPort {
           TopicArn: m.topicArn,
           Subject: m.subject,
           ...(m.protocols ? { MessageStructure: 'json', Message: JSON.stringify(m.protocols) } : { Message: m.message }),
-          MessageAttributes: Object.fromEntries(
-            Object.entries(m.attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }]),
-          ),
+          MessageAttributes: Object.fromEntries(Object.entries(m.attributes).map(([k, v]) => [k, { DataType: 'String', StringValue: v }])),
         }),
       ),
     );

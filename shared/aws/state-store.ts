@@ -78,8 +78,7 @@ export interface QueryPartitionOptions {
   signal?: AbortSignal;
 }
 
-const isConditionFailure = (e: unknown): boolean =>
-  e instanceof Error && 'awsErrorName' in e && e.awsErrorName === 'ConditionalCheckFailedException';
+const isConditionFailure = (e: unknown): boolean => e instanceof Error && 'awsErrorName' in e && e.awsErrorName === 'ConditionalCheckFailedException';
 
 /** A raw item (as {@link StateStorePort.queryPartition} answers it) as a record. */
 export const toStateRecord = (item: Record<string, unknown>): StateRecord => ({
@@ -104,9 +103,7 @@ export class DynamoStateStore implements StateStorePort {
   ) {}
 
   public async get(pk: string, sk: string): Promise<StateRecord | undefined> {
-    const res = await callAws('GetItem', () =>
-      this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true })),
-    );
+    const res = await callAws('GetItem', () => this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true })));
     return res === 'already-done' || !res.Item ? undefined : toStateRecord(res.Item);
   }
 
@@ -142,9 +139,7 @@ export class DynamoStateStore implements StateStorePort {
   }
 
   public async setAttributes(pk: string, sk: string, attributes: Readonly<Record<string, unknown>>, expiresAt?: number): Promise<void> {
-    const entries = Object.entries({ ...attributes, ...(expiresAt === undefined ? {} : { expiresAt }) }).filter(
-      ([k]) => k !== 'pk' && k !== 'sk',
-    );
+    const entries = Object.entries({ ...attributes, ...(expiresAt === undefined ? {} : { expiresAt }) }).filter(([k]) => k !== 'pk' && k !== 'sk');
     if (entries.length === 0) return;
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
@@ -193,11 +188,7 @@ export class DynamoStateStore implements StateStorePort {
         this.client.send(
           new QueryCommand({
             TableName: this.tableName,
-            KeyConditionExpression: options.skPrefix
-              ? 'pk = :pk AND begins_with(sk, :prefix)'
-              : options.skFrom
-                ? 'pk = :pk AND sk >= :from'
-                : 'pk = :pk',
+            KeyConditionExpression: options.skPrefix ? 'pk = :pk AND begins_with(sk, :prefix)' : options.skFrom ? 'pk = :pk AND sk >= :from' : 'pk = :pk',
             ExpressionAttributeValues: {
               ':pk': pk,
               ...(options.skPrefix ? { ':prefix': options.skPrefix } : options.skFrom ? { ':from': options.skFrom } : {}),
@@ -223,9 +214,7 @@ export class DynamoStateStore implements StateStorePort {
             TableName: this.tableName,
             Item: record,
             ConditionExpression: condition,
-            ...(expected === undefined
-              ? {}
-              : { ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':expected': expected } }),
+            ...(expected === undefined ? {} : { ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':expected': expected } }),
           }),
         ),
       );

@@ -46,9 +46,7 @@ const ZOD_DEFAULT_MESSAGE = /^(Invalid|Too (big|small)|Unrecognized)/;
 const formatIssue = (issue: Issue): string[] => {
   const where = formatPath(issue.path);
   if (issue.code === 'unrecognized_keys') {
-    const allowed = issue.message.startsWith(ALLOWED_KEYS_MARKER)
-      ? issue.message.slice(ALLOWED_KEYS_MARKER.length).split(',').filter(Boolean)
-      : [];
+    const allowed = issue.message.startsWith(ALLOWED_KEYS_MARKER) ? issue.message.slice(ALLOWED_KEYS_MARKER.length).split(',').filter(Boolean) : [];
     return issue.keys.map((key) => `${formatPath([...issue.path, key])}: ${unknownKeyReason(key, allowed)}`);
   }
   return [`${where}: ${reason(issue)}`];

@@ -54,7 +54,26 @@ export const hasDotDotSegment = (path: string): boolean => path.split('/').some(
  * directory as root): the FHS system trees. `/opt/<x>`, `/srv/<x>`, `/mnt/<x>`, `/data/<x>`,
  * `/var/lib/<x>`, `/var/cache/<x>` and `/home/<user>/<x>` stay allowed; `/` and the trees themselves do not.
  */
-export const SYSTEM_DIRECTORIES: readonly string[] = ['/bin', '/boot', '/dev', '/etc', '/lib', '/lib32', '/lib64', '/libx32', '/proc', '/root', '/run', '/sbin', '/sys', '/usr', '/var/run', '/var/log', '/var/spool', '/tmp'];
+export const SYSTEM_DIRECTORIES: readonly string[] = [
+  '/bin',
+  '/boot',
+  '/dev',
+  '/etc',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/proc',
+  '/root',
+  '/run',
+  '/sbin',
+  '/sys',
+  '/usr',
+  '/var/run',
+  '/var/log',
+  '/var/spool',
+  '/tmp',
+];
 /** Directories that may hold a cache directory but may not be one (the cache must be below them). */
 const SHARED_PARENTS: readonly string[] = ['/', '/opt', '/srv', '/mnt', '/data', '/var', '/var/lib', '/var/cache', '/home', '/media'];
 
@@ -70,7 +89,10 @@ const SHARED_PARENTS: readonly string[] = ['/', '/opt', '/srv', '/mnt', '/data',
  * ```
  */
 export const isSystemPath = (path: string): boolean => {
-  const clean = `/${path.split('/').filter((s) => s !== '' && s !== '.').join('/')}`;
+  const clean = `/${path
+    .split('/')
+    .filter((s) => s !== '' && s !== '.')
+    .join('/')}`;
   if (SHARED_PARENTS.includes(clean)) return true;
   return SYSTEM_DIRECTORIES.some((dir) => clean === dir || clean.startsWith(`${dir}/`));
 };

@@ -8,9 +8,7 @@ export interface GroupTag {
 }
 
 /** Whether a group opted in, and with which profile; otherwise why not (for the drop log line). */
-export type OptIn =
-  | { readonly optedIn: true; readonly profileName: string; readonly profile: Profile }
-  | { readonly optedIn: false; readonly reason: string };
+export type OptIn = { readonly optedIn: true; readonly profileName: string; readonly profile: Profile } | { readonly optedIn: false; readonly reason: string };
 
 /**
  * Decides whether a group opted in: its tag `config.optInTagKey` must name a known profile.

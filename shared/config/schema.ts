@@ -44,8 +44,7 @@ export const ALLOWED_KEYS_MARKER = 'allowed-keys:';
 /** A strict object whose "unknown key" issue carries the list of allowed keys. */
 const strict = <Shape extends z.core.$ZodLooseShape>(shape: Shape) =>
   z.strictObject(shape, {
-    error: (issue) =>
-      issue.code === 'unrecognized_keys' ? `${ALLOWED_KEYS_MARKER}${Object.keys(shape).join(',')}` : undefined,
+    error: (issue) => (issue.code === 'unrecognized_keys' ? `${ALLOWED_KEYS_MARKER}${Object.keys(shape).join(',')}` : undefined),
   });
 
 // zod reports a string given for an integer as "expected number"; say integer, which is what is meant.
@@ -60,8 +59,7 @@ const httpUrl = (fallback: string) =>
     z.string().check(
       z.maxLength(2048),
       z.regex(PATTERNS.httpUrl, {
-        error:
-          'must be an http(s) URL of host[:port][/path] using only letters, digits and . _ ~ / - (no query, spaces, quotes or shell metacharacters)',
+        error: 'must be an http(s) URL of host[:port][/path] using only letters, digits and . _ ~ / - (no query, spaces, quotes or shell metacharacters)',
       }),
       z.refine((url: string) => validPort(url), { error: 'port must be between 1 and 65535' }),
     ),
@@ -108,8 +106,7 @@ const buildConfigSchemas = () => {
 
   const modelUri = z.string().check(
     z.regex(PATTERNS.modelUri, {
-      error:
-        "must be an s3://bucket/key URI; the key may use only letters, digits and ! _ . * ( ) / - (no spaces, quotes, $, backticks, ;, |, &, or newlines)",
+      error: 'must be an s3://bucket/key URI; the key may use only letters, digits and ! _ . * ( ) / - (no spaces, quotes, $, backticks, ;, |, &, or newlines)',
     }),
     z.refine(modelUriHasNoDotDot, { error: 'must not contain ".." in the bucket name or as a key segment' }),
   );
@@ -146,7 +143,8 @@ const buildConfigSchemas = () => {
         }),
         z.refine((path: string) => !hasDotDotSegment(path), { error: 'must not contain a ".." path segment' }),
         z.refine((path: string) => !isSystemPath(path), {
-          error: 'must be a directory of its own below /opt, /srv, /mnt, /data, /var/lib, /var/cache or /home, not a system directory (/etc, /usr, /boot, …) or a shared parent such as /opt',
+          error:
+            'must be a directory of its own below /opt, /srv, /mnt, /data, /var/lib, /var/cache or /home, not a system directory (/etc, /usr, /boot, …) or a shared parent such as /opt',
         }),
       ),
       '/opt/models',
@@ -374,8 +372,14 @@ const buildConfigSchemas = () => {
      */
     ownHooks: z.prefault(
       strict({
-        names: z._default(z.array(z.string().check(z.regex(LIFECYCLE_HOOK_NAME, { error: 'must be a lifecycle hook name: 1-255 of letters, digits and - _ /' }))), [...DEFAULT_OWN_HOOK_NAMES]),
-        prefix: z._default(z.string().check(z.regex(/^[A-Za-z0-9\-_/]{0,255}$/, { error: 'must be empty or a hook name prefix of letters, digits and - _ /' })), DEFAULT_OWN_HOOK_PREFIX),
+        names: z._default(
+          z.array(z.string().check(z.regex(LIFECYCLE_HOOK_NAME, { error: 'must be a lifecycle hook name: 1-255 of letters, digits and - _ /' }))),
+          [...DEFAULT_OWN_HOOK_NAMES],
+        ),
+        prefix: z._default(
+          z.string().check(z.regex(/^[A-Za-z0-9\-_/]{0,255}$/, { error: 'must be empty or a hook name prefix of letters, digits and - _ /' })),
+          DEFAULT_OWN_HOOK_PREFIX,
+        ),
       }),
       {},
     ),

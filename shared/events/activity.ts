@@ -73,47 +73,47 @@ const MAX_DETAILS_ENTRIES = 32;
 export const activityDetailSchema = lazy(() => {
   const location = v.picklist(['EC2', 'AutoScalingGroup', 'WarmPool'], 'must be one of EC2, AutoScalingGroup, WarmPool');
   return v.pipe(
-  v.object({
-    AutoScalingGroupName: awsNameSchema(),
-    ActivityId: awsNameSchema(),
-    // An unsuccessful launch reports "" when EC2 created nothing.
-    EC2InstanceId: v.optional(v.union([v.literal(''), instanceIdSchema()])),
-    StatusCode: awsNameSchema(),
-    StatusMessage: v.optional(freeTextSchema()),
-    Description: v.optional(freeTextSchema()),
-    Cause: freeTextSchema(),
-    StartTime: isoTimestampSchema(),
-    EndTime: v.optional(isoTimestampSchema()),
-    Origin: v.optional(location),
-    Destination: v.optional(location),
-    Details: v.optional(v.record(v.string(), v.unknown())),
-  }),
-  v.transform((d): ActivityDetail => {
-    // Keep string values only: AWS may add structured entries, and consumers expect strings.
-    // Object.fromEntries defines own properties, so a "__proto__" key cannot touch the prototype.
-    const details: Record<string, string> = Object.fromEntries(
-      Object.entries(d.Details ?? {})
-        .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
-        .slice(0, MAX_DETAILS_ENTRIES),
-    );
-    const availabilityZone = details['Availability Zone'];
-    const subnetId = details['Subnet ID'];
-    return {
-      groupName: d.AutoScalingGroupName,
-      activityId: d.ActivityId,
-      ...(d.EC2InstanceId ? { instanceId: d.EC2InstanceId } : {}),
-      statusCode: d.StatusCode,
-      statusMessage: d.StatusMessage ?? '',
-      description: d.Description ?? '',
-      cause: d.Cause,
-      startTime: d.StartTime,
-      ...(d.EndTime === undefined ? {} : { endTime: d.EndTime }),
-      ...(availabilityZone ? { availabilityZone } : {}),
-      ...(subnetId ? { subnetId } : {}),
-      ...(d.Origin === undefined ? {} : { origin: d.Origin }),
-      ...(d.Destination === undefined ? {} : { destination: d.Destination }),
-      details,
-    };
-  }),
+    v.object({
+      AutoScalingGroupName: awsNameSchema(),
+      ActivityId: awsNameSchema(),
+      // An unsuccessful launch reports "" when EC2 created nothing.
+      EC2InstanceId: v.optional(v.union([v.literal(''), instanceIdSchema()])),
+      StatusCode: awsNameSchema(),
+      StatusMessage: v.optional(freeTextSchema()),
+      Description: v.optional(freeTextSchema()),
+      Cause: freeTextSchema(),
+      StartTime: isoTimestampSchema(),
+      EndTime: v.optional(isoTimestampSchema()),
+      Origin: v.optional(location),
+      Destination: v.optional(location),
+      Details: v.optional(v.record(v.string(), v.unknown())),
+    }),
+    v.transform((d): ActivityDetail => {
+      // Keep string values only: AWS may add structured entries, and consumers expect strings.
+      // Object.fromEntries defines own properties, so a "__proto__" key cannot touch the prototype.
+      const details: Record<string, string> = Object.fromEntries(
+        Object.entries(d.Details ?? {})
+          .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
+          .slice(0, MAX_DETAILS_ENTRIES),
+      );
+      const availabilityZone = details['Availability Zone'];
+      const subnetId = details['Subnet ID'];
+      return {
+        groupName: d.AutoScalingGroupName,
+        activityId: d.ActivityId,
+        ...(d.EC2InstanceId ? { instanceId: d.EC2InstanceId } : {}),
+        statusCode: d.StatusCode,
+        statusMessage: d.StatusMessage ?? '',
+        description: d.Description ?? '',
+        cause: d.Cause,
+        startTime: d.StartTime,
+        ...(d.EndTime === undefined ? {} : { endTime: d.EndTime }),
+        ...(availabilityZone ? { availabilityZone } : {}),
+        ...(subnetId ? { subnetId } : {}),
+        ...(d.Origin === undefined ? {} : { origin: d.Origin }),
+        ...(d.Destination === undefined ? {} : { destination: d.Destination }),
+        details,
+      };
+    }),
   );
 });

@@ -52,14 +52,7 @@ export const COMMAND_STATUSES = [
 export type CommandStatus = (typeof COMMAND_STATUSES)[number];
 
 /** Statuses after which the invocation never changes again: the warm-up or drain has an outcome. */
-export const TERMINAL_COMMAND_STATUSES: readonly CommandStatus[] = [
-  'Success',
-  'Cancelled',
-  'TimedOut',
-  'Failed',
-  'Undeliverable',
-  'Terminated',
-];
+export const TERMINAL_COMMAND_STATUSES: readonly CommandStatus[] = ['Success', 'Cancelled', 'TimedOut', 'Failed', 'Undeliverable', 'Terminated'];
 
 /** True when `status` is final (an event's status, a GetCommandInvocation status, a record's). */
 export const isTerminalCommandStatus = (status: string): boolean => (TERMINAL_COMMAND_STATUSES as readonly string[]).includes(status);

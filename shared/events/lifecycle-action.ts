@@ -56,8 +56,7 @@ export interface LifecycleActionDetail {
   readonly requestId?: string;
 }
 
-const location = () =>
-  v.picklist(['EC2', 'AutoScalingGroup', 'WarmPool'], 'must be one of EC2, AutoScalingGroup, WarmPool');
+const location = () => v.picklist(['EC2', 'AutoScalingGroup', 'WarmPool'], 'must be one of EC2, AutoScalingGroup, WarmPool');
 
 /**
  * Builds the detail schema for one transition: a launch event that carries a TERMINATING transition
@@ -92,11 +91,7 @@ const lifecycleDetailSchema = (transition: LifecycleTransition, detailType: stri
   );
 
 /** Detail schema for `EC2 Instance-launch Lifecycle Action`. */
-export const launchLifecycleDetailSchema = lazy(() =>
-  lifecycleDetailSchema('autoscaling:EC2_INSTANCE_LAUNCHING', LAUNCH_LIFECYCLE_DETAIL_TYPE),
-);
+export const launchLifecycleDetailSchema = lazy(() => lifecycleDetailSchema('autoscaling:EC2_INSTANCE_LAUNCHING', LAUNCH_LIFECYCLE_DETAIL_TYPE));
 
 /** Detail schema for `EC2 Instance-terminate Lifecycle Action`. */
-export const terminateLifecycleDetailSchema = lazy(() =>
-  lifecycleDetailSchema('autoscaling:EC2_INSTANCE_TERMINATING', TERMINATE_LIFECYCLE_DETAIL_TYPE),
-);
+export const terminateLifecycleDetailSchema = lazy(() => lifecycleDetailSchema('autoscaling:EC2_INSTANCE_TERMINATING', TERMINATE_LIFECYCLE_DETAIL_TYPE));

@@ -61,9 +61,7 @@ const issuesOf = (issues: readonly v.BaseIssue<unknown>[], prefix: readonly Prop
 
 /** Issues as bounded `path: message` lines. */
 const formatIssues = (issues: readonly Issue[]): string[] => {
-  const lines = issues
-    .slice(0, issues.length > MAX_ISSUES ? MAX_ISSUES - 1 : MAX_ISSUES)
-    .map((issue) => clip(`${formatPath(issue.path)}: ${issue.message}`));
+  const lines = issues.slice(0, issues.length > MAX_ISSUES ? MAX_ISSUES - 1 : MAX_ISSUES).map((issue) => clip(`${formatPath(issue.path)}: ${issue.message}`));
   if (issues.length > MAX_ISSUES) lines.push(`… and ${issues.length - lines.length} more issues`);
   return lines;
 };
@@ -77,21 +75,17 @@ const stringField = (value: Record<string, unknown>, key: string): string | unde
   return typeof field === 'string' ? field : undefined;
 };
 
-const drop = (
-  reason: EventDropError['reason'],
-  message: string,
-  issues: readonly string[] = [],
-  context: Record<string, unknown> = {},
-): ParseResult => ({ ok: false, error: new EventDropError(reason, message, issues, context) });
+const drop = (reason: EventDropError['reason'], message: string, issues: readonly string[] = [], context: Record<string, unknown> = {}): ParseResult => ({
+  ok: false,
+  error: new EventDropError(reason, message, issues, context),
+});
 
 const parseUnsafe = (input: unknown, accept: readonly EventKind[]): ParseResult => {
   // Non-objects are not events at all: `malformed` (not `unknown-event`), so that a broken
   // invoke payload reads differently in the logs from a well-formed event we do not handle.
   if (!isRecord(input)) {
     const what = input === null ? 'null' : Array.isArray(input) ? 'an array' : `a ${typeof input}`;
-    return drop('malformed', `dropped: the input is ${what}, not an event object`, [
-      `(event): expected an object, received ${what}`,
-    ]);
+    return drop('malformed', `dropped: the input is ${what}, not an event object`, [`(event): expected an object, received ${what}`]);
   }
 
   const rawSource = stringField(input, 'source');
@@ -105,12 +99,7 @@ const parseUnsafe = (input: unknown, accept: readonly EventKind[]): ParseResult 
 
   if (isTestNotification(input)) {
     const group = stringField(input, 'AutoScalingGroupName');
-    return drop(
-      'test-notification',
-      `dropped: Auto Scaling test notification${group === undefined ? '' : ` for ${clip(group, 64)}`}`,
-      [],
-      context,
-    );
+    return drop('test-notification', `dropped: Auto Scaling test notification${group === undefined ? '' : ` for ${clip(group, 64)}`}`, [], context);
   }
 
   const entry = rawSource === undefined || rawDetailType === undefined ? undefined : lookupEvent(rawSource, rawDetailType);

@@ -56,7 +56,9 @@ const GUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{
 export const guidSchema = lazy(() => v.pipe(v.string(), v.regex(GUID_PATTERN, 'must be a GUID (8-4-4-4-12 hex digits)')));
 
 /** Schema for an ISO 8601 timestamp as AWS writes them (`2026-11-27T10:00:00Z`, with or without fraction, or an offset). */
-export const isoTimestampSchema = lazy(() => v.pipe(v.string(), v.maxLength(64, 'must be an ISO 8601 timestamp'), v.isoTimestamp('must be an ISO 8601 timestamp')));
+export const isoTimestampSchema = lazy(() =>
+  v.pipe(v.string(), v.maxLength(64, 'must be an ISO 8601 timestamp'), v.isoTimestamp('must be an ISO 8601 timestamp')),
+);
 
 /** Schema for free text that AWS writes (causes, messages, metadata): bounded so a log line stays sane. */
 export const freeTextSchema = (max = 4096) => v.pipe(v.string(), v.maxLength(max, `must be at most ${max} characters`));

@@ -6,12 +6,7 @@ import { lazy } from './lazy';
 import type * as v from 'valibot';
 import { type ActivityDetail, activityDetailSchema, ACTIVITY_DETAIL_TYPES } from './activity';
 import { type CommandStatusDetail, COMMAND_STATUS_DETAIL_TYPE, commandStatusDetailSchema } from './command-status';
-import {
-  INSTANCE_REFRESH_DETAIL_TYPES,
-  type InstanceRefreshDetail,
-  type InstanceRefreshPhase,
-  instanceRefreshDetailSchema,
-} from './instance-refresh';
+import { INSTANCE_REFRESH_DETAIL_TYPES, type InstanceRefreshDetail, type InstanceRefreshPhase, instanceRefreshDetailSchema } from './instance-refresh';
 import {
   LAUNCH_LIFECYCLE_DETAIL_TYPE,
   type LifecycleActionDetail,
@@ -19,11 +14,7 @@ import {
   TERMINATE_LIFECYCLE_DETAIL_TYPE,
   terminateLifecycleDetailSchema,
 } from './lifecycle-action';
-import {
-  REBALANCE_RECOMMENDATION_DETAIL_TYPE,
-  type RebalanceRecommendationDetail,
-  rebalanceRecommendationDetailSchema,
-} from './rebalance-recommendation';
+import { REBALANCE_RECOMMENDATION_DETAIL_TYPE, type RebalanceRecommendationDetail, rebalanceRecommendationDetailSchema } from './rebalance-recommendation';
 import { SPOT_INTERRUPTION_DETAIL_TYPE, type SpotInterruptionDetail, spotInterruptionDetailSchema } from './spot-interruption';
 
 /** Every event kind the orchestrator understands. */
@@ -130,11 +121,7 @@ register('aws.autoscaling', LAUNCH_LIFECYCLE_DETAIL_TYPE, entry('launch-lifecycl
 register('aws.autoscaling', TERMINATE_LIFECYCLE_DETAIL_TYPE, entry('terminate-lifecycle', terminateLifecycleDetailSchema));
 register('aws.ssm', COMMAND_STATUS_DETAIL_TYPE, entry('command-status', commandStatusDetailSchema));
 register('aws.ec2', SPOT_INTERRUPTION_DETAIL_TYPE, entry('spot-interruption', spotInterruptionDetailSchema));
-register(
-  'aws.ec2',
-  REBALANCE_RECOMMENDATION_DETAIL_TYPE,
-  entry('rebalance-recommendation', rebalanceRecommendationDetailSchema),
-);
+register('aws.ec2', REBALANCE_RECOMMENDATION_DETAIL_TYPE, entry('rebalance-recommendation', rebalanceRecommendationDetailSchema));
 for (const kind of Object.keys(ACTIVITY_DETAIL_TYPES) as (keyof typeof ACTIVITY_DETAIL_TYPES)[]) {
   register('aws.autoscaling', ACTIVITY_DETAIL_TYPES[kind], entry(kind, activityDetailSchema));
 }
@@ -157,5 +144,4 @@ for (const phase of REFRESH_PHASES) {
  * lookupEvent('aws.ssm', 'EC2 Command Invocation Status-change Notification')?.kind // 'command-status'
  * ```
  */
-export const lookupEvent = (source: string, detailType: string): RegistryEntry | undefined =>
-  REGISTRY.get(keyOf(source, detailType));
+export const lookupEvent = (source: string, detailType: string): RegistryEntry | undefined => REGISTRY.get(keyOf(source, detailType));

@@ -44,8 +44,6 @@ export const spotInterruptionDetailSchema = lazy(() =>
       'instance-id': instanceIdSchema(),
       'instance-action': v.picklist(['hibernate', 'stop', 'terminate'], 'must be one of hibernate, stop, terminate'),
     }),
-    v.transform(
-      (d): SpotInterruptionDetail => ({ instanceId: d['instance-id'], instanceAction: d['instance-action'] }),
-    ),
+    v.transform((d): SpotInterruptionDetail => ({ instanceId: d['instance-id'], instanceAction: d['instance-action'] })),
   ),
 );

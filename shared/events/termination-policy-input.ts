@@ -152,7 +152,12 @@ const MAX_ISSUE_CHARS = 200;
 export function parseTerminationPolicyInput(input: unknown): TerminationPolicyParseResult {
   // valibot's object() takes an array for an object (with every key missing): say what it is instead.
   if (Array.isArray(input)) {
-    return { ok: false, error: new EventDropError('malformed', 'termination policy input is malformed (1 issue)', ['(root): Invalid type: Expected Object but received an array']) };
+    return {
+      ok: false,
+      error: new EventDropError('malformed', 'termination policy input is malformed (1 issue)', [
+        '(root): Invalid type: Expected Object but received an array',
+      ]),
+    };
   }
   // A well-formed input (every input Auto Scaling sends) is checked by a plain loop: valibot's
   // general walk costs ~20 ms of CPU at 30,000 candidates. Anything the loop does not accept goes
@@ -166,9 +171,7 @@ export function parseTerminationPolicyInput(input: unknown): TerminationPolicyPa
     // safeParse only catches validation errors; a throwing getter or Proxy trap still escapes.
     return {
       ok: false,
-      error: new EventDropError('malformed', 'termination policy input could not be read', [
-        clip(`(root): ${describeThrown(cause)}`),
-      ]),
+      error: new EventDropError('malformed', 'termination policy input could not be read', [clip(`(root): ${describeThrown(cause)}`)]),
     };
   }
   if (!result.success) {

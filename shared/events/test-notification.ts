@@ -23,10 +23,8 @@ import { isRecord, ownProperty } from './primitives';
 /** The marker Auto Scaling puts in `Event` (or `LifecycleTransition`) of a test message. */
 export const TEST_NOTIFICATION_EVENT = 'autoscaling:TEST_NOTIFICATION';
 
-
 const carriesMarker = (value: Record<string, unknown>): boolean =>
-  ownProperty(value, 'Event') === TEST_NOTIFICATION_EVENT ||
-  ownProperty(value, 'LifecycleTransition') === TEST_NOTIFICATION_EVENT;
+  ownProperty(value, 'Event') === TEST_NOTIFICATION_EVENT || ownProperty(value, 'LifecycleTransition') === TEST_NOTIFICATION_EVENT;
 
 /**
  * True when `input` is an Auto Scaling test notification, raw or wrapped in an EventBridge envelope.

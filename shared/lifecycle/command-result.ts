@@ -100,7 +100,8 @@ export const createCommandResultMain =
         context: who,
       });
     }
-    if (!first.stored) return { outcome: 'skipped', reason: `command ${d.commandId} on ${d.instanceId} is not the current command of any lifecycle work: not ours`, ...who };
+    if (!first.stored)
+      return { outcome: 'skipped', reason: `command ${d.commandId} on ${d.instanceId} is not the current command of any lifecycle work: not ours`, ...who };
     const w = first.stored.work;
     // A retry sends a new command: only to a group that still opts in, with its current profile (tags cached per cold start).
     // Every other outcome (complete, finish) ends work this orchestrator started: the record's profile is enough.

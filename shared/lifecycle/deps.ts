@@ -5,13 +5,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { autoScalingFrom, publisherFrom, ssmFrom, stateStoreFrom } from '../runtime/ports';
-import {
-  type AutoScalingPort,
-  type AwsClients,
-  GroupDirectory,
-  type SsmPort,
-  type StateStorePort,
-} from '../aws/index';
+import { type AutoScalingPort, type AwsClients, GroupDirectory, type SsmPort, type StateStorePort } from '../aws/index';
 import { loadConfig, type OrchestratorConfig } from '../config/index';
 import type { Publisher } from '../notify/index';
 import { type OwnOrigin, ownOrigin } from '../events/origin';

@@ -202,10 +202,21 @@ const sendClaimed = async ({ deps, claimed, plan, notify, outcome, reason, claim
   const written = await deps.store.putIfVersion(nextLifecycleRecord(claimed, next), claimed.version);
   const how = adopted ? `; adopted command ${adopted}, already sent for this attempt by an invocation that died before recording it` : '';
   if (!written) {
-    return { outcome: 'lost-race', reason: `${reason}${how}; the record changed while sending: command ${commandId} is orphaned (its result will be ignored)`, ...describe(next) };
+    return {
+      outcome: 'lost-race',
+      reason: `${reason}${how}; the record changed while sending: command ${commandId} is orphaned (its result will be ignored)`,
+      ...describe(next),
+    };
   }
   if (outcome === 'retrying' && next.phase === 'launch') publishGroupMetrics(labelsOf(next), [{ name: 'WarmupRetried', value: 1 }]);
-  return { outcome, reason: `${reason}${how}`, ...describe(next), ...(adopted ? { adopted: true } : {}), documentName: plan.documentName, parameters: plan.parameters };
+  return {
+    outcome,
+    reason: `${reason}${how}`,
+    ...describe(next),
+    ...(adopted ? { adopted: true } : {}),
+    documentName: plan.documentName,
+    parameters: plan.parameters,
+  };
 };
 
 /** What {@link completeClaimed} needs. */
@@ -229,7 +240,12 @@ const completeClaimed = async ({ deps, claimed, firstTry, notify, reason }: Comp
   await recordWarmupFacts(deps, w, { warming: false });
   const gone = answer === 'already-done' && firstTry;
   const final: LifecycleWork = gone
-    ? { ...w, status: 'finished', finishedAt: now, reason: `${w.reason ?? reason}; the lifecycle action was already over (completed, abandoned or expired): nothing more to do` }
+    ? {
+        ...w,
+        status: 'finished',
+        finishedAt: now,
+        reason: `${w.reason ?? reason}; the lifecycle action was already over (completed, abandoned or expired): nothing more to do`,
+      }
     : { ...w, status: result === 'CONTINUE' ? 'completed' : 'abandoned', finishedAt: now };
   delete final.claimedAt;
   if (!gone && notify) await notify();
@@ -237,7 +253,7 @@ const completeClaimed = async ({ deps, claimed, firstTry, notify, reason }: Comp
   await deps.store.putIfVersion(nextLifecycleRecord(claimed, final), claimed.version);
   return {
     outcome: gone ? 'already-done' : result === 'CONTINUE' ? 'completed' : 'abandoned',
-    reason: gone ? final.reason ?? reason : reason,
+    reason: gone ? (final.reason ?? reason) : reason,
     result,
     ...describe(final),
   };
@@ -283,7 +299,15 @@ export interface ExecuteOptions {
  * if (execution.kind === 'conflict') { ... } // read again, decide again
  * ```
  */
-export const executeLifecycle = async ({ deps, decision, stored, settings, launchedAt, modelVersion, launchTemplateVersion }: ExecuteOptions): Promise<Execution> => {
+export const executeLifecycle = async ({
+  deps,
+  decision,
+  stored,
+  settings,
+  launchedAt,
+  modelVersion,
+  launchTemplateVersion,
+}: ExecuteOptions): Promise<Execution> => {
   const versions = { ...(modelVersion ? { modelVersion } : {}), ...(launchTemplateVersion ? { launchTemplateVersion } : {}) };
   switch (decision.kind) {
     case 'skip':
@@ -329,7 +353,11 @@ export const executeLifecycle = async ({ deps, decision, stored, settings, launc
       // Resuming the first send of a warm-up whose invocation died right after creating the record: the
       // facts it wrote next may be missing (same values as the create's, so idempotent).
       if (decision.resume === true && next.attempt === 1) {
-        await recordWarmupFacts(deps, next, { launchedAt: next.startedBy === 'event' ? (next.openedAt ?? next.startedAt) : next.startedAt, warming: true, ...versions });
+        await recordWarmupFacts(deps, next, {
+          launchedAt: next.startedBy === 'event' ? (next.openedAt ?? next.startedAt) : next.startedAt,
+          warming: true,
+          ...versions,
+        });
       }
       return done(
         await sendClaimed({
@@ -353,7 +381,9 @@ export const executeLifecycle = async ({ deps, decision, stored, settings, launc
         return conflict(`another invocation changed the record first; nothing done (${decision.reason})`);
       }
       const notify = n ? () => deps.publisher.publish(withOutput(n, excerpt), settings) : undefined;
-      return done(await completeClaimed({ deps, claimed: { version: stored.version + 1, work: next }, firstTry: decision.firstTry, notify, reason: decision.reason }));
+      return done(
+        await completeClaimed({ deps, claimed: { version: stored.version + 1, work: next }, firstTry: decision.firstTry, notify, reason: decision.reason }),
+      );
     }
     case 'update': {
       if (!stored) return done({ outcome: 'lost-race', reason: 'no record to update' });

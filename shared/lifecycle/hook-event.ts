@@ -67,7 +67,11 @@ export const createHookMain =
     const who = { group: d.groupName, instanceId: d.instanceId, hookName: d.hookName };
     // Another tool's hook on the same transition: its action is not ours to answer (nothing read).
     if (!isOwnHook(d.hookName, config.ownHooks)) {
-      return { outcome: 'skipped', reason: `hook ${d.hookName} is not one of this orchestrator's hooks (${describeOwnHooks(config.ownHooks)}): its action is left to its owner`, ...who };
+      return {
+        outcome: 'skipped',
+        reason: `hook ${d.hookName} is not one of this orchestrator's hooks (${describeOwnHooks(config.ownHooks)}): its action is left to its owner`,
+        ...who,
+      };
     }
     const group = await deps.groups.get(d.groupName);
     const optIn = resolveProfile(config, group?.tags ?? []);
@@ -110,7 +114,12 @@ export const createHookMain =
       const stored = await loadLifecycle(deps.store, d.instanceId, phase);
       // Asked again on each read: a record replaced meanwhile (by this event's twin) carries the token.
       newAction = needsActionProbe(stored?.work, req)
-        ? (await deps.autoScaling.recordLifecycleActionHeartbeat({ groupName: d.groupName, hookName: d.hookName, instanceId: d.instanceId, token: d.token })) === 'done'
+        ? (await deps.autoScaling.recordLifecycleActionHeartbeat({
+            groupName: d.groupName,
+            hookName: d.hookName,
+            instanceId: d.instanceId,
+            token: d.token,
+          })) === 'done'
         : undefined;
       return stored;
     };

@@ -241,7 +241,12 @@ export const runLifecycleSweep = async (
   // A worker reads the groups it was given, whatever the memory says (the tick planned them).
   const plan =
     scope.kind === 'groups'
-      ? { scan: scope.names.filter((n) => optInOf.has(n)).map((name) => ({ name, reason: memoryPlan.scan.find((p) => p.name === name)?.reason ?? ('due' as const) })), deferred: 0 }
+      ? {
+          scan: scope.names
+            .filter((n) => optInOf.has(n))
+            .map((name) => ({ name, reason: memoryPlan.scan.find((p) => p.name === name)?.reason ?? ('due' as const) })),
+          deferred: 0,
+        }
       : memoryPlan;
   const reasons: Partial<Record<ScanReason, number>> = {};
   for (const p of plan.scan) reasons[p.reason] = (reasons[p.reason] ?? 0) + 1;
@@ -260,7 +265,15 @@ export const runLifecycleSweep = async (
     }
     return {
       name: 'lifecycle',
-      summary: { groups: groups.length, planned: plan.scan.length, scanReasons: reasons, scansDeferred: plan.deferred, outcomes: counts, decisions, ...(yielded ? { yielded: true } : {}) },
+      summary: {
+        groups: groups.length,
+        planned: plan.scan.length,
+        scanReasons: reasons,
+        scansDeferred: plan.deferred,
+        outcomes: counts,
+        decisions,
+        ...(yielded ? { yielded: true } : {}),
+      },
       failures,
       scan: plan.scan,
     };
@@ -375,7 +388,11 @@ export const runLifecycleSweep = async (
         let decision: SweepDecision = first;
         if (decision.kind === 'probe-action') {
           // A heartbeat by instance id: answered only if our hook holds an action for the instance now.
-          const answer = await deps.autoScaling.recordLifecycleActionHeartbeat({ groupName: w.group.name, hookName: decision.hookName, instanceId: w.instanceId });
+          const answer = await deps.autoScaling.recordLifecycleActionHeartbeat({
+            groupName: w.group.name,
+            hookName: decision.hookName,
+            instanceId: w.instanceId,
+          });
           decision = decideSweep({ ...input, actionOpen: answer === 'done' });
         }
         if (decision.kind === 'query-command') {
@@ -436,7 +453,10 @@ export const runLifecycleSweep = async (
     try {
       for (const full of await deps.autoScaling.describeGroups(names)) {
         if (!scanned.has(full.name)) continue;
-        scanned.set(full.name, { group: { ...full, instances: [] }, waiting: full.instances.filter((x) => WAIT_STATES[x.lifecycleState] !== undefined).length });
+        scanned.set(full.name, {
+          group: { ...full, instances: [] },
+          waiting: full.instances.filter((x) => WAIT_STATES[x.lifecycleState] !== undefined).length,
+        });
       }
     } catch (error) {
       // The memory keeps the read from before the actions (waiting > 0): the next run reads these groups.
@@ -462,7 +482,8 @@ export const runLifecycleSweep = async (
     // Nothing read and nothing gone: no write (a sweep with nothing to do leaves the table as it was).
     // Workers run side by side over one item: a worker whose write finds it changed applies its own
     // groups to a fresh copy; a run over every group yields to an overlapping run that wrote first.
-    if (!isDeepStrictEqual(nextMemory, memory)) await writeScanMemory(deps.store, scanRecord, nextMemory, now, updates, scope.kind === 'groups' ? LIST_WRITE_ATTEMPTS : 1);
+    if (!isDeepStrictEqual(nextMemory, memory))
+      await writeScanMemory(deps.store, scanRecord, nextMemory, now, updates, scope.kind === 'groups' ? LIST_WRITE_ATTEMPTS : 1);
   } catch (error) {
     failures.push(toFailure('scan memory', error));
   }

@@ -143,8 +143,7 @@ export const nextLifecycleRecord = (current: StoredLifecycle, work: LifecycleWor
   data: stripUndefined(work),
 });
 
-const stripUndefined = (work: LifecycleWork): Record<string, unknown> =>
-  Object.fromEntries(Object.entries(work).filter(([, v]) => v !== undefined));
+const stripUndefined = (work: LifecycleWork): Record<string, unknown> => Object.fromEntries(Object.entries(work).filter(([, v]) => v !== undefined));
 
 const STATUSES: ReadonlySet<string> = new Set(['running', 'completing', 'completed', 'abandoned', 'finished']);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);

@@ -73,7 +73,10 @@ export const startSpotDrain = async (deps: SpotDrainDeps, input: SpotDrainInput)
   if (!profile.drain.enabled) return { kind: 'skipped', reason: `drain disabled in profile ${input.profileName}` };
   const documentName = profile.drain.documentName ?? deps.defaultDocumentName;
   if (!documentName || !PATTERNS.ssmDocumentName.test(documentName)) {
-    return { kind: 'skipped', reason: `no usable drain document (profile drain.documentName is null and DRAIN_DOCUMENT_NAME is ${documentName ? 'invalid' : 'unset'})` };
+    return {
+      kind: 'skipped',
+      reason: `no usable drain document (profile drain.documentName is null and DRAIN_DOCUMENT_NAME is ${documentName ? 'invalid' : 'unset'})`,
+    };
   }
   const timeoutSeconds = profile.drain.spotInterruptionTimeoutSeconds;
   // The values that reach the instance, checked against the document's allowedPattern strings first.
@@ -116,12 +119,18 @@ export const startSpotDrain = async (deps: SpotDrainDeps, input: SpotDrainInput)
     }
     // Claim the retry: only one of several concurrent retries wins this conditional write.
     const claimed = { ...existing, data: { ...existing.data, reason: `${work.reason} (resent: the first send did not finish)`, claimedAt: now } };
-    if (!(await deps.store.putIfVersion(claimed, existing.version))) return { kind: 'duplicate', reason: `another invocation is resending the drain for ${input.instanceId}` };
+    if (!(await deps.store.putIfVersion(claimed, existing.version)))
+      return { kind: 'duplicate', reason: `another invocation is resending the drain for ${input.instanceId}` };
     record = { ...claimed, version: existing.version + 1 };
     resumed = d;
   }
   if (observe) {
-    return { kind: 'observed', documentName, timeoutSeconds, reason: `observe mode: drain recorded, ${documentName} not sent (would run for up to ${timeoutSeconds} s)` };
+    return {
+      kind: 'observed',
+      documentName,
+      timeoutSeconds,
+      reason: `observe mode: drain recorded, ${documentName} not sent (would run for up to ${timeoutSeconds} s)`,
+    };
   }
 
   let commandId: string;
@@ -131,11 +140,11 @@ export const startSpotDrain = async (deps: SpotDrainDeps, input: SpotDrainInput)
     commandId =
       adopted ??
       (await deps.ssm.sendCommand({
-      documentName,
-      instanceId: input.instanceId,
-      parameters: params.parameters,
-      // SSM's TimeoutSeconds bounds delivery; the document enforces the drain budget itself.
-      timeoutSeconds: 30 + timeoutSeconds,
+        documentName,
+        instanceId: input.instanceId,
+        parameters: params.parameters,
+        // SSM's TimeoutSeconds bounds delivery; the document enforces the drain budget itself.
+        timeoutSeconds: 30 + timeoutSeconds,
         comment: `asg-orchestrator spot drain ${input.groupName}`,
       }));
   } catch (error) {

@@ -2,7 +2,14 @@
  * EventBridge events exactly as AWS emits them (the shapes of the samples in events/): the model
  * builds these JSON values and the runner routes them to the function whose rule matches.
  */
-import { ACTIVITY_DETAIL_TYPES, COMMAND_STATUS_DETAIL_TYPE, LAUNCH_LIFECYCLE_DETAIL_TYPE, REBALANCE_RECOMMENDATION_DETAIL_TYPE, SPOT_INTERRUPTION_DETAIL_TYPE, TERMINATE_LIFECYCLE_DETAIL_TYPE } from '../events';
+import {
+  ACTIVITY_DETAIL_TYPES,
+  COMMAND_STATUS_DETAIL_TYPE,
+  LAUNCH_LIFECYCLE_DETAIL_TYPE,
+  REBALANCE_RECOMMENDATION_DETAIL_TYPE,
+  SPOT_INTERRUPTION_DETAIL_TYPE,
+  TERMINATE_LIFECYCLE_DETAIL_TYPE,
+} from '../events';
 /** ISO-8601 time without milliseconds (the envelope's `time`). */
 const isoSeconds = (at: number): string => new Date(Math.floor(at / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 /** ISO-8601 time with milliseconds. */
@@ -77,26 +84,19 @@ export const activityEvent = (a: {
   cause: string;
   description: string;
 }): AwsEvent =>
-  envelope(
-    a.id,
-    'aws.autoscaling',
-    ACTIVITY_DETAIL_TYPES[a.kind],
-    a.at,
-    a.instanceId ? [a.groupArn, instanceArn(a.instanceId)] : [a.groupArn],
-    {
-      StatusCode: a.statusCode,
-      AutoScalingGroupName: a.groupName,
-      ActivityId: a.activityId,
-      Details: { 'Availability Zone': a.availabilityZone, 'Subnet ID': a.subnetId },
-      RequestId: a.activityId,
-      StatusMessage: a.statusMessage,
-      EndTime: isoMillis(a.at),
-      EC2InstanceId: a.instanceId ?? '',
-      StartTime: isoMillis(a.startedAt),
-      Cause: a.cause,
-      Description: a.description,
-    },
-  );
+  envelope(a.id, 'aws.autoscaling', ACTIVITY_DETAIL_TYPES[a.kind], a.at, a.instanceId ? [a.groupArn, instanceArn(a.instanceId)] : [a.groupArn], {
+    StatusCode: a.statusCode,
+    AutoScalingGroupName: a.groupName,
+    ActivityId: a.activityId,
+    Details: { 'Availability Zone': a.availabilityZone, 'Subnet ID': a.subnetId },
+    RequestId: a.activityId,
+    StatusMessage: a.statusMessage,
+    EndTime: isoMillis(a.at),
+    EC2InstanceId: a.instanceId ?? '',
+    StartTime: isoMillis(a.startedAt),
+    Cause: a.cause,
+    Description: a.description,
+  });
 
 /** `EC2 Spot Instance Interruption Warning` (two minutes ahead). */
 export const spotInterruptionEvent = (id: string, at: number, instanceId: string): AwsEvent =>
@@ -107,7 +107,15 @@ export const rebalanceEvent = (id: string, at: number, instanceId: string): AwsE
   envelope(id, 'aws.ec2', REBALANCE_RECOMMENDATION_DETAIL_TYPE, at, [instanceArn(instanceId)], { 'instance-id': instanceId });
 
 /** `EC2 Command Invocation Status-change Notification` (kebab-case detail keys). */
-export const commandStatusEvent = (a: { id: string; at: number; commandId: string; documentName: string; instanceId: string; requestedAt: number; status: string }): AwsEvent =>
+export const commandStatusEvent = (a: {
+  id: string;
+  at: number;
+  commandId: string;
+  documentName: string;
+  instanceId: string;
+  requestedAt: number;
+  status: string;
+}): AwsEvent =>
   envelope(a.id, 'aws.ssm', COMMAND_STATUS_DETAIL_TYPE, a.at, [instanceArn(a.instanceId)], {
     'command-id': a.commandId,
     'document-name': a.documentName,

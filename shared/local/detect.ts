@@ -46,11 +46,7 @@ export const awsTarget = (env: NodeJS.ProcessEnv, exists: (path: string) => bool
  * localWorldStatus({ AWS_LAMBDA_FUNCTION_NAME: 'f', ORCHESTRATOR_LOCAL_WORLD: '1' }).active; // false
  * ```
  */
-export const localWorldStatus = (
-  env: NodeJS.ProcessEnv = process.env,
-  exists: (path: string) => boolean = existsSync,
-  home?: string,
-): LocalWorldStatus => {
+export const localWorldStatus = (env: NodeJS.ProcessEnv = process.env, exists: (path: string) => boolean = existsSync, home?: string): LocalWorldStatus => {
   const flag = env.ORCHESTRATOR_LOCAL_WORLD;
   if (flag === '0') return { active: false, why: 'ORCHESTRATOR_LOCAL_WORLD=0' };
   const isLocal = env.IS_LOCAL === 'true';

@@ -28,7 +28,8 @@ export interface ExprInput {
   ExpressionAttributeValues?: Obj;
 }
 
-export const nameOf = (token: string, e: ExprInput): string => (token.startsWith('#') ? (e.ExpressionAttributeNames?.[token] ?? fail('ValidationException', `unknown name ${token}`)) : token);
+export const nameOf = (token: string, e: ExprInput): string =>
+  token.startsWith('#') ? (e.ExpressionAttributeNames?.[token] ?? fail('ValidationException', `unknown name ${token}`)) : token;
 export const valueFor = (token: string, e: ExprInput): unknown => {
   if (!token.startsWith(':') || !e.ExpressionAttributeValues || !(token in e.ExpressionAttributeValues)) fail('ValidationException', `unknown value ${token}`);
   return e.ExpressionAttributeValues?.[token];
@@ -40,7 +41,8 @@ const compare = (a: unknown, op: string, b: unknown): boolean => {
   return op === '=' ? x === y : op === '<>' ? x !== y : op === '<' ? x < y : op === '<=' ? x <= y : op === '>' ? x > y : x >= y;
 };
 
-const CLAUSE = /^(?:(attribute_not_exists|attribute_exists)\(\s*([#\w]+)\s*\)|begins_with\(\s*([#\w]+)\s*,\s*(:\w+)\s*\)|([#\w]+)\s*(=|<>|<=|>=|<|>)\s*(:\w+)|([#\w]+)\s+BETWEEN\s+(:\w+)\s+AND\s+(:\w+))$/i;
+const CLAUSE =
+  /^(?:(attribute_not_exists|attribute_exists)\(\s*([#\w]+)\s*\)|begins_with\(\s*([#\w]+)\s*,\s*(:\w+)\s*\)|([#\w]+)\s*(=|<>|<=|>=|<|>)\s*(:\w+)|([#\w]+)\s+BETWEEN\s+(:\w+)\s+AND\s+(:\w+))$/i;
 
 /** Evaluates a condition (or key condition) made of clauses joined by AND; anything else is refused by name. */
 export const evaluateCondition = (expression: string, item: Obj | undefined, e: ExprInput): boolean =>
@@ -111,7 +113,13 @@ export const DYNAMODB_HANDLERS: Readonly<Record<string, (w: ItemTable, input: Ob
     // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html
     const expression = String(input.UpdateExpression ?? '');
     const clauses = [...expression.matchAll(/\b(SET|ADD)\s+(.+?)(?=\s+(?:SET|ADD|REMOVE|DELETE)\s|$)/gis)];
-    if (clauses.length === 0 || clauses.map((c) => c[0]).join(' ').replace(/\s+/g, ' ') !== expression.trim().replace(/\s+/g, ' ')) {
+    if (
+      clauses.length === 0 ||
+      clauses
+        .map((c) => c[0])
+        .join(' ')
+        .replace(/\s+/g, ' ') !== expression.trim().replace(/\s+/g, ' ')
+    ) {
       return fail('ValidationException', `the offline local world models only "SET a = :v, …" and "ADD set :values" updates, not "${expression}"`);
     }
     const next: Obj = { ...existing, ...key };
@@ -120,7 +128,8 @@ export const DYNAMODB_HANDLERS: Readonly<Record<string, (w: ItemTable, input: Ob
         if (verb?.toUpperCase() === 'ADD') {
           const a = /^\s*([#\w]+)\s+(:\w+)\s*$/.exec(action);
           const added = a?.[2] ? valueFor(a[2], input) : undefined;
-          if (!a?.[1] || !Array.isArray(added)) return fail('ValidationException', `the offline local world models only "ADD name :stringSet", not "${action.trim()}"`);
+          if (!a?.[1] || !Array.isArray(added))
+            return fail('ValidationException', `the offline local world models only "ADD name :stringSet", not "${action.trim()}"`);
           const name = nameOf(a[1], input);
           const was = next[name];
           next[name] = [...new Set([...(Array.isArray(was) ? (was as unknown[]) : []), ...added])];
@@ -136,7 +145,8 @@ export const DYNAMODB_HANDLERS: Readonly<Record<string, (w: ItemTable, input: Ob
   },
   'dynamodb:Query': (w, input) => {
     const condition = String(input.KeyConditionExpression ?? '');
-    const items = w.items()
+    const items = w
+      .items()
       .filter((item) => evaluateCondition(condition, item, input))
       .sort((a, b) => (String(a.sk) < String(b.sk) ? -1 : String(a.sk) > String(b.sk) ? 1 : 0));
     if (input.ScanIndexForward === false) items.reverse();

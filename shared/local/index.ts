@@ -113,7 +113,10 @@ export const withLocalWorld = <C extends { middlewareStack: unknown }>(client: C
  */
 export const localWorldReport = (env: NodeJS.ProcessEnv = process.env): { note: string; calls: string[] } | undefined =>
   localWorldStatus(env).active
-    ? { note: env.ORCHESTRATOR_LOCAL_WORLD === '1' ? LOCAL_WORLD_NOTE.replace('no AWS credentials or endpoint configured', `${FORCED}`) : LOCAL_WORLD_NOTE, calls: calls.splice(0) }
+    ? {
+        note: env.ORCHESTRATOR_LOCAL_WORLD === '1' ? LOCAL_WORLD_NOTE.replace('no AWS credentials or endpoint configured', `${FORCED}`) : LOCAL_WORLD_NOTE,
+        calls: calls.splice(0),
+      }
     : undefined;
 
 /**

@@ -67,7 +67,15 @@ export interface OpenAction {
 /** What an answer (or a timeout) did to the instance's transition. */
 export type ActionOutcome =
   | { kind: 'waiting'; instanceId: string; remaining: number; action: OpenAction; result: LifecycleResult }
-  | { kind: 'settled'; instanceId: string; transition: LifecycleTransition; result: LifecycleResult; destination: LifecycleEndpoint; by: string; action: OpenAction };
+  | {
+      kind: 'settled';
+      instanceId: string;
+      transition: LifecycleTransition;
+      result: LifecycleResult;
+      destination: LifecycleEndpoint;
+      by: string;
+      action: OpenAction;
+    };
 
 /** AWS's error shape (name + message), so shared/aws/classify sees what it sees from AWS. */
 export class LifecycleActionError extends Error {
@@ -168,12 +176,18 @@ export class LifecycleActions {
     const found = this.of(ref.instanceId).find((x) => x.hookName === ref.hookName && (ref.token === undefined || ref.token === x.token));
     if (found) return found;
     throw new LifecycleActionError(
-      ref.token === undefined ? `No active Lifecycle Action found with instance ID ${ref.instanceId}` : `No active Lifecycle Action found with token ${ref.token}`,
+      ref.token === undefined
+        ? `No active Lifecycle Action found with instance ID ${ref.instanceId}`
+        : `No active Lifecycle Action found with token ${ref.token}`,
     );
   }
 
   /** CompleteLifecycleAction. */
-  public complete(ref: { hookName: string; instanceId: string; token?: string | undefined }, result: LifecycleResult, by = 'CompleteLifecycleAction'): ActionOutcome {
+  public complete(
+    ref: { hookName: string; instanceId: string; token?: string | undefined },
+    result: LifecycleResult,
+    by = 'CompleteLifecycleAction',
+  ): ActionOutcome {
     const action = this.find(ref);
     return this.answer(action, result, by);
   }
@@ -214,8 +228,19 @@ export class LifecycleActions {
     const left = others.filter((x) => x.transition === action.transition);
     // ABANDON ends the transition at once: a launch is abandoned, a termination skips the other hooks.
     if (result === 'ABANDON' || left.length === 0) {
-      this.keep(id, others.filter((x) => x.transition !== action.transition));
-      return { kind: 'settled', instanceId: id, transition: action.transition, result, destination: action.destination, by: `${action.hookName}: ${by}`, action };
+      this.keep(
+        id,
+        others.filter((x) => x.transition !== action.transition),
+      );
+      return {
+        kind: 'settled',
+        instanceId: id,
+        transition: action.transition,
+        result,
+        destination: action.destination,
+        by: `${action.hookName}: ${by}`,
+        action,
+      };
     }
     this.keep(id, others);
     return { kind: 'waiting', instanceId: id, remaining: left.length, action, result };

@@ -73,12 +73,17 @@ export class WorldAutoScaling implements AutoScalingPort {
   }
 
   public async completeLifecycleAction(ref: LifecycleActionRef, result: 'CONTINUE' | 'ABANDON'): Promise<LifecycleCallOutcome> {
-    return outcome(await this.call('CompleteLifecycleAction', () => this.world.completeLifecycleAction(ref, result), { instanceId: ref.instanceId, group: ref.groupName }));
+    return outcome(
+      await this.call('CompleteLifecycleAction', () => this.world.completeLifecycleAction(ref, result), { instanceId: ref.instanceId, group: ref.groupName }),
+    );
   }
 
   public async recordLifecycleActionHeartbeat(ref: LifecycleActionRef): Promise<LifecycleCallOutcome> {
     return outcome(
-      await this.call('RecordLifecycleActionHeartbeat', () => this.world.recordLifecycleActionHeartbeat(ref), { instanceId: ref.instanceId, group: ref.groupName }),
+      await this.call('RecordLifecycleActionHeartbeat', () => this.world.recordLifecycleActionHeartbeat(ref), {
+        instanceId: ref.instanceId,
+        group: ref.groupName,
+      }),
     );
   }
 }

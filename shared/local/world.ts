@@ -18,7 +18,15 @@ import type { InstancesDistribution } from '@aws-sdk/client-auto-scaling';
 import { updatedDistribution } from './auto-scaling';
 import { DYNAMODB_HANDLERS, fail } from './dynamodb';
 import { type RunCommand, RunCommandError, RunCommands } from './run-command';
-import { type ActionOutcome, globalTimeoutSeconds, type HookSpec, LifecycleActionError, LifecycleActions, type OpenAction, settledState } from './lifecycle-actions';
+import {
+  type ActionOutcome,
+  globalTimeoutSeconds,
+  type HookSpec,
+  LifecycleActionError,
+  LifecycleActions,
+  type OpenAction,
+  settledState,
+} from './lifecycle-actions';
 
 /** An instance of the world: Auto Scaling membership and EC2 facts in one place. */
 export interface WorldInstance {
@@ -65,7 +73,19 @@ export interface WorldState {
   commandIds: Record<string, Record<string, string[]>>;
   /** How many ids were generated (commands beyond the lists) and messages published: deterministic ids. */
   counters: { commands: number; messages: number };
-  commands: Record<string, { instanceId: string; documentName: string; status: string; requestedAt: number; parameters?: unknown; comment?: string; timeoutSeconds?: number; output?: string }>;
+  commands: Record<
+    string,
+    {
+      instanceId: string;
+      documentName: string;
+      status: string;
+      requestedAt: number;
+      parameters?: unknown;
+      comment?: string;
+      timeoutSeconds?: number;
+      output?: string;
+    }
+  >;
   /** The state table (one table, whatever its name), keyed by `<pk>\n<sk>`. */
   table: Record<string, Obj>;
   /** Recorded SNS publishes and EventBridge entries, the latest {@link OUTBOX_SIZE}. */
@@ -155,14 +175,19 @@ export class LocalWorld {
   }
 
   public group(name: unknown): Obj {
-    return this.state.groups.find((g) => g.AutoScalingGroupName === name) ?? fail('ValidationError', `AutoScalingGroup name not found - AutoScalingGroup ${String(name)} not found`);
+    return (
+      this.state.groups.find((g) => g.AutoScalingGroupName === name) ??
+      fail('ValidationError', `AutoScalingGroup name not found - AutoScalingGroup ${String(name)} not found`)
+    );
   }
 
   /** The group in DescribeAutoScalingGroups' shape. */
   public describeGroup(g: Obj): Obj {
     const { LifecycleHooks: _hooks, ...rest } = g;
     const name = String(g.AutoScalingGroupName);
-    const lt = (g.MixedInstancesPolicy as { LaunchTemplate?: { LaunchTemplateSpecification?: Obj } } | undefined)?.LaunchTemplate?.LaunchTemplateSpecification ?? (g.LaunchTemplate as Obj | undefined);
+    const lt =
+      (g.MixedInstancesPolicy as { LaunchTemplate?: { LaunchTemplateSpecification?: Obj } } | undefined)?.LaunchTemplate?.LaunchTemplateSpecification ??
+      (g.LaunchTemplate as Obj | undefined);
     return {
       ...rest,
       Tags: ((g.Tags as Obj[] | undefined) ?? []).map((t) => ({ ResourceId: name, ResourceType: 'auto-scaling-group', PropagateAtLaunch: true, ...t })),
@@ -229,7 +254,16 @@ export class LocalWorld {
     this.state.commands = Object.fromEntries(
       commands.all().map((c) => [
         c.id,
-        { instanceId: c.instanceId, documentName: c.documentName, status: c.status, requestedAt: c.requestedAt, parameters: c.parameters, comment: c.comment, timeoutSeconds: c.timeoutSeconds, output: c.output },
+        {
+          instanceId: c.instanceId,
+          documentName: c.documentName,
+          status: c.status,
+          requestedAt: c.requestedAt,
+          parameters: c.parameters,
+          comment: c.comment,
+          timeoutSeconds: c.timeoutSeconds,
+          output: c.output,
+        },
       ]),
     );
     return out;
@@ -250,7 +284,10 @@ export class LocalWorld {
     const instanceId = token ? actions.all().find((a) => a.token === token && a.hookName === hookName)?.instanceId : String(input.InstanceId);
     const member = this.state.instances.some((i) => i.id === instanceId && i.group === input.AutoScalingGroupName);
     if (instanceId && member) return { hookName, instanceId, ...(token ? { token } : {}) };
-    return fail('ValidationError', token ? `No active Lifecycle Action found with token ${token}` : `No active Lifecycle Action found with instance ID ${String(input.InstanceId)}`);
+    return fail(
+      'ValidationError',
+      token ? `No active Lifecycle Action found with token ${token}` : `No active Lifecycle Action found with instance ID ${String(input.InstanceId)}`,
+    );
   }
 
   public items(): Obj[] {
@@ -351,7 +388,13 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     const g = w.group(input.AutoScalingGroupName);
     const only = input.LifecycleHookNames as string[] | undefined;
     const hooks = ((g.LifecycleHooks as Obj[] | undefined) ?? []).filter((h) => !only?.length || only.includes(String(h.LifecycleHookName)));
-    return { LifecycleHooks: hooks.map((h) => ({ AutoScalingGroupName: g.AutoScalingGroupName, GlobalTimeout: globalTimeoutSeconds(Number(h.HeartbeatTimeout ?? 3600)), ...h })) };
+    return {
+      LifecycleHooks: hooks.map((h) => ({
+        AutoScalingGroupName: g.AutoScalingGroupName,
+        GlobalTimeout: globalTimeoutSeconds(Number(h.HeartbeatTimeout ?? 3600)),
+        ...h,
+      })),
+    };
   },
   'autoscaling:CompleteLifecycleAction': (w, input) => {
     const result = input.LifecycleActionResult;
@@ -374,7 +417,10 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
       g.MixedInstancesPolicy = {
         ...old,
         ...mip,
-        InstancesDistribution: updatedDistribution(old.InstancesDistribution as InstancesDistribution | undefined, mip.InstancesDistribution as InstancesDistribution | undefined),
+        InstancesDistribution: updatedDistribution(
+          old.InstancesDistribution as InstancesDistribution | undefined,
+          mip.InstancesDistribution as InstancesDistribution | undefined,
+        ),
       };
     }
     return {};
@@ -390,13 +436,27 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     const commandId = w.runCommands(newId, (ssm) => {
       // Every target must be an instance SSM knows (the world's Run Command refuses the first that is not).
       const unknown = ids.find((id) => !known(id));
-      const send = { instanceId: unknown ?? ids[0] ?? '', documentName, parameters: (input.Parameters ?? {}) as Record<string, string[]>, timeoutSeconds: Number(input.TimeoutSeconds ?? 3600), comment: String(input.Comment ?? '') };
+      const send = {
+        instanceId: unknown ?? ids[0] ?? '',
+        documentName,
+        parameters: (input.Parameters ?? {}) as Record<string, string[]>,
+        timeoutSeconds: Number(input.TimeoutSeconds ?? 3600),
+        comment: String(input.Comment ?? ''),
+      };
       const id = asAwsError(() => ssm.send(send, requestedAt, { exists: unknown === undefined && ids.length > 0, registered: true }));
       ssm.setStatus(id, 'InProgress', requestedAt, 'offline local world: no command ran on any instance; results come only from the events you invoke with');
       return id;
     });
     return {
-      Command: { CommandId: commandId, DocumentName: documentName, InstanceIds: ids, Parameters: input.Parameters, Status: 'Pending', RequestedDateTime: new Date(requestedAt), Comment: input.Comment },
+      Command: {
+        CommandId: commandId,
+        DocumentName: documentName,
+        InstanceIds: ids,
+        Parameters: input.Parameters,
+        Status: 'Pending',
+        RequestedDateTime: new Date(requestedAt),
+        Comment: input.Comment,
+      },
     };
   },
   'ssm:ListCommands': (w, input) => {
@@ -433,7 +493,14 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   },
   'sns:Publish': (w, input) => {
     const messageId = next(w, 'messages');
-    w.record('sns', { messageId, at: new Date(w.time()).toISOString(), topicArn: input.TopicArn, subject: input.Subject, attributes: input.MessageAttributes, message: input.Message });
+    w.record('sns', {
+      messageId,
+      at: new Date(w.time()).toISOString(),
+      topicArn: input.TopicArn,
+      subject: input.Subject,
+      attributes: input.MessageAttributes,
+      message: input.Message,
+    });
     return { MessageId: messageId };
   },
   'events:PutEvents': (w, input) => {
@@ -449,7 +516,8 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   'ec2:DescribeInstances': (w, input) => {
     const filters = (input.Filters as Array<{ Name?: string; Values?: string[] }> | undefined) ?? [];
     // EC2 refuses more than 200 filter values in one request (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Using_Filtering.html).
-    if (filters.reduce((n, f) => n + (f.Values?.length ?? 0), 0) > 200) fail('FilterLimitExceeded', 'The request uses too many filters or too many filter values. The maximum is 200.');
+    if (filters.reduce((n, f) => n + (f.Values?.length ?? 0), 0) > 200)
+      fail('FilterLimitExceeded', 'The request uses too many filters or too many filter values. The maximum is 200.');
     const ids = input.InstanceIds as string[] | undefined;
     const found = w.state.instances.filter(
       (i) =>

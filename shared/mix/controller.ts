@@ -152,13 +152,16 @@ const mixChangeMetrics = (replaced: number | undefined): GroupMetric[] => [
   ...(replaced === undefined ? [] : [{ name: 'InstancesReplacedByMix' as const, value: replaced }]),
 ];
 
-const SEVERITY_OF_RULE: Readonly<Record<string, Severity>> = { fallback: 'warning', raise: 'warning', probe: 'info', return: 'info', decay: 'info', bounds: 'info' };
+const SEVERITY_OF_RULE: Readonly<Record<string, Severity>> = {
+  fallback: 'warning',
+  raise: 'warning',
+  probe: 'info',
+  return: 'info',
+  decay: 'info',
+  bounds: 'info',
+};
 
-const changeNotification = (
-  input: MixEvaluationInput,
-  decision: Extract<MixDecision, { kind: 'change' }>,
-  mode: 'enforce' | 'observe',
-): Notification => ({
+const changeNotification = (input: MixEvaluationInput, decision: Extract<MixDecision, { kind: 'change' }>, mode: 'enforce' | 'observe'): Notification => ({
   eventType: 'mix.changed',
   severity: SEVERITY_OF_RULE[decision.rule] ?? 'info',
   group: input.group.name,
@@ -249,7 +252,11 @@ const finishPending = async (
   delete done.pending;
   if (drop) {
     await deps.store.putIfVersion(mixRecord(name, done, version, now), version);
-    return { group: name, outcome: 'held', reason: `the unfinished ${what} was dropped: the profile observes now, and the group is at ${formatTarget(actual)}` };
+    return {
+      group: name,
+      outcome: 'held',
+      reason: `the unfinished ${what} was dropped: the profile observes now, and the group is at ${formatTarget(actual)}`,
+    };
   }
   if (apply) {
     await deps.autoScaling.updateInstancesDistribution(name, distributionFor(mip, p.target));
@@ -294,7 +301,11 @@ export const evaluateGroupMix = async (deps: MixControllerDeps, input: MixEvalua
   const mip = group.mixedInstancesPolicy;
   if (!mip) {
     if (state.unsupportedReportedAt !== undefined) {
-      return { outcome: 'unsupported', group: name, reason: `group has no MixedInstancesPolicy (reported ${new Date(state.unsupportedReportedAt).toISOString()}); mix left alone` };
+      return {
+        outcome: 'unsupported',
+        group: name,
+        reason: `group has no MixedInstancesPolicy (reported ${new Date(state.unsupportedReportedAt).toISOString()}); mix left alone`,
+      };
     }
     const reason = 'group has no MixedInstancesPolicy: the mix controller cannot steer it and leaves it alone (reported once)';
     if (!(await claim(deps.store, name, loaded, { ...state, unsupportedReportedAt: now }, now))) {

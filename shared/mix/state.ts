@@ -84,7 +84,8 @@ const fallback = (v: unknown): FallbackState | undefined => {
 };
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const isDetail = (v: unknown): v is DetailValue => v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+const isDetail = (v: unknown): v is DetailValue =>
+  v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
 
 /** The stored notification, rebuilt field by field (only a well-formed `mix.changed` survives). */
 const notification = (v: unknown): Notification | undefined => {
@@ -114,7 +115,9 @@ const pending = (v: unknown): PendingMixChange | undefined => {
   const t = target(v.target);
   const claimedAt = num(v.claimedAt);
   const n = notification(v.notification);
-  return t && claimedAt !== undefined && n && (v.mode === 'enforce' || v.mode === 'observe') ? { target: t, mode: v.mode, claimedAt, notification: n } : undefined;
+  return t && claimedAt !== undefined && n && (v.mode === 'enforce' || v.mode === 'observe')
+    ? { target: t, mode: v.mode, claimedAt, notification: n }
+    : undefined;
 };
 
 /**

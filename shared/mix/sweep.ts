@@ -58,7 +58,9 @@ export interface MixSweepOptions {
 
 /** Reads many records: one BatchGetItem per 100 keys when the store can, else one GetItem each. */
 const readRecords = async (store: MixControllerDeps['store'], keys: Array<{ pk: string; sk: string }>): Promise<Map<string, StateRecord>> => {
-  const found = store.getMany ? await store.getMany(keys) : (await Promise.all(keys.map((k) => store.get(k.pk, k.sk)))).filter((r): r is StateRecord => r !== undefined);
+  const found = store.getMany
+    ? await store.getMany(keys)
+    : (await Promise.all(keys.map((k) => store.get(k.pk, k.sk)))).filter((r): r is StateRecord => r !== undefined);
   return new Map(found.map((r) => [r.pk, r]));
 };
 
@@ -84,7 +86,8 @@ export const runMixSweep = async (deps: MixSweepDeps, now: number, options: MixS
   for (const group of listed) {
     const optIn = resolveProfile(config, group.tags);
     if (!optIn.optedIn) results.push({ outcome: 'disabled', group: group.name, reason: optIn.reason });
-    else if (!optIn.profile.mix.enabled) results.push({ outcome: 'disabled', group: group.name, reason: `mix controller disabled in profile ${optIn.profileName}` });
+    else if (!optIn.profile.mix.enabled)
+      results.push({ outcome: 'disabled', group: group.name, reason: `mix controller disabled in profile ${optIn.profileName}` });
     else candidates.push({ group, profileName: optIn.profileName, profile: optIn.profile });
   }
 
@@ -159,7 +162,10 @@ const summarize = (groups: number, atRest: number, deferred: number, results: Mi
       lostRace: count('lost-race'),
       unsupported: count('unsupported'),
       skipped: count('disabled'),
-      changes: results.filter((r) => r.outcome === 'changed' || r.outcome === 'observed').map((r) => `${r.group}: ${r.rule} ${r.from?.base}/${r.from?.percent}% -> ${r.to?.base}/${r.to?.percent}%`).join('; '),
+      changes: results
+        .filter((r) => r.outcome === 'changed' || r.outcome === 'observed')
+        .map((r) => `${r.group}: ${r.rule} ${r.from?.base}/${r.from?.percent}% -> ${r.to?.base}/${r.to?.percent}%`)
+        .join('; '),
     },
     results,
     failures,

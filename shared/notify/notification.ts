@@ -96,7 +96,10 @@ const MAX_STRING = 4000;
  */
 export const toSnsSubject = (n: Pick<Notification, 'severity' | 'group' | 'title'>): string => {
   const raw = `[asg-orchestrator] ${n.severity.toUpperCase()} ${n.group}: ${n.title}`;
-  const ascii = raw.replace(/[^\x20-\x7E]/g, '?').replace(/\s+/g, ' ').trim();
+  const ascii = raw
+    .replace(/[^\x20-\x7E]/g, '?')
+    .replace(/\s+/g, ' ')
+    .trim();
   return ascii.length > MAX_SUBJECT ? `${ascii.slice(0, MAX_SUBJECT - 3)}...` : ascii;
 };
 

@@ -39,7 +39,10 @@ export const publisherFrom = (clients: ClientChoice, env: NodeJS.ProcessEnv): Pu
   new Publisher(new SdkSns((clients.sns ?? snsClient)()), new SdkEventBus((clients.eventBridge ?? eventBridgeClient)()), publisherTargets(env));
 
 /** Where notifications go: the SNS topic `TOPIC_ARN` and the event bus `EVENT_BUS_NAME` (else `default`). */
-export const publisherTargets = (env: NodeJS.ProcessEnv): PublisherTargets => ({ topicArn: env.TOPIC_ARN ?? '', eventBusName: env.EVENT_BUS_NAME || 'default' });
+export const publisherTargets = (env: NodeJS.ProcessEnv): PublisherTargets => ({
+  topicArn: env.TOPIC_ARN ?? '',
+  eventBusName: env.EVENT_BUS_NAME || 'default',
+});
 
 /**
  * A handler's core, built on its first invocation (once per cold start) rather than at module load:

@@ -63,7 +63,15 @@ const mixSummary = (m: MixEvaluation): MixSummary => ({
   ...(m.rule ? { rule: m.rule } : {}),
   ...(m.from ? { from: m.from } : {}),
   ...(m.to ? { to: m.to } : {}),
-  ...(m.figures ? { rate: Number(m.figures.rate.toFixed(4)), interruptions: m.figures.interruptions, spotLaunchFailures: m.figures.spotLaunchFailures, spotInstances: m.figures.spotInstances, shortfall: m.figures.shortfall } : {}),
+  ...(m.figures
+    ? {
+        rate: Number(m.figures.rate.toFixed(4)),
+        interruptions: m.figures.interruptions,
+        spotLaunchFailures: m.figures.spotLaunchFailures,
+        spotInstances: m.figures.spotInstances,
+        shortfall: m.figures.shortfall,
+      }
+    : {}),
   ...(m.resumed ? { resumed: true } : {}),
 });
 
@@ -94,7 +102,13 @@ export const handleCapacitySignal = async (deps: CapacitySignalDeps, event: Pars
       };
     }
     groupName = info.groupName;
-    signal = { kind: intent.signal, at: intent.at, instanceType: info.instanceType || '*', availabilityZone: info.availabilityZone || '*', instanceId: intent.instanceId };
+    signal = {
+      kind: intent.signal,
+      at: intent.at,
+      instanceType: info.instanceType || '*',
+      availabilityZone: info.availabilityZone || '*',
+      instanceId: intent.instanceId,
+    };
   } else {
     groupName = intent.groupName;
     signal = { kind: intent.signal, at: intent.at, instanceType: intent.instanceType, availabilityZone: intent.availabilityZone };
@@ -104,7 +118,11 @@ export const handleCapacitySignal = async (deps: CapacitySignalDeps, event: Pars
   const [group] = await deps.autoScaling.describeGroups([groupName]);
   const optIn = resolveProfile(config, group?.tags ?? []);
   if (!group || !optIn.optedIn) {
-    return { outcome: 'skipped', reason: `group ${groupName} is not managed: ${group ? (optIn.optedIn ? '' : optIn.reason) : 'it does not exist'}`, group: groupName };
+    return {
+      outcome: 'skipped',
+      reason: `group ${groupName} is not managed: ${group ? (optIn.optedIn ? '' : optIn.reason) : 'it does not exist'}`,
+      group: groupName,
+    };
   }
   const { profile, profileName } = optIn;
   const now = deps.now();
@@ -181,7 +199,12 @@ export const handleCapacitySignal = async (deps: CapacitySignalDeps, event: Pars
     group: groupName,
     profile: profileName,
     mode: profile.mode,
-    signal: { kind: signal.kind, instanceType: signal.instanceType, availabilityZone: signal.availabilityZone, ...(signal.instanceId ? { instanceId: signal.instanceId } : {}) },
+    signal: {
+      kind: signal.kind,
+      instanceType: signal.instanceType,
+      availabilityZone: signal.availabilityZone,
+      ...(signal.instanceId ? { instanceId: signal.instanceId } : {}),
+    },
     ...(drain ? { drain } : {}),
     mix: mixSummary(mix),
     ...(published ? { published } : {}),

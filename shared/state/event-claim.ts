@@ -49,8 +49,5 @@ export const claimEvent = async (store: StateStorePort, eventId: string, scope: 
 /** Marks a claimed event published. Losing this write only risks one repeated publish on a retry. */
 export const markEventDone = async (store: StateStorePort, eventId: string, scope: string, version: number, now: number): Promise<void> => {
   const k = key(eventId, scope);
-  await store.putIfVersion(
-    { ...k, version, expiresAt: Math.floor(now / 1000) + TTL_SECONDS, data: { status: 'published', publishedAt: now } },
-    version,
-  );
+  await store.putIfVersion({ ...k, version, expiresAt: Math.floor(now / 1000) + TTL_SECONDS, data: { status: 'published', publishedAt: now } }, version);
 };

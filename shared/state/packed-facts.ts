@@ -202,7 +202,11 @@ export const decodePackedFacts = (
         f = blankFacts();
         into.set(id, f);
       }
-      slot = { f, t: [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY], v: ['\uffff', '\uffff', '\uffff', '\uffff'] };
+      slot = {
+        f,
+        t: [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY],
+        v: ['\uffff', '\uffff', '\uffff', '\uffff'],
+      };
       slots.set(id, slot);
     }
     return slot;

@@ -348,7 +348,14 @@ export abstract class FleetState {
     this.metrics.cost += (seconds / 3600) * inst.hourlyPrice;
   }
 
-  protected activity(kind: 'launch-successful' | 'launch-unsuccessful' | 'terminate-successful', inst: SimInstance, statusCode: string, statusMessage: string, description: string, cause?: string): AwsEvent {
+  protected activity(
+    kind: 'launch-successful' | 'launch-unsuccessful' | 'terminate-successful',
+    inst: SimInstance,
+    statusCode: string,
+    statusMessage: string,
+    description: string,
+    cause?: string,
+  ): AwsEvent {
     const now = this.host.now();
     return activityEvent({
       id: this.eventIds.guid(),
@@ -370,7 +377,6 @@ export abstract class FleetState {
     });
   }
 }
-
 
 /** Adds an instance's units to a placement tally (see Fleet.unitsByZone). */
 export const addUnits = (tally: Map<string, number>, inst: SimInstance): void => {

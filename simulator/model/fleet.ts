@@ -68,13 +68,23 @@ export class Fleet extends GroupCapacity {
     switch (fault.kind) {
       case 'interruption-storm': {
         const until = at + fault.duration * SECOND;
-        this.host.at(at, () => this.host.log('fault', `interruption storm begins in ${poolText(fault.pool)} (${fault.ratePerInstanceHour}/instance-hour for ${fault.duration / 60} min)`));
+        this.host.at(at, () =>
+          this.host.log(
+            'fault',
+            `interruption storm begins in ${poolText(fault.pool)} (${fault.ratePerInstanceHour}/instance-hour for ${fault.duration / 60} min)`,
+          ),
+        );
         for (let t = at; t < until; t += MINUTE) this.host.at(t, () => this.stormStep(fault));
         this.host.at(until, () => this.host.log('fault', `interruption storm in ${poolText(fault.pool)} ends`));
         return;
       }
       case 'spot-drought':
-        this.host.at(at, () => this.host.log('fault', `Spot capacity drought begins (${fault.pools.length === 0 ? 'every pool' : fault.pools.map(poolText).join(', ')}) for ${fault.duration / 60} min`));
+        this.host.at(at, () =>
+          this.host.log(
+            'fault',
+            `Spot capacity drought begins (${fault.pools.length === 0 ? 'every pool' : fault.pools.map(poolText).join(', ')}) for ${fault.duration / 60} min`,
+          ),
+        );
         this.host.at(at + fault.duration * SECOND, () => this.host.log('fault', 'Spot capacity drought ends'));
         return;
       case 'bad-model':
@@ -148,7 +158,8 @@ export class Fleet extends GroupCapacity {
     });
     if (this.options.launchHook) out.push(summary(h.launch, 'autoscaling:EC2_INSTANCE_LAUNCHING'));
     if (this.options.terminateHook) out.push(summary(h.terminate, 'autoscaling:EC2_INSTANCE_TERMINATING'));
-    for (const o of this.options.otherHooks ?? []) out.push(summary(o, o.transition === 'launch' ? 'autoscaling:EC2_INSTANCE_LAUNCHING' : 'autoscaling:EC2_INSTANCE_TERMINATING'));
+    for (const o of this.options.otherHooks ?? [])
+      out.push(summary(o, o.transition === 'launch' ? 'autoscaling:EC2_INSTANCE_LAUNCHING' : 'autoscaling:EC2_INSTANCE_TERMINATING'));
     return out;
   }
 
@@ -164,7 +175,8 @@ export class Fleet extends GroupCapacity {
     const merged = updatedDistribution(this.mixedInstancesPolicy().InstancesDistribution, d);
     const pct = merged.OnDemandPercentageAboveBaseCapacity ?? this.distribution.onDemandPercentageAboveBaseCapacity;
     const base = merged.OnDemandBaseCapacity ?? this.distribution.onDemandBaseCapacity;
-    if (!Number.isInteger(pct) || pct < 0 || pct > 100) throw new AwsLikeError('ValidationError', `OnDemandPercentageAboveBaseCapacity must be 0-100, got ${pct}`);
+    if (!Number.isInteger(pct) || pct < 0 || pct > 100)
+      throw new AwsLikeError('ValidationError', `OnDemandPercentageAboveBaseCapacity must be 0-100, got ${pct}`);
     if (!Number.isInteger(base) || base < 0) throw new AwsLikeError('ValidationError', `OnDemandBaseCapacity must be ≥ 0, got ${base}`);
     const before = `${this.distribution.onDemandBaseCapacity} + ${this.distribution.onDemandPercentageAboveBaseCapacity}%`;
     this.mixHistoryFrom = { base: this.distribution.onDemandBaseCapacity, percent: this.distribution.onDemandPercentageAboveBaseCapacity };
@@ -173,14 +185,22 @@ export class Fleet extends GroupCapacity {
       onDemandBaseCapacity: base,
       onDemandPercentageAboveBaseCapacity: pct,
       spotAllocationStrategy: (merged.SpotAllocationStrategy ?? this.distribution.spotAllocationStrategy) as Distribution['spotAllocationStrategy'],
-      onDemandAllocationStrategy: (merged.OnDemandAllocationStrategy ?? this.distribution.onDemandAllocationStrategy) as Distribution['onDemandAllocationStrategy'],
+      onDemandAllocationStrategy: (merged.OnDemandAllocationStrategy ??
+        this.distribution.onDemandAllocationStrategy) as Distribution['onDemandAllocationStrategy'],
     };
     if (changed) {
       this.metrics.mixChanges += 1;
-      this.mixHistory.push({ t: this.host.now() - this.start, from: { base: this.mixHistoryFrom.base, percent: this.mixHistoryFrom.percent }, to: { base, percent: pct } });
+      this.mixHistory.push({
+        t: this.host.now() - this.start,
+        from: { base: this.mixHistoryFrom.base, percent: this.mixHistoryFrom.percent },
+        to: { base, percent: pct },
+      });
       this.mixReplacing = true;
       this.mixLastGap = undefined;
-      this.host.log('mix', `MixedInstancesPolicy: On-Demand base + share ${before} → ${base} + ${pct}%: running instances are replaced gradually (launch before terminate)`);
+      this.host.log(
+        'mix',
+        `MixedInstancesPolicy: On-Demand base + share ${before} → ${base} + ${pct}%: running instances are replaced gradually (launch before terminate)`,
+      );
     }
   }
 

@@ -5,7 +5,19 @@
  */
 import { SECOND } from '../core/time';
 import type { Fault } from '../scenario/schema';
-import { type Bucket, type Candidate, defaultTerminationChoice, type Market, marketForLaunch, onDemandTarget, onDemandType, type PoolType, scaleInBuckets, spotPoolsByPreference, zonesByPreference } from '../../shared/local/allocation';
+import {
+  type Bucket,
+  type Candidate,
+  defaultTerminationChoice,
+  type Market,
+  marketForLaunch,
+  onDemandTarget,
+  onDemandType,
+  type PoolType,
+  scaleInBuckets,
+  spotPoolsByPreference,
+  zonesByPreference,
+} from '../../shared/local/allocation';
 import { activityEvent } from '../../shared/local/aws-events';
 import { AwsLikeError, type ScaleInRecord, type SimInstance, STOPPABLE, SPOT_FAILURE_MESSAGE, addUnits } from './fleet-state';
 import { FleetSpotMarket } from './spot-market';
@@ -22,7 +34,12 @@ export abstract class GroupCapacity extends FleetSpotMarket {
     const tally = this.unitsByZone();
     const zones = zonesByPreference(this.spec.group.availabilityZones, (az, m) => tally.get(`${az}|${m}`) ?? 0, market);
     if (market === 'on-demand') return zones.map((az) => ({ type: onDemandType(this.distribution.onDemandAllocationStrategy, this.types), az }));
-    return zones.flatMap((az) => spotPoolsByPreference(this.distribution.spotAllocationStrategy, this.types, az, (type, zone) => this.poolShort(type, zone, now)).map((type) => ({ type, az })));
+    return zones.flatMap((az) =>
+      spotPoolsByPreference(this.distribution.spotAllocationStrategy, this.types, az, (type, zone) => this.poolShort(type, zone, now)).map((type) => ({
+        type,
+        az,
+      })),
+    );
   }
 
   protected choosePool(market: Market): { type: PoolType; az: string } | undefined {
@@ -48,7 +65,11 @@ export abstract class GroupCapacity extends FleetSpotMarket {
       made = this.createInstance(c.type, c.az, market, launchedAt);
       break;
     }
-    if (dry.length > 0) this.host.log('asg', `Spot launch failed in ${dry.map((c) => `${c.type.type}/${c.az}`).join(', ')}: InsufficientInstanceCapacity${made ? `; launched in ${made.type}/${made.az}` : ''}`);
+    if (dry.length > 0)
+      this.host.log(
+        'asg',
+        `Spot launch failed in ${dry.map((c) => `${c.type.type}/${c.az}`).join(', ')}: InsufficientInstanceCapacity${made ? `; launched in ${made.type}/${made.az}` : ''}`,
+      );
     const last = dry[dry.length - 1];
     if (!made && last) this.launchFailed(last.az);
     return made;
@@ -132,7 +153,10 @@ export abstract class GroupCapacity extends FleetSpotMarket {
     if (size < 1 || (this.mixLastGap !== undefined && size >= this.mixLastGap)) {
       this.mixReplacing = false;
       this.mixLastGap = undefined;
-      this.host.log('asg', `mix replacement done: ${this.describeMix()} for ${this.distribution.onDemandBaseCapacity} + ${this.distribution.onDemandPercentageAboveBaseCapacity}% at desired ${this.desired}`);
+      this.host.log(
+        'asg',
+        `mix replacement done: ${this.describeMix()} for ${this.distribution.onDemandBaseCapacity} + ${this.distribution.onDemandPercentageAboveBaseCapacity}% at desired ${this.desired}`,
+      );
       return;
     }
     const wave = Math.min(size, Math.max(1, Math.ceil(this.desired * 0.1)));
@@ -267,7 +291,15 @@ export abstract class GroupCapacity extends FleetSpotMarket {
       const i = this.alive.get(c.id);
       return i !== undefined && (i.warnedAt !== undefined || i.rebalancedAt !== undefined);
     });
-    this.scaleIns.push({ at: now, buckets, candidates: inBuckets.map((c) => c.id), bucketOf: Object.fromEntries(inBuckets.map((c) => [c.id, `${c.az}|${c.market}`])), doomed: doomed.map((c) => c.id), chosen: ids, by });
+    this.scaleIns.push({
+      at: now,
+      buckets,
+      candidates: inBuckets.map((c) => c.id),
+      bucketOf: Object.fromEntries(inBuckets.map((c) => [c.id, `${c.az}|${c.market}`])),
+      doomed: doomed.map((c) => c.id),
+      chosen: ids,
+      by,
+    });
     const bucketText = buckets.map((b) => `${b.availabilityZone}/${b.market} ${b.capacity}`).join(', ');
     this.host.log('asg', `scale-in to ${this.desired} (${bucketText}): terminating ${ids.join(', ')}`, { reason });
     for (const id of ids) {
@@ -292,7 +324,10 @@ export abstract class GroupCapacity extends FleetSpotMarket {
         out.set(`spot|${this.poolKey(t.type, az)}`, k);
       });
       // prioritized On-Demand: the overrides' order; lowest-price: cheapest per unit first.
-      const od = this.distribution.onDemandAllocationStrategy === 'lowest-price' ? [...this.types].sort((a, b) => a.onDemandPrice / a.weight - b.onDemandPrice / b.weight) : this.types;
+      const od =
+        this.distribution.onDemandAllocationStrategy === 'lowest-price'
+          ? [...this.types].sort((a, b) => a.onDemandPrice / a.weight - b.onDemandPrice / b.weight)
+          : this.types;
       od.forEach((t, k) => {
         out.set(`on-demand|${this.poolKey(t.type, az)}`, k);
       });

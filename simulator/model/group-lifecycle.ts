@@ -28,7 +28,10 @@ export abstract class GroupLifecycle extends FleetSsmAgent {
       if (inst.firstLoadFails) {
         this.host.at(now + Math.round(inst.firstLoadMs * 0.6), () => {
           if (inst.state !== 'Terminated') {
-            this.host.log('ec2', `${inst.id} failed to load model ${inst.modelVersion}: ${this.options.elbHealthChecks ? 'its readiness check fails, the load balancer sends it nothing' : 'it stays InService and serves cold'}`);
+            this.host.log(
+              'ec2',
+              `${inst.id} failed to load model ${inst.modelVersion}: ${this.options.elbHealthChecks ? 'its readiness check fails, the load balancer sends it nothing' : 'it stays InService and serves cold'}`,
+            );
           }
         });
       } else {
@@ -42,7 +45,10 @@ export abstract class GroupLifecycle extends FleetSsmAgent {
         this.host.at(now + this.spec.group.healthCheckGracePeriod * SECOND, () => {
           if (inst.state !== 'InService' || inst.warm) return;
           this.metrics.healthCheckReplacements += 1;
-          this.host.log('asg', `${inst.id} is unhealthy (load balancer health check) after the ${this.spec.group.healthCheckGracePeriod} s grace period: Auto Scaling replaces it`);
+          this.host.log(
+            'asg',
+            `${inst.id} is unhealthy (load balancer health check) after the ${this.spec.group.healthCheckGracePeriod} s grace period: Auto Scaling replaces it`,
+          );
           inst.endedBy ??= 'ELB health check';
           this.beginTermination(inst, 'ELB health check failed after the grace period');
         });
@@ -105,8 +111,10 @@ export abstract class GroupLifecycle extends FleetSsmAgent {
   protected hooks(): HookSpec[] {
     const h = this.spec.group.hooks;
     const own: HookSpec[] = [];
-    if (this.options.launchHook) own.push({ name: h.launch.name, transition: 'launch', heartbeatTimeout: h.launch.heartbeatTimeout, defaultResult: h.launch.defaultResult });
-    if (this.options.terminateHook) own.push({ name: h.terminate.name, transition: 'terminate', heartbeatTimeout: h.terminate.heartbeatTimeout, defaultResult: h.terminate.defaultResult });
+    if (this.options.launchHook)
+      own.push({ name: h.launch.name, transition: 'launch', heartbeatTimeout: h.launch.heartbeatTimeout, defaultResult: h.launch.defaultResult });
+    if (this.options.terminateHook)
+      own.push({ name: h.terminate.name, transition: 'terminate', heartbeatTimeout: h.terminate.heartbeatTimeout, defaultResult: h.terminate.defaultResult });
     return [...own, ...(this.options.otherHooks ?? [])];
   }
 
@@ -121,7 +129,10 @@ export abstract class GroupLifecycle extends FleetSsmAgent {
     inst.state = transition === 'launch' ? 'Pending:Wait' : 'Terminating:Wait';
     this.scheduleExpiry(inst);
     for (const action of opened) {
-      this.host.log('asg', `${inst.id} ${inst.state}: lifecycle hook ${action.hookName} waits (heartbeat timeout ${action.heartbeatMs / SECOND} s, default ${action.defaultResult})`);
+      this.host.log(
+        'asg',
+        `${inst.id} ${inst.state}: lifecycle hook ${action.hookName} waits (heartbeat timeout ${action.heartbeatMs / SECOND} s, default ${action.defaultResult})`,
+      );
       this.host.emit(
         lifecycleActionEvent({
           id: this.eventIds.guid(),
@@ -138,7 +149,14 @@ export abstract class GroupLifecycle extends FleetSsmAgent {
       if (other?.answerAfterSeconds !== undefined) {
         this.host.at(now + other.answerAfterSeconds * SECOND, () => {
           if (!this.actions.of(inst.id).includes(action)) return;
-          this.settle(inst, this.actions.complete({ hookName: action.hookName, instanceId: inst.id, token: action.token }, other.answer ?? 'CONTINUE', `${action.hookName}'s owner answered`));
+          this.settle(
+            inst,
+            this.actions.complete(
+              { hookName: action.hookName, instanceId: inst.id, token: action.token },
+              other.answer ?? 'CONTINUE',
+              `${action.hookName}'s owner answered`,
+            ),
+          );
         });
       }
     }
@@ -184,7 +202,12 @@ export abstract class GroupLifecycle extends FleetSsmAgent {
 
   protected checkGroup(groupName: string, ref: { instanceId: string; token?: string | undefined }): void {
     if (groupName !== this.spec.group.name) {
-      throw new AwsLikeError('ValidationError', ref.token === undefined ? `No active Lifecycle Action found with instance ID ${ref.instanceId}` : `No active Lifecycle Action found with token ${ref.token}`);
+      throw new AwsLikeError(
+        'ValidationError',
+        ref.token === undefined
+          ? `No active Lifecycle Action found with instance ID ${ref.instanceId}`
+          : `No active Lifecycle Action found with token ${ref.token}`,
+      );
     }
   }
 
@@ -210,7 +233,8 @@ export abstract class GroupLifecycle extends FleetSsmAgent {
    */
   public terminateInstanceInAutoScalingGroup(instanceId: string, shouldDecrementDesiredCapacity: boolean): void {
     const inst = this.alive.get(instanceId);
-    if (!inst || !STOPPABLE.has(inst.state)) throw new AwsLikeError('ValidationError', `The instance ID '${instanceId}' is not part of Auto Scaling group ${this.spec.group.name}.`);
+    if (!inst || !STOPPABLE.has(inst.state))
+      throw new AwsLikeError('ValidationError', `The instance ID '${instanceId}' is not part of Auto Scaling group ${this.spec.group.name}.`);
     if (shouldDecrementDesiredCapacity) this.desired = Math.max(this.spec.group.minSize, this.desired - inst.weight);
     this.beginTermination(inst, 'TerminateInstanceInAutoScalingGroup');
   }

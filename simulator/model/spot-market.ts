@@ -13,7 +13,9 @@ export abstract class FleetSpotMarket extends GroupLifecycle {
   protected abstract rebalanceCapacity(inst: SimInstance): void;
 
   protected inDrought(type: string, az: string, now: number): boolean {
-    return this.spec.faults.some((f) => f.kind === 'spot-drought' && this.active(f, now) && (f.pools.length === 0 || f.pools.some((p) => this.matches(p, type, az))));
+    return this.spec.faults.some(
+      (f) => f.kind === 'spot-drought' && this.active(f, now) && (f.pools.length === 0 || f.pools.some((p) => this.matches(p, type, az))),
+    );
   }
 
   /**
@@ -53,14 +55,19 @@ export abstract class FleetSpotMarket extends GroupLifecycle {
 
   protected rebalanceWave(fault: Extract<Fault, { kind: 'rebalance-recommendations' }>): void {
     const rng = this.rngs.get('rebalance');
-    const pool = [...this.alive.values()].filter((i) => i.market === 'spot' && STOPPABLE.has(i.state) && i.rebalancedAt === undefined && this.matches(fault.pool, i.type, i.az));
+    const pool = [...this.alive.values()].filter(
+      (i) => i.market === 'spot' && STOPPABLE.has(i.state) && i.rebalancedAt === undefined && this.matches(fault.pool, i.type, i.az),
+    );
     const n = Math.round(fault.fraction * pool.length);
     for (let k = pool.length - 1; k > 0; k -= 1) {
       const j = Math.floor(rng.next() * (k + 1));
       [pool[k], pool[j]] = [pool[j] as SimInstance, pool[k] as SimInstance];
     }
     const chosen = pool.slice(0, n);
-    this.host.log('fault', `rebalance recommendations for ${n} of ${pool.length} Spot instances in ${poolText(fault.pool)}${fault.interruptAfter === undefined ? '' : `; interruptions follow in ${fault.interruptAfter / 60} min`}`);
+    this.host.log(
+      'fault',
+      `rebalance recommendations for ${n} of ${pool.length} Spot instances in ${poolText(fault.pool)}${fault.interruptAfter === undefined ? '' : `; interruptions follow in ${fault.interruptAfter / 60} min`}`,
+    );
     chosen.forEach((inst, k) => {
       const at = this.host.now() + k * SECOND;
       this.host.at(at, () => this.rebalance(inst));

@@ -59,7 +59,8 @@ export abstract class FleetSsmAgent extends FleetTraffic {
       const status = timedOut ? 'TimedOut' : ok ? 'Success' : 'Failed';
       if (status === 'Success' && kind === 'warmup') inst.warm = true;
       if (status === 'Success' && kind === 'drain') inst.drainedAt = this.host.now();
-      if (kind === 'warmup' && status !== 'Success') this.host.log('ssm', `${inst.id} warm-up attempt ${inst.loadAttempts} ${status} (model ${inst.modelVersion})`);
+      if (kind === 'warmup' && status !== 'Success')
+        this.host.log('ssm', `${inst.id} warm-up attempt ${inst.loadAttempts} ${status} (model ${inst.modelVersion})`);
       this.setStatus(id, status, kind === 'warmup' && status === 'Failed' ? `failed to load ${inst.modelVersion}` : '');
     });
   }

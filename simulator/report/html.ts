@@ -83,7 +83,9 @@ export const capacityChart = (r: RunResult, title: string): string => {
   const hours = r.durationSeconds / 3600;
   const every = hours > 12 ? 3 : hours > 4 ? 1 : 0.5;
   for (let h = 0; h <= hours + 1e-9; h += every) {
-    ticks.push(`<line x1="${f(x(h * 3_600_000))}" y1="${H - PAD.b}" x2="${f(x(h * 3_600_000))}" y2="${H - PAD.b + 4}" stroke="#555"/><text x="${f(x(h * 3_600_000))}" y="${H - 10}" text-anchor="middle">${clockOf(h * 3_600_000).slice(0, 5)}</text>`);
+    ticks.push(
+      `<line x1="${f(x(h * 3_600_000))}" y1="${H - PAD.b}" x2="${f(x(h * 3_600_000))}" y2="${H - PAD.b + 4}" stroke="#555"/><text x="${f(x(h * 3_600_000))}" y="${H - 10}" text-anchor="middle">${clockOf(h * 3_600_000).slice(0, 5)}</text>`,
+    );
   }
   const yTicks: string[] = [];
   const unitStep = Math.max(1, Math.ceil(maxUnits / 5));
@@ -111,7 +113,9 @@ ${marks.join('\n')}
 const legend = `<p class="legend"><span style="background:#2563eb"></span>On-Demand InService <span style="background:#16a34a"></span>Spot InService
 <span class="line" style="border-color:#111"></span>desired <span class="line dashed" style="border-color:#f59e0b"></span>warm serving capacity
 <span class="line dashed" style="border-color:#7c3aed"></span>On-Demand % above base (mix target, right axis)
-${Object.values(MARKERS).map((m) => `<span class="tick" style="border-color:${m.color}"></span>${m.label}`).join(' ')}</p>`;
+${Object.values(MARKERS)
+  .map((m) => `<span class="tick" style="border-color:${m.color}"></span>${m.label}`)
+  .join(' ')}</p>`;
 
 /** The orchestrated run against careful Auto Scaling, marked as plainly when worse as when better. */
 const deltaCell = (d: RowDelta): string => {
@@ -139,7 +143,10 @@ const eventList = (r: RunResult, max = 150): string => {
   const entries = r.timeline.filter((e) => notable(e) && !(e.fn === 'commandResult' && e.outcome === 'in-progress'));
   const items = entries
     .slice(0, max)
-    .map((e) => `<li class="ev ev-${e.category}"><time>${clockOf(e.t)}</time> <b>${esc(e.category)}</b> ${esc(e.text)}${e.outcome ? ` → <i>${esc(e.outcome)}</i>` : ''}${e.reason ? `<div class="why">${esc(e.reason.slice(0, 600))}</div>` : ''}</li>`);
+    .map(
+      (e) =>
+        `<li class="ev ev-${e.category}"><time>${clockOf(e.t)}</time> <b>${esc(e.category)}</b> ${esc(e.text)}${e.outcome ? ` → <i>${esc(e.outcome)}</i>` : ''}${e.reason ? `<div class="why">${esc(e.reason.slice(0, 600))}</div>` : ''}</li>`,
+    );
   const more = entries.length > max ? `<li>… ${entries.length - max} more events</li>` : '';
   return `<details><summary>Events of the orchestrated run (${entries.length})</summary><ol class="events">${items.join('\n')}${more}</ol></details>`;
 };
@@ -174,11 +181,16 @@ ${eventList(c.orchestrated)}
     .map((c) => {
       const v = verdict(c);
       const worse = worseThanCareful(c);
-      const worseCell = worse.length === 0 ? '<td class="regressions none">nothing</td>' : `<td class="regressions">${worse.map((r) => esc(r.label)).join(', ')}</td>`;
+      const worseCell =
+        worse.length === 0 ? '<td class="regressions none">nothing</td>' : `<td class="regressions">${worse.map((r) => esc(r.label)).join(', ')}</td>`;
       return `<tr><td><a href="#scenario-${esc(c.scenario.spec.name)}">${esc(c.scenario.spec.name)}</a></td><td>${esc(c.scenario.spec.metric)}</td><td class="verdict-${v.better}">${esc(v.text.split(': ').slice(1).join(': '))}</td>${worseCell}</tr>`;
     })
     .join('\n');
-  const wired = wiring.map((w) => `<li class="${w.wired ? 'wired' : 'unwired'}">${w.wired ? '✔' : '✘'} <b>${esc(w.name)}</b> ${esc(w.wired ? w.note : `not wired: ${w.note}`)}</li>`).join('\n');
+  const wired = wiring
+    .map(
+      (w) => `<li class="${w.wired ? 'wired' : 'unwired'}">${w.wired ? '✔' : '✘'} <b>${esc(w.name)}</b> ${esc(w.wired ? w.note : `not wired: ${w.note}`)}</li>`,
+    )
+    .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>asg-orchestrator fleet simulation</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -50,7 +50,7 @@ export const renderMarkdownResults = (comparisons: readonly ScenarioComparison[]
     '  load-balancer health checks (the load balancer routes only to targets whose readiness check passes; an instance still unhealthy after the',
     '  grace period is replaced). **The verdict is against this one.**',
     '- **orchestrated**: the real handlers of `functions/` (warm-up hook, termination policy, drain, capacity signals, mix controller);',
-    '- **mix off**: the orchestrated run with the profile\'s mix controller disabled (`mix.enabled: false`).',
+    "- **mix off**: the orchestrated run with the profile's mix controller disabled (`mix.enabled: false`).",
     '',
     'A change of `OnDemandBaseCapacity` or `OnDemandPercentageAboveBaseCapacity` replaces running instances (launch before terminate,',
     'waves of 10 % of desired capacity): "instances replaced by mix changes" counts them.',
@@ -74,7 +74,13 @@ export const renderMarkdownResults = (comparisons: readonly ScenarioComparison[]
   out.push('', ...whereWorse(comparisons));
   for (const c of comparisons) {
     const spec = c.scenario.spec;
-    out.push('', `## ${spec.name}`, '', `${spec.description} (seed ${spec.seed}, ${clockOf(spec.duration * 1000)} simulated, profile from ${c.scenario.profileSource})`, '');
+    out.push(
+      '',
+      `## ${spec.name}`,
+      '',
+      `${spec.description} (seed ${spec.seed}, ${clockOf(spec.duration * 1000)} simulated, profile from ${c.scenario.profileSource})`,
+      '',
+    );
     out.push('| | naive | careful | orchestrated | mix off |', '|---|---:|---:|---:|---:|');
     for (const r of summaryRows(c)) {
       const mark = r.key === spec.metric ? ' ◀' : '';
@@ -82,7 +88,9 @@ export const renderMarkdownResults = (comparisons: readonly ScenarioComparison[]
     }
     const worse = worseThanCareful(c);
     out.push('', `- verdict: ${verdict(c).text}`);
-    out.push(`- worse than careful Auto Scaling on: ${worse.length === 0 ? 'nothing' : worse.map((r) => `${r.label} (${formatNumber(r.careful, r.digits)} → ${formatNumber(r.orchestrated, r.digits)})`).join('; ')}`);
+    out.push(
+      `- worse than careful Auto Scaling on: ${worse.length === 0 ? 'nothing' : worse.map((r) => `${r.label} (${formatNumber(r.careful, r.digits)} → ${formatNumber(r.orchestrated, r.digits)})`).join('; ')}`,
+    );
     out.push(`- ${mixEffect(c).text}`);
   }
   return `${out.join('\n')}\n`;

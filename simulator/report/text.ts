@@ -83,7 +83,16 @@ export const summaryRows = (c: ScenarioComparison): SummaryRow[] => {
   const f = pick(c.mixOff);
   return ROWS.map((row) => {
     const better = (METRICS as Record<string, 'lower' | 'higher'>)[row.key];
-    return { key: row.key, label: row.label, baseline: b[row.key], careful: k[row.key], orchestrated: o[row.key], mixOff: f[row.key], digits: row.digits, ...(better ? { better } : {}) };
+    return {
+      key: row.key,
+      label: row.label,
+      baseline: b[row.key],
+      careful: k[row.key],
+      orchestrated: o[row.key],
+      mixOff: f[row.key],
+      digits: row.digits,
+      ...(better ? { better } : {}),
+    };
   });
 };
 
@@ -140,13 +149,23 @@ export const rowDeltas = (c: ScenarioComparison): RowDelta[] =>
   summaryRows(c).map((r) => {
     const dir = directionOf(r);
     const same = formatNumber(r.careful, r.digits) === formatNumber(r.orchestrated, r.digits);
-    const status = same ? 'same' : dir === undefined ? 'neutral' : (dir === 'lower' ? r.orchestrated < r.careful : r.orchestrated > r.careful) ? 'gain' : 'regression';
+    const status = same
+      ? 'same'
+      : dir === undefined
+        ? 'neutral'
+        : (dir === 'lower' ? r.orchestrated < r.careful : r.orchestrated > r.careful)
+          ? 'gain'
+          : 'regression';
     return { key: r.key, label: r.label, careful: r.careful, orchestrated: r.orchestrated, delta: r.orchestrated - r.careful, digits: r.digits, status };
   });
 
 /** Rows where the orchestrated run is worse than the careful baseline (metrics with a direction, plus cost). */
 export const worseThanCareful = (c: ScenarioComparison): SummaryRow[] => {
-  const regressions = new Set(rowDeltas(c).filter((d) => d.status === 'regression').map((d) => d.key));
+  const regressions = new Set(
+    rowDeltas(c)
+      .filter((d) => d.status === 'regression')
+      .map((d) => d.key),
+  );
   return summaryRows(c).filter((r) => regressions.has(r.key));
 };
 
@@ -210,7 +229,9 @@ export const formatSummary = (c: ScenarioComparison): string => {
       `${r.label.padEnd(width)}${[r.baseline, r.careful, r.orchestrated, r.mixOff].map((v) => formatNumber(v, r.digits).padStart(14)).join('')}${mark}`,
     );
   }
-  lines.push(`verdict: ${verdict(c).text} (against naive Auto Scaling: ${verdict(c, 'baseline').better === 'orchestrated' ? 'better' : verdict(c, 'baseline').better})`);
+  lines.push(
+    `verdict: ${verdict(c).text} (against naive Auto Scaling: ${verdict(c, 'baseline').better === 'orchestrated' ? 'better' : verdict(c, 'baseline').better})`,
+  );
   const worse = worseThanCareful(c);
   lines.push(
     worse.length === 0
@@ -218,7 +239,9 @@ export const formatSummary = (c: ScenarioComparison): string => {
       : `worse than careful Auto Scaling on: ${worse.map((r) => `${r.label} (${formatNumber(r.careful, r.digits)} → ${formatNumber(r.orchestrated, r.digits)})`).join('; ')}`,
   );
   lines.push(mixEffect(c).text);
-  lines.push(`orchestrated run: hooks ${c.orchestrated.hooks.launch ? 'launch' : '-'}/${c.orchestrated.hooks.terminate ? 'terminate' : '-'}; functions ${c.orchestrated.wired.join(', ') || 'none'}`);
+  lines.push(
+    `orchestrated run: hooks ${c.orchestrated.hooks.launch ? 'launch' : '-'}/${c.orchestrated.hooks.terminate ? 'terminate' : '-'}; functions ${c.orchestrated.wired.join(', ') || 'none'}`,
+  );
   return lines.join('\n');
 };
 
@@ -238,7 +261,13 @@ export const notable = (e: TimelineEntry): boolean => !e.routine && !(e.fn === '
 export const formatTimeline = (r: RunResult, options: { limit?: number; all?: boolean; maxWidth?: number; fromMs?: number } = {}): string => {
   const all = options.all ? r.timeline : r.timeline.filter(notable);
   const from = options.fromMs ?? 0;
-  const first = from > 0 ? Math.max(0, all.findIndex((e) => e.t >= from)) : 0;
+  const first =
+    from > 0
+      ? Math.max(
+          0,
+          all.findIndex((e) => e.t >= from),
+        )
+      : 0;
   const entries = all.slice(first);
   const limit = options.limit ?? entries.length;
   const maxWidth = options.maxWidth ?? 400;
@@ -248,9 +277,16 @@ export const formatTimeline = (r: RunResult, options: { limit?: number; all?: bo
   });
   const rest = entries.length - shown.length;
   const skipped = first > 0 ? ` from ${clockOf(from)}, ${first} earlier entries left out` : '';
-  return [`-- timeline: ${r.scenario} / ${r.mode} (${all.length} entries${options.all ? '' : ', routine sweeps and notifications left out'}${skipped})`, ...shown, ...(rest > 0 ? [`  … ${rest} more (use --timeline all or --timeline-file)`] : [])].join('\n');
+  return [
+    `-- timeline: ${r.scenario} / ${r.mode} (${all.length} entries${options.all ? '' : ', routine sweeps and notifications left out'}${skipped})`,
+    ...shown,
+    ...(rest > 0 ? [`  … ${rest} more (use --timeline all or --timeline-file)`] : []),
+  ].join('\n');
 };
 
 /** Which functions the orchestrated runs drive. */
 export const formatWiring = (status: readonly WiringStatus[]): string =>
-  ['functions driven by the orchestrated runs:', ...status.map((s) => `  ${s.wired ? '✔' : '✘'} ${s.name.padEnd(19)} ${s.wired ? s.note : `NOT WIRED: ${s.note}`}`)].join('\n');
+  [
+    'functions driven by the orchestrated runs:',
+    ...status.map((s) => `  ${s.wired ? '✔' : '✘'} ${s.name.padEnd(19)} ${s.wired ? s.note : `NOT WIRED: ${s.note}`}`),
+  ].join('\n');

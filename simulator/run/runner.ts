@@ -220,7 +220,10 @@ export const runScenario = async (scenario: Scenario, mode: RunMode, options: Ru
     if (result instanceof Error) {
       const delay = RETRY_DELAYS[attempt - 1];
       if (delay === undefined) {
-        log('error', `${name} ← ${what}: failed ${attempt} times (${result.message}); the event goes to the on-failure destination`, { fn: name, outcome: 'error' });
+        log('error', `${name} ← ${what}: failed ${attempt} times (${result.message}); the event goes to the on-failure destination`, {
+          fn: name,
+          outcome: 'error',
+        });
         return;
       }
       log('error', `${name} ← ${what}: ${result.message}; Lambda retries in ${delay / SECOND} s`, { fn: name, outcome: 'error' });
@@ -233,7 +236,8 @@ export const runScenario = async (scenario: Scenario, mode: RunMode, options: Ru
     log('decision', `${name} ← ${what}`, {
       fn: name,
       outcome: result.outcome,
-      reason: nested.length > 0 ? `${result.reason}: ${nested.slice(0, 3).join('; ')}${nested.length > 3 ? `; … ${nested.length - 3} more` : ''}` : result.reason,
+      reason:
+        nested.length > 0 ? `${result.reason}: ${nested.slice(0, 3).join('; ')}${nested.length > 3 ? `; … ${nested.length - 3} more` : ''}` : result.reason,
       ...(scheduled && nested.length === 0 && result.outcome === 'swept' ? { routine: true } : {}),
     });
   };
@@ -273,7 +277,12 @@ export const runScenario = async (scenario: Scenario, mode: RunMode, options: Ru
   const config = mode === 'mix-off' ? withoutMix(scenario.config, spec.profileName) : scenario.config;
   const careful = mode === 'careful';
   const fleet = new Fleet(
-    careful ? { ...spec, group: { ...spec.group, instancesDistribution: { ...spec.group.instancesDistribution, spotAllocationStrategy: 'price-capacity-optimized' } } } : spec,
+    careful
+      ? {
+          ...spec,
+          group: { ...spec.group, instancesDistribution: { ...spec.group.instancesDistribution, spotAllocationStrategy: 'price-capacity-optimized' } },
+        }
+      : spec,
     {
       launchHook: hooks.launch,
       terminateHook: hooks.terminate,
@@ -368,7 +377,10 @@ export interface ScenarioComparison {
 }
 
 /** Runs the naive and careful baselines, the orchestrated run and the orchestrated run without the mix controller. */
-export const compareScenario = async (scenario: Scenario, options: RunOptions & { onProgressMode?: (mode: RunMode) => void } = {}): Promise<ScenarioComparison> => {
+export const compareScenario = async (
+  scenario: Scenario,
+  options: RunOptions & { onProgressMode?: (mode: RunMode) => void } = {},
+): Promise<ScenarioComparison> => {
   const run = (mode: RunMode): Promise<RunResult> => {
     options.onProgressMode?.(mode);
     return runScenario(scenario, mode, options);

@@ -92,7 +92,10 @@ export const parseScenarioText = (text: string, source: string): ScenarioSpec =>
   if (doc.errors.length > 0) {
     throw new ScenarioError(
       source,
-      doc.errors.map((e) => `(yaml) line ${e.linePos?.[0]?.line ?? '?'}, column ${e.linePos?.[0]?.col ?? '?'}: ${e.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`),
+      doc.errors.map(
+        (e) =>
+          `(yaml) line ${e.linePos?.[0]?.line ?? '?'}, column ${e.linePos?.[0]?.col ?? '?'}: ${e.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`,
+      ),
     );
   }
   let data: unknown;
@@ -126,7 +129,9 @@ export const resolveScenarioConfig = (spec: ScenarioSpec, source: string, profil
     if (isConfigError(error)) {
       // Inline profiles are validated as profiles.<name>; name them as the scenario field they are.
       const prefix = `profiles.${name}.`;
-      const issues = error.issues.map((line) => (profileFile === undefined && spec.profile !== undefined && line.startsWith(prefix) ? `profile.${line.slice(prefix.length)}` : line));
+      const issues = error.issues.map((line) =>
+        profileFile === undefined && spec.profile !== undefined && line.startsWith(prefix) ? `profile.${line.slice(prefix.length)}` : line,
+      );
       if (profileFile !== undefined) throw new ProfileFileError(profileFile, issues);
       throw new ScenarioError(source, issues);
     }

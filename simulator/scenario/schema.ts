@@ -24,16 +24,14 @@ const strict = <Shape extends z.ZodRawShape>(shape: Shape) =>
 
 /** A duration or offset (`90s`, `15m`, `1h30m`, `HH:MM[:SS]` or seconds), as seconds. */
 const seconds = (what = 'a duration') =>
-  z
-    .union([z.number(), z.string()], { error: `must be ${what}: seconds, "90s", "15m", "1h30m" or "HH:MM"` })
-    .transform((value, ctx) => {
-      const s = parseSeconds(value);
-      if (s === undefined) {
-        ctx.addIssue({ code: 'custom', message: `must be ${what}: seconds, "90s", "15m", "1h30m" or "HH:MM" (got ${JSON.stringify(value)})` });
-        return z.NEVER;
-      }
-      return s;
-    });
+  z.union([z.number(), z.string()], { error: `must be ${what}: seconds, "90s", "15m", "1h30m" or "HH:MM"` }).transform((value, ctx) => {
+    const s = parseSeconds(value);
+    if (s === undefined) {
+      ctx.addIssue({ code: 'custom', message: `must be ${what}: seconds, "90s", "15m", "1h30m" or "HH:MM" (got ${JSON.stringify(value)})` });
+      return z.NEVER;
+    }
+    return s;
+  });
 
 const probability = z.number({ error: 'must be a number between 0 and 1' }).min(0).max(1);
 const positive = z.number({ error: 'must be a number' }).positive();
@@ -141,7 +139,10 @@ export const demandSchema = strict({
   baseRequests: z.number().min(0).default(50),
   diurnal: strict({ amplitude: z.number().min(0).max(1), peakAt: seconds('an offset') }).optional(),
   /** Piecewise-linear requests per second; replaces baseRequests and diurnal when given. */
-  points: z.array(strict({ at: seconds('an offset'), requests: z.number().min(0) })).min(2).optional(),
+  points: z
+    .array(strict({ at: seconds('an offset'), requests: z.number().min(0) }))
+    .min(2)
+    .optional(),
   bursts: z.array(burstSchema).default([]),
   /** Multiplicative noise per minute (0.05 = ±5 %). */
   noise: z.number().min(0).max(0.5).default(0.03),
@@ -207,7 +208,10 @@ export const scenarioSchema = strict({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: 'must be lowercase letters, digits and - (1-63 characters)' }),
   description: z.string().max(2000).default(''),
   duration: seconds().refine((s) => s >= 60 && s <= 7 * 86_400, { error: 'must be between 1 minute and 7 days' }),
-  seed: z.int({ error: 'must be an integer' }).min(0).max(2 ** 31),
+  seed: z
+    .int({ error: 'must be an integer' })
+    .min(0)
+    .max(2 ** 31),
   /** The metric this scenario is about (the orchestrator should do better on it than the baseline). */
   metric: z.enum(Object.keys(METRICS) as [MetricName, ...MetricName[]]),
   group: groupSchema,
@@ -215,7 +219,10 @@ export const scenarioSchema = strict({
   demand: demandSchema,
   faults: z.array(faultSchema).default([]),
   /** Profile name the group's opt-in tag names. */
-  profileName: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).default('gpu-inference'),
+  profileName: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
+    .default('gpu-inference'),
   /** An inline profile (shared/config profile schema); else `--profile` or the bundled config/profiles.json. */
   profile: z.record(z.string(), z.unknown()).optional(),
 });
@@ -253,7 +260,8 @@ export const scenarioFileSchema = scenarioSchema.superRefine((s, ctx) => {
     }
   });
   s.faults.forEach((f, i) => {
-    if (f.at >= s.duration) ctx.addIssue({ code: 'custom', path: ['faults', i, 'at'], message: `is at or after the end of the run (duration ${s.duration} s)` });
+    if (f.at >= s.duration)
+      ctx.addIssue({ code: 'custom', path: ['faults', i, 'at'], message: `is at or after the end of the run (duration ${s.duration} s)` });
     if (f.kind === 'spot-drought') {
       f.pools.forEach((p, j) => {
         matchesPool(p, types, zones, ctx, ['faults', i, 'pools', j]);
@@ -262,10 +270,12 @@ export const scenarioFileSchema = scenarioSchema.superRefine((s, ctx) => {
     if (f.kind === 'interruption-storm' || f.kind === 'rebalance-recommendations') matchesPool(f.pool, types, zones, ctx, ['faults', i, 'pool']);
   });
   s.demand.bursts.forEach((b, i) => {
-    if (b.at >= s.duration) ctx.addIssue({ code: 'custom', path: ['demand', 'bursts', i, 'at'], message: `is at or after the end of the run (duration ${s.duration} s)` });
+    if (b.at >= s.duration)
+      ctx.addIssue({ code: 'custom', path: ['demand', 'bursts', i, 'at'], message: `is at or after the end of the run (duration ${s.duration} s)` });
   });
   const points = s.demand.points ?? [];
   for (let i = 1; i < points.length; i += 1) {
-    if ((points[i]?.at ?? 0) <= (points[i - 1]?.at ?? 0)) ctx.addIssue({ code: 'custom', path: ['demand', 'points', i, 'at'], message: 'must be after the previous point' });
+    if ((points[i]?.at ?? 0) <= (points[i - 1]?.at ?? 0))
+      ctx.addIssue({ code: 'custom', path: ['demand', 'points', i, 'at'], message: 'must be after the previous point' });
   }
 });

@@ -153,7 +153,9 @@ describe('packaged artifacts under the Lambda runtime interface emulator and cli
   });
 
   it('bundles every package (docs/adr/0005): no function requires one that only the Lambda runtime provides', () => {
-    expect(Object.fromEntries((pkg as Packaged).functions.map((f) => [f.name, f.requires]))).toEqual(Object.fromEntries(Object.keys(SAMPLE).map((name) => [name, []])));
+    expect(Object.fromEntries((pkg as Packaged).functions.map((f) => [f.name, f.requires]))).toEqual(
+      Object.fromEntries(Object.keys(SAMPLE).map((name) => [name, []])),
+    );
   });
 
   it('the SDK-only function the INIT bench compares against answers under the same runtime', async () => {

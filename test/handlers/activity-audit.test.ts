@@ -27,8 +27,7 @@ const group = (name: string, tags: Array<{ Key: string; Value: string }>) => ({
   DefaultCooldown: 300,
 });
 
-const freshMain = () =>
-  createMain(createDeps(createAwsClients(), { TOPIC_ARN: TOPIC, EVENT_BUS_NAME: 'default' } as NodeJS.ProcessEnv));
+const freshMain = () => createMain(createDeps(createAwsClients(), { TOPIC_ARN: TOPIC, EVENT_BUS_NAME: 'default' } as NodeJS.ProcessEnv));
 
 describe('activityAudit handler', () => {
   beforeEach(() => {
@@ -124,7 +123,11 @@ describe('activityAudit handler', () => {
     const event = loadEvent('autoscaling/launch-unsuccessful.json') as { detail: Record<string, unknown> };
     delete event.detail.AutoScalingGroupName;
     const result = await freshMain()(event);
-    expect(result).toMatchObject({ outcome: 'dropped', dropReason: 'malformed', issues: expect.arrayContaining([expect.stringMatching(/AutoScalingGroupName/)]) });
+    expect(result).toMatchObject({
+      outcome: 'dropped',
+      dropReason: 'malformed',
+      issues: expect.arrayContaining([expect.stringMatching(/AutoScalingGroupName/)]),
+    });
     expect(asg).not.toHaveReceivedAnyCommand();
   });
 
@@ -143,7 +146,10 @@ describe('activityAudit handler', () => {
     let now = Date.parse('2026-11-27T12:00:00Z');
     const store = new MemoryStateStore(() => now);
     const main = createMain({ ...createDeps(createAwsClients(), { TOPIC_ARN: TOPIC } as NodeJS.ProcessEnv), store, now: () => now });
-    sns.on(PublishCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' })).resolves({ MessageId: 'm-2' });
+    sns
+      .on(PublishCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }))
+      .resolves({ MessageId: 'm-2' });
     await expect(main(loadEvent('autoscaling/launch-unsuccessful.json'))).rejects.toMatchObject({ disposition: 'retry' });
     now += 10_000;
     await expect(main(loadEvent('autoscaling/launch-unsuccessful.json'))).rejects.toThrow(/being published by another invocation/);

@@ -27,7 +27,12 @@ export const GROUP = 'ml-inference-gpu';
 export const WARNED = 'i-0abc1234def567890';
 export const NOW = Date.parse('2026-11-27T11:20:05Z'); // 5 s after the spot-interruption sample
 export const TOPIC = 'arn:aws:sns:us-east-1:123456789012:asg-orchestrator-test';
-export const ENV = { TABLE_NAME: 'state', TOPIC_ARN: TOPIC, EVENT_BUS_NAME: 'default', DRAIN_DOCUMENT_NAME: 'asg-orchestrator-test-drain' } as NodeJS.ProcessEnv;
+export const ENV = {
+  TABLE_NAME: 'state',
+  TOPIC_ARN: TOPIC,
+  EVENT_BUS_NAME: 'default',
+  DRAIN_DOCUMENT_NAME: 'asg-orchestrator-test-drain',
+} as NodeJS.ProcessEnv;
 export const MIP = {
   LaunchTemplate: {
     LaunchTemplateSpecification: { LaunchTemplateName: 'ml-inference', Version: '7' },
@@ -70,7 +75,10 @@ export const describeGroup = (opts: { profile?: string; mip?: boolean; inService
       AvailabilityZones: ['us-east-1a', 'us-east-1b'],
       HealthCheckType: 'EC2',
       CreatedTime: new Date(NOW),
-      Tags: opts.profile === undefined ? [] : [{ Key: 'asg-orchestrator:profile', Value: opts.profile, ResourceId: GROUP, ResourceType: 'auto-scaling-group', PropagateAtLaunch: true }],
+      Tags:
+        opts.profile === undefined
+          ? []
+          : [{ Key: 'asg-orchestrator:profile', Value: opts.profile, ResourceId: GROUP, ResourceType: 'auto-scaling-group', PropagateAtLaunch: true }],
       Instances: groupInstances(opts.inService),
       ...(opts.mip === false ? { LaunchTemplate: { LaunchTemplateName: 'ml-inference', Version: '7' } } : { MixedInstancesPolicy: structuredClone(MIP) }),
     },
@@ -111,17 +119,27 @@ export const backDynamoWith = (mem: MemoryStateStore) => {
   ddb.on(UpdateCommand).callsFake(async (i) => {
     // The packed facts' `ADD #s :s SET #e = :e` (shared/aws/state-store.ts addToSet).
     if (String(i.UpdateExpression).startsWith('ADD #s :s')) {
-      await mem.addToSet(i.Key.pk, i.Key.sk, i.ExpressionAttributeNames['#s'], [...(i.ExpressionAttributeValues[':s'] as Set<string>)], i.ExpressionAttributeValues[':e']);
+      await mem.addToSet(
+        i.Key.pk,
+        i.Key.sk,
+        i.ExpressionAttributeNames['#s'],
+        [...(i.ExpressionAttributeValues[':s'] as Set<string>)],
+        i.ExpressionAttributeValues[':e'],
+      );
       return {};
     }
     const attrs: Record<string, unknown> = {};
-    for (const [alias, name] of Object.entries(i.ExpressionAttributeNames as Record<string, string>)) attrs[name] = i.ExpressionAttributeValues[alias.replace('#a', ':v')];
+    for (const [alias, name] of Object.entries(i.ExpressionAttributeNames as Record<string, string>))
+      attrs[name] = i.ExpressionAttributeValues[alias.replace('#a', ':v')];
     const { expiresAt, ...rest } = attrs;
     await mem.setAttributes(i.Key.pk, i.Key.sk, rest, expiresAt as number | undefined);
     return {};
   });
   ddb.on(QueryCommand).callsFake(async (i) => ({
-    Items: await mem.queryPartition(i.ExpressionAttributeValues[':pk'], { skPrefix: i.ExpressionAttributeValues[':prefix'], skFrom: i.ExpressionAttributeValues[':from'] }),
+    Items: await mem.queryPartition(i.ExpressionAttributeValues[':pk'], {
+      skPrefix: i.ExpressionAttributeValues[':prefix'],
+      skFrom: i.ExpressionAttributeValues[':from'],
+    }),
   }));
   ddb.on(DeleteCommand).callsFake(async (i) => {
     await mem.delete(i.Key.pk, i.Key.sk);
@@ -160,4 +178,3 @@ export const resetTable = (): void => {
   table = new MemoryStateStore(() => NOW);
   backDynamoWith(table);
 };
-

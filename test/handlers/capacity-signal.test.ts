@@ -68,15 +68,36 @@ describe('capacitySignal handler', () => {
     );
     // ... the state
     expect(items('signal#')).toHaveLength(10);
-    expect(items('signal#').find((i) => i.instanceId === WARNED)).toMatchObject({ kind: 'interruption-warning', instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a', expiresAt: Math.floor(Date.parse('2026-11-27T11:20:00Z') / 1000) + 3600 });
+    expect(items('signal#').find((i) => i.instanceId === WARNED)).toMatchObject({
+      kind: 'interruption-warning',
+      instanceType: 'g5.xlarge',
+      availabilityZone: 'us-east-1a',
+      expiresAt: Math.floor(Date.parse('2026-11-27T11:20:00Z') / 1000) + 3600,
+    });
     // Doomed, in the group's packed facts (docs/adr/0009-packed-instance-facts.md); no per-instance facts item.
     expect(items(`instance#${WARNED}`)).toEqual([]);
-    expect(decodeGroupState(items('facts#'), NOW).facts.get(WARNED)).toMatchObject({ doomed: { kind: 'interruption-warning', at: Date.parse('2026-11-27T11:20:00Z') } });
+    expect(decodeGroupState(items('facts#'), NOW).facts.get(WARNED)).toMatchObject({
+      doomed: { kind: 'interruption-warning', at: Date.parse('2026-11-27T11:20:00Z') },
+    });
     const drain = table.dump().find((i) => i.pk === `instance#${WARNED}` && i.sk === 'lifecycle#terminate');
-    expect(drain).toMatchObject({ version: 2, data: { phase: 'terminate', status: 'running', commandId: 'cmd-0001', attempt: 1, maxAttempts: 1, documentName: 'asg-orchestrator-test-drain', deadlineAt: NOW + 90_000, startedBy: 'interruption-warning' } });
+    expect(drain).toMatchObject({
+      version: 2,
+      data: {
+        phase: 'terminate',
+        status: 'running',
+        commandId: 'cmd-0001',
+        attempt: 1,
+        maxAttempts: 1,
+        documentName: 'asg-orchestrator-test-drain',
+        deadlineAt: NOW + 90_000,
+        startedBy: 'interruption-warning',
+      },
+    });
     expect(drain?.data).not.toHaveProperty('hookName');
     // Version 2: the claim (with the change pending), then the write that finishes it once applied and notified.
-    expect(items('mix')).toEqual([expect.objectContaining({ version: 2, data: expect.objectContaining({ lastChangeAt: NOW, target: { base: 1, percent: 50 }, targetMode: 'enforce' }) })]);
+    expect(items('mix')).toEqual([
+      expect.objectContaining({ version: 2, data: expect.objectContaining({ lastChangeAt: NOW, target: { base: 1, percent: 50 }, targetMode: 'enforce' }) }),
+    ]);
     expect(items('mix')[0]?.data).not.toHaveProperty('pending');
     // ... the calls
     expect(ssm).toHaveReceivedCommandWith(SendCommandCommand, {
@@ -97,7 +118,10 @@ describe('capacitySignal handler', () => {
     });
     expect(published('capacity.instance-doomed')).toHaveLength(1);
     expect(published('mix.changed')).toHaveLength(1);
-    expect(JSON.parse(JSON.parse(published('mix.changed')[0]?.args[0].input.Message ?? '{}').sqs)).toMatchObject({ mode: 'enforce', details: { fromPercent: 25, toPercent: 50, rule: 'raise' } });
+    expect(JSON.parse(JSON.parse(published('mix.changed')[0]?.args[0].input.Message ?? '{}').sqs)).toMatchObject({
+      mode: 'enforce',
+      details: { fromPercent: 25, toPercent: 50, rule: 'raise' },
+    });
   });
 
   describe('metrics (docs/metrics.md)', () => {
@@ -125,7 +149,9 @@ describe('capacitySignal handler', () => {
       await seedEarlierWarnings();
       const emf = captureEmf();
       await main()(loadEvent('ec2/spot-interruption.json'));
-      expect(emf.points('MixTarget')).toEqual([expect.objectContaining({ value: 45, dimensions: { service: 'asg-orchestrator', group: GROUP, profile: 'default' } })]);
+      expect(emf.points('MixTarget')).toEqual([
+        expect.objectContaining({ value: 45, dimensions: { service: 'asg-orchestrator', group: GROUP, profile: 'default' } }),
+      ]);
       expect(emf.points('OnDemandShare').map((p) => p.value)).toEqual([25]);
       expect(emf.names()).not.toContain('MixChanges');
     });
@@ -170,7 +196,10 @@ describe('capacitySignal handler', () => {
   it('an instance of a group that did not opt in: one decision line, nothing written or sent', async () => {
     asg.on(DescribeAutoScalingGroupsCommand).resolves(describeGroup({}));
     const result = await main()(loadEvent('ec2/rebalance-recommendation.json'));
-    expect(result).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/group ml-inference-gpu is not managed: group has no tag asg-orchestrator:profile/) });
+    expect(result).toMatchObject({
+      outcome: 'skipped',
+      reason: expect.stringMatching(/group ml-inference-gpu is not managed: group has no tag asg-orchestrator:profile/),
+    });
     expect(table.dump()).toEqual([]);
     expect(ssm).toHaveReceivedCommandTimes(SendCommandCommand, 0);
     expect(sns).toHaveReceivedCommandTimes(PublishCommand, 0);
@@ -240,7 +269,10 @@ describe('capacitySignal handler', () => {
 
   it('a failed UpdateAutoScalingGroup is retried: the claim is undone, the retry applies the change', async () => {
     await seedEarlierWarnings();
-    asg.on(UpdateAutoScalingGroupCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' })).resolves({});
+    asg
+      .on(UpdateAutoScalingGroupCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }))
+      .resolves({});
     const run = main();
 
     await expect(run(loadEvent('ec2/spot-interruption.json'))).rejects.toMatchObject({ name: 'AwsCallError', disposition: 'retry' });
@@ -253,11 +285,17 @@ describe('capacitySignal handler', () => {
 
   it('an ambiguous UpdateAutoScalingGroup failure (timeout) keeps the change pending: a retry inside the lease holds, the sweep after it applies the same target once', async () => {
     await seedEarlierWarnings();
-    asg.on(UpdateAutoScalingGroupCommand).rejectsOnce(Object.assign(new Error('Connection timed out after 3000 ms'), { name: 'TimeoutError' })).resolves({});
+    asg
+      .on(UpdateAutoScalingGroupCommand)
+      .rejectsOnce(Object.assign(new Error('Connection timed out after 3000 ms'), { name: 'TimeoutError' }))
+      .resolves({});
     const run = main();
 
     await expect(run(loadEvent('ec2/spot-interruption.json'))).rejects.toMatchObject({ name: 'AwsCallError', disposition: 'retry' });
-    expect(items('mix')[0]?.data).toMatchObject({ target: { base: 1, percent: 50 }, pending: { target: { base: 1, percent: 50 }, mode: 'enforce', claimedAt: NOW } });
+    expect(items('mix')[0]?.data).toMatchObject({
+      target: { base: 1, percent: 50 },
+      pending: { target: { base: 1, percent: 50 }, mode: 'enforce', claimedAt: NOW },
+    });
     expect(published('mix.changed')).toHaveLength(0);
 
     const early = await run(loadEvent('ec2/spot-interruption.json'));
@@ -277,14 +315,20 @@ describe('capacitySignal handler', () => {
 
   it('a change whose notification failed throws retry; the retry publishes it once and does not update again', async () => {
     await seedEarlierWarnings();
-    sns.on(PublishCommand).rejectsOnce(Object.assign(new Error('internal'), { name: 'InternalFailure', $metadata: { httpStatusCode: 500 } })).resolves({ MessageId: 'm' });
+    sns
+      .on(PublishCommand)
+      .rejectsOnce(Object.assign(new Error('internal'), { name: 'InternalFailure', $metadata: { httpStatusCode: 500 } }))
+      .resolves({ MessageId: 'm' });
     const run = main();
     await expect(run(loadEvent('ec2/spot-interruption.json'))).rejects.toMatchObject({ disposition: 'retry' });
     expect(asg).toHaveReceivedCommandTimes(UpdateAutoScalingGroupCommand, 1);
     // The group now answers the new distribution.
     const g = describeGroup({ profile: 'gpu-inference' });
     asg.on(DescribeAutoScalingGroupsCommand).resolves({
-      AutoScalingGroups: g.AutoScalingGroups.map((x) => ({ ...x, MixedInstancesPolicy: { ...MIP, InstancesDistribution: { ...MIP.InstancesDistribution, OnDemandPercentageAboveBaseCapacity: 50 } } })),
+      AutoScalingGroups: g.AutoScalingGroups.map((x) => ({
+        ...x,
+        MixedInstancesPolicy: { ...MIP, InstancesDistribution: { ...MIP.InstancesDistribution, OnDemandPercentageAboveBaseCapacity: 50 } },
+      })),
     });
 
     const retry = await createMain({ ...createDeps(createAwsClients(), ENV), now: () => NOW + 60_000 })(loadEvent('ec2/spot-interruption.json'));
@@ -296,7 +340,10 @@ describe('capacitySignal handler', () => {
   });
 
   it('a throttled SendCommand is resent by the Lambda retry, exactly once', async () => {
-    ssm.on(SendCommandCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })).resolves({ Command: { CommandId: 'cmd-0002' } });
+    ssm
+      .on(SendCommandCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
+      .resolves({ Command: { CommandId: 'cmd-0002' } });
     const run = main();
     await expect(run(loadEvent('ec2/spot-interruption.json'))).rejects.toMatchObject({ disposition: 'retry' });
     const retry = await run(loadEvent('ec2/spot-interruption.json'));
@@ -311,7 +358,15 @@ describe('capacitySignal handler', () => {
   it('SendCommand took effect but its response was lost: the Lambda retry adopts that command (ListCommands), no second drain', async () => {
     ssm.on(SendCommandCommand).rejectsOnce(Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' }));
     ssm.on(ListCommandsCommand).resolves({
-      Commands: [{ CommandId: 'cmd-lost', DocumentName: 'asg-orchestrator-test-drain', Comment: 'asg-orchestrator spot drain ml-inference-gpu', RequestedDateTime: new Date(NOW), Status: 'InProgress' }],
+      Commands: [
+        {
+          CommandId: 'cmd-lost',
+          DocumentName: 'asg-orchestrator-test-drain',
+          Comment: 'asg-orchestrator spot drain ml-inference-gpu',
+          RequestedDateTime: new Date(NOW),
+          Status: 'InProgress',
+        },
+      ],
     });
     const run = main();
     await expect(run(loadEvent('ec2/spot-interruption.json'))).rejects.toMatchObject({ disposition: 'retry' });
@@ -327,22 +382,28 @@ describe('capacitySignal handler', () => {
     ssm.on(SendCommandCommand).rejects(Object.assign(new Error('Instances [[i-0abc]] not in a valid state'), { name: 'InvalidInstanceId' }));
     const result = await main()(loadEvent('ec2/spot-interruption.json'));
     expect(result.drain).toMatchObject({ kind: 'not-sent' });
-    expect(table.dump().find((i) => i.sk === 'lifecycle#terminate')?.data).toMatchObject({ status: 'finished', reason: expect.stringMatching(/drain not sent/) });
+    expect(table.dump().find((i) => i.sk === 'lifecycle#terminate')?.data).toMatchObject({
+      status: 'finished',
+      reason: expect.stringMatching(/drain not sent/),
+    });
   });
 
-  it.each(['ec2/spot-interruption.json', 'ec2/rebalance-recommendation.json', 'autoscaling/launch-unsuccessful.json', 'invalid/malformed-lifecycle.json', 'autoscaling/launch-successful.json'])(
-    '%s through the Lambda handler: a decision with a reason, never a crash',
-    async (rel) => {
-      const ctx = { functionName: 'capacitySignal', awsRequestId: 'r' } as unknown as Context;
-      const saved = { ...process.env };
-      Object.assign(process.env, ENV);
-      try {
-        const out = await handler(loadEvent(rel), ctx);
-        expect(out.outcome).toMatch(/^(recorded|duplicate|skipped|dropped)$/);
-        expect(out.reason.length).toBeGreaterThan(0);
-      } finally {
-        process.env = saved;
-      }
-    },
-  );
+  it.each([
+    'ec2/spot-interruption.json',
+    'ec2/rebalance-recommendation.json',
+    'autoscaling/launch-unsuccessful.json',
+    'invalid/malformed-lifecycle.json',
+    'autoscaling/launch-successful.json',
+  ])('%s through the Lambda handler: a decision with a reason, never a crash', async (rel) => {
+    const ctx = { functionName: 'capacitySignal', awsRequestId: 'r' } as unknown as Context;
+    const saved = { ...process.env };
+    Object.assign(process.env, ENV);
+    try {
+      const out = await handler(loadEvent(rel), ctx);
+      expect(out.outcome).toMatch(/^(recorded|duplicate|skipped|dropped)$/);
+      expect(out.reason.length).toBeGreaterThan(0);
+    } finally {
+      process.env = saved;
+    }
+  });
 });

@@ -37,7 +37,12 @@ describe('commandResult with the stack environment of serverless.yml', () => {
   beforeEach(() => resetMocks());
 
   it.each(['launchLifecycle', 'terminateLifecycle', 'commandResult', 'reconcile'])('%s gets the document name(s) it reads', (name) => {
-    const needs = name === 'launchLifecycle' ? ['WARMUP_DOCUMENT_NAME'] : name === 'terminateLifecycle' ? ['DRAIN_DOCUMENT_NAME'] : ['WARMUP_DOCUMENT_NAME', 'DRAIN_DOCUMENT_NAME'];
+    const needs =
+      name === 'launchLifecycle'
+        ? ['WARMUP_DOCUMENT_NAME']
+        : name === 'terminateLifecycle'
+          ? ['DRAIN_DOCUMENT_NAME']
+          : ['WARMUP_DOCUMENT_NAME', 'DRAIN_DOCUMENT_NAME'];
     expect(Object.keys(envOf(name))).toEqual(expect.arrayContaining(needs));
   });
 
@@ -51,7 +56,11 @@ describe('commandResult with the stack environment of serverless.yml', () => {
       store.calls.clear();
       const sdkBefore = sdkCalls();
       const outcome = await result(event);
-      return { outcome: outcome.outcome, calls: [...store.calls.values()].reduce((a, b) => a + b, 0) + sdkCalls() - sdkBefore, reads: store.calls.get('GetItem') ?? 0 };
+      return {
+        outcome: outcome.outcome,
+        calls: [...store.calls.values()].reduce((a, b) => a + b, 0) + sdkCalls() - sdkBefore,
+        reads: store.calls.get('GetItem') ?? 0,
+      };
     };
     // Act
     const foreign = await count(commandEvent('0f0f0f0f-0000-4000-8000-000000000099', 'Success', 'i-0abc1234def567890', RESOLVED.WARMUP_DOCUMENT_NAME));

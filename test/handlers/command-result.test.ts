@@ -55,28 +55,35 @@ describe('commandResult handler (warm-up)', () => {
     expect(snsMock).toHaveReceivedCommandTimes(PublishCommand, 2); // started + succeeded
   });
 
-  it.each(['ssm/command-failed.json', 'ssm/command-timed-out.json', 'ssm/command-cancelled.json', 'ssm/command-undeliverable.json', 'ssm/command-terminated.json'])(
-    '%s with attempts left → a retry (attempt 2), output excerpt in the notification; twice → still one retry',
-    async (file) => {
-      const { deps, store } = await started();
-      const main = commandResultMain(deps);
-      // The result of a warm-up command names the warm-up document (command-terminated.json is a drain sample).
-      const warmupResult = (): unknown => {
-        const e = result(file) as { detail: Record<string, unknown> };
-        e.detail['document-name'] = 'asg-orchestrator-warmup';
-        return e;
-      };
-      const outcome = await main(warmupResult());
-      expect(outcome).toMatchObject({ outcome: 'retrying', attempt: 2, commandId: commandId(2) });
-      expect(ssmMock).toHaveReceivedCommandTimes(SendCommandCommand, 2);
-      expect(ssmMock).toHaveReceivedCommandTimes(GetCommandInvocationCommand, 1);
-      expect(published().at(-1)).toMatchObject({ eventType: 'warmup.retrying', severity: 'warning', details: { output: expect.stringMatching(/download of .* failed/) } });
-      expect((await store.get(instancePk(INSTANCE), lifecycleSk('launch')))?.data).toMatchObject({ previousCommandIds: [commandId(1)], commandId: commandId(2) });
-      expect(await main(warmupResult())).toMatchObject({ outcome: 'stale' });
-      expect(ssmMock).toHaveReceivedCommandTimes(SendCommandCommand, 2);
-      expect(asgMock).not.toHaveReceivedCommand(CompleteLifecycleActionCommand);
-    },
-  );
+  it.each([
+    'ssm/command-failed.json',
+    'ssm/command-timed-out.json',
+    'ssm/command-cancelled.json',
+    'ssm/command-undeliverable.json',
+    'ssm/command-terminated.json',
+  ])('%s with attempts left → a retry (attempt 2), output excerpt in the notification; twice → still one retry', async (file) => {
+    const { deps, store } = await started();
+    const main = commandResultMain(deps);
+    // The result of a warm-up command names the warm-up document (command-terminated.json is a drain sample).
+    const warmupResult = (): unknown => {
+      const e = result(file) as { detail: Record<string, unknown> };
+      e.detail['document-name'] = 'asg-orchestrator-warmup';
+      return e;
+    };
+    const outcome = await main(warmupResult());
+    expect(outcome).toMatchObject({ outcome: 'retrying', attempt: 2, commandId: commandId(2) });
+    expect(ssmMock).toHaveReceivedCommandTimes(SendCommandCommand, 2);
+    expect(ssmMock).toHaveReceivedCommandTimes(GetCommandInvocationCommand, 1);
+    expect(published().at(-1)).toMatchObject({
+      eventType: 'warmup.retrying',
+      severity: 'warning',
+      details: { output: expect.stringMatching(/download of .* failed/) },
+    });
+    expect((await store.get(instancePk(INSTANCE), lifecycleSk('launch')))?.data).toMatchObject({ previousCommandIds: [commandId(1)], commandId: commandId(2) });
+    expect(await main(warmupResult())).toMatchObject({ outcome: 'stale' });
+    expect(ssmMock).toHaveReceivedCommandTimes(SendCommandCommand, 2);
+    expect(asgMock).not.toHaveReceivedCommand(CompleteLifecycleActionCommand);
+  });
 
   it('the last attempt fails → ABANDON with the reason and the output excerpt', async () => {
     const { deps } = await started();
@@ -86,7 +93,11 @@ describe('commandResult handler (warm-up)', () => {
     const outcome = await main(result('ssm/command-failed.json', commandId(3)));
     expect(outcome).toMatchObject({ outcome: 'abandoned', result: 'ABANDON', reason: expect.stringMatching(/attempt 3\/3, no attempts left: ABANDON/) });
     expect(asgMock).toHaveReceivedCommandWith(CompleteLifecycleActionCommand, { LifecycleActionResult: 'ABANDON', LifecycleActionToken: TOKEN });
-    expect(published().at(-1)).toMatchObject({ eventType: 'warmup.abandoned', severity: 'error', details: { output: expect.stringContaining('warm-up failed') } });
+    expect(published().at(-1)).toMatchObject({
+      eventType: 'warmup.abandoned',
+      severity: 'error',
+      details: { output: expect.stringContaining('warm-up failed') },
+    });
     expect(ssmMock).toHaveReceivedCommandTimes(SendCommandCommand, 3);
     // The record's final status says how the action was answered (the sweep and duplicates read it).
     expect((await deps.store.get(instancePk(INSTANCE), lifecycleSk('launch')))?.data).toMatchObject({ status: 'abandoned', result: 'ABANDON' });
@@ -101,7 +112,10 @@ describe('commandResult handler (warm-up)', () => {
 
   it('a command that is not ours (no record, foreign document) is skipped without reading the group', async () => {
     const { deps } = sdkDeps();
-    expect(await commandResultMain(deps)(loadEvent('ssm/command-success-foreign-document.json'))).toMatchObject({ outcome: 'skipped', reason: expect.stringMatching(/not ours/) });
+    expect(await commandResultMain(deps)(loadEvent('ssm/command-success-foreign-document.json'))).toMatchObject({
+      outcome: 'skipped',
+      reason: expect.stringMatching(/not ours/),
+    });
     expect(asgMock).not.toHaveReceivedAnyCommand();
   });
 
@@ -116,7 +130,9 @@ describe('commandResult handler (warm-up)', () => {
 
   it('a throttled completion is rethrown; the retry resumes the claim once it is stale and completes once', async () => {
     const { deps, clock } = await started();
-    asgMock.on(CompleteLifecycleActionCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
+    asgMock
+      .on(CompleteLifecycleActionCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
     const main = commandResultMain(deps);
     await expect(main(result('ssm/command-success.json'))).rejects.toMatchObject({ disposition: 'retry' });
     clock.now += 61_000;
@@ -128,8 +144,20 @@ describe('commandResult handler (warm-up)', () => {
   it('a result that arrives while its command id is being recorded is retried later (not lost)', async () => {
     const { deps, store } = sdkDeps();
     const work: LifecycleWork = {
-      instanceId: INSTANCE, groupName: 'ml-inference-gpu', profileName: 'gpu-inference', phase: 'launch', mode: 'enforce', hookName: 'asg-orchestrator-launch',
-      documentName: DOCUMENTS.warmup, attempt: 1, maxAttempts: 3, status: 'running', startedAt: T0, attemptStartedAt: T0, claimedAt: T0, deadlineAt: T0 + 2_700_000,
+      instanceId: INSTANCE,
+      groupName: 'ml-inference-gpu',
+      profileName: 'gpu-inference',
+      phase: 'launch',
+      mode: 'enforce',
+      hookName: 'asg-orchestrator-launch',
+      documentName: DOCUMENTS.warmup,
+      attempt: 1,
+      maxAttempts: 3,
+      status: 'running',
+      startedAt: T0,
+      attemptStartedAt: T0,
+      claimedAt: T0,
+      deadlineAt: T0 + 2_700_000,
     };
     await store.putIfAbsent(newLifecycleRecord(work));
     await expect(commandResultMain(deps)(commandEvent(commandId(1), 'Success'))).rejects.toMatchObject({ disposition: 'retry' });
@@ -157,21 +185,39 @@ describe('commandResult handler (drain)', () => {
     expect(await main(result(file))).toMatchObject({ outcome: 'completed', result: 'CONTINUE', phase: 'terminate' });
     await main(result(file));
     expect(asgMock).toHaveReceivedCommandTimes(CompleteLifecycleActionCommand, 1);
-    expect(asgMock).toHaveReceivedCommandWith(CompleteLifecycleActionCommand, { LifecycleHookName: 'asg-orchestrator-terminate', LifecycleActionResult: 'CONTINUE' });
+    expect(asgMock).toHaveReceivedCommandWith(CompleteLifecycleActionCommand, {
+      LifecycleHookName: 'asg-orchestrator-terminate',
+      LifecycleActionResult: 'CONTINUE',
+    });
     expect(published().at(-1)).toMatchObject({ eventType: type });
   });
 
   it('a drain started by an interruption warning (no hook yet) is finished, not completed; the hook then completes at once', async () => {
     const { deps, store } = sdkDeps();
     const work: LifecycleWork = {
-      instanceId: INSTANCE, groupName: 'ml-inference-gpu', profileName: 'gpu-inference', phase: 'terminate', mode: 'enforce', documentName: DOCUMENTS.drain,
-      commandId: commandId(1), attempt: 1, maxAttempts: 1, status: 'running', startedAt: T0, attemptStartedAt: T0, deadlineAt: T0 + 90_000, startedBy: 'interruption-warning',
+      instanceId: INSTANCE,
+      groupName: 'ml-inference-gpu',
+      profileName: 'gpu-inference',
+      phase: 'terminate',
+      mode: 'enforce',
+      documentName: DOCUMENTS.drain,
+      commandId: commandId(1),
+      attempt: 1,
+      maxAttempts: 1,
+      status: 'running',
+      startedAt: T0,
+      attemptStartedAt: T0,
+      deadlineAt: T0 + 90_000,
+      startedBy: 'interruption-warning',
     };
     await store.putIfAbsent(newLifecycleRecord(work));
     expect(await commandResultMain(deps)(result('ssm/command-drain-success.json'))).toMatchObject({ outcome: 'finished' });
     expect(asgMock).not.toHaveReceivedCommand(CompleteLifecycleActionCommand);
     expect(await terminateMain(deps)(loadEvent('autoscaling/terminate-lifecycle.json'))).toMatchObject({ outcome: 'completed', result: 'CONTINUE' });
-    expect(asgMock).toHaveReceivedCommandWith(CompleteLifecycleActionCommand, { LifecycleActionToken: 'a6d0e5b8-7f1c-4cde-9a5b-9d6c2e1f0a74', LifecycleActionResult: 'CONTINUE' });
+    expect(asgMock).toHaveReceivedCommandWith(CompleteLifecycleActionCommand, {
+      LifecycleActionToken: 'a6d0e5b8-7f1c-4cde-9a5b-9d6c2e1f0a74',
+      LifecycleActionResult: 'CONTINUE',
+    });
     expect(ssmMock).not.toHaveReceivedCommand(SendCommandCommand);
   });
 });

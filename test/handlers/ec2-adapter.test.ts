@@ -29,7 +29,12 @@ const fakeEc2 = (input: { Filters?: Array<{ Name?: string; Values?: string[] }>;
   const size = input.MaxResults ?? 1000;
   const from = Number(input.NextToken ?? 0);
   const page = matches.slice(from, from + size);
-  const instances: Instance[] = page.map((id) => ({ InstanceId: id, InstanceType: 'g5.xlarge', Placement: { AvailabilityZone: 'us-east-1a' }, InstanceLifecycle: 'spot' }));
+  const instances: Instance[] = page.map((id) => ({
+    InstanceId: id,
+    InstanceType: 'g5.xlarge',
+    Placement: { AvailabilityZone: 'us-east-1a' },
+    InstanceLifecycle: 'spot',
+  }));
   return { Reservations: [{ Instances: instances }], ...(from + size < matches.length ? { NextToken: String(from + size) } : {}) };
 };
 

@@ -42,7 +42,15 @@ describe('launchLifecycle handler', () => {
     const record = await store.get(instancePk(INSTANCE), lifecycleSk('launch'));
     expect(record).toMatchObject({
       version: 2,
-      data: { status: 'running', attempt: 1, maxAttempts: 3, commandId: commandId(1), hookName: 'asg-orchestrator-launch', token: 'c2f6a1d4-3b7e-4e9a-9c1d-5f2e8a7b6c30', startedBy: 'event' },
+      data: {
+        status: 'running',
+        attempt: 1,
+        maxAttempts: 3,
+        commandId: commandId(1),
+        hookName: 'asg-orchestrator-launch',
+        token: 'c2f6a1d4-3b7e-4e9a-9c1d-5f2e8a7b6c30',
+        startedBy: 'event',
+      },
     });
     expect(record?.expiresAt).toBeGreaterThan(0);
     expect(snsMock).toHaveReceivedCommandWith(PublishCommand, {
@@ -130,7 +138,11 @@ describe('launchLifecycle handler', () => {
   });
 
   it('SSM agent not registered yet (InvalidInstanceId): the record stays pending for the sweep, no throw', async () => {
-    ssmMock.on(SendCommandCommand).rejects(Object.assign(new Error('Instances [[i-0abc1234def567890]] not in a valid state'), { name: 'InvalidInstanceId', $metadata: { httpStatusCode: 400 } }));
+    ssmMock
+      .on(SendCommandCommand)
+      .rejects(
+        Object.assign(new Error('Instances [[i-0abc1234def567890]] not in a valid state'), { name: 'InvalidInstanceId', $metadata: { httpStatusCode: 400 } }),
+      );
     const { deps, store } = sdkDeps();
     const result = await createMain(deps)(loadEvent('autoscaling/launch-lifecycle.json'));
     expect(result).toMatchObject({ outcome: 'send-failed', reason: expect.stringMatching(/InvalidInstanceId.*reconcile sweep resends/) });
@@ -143,7 +155,10 @@ describe('launchLifecycle handler', () => {
   const diedAfterSend = async (store: ReturnType<typeof sdkDeps>['store']) => {
     const stored = await store.get(instancePk(INSTANCE), lifecycleSk('launch'));
     const { commandId: _sent, ...claimed } = (stored?.data ?? {}) as Record<string, unknown>;
-    await store.putIfVersion({ ...(stored as NonNullable<typeof stored>), version: (stored?.version ?? 0) + 1, data: { ...claimed, claimedAt: claimed.startedAt } }, stored?.version ?? 0);
+    await store.putIfVersion(
+      { ...(stored as NonNullable<typeof stored>), version: (stored?.version ?? 0) + 1, data: { ...claimed, claimedAt: claimed.startedAt } },
+      stored?.version ?? 0,
+    );
     // The facts the first invocation wrote (packed per hour, docs/adr/0009) are gone too.
     for (const item of await store.queryPartition(groupPk('ml-inference-gpu'))) {
       if (String(item.sk).startsWith(PACKED_FACTS_PREFIX) || item.sk === instanceFactsSk(INSTANCE)) await store.delete(String(item.pk), String(item.sk));
@@ -176,12 +191,17 @@ describe('launchLifecycle handler', () => {
     };
     return { slept, sleep, remainingMs: () => ends - clock.now };
   };
-  const agentNotReady = () => Object.assign(new Error('Instances [[i-0abc1234def567890]] not in a valid state'), { name: 'InvalidInstanceId', $metadata: { httpStatusCode: 400 } });
+  const agentNotReady = () =>
+    Object.assign(new Error('Instances [[i-0abc1234def567890]] not in a valid state'), { name: 'InvalidInstanceId', $metadata: { httpStatusCode: 400 } });
 
   it('SSM agent registers a few seconds late: the send is retried within the invocation, one command, warm-up started', async () => {
     // Prepare: refused twice (agent not registered), then accepted
     const { deps, store, clock } = sdkDeps();
-    ssmMock.on(SendCommandCommand).rejectsOnce(agentNotReady()).rejectsOnce(agentNotReady()).resolves({ Command: { CommandId: commandId(1) } });
+    ssmMock
+      .on(SendCommandCommand)
+      .rejectsOnce(agentNotReady())
+      .rejectsOnce(agentNotReady())
+      .resolves({ Command: { CommandId: commandId(1) } });
     const inv = invocation(clock);
     // Act
     const result = await createMain({ ...deps, sleep: inv.sleep })(loadEvent('autoscaling/launch-lifecycle.json'), inv.remainingMs);

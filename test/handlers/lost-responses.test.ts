@@ -84,7 +84,13 @@ describe('CompleteLifecycleAction whose success was lost (SdkAutoScaling over th
 });
 
 describe('SendCommand whose success was lost (SdkSsm over the real SSM client)', () => {
-  const input = { documentName: 'warm', instanceId: INSTANCE, parameters: { ModelUris: ['s3://b/m/'] }, timeoutSeconds: 600, comment: 'asg-orchestrator warm-up attempt 1' };
+  const input = {
+    documentName: 'warm',
+    instanceId: INSTANCE,
+    parameters: { ModelUris: ['s3://b/m/'] },
+    timeoutSeconds: 600,
+    comment: 'asg-orchestrator warm-up attempt 1',
+  };
 
   it('not re-sent by the SDK (no idempotency token): one command, and the caller gets a retryable error', async () => {
     const wire = new WireSsm(() => Date.now());

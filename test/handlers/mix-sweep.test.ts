@@ -11,21 +11,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createMixSweepDeps } from '../../shared/mix/deps';
 import { runMixSweep } from '../../shared/mix/sweep';
-import {
-  asg,
-  ddb,
-  describeGroup,
-  describeInstances,
-  eb,
-  ec2,
-  ENV,
-  GROUP,
-  MIP,
-  NOW,
-  resetTable,
-  sns,
-  table,
-} from './capacity-signal-world';
+import { asg, ddb, describeGroup, describeInstances, eb, ec2, ENV, GROUP, MIP, NOW, resetTable, sns, table } from './capacity-signal-world';
 
 describe('runMixSweep', () => {
   beforeEach(() => {
@@ -39,14 +25,25 @@ describe('runMixSweep', () => {
 
   it('decays a calm group toward its target, and only opted-in groups are looked at', async () => {
     const g = describeGroup({ profile: 'gpu-inference' });
-    const calm = g.AutoScalingGroups.map((x) => ({ ...x, MixedInstancesPolicy: { ...MIP, InstancesDistribution: { ...MIP.InstancesDistribution, OnDemandPercentageAboveBaseCapacity: 75 } } }));
+    const calm = g.AutoScalingGroups.map((x) => ({
+      ...x,
+      MixedInstancesPolicy: { ...MIP, InstancesDistribution: { ...MIP.InstancesDistribution, OnDemandPercentageAboveBaseCapacity: 75 } },
+    }));
     asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: calm });
     // The owner chose 25 %; the controller raised it to 75 % two hours ago (the group shows its target).
     await table.putIfAbsent({
       pk: `group#${GROUP}`,
       sk: 'mix',
       version: 1,
-      data: { history: [], owner: { base: 1, percent: 25 }, target: { base: 1, percent: 75 }, targetMode: 'enforce', lastDirection: 'up', lastChangeAt: NOW - 7_200_000, lastSignalAt: NOW - 7_200_000 },
+      data: {
+        history: [],
+        owner: { base: 1, percent: 25 },
+        target: { base: 1, percent: 75 },
+        targetMode: 'enforce',
+        lastDirection: 'up',
+        lastChangeAt: NOW - 7_200_000,
+        lastSignalAt: NOW - 7_200_000,
+      },
     });
 
     const report = await runMixSweep(createMixSweepDeps(createAwsClients(), ENV), NOW);
@@ -65,8 +62,11 @@ describe('runMixSweep', () => {
     const g = first;
     asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: [g, { ...g, AutoScalingGroupName: 'other' }] });
     // A signal a minute ago in both groups: neither is at rest, so the sweep evaluates both.
-    for (const name of [GROUP, 'other']) await table.putIfAbsent({ pk: `group#${name}`, sk: 'mix', version: 1, data: { history: [], lastSignalAt: NOW - 60_000 } });
-    ddb.on(QueryCommand, { ExpressionAttributeValues: { ':pk': `group#${GROUP}` } }).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    for (const name of [GROUP, 'other'])
+      await table.putIfAbsent({ pk: `group#${name}`, sk: 'mix', version: 1, data: { history: [], lastSignalAt: NOW - 60_000 } });
+    ddb
+      .on(QueryCommand, { ExpressionAttributeValues: { ':pk': `group#${GROUP}` } })
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
 
     const report = await runMixSweep(createMixSweepDeps(createAwsClients(), ENV), NOW);
 

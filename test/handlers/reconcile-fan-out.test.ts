@@ -48,12 +48,20 @@ const mixAtRest = async (store: MemoryStateStore, names: readonly string[]): Pro
 const reconcileDeps = (deps: LifecycleDeps, queue = true): ReconcileDeps => ({
   lifecycle: deps,
   hooks: new HookCache(deps.autoScaling),
-  mix: { config: deps.config, autoScaling: deps.autoScaling, instances: new InstanceDirectory({ describeInstances: async () => [] }), store: deps.store, publisher: deps.publisher },
+  mix: {
+    config: deps.config,
+    autoScaling: deps.autoScaling,
+    instances: new InstanceDirectory({ describeInstances: async () => [] }),
+    store: deps.store,
+    publisher: deps.publisher,
+  },
   ...(queue ? { queue: new SdkQueue(new SQSClient({ region: 'us-east-1' }), QUEUE_URL) } : {}),
 });
 
 const sentBodies = (): Array<Record<string, unknown>> =>
-  sqsMock.commandCalls(SendMessageBatchCommand).flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => JSON.parse(e.MessageBody ?? '{}') as Record<string, unknown>));
+  sqsMock
+    .commandCalls(SendMessageBatchCommand)
+    .flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => JSON.parse(e.MessageBody ?? '{}') as Record<string, unknown>));
 
 const sqsEvent = (bodies: string[]): SQSEvent => ({
   Records: bodies.map((body, i) => ({
@@ -73,7 +81,10 @@ describe('reconcile tick (fan-out)', () => {
   beforeEach(() => {
     resetMocks();
     sqsMock.reset();
-    sqsMock.on(SendMessageBatchCommand).callsFake((input: { Entries?: Array<{ Id?: string }> }) => ({ Successful: (input.Entries ?? []).map((e) => ({ Id: e.Id, MessageId: `msg-${e.Id}`, MD5OfMessageBody: '' })), Failed: [] }));
+    sqsMock.on(SendMessageBatchCommand).callsFake((input: { Entries?: Array<{ Id?: string }> }) => ({
+      Successful: (input.Entries ?? []).map((e) => ({ Id: e.Id, MessageId: `msg-${e.Id}`, MD5OfMessageBody: '' })),
+      Failed: [],
+    }));
   });
 
   it('sends one message per group needing work and none for idle groups, reading no group with its instances', async () => {
@@ -122,7 +133,12 @@ describe('reconcile tick (fan-out)', () => {
     sqsMock.on(SendMessageBatchCommand).callsFake((input: { Entries?: Array<{ Id?: string }> }) => {
       call += 1;
       const failed = call === 1 ? [{ Id: '0', Code: 'InternalError', SenderFault: false }] : [];
-      return { Successful: (input.Entries ?? []).filter((e) => !failed.some((f) => f.Id === e.Id)).map((e) => ({ Id: e.Id, MessageId: `msg-${e.Id}`, MD5OfMessageBody: '' })), Failed: failed };
+      return {
+        Successful: (input.Entries ?? [])
+          .filter((e) => !failed.some((f) => f.Id === e.Id))
+          .map((e) => ({ Id: e.Id, MessageId: `msg-${e.Id}`, MD5OfMessageBody: '' })),
+        Failed: failed,
+      };
     });
     // Act / Assess
     await expect(reconcileMain(reconcileDeps(deps))()).rejects.toThrow(/1 retryable failure/);
@@ -157,7 +173,11 @@ describe('groupSweep (one group per record)', () => {
     // The warm-up started at T0 and still runs: the next heartbeat is due later, nothing to send.
     clock.now = T0;
     const outcome = await groupSweepMain(reconcileDeps(deps, false))(
-      sqsEvent([JSON.stringify({ v: 1, group: 'ok-a', lifecycle: 'waiting' }), JSON.stringify({ v: 1, group: 'throttled-b', lifecycle: 'waiting' }), '{"hello":"world"}']),
+      sqsEvent([
+        JSON.stringify({ v: 1, group: 'ok-a', lifecycle: 'waiting' }),
+        JSON.stringify({ v: 1, group: 'throttled-b', lifecycle: 'waiting' }),
+        '{"hello":"world"}',
+      ]),
     );
     expect(outcome).toMatchObject({ outcome: 'partial', batchItemFailures: [{ itemIdentifier: 'm-2' }] });
     expect(outcome.results.map((r) => r.outcome)).toEqual(['swept', 'dropped']);

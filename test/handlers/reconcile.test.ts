@@ -48,7 +48,11 @@ describe('reconcile handler', () => {
     expect(outcome).toMatchObject({ outcome: 'swept' });
     expect(lifecycleSummary(outcome)).toMatchObject({ waiting: 1, handled: 1, leftForNextRun: 0, outcomes: { started: 1 } });
     expect(ssmMock).toHaveReceivedCommandTimes(SendCommandCommand, 1);
-    expect((await store.get(instancePk(INSTANCE), lifecycleSk('launch')))?.data).toMatchObject({ startedBy: 'reconcile', hookName: 'asg-orchestrator-launch', commandId: commandId(1) });
+    expect((await store.get(instancePk(INSTANCE), lifecycleSk('launch')))?.data).toMatchObject({
+      startedBy: 'reconcile',
+      hookName: 'asg-orchestrator-launch',
+      commandId: commandId(1),
+    });
     expect(published()[0]).toMatchObject({ eventType: 'warmup.started', details: { startedBy: 'reconcile' } });
     // The next sweep sees the record: nothing more is sent.
     await reconcile(deps)();
@@ -60,7 +64,15 @@ describe('reconcile handler', () => {
     await launchMain(deps)(loadEvent('autoscaling/launch-lifecycle.json'));
     ssmMock.on(GetCommandInvocationCommand).resolves({ Status: 'InProgress', StatusDetails: 'InProgress' });
     const main = reconcile(deps);
-    for (const [at, beats] of [[60, 0], [120, 0], [179, 0], [180, 1], [240, 1], [359, 1], [360, 2]] as const) {
+    for (const [at, beats] of [
+      [60, 0],
+      [120, 0],
+      [179, 0],
+      [180, 1],
+      [240, 1],
+      [359, 1],
+      [360, 2],
+    ] as const) {
       clock.now = Date.parse('2026-11-27T10:00:12Z') + at * 1000;
       await main();
       expect({ at, beats: asgMock.commandCalls(RecordLifecycleActionHeartbeatCommand).length }).toEqual({ at, beats });
@@ -117,19 +129,41 @@ describe('reconcile handler', () => {
     const { deps } = sdkDeps();
     const ran: string[] = [];
     const sweeps: Sweep[] = [
-      { name: 'broken', run: async () => { ran.push('broken'); throw Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }); } },
-      { name: 'fine', run: async () => { ran.push('fine'); return { name: 'fine', summary: {}, failures: [] }; } },
+      {
+        name: 'broken',
+        run: async () => {
+          ran.push('broken');
+          throw Object.assign(new Error('Rate exceeded'), { name: 'Throttling' });
+        },
+      },
+      {
+        name: 'fine',
+        run: async () => {
+          ran.push('fine');
+          return { name: 'fine', summary: {}, failures: [] };
+        },
+      },
     ];
     await expect(reconcile(deps, sweeps)()).rejects.toMatchObject({ disposition: 'retry' });
     expect(ran).toEqual(['broken', 'fine']);
-    const dropOnly: Sweep[] = [{ name: 'bad-input', run: async () => { throw Object.assign(new Error('bad'), { name: 'ValidationError' }); } }];
+    const dropOnly: Sweep[] = [
+      {
+        name: 'bad-input',
+        run: async () => {
+          throw Object.assign(new Error('bad'), { name: 'ValidationError' });
+        },
+      },
+    ];
     expect(await reconcile(deps, dropOnly)()).toMatchObject({ outcome: 'partial' });
   });
 
   it('isolates groups: DescribeAutoScalingGroups failing is one retryable failure of the lifecycle sweep', async () => {
     asgMock.on(DescribeAutoScalingGroupsCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }));
     const { deps } = sdkDeps();
-    await expect(reconcile(deps)()).rejects.toMatchObject({ disposition: 'retry', context: { failures: [expect.objectContaining({ scope: 'lifecycle', retryable: true })] } });
+    await expect(reconcile(deps)()).rejects.toMatchObject({
+      disposition: 'retry',
+      context: { failures: [expect.objectContaining({ scope: 'lifecycle', retryable: true })] },
+    });
   });
 
   it('runs the lifecycle sweep first, then the Spot/On-Demand mix sweep', () => {
@@ -150,7 +184,10 @@ describe('reconcile handler', () => {
     const outcome = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }, ctx);
     expect(outcome.outcome).toBe('swept');
     expect(outcome).toMatchObject({ sweeps: [{ name: 'lifecycle' }, { name: 'mix' }] });
-    expect(dynamo).toHaveReceivedCommandWith(PutCommand, { ConditionExpression: 'attribute_not_exists(pk)', Item: expect.objectContaining({ pk: `instance#${INSTANCE}`, sk: 'lifecycle#launch' }) });
+    expect(dynamo).toHaveReceivedCommandWith(PutCommand, {
+      ConditionExpression: 'attribute_not_exists(pk)',
+      Item: expect.objectContaining({ pk: `instance#${INSTANCE}`, sk: 'lifecycle#launch' }),
+    });
     dynamo.restore();
     ec2.restore();
   });

@@ -13,8 +13,21 @@ import { asgMock, noActiveAction, published, resetMocks, sdkDeps, snsMock, ssmMo
 const INSTANCE = 'i-0abc1234def567890';
 const TOKEN = 'a6d0e5b8-7f1c-4cde-9a5b-9d6c2e1f0a74';
 const spotDrain = (extra: Partial<LifecycleWork> = {}): LifecycleWork => ({
-  instanceId: INSTANCE, groupName: 'ml-inference-gpu', profileName: 'gpu-inference', phase: 'terminate', mode: 'enforce', documentName: DOCUMENTS.drain,
-  commandId: commandId(9), attempt: 1, maxAttempts: 1, status: 'running', startedAt: T0, attemptStartedAt: T0, deadlineAt: T0 + 90_000, startedBy: 'interruption-warning', ...extra,
+  instanceId: INSTANCE,
+  groupName: 'ml-inference-gpu',
+  profileName: 'gpu-inference',
+  phase: 'terminate',
+  mode: 'enforce',
+  documentName: DOCUMENTS.drain,
+  commandId: commandId(9),
+  attempt: 1,
+  maxAttempts: 1,
+  status: 'running',
+  startedAt: T0,
+  attemptStartedAt: T0,
+  deadlineAt: T0 + 90_000,
+  startedBy: 'interruption-warning',
+  ...extra,
 });
 
 describe('terminateLifecycle handler', () => {
@@ -42,7 +55,11 @@ describe('terminateLifecycle handler', () => {
     expect(await createMain(deps)(loadEvent('autoscaling/terminate-lifecycle.json'))).toMatchObject({ outcome: 'attached' });
     expect(ssmMock).not.toHaveReceivedAnyCommand();
     expect(asgMock).not.toHaveReceivedCommand(CompleteLifecycleActionCommand);
-    expect((await store.get(instancePk(INSTANCE), lifecycleSk('terminate')))?.data).toMatchObject({ hookName: 'asg-orchestrator-terminate', token: TOKEN, commandId: commandId(9) });
+    expect((await store.get(instancePk(INSTANCE), lifecycleSk('terminate')))?.data).toMatchObject({
+      hookName: 'asg-orchestrator-terminate',
+      token: TOKEN,
+      commandId: commandId(9),
+    });
   });
 
   it('completes CONTINUE at once when that drain is already over; twice → one completion', async () => {
@@ -68,7 +85,10 @@ describe('terminateLifecycle handler', () => {
   it('drain disabled: CONTINUE at once and "drain.skipped"', async () => {
     const { deps } = sdkDeps();
     const cfg = parseConfig({ version: 1, profiles: { 'gpu-inference': { mode: 'enforce', drain: { enabled: false } } } });
-    expect(await createMain({ ...deps, config: () => cfg })(loadEvent('autoscaling/terminate-lifecycle.json'))).toMatchObject({ outcome: 'completed', result: 'CONTINUE' });
+    expect(await createMain({ ...deps, config: () => cfg })(loadEvent('autoscaling/terminate-lifecycle.json'))).toMatchObject({
+      outcome: 'completed',
+      result: 'CONTINUE',
+    });
     expect(published()[0]).toMatchObject({ eventType: 'drain.skipped' });
   });
 

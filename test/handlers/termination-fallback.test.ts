@@ -137,7 +137,13 @@ describe('terminationPolicy fallback', () => {
       await main(structuredClone(request));
       const labels = { service: 'asg-orchestrator', group: GROUP, profile: 'gpu-inference' };
       expect(emf.points('TerminationDecisions')).toEqual([
-        { value: (first.instanceIds as string[]).length, unit: 'Count', namespace: 'AsgOrchestrator', dimensionSets: [['service', 'group', 'profile'], ['service']], dimensions: labels },
+        {
+          value: (first.instanceIds as string[]).length,
+          unit: 'Count',
+          namespace: 'AsgOrchestrator',
+          dimensionSets: [['service', 'group', 'profile'], ['service']],
+          dimensions: labels,
+        },
         expect.objectContaining({ unit: 'Count', dimensions: labels }),
       ]);
       expect(emf.points('TerminationFallbacks')).toEqual([
@@ -156,7 +162,9 @@ describe('terminationPolicy fallback', () => {
       ddb.on(QueryCommand).resolves({ Items: [] });
       const emf = captureEmf();
       await createMain(deps)(structuredClone(request));
-      expect(emf.points('TerminationFallbacks').map((p) => p.dimensions)).toEqual([{ service: 'asg-orchestrator', group: GROUP, profile: 'none', reason: 'group-read' }]);
+      expect(emf.points('TerminationFallbacks').map((p) => p.dimensions)).toEqual([
+        { service: 'asg-orchestrator', group: GROUP, profile: 'none', reason: 'group-read' },
+      ]);
       expect(emf.points('TerminationDecisions').map((p) => p.value)).toEqual([0]);
     });
   });

@@ -174,7 +174,10 @@ describe('terminationPolicy handler', () => {
       profiles: {
         'gpu-inference': {
           mode: 'enforce',
-          termination: { tieBreak: 'least-loaded', loadMetric: { namespace: 'MLServing', metricName: 'InFlightRequests', statistic: 'Average', periodSeconds: 60 } },
+          termination: {
+            tieBreak: 'least-loaded',
+            loadMetric: { namespace: 'MLServing', metricName: 'InFlightRequests', statistic: 'Average', periodSeconds: 60 },
+          },
         },
       },
     });
@@ -184,12 +187,14 @@ describe('terminationPolicy handler', () => {
 
     beforeEach(() => {
       cw.reset();
-      cw.on(GetMetricDataCommand).callsFake((input: { MetricDataQueries: Array<{ Id: string; MetricStat: { Metric: { Dimensions: Array<{ Value: string }> } } }> }) => ({
-        MetricDataResults: input.MetricDataQueries.map((q) => {
-          const id = q.MetricStat.Metric.Dimensions[0]?.Value ?? '';
-          return { Id: q.Id, Values: id in loads ? [loads[id]] : [] };
+      cw.on(GetMetricDataCommand).callsFake(
+        (input: { MetricDataQueries: Array<{ Id: string; MetricStat: { Metric: { Dimensions: Array<{ Value: string }> } } }> }) => ({
+          MetricDataResults: input.MetricDataQueries.map((q) => {
+            const id = q.MetricStat.Metric.Dimensions[0]?.Value ?? '';
+            return { Id: q.Id, Values: id in loads ? [loads[id]] : [] };
+          }),
         }),
-      }));
+      );
     });
 
     it('terminates the least loaded first, reading every candidate in one GetMetricData call', async () => {

@@ -10,7 +10,19 @@ import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { listEvents, loadEvent } from '../support/fixtures.js';
-import { attr, createQueue, createStateTable, drainQueue, jsonBody, type MotoClients, motoClients, motoEndpoint, preserveEnv, resetMoto, type TestQueue } from '../support/moto.js';
+import {
+  attr,
+  createQueue,
+  createStateTable,
+  drainQueue,
+  jsonBody,
+  type MotoClients,
+  motoClients,
+  motoEndpoint,
+  preserveEnv,
+  resetMoto,
+  type TestQueue,
+} from '../support/moto.js';
 
 const OPTED_IN_GROUP = 'ml-inference-gpu';
 const LEGACY_GROUP = 'legacy-web';
@@ -60,7 +72,9 @@ describe('activityAudit end to end (moto over HTTP)', () => {
     await aws.eventBridge.send(
       new PutRuleCommand({ Name: 'orchestrator-audit-trail', EventBusName: 'default', EventPattern: JSON.stringify({ source: ['asg-orchestrator'] }) }),
     );
-    await aws.eventBridge.send(new PutTargetsCommand({ Rule: 'orchestrator-audit-trail', EventBusName: 'default', Targets: [{ Id: 'audit-queue', Arn: busQueue.arn }] }));
+    await aws.eventBridge.send(
+      new PutTargetsCommand({ Rule: 'orchestrator-audit-trail', EventBusName: 'default', Targets: [{ Id: 'audit-queue', Arn: busQueue.arn }] }),
+    );
 
     await aws.ec2.send(
       new CreateLaunchTemplateCommand({

@@ -28,7 +28,21 @@ import { parse } from 'yaml';
 import { createDeps as terminationDeps, createMain as terminationMain } from '../../functions/termination-policy.js';
 import { decodeGroupState } from '../../shared/state/group-state.js';
 import { loadEventAt } from '../support/fixtures.js';
-import { ACCOUNT_ID, attr, clientConfig, createQueue, createStateTable, drainQueue, jsonBody, type MotoClients, motoClients, motoEndpoint, preserveEnv, resetMoto, type TestQueue } from '../support/moto.js';
+import {
+  ACCOUNT_ID,
+  attr,
+  clientConfig,
+  createQueue,
+  createStateTable,
+  drainQueue,
+  jsonBody,
+  type MotoClients,
+  motoClients,
+  motoEndpoint,
+  preserveEnv,
+  resetMoto,
+  type TestQueue,
+} from '../support/moto.js';
 
 const GROUP = 'ml-inference-gpu';
 const TABLE = 'asg-orchestrator-state';
@@ -41,7 +55,9 @@ const ENV_KEYS = ['TOPIC_ARN', 'EVENT_BUS_NAME', 'AWS_ENDPOINT_URL', 'TABLE_NAME
  * not the economics (test/unit/mix does).
  */
 const configFile = (): string => {
-  const config = JSON.parse(readFileSync(new URL('../../config/profiles.json', import.meta.url), 'utf8')) as { profiles: Record<string, { mix?: Record<string, unknown> }> };
+  const config = JSON.parse(readFileSync(new URL('../../config/profiles.json', import.meta.url), 'utf8')) as {
+    profiles: Record<string, { mix?: Record<string, unknown> }>;
+  };
   const gpu = config.profiles['gpu-inference'];
   if (gpu) gpu.mix = { ...gpu.mix, shortfallCost: 1000 };
   const file = join(mkdtempSync(join(tmpdir(), 'capacity-signal-')), 'profiles.json');
@@ -104,7 +120,9 @@ describe('capacitySignal end to end (moto over HTTP)', () => {
     }
 
     // A group with a complete MixedInstancesPolicy, two instances, opted in to the enforcing profile.
-    await aws.ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'ml-inference', LaunchTemplateData: { ImageId: 'ami-12c6146b', InstanceType: 'm5.large' } }));
+    await aws.ec2.send(
+      new CreateLaunchTemplateCommand({ LaunchTemplateName: 'ml-inference', LaunchTemplateData: { ImageId: 'ami-12c6146b', InstanceType: 'm5.large' } }),
+    );
     await aws.autoScaling.send(
       new CreateAutoScalingGroupCommand({
         AutoScalingGroupName: GROUP,
@@ -149,14 +167,29 @@ describe('capacitySignal end to end (moto over HTTP)', () => {
    */
   const route = async (rel: string, instanceId?: string): Promise<Record<string, unknown>[]> => {
     // Rebased on the clock: the stored signal is compared with `now` (signal window, TTL).
-    const sample = loadEventAt(rel, Date.now()) as { source: string; 'detail-type': string; detail: Record<string, unknown>; resources: string[]; time: string };
+    const sample = loadEventAt(rel, Date.now()) as {
+      source: string;
+      'detail-type': string;
+      detail: Record<string, unknown>;
+      resources: string[];
+      time: string;
+    };
     if (instanceId) {
       sample.detail['instance-id'] = instanceId;
       sample.resources = [`arn:aws:ec2:us-east-1:123456789012:instance/${instanceId}`];
     }
     const res = await aws.eventBridge.send(
       new PutEventsCommand({
-        Entries: [{ EventBusName: 'default', Source: sample.source, DetailType: sample['detail-type'], Detail: JSON.stringify(sample.detail), Resources: sample.resources, Time: new Date() }],
+        Entries: [
+          {
+            EventBusName: 'default',
+            Source: sample.source,
+            DetailType: sample['detail-type'],
+            Detail: JSON.stringify(sample.detail),
+            Resources: sample.resources,
+            Time: new Date(),
+          },
+        ],
       }),
     );
     expect(res.FailedEntryCount ?? 0).toBe(0);
@@ -173,19 +206,30 @@ describe('capacitySignal end to end (moto over HTTP)', () => {
     const result = await handler(delivered[0], context);
 
     // Assess: the decision
-    expect(result).toMatchObject({ outcome: 'recorded', group: GROUP, drain: { kind: 'started' }, mix: { outcome: 'changed', rule: 'raise', to: { base: 1, percent: 50 } } });
+    expect(result).toMatchObject({
+      outcome: 'recorded',
+      group: GROUP,
+      drain: { kind: 'started' },
+      mix: { outcome: 'changed', rule: 'raise', to: { base: 1, percent: 50 } },
+    });
     // ... the group, read back: only the two numbers moved.
     const group = (await aws.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [GROUP] }))).AutoScalingGroups?.[0];
     expect(group?.MixedInstancesPolicy?.InstancesDistribution).toMatchObject({ OnDemandBaseCapacity: 1, OnDemandPercentageAboveBaseCapacity: 50 });
     expect(group?.MixedInstancesPolicy?.LaunchTemplate?.LaunchTemplateSpecification).toMatchObject({ LaunchTemplateName: 'ml-inference', Version: '1' });
     expect(group?.MixedInstancesPolicy?.LaunchTemplate?.Overrides).toEqual(OVERRIDES.map((o) => expect.objectContaining(o)));
     // ... the table: signal, doomed mark, drain record with its command, mix record.
-    const { Items } = await aws.doc.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `group#${GROUP}` } }));
-    expect(Items?.filter((i) => String(i.sk).startsWith('signal#'))).toEqual([expect.objectContaining({ kind: 'interruption-warning', instanceId: warned, availabilityZone: 'us-east-1a' })]);
+    const { Items } = await aws.doc.send(
+      new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `group#${GROUP}` } }),
+    );
+    expect(Items?.filter((i) => String(i.sk).startsWith('signal#'))).toEqual([
+      expect.objectContaining({ kind: 'interruption-warning', instanceId: warned, availabilityZone: 'us-east-1a' }),
+    ]);
     expect(decodeGroupState(Items ?? []).facts.get(warned)).toMatchObject({ doomed: { kind: 'interruption-warning' } });
     // version 2: the claim (change pending), then the write that finishes it once applied and notified
     expect(Items?.find((i) => i.sk === 'mix')).toMatchObject({ version: 2, data: { target: { base: 1, percent: 50 }, targetMode: 'enforce' } });
-    const { Item: drain } = await aws.doc.send(new GetCommand({ TableName: TABLE, Key: { pk: `instance#${warned}`, sk: 'lifecycle#terminate' }, ConsistentRead: true }));
+    const { Item: drain } = await aws.doc.send(
+      new GetCommand({ TableName: TABLE, Key: { pk: `instance#${warned}`, sk: 'lifecycle#terminate' }, ConsistentRead: true }),
+    );
     expect(drain?.data).toMatchObject({ status: 'running', documentName: DRAIN_DOCUMENT, commandId: expect.any(String), startedBy: 'interruption-warning' });
     // ... the notifications.
     const notified = await drainQueue(aws.sqs, subscriber.url);
@@ -213,10 +257,19 @@ describe('capacitySignal end to end (moto over HTTP)', () => {
 
     expect(again).toMatchObject({ outcome: 'duplicate', drain: { kind: 'duplicate' } });
     // Held: inside the cooldown, and on no evidence newer than the change (both guards say hold).
-    expect(other).toMatchObject({ outcome: 'recorded', mix: { outcome: 'held', reason: expect.stringMatching(/^cooldown: wanted .* → base 1, 75%|evidence newer than the last change/) } });
+    expect(other).toMatchObject({
+      outcome: 'recorded',
+      mix: { outcome: 'held', reason: expect.stringMatching(/^cooldown: wanted .* → base 1, 75%|evidence newer than the last change/) },
+    });
     const group = (await aws.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [GROUP] }))).AutoScalingGroups?.[0];
     expect(group?.MixedInstancesPolicy?.InstancesDistribution?.OnDemandPercentageAboveBaseCapacity).toBe(50);
-    const { Items } = await aws.doc.send(new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :s)', ExpressionAttributeValues: { ':pk': `group#${GROUP}`, ':s': 'signal#' } }));
+    const { Items } = await aws.doc.send(
+      new QueryCommand({
+        TableName: TABLE,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :s)',
+        ExpressionAttributeValues: { ':pk': `group#${GROUP}`, ':s': 'signal#' },
+      }),
+    );
     expect(Items).toHaveLength(2);
   });
 

@@ -115,8 +115,7 @@ interface Envelope {
   readonly resources?: readonly string[];
 }
 
-const isEnvelope = (v: unknown): v is Envelope =>
-  isRecord(v) && typeof v.source === 'string' && typeof v['detail-type'] === 'string' && isRecord(v.detail);
+const isEnvelope = (v: unknown): v is Envelope => isRecord(v) && typeof v.source === 'string' && typeof v['detail-type'] === 'string' && isRecord(v.detail);
 
 /** Every sample under events/ that goes on the bus, with the reason the others do not. */
 const classifySamples = (): { sendable: Map<string, Envelope>; skipped: Map<string, string> } => {
@@ -176,7 +175,8 @@ describe('EventBridge routing of every sample through the rules serverless.yml d
         for (const m of messages) {
           // The target receives the event itself: check it is this sample, not a leftover.
           const body = jsonBody(m);
-          if (body['detail-type'] !== env['detail-type'] || body.source !== env.source) throw new Error(`queue of ${fn} got an unexpected event while routing ${rel}`);
+          if (body['detail-type'] !== env['detail-type'] || body.source !== env.source)
+            throw new Error(`queue of ${fn} got an unexpected event while routing ${rel}`);
           got.push(fn);
         }
       }

@@ -19,7 +19,21 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadEvent } from '../support/fixtures.js';
-import { ACCOUNT_ID, attr, clientConfig, createQueue, createStateTable, drainQueue, jsonBody, type MotoClients, motoClients, motoEndpoint, preserveEnv, resetMoto, type TestQueue } from '../support/moto.js';
+import {
+  ACCOUNT_ID,
+  attr,
+  clientConfig,
+  createQueue,
+  createStateTable,
+  drainQueue,
+  jsonBody,
+  type MotoClients,
+  motoClients,
+  motoEndpoint,
+  preserveEnv,
+  resetMoto,
+  type TestQueue,
+} from '../support/moto.js';
 import { serverlessYml } from '../support/serverless-yml';
 
 const GROUP = 'ml-inference-gpu';
@@ -31,7 +45,13 @@ const ENV_KEYS = ['TOPIC_ARN', 'EVENT_BUS_NAME', 'AWS_ENDPOINT_URL', 'TABLE_NAME
 type Handler = (event: unknown, context: Context) => Promise<Record<string, unknown>>;
 
 const lambdaContext = (): Context =>
-  ({ functionName: 'asg-orchestrator-it-launchLifecycle', awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef', invokedFunctionArn: 'arn', memoryLimitInMB: '256', getRemainingTimeInMillis: () => 30_000 }) as unknown as Context;
+  ({
+    functionName: 'asg-orchestrator-it-launchLifecycle',
+    awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
+    invokedFunctionArn: 'arn',
+    memoryLimitInMB: '256',
+    getRemainingTimeInMillis: () => 30_000,
+  }) as unknown as Context;
 
 interface Yml {
   functions: Record<string, { events?: Array<{ eventBridge?: { pattern: Record<string, unknown> } }> }>;
@@ -69,7 +89,9 @@ describe('launchLifecycle end to end (moto over HTTP)', () => {
     const pattern = yml.functions.launchLifecycle?.events?.[0]?.eventBridge?.pattern;
     await aws.eventBridge.send(new PutRuleCommand({ Name: 'asg-orchestrator-it-launch-lifecycle', EventPattern: JSON.stringify(pattern) }));
     await aws.eventBridge.send(new PutTargetsCommand({ Rule: 'asg-orchestrator-it-launch-lifecycle', Targets: [{ Id: 'fn', Arn: functionQueue.arn }] }));
-    await aws.ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'ml-inference', LaunchTemplateData: { ImageId: 'ami-12c6146b', InstanceType: 'g5.xlarge' } }));
+    await aws.ec2.send(
+      new CreateLaunchTemplateCommand({ LaunchTemplateName: 'ml-inference', LaunchTemplateData: { ImageId: 'ami-12c6146b', InstanceType: 'g5.xlarge' } }),
+    );
     await aws.autoScaling.send(
       new CreateAutoScalingGroupCommand({
         AutoScalingGroupName: GROUP,
@@ -99,7 +121,9 @@ describe('launchLifecycle end to end (moto over HTTP)', () => {
   const route = async (file: string): Promise<Record<string, unknown>[]> => {
     const sample = loadEvent(file) as { source: string; 'detail-type': string; detail: unknown; resources: string[] };
     await aws.eventBridge.send(
-      new PutEventsCommand({ Entries: [{ Source: sample.source, DetailType: sample['detail-type'], Detail: JSON.stringify(sample.detail), Resources: sample.resources }] }),
+      new PutEventsCommand({
+        Entries: [{ Source: sample.source, DetailType: sample['detail-type'], Detail: JSON.stringify(sample.detail), Resources: sample.resources }],
+      }),
     );
     // moto's rule targets deliver the envelope without `account` (AWS always sets it): add moto's account.
     return (await drainQueue(aws.sqs, functionQueue.url)).map((m) => ({ account: ACCOUNT_ID, ...jsonBody(m) }));
@@ -138,10 +162,19 @@ describe('launchLifecycle end to end (moto over HTTP)', () => {
     });
 
     // ... the lifecycle record in the table, with the command id, hook and token ...
-    const { Item } = await aws.doc.send(new GetCommand({ TableName: TABLE, Key: { pk: `instance#${INSTANCE}`, sk: 'lifecycle#launch' }, ConsistentRead: true }));
+    const { Item } = await aws.doc.send(
+      new GetCommand({ TableName: TABLE, Key: { pk: `instance#${INSTANCE}`, sk: 'lifecycle#launch' }, ConsistentRead: true }),
+    );
     expect(Item).toMatchObject({
       version: 2,
-      data: { status: 'running', attempt: 1, commandId: first.commandId, hookName: 'asg-orchestrator-launch', token: 'c2f6a1d4-3b7e-4e9a-9c1d-5f2e8a7b6c30', groupName: GROUP },
+      data: {
+        status: 'running',
+        attempt: 1,
+        commandId: first.commandId,
+        hookName: 'asg-orchestrator-launch',
+        token: 'c2f6a1d4-3b7e-4e9a-9c1d-5f2e8a7b6c30',
+        groupName: GROUP,
+      },
     });
     expect(typeof Item?.expiresAt).toBe('number');
 

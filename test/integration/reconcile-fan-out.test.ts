@@ -16,7 +16,18 @@ import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createQueue, createStateTable, drainQueue, jsonBody, type MotoClients, motoClients, motoEndpoint, preserveEnv, resetMoto, type TestQueue } from '../support/moto.js';
+import {
+  createQueue,
+  createStateTable,
+  drainQueue,
+  jsonBody,
+  type MotoClients,
+  motoClients,
+  motoEndpoint,
+  preserveEnv,
+  resetMoto,
+  type TestQueue,
+} from '../support/moto.js';
 
 const GROUP = 'ml-inference-gpu';
 const TABLE = 'asg-orchestrator-it-state';
@@ -25,9 +36,25 @@ const ENV_KEYS = ['TOPIC_ARN', 'EVENT_BUS_NAME', 'AWS_ENDPOINT_URL', 'TABLE_NAME
 type Handler = (event: unknown, context: Context) => Promise<Record<string, unknown>>;
 
 const context = (name: string): Context =>
-  ({ functionName: `asg-orchestrator-it-${name}`, awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef', invokedFunctionArn: 'arn', memoryLimitInMB: '256', getRemainingTimeInMillis: () => 55_000 }) as unknown as Context;
+  ({
+    functionName: `asg-orchestrator-it-${name}`,
+    awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
+    invokedFunctionArn: 'arn',
+    memoryLimitInMB: '256',
+    getRemainingTimeInMillis: () => 55_000,
+  }) as unknown as Context;
 
-const SCHEDULED = { version: '0', id: '7bf73129-1428-4cd3-a780-95db273d1602', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '123456789012', time: new Date().toISOString(), region: 'us-east-1', resources: [], detail: {} };
+const SCHEDULED = {
+  version: '0',
+  id: '7bf73129-1428-4cd3-a780-95db273d1602',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: '123456789012',
+  time: new Date().toISOString(),
+  region: 'us-east-1',
+  resources: [],
+  detail: {},
+};
 
 describe('reconcile fan-out end to end (moto over HTTP)', () => {
   let aws: MotoClients;
@@ -43,7 +70,9 @@ describe('reconcile fan-out end to end (moto over HTTP)', () => {
     await createStateTable(aws.dynamo, TABLE);
     queue = await createQueue(aws.sqs, 'asg-orchestrator-it-group-sweep');
     const { TopicArn } = await aws.sns.send(new CreateTopicCommand({ Name: 'asg-orchestrator-it-notifications' }));
-    await aws.ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'ml-inference', LaunchTemplateData: { ImageId: 'ami-12c6146b', InstanceType: 'g5.xlarge' } }));
+    await aws.ec2.send(
+      new CreateLaunchTemplateCommand({ LaunchTemplateName: 'ml-inference', LaunchTemplateData: { ImageId: 'ami-12c6146b', InstanceType: 'g5.xlarge' } }),
+    );
     await aws.autoScaling.send(
       new CreateAutoScalingGroupCommand({
         AutoScalingGroupName: GROUP,
@@ -81,7 +110,12 @@ describe('reconcile fan-out end to end (moto over HTTP)', () => {
         messageId: m.MessageId ?? '',
         receiptHandle: m.ReceiptHandle ?? '',
         body: m.Body ?? '',
-        attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), SenderId: 'AROAIT', ApproximateFirstReceiveTimestamp: String(Date.now()) },
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: String(Date.now()),
+          SenderId: 'AROAIT',
+          ApproximateFirstReceiveTimestamp: String(Date.now()),
+        },
         messageAttributes: {},
         md5OfBody: m.MD5OfBody ?? '',
         eventSource: 'aws:sqs',

@@ -35,7 +35,15 @@ describe('SNS → SQS with a filter policy (moto over HTTP)', () => {
           Attributes: {
             Policy: JSON.stringify({
               Version: '2012-10-17',
-              Statement: [{ Effect: 'Allow', Principal: { Service: 'sns.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: q.arn, Condition: { ArnEquals: { 'aws:SourceArn': TopicArn } } }],
+              Statement: [
+                {
+                  Effect: 'Allow',
+                  Principal: { Service: 'sns.amazonaws.com' },
+                  Action: 'sqs:SendMessage',
+                  Resource: q.arn,
+                  Condition: { ArnEquals: { 'aws:SourceArn': TopicArn } },
+                },
+              ],
             }),
           },
         }),
@@ -89,7 +97,11 @@ describe('SNS → SQS with a filter policy (moto over HTTP)', () => {
       new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: raw.arn, ReturnSubscriptionArn: true, Attributes: { RawMessageDelivery: 'true' } }),
     );
     await aws.sns.send(
-      new SetSubscriptionAttributesCommand({ SubscriptionArn, AttributeName: 'FilterPolicy', AttributeValue: JSON.stringify({ severity: ['warning', 'error'] }) }),
+      new SetSubscriptionAttributesCommand({
+        SubscriptionArn,
+        AttributeName: 'FilterPolicy',
+        AttributeValue: JSON.stringify({ severity: ['warning', 'error'] }),
+      }),
     );
     await aws.sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: enveloped.arn }));
     const publisher = new Publisher(new SdkSns(aws.sns), { putEvents: async () => {} }, { topicArn: TopicArn, eventBusName: 'default' });

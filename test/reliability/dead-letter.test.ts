@@ -116,7 +116,7 @@ describe('dead-letter queue as the template declares it (moto over HTTP)', () =>
     await server?.stop();
   });
 
-  it('is created with 14 days of retention and SSE, and takes the template policy (this stack\'s rules may send)', async () => {
+  it("is created with 14 days of retention and SSE, and takes the template policy (this stack's rules may send)", async () => {
     const policy = resolve(spec.policy, queueArn, spec.custom) as Json;
     await aws.sqs.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { Policy: JSON.stringify(policy) } }));
     const attrs = await aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }));
@@ -141,12 +141,14 @@ describe('dead-letter queue as the template declares it (moto over HTTP)', () =>
     const messages = await drainQueue(aws.sqs, queueUrl);
     expect(messages).toHaveLength(1);
     const record = jsonBody(messages[0] as never);
-    expect(record).toMatchObject({ requestContext: { condition: 'RetriesExhausted', approximateInvokeCount: spec.async.maximumRetryAttempts as number + 1 } });
+    expect(record).toMatchObject({
+      requestContext: { condition: 'RetriesExhausted', approximateInvokeCount: (spec.async.maximumRetryAttempts as number) + 1 },
+    });
     expect(record.requestPayload).toEqual(event);
     expect(parseEvent(record.requestPayload).ok).toBe(true);
   });
 
-  it('accepts an EventBridge rule target with the template\'s DeadLetterConfig and RetryPolicy (stored only: moto never delivers to it)', async () => {
+  it("accepts an EventBridge rule target with the template's DeadLetterConfig and RetryPolicy (stored only: moto never delivers to it)", async () => {
     const rule = `${PREFIX}-launch-lifecycle`;
     await aws.eventBridge.send(new PutRuleCommand({ Name: rule, EventPattern: JSON.stringify({ source: ['aws.autoscaling'] }) }));
     const rulePolicy = spec.async.ruleRetryPolicy as { maximumRetryAttempts: number; maximumEventAge: number };
@@ -154,7 +156,14 @@ describe('dead-letter queue as the template declares it (moto over HTTP)', () =>
     await aws.eventBridge.send(
       new PutTargetsCommand({
         Rule: rule,
-        Targets: [{ Id: 'launchLifecycle', Arn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${PREFIX}-launchLifecycle`, DeadLetterConfig: { Arn: queueArn }, RetryPolicy: retry }],
+        Targets: [
+          {
+            Id: 'launchLifecycle',
+            Arn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${PREFIX}-launchLifecycle`,
+            DeadLetterConfig: { Arn: queueArn },
+            RetryPolicy: retry,
+          },
+        ],
       }),
     );
     const { Targets } = await aws.eventBridge.send(new ListTargetsByRuleCommand({ Rule: rule }));

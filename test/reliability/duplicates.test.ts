@@ -35,7 +35,10 @@ const deliveries = <E>(distinct: readonly E[]) =>
     )
     .map(([counts, keys]) => {
       const all = distinct.flatMap((e, i) => Array.from({ length: counts[i] ?? 2 }, () => e));
-      return all.map((e, i) => ({ e, k: keys[i] ?? 0 })).sort((a, b) => a.k - b.k).map((x) => x.e);
+      return all
+        .map((e, i) => ({ e, k: keys[i] ?? 0 }))
+        .sort((a, b) => a.k - b.k)
+        .map((x) => x.e);
     });
 
 const deliverAll = async (main: Main, list: readonly unknown[]) => {
@@ -47,29 +50,35 @@ const deliverAll = async (main: Main, list: readonly unknown[]) => {
 };
 
 const count = (list: readonly string[], value: string): number => list.filter((x) => x === value).length;
-const busTypes = (aws: FakeAws): string[] => aws.bus.map((e) => `${(e.detail as { eventType: string }).eventType}|${(e.detail as { instanceId?: string }).instanceId ?? (e.detail as { group: string }).group}`);
+const busTypes = (aws: FakeAws): string[] =>
+  aws.bus.map(
+    (e) => `${(e.detail as { eventType: string }).eventType}|${(e.detail as { instanceId?: string }).instanceId ?? (e.detail as { group: string }).group}`,
+  );
 
 const RUNS = { numRuns: 60 };
 
 describe('launchLifecycle', () => {
   it('2–5 shuffled deliveries of each launch event: one warm-up command and one "warm-up started" per instance, no completion', async () => {
     await fc.assert(
-      fc.asyncProperty(deliveries([...INSTANCES.map((i) => events.launch(i)), events.launch(instanceId(0xb01), LEGACY), events.launch(instanceId(0xb02), GHOST)]), async (list) => {
-        const aws = new FakeAws();
-        for (const i of INSTANCES) aws.launching(i);
-        aws.launching(instanceId(0xb01), LEGACY);
-        aws.launching(instanceId(0xb02), GHOST);
-        await deliverAll(mains(aws).launchLifecycle, list);
-        expect(aws.commands.map((c) => c.instanceId).sort()).toEqual([...INSTANCES].sort());
-        for (const c of aws.commands) expect(c.documentName).toBe(DOCUMENTS.warmup);
-        for (const i of INSTANCES) {
-          expect(count(notificationTypes(aws), `warmup.started|${i}`)).toBe(1);
-          expect(count(busTypes(aws), `warmup.started|${i}`)).toBe(1);
-        }
-        expect(aws.sns).toHaveLength(3);
-        expect(aws.completions).toEqual([]);
-        expect(aws.updates).toEqual([]);
-      }),
+      fc.asyncProperty(
+        deliveries([...INSTANCES.map((i) => events.launch(i)), events.launch(instanceId(0xb01), LEGACY), events.launch(instanceId(0xb02), GHOST)]),
+        async (list) => {
+          const aws = new FakeAws();
+          for (const i of INSTANCES) aws.launching(i);
+          aws.launching(instanceId(0xb01), LEGACY);
+          aws.launching(instanceId(0xb02), GHOST);
+          await deliverAll(mains(aws).launchLifecycle, list);
+          expect(aws.commands.map((c) => c.instanceId).sort()).toEqual([...INSTANCES].sort());
+          for (const c of aws.commands) expect(c.documentName).toBe(DOCUMENTS.warmup);
+          for (const i of INSTANCES) {
+            expect(count(notificationTypes(aws), `warmup.started|${i}`)).toBe(1);
+            expect(count(busTypes(aws), `warmup.started|${i}`)).toBe(1);
+          }
+          expect(aws.sns).toHaveLength(3);
+          expect(aws.completions).toEqual([]);
+          expect(aws.updates).toEqual([]);
+        },
+      ),
       RUNS,
     );
   });
@@ -118,7 +127,9 @@ describe('commandResult', () => {
         const [list] = fc.sample(deliveries(distinct), { numRuns: 1, seed });
         for (const i of INSTANCES) aws.commandStatus.set(ids.get(i) ?? '', 'Success');
         await deliverAll(m.commandResult, list ?? []);
-        expect(aws.completions.map((c) => `${c.instanceId}|${c.hookName}|${c.result}`).sort()).toEqual(INSTANCES.map((i) => `${i}|${LAUNCH_HOOK}|CONTINUE`).sort());
+        expect(aws.completions.map((c) => `${c.instanceId}|${c.hookName}|${c.result}`).sort()).toEqual(
+          INSTANCES.map((i) => `${i}|${LAUNCH_HOOK}|CONTINUE`).sort(),
+        );
         expect(aws.completedMoreThanOnce()).toEqual([]);
         for (const i of INSTANCES) expect(count(notificationTypes(aws), `warmup.succeeded|${i}`)).toBe(1);
         expect(aws.commands).toHaveLength(3);
@@ -182,10 +193,15 @@ describe('commandResult', () => {
           aws.terminating(i);
           await m.terminateLifecycle(events.terminate(i));
         }
-        const [list] = fc.sample(deliveries(aws.commands.map((c) => events.command(c.commandId, 'Success', c.instanceId, DOCUMENTS.drain))), { numRuns: 1, seed });
+        const [list] = fc.sample(deliveries(aws.commands.map((c) => events.command(c.commandId, 'Success', c.instanceId, DOCUMENTS.drain))), {
+          numRuns: 1,
+          seed,
+        });
         for (const c of aws.commands) aws.commandStatus.set(c.commandId, 'Success');
         await deliverAll(m.commandResult, list ?? []);
-        expect(aws.completions.map((c) => `${c.instanceId}|${c.hookName}|${c.result}`).sort()).toEqual(INSTANCES.map((i) => `${i}|${TERMINATE_HOOK}|CONTINUE`).sort());
+        expect(aws.completions.map((c) => `${c.instanceId}|${c.hookName}|${c.result}`).sort()).toEqual(
+          INSTANCES.map((i) => `${i}|${TERMINATE_HOOK}|CONTINUE`).sort(),
+        );
         expect(aws.completedMoreThanOnce()).toEqual([]);
         for (const i of INSTANCES) expect(count(notificationTypes(aws), `drain.completed|${i}`)).toBe(1);
       }),
@@ -233,14 +249,21 @@ describe('capacitySignal', () => {
 
   it('signals for instances of a group that did not opt in: 2–5 deliveries, no mutating call at all', async () => {
     await fc.assert(
-      fc.asyncProperty(deliveries([events.spot(instanceId(0xc01)), events.rebalance(instanceId(0xc02)), events.launchUnsuccessful(LEGACY, Date.parse('2026-11-27T09:59:30Z'), 'lu-legacy')]), async (list) => {
-        const aws = new FakeAws();
-        aws.addInstance(instanceId(0xc01), LEGACY);
-        aws.addInstance(instanceId(0xc02), LEGACY);
-        await deliverAll(mains(aws).capacitySignal, list);
-        expect(aws.faults.log.filter((op) => MUTATING.has(op))).toEqual([]);
-        expect(aws.table.dump()).toEqual([]);
-      }),
+      fc.asyncProperty(
+        deliveries([
+          events.spot(instanceId(0xc01)),
+          events.rebalance(instanceId(0xc02)),
+          events.launchUnsuccessful(LEGACY, Date.parse('2026-11-27T09:59:30Z'), 'lu-legacy'),
+        ]),
+        async (list) => {
+          const aws = new FakeAws();
+          aws.addInstance(instanceId(0xc01), LEGACY);
+          aws.addInstance(instanceId(0xc02), LEGACY);
+          await deliverAll(mains(aws).capacitySignal, list);
+          expect(aws.faults.log.filter((op) => MUTATING.has(op))).toEqual([]);
+          expect(aws.table.dump()).toEqual([]);
+        },
+      ),
       RUNS,
     );
   });
@@ -251,23 +274,29 @@ describe('activityAudit', () => {
     // FINDING (see docs/reliability.md): activityAudit keeps no state, so every duplicate delivery
     // publishes the notification again. Fails until activityAudit claims the event id (putIfAbsent) first.
     await fc.assert(
-      fc.asyncProperty(deliveries([events.launchSuccessful(INSTANCES[0] ?? ''), events.launchUnsuccessful(GROUP, Date.parse('2026-11-27T09:59:30Z'), 'lu-1')]), async (list) => {
-        const aws = new FakeAws();
-        await deliverAll(mains(aws).activityAudit, list);
-        expect(aws.sns).toHaveLength(2);
-        expect(aws.bus).toHaveLength(2);
-      }),
+      fc.asyncProperty(
+        deliveries([events.launchSuccessful(INSTANCES[0] ?? ''), events.launchUnsuccessful(GROUP, Date.parse('2026-11-27T09:59:30Z'), 'lu-1')]),
+        async (list) => {
+          const aws = new FakeAws();
+          await deliverAll(mains(aws).activityAudit, list);
+          expect(aws.sns).toHaveLength(2);
+          expect(aws.bus).toHaveLength(2);
+        },
+      ),
       { numRuns: 20 },
     );
   });
 
   it('activity of a group that did not opt in, 2–5 times: nothing published', async () => {
     await fc.assert(
-      fc.asyncProperty(deliveries([events.launchSuccessful(instanceId(0xc01), LEGACY), events.launchUnsuccessful(GHOST, Date.parse('2026-11-27T09:59:30Z'), 'lu-ghost')]), async (list) => {
-        const aws = new FakeAws();
-        await deliverAll(mains(aws).activityAudit, list);
-        expect(aws.faults.log.filter((op) => MUTATING.has(op))).toEqual([]);
-      }),
+      fc.asyncProperty(
+        deliveries([events.launchSuccessful(instanceId(0xc01), LEGACY), events.launchUnsuccessful(GHOST, Date.parse('2026-11-27T09:59:30Z'), 'lu-ghost')]),
+        async (list) => {
+          const aws = new FakeAws();
+          await deliverAll(mains(aws).activityAudit, list);
+          expect(aws.faults.log.filter((op) => MUTATING.has(op))).toEqual([]);
+        },
+      ),
       RUNS,
     );
   });

@@ -31,9 +31,7 @@ describe('lifecycle actions expire to the DefaultResult', () => {
     const aws = new FakeAws();
     const outcome = await warmUpFor(aws, false);
     aws.expire();
-    expect(aws.expired.map((e) => `${e.hookName}|${e.result}|${e.why}|${(e.at - T0) / 1000}`)).toEqual([
-      `${LAUNCH_HOOK}|ABANDON|heartbeat-timeout|300`,
-    ]);
+    expect(aws.expired.map((e) => `${e.hookName}|${e.result}|${e.why}|${(e.at - T0) / 1000}`)).toEqual([`${LAUNCH_HOOK}|ABANDON|heartbeat-timeout|300`]);
     expect(aws.expired[0]?.instanceId).toBe(I);
     expect(aws.instances.get(I)?.lifecycleState).toBe('Terminated');
     // The orchestrator's CONTINUE came too late: AWS answered "No active Lifecycle Action found".

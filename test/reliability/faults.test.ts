@@ -18,7 +18,10 @@ import { differences, dispositionOf, execute, PATHS } from './support/fault-path
 import { attempt, events, FAULT_NAMES, FakeAws, GROUP, instanceId, mains } from './support/world';
 
 /** Figures for docs/reliability.md: per handler, paths, calls, injections and outcomes. */
-const figures = new Map<string, { paths: number; calls: number; injected: number; finished: number; retried: number; converged: number; notConverged: number; other: number }>();
+const figures = new Map<
+  string,
+  { paths: number; calls: number; injected: number; finished: number; retried: number; converged: number; notConverged: number; other: number }
+>();
 const tally = (handler: string) => {
   let f = figures.get(handler);
   if (!f) {
@@ -43,41 +46,44 @@ describe.each(PATHS.map((p) => [`${p.handler}: ${p.name}`, p] as const))('%s', (
     f.calls += base.ops.length;
   });
 
-  it.each(FAULT_NAMES)('%s at every call: finishes with the baseline end state, or throws retry and the retry ends in the baseline end state', async (fault) => {
-    const base = await execute(path);
-    const problems: string[] = [];
-    const f = tally(path.handler);
-    for (let k = 0; k < base.ops.length; k += 1) {
-      const run = await execute(path, { at: k, fault, when: 'before' });
-      const where = `${fault} at call ${k} (${base.ops[k]})`;
-      expect(run.aws.faults.injected, where).toBe(1);
-      f.injected += 1;
-      if (run.first.ok) {
-        f.finished += 1;
-        // Finished despite the fault: nothing it should have done may be missing.
-        const d = differences(run.afterFirst, base.afterFirst);
-        if (d.length > 0) problems.push(`${where}: finished, but a side effect was skipped: ${d.join('; ')}`);
-        continue;
+  it.each(FAULT_NAMES)(
+    '%s at every call: finishes with the baseline end state, or throws retry and the retry ends in the baseline end state',
+    async (fault) => {
+      const base = await execute(path);
+      const problems: string[] = [];
+      const f = tally(path.handler);
+      for (let k = 0; k < base.ops.length; k += 1) {
+        const run = await execute(path, { at: k, fault, when: 'before' });
+        const where = `${fault} at call ${k} (${base.ops[k]})`;
+        expect(run.aws.faults.injected, where).toBe(1);
+        f.injected += 1;
+        if (run.first.ok) {
+          f.finished += 1;
+          // Finished despite the fault: nothing it should have done may be missing.
+          const d = differences(run.afterFirst, base.afterFirst);
+          if (d.length > 0) problems.push(`${where}: finished, but a side effect was skipped: ${d.join('; ')}`);
+          continue;
+        }
+        const error = run.first.error;
+        if (!isOrchestratorError(error) || dispositionOf(error) !== 'retry') {
+          f.other += 1;
+          problems.push(`${where}: threw ${String(error)} (disposition ${dispositionOf(error)}), not a retryable orchestrator error`);
+          continue;
+        }
+        f.retried += 1;
+        if (!run.retry?.ok) {
+          problems.push(`${where}: the retry failed too: ${run.retry && !run.retry.ok ? String(run.retry.error) : ''}`);
+          continue;
+        }
+        const d = differences(run.afterRetry, base.afterRetry);
+        if (d.length > 0) {
+          f.notConverged += 1;
+          problems.push(`${where}: after the retry the end state differs from the fault-free run's: ${d.join('; ')}`);
+        } else f.converged += 1;
       }
-      const error = run.first.error;
-      if (!isOrchestratorError(error) || dispositionOf(error) !== 'retry') {
-        f.other += 1;
-        problems.push(`${where}: threw ${String(error)} (disposition ${dispositionOf(error)}), not a retryable orchestrator error`);
-        continue;
-      }
-      f.retried += 1;
-      if (!run.retry?.ok) {
-        problems.push(`${where}: the retry failed too: ${run.retry && !run.retry.ok ? String(run.retry.error) : ''}`);
-        continue;
-      }
-      const d = differences(run.afterRetry, base.afterRetry);
-      if (d.length > 0) {
-        f.notConverged += 1;
-        problems.push(`${where}: after the retry the end state differs from the fault-free run's: ${d.join('; ')}`);
-      } else f.converged += 1;
-    }
-    expect(problems, `ops: [${base.ops.join(', ')}]`).toEqual([]);
-  });
+      expect(problems, `ops: [${base.ops.join(', ')}]`).toEqual([]);
+    },
+  );
 });
 
 describe('terminationPolicy under any fault', () => {
@@ -161,7 +167,12 @@ describe('a response lost after the call took effect (TimeoutError after the wri
     const problems: string[] = [];
     for (let k = 0; k < base.ops.length; k += 1) {
       const op = base.ops[k] ?? '';
-      if (!['PutItem', 'UpdateItem', 'DeleteItem', 'CompleteLifecycleAction', 'UpdateAutoScalingGroup', 'RecordLifecycleActionHeartbeat', 'SendCommand'].includes(op)) continue;
+      if (
+        !['PutItem', 'UpdateItem', 'DeleteItem', 'CompleteLifecycleAction', 'UpdateAutoScalingGroup', 'RecordLifecycleActionHeartbeat', 'SendCommand'].includes(
+          op,
+        )
+      )
+        continue;
       const run = await execute(path, { at: k, fault: 'TimeoutError', when: 'after' });
       const where = `lost response of call ${k} (${op})`;
       if (!run.first.ok && dispositionOf(run.first.error) !== 'retry') problems.push(`${where}: threw ${String(run.first.error)}`);
@@ -175,7 +186,15 @@ describe('a response lost after the call took effect (TimeoutError after the wri
 
 describe('fault matrix figures (docs/reliability.md §2)', () => {
   it('cover every handler; every injection finished or threw retry, and every retry converged', ({ task }) => {
-    expect([...figures.keys()].sort()).toEqual(['activityAudit', 'capacitySignal', 'commandResult', 'launchLifecycle', 'reconcile', 'terminateLifecycle', 'terminationPolicy']);
+    expect([...figures.keys()].sort()).toEqual([
+      'activityAudit',
+      'capacitySignal',
+      'commandResult',
+      'launchLifecycle',
+      'reconcile',
+      'terminateLifecycle',
+      'terminationPolicy',
+    ]);
     for (const f of figures.values()) {
       expect(f.finished + f.retried + f.other).toBe(f.injected);
       expect(f.notConverged).toBe(0);

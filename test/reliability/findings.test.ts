@@ -103,7 +103,11 @@ describe('findings', () => {
   it('F5/F7 (fixed) with the event retries exhausted, the reconcile sweep a minute later finishes the pending change: one update, one notification', async () => {
     const p = path('capacitySignal: Spot launch failure of a short group');
     const base = await execute(p);
-    for (const [op, when] of [['Publish', 'before'], ['UpdateAutoScalingGroup', 'after'], ['UpdateAutoScalingGroup', 'before']] as const) {
+    for (const [op, when] of [
+      ['Publish', 'before'],
+      ['UpdateAutoScalingGroup', 'after'],
+      ['UpdateAutoScalingGroup', 'before'],
+    ] as const) {
       const aws = new FakeAws();
       const m = mains(aws);
       await p.setup(aws, m);
@@ -121,7 +125,10 @@ describe('findings', () => {
       aws.clock.now += 60_000;
       await m.reconcile();
       expect(aws.updates, `${op} ${when}`).toEqual(base.aws.updates.map((u) => ({ ...u, at: u.at + (applied ? 0 : 60_000) })));
-      expect(notificationTypes(aws).filter((t) => t === `mix.changed|${GROUP}`), `${op} ${when}`).toHaveLength(1);
+      expect(
+        notificationTypes(aws).filter((t) => t === `mix.changed|${GROUP}`),
+        `${op} ${when}`,
+      ).toHaveLength(1);
       expect(aws.table.dump().find((i) => i.sk === 'mix')?.data, `${op} ${when}`).not.toHaveProperty('pending');
     }
   });

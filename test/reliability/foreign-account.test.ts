@@ -22,7 +22,8 @@ describe('events of other accounts and regions', () => {
     // Act
     const launch = await m.launchLifecycle(foreign(events.launch(id)));
     const failures = [];
-    for (let n = 0; n < 3; n += 1) failures.push(await m.capacitySignal(foreign(events.launchUnsuccessful(GROUP, Date.parse('2026-11-27T09:59:30Z') + n * 1000, `lu-foreign-${n}`))));
+    for (let n = 0; n < 3; n += 1)
+      failures.push(await m.capacitySignal(foreign(events.launchUnsuccessful(GROUP, Date.parse('2026-11-27T09:59:30Z') + n * 1000, `lu-foreign-${n}`))));
     const result = await m.commandResult(foreign(events.command('00000000-0000-4000-8000-000000000001', 'Success', id)));
     const wrongRegion = await m.launchLifecycle(foreign(events.launch(id), '123456789012', 'eu-west-1'));
     // Assess

@@ -42,7 +42,9 @@ const EVENT_SAMPLES: unknown[] = [
 ];
 const POLICY_SAMPLES: unknown[] = [...listEvents('termination-policy').map((f) => loadEvent(f)), events.terminationPolicy()];
 const CONFIG_SAMPLE: unknown = JSON.parse(readFileSync(new URL('../../config/profiles.json', import.meta.url), 'utf8'));
-const SCENARIO_SAMPLES: unknown[] = ['spot-storm', 'bad-model', 'large-fleet'].map((n) => parseYaml(readFileSync(new URL(`../../scenarios/${n}.yaml`, import.meta.url), 'utf8')) as unknown);
+const SCENARIO_SAMPLES: unknown[] = ['spot-storm', 'bad-model', 'large-fleet'].map(
+  (n) => parseYaml(readFileSync(new URL(`../../scenarios/${n}.yaml`, import.meta.url), 'utf8')) as unknown,
+);
 
 const boundedIssues = (issues: readonly string[]) => {
   expect(issues.length).toBeLessThanOrEqual(11);
@@ -219,26 +221,29 @@ describe('handlers: hostile events for groups that did not opt in', () => {
 });
 
 describe('handlers: hostile events for the opted-in group', () => {
-  it.each([...EVENT_HANDLERS, 'terminationPolicy' as const])('%s: an outcome or a typed retryable error, never a crash (2,000 runs, fresh world each)', async (name) => {
-    await fc.assert(
-      fc.asyncProperty(hostileInput(name === 'terminationPolicy' ? POLICY_SAMPLES : EVENT_SAMPLES), async (input) => {
-        const aws = new FakeAws();
-        aws.launching(instanceId(0xa01));
-        aws.addInstance(instanceId(0xa02));
-        try {
-          const outcome = await mains(aws)[name](input);
-          expect(outcome).toMatchObject({ outcome: expect.any(String) });
-        } catch (error) {
-          expect(isOrchestratorError(error), `${name} crashed: ${String(error)}`).toBe(true);
-        }
-        // Whatever it did, it did it to the opted-in group only, and only with validated values.
-        for (const c of aws.commands) expect(c.instanceId).toMatch(/^i-[0-9a-f]{8,17}$/);
-        for (const u of aws.updates) expect(u.group).toBe(GROUP);
-        for (const c of aws.completions) expect(aws.instances.get(c.instanceId)?.group).toBe(GROUP);
-      }),
-      { numRuns: 2_000 },
-    );
-  });
+  it.each([...EVENT_HANDLERS, 'terminationPolicy' as const])(
+    '%s: an outcome or a typed retryable error, never a crash (2,000 runs, fresh world each)',
+    async (name) => {
+      await fc.assert(
+        fc.asyncProperty(hostileInput(name === 'terminationPolicy' ? POLICY_SAMPLES : EVENT_SAMPLES), async (input) => {
+          const aws = new FakeAws();
+          aws.launching(instanceId(0xa01));
+          aws.addInstance(instanceId(0xa02));
+          try {
+            const outcome = await mains(aws)[name](input);
+            expect(outcome).toMatchObject({ outcome: expect.any(String) });
+          } catch (error) {
+            expect(isOrchestratorError(error), `${name} crashed: ${String(error)}`).toBe(true);
+          }
+          // Whatever it did, it did it to the opted-in group only, and only with validated values.
+          for (const c of aws.commands) expect(c.instanceId).toMatch(/^i-[0-9a-f]{8,17}$/);
+          for (const u of aws.updates) expect(u.group).toBe(GROUP);
+          for (const c of aws.completions) expect(aws.instances.get(c.instanceId)?.group).toBe(GROUP);
+        }),
+        { numRuns: 2_000 },
+      );
+    },
+  );
 });
 
 describe('fuzz figures', () => {

@@ -69,7 +69,8 @@ const run = async (steps: readonly Step[]) => {
         const id = IDS[s.who] ?? '';
         // Auto Scaling only terminates an instance that is in service (or was abandoned: no hook then).
         if (aws.instances.get(id)?.lifecycleState === 'InService') aws.terminating(id);
-        if (aws.open.get(`${id}|asg-orchestrator-terminate`)) await deliver({ handler: 'terminateLifecycle', event: events.terminate(id, GROUP, aws.clock.now) });
+        if (aws.open.get(`${id}|asg-orchestrator-terminate`))
+          await deliver({ handler: 'terminateLifecycle', event: events.terminate(id, GROUP, aws.clock.now) });
         break;
       }
       case 'spot':
@@ -112,7 +113,8 @@ const run = async (steps: readonly Step[]) => {
     }
     // A CONTINUE on a launch hook needs a successful warm-up of that instance before it.
     for (const c of aws.completions) {
-      if (c.hookName === LAUNCH_HOOK && c.result === 'CONTINUE') expect(warmSucceeded.has(c.instanceId), `CONTINUE for ${c.instanceId} without a successful warm-up`).toBe(true);
+      if (c.hookName === LAUNCH_HOOK && c.result === 'CONTINUE')
+        expect(warmSucceeded.has(c.instanceId), `CONTINUE for ${c.instanceId} without a successful warm-up`).toBe(true);
     }
   }
   return aws;

@@ -38,7 +38,9 @@ const simulate = async (EVENTS: number, failureRate: number) => {
   const aws = new FakeAws();
   // Calls take time inside an invocation (the buckets refill meanwhile), and the SDK retries a throttled call after its backoff.
   aws.faults.sdk = { maxAttempts: 4, latencyMs: 0 };
-  aws.faults.buckets = new Map(Object.entries(LIMITS).map(([op, [rate, burst]]) => [op, new TokenBucket(rate, burst, () => aws.clock.now + aws.faults.elapsedMs)]));
+  aws.faults.buckets = new Map(
+    Object.entries(LIMITS).map(([op, [rate, burst]]) => [op, new TokenBucket(rate, burst, () => aws.clock.now + aws.faults.elapsedMs)]),
+  );
   const containers = Array.from({ length: CONTAINERS }, () => mains(aws));
   const ids = Array.from({ length: EVENTS }, (_, i) => instanceId(0x100000 + i));
   const queue: Job[] = [];
@@ -118,7 +120,9 @@ const simulate = async (EVENTS: number, failureRate: number) => {
       answeredTwice: aws.completedMoreThanOnce().length,
       sentTwice: aws.commands.length - new Set(aws.commands.map((c) => `${c.instanceId}|${c.comment}`)).size,
       // F2 in docs/reliability.md: a send resumed after a throttled SendCommand publishes no "started".
-      notified: Object.fromEntries(['warmup.started', 'warmup.succeeded', 'warmup.abandoned'].map((t) => [t, aws.sns.filter((m) => m.message.includes(`"eventType":"${t}"`)).length])),
+      notified: Object.fromEntries(
+        ['warmup.started', 'warmup.succeeded', 'warmup.abandoned'].map((t) => [t, aws.sns.filter((m) => m.message.includes(`"eventType":"${t}"`)).length]),
+      ),
     },
   };
 };

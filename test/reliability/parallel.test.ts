@@ -12,7 +12,20 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { attempt, DOCUMENTS, events, FakeAws, GROUP, instanceId, LAUNCH_HOOK, type Main, type Mains, mains, notificationTypes, TERMINATE_HOOK } from './support/world';
+import {
+  attempt,
+  DOCUMENTS,
+  events,
+  FakeAws,
+  GROUP,
+  instanceId,
+  LAUNCH_HOOK,
+  type Main,
+  type Mains,
+  mains,
+  notificationTypes,
+  TERMINATE_HOOK,
+} from './support/world';
 
 const I = instanceId(0xc01);
 const RUNS = { numRuns: 40 };

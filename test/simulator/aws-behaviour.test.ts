@@ -32,7 +32,14 @@ const spec = (faults: unknown[] = [], group: Record<string, unknown> = {}, insta
       seed: 3,
       metric: 'cost',
       group: { ...GROUP, ...Object.fromEntries(Object.entries(group).filter(([k]) => k !== 'requests')) },
-      demand: { targetRequestsPerUnit: 10, noise: 0, points: [{ at: 0, requests: Number(group.requests ?? 95) }, { at: '08:00', requests: Number(group.requests ?? 95) }] },
+      demand: {
+        targetRequestsPerUnit: 10,
+        noise: 0,
+        points: [
+          { at: 0, requests: Number(group.requests ?? 95) },
+          { at: '08:00', requests: Number(group.requests ?? 95) },
+        ],
+      },
       faults,
       instance,
     },
@@ -45,7 +52,12 @@ const drive = (options: Partial<FleetOptions> = {}, faults: unknown[] = [], grou
   const logs: string[] = [];
   const events: AwsEvent[] = [];
   const host: FleetHost = { now: () => now, at: (t, f) => queue.push(Math.max(t, now), f), emit: (e) => events.push(e), log: (_c, text) => logs.push(text) };
-  const fleet = new Fleet(spec(faults, group, instance), { launchHook: false, terminateHook: false, warmupDocument: 'w', drainDocument: 'd', elbHealthChecks: true, ...options }, host, new RngStreams(3));
+  const fleet = new Fleet(
+    spec(faults, group, instance),
+    { launchHook: false, terminateHook: false, warmupDocument: 'w', drainDocument: 'd', elbHealthChecks: true, ...options },
+    host,
+    new RngStreams(3),
+  );
   fleet.begin();
   const runUntil = async (hours: number): Promise<void> => {
     const end = SIM_EPOCH + hours * HOUR;
@@ -66,7 +78,12 @@ const drive = (options: Partial<FleetOptions> = {}, faults: unknown[] = [], grou
   const lifecycleEvents = () =>
     events
       .filter((e) => e.source === 'aws.autoscaling' && typeof e.detail.LifecycleActionToken === 'string')
-      .map((e) => ({ hook: String(e.detail.LifecycleHookName), instanceId: String(e.detail.EC2InstanceId), token: String(e.detail.LifecycleActionToken), transition: String(e.detail.LifecycleTransition) }));
+      .map((e) => ({
+        hook: String(e.detail.LifecycleHookName),
+        instanceId: String(e.detail.EC2InstanceId),
+        token: String(e.detail.LifecycleActionToken),
+        transition: String(e.detail.LifecycleTransition),
+      }));
   return { fleet, runUntil, units, update, logs, lifecycleEvents, events: () => events };
 };
 
@@ -153,7 +170,9 @@ describe('lifecycle actions in the group (shared/local/lifecycle-actions.ts, lif
   const ours = { groupName: 'ml', hookName: 'asg-orchestrator-launch' };
 
   it("another tool's launch hook: each hook gets its own event and token; the instance waits until both are answered, theirs by its DefaultResult", async () => {
-    const f = drive({ launchHook: true, otherHooks: [{ name: 'their-launch', transition: 'launch', heartbeatTimeout: 3600, defaultResult: 'CONTINUE' }] }, [], { requests: 115 });
+    const f = drive({ launchHook: true, otherHooks: [{ name: 'their-launch', transition: 'launch', heartbeatTimeout: 3600, defaultResult: 'CONTINUE' }] }, [], {
+      requests: 115,
+    });
     await f.runUntil(0.1);
     const launches = f.lifecycleEvents();
     const ids = [...new Set(launches.map((e) => e.instanceId))];
@@ -164,7 +183,9 @@ describe('lifecycle actions in the group (shared/local/lifecycle-actions.ts, lif
       expect(mine?.token).toBeDefined();
       expect(theirs?.token).not.toBe(mine?.token);
       // Our token never completes their action.
-      expect(() => f.fleet.completeLifecycleAction({ groupName: 'ml', hookName: 'their-launch', instanceId: id, token: mine?.token as string }, 'CONTINUE')).toThrow(/No active Lifecycle Action/);
+      expect(() =>
+        f.fleet.completeLifecycleAction({ groupName: 'ml', hookName: 'their-launch', instanceId: id, token: mine?.token as string }, 'CONTINUE'),
+      ).toThrow(/No active Lifecycle Action/);
       f.fleet.completeLifecycleAction({ ...ours, instanceId: id, token: mine?.token as string }, 'CONTINUE');
       expect(f.fleet.instances.get(id)?.state).toBe('Pending:Wait');
     }
@@ -201,9 +222,9 @@ describe('lifecycle actions in the group (shared/local/lifecycle-actions.ts, lif
     await f.runUntil(1 + 12.5 / 60);
     expect(f.fleet.instances.get(id)?.state).toBe('Terminated');
     expect(f.fleet.openActionsOf(id)).toEqual([]);
-    expect(() => f.fleet.completeLifecycleAction({ groupName: 'ml', hookName: 'asg-orchestrator-terminate', instanceId: id, token: token as string }, 'CONTINUE')).toThrow(
-      /No active Lifecycle Action found with token/,
-    );
+    expect(() =>
+      f.fleet.completeLifecycleAction({ groupName: 'ml', hookName: 'asg-orchestrator-terminate', instanceId: id, token: token as string }, 'CONTINUE'),
+    ).toThrow(/No active Lifecycle Action found with token/);
   });
 });
 
@@ -253,7 +274,12 @@ describe('Systems Manager (API_SendCommand.html errors, eb-service-event-deliver
     await f.runUntil(0.1);
     const [first] = f.lifecycleEvents();
     const id = first?.instanceId as string;
-    const hookAt = Math.max(...f.events().filter((e) => e.detail.EC2InstanceId === id).map((e) => Date.parse(e.time)));
+    const hookAt = Math.max(
+      ...f
+        .events()
+        .filter((e) => e.detail.EC2InstanceId === id)
+        .map((e) => Date.parse(e.time)),
+    );
     expect(hookAt).toBeGreaterThan(SIM_EPOCH);
     // The run is at 6 min; the hook opened at hookAt: send at hookAt + 10 s (agent not yet) and + 21 s (event times are whole seconds).
     const g = drive({ launchHook: true }, [], { requests: 115 }, { ssmAgentSeconds: { min: 20, max: 20 } });

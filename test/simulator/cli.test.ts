@@ -13,7 +13,9 @@ const capture = () => {
 
 describe('simulate CLI', () => {
   it('parses the documented options', () => {
-    expect(parseArgs(['--scenario', 'a.yaml', '--scenario=b.yaml', '--profile', 'p.json', '--seed', '5', '--report', 'r.html', '--timeline', 'all', '--quiet'])).toEqual({
+    expect(
+      parseArgs(['--scenario', 'a.yaml', '--scenario=b.yaml', '--profile', 'p.json', '--seed', '5', '--report', 'r.html', '--timeline', 'all', '--quiet']),
+    ).toEqual({
       scenarios: ['a.yaml', 'b.yaml'],
       profile: 'p.json',
       seed: 5,
@@ -59,7 +61,10 @@ describe('simulate CLI', () => {
   it('a bad scenario file exits 2 with the field named', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sim-cli-'));
     const bad = join(dir, 'bad.yaml');
-    writeFileSync(bad, 'name: x\nduration: 1h\nseed: 1\nmetric: cost\ngroup: { name: g, availabilityZones: [us-east-1a], minSize: 1, maxSize: 2, instanceTypes: [] }\n');
+    writeFileSync(
+      bad,
+      'name: x\nduration: 1h\nseed: 1\nmetric: cost\ngroup: { name: g, availabilityZones: [us-east-1a], minSize: 1, maxSize: 2, instanceTypes: [] }\n',
+    );
     const c = capture();
     expect(await runCli(['--scenario', bad], c.io)).toBe(2);
     expect(c.err.join('')).toMatch(/group\.instanceTypes: /);

@@ -6,7 +6,11 @@ import { loadScenario } from '../../simulator/scenario/load';
 
 const text = async (file: string, seed?: number): Promise<string> => {
   const c = await compareScenario(loadScenario(file, seed === undefined ? {} : { seed }));
-  return [formatSummary(c), formatTimeline(c.baseline, { all: true, maxWidth: 100_000 }), formatTimeline(c.orchestrated, { all: true, maxWidth: 100_000 })].join('\n');
+  return [
+    formatSummary(c),
+    formatTimeline(c.baseline, { all: true, maxWidth: 100_000 }),
+    formatTimeline(c.orchestrated, { all: true, maxWidth: 100_000 }),
+  ].join('\n');
 };
 
 describe('determinism', () => {

@@ -10,8 +10,21 @@ import { RngStreams } from '../../simulator/core/prng';
 import { loadScenario } from '../../simulator/scenario/load';
 import { isAwsCallError } from '../../shared/errors';
 
-const dist = (base: number, pct: number): Distribution => ({ onDemandBaseCapacity: base, onDemandPercentageAboveBaseCapacity: pct, spotAllocationStrategy: 'price-capacity-optimized', onDemandAllocationStrategy: 'prioritized' });
-const inst = (id: string, az: string, market: 'spot' | 'on-demand', weight = 1): Candidate => ({ id, az, market, weight, type: 'g5.xlarge', launchedAt: 0, launchTemplateVersion: '1' });
+const dist = (base: number, pct: number): Distribution => ({
+  onDemandBaseCapacity: base,
+  onDemandPercentageAboveBaseCapacity: pct,
+  spotAllocationStrategy: 'price-capacity-optimized',
+  onDemandAllocationStrategy: 'prioritized',
+});
+const inst = (id: string, az: string, market: 'spot' | 'on-demand', weight = 1): Candidate => ({
+  id,
+  az,
+  market,
+  weight,
+  type: 'g5.xlarge',
+  launchedAt: 0,
+  launchTemplateVersion: '1',
+});
 
 describe('MixedInstancesPolicy allocation', () => {
   it.each([
@@ -30,7 +43,14 @@ describe('MixedInstancesPolicy allocation', () => {
   });
 
   it('scale-in takes from the market above its share, then from the zone with the most units', () => {
-    const fleet = [inst('a1', 'a', 'on-demand'), inst('a2', 'a', 'on-demand'), inst('a3', 'a', 'spot'), inst('b1', 'b', 'spot'), inst('b2', 'b', 'spot'), inst('b3', 'b', 'spot')];
+    const fleet = [
+      inst('a1', 'a', 'on-demand'),
+      inst('a2', 'a', 'on-demand'),
+      inst('a3', 'a', 'spot'),
+      inst('b1', 'b', 'spot'),
+      inst('b2', 'b', 'spot'),
+      inst('b3', 'b', 'spot'),
+    ];
     // desired 4 with base 1 + 25 %: On-Demand target 1 + ceil(0.75) = 2, already met → both units are Spot, from zone b (most Spot units).
     expect(scaleInBuckets(dist(1, 25), ['a', 'b'], fleet, 4)).toEqual([{ availabilityZone: 'b', market: 'spot', capacity: 2 }]);
     // All-Spot distribution: the two On-Demand units are above their share (0) and go first.
@@ -44,28 +64,52 @@ describe('MixedInstancesPolicy allocation', () => {
 
   it('never asks for capacity that whole weighted instances cannot make up', () => {
     expect(scaleInBuckets(dist(0, 0), ['a'], [inst('x', 'a', 'spot', 2), inst('y', 'a', 'spot', 2)], 3)).toEqual([]);
-    expect(scaleInBuckets(dist(0, 0), ['a'], [inst('x', 'a', 'spot', 2), inst('y', 'a', 'spot', 1)], 2)).toEqual([{ availabilityZone: 'a', market: 'spot', capacity: 1 }]);
+    expect(scaleInBuckets(dist(0, 0), ['a'], [inst('x', 'a', 'spot', 2), inst('y', 'a', 'spot', 1)], 2)).toEqual([
+      { availabilityZone: 'a', market: 'spot', capacity: 1 },
+    ]);
   });
 });
 
 describe('the default termination policy inside a bucket (ec2-auto-scaling-termination-policies.html, ec2-auto-scaling-instance-protection.html)', () => {
   const HOUR_MS = 3_600_000;
   const NOW = 10 * HOUR_MS;
-  const c = (id: string, over: Partial<Candidate> = {}): Candidate => ({ ...inst(id, 'a', 'spot'), launchedAt: NOW - 5 * HOUR_MS, launchTemplateVersion: '7', ...over });
+  const c = (id: string, over: Partial<Candidate> = {}): Candidate => ({
+    ...inst(id, 'a', 'spot'),
+    launchedAt: NOW - 5 * HOUR_MS,
+    launchTemplateVersion: '7',
+    ...over,
+  });
   const choose = (candidates: Candidate[], capacity = 1) =>
     defaultTerminationChoice([{ availabilityZone: 'a', market: 'spot', capacity }], candidates, '7', NOW, new Rng(1, 'default-termination')).ids;
 
   it.each([
-    ['allocation strategy first: the least preferred pool leaves, even on the current launch template', [c('old-lt', { launchTemplateVersion: '6' }), c('worst-pool', { allocationRank: 2 })], ['worst-pool']],
+    [
+      'allocation strategy first: the least preferred pool leaves, even on the current launch template',
+      [c('old-lt', { launchTemplateVersion: '6' }), c('worst-pool', { allocationRank: 2 })],
+      ['worst-pool'],
+    ],
     ['then the oldest launch template', [c('current'), c('old-lt', { launchTemplateVersion: '6' })], ['old-lt']],
-    ['then the closest to the next billing hour', [c('fresh-hour', { launchedAt: NOW - 5 * HOUR_MS - 60_000 }), c('hour-ending', { launchedAt: NOW - 5 * HOUR_MS - 59 * 60_000 })], ['hour-ending']],
-    ['a protected instance is never chosen, whatever it ranks', [c('protected', { allocationRank: 5, launchTemplateVersion: '1', protectedFromScaleIn: true }), c('plain')], ['plain']],
+    [
+      'then the closest to the next billing hour',
+      [c('fresh-hour', { launchedAt: NOW - 5 * HOUR_MS - 60_000 }), c('hour-ending', { launchedAt: NOW - 5 * HOUR_MS - 59 * 60_000 })],
+      ['hour-ending'],
+    ],
+    [
+      'a protected instance is never chosen, whatever it ranks',
+      [c('protected', { allocationRank: 5, launchTemplateVersion: '1', protectedFromScaleIn: true }), c('plain')],
+      ['plain'],
+    ],
   ])('%s', (_name, candidates, expected) => {
     expect(choose(candidates)).toEqual(expected);
   });
 
   it('protected instances count toward capacity but no bucket asks for them', () => {
-    const fleet = [inst('a1', 'a', 'spot'), { ...inst('a2', 'a', 'spot'), protectedFromScaleIn: true }, { ...inst('a3', 'a', 'spot'), protectedFromScaleIn: true }, inst('b1', 'b', 'spot')];
+    const fleet = [
+      inst('a1', 'a', 'spot'),
+      { ...inst('a2', 'a', 'spot'), protectedFromScaleIn: true },
+      { ...inst('a3', 'a', 'spot'), protectedFromScaleIn: true },
+      inst('b1', 'b', 'spot'),
+    ];
     // 4 units, desired 2: zone a has the most units, but only one of them may go; the other comes from b.
     expect(scaleInBuckets(dist(0, 0), ['a', 'b'], fleet, 2)).toEqual([
       { availabilityZone: 'a', market: 'spot', capacity: 1 },
@@ -80,7 +124,12 @@ describe('lifecycle actions and commands through the ports', () => {
     let now = 0;
     const host: FleetHost = { now: () => now, at: () => undefined, emit: () => undefined, log: () => undefined };
     now = 1_700_000_000_000;
-    const fleet = new Fleet(scenario.spec, { launchHook: true, terminateHook: true, warmupDocument: 'asg-orchestrator-warmup', drainDocument: 'asg-orchestrator-drain' }, host, new RngStreams(1));
+    const fleet = new Fleet(
+      scenario.spec,
+      { launchHook: true, terminateHook: true, warmupDocument: 'asg-orchestrator-warmup', drainDocument: 'asg-orchestrator-drain' },
+      host,
+      new RngStreams(1),
+    );
     fleet.begin();
     return { fleet, counter: new CallCounter(), group: scenario.spec.group.name };
   };
@@ -90,7 +139,9 @@ describe('lifecycle actions and commands through the ports', () => {
     const port = new SimAutoScaling(fleet, counter);
     const id = fleet.describe().instances[0]?.instanceId ?? '';
     const ref = { groupName: group, hookName: 'asg-orchestrator-launch', instanceId: id, token: '0b1c2d3e-4f50-4a61-8b72-9c8d7e6f5a41' };
-    expect(() => fleet.completeLifecycleAction(ref, 'CONTINUE')).toThrow(expect.objectContaining({ name: 'ValidationError', message: expect.stringMatching(/^No active Lifecycle Action found/) }));
+    expect(() => fleet.completeLifecycleAction(ref, 'CONTINUE')).toThrow(
+      expect.objectContaining({ name: 'ValidationError', message: expect.stringMatching(/^No active Lifecycle Action found/) }),
+    );
     await expect(port.completeLifecycleAction(ref, 'CONTINUE')).resolves.toBe('already-done');
     await expect(port.recordLifecycleActionHeartbeat(ref)).resolves.toBe('already-done');
   });
@@ -100,10 +151,18 @@ describe('lifecycle actions and commands through the ports', () => {
     const [first, second] = fleet.describe().instances.map((i) => i.instanceId);
     fleet.terminateInstanceInAutoScalingGroup(first as string, false);
     const asg = new SimAutoScaling(fleet, counter, () => true);
-    await expect(asg.completeLifecycleAction({ groupName: group, hookName: 'asg-orchestrator-terminate', instanceId: first as string }, 'CONTINUE')).resolves.toBe('already-done');
+    await expect(
+      asg.completeLifecycleAction({ groupName: group, hookName: 'asg-orchestrator-terminate', instanceId: first as string }, 'CONTINUE'),
+    ).resolves.toBe('already-done');
     expect(fleet.instances.get(first as string)?.state).toBe('Terminating');
     const ssm = new SimSsm(fleet, counter, (op) => op === 'SendCommand');
-    const id = await ssm.sendCommand({ documentName: 'asg-orchestrator-warmup', instanceId: second as string, parameters: {}, timeoutSeconds: 600, comment: 'test' });
+    const id = await ssm.sendCommand({
+      documentName: 'asg-orchestrator-warmup',
+      instanceId: second as string,
+      parameters: {},
+      timeoutSeconds: 600,
+      comment: 'test',
+    });
     const sent = fleet.listCommands(second as string, 0, 50);
     expect(sent.length).toBe(2);
     expect(sent.map((c) => c.commandId)).toContain(id);
@@ -123,7 +182,15 @@ describe('lifecycle actions and commands through the ports', () => {
 describe('simulator core', () => {
   it('the queue pops by time, then in insertion order', () => {
     const q = new EventQueue<string>();
-    for (const [t, v] of [[5, 'e'], [1, 'a'], [3, 'c'], [1, 'b'], [9, 'f'], [3, 'd']] as const) q.push(t, v);
+    for (const [t, v] of [
+      [5, 'e'],
+      [1, 'a'],
+      [3, 'c'],
+      [1, 'b'],
+      [9, 'f'],
+      [3, 'd'],
+    ] as const)
+      q.push(t, v);
     const out: string[] = [];
     for (let n = q.pop(); n; n = q.pop()) out.push(n.item);
     expect(out).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);

@@ -34,8 +34,7 @@ interface WireResponse {
   body: Uint8Array;
 }
 
-const bodyText = (body: unknown): string =>
-  typeof body === 'string' ? body : body instanceof Uint8Array ? Buffer.from(body).toString('utf8') : '';
+const bodyText = (body: unknown): string => (typeof body === 'string' ? body : body instanceof Uint8Array ? Buffer.from(body).toString('utf8') : '');
 
 const answer = (statusCode: number, contentType: string, text: string): WireResponse => ({
   statusCode,
@@ -141,7 +140,9 @@ export class WireDynamo {
       const item: AttributeMap = { ...(this.items.get(k) ?? key) };
       const names = (input.ExpressionAttributeNames ?? {}) as Record<string, string>;
       const values = (input.ExpressionAttributeValues ?? {}) as AttributeMap;
-      for (const set of String(input.UpdateExpression ?? '').replace(/^SET /, '').split(', ')) {
+      for (const set of String(input.UpdateExpression ?? '')
+        .replace(/^SET /, '')
+        .split(', ')) {
         const [name = '', value = ''] = set.split(' = ');
         const attribute = names[name];
         const v = values[value];

@@ -42,15 +42,12 @@ export interface LocatedStatement {
   statement: PolicyStatement;
 }
 
-export const isObject = (value: Json | undefined): value is JsonObject =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isObject = (value: Json | undefined): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-export const asArray = <T>(value: T | T[] | undefined): T[] =>
-  value === undefined ? [] : Array.isArray(value) ? value : [value];
+export const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 /** `{ Ref: 'X' }` → `'X'`. */
-export const refOf = (value: Json | undefined): string | undefined =>
-  isObject(value) && typeof value.Ref === 'string' ? value.Ref : undefined;
+export const refOf = (value: Json | undefined): string | undefined => (isObject(value) && typeof value.Ref === 'string' ? value.Ref : undefined);
 
 /** `{ 'Fn::GetAtt': ['X', 'Arn'] }` → `['X', 'Arn']`. */
 export const getAttOf = (value: Json | undefined): [string, string] | undefined => {
@@ -65,8 +62,7 @@ export const getAttOf = (value: Json | undefined): [string, string] | undefined 
 export const resourcesOfType = (template: CfnTemplate, type: string): [string, CfnResource][] =>
   Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
 
-export const prop = (resource: CfnResource | undefined, name: string): Json | undefined =>
-  resource?.Properties?.[name];
+export const prop = (resource: CfnResource | undefined, name: string): Json | undefined => resource?.Properties?.[name];
 
 const statementsOf = (document: Json | undefined, where: string): LocatedStatement[] => {
   if (!isObject(document)) return [];
@@ -115,6 +111,4 @@ export const allStatements = (template: CfnTemplate): LocatedStatement[] => {
 
 /** Resource part of a statement as stable strings (intrinsics are JSON-encoded). */
 export const resourcesOfStatement = (statement: PolicyStatement): string[] =>
-  asArray(statement.Resource as Json | Json[] | undefined).map((resource) =>
-    typeof resource === 'string' ? resource : JSON.stringify(resource),
-  );
+  asArray(statement.Resource as Json | Json[] | undefined).map((resource) => (typeof resource === 'string' ? resource : JSON.stringify(resource)));

@@ -22,7 +22,12 @@ const pluginModule = require(join(ROOT, 'serverless-plugins', 'esbuild-plugins.c
 const pluginsFor = pluginModule;
 
 /** Bundles an entry as serverless-esbuild would (cjs, the plugins) from `root`, with the build's `env`; returns the code. */
-const bundleWithPlugins = async (entry: Pick<BuildOptions, 'entryPoints' | 'stdin'>, root = ROOT, env: NodeJS.ProcessEnv = {}, sls: Sls = undefined): Promise<string> => {
+const bundleWithPlugins = async (
+  entry: Pick<BuildOptions, 'entryPoints' | 'stdin'>,
+  root = ROOT,
+  env: NodeJS.ProcessEnv = {},
+  sls: Sls = undefined,
+): Promise<string> => {
   const out = await build({
     ...entry,
     absWorkingDir: root,
@@ -89,12 +94,21 @@ describe('validated-config esbuild plugin', () => {
     writeFileSync(join(dir, 'prod.json'), JSON.stringify({ version: 1, profiles: { 'from-params': { mode: 'enforce' } } }));
     writeFileSync(join(dir, 'env.json'), JSON.stringify({ version: 1, profiles: { 'from-env': { mode: 'observe' } } }));
     const sls = (configFile: string): Sls => ({ service: { custom: { configFile }, provider: { stage: 'prod' } } });
-    const profilesOf = async (env: NodeJS.ProcessEnv, configFile: string) => Object.keys(evaluate(await bundleLoadConfig(dir, env, sls(configFile))).loadConfig({}).profiles);
+    const profilesOf = async (env: NodeJS.ProcessEnv, configFile: string) =>
+      Object.keys(evaluate(await bundleLoadConfig(dir, env, sls(configFile))).loadConfig({}).profiles);
     expect(await profilesOf({}, 'prod.json')).toEqual(['from-params']);
-    expect(pluginModule.bundledConfigs()).toContainEqual({ label: 'prod.json (params.configFile of stage prod)', profiles: ['from-params'], optInTagKey: 'asg-orchestrator:profile' });
+    expect(pluginModule.bundledConfigs()).toContainEqual({
+      label: 'prod.json (params.configFile of stage prod)',
+      profiles: ['from-params'],
+      optInTagKey: 'asg-orchestrator:profile',
+    });
     expect(await profilesOf({ ORCHESTRATOR_CONFIG_FILE: 'env.json' }, 'prod.json')).toEqual(['from-env']);
     expect(await profilesOf({}, 'config/profiles.json')).toEqual(['from-default']);
-    expect(pluginModule.bundledConfigs()).toContainEqual({ label: 'config/profiles.json', profiles: ['from-default'], optInTagKey: 'asg-orchestrator:profile' });
+    expect(pluginModule.bundledConfigs()).toContainEqual({
+      label: 'config/profiles.json',
+      profiles: ['from-default'],
+      optInTagKey: 'asg-orchestrator:profile',
+    });
   });
 
   it('refuses, with a ConfigError that says why, an ORCHESTRATOR_CONFIG_FILE set only at run time', async () => {
@@ -106,17 +120,23 @@ describe('validated-config esbuild plugin', () => {
       thrown = error;
     }
     expect(thrown).toMatchObject({ name: 'ConfigError' });
-    expect((thrown as Error).message).toMatch(/ORCHESTRATOR_CONFIG_FILE is read when the bundle is built, not at run time: this function carries config[\\/]profiles\.json/);
+    expect((thrown as Error).message).toMatch(
+      /ORCHESTRATOR_CONFIG_FILE is read when the bundle is built, not at run time: this function carries config[\\/]profiles\.json/,
+    );
     expect((thrown as { issues: string[] }).issues).toHaveLength(1);
   });
 
   it('fails the build when the file ORCHESTRATOR_CONFIG_FILE names is missing', async () => {
-    await expect(bundleLoadConfig(ROOT, { ORCHESTRATOR_CONFIG_FILE: 'config/nope.json' })).rejects.toThrow(/config\/nope\.json \(from ORCHESTRATOR_CONFIG_FILE at build time\).*cannot read the file/s);
+    await expect(bundleLoadConfig(ROOT, { ORCHESTRATOR_CONFIG_FILE: 'config/nope.json' })).rejects.toThrow(
+      /config\/nope\.json \(from ORCHESTRATOR_CONFIG_FILE at build time\).*cannot read the file/s,
+    );
   });
 
   it('fails the build with every bad key named when config/profiles.json is invalid', async () => {
     const root = rootWithConfig(JSON.stringify({ version: 1, profiles: { gpu: { mode: 'enforce', warmup: { maxAtempts: 3 } } } }));
-    await expect(bundleLoadConfig(root)).rejects.toThrow(/invalid configuration in config[\\/]profiles\.json: 1 issue\n\s+profiles\.gpu\.warmup\.maxAtempts: unknown key.*did you mean "maxAttempts"/s);
+    await expect(bundleLoadConfig(root)).rejects.toThrow(
+      /invalid configuration in config[\\/]profiles\.json: 1 issue\n\s+profiles\.gpu\.warmup\.maxAtempts: unknown key.*did you mean "maxAttempts"/s,
+    );
   });
 
   it('fails the build when config/profiles.json is not JSON', async () => {

@@ -21,24 +21,28 @@ const WORLD = [/^shared\/local\//, /^events\/local-world\.json$/, /^bench\//, /^
 const handlers = readdirSync(join(ROOT, 'functions')).filter((f) => f.endsWith('.ts'));
 
 describe('deployed bundles carry no in-memory AWS world', () => {
-  it.each(handlers)('functions/%s', async (file) => {
-    const out = await build({
-      entryPoints: [join(ROOT, 'functions', file)],
-      absWorkingDir: ROOT,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node22',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-      external: ['@aws-sdk/*'],
-      plugins: pluginsFor(undefined, ROOT, {}),
-    });
-    const inputs = Object.keys(out.metafile.inputs).filter((p) => !p.includes('node_modules'));
-    expect(inputs.length).toBeGreaterThan(3);
-    expect(inputs.filter((p) => WORLD.some((w) => w.test(p)))).toEqual([]);
-    const code = out.outputFiles[0]?.text ?? '';
-    expect(code).not.toMatch(/class LocalWorld|class LifecycleActions|local-world\.json|ml-inference-gpu/);
-  }, 60_000);
+  it.each(handlers)(
+    'functions/%s',
+    async (file) => {
+      const out = await build({
+        entryPoints: [join(ROOT, 'functions', file)],
+        absWorkingDir: ROOT,
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        target: 'node22',
+        write: false,
+        metafile: true,
+        logLevel: 'silent',
+        external: ['@aws-sdk/*'],
+        plugins: pluginsFor(undefined, ROOT, {}),
+      });
+      const inputs = Object.keys(out.metafile.inputs).filter((p) => !p.includes('node_modules'));
+      expect(inputs.length).toBeGreaterThan(3);
+      expect(inputs.filter((p) => WORLD.some((w) => w.test(p)))).toEqual([]);
+      const code = out.outputFiles[0]?.text ?? '';
+      expect(code).not.toMatch(/class LocalWorld|class LifecycleActions|local-world\.json|ml-inference-gpu/);
+    },
+    60_000,
+  );
 });

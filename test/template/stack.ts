@@ -1,23 +1,14 @@
-
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StandardDiagnostic } from '@aws/cloudformation-validate';
 import { parse } from 'yaml';
 import { GROUP_METRIC_UNITS } from '../../shared/runtime/group-metrics';
-import {
-  type CfnResource,
-  type CfnTemplate,
-  getAttOf,
-  type Json,
-  refOf,
-  resourcesOfType,
-} from './cfn';
+import { type CfnResource, type CfnTemplate, getAttOf, type Json, refOf, resourcesOfType } from './cfn';
 import { EVENT_PATTERNS } from '../../shared/events';
 import { parseConfig, readConfigFile } from '../../shared/config';
 import { ACTIVITY_KINDS } from '../../shared/activity/policy/audit';
 import { inject } from 'vitest';
-
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** The one source of the opt-in tag key: the config file the bundles carry (config/profiles.json). */
@@ -154,14 +145,21 @@ export const EXPECTED_GRANTS: Record<string, Record<string, string[]>> = {
   GroupSweepRole: {
     ...Object.fromEntries(
       Object.entries(
-        lifecycleGrants('GroupSweepRole', 'GroupSweepLogGroup', ['WarmUpDocument', 'DrainDocument'], { heartbeat: true, readCommands: true, hooks: true, facts: true }).GroupSweepRole ?? {},
+        lifecycleGrants('GroupSweepRole', 'GroupSweepLogGroup', ['WarmUpDocument', 'DrainDocument'], {
+          heartbeat: true,
+          readCommands: true,
+          hooks: true,
+          facts: true,
+        }).GroupSweepRole ?? {},
       ).filter(([action]) => action !== 'sqs:SendMessage'), // SQS-invoked: no on-failure destination
     ),
     'dynamodb:DeleteItem': [getAtt('StateTable')],
     'dynamodb:Query': [getAtt('StateTable')],
     'ec2:DescribeInstances': ['*'],
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
-    'autoscaling:UpdateAutoScalingGroup': [JSON.stringify({ 'Fn::Sub': 'arn:${AWS::Partition}:autoscaling:${AWS::Region}:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/*' })],
+    'autoscaling:UpdateAutoScalingGroup': [
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
+      JSON.stringify({ 'Fn::Sub': 'arn:${AWS::Partition}:autoscaling:${AWS::Region}:${AWS::AccountId}:autoScalingGroup:*:autoScalingGroupName/*' }),
+    ],
     // What the event source mapping needs of the function's role, on that queue only.
     'sqs:ReceiveMessage': [getAtt('GroupSweepQueue')],
     'sqs:DeleteMessage': [getAtt('GroupSweepQueue')],
@@ -210,7 +208,6 @@ export const EXPECTED_GRANTS: Record<string, Record<string, string[]>> = {
   },
 };
 
-
 export const describeDiagnostic = (d: StandardDiagnostic): string =>
   `[${d.severity}] ${d.ruleId} ${d.entity?.logicalId ?? '-'}${d.propertyPath ? ` ${d.propertyPath}` : ''}: ${d.message}`;
 
@@ -223,7 +220,6 @@ export const ownResourceIds = (): Set<string> => {
   const generated = Object.entries(template.Resources).filter(([, r]) => r.Metadata?.generatedBy === 'resources/observability.cjs');
   return new Set([...Object.keys(config.resources?.Resources ?? {}), ...generated.map(([id]) => id)]);
 };
-
 
 export const resource = (id: string): CfnResource => {
   const found = template.Resources[id];

@@ -1,21 +1,7 @@
-
 import { describe, expect, it } from 'vitest';
-import {
-  asArray,
-  getAttOf,
-  isObject,
-  type Json,
-  type JsonObject,
-  prop,
-  resourcesOfType,
-} from './cfn';
+import { asArray, getAttOf, isObject, type Json, type JsonObject, prop, resourcesOfType } from './cfn';
 import { checkTemplate, describeReport } from '../../scripts/check-template';
-import {
-  TEMPLATE_PATH,
-  resource,
-  functions,
-  template,
-} from './stack';
+import { TEMPLATE_PATH, resource, functions, template } from './stack';
 
 describe('checkov and cfn-lint (pinned, .venv-iac) over the packaged template', () => {
   it('finds nothing beyond .ci/template-waivers.txt, and every waiver still matches a finding', () => {
@@ -50,7 +36,9 @@ describe('checkov findings fixed in the template', () => {
     const arns = asArray(((logs?.Condition as JsonObject | undefined)?.ArnEquals as JsonObject | undefined)?.['kms:EncryptionContext:aws:logs:arn'] as Json[]);
     expect(arns.map((a) => JSON.stringify(a)).sort()).toEqual(
       groups
-        .map(([, g]) => JSON.stringify({ 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${String(prop(g, 'LogGroupName'))}` }))
+        .map(([, g]) =>
+          JSON.stringify({ 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:${String(prop(g, 'LogGroupName'))}` }),
+        )
         .sort(),
     );
   });

@@ -1,39 +1,15 @@
-
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  asArray,
-  allStatements,
-  type CfnResource,
-  identityStatements,
-  isObject,
-  type Json,
-  prop,
-  resourcesOfStatement,
-  resourcesOfType,
-} from './cfn';
+import { asArray, allStatements, type CfnResource, identityStatements, isObject, type Json, prop, resourcesOfStatement, resourcesOfType } from './cfn';
 import { EVENT_PATTERNS } from '../../shared/events';
-import {
-  ROOT,
-  BUNDLED_OPT_IN_TAG_KEY,
-  ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS,
-  EXPECTED_GRANTS,
-  resource,
-  functionIdOf,
-  template,
-} from './stack';
+import { ROOT, BUNDLED_OPT_IN_TAG_KEY, ACTIONS_WITHOUT_RESOURCE_LEVEL_PERMISSIONS, EXPECTED_GRANTS, resource, functionIdOf, template } from './stack';
 
 describe('IAM', () => {
   it('allows no Action "*" and no NotAction/NotResource anywhere', () => {
     const offenders = allStatements(template)
       .filter(({ statement }) => statement.Effect === 'Allow')
-      .filter(
-        ({ statement }) =>
-          asArray(statement.Action).includes('*') ||
-          statement.NotAction !== undefined ||
-          statement.NotResource !== undefined,
-      )
+      .filter(({ statement }) => asArray(statement.Action).includes('*') || statement.NotAction !== undefined || statement.NotResource !== undefined)
       .map(({ where }) => where);
     expect(offenders).toEqual([]);
   });
@@ -111,7 +87,7 @@ describe('warm-up and drain (lifecycle functions)', () => {
     return (found[0] as [string, CfnResource])[1];
   };
 
-  it('routes each lifecycle event to its function, and only this stack\'s command results to commandResult', () => {
+  it("routes each lifecycle event to its function, and only this stack's command results to commandResult", () => {
     for (const [fn, kind] of [
       ['LaunchLifecycleLambdaFunction', 'launch-lifecycle'],
       ['TerminateLifecycleLambdaFunction', 'terminate-lifecycle'],
@@ -144,16 +120,25 @@ describe('warm-up and drain (lifecycle functions)', () => {
   it('conditions every lifecycle action and every SendCommand on instances on the opt-in tag (optInTagKey of the bundled config)', () => {
     const tagKey = BUNDLED_OPT_IN_TAG_KEY;
     for (const role of LIFECYCLE_ROLES) {
-      const statements = identityStatements(template).filter(({ where }) => where.startsWith(`${role}/`)).map(({ statement }) => statement);
-      const mutating = statements.filter((s) => asArray(s.Action).some((a) => a === 'autoscaling:CompleteLifecycleAction' || a === 'autoscaling:RecordLifecycleActionHeartbeat'));
+      const statements = identityStatements(template)
+        .filter(({ where }) => where.startsWith(`${role}/`))
+        .map(({ statement }) => statement);
+      const mutating = statements.filter((s) =>
+        asArray(s.Action).some((a) => a === 'autoscaling:CompleteLifecycleAction' || a === 'autoscaling:RecordLifecycleActionHeartbeat'),
+      );
       expect(mutating.length).toBeGreaterThan(0);
-      for (const s of mutating) expect({ role, condition: s.Condition }).toEqual({ role, condition: { StringLike: { [`autoscaling:ResourceTag/${tagKey}`]: '*' } } });
-      const onInstances = statements.filter((s) => asArray(s.Action).includes('ssm:SendCommand') && resourcesOfStatement(s).some((r) => r.includes(':instance/*')));
+      for (const s of mutating)
+        expect({ role, condition: s.Condition }).toEqual({ role, condition: { StringLike: { [`autoscaling:ResourceTag/${tagKey}`]: '*' } } });
+      const onInstances = statements.filter(
+        (s) => asArray(s.Action).includes('ssm:SendCommand') && resourcesOfStatement(s).some((r) => r.includes(':instance/*')),
+      );
       expect(onInstances).toHaveLength(1);
       expect({ role, condition: onInstances[0]?.Condition }).toEqual({ role, condition: { StringLike: { [`ssm:resourceTag/${tagKey}`]: '*' } } });
     }
     // The tick sends no command; the completions it resumes are on tagged groups only.
-    const tick = identityStatements(template).filter(({ where }) => where.startsWith('ReconcileRole/')).map(({ statement }) => statement);
+    const tick = identityStatements(template)
+      .filter(({ where }) => where.startsWith('ReconcileRole/'))
+      .map(({ statement }) => statement);
     expect(tick.filter((s) => asArray(s.Action).includes('ssm:SendCommand'))).toEqual([]);
     for (const s of tick.filter((x) => asArray(x.Action).includes('autoscaling:CompleteLifecycleAction'))) {
       expect(s.Condition).toEqual({ StringLike: { [`autoscaling:ResourceTag/${tagKey}`]: '*' } });
@@ -202,10 +187,14 @@ describe('capacitySignal (Spot signals and the mix controller)', () => {
 
   it('lets capacitySignal change only tagged groups and drain only tagged instances, with the stack drain document', () => {
     const tagKey = BUNDLED_OPT_IN_TAG_KEY;
-    const statements = identityStatements(template).filter(({ where }) => where.startsWith('CapacitySignalRole/')).map(({ statement }) => statement);
+    const statements = identityStatements(template)
+      .filter(({ where }) => where.startsWith('CapacitySignalRole/'))
+      .map(({ statement }) => statement);
     const update = statements.filter((s) => asArray(s.Action).includes('autoscaling:UpdateAutoScalingGroup'));
     expect(update.map((s) => s.Condition)).toEqual([{ StringLike: { [`autoscaling:ResourceTag/${tagKey}`]: '*' } }]);
-    const onInstances = statements.filter((s) => asArray(s.Action).includes('ssm:SendCommand') && resourcesOfStatement(s).some((r) => r.includes(':instance/*')));
+    const onInstances = statements.filter(
+      (s) => asArray(s.Action).includes('ssm:SendCommand') && resourcesOfStatement(s).some((r) => r.includes(':instance/*')),
+    );
     expect(onInstances.map((s) => s.Condition)).toEqual([{ StringLike: { [`ssm:resourceTag/${tagKey}`]: '*' } }]);
     expect(prop(resource('CapacitySignalLambdaFunction'), 'Environment')).toMatchObject({ Variables: { DRAIN_DOCUMENT_NAME: { Ref: 'DrainDocument' } } });
   });

@@ -1,27 +1,8 @@
-
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  asArray,
-  type CfnResource,
-  getAttOf,
-  isObject,
-  type Json,
-  type JsonObject,
-  prop,
-  refOf,
-  resourcesOfType,
-} from './cfn';
-import {
-  ROOT,
-  PREFIX,
-  PER_GROUP_METRICS,
-  ownResourceIds,
-  resource,
-  functions,
-  template,
-} from './stack';
+import { asArray, type CfnResource, getAttOf, isObject, type Json, type JsonObject, prop, refOf, resourcesOfType } from './cfn';
+import { ROOT, PREFIX, PER_GROUP_METRICS, ownResourceIds, resource, functions, template } from './stack';
 
 describe('alarms worth waking for, on their own topic', () => {
   const alarms = (): [string, CfnResource][] => resourcesOfType(template, 'AWS::CloudWatch::Alarm');
@@ -32,8 +13,7 @@ describe('alarms worth waking for, on their own topic', () => {
   };
   const queries = (a: CfnResource): JsonObject[] => asArray(prop(a, 'Metrics') as Json[] | undefined).filter(isObject);
   const metricOf = (q: JsonObject): JsonObject => ((q.MetricStat as JsonObject).Metric as JsonObject) ?? {};
-  const functionDimension = (q: JsonObject): string | undefined =>
-    refOf((asArray(metricOf(q).Dimensions as Json[])[0] as JsonObject | undefined)?.Value);
+  const functionDimension = (q: JsonObject): string | undefined => refOf((asArray(metricOf(q).Dimensions as Json[])[0] as JsonObject | undefined)?.Value);
 
   it('sends every alarm, ALARM and OK, to the alarm topic, with its severity first in the description', () => {
     expect(alarms().length).toBeGreaterThan(0);
@@ -83,7 +63,11 @@ describe('alarms worth waking for, on their own topic', () => {
       });
       watched.push(functionDimension(errors) ?? '');
     }
-    expect(watched.slice().sort()).toEqual(functions().map(([id]) => id).sort());
+    expect(watched.slice().sort()).toEqual(
+      functions()
+        .map(([id]) => id)
+        .sort(),
+    );
     // The alarms of old: Errors > 0 in one period paged on every transient throttle the handlers rethrow.
     const singleError = alarms().filter(([, a]) => prop(a, 'MetricName') === 'Errors');
     expect(singleError.map(([id]) => id)).toEqual([]);
@@ -95,7 +79,11 @@ describe('alarms worth waking for, on their own topic', () => {
         .filter((q) => q.MetricStat !== undefined && metricOf(q).MetricName === 'Throttles')
         .map(functionDimension),
     );
-    expect(throttled.slice().sort()).toEqual(functions().map(([id]) => id).sort());
+    expect(throttled.slice().sort()).toEqual(
+      functions()
+        .map(([id]) => id)
+        .sort(),
+    );
   });
 
   it("warns when the termination policy's p99 duration passes half of its 2 s contract", () => {
@@ -111,7 +99,9 @@ describe('alarms worth waking for, on their own topic', () => {
 
   it('watches the warm-up abandon rate from the stack-wide roll-up of the metrics contract', () => {
     const qs = queries(alarm('WarmupAbandonRateAlarm'));
-    const read = qs.filter((q) => q.MetricStat !== undefined).map((q) => ({ ns: metricOf(q).Namespace, name: metricOf(q).MetricName, dims: metricOf(q).Dimensions }));
+    const read = qs
+      .filter((q) => q.MetricStat !== undefined)
+      .map((q) => ({ ns: metricOf(q).Namespace, name: metricOf(q).MetricName, dims: metricOf(q).Dimensions }));
     expect(read).toEqual([
       { ns: 'AsgOrchestrator', name: 'WarmupAbandoned', dims: [{ Name: 'service', Value: 'asg-orchestrator' }] },
       { ns: 'AsgOrchestrator', name: 'WarmupSucceeded', dims: [{ Name: 'service', Value: 'asg-orchestrator' }] },
@@ -146,7 +136,8 @@ describe('dashboard', () => {
   const metricRows = (w: JsonObject): Json[] => asArray((w.properties as JsonObject).metrics as Json[]);
 
   it('is generated with the alarms by resources/observability.cjs, which the validator check counts as ours', () => {
-    for (const id of ['Dashboard', 'AlarmTopic', 'LogsKey', 'DeadLetterQueueAlarm', 'StateTable']) expect({ id, own: ownResourceIds().has(id) }).toEqual({ id, own: true });
+    for (const id of ['Dashboard', 'AlarmTopic', 'LogsKey', 'DeadLetterQueueAlarm', 'StateTable'])
+      expect({ id, own: ownResourceIds().has(id) }).toEqual({ id, own: true });
   });
 
   it('resolves every placeholder of its body to the region or a function of the stack', () => {
@@ -155,11 +146,15 @@ describe('dashboard', () => {
     expect(placeholders.filter((p) => !allowed.has(p))).toEqual([]);
   });
 
-  it("graphs every per-group metric of the contract (docs/metrics.md) by group and profile", () => {
+  it('graphs every per-group metric of the contract (docs/metrics.md) by group and profile', () => {
     const { text } = body();
     const contract = readFileSync(join(ROOT, 'docs/metrics.md'), 'utf8');
     for (const name of PER_GROUP_METRICS) {
-      expect({ name, graphed: text.includes(`{AsgOrchestrator,group,profile,service} MetricName=\\"${name}\\"`), documented: contract.includes(`\`${name}\``) }).toEqual({
+      expect({
+        name,
+        graphed: text.includes(`{AsgOrchestrator,group,profile,service} MetricName=\\"${name}\\"`),
+        documented: contract.includes(`\`${name}\``),
+      }).toEqual({
         name,
         graphed: true,
         documented: true,

@@ -9,17 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  asArray,
-  type CfnResource,
-  getAttOf,
-  isObject,
-  type Json,
-  type JsonObject,
-  prop,
-  refOf,
-  resourcesOfType,
-} from './cfn';
+import { asArray, type CfnResource, getAttOf, isObject, type Json, type JsonObject, prop, refOf, resourcesOfType } from './cfn';
 import { packagingEnv } from './packaged-stack';
 import { zipEntryNames, zipEntryText } from './zip-entries';
 import { parseConfig, readConfigFile } from '../../shared/config';
@@ -53,10 +43,7 @@ describe('AWS CloudFormation validator', () => {
   it('reports no error anywhere and no warning on resources written in serverless.yml', () => {
     const own = ownResourceIds();
     const failures = diagnostics.filter(
-      (d) =>
-        d.severity === 'FATAL' ||
-        d.severity === 'ERROR' ||
-        (d.severity === 'WARN' && d.entity !== undefined && own.has(d.entity.logicalId)),
+      (d) => d.severity === 'FATAL' || d.severity === 'ERROR' || (d.severity === 'WARN' && d.entity !== undefined && own.has(d.entity.logicalId)),
     );
     const warnings = diagnostics.filter((d) => d.severity === 'WARN' && !failures.includes(d));
     if (warnings.length > 0) {
@@ -125,16 +112,18 @@ describe('EventBridge rules and failure handling', () => {
   const targetsOf = (rule: CfnResource): Json[] => asArray(prop(rule, 'Targets') as Json[] | undefined);
 
   it('routes exactly the documented Auto Scaling activity and instance refresh events to activityAudit', () => {
-    const auditRules = rules().filter(([, rule]) =>
-      targetsOf(rule).some((t) => isObject(t) && functionIdOf(t.Arn) === 'ActivityAuditLambdaFunction'),
-    );
+    const auditRules = rules().filter(([, rule]) => targetsOf(rule).some((t) => isObject(t) && functionIdOf(t.Arn) === 'ActivityAuditLambdaFunction'));
     expect(auditRules).toHaveLength(1);
     const [, rule] = auditRules[0] as [string, CfnResource];
     const pattern = prop(rule, 'EventPattern');
     if (!isObject(pattern)) throw new Error('activityAudit rule has no EventPattern object');
     expect(Object.keys(pattern).sort()).toEqual(['detail-type', 'source']);
     expect(pattern.source).toEqual(['aws.autoscaling']);
-    expect(asArray(pattern['detail-type'] as Json[]).slice().sort()).toEqual([...ACTIVITY_AUDIT_DETAIL_TYPES].sort());
+    expect(
+      asArray(pattern['detail-type'] as Json[])
+        .slice()
+        .sort(),
+    ).toEqual([...ACTIVITY_AUDIT_DETAIL_TYPES].sort());
     expect(prop(rule, 'EventBusName')).toBeUndefined(); // the default bus: where AWS service events arrive
     expect(prop(rule, 'State')).toBe('ENABLED');
   });
@@ -158,12 +147,8 @@ describe('EventBridge rules and failure handling', () => {
     for (const [id, rule] of rules()) {
       expect({ id, name: String(prop(rule, 'Name')).startsWith(PREFIX) }).toEqual({ id, name: true });
     }
-    const statements = asArray(
-      (prop(resource('DeadLetterQueuePolicy'), 'PolicyDocument') as { Statement?: Json[] } | undefined)?.Statement,
-    );
-    const eventBridge = statements.find(
-      (s) => isObject(s) && s.Effect === 'Allow' && isObject(s.Principal) && s.Principal.Service === 'events.amazonaws.com',
-    );
+    const statements = asArray((prop(resource('DeadLetterQueuePolicy'), 'PolicyDocument') as { Statement?: Json[] } | undefined)?.Statement);
+    const eventBridge = statements.find((s) => isObject(s) && s.Effect === 'Allow' && isObject(s.Principal) && s.Principal.Service === 'events.amazonaws.com');
     expect(eventBridge).toMatchObject({ Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } });
     const condition = isObject(eventBridge) && isObject(eventBridge.Condition) ? eventBridge.Condition : {};
     // ArnEquals on whole rule ARNs: a `rule/<prefix>*` pattern would also trust stage `<stage>-2`'s rules.
@@ -225,7 +210,13 @@ describe('state and notifications', () => {
     // No rule publishes to a topic of this stack: EventBridge needs no use of the key.
     expect(services).toEqual(['cloudwatch.amazonaws.com']);
     const grant = statements.find((s) => isObject(s) && isObject(s.Principal) && s.Principal.Service === 'cloudwatch.amazonaws.com');
-    expect(isObject(grant) ? asArray(grant.Action as Json[]).slice().sort() : []).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    expect(
+      isObject(grant)
+        ? asArray(grant.Action as Json[])
+            .slice()
+            .sort()
+        : [],
+    ).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
   });
 });
 
@@ -289,9 +280,7 @@ describe('termination policy alias', () => {
       FunctionName: { Ref: aliasId },
       Principal: AUTO_SCALING_SERVICE_LINKED_ROLE,
     });
-    const anyLatest = resourcesOfType(template, 'AWS::Lambda::Permission').filter(([, p]) =>
-      JSON.stringify(p.Properties).includes('$LATEST'),
-    );
+    const anyLatest = resourcesOfType(template, 'AWS::Lambda::Permission').filter(([, p]) => JSON.stringify(p.Properties).includes('$LATEST'));
     expect(anyLatest).toEqual([]);
   });
 

@@ -22,9 +22,7 @@ export const ACTIVITY_KINDS = [
 export const isActivityEvent = (e: ParsedEvent): e is ActivityEvent => (ACTIVITY_KINDS as readonly string[]).includes(e.kind);
 
 /** Notify, or skip with the reason (not opted in). Every branch carries a human-readable reason. */
-export type ActivityDecision =
-  | { kind: 'notify'; notification: Notification; reason: string }
-  | { kind: 'skip'; reason: string };
+export type ActivityDecision = { kind: 'notify'; notification: Notification; reason: string } | { kind: 'skip'; reason: string };
 
 const refreshSeverity = (phase: string): Severity => {
   if (/fail/i.test(phase)) return 'error';

@@ -5,10 +5,16 @@
 export type LaunchFailureClass = 'spot-capacity' | 'capacity' | 'quota' | 'configuration' | 'other';
 
 const RULES: ReadonlyArray<readonly [LaunchFailureClass, RegExp]> = [
-  ['spot-capacity', /no Spot capacity available|Spot.{0,40}UnfulfillableCapacity|SpotMaxPriceTooLow|MaxSpotInstanceCountExceeded|Spot.{0,40}InsufficientInstanceCapacity|InsufficientInstanceCapacity.{0,80}Spot|capacity-not-available/is],
+  [
+    'spot-capacity',
+    /no Spot capacity available|Spot.{0,40}UnfulfillableCapacity|SpotMaxPriceTooLow|MaxSpotInstanceCountExceeded|Spot.{0,40}InsufficientInstanceCapacity|InsufficientInstanceCapacity.{0,80}Spot|capacity-not-available/is,
+  ],
   ['capacity', /InsufficientInstanceCapacity|do not have sufficient .{0,60}capacity|InsufficientCapacity/is],
   ['quota', /VcpuLimitExceeded|InstanceLimitExceeded|exceeds? (your|the) .{0,40}(limit|quota)|MaxSpotFleetRequestCountExceeded/is],
-  ['configuration', /InvalidAMIID|InvalidLaunchTemplate|InvalidParameter|InvalidKeyPair|InvalidGroup|InvalidSubnet|InvalidBlockDeviceMapping|Unsupported|UnauthorizedOperation|not authorized|AccessDenied|InvalidInstanceType|is not supported|does not exist/is],
+  [
+    'configuration',
+    /InvalidAMIID|InvalidLaunchTemplate|InvalidParameter|InvalidKeyPair|InvalidGroup|InvalidSubnet|InvalidBlockDeviceMapping|Unsupported|UnauthorizedOperation|not authorized|AccessDenied|InvalidInstanceType|is not supported|does not exist/is,
+  ],
 ];
 
 /**

@@ -7,16 +7,7 @@ import type { SendCommandInput } from '../../aws/ssm';
 import type { OptIn, Profile } from '../../config/index';
 import { isTerminalCommandStatus } from '../../events/command-status';
 import type { Notification, NotificationType, Severity } from '../../notify/notification';
-import {
-  CLAIM_STALE_MS,
-  hasHook,
-  isClaimStale,
-  isFinal,
-  type LifecyclePhase,
-  type LifecycleResult,
-  type LifecycleWork,
-  type StoredLifecycle,
-} from '../record';
+import { CLAIM_STALE_MS, hasHook, isClaimStale, isFinal, type LifecyclePhase, type LifecycleResult, type LifecycleWork, type StoredLifecycle } from '../record';
 import type { ParameterCheck } from './warmup-parameters';
 
 /** The stack's own documents (env `WARMUP_DOCUMENT_NAME` / `DRAIN_DOCUMENT_NAME`), used when a profile names none. */
@@ -240,7 +231,15 @@ export interface LifecycleNotificationOptions {
  * lifecycleNotification({ work, type: 'warmup.started', reason, now }).title; // 'Warm-up started'
  * ```
  */
-export const lifecycleNotification = ({ work, type, reason, now, ctx = {}, details = {}, title = LIFECYCLE_NOTIFICATIONS[type].title }: LifecycleNotificationOptions): Notification => ({
+export const lifecycleNotification = ({
+  work,
+  type,
+  reason,
+  now,
+  ctx = {},
+  details = {},
+  title = LIFECYCLE_NOTIFICATIONS[type].title,
+}: LifecycleNotificationOptions): Notification => ({
   eventType: type,
   severity: LIFECYCLE_NOTIFICATIONS[type].severity,
   group: work.groupName,
@@ -348,7 +347,12 @@ export const matchResult = (
     const old = w.previousCommandIds?.includes(commandId);
     return {
       ok: false,
-      decision: skip('stale', old ? `command ${commandId} is an earlier attempt of ${w.instanceId} (current: ${w.commandId ?? 'none yet'}): ignored` : `command ${commandId} is not the current command of ${w.instanceId}: not ours`),
+      decision: skip(
+        'stale',
+        old
+          ? `command ${commandId} is an earlier attempt of ${w.instanceId} (current: ${w.commandId ?? 'none yet'}): ignored`
+          : `command ${commandId} is not the current command of ${w.instanceId}: not ours`,
+      ),
     };
   }
   if (w.status === 'completing') {

@@ -27,11 +27,7 @@ import { commandPlan, decideExisting, decideStart, disabledStart, lifecycleNotif
 export const DRAIN_RESULT_GRACE_SECONDS = 30;
 
 /** The drain command for `work`, or why there is none. */
-export const drainCommand = (
-  work: Pick<LifecycleWork, 'instanceId' | 'documentName'>,
-  profile: Profile,
-  timeoutSeconds: number,
-): CommandPlan =>
+export const drainCommand = (work: Pick<LifecycleWork, 'instanceId' | 'documentName'>, profile: Profile, timeoutSeconds: number): CommandPlan =>
   commandPlan(work, drainParameters(profile.drain.drainUrl, timeoutSeconds), Math.max(30, timeoutSeconds), `asg-orchestrator drain, up to ${timeoutSeconds} s`);
 
 /**
@@ -82,12 +78,7 @@ const startDrain = ({ req, documents, now, ctx = {} }: LifecycleStart, profile: 
   return { kind: 'create', work, send: command.plan, notification: lifecycleNotification({ work, type: 'drain.started', reason, now, ctx }), reason };
 };
 
-const decideExistingDrain = (
-  stored: StoredLifecycle,
-  req: LifecycleRequest,
-  profile: Profile,
-  now: number,
-): LifecycleDecision => {
+const decideExistingDrain = (stored: StoredLifecycle, req: LifecycleRequest, profile: Profile, now: number): LifecycleDecision => {
   const w = stored.work;
   const hook = { hookName: req.hookName, ...(req.token ? { token: req.token } : {}) };
   if (!hasHook(w) && w.status === 'running') {
@@ -96,7 +87,13 @@ const decideExistingDrain = (
   }
   if (!hasHook(w) && w.status === 'finished' && w.mode === 'enforce') {
     const reason = `the drain (started by ${w.startedBy ?? 'an interruption warning'}) is already over (${w.lastCommandStatus ?? 'finished'}): terminate hook ${req.hookName} completed with CONTINUE`;
-    return { kind: 'complete', next: { ...w, ...hook, status: 'completing', result: 'CONTINUE', claimedAt: now, reason }, result: 'CONTINUE', firstTry: true, reason };
+    return {
+      kind: 'complete',
+      next: { ...w, ...hook, status: 'completing', result: 'CONTINUE', claimedAt: now, reason },
+      result: 'CONTINUE',
+      firstTry: true,
+      reason,
+    };
   }
   return decideExisting(stored, req, now, (work) => {
     const c = drainCommand(work, profile, Math.max(1, Math.floor((work.deadlineAt - now) / 1000) - DRAIN_RESULT_GRACE_SECONDS));
@@ -130,7 +127,13 @@ export const decideDrainResult = (
   if (!hasHook(w)) {
     const reason = `${what}; no terminate hook yet (interruption warning): record finished, the hook completes at once when it fires`;
     const next: LifecycleWork = { ...w, status: 'finished', finishedAt: now, lastCommandStatus: event.status, reason };
-    return { kind: 'update', next, fetchOutput: !ok, notification: lifecycleNotification({ work: next, type, reason, now, ctx, details, ...(title ? { title } : {}) }), reason };
+    return {
+      kind: 'update',
+      next,
+      fetchOutput: !ok,
+      notification: lifecycleNotification({ work: next, type, reason, now, ctx, details, ...(title ? { title } : {}) }),
+      reason,
+    };
   }
   const reason = `${what}: CONTINUE (termination proceeds${ok ? '' : ' without a confirmed drain'})`;
   const next: LifecycleWork = { ...w, status: 'completing', result: 'CONTINUE', claimedAt: now, lastCommandStatus: event.status, reason };

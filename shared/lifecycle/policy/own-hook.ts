@@ -27,4 +27,6 @@ export const isOwnHook = (hookName: string, rule: OwnHookRule): boolean =>
 
 /** One line describing the rule, for reasons. */
 export const describeOwnHooks = (rule: OwnHookRule): string =>
-  [rule.names.length > 0 ? `named ${rule.names.join(', ')}` : '', rule.prefix !== '' ? `starting with ${rule.prefix}` : ''].filter((x) => x !== '').join(' or ') || 'none configured';
+  [rule.names.length > 0 ? `named ${rule.names.join(', ')}` : '', rule.prefix !== '' ? `starting with ${rule.prefix}` : '']
+    .filter((x) => x !== '')
+    .join(' or ') || 'none configured';

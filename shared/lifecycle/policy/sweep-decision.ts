@@ -58,7 +58,10 @@ export const hookFor = (
   const own = candidates.filter((h) => isOwnHook(h.name, rule));
   if (own.length === 1 && own[0]) return { hook: own[0] };
   return own.length === 0
-    ? { hook: undefined, why: `the group has no ${TRANSITIONS[phase]} lifecycle hook of this orchestrator (${describeOwnHooks(rule)}; ${candidates.length} other hook(s) on it)` }
+    ? {
+        hook: undefined,
+        why: `the group has no ${TRANSITIONS[phase]} lifecycle hook of this orchestrator (${describeOwnHooks(rule)}; ${candidates.length} other hook(s) on it)`,
+      }
     : { hook: undefined, why: `the group has ${own.length} ${TRANSITIONS[phase]} hooks ${describeOwnHooks(rule)}: cannot tell which is ours` };
 };
 
@@ -126,7 +129,8 @@ export const decideSweep = (input: SweepInput): SweepDecision => {
 
   if (!stored) return decideStart({ req, optIn: input.optIn, documents: input.documents, existing: undefined, now });
   const w = stored.work;
-  if (w.mode === 'observe') return skip('skipped', `${phase} work on ${input.instanceId} is in observe mode: nothing is sent or completed (the hook's DefaultResult applies)`);
+  if (w.mode === 'observe')
+    return skip('skipped', `${phase} work on ${input.instanceId} is in observe mode: nothing is sent or completed (the hook's DefaultResult applies)`);
   // The record served the other warm-pool stage (entering the pool vs. entering the group): the instance
   // waits on a later action, whose event was lost. New work replaces the record.
   if (phase === 'launch' && (w.destination === 'WarmPool') !== intoPool) {
@@ -142,10 +146,18 @@ export const decideSweep = (input: SweepInput): SweepDecision => {
     // answers a heartbeat only in the first case.
     const settled = w.finishedAt !== undefined && now - w.finishedAt >= 2 * input.sweepIntervalMs;
     if (hasHook(w) && settled && input.actionOpen === undefined) {
-      return { kind: 'probe-action', hookName: hook.name, reason: `${phase} work on ${input.instanceId} is ${w.status} but it waits again (${input.lifecycleState}): is ${hook.name} holding a new action?` };
+      return {
+        kind: 'probe-action',
+        hookName: hook.name,
+        reason: `${phase} work on ${input.instanceId} is ${w.status} but it waits again (${input.lifecycleState}): is ${hook.name} holding a new action?`,
+      };
     }
-    if (hasHook(w) && settled && input.actionOpen === true) return decideStart({ req: { ...req, newAction: true }, optIn: input.optIn, documents: input.documents, existing: stored, now });
-    return skip('skipped', `${phase} work on ${input.instanceId} is ${w.status}: nothing to do${input.actionOpen === false ? ` (${hook.name} holds no action: another hook holds the instance)` : ''}`);
+    if (hasHook(w) && settled && input.actionOpen === true)
+      return decideStart({ req: { ...req, newAction: true }, optIn: input.optIn, documents: input.documents, existing: stored, now });
+    return skip(
+      'skipped',
+      `${phase} work on ${input.instanceId} is ${w.status}: nothing to do${input.actionOpen === false ? ` (${hook.name} holds no action: another hook holds the instance)` : ''}`,
+    );
   }
 
   if (now >= w.deadlineAt) return phase === 'launch' ? decideWarmupTimeout(stored, now) : decideDrainTimeout(stored, now);
@@ -161,12 +173,14 @@ export const decideSweep = (input: SweepInput): SweepDecision => {
     const resumed = beatDue ? undefined : decideStart({ req, optIn: input.optIn, documents: input.documents, existing: stored, now });
     if (resumed && resumed.kind !== 'skip') return resumed;
   } else if (input.commandStatus === undefined && now - w.attemptStartedAt >= 2 * input.sweepIntervalMs) {
-    return { kind: 'query-command', commandId: w.commandId, reason: `command ${w.commandId} was sent ${Math.round((now - w.attemptStartedAt) / 1000)} s ago: reading its status` };
+    return {
+      kind: 'query-command',
+      commandId: w.commandId,
+      reason: `command ${w.commandId} was sent ${Math.round((now - w.attemptStartedAt) / 1000)} s ago: reading its status`,
+    };
   } else if (input.commandStatus !== undefined && isTerminalCommandStatus(input.commandStatus)) {
     const event = { commandId: w.commandId, status: input.commandStatus };
-    return phase === 'launch'
-      ? decideWarmupResult(stored, event, input.optIn.profile, now)
-      : decideDrainResult(stored, event, now);
+    return phase === 'launch' ? decideWarmupResult(stored, event, input.optIn.profile, now) : decideDrainResult(stored, event, now);
   }
   if (beatDue) {
     return {
@@ -175,5 +189,8 @@ export const decideSweep = (input: SweepInput): SweepDecision => {
       reason: `heartbeat: last one ${Math.round((now - lastBeat) / 1000)} s ago, hook ${hook.name} times out after ${hook.heartbeatTimeoutSeconds} s and the next sweep is ${Math.round(input.sweepIntervalMs / 1000)} s away`,
     };
   }
-  return skip('in-progress', `${phase} work on ${input.instanceId} is running (attempt ${w.attempt}/${w.maxAttempts}${w.commandId ? `, command ${w.commandId}` : ''}): nothing due`);
+  return skip(
+    'in-progress',
+    `${phase} work on ${input.instanceId} is running (attempt ${w.attempt}/${w.maxAttempts}${w.commandId ? `, command ${w.commandId}` : ''}): nothing due`,
+  );
 };

@@ -40,15 +40,10 @@ export interface WarmupSettings {
 }
 
 /** Parameters ready for SendCommand, or the values that failed their pattern. */
-export type ParameterCheck =
-  | { ok: true; parameters: Record<string, string[]> }
-  | { ok: false; issues: string[] };
+export type ParameterCheck = { ok: true; parameters: Record<string, string[]> } | { ok: false; issues: string[] };
 
 /** Checks each parameter against its pattern (and path/URI `..` segments); never throws. */
-export const checkParameters = (
-  values: Readonly<Record<string, string>>,
-  patterns: Readonly<Record<string, string>>,
-): ParameterCheck => {
+export const checkParameters = (values: Readonly<Record<string, string>>, patterns: Readonly<Record<string, string>>): ParameterCheck => {
   const issues: string[] = [];
   for (const [name, pattern] of Object.entries(patterns)) {
     const value = values[name];

@@ -149,8 +149,7 @@ const finalFailure = (
       now,
       ctx,
       details: { result, lastCommandStatus: lastStatus ?? null, elapsedSeconds: seconds(now - work.startedAt) },
-    }
-    ),
+    }),
     reason,
   };
 };
@@ -213,7 +212,8 @@ export const decideWarmupResult = (
   };
   delete next.commandId;
   const command = warmupCommand(next, profile, now);
-  if (!command.ok) return finalFailure(w, `${failed}, and the retry's parameters failed their patterns (${command.issues.join('; ')})`, now, ctx, event.status, true);
+  if (!command.ok)
+    return finalFailure(w, `${failed}, and the retry's parameters failed their patterns (${command.issues.join('; ')})`, now, ctx, event.status, true);
   const reason = `${failed}: sending attempt ${next.attempt}/${w.maxAttempts} (${seconds(w.deadlineAt - now)} s of the budget left)`;
   return {
     kind: 'send',

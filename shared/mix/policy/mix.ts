@@ -163,7 +163,11 @@ const sane = (t: MixTarget): MixTarget => ({ base: clampInt(t.base, 0, 1_000_000
 /** The bounds for a group whose owner chose `owner`. */
 export const mixBounds = (s: MixSettings, owner: MixTarget): MixBounds => {
   if (!s.respectOwnerSettings) {
-    return { base: { ...s.onDemandBaseCapacity }, percent: { floor: s.onDemandPercentage.floor, ceiling: s.onDemandPercentage.ceiling }, goal: s.onDemandPercentage.target };
+    return {
+      base: { ...s.onDemandBaseCapacity },
+      percent: { floor: s.onDemandPercentage.floor, ceiling: s.onDemandPercentage.ceiling },
+      goal: s.onDemandPercentage.target,
+    };
   }
   const o = sane(owner);
   return {
@@ -293,7 +297,12 @@ export const measureSignals = (
     usablePools: usable,
     risk: rate * spread,
     windowSeconds: input.settings.signalWindowSeconds,
-    shortfall: Math.max(0, Math.ceil((Number.isFinite(input.desiredCapacity) ? input.desiredCapacity : 0) - (Number.isFinite(input.inServiceCapacity) ? input.inServiceCapacity : 0))),
+    shortfall: Math.max(
+      0,
+      Math.ceil(
+        (Number.isFinite(input.desiredCapacity) ? input.desiredCapacity : 0) - (Number.isFinite(input.inServiceCapacity) ? input.inServiceCapacity : 0),
+      ),
+    ),
     ...(lastSignalAt === undefined ? {} : { lastSignalAt }),
   };
   return { figures, lastFailureAt, freshRisk: (fresh.size / spotHours) * spread };
@@ -356,11 +365,14 @@ export const decideMix = (input: MixPolicyInput): MixDecision => {
   const recovered = lastFailureAt !== undefined && input.lastSpotLaunchAt !== undefined && input.lastSpotLaunchAt > lastFailureAt;
   const keep = fallback ? { fallback } : {};
 
-  type Candidate = { rule: MixRule; target: MixTarget; why: string; economics?: MixEconomics; fallback?: FallbackState } | { hold: string; economics?: MixEconomics; fallback?: FallbackState };
+  type Candidate =
+    | { rule: MixRule; target: MixTarget; why: string; economics?: MixEconomics; fallback?: FallbackState }
+    | { hold: string; economics?: MixEconomics; fallback?: FallbackState };
   const pays = (rule: MixRule, target: MixTarget, why: string, risk: number, fills: boolean, next: FallbackState | undefined): Candidate => {
     const e = changeEconomics(current, target, { desired, inService, risk, shortfall: figures.shortfall, fillsShortfall: fills }, s);
     const fb = next ? { fallback: next } : {};
-    if (e.gain <= e.cost) return { hold: `hold: ${rule} to ${formatTarget(target)} would not pay for its churn: ${economicsText(e, s)}; ${why}`, economics: e, ...keep };
+    if (e.gain <= e.cost)
+      return { hold: `hold: ${rule} to ${formatTarget(target)} would not pay for its churn: ${economicsText(e, s)}; ${why}`, economics: e, ...keep };
     return { rule, target, why: `${why}; pays for its churn: ${economicsText(e, s)}`, economics: e, ...fb };
   };
 
@@ -378,7 +390,10 @@ export const decideMix = (input: MixPolicyInput): MixDecision => {
     // 2. raise: Spot is being interrupted too often, across the pools, on evidence newer than the last change.
     if (figures.risk > s.raiseThreshold) {
       if (freshRisk <= s.raiseThreshold) {
-        return { hold: `hold: ${rateText} > raiseThreshold ${s.raiseThreshold}, but only ${figures.freshInterruptions} warning(s) since the last change (fresh risk ${fmtRate(freshRisk)}): a raise needs evidence newer than the last change`, ...keep };
+        return {
+          hold: `hold: ${rateText} > raiseThreshold ${s.raiseThreshold}, but only ${figures.freshInterruptions} warning(s) since the last change (fresh risk ${fmtRate(freshRisk)}): a raise needs evidence newer than the last change`,
+          ...keep,
+        };
       }
       const target = clampTarget({ base: current.base, percent: Math.min(bounds.percent.ceiling, current.percent + s.stepPercent) }, bounds);
       const why = `raise: ${rateText} > raiseThreshold ${s.raiseThreshold}`;
@@ -392,14 +407,18 @@ export const decideMix = (input: MixPolicyInput): MixDecision => {
     // 3. return: a Spot launch succeeded after the last Spot capacity failure.
     if (fallback !== undefined) {
       if (!recovered && figures.spotLaunchFailures > 0) {
-        return { hold: `hold: fallback active since ${new Date(fallback.since).toISOString()}, Spot capacity failures still in the window (${figures.spotLaunchFailures}) and no Spot launch since the last one`, fallback };
+        return {
+          hold: `hold: fallback active since ${new Date(fallback.since).toISOString()}, Spot capacity failures still in the window (${figures.spotLaunchFailures}) and no Spot launch since the last one`,
+          fallback,
+        };
       }
       if (!recovered) {
         const quiet = s.quietPeriodSeconds * 1000;
         const calmFor = figures.lastSignalAt === undefined ? Number.POSITIVE_INFINITY : input.now - figures.lastSignalAt;
         const probe = probeTarget(current, fallback.before, desired, bounds);
         const waiting = `hold: fallback active since ${new Date(fallback.since).toISOString()}: it ends when a Spot launch succeeds (failures ageing out of the window are not evidence that Spot is back)`;
-        if (calmFor < quiet || probe === undefined) return { hold: `${waiting}; no probe yet (last signal ${secs(calmFor)} ago, quiet period ${s.quietPeriodSeconds} s)`, fallback };
+        if (calmFor < quiet || probe === undefined)
+          return { hold: `${waiting}; no probe yet (last signal ${secs(calmFor)} ago, quiet period ${s.quietPeriodSeconds} s)`, fallback };
         const why = `probe: fallback since ${new Date(fallback.since).toISOString()}, no Spot capacity failure for ${secs(calmFor)} (quiet period ${s.quietPeriodSeconds} s) and no Spot launch to tell whether Spot is back; one unit less On-Demand makes Auto Scaling try one Spot replacement (launch before terminate: a failed probe leaves the group whole)`;
         return pays('probe', probe, why, 0, false, { ...fallback, applied: probe });
       }
@@ -414,11 +433,17 @@ export const decideMix = (input: MixPolicyInput): MixDecision => {
     const sinceSignal = figures.lastSignalAt === undefined ? Number.POSITIVE_INFINITY : input.now - figures.lastSignalAt;
     if (figures.rate < s.lowerThreshold && current.percent > bounds.goal) {
       if (sinceSignal < quietMs) {
-        return { hold: `hold: ${rateText} < lowerThreshold ${s.lowerThreshold}, but the last signal was ${secs(sinceSignal)} ago (quiet period ${s.quietPeriodSeconds} s)` };
+        return {
+          hold: `hold: ${rateText} < lowerThreshold ${s.lowerThreshold}, but the last signal was ${secs(sinceSignal)} ago (quiet period ${s.quietPeriodSeconds} s)`,
+        };
       }
       const observedFrom = Math.max(lastChangeAt ?? Number.NEGATIVE_INFINITY, figures.lastSignalAt ?? Number.NEGATIVE_INFINITY);
       const observedHours =
-        figures.spotInstances === 0 ? 0 : Number.isFinite(observedFrom) ? (figures.spotInstances * Math.max(0, input.now - observedFrom)) / 3_600_000 : Number.POSITIVE_INFINITY;
+        figures.spotInstances === 0
+          ? 0
+          : Number.isFinite(observedFrom)
+            ? (figures.spotInstances * Math.max(0, input.now - observedFrom)) / 3_600_000
+            : Number.POSITIVE_INFINITY;
       const needed = 1 / s.raiseThreshold;
       if (observedHours < needed) {
         return {
@@ -426,9 +451,17 @@ export const decideMix = (input: MixPolicyInput): MixDecision => {
         };
       }
       const target = clampTarget({ base: current.base, percent: Math.max(bounds.goal, current.percent - s.decayStepPercent) }, bounds);
-      const quiet = figures.lastSignalAt === undefined ? 'no signal on record' : `last signal ${secs(sinceSignal)} ago ≥ quiet period ${s.quietPeriodSeconds} s`;
+      const quiet =
+        figures.lastSignalAt === undefined ? 'no signal on record' : `last signal ${secs(sinceSignal)} ago ≥ quiet period ${s.quietPeriodSeconds} s`;
       if (!same(target, current)) {
-        return pays('decay', target, `decay: ${rateText} < lowerThreshold ${s.lowerThreshold}, ${quiet}, ${fmtUh(observedHours)} Spot instance-hours observed; toward ${bounds.goal}%`, figures.risk, false, undefined);
+        return pays(
+          'decay',
+          target,
+          `decay: ${rateText} < lowerThreshold ${s.lowerThreshold}, ${quiet}, ${fmtUh(observedHours)} Spot instance-hours observed; toward ${bounds.goal}%`,
+          figures.risk,
+          false,
+          undefined,
+        );
       }
     }
     // 5. bounds: only when the profile does not defer to the owner's settings.
@@ -442,18 +475,33 @@ export const decideMix = (input: MixPolicyInput): MixDecision => {
         };
       }
     }
-    if (figures.rate >= s.lowerThreshold) return { hold: `hold: ${rateText}; risk ${fmtRate(figures.risk)} is not above raiseThreshold ${s.raiseThreshold} and the rate is not below lowerThreshold ${s.lowerThreshold} (hysteresis)` };
+    if (figures.rate >= s.lowerThreshold)
+      return {
+        hold: `hold: ${rateText}; risk ${fmtRate(figures.risk)} is not above raiseThreshold ${s.raiseThreshold} and the rate is not below lowerThreshold ${s.lowerThreshold} (hysteresis)`,
+      };
     return {
       hold: `hold: ${rateText}; ${formatTarget(current)} is ${current.percent > bounds.goal ? 'above' : current.percent === bounds.goal ? 'at' : 'below'} the goal ${bounds.goal}% (${s.respectOwnerSettings ? "the owner's percentage or the profile target, whichever is higher" : 'the profile target'}; decay only lowers toward it)`,
     };
   })();
 
   if ('hold' in candidate) {
-    return { kind: 'hold', reason: candidate.hold, figures, ...(candidate.economics ? { economics: candidate.economics } : {}), ...(candidate.fallback ? { fallback: candidate.fallback } : {}) };
+    return {
+      kind: 'hold',
+      reason: candidate.hold,
+      figures,
+      ...(candidate.economics ? { economics: candidate.economics } : {}),
+      ...(candidate.fallback ? { fallback: candidate.fallback } : {}),
+    };
   }
   const direction = directionOf(current, candidate.target, desired);
   const wanted = `wanted ${formatTarget(current)} → ${formatTarget(candidate.target)} (${candidate.why})`;
-  const holdAs = (why: string): MixDecision => ({ kind: 'hold', reason: why, figures, ...(candidate.economics ? { economics: candidate.economics } : {}), ...keep });
+  const holdAs = (why: string): MixDecision => ({
+    kind: 'hold',
+    reason: why,
+    figures,
+    ...(candidate.economics ? { economics: candidate.economics } : {}),
+    ...keep,
+  });
   const cooldownMs = s.cooldownSeconds * 1000;
   if (lastChangeAt !== undefined && input.now - lastChangeAt < cooldownMs) {
     return holdAs(`cooldown: ${wanted}, but the last change was ${secs(input.now - lastChangeAt)} ago (cooldown ${s.cooldownSeconds} s)`);

@@ -57,10 +57,7 @@ export interface TerminationContextChoice {
  * Auto Scaling must not be given more than `CapacityToTerminate` per bucket, and an empty answer
  * only makes it ask again (https://docs.aws.amazon.com/autoscaling/ec2/userguide/lambda-custom-termination-policy.html).
  */
-const vouched = (
-  request: TerminationPolicyRequest,
-  group: GroupSummary | undefined,
-): { unvouched: Set<string>; weights: Map<string, number> } => {
+const vouched = (request: TerminationPolicyRequest, group: GroupSummary | undefined): { unvouched: Set<string>; weights: Map<string, number> } => {
   const unvouched = new Set<string>();
   if (group === undefined) {
     for (const c of request.instances) unvouched.add(c.instanceId);

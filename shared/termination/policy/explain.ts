@@ -33,10 +33,13 @@ export function explain(e: Explainer, idx: number): string {
   const rate = e.rateOf(idx);
   const doomed = facts?.doomed;
   const doomedName = doomed === undefined ? undefined : DOOMED_NAMES.get(doomed.kind);
-  const doomedText = doomed === undefined || doomedName === undefined ? undefined : `${doomedName}${Number.isFinite(doomed.at) ? ` ${formatAge(e.now - doomed.at)} ago` : ''}`;
+  const doomedText =
+    doomed === undefined || doomedName === undefined ? undefined : `${doomedName}${Number.isFinite(doomed.at) ? ` ${formatAge(e.now - doomed.at)} ago` : ''}`;
   const c = e.candidates[idx] as TerminationCandidate;
   const rateText =
-    rate > 0 ? `pool ${clipText(poolKey(c.instanceType, c.availabilityZone), 2 * MAX_ECHO_CHARS)} rate ${rate >= 0.01 ? rate.toFixed(2) : rate.toPrecision(2)}/h` : undefined;
+    rate > 0
+      ? `pool ${clipText(poolKey(c.instanceType, c.availabilityZone), 2 * MAX_ECHO_CHARS)} rate ${rate >= 0.01 ? rate.toFixed(2) : rate.toPrecision(2)}/h`
+      : undefined;
   const staleText = describeStale(facts, e.currentTemplate, e.currentModel);
   const warmingText = facts?.warming === true ? 'still warming' : undefined;
   const launchedText = describeLaunch(facts, e.now);

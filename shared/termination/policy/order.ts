@@ -15,11 +15,7 @@
  *
  * @packageDocumentation
  */
-import type {
-  MarketOption,
-  TerminationCandidate,
-  TerminationPolicyRequest,
-} from '../../events/termination-policy-input';
+import type { MarketOption, TerminationCandidate, TerminationPolicyRequest } from '../../events/termination-policy-input';
 import { type InstanceFacts, poolKey } from '../../state/group-state';
 import { type Explainer, explain, overallReason } from './explain';
 import { REASONS_PER_BUCKET } from './reason';

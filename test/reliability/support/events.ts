@@ -48,20 +48,29 @@ export const events = {
       Destination: 'EC2',
     }),
   command: (commandId: string, status: string, instanceId: string, documentName = DOCUMENTS.warmup, at = T0) =>
-    envelope(`cmd-${commandId}-${status}`, 'aws.ssm', 'EC2 Command Invocation Status-change Notification', at, [`arn:aws:ec2:us-east-1:123456789012:instance/${instanceId}`], {
-      'command-id': commandId,
-      'document-name': documentName,
-      'instance-id': instanceId,
-      'requested-date-time': iso(at),
-      status,
-    }),
+    envelope(
+      `cmd-${commandId}-${status}`,
+      'aws.ssm',
+      'EC2 Command Invocation Status-change Notification',
+      at,
+      [`arn:aws:ec2:us-east-1:123456789012:instance/${instanceId}`],
+      {
+        'command-id': commandId,
+        'document-name': documentName,
+        'instance-id': instanceId,
+        'requested-date-time': iso(at),
+        status,
+      },
+    ),
   spot: (instanceId: string, at = T0, id = `spot-${instanceId}`) =>
     envelope(id, 'aws.ec2', 'EC2 Spot Instance Interruption Warning', at, [`arn:aws:ec2:us-east-1:123456789012:instance/${instanceId}`], {
       'instance-id': instanceId,
       'instance-action': 'terminate',
     }),
   rebalance: (instanceId: string, at = T0, id = `rebalance-${instanceId}`) =>
-    envelope(id, 'aws.ec2', 'EC2 Instance Rebalance Recommendation', at, [`arn:aws:ec2:us-east-1:123456789012:instance/${instanceId}`], { 'instance-id': instanceId }),
+    envelope(id, 'aws.ec2', 'EC2 Instance Rebalance Recommendation', at, [`arn:aws:ec2:us-east-1:123456789012:instance/${instanceId}`], {
+      'instance-id': instanceId,
+    }),
   launchUnsuccessful: (group = GROUP, at = T0, id = `lu-${group}-${at}`, az = 'us-east-1a') =>
     envelope(id, 'aws.autoscaling', 'EC2 Instance Launch Unsuccessful', at, [groupArn(group)], {
       StatusCode: 'Failed',
@@ -73,22 +82,31 @@ export const events = {
       EndTime: iso(at),
       EC2InstanceId: '',
       StartTime: iso(at - 1000),
-      Cause: 'At 2026-11-27T10:14:05Z an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 5 to 6.',
+      Cause:
+        'At 2026-11-27T10:14:05Z an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 5 to 6.',
     }),
   launchSuccessful: (instanceId: string, group = GROUP, at = T0) =>
-    envelope(`ls-${instanceId}`, 'aws.autoscaling', 'EC2 Instance Launch Successful', at, [groupArn(group), `arn:aws:ec2:us-east-1:123456789012:instance/${instanceId}`], {
-      StatusCode: 'InProgress',
-      AutoScalingGroupName: group,
-      ActivityId: guid(`act-ls-${instanceId}`),
-      Details: { 'Availability Zone': 'us-east-1a', 'Subnet ID': 'subnet-0a1b2c3d4e5f60718' },
-      RequestId: guid(`act-ls-${instanceId}`),
-      StatusMessage: '',
-      EndTime: iso(at),
-      EC2InstanceId: instanceId,
-      StartTime: iso(at - 60_000),
-      Cause: 'At 2026-11-27T09:59:58Z an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 3 to 4.',
-      Description: `Launching a new EC2 instance: ${instanceId}`,
-    }),
+    envelope(
+      `ls-${instanceId}`,
+      'aws.autoscaling',
+      'EC2 Instance Launch Successful',
+      at,
+      [groupArn(group), `arn:aws:ec2:us-east-1:123456789012:instance/${instanceId}`],
+      {
+        StatusCode: 'InProgress',
+        AutoScalingGroupName: group,
+        ActivityId: guid(`act-ls-${instanceId}`),
+        Details: { 'Availability Zone': 'us-east-1a', 'Subnet ID': 'subnet-0a1b2c3d4e5f60718' },
+        RequestId: guid(`act-ls-${instanceId}`),
+        StatusMessage: '',
+        EndTime: iso(at),
+        EC2InstanceId: instanceId,
+        StartTime: iso(at - 60_000),
+        Cause:
+          'At 2026-11-27T09:59:58Z an instance was started in response to a difference between desired and actual capacity, increasing the capacity from 3 to 4.',
+        Description: `Launching a new EC2 instance: ${instanceId}`,
+      },
+    ),
   terminationPolicy: (group = GROUP, ids: string[] = ['i-0000000000000a001', 'i-0000000000000a002', 'i-0000000000000a003']) => ({
     AutoScalingGroupARN: groupArn(group),
     AutoScalingGroupName: group,

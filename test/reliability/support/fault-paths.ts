@@ -7,21 +7,7 @@ import { expect } from 'vitest';
 import { classifyAwsError } from '../../../shared/aws';
 import { isOrchestratorError } from '../../../shared/errors';
 import type { HandlerOutcome } from '../../../shared/runtime/stack';
-import {
-  attempt,
-  DOCUMENTS,
-  events,
-  FakeAws,
-  type FaultName,
-  GROUP,
-  type HandlerName,
-  instanceId,
-  LEGACY,
-  type Mains,
-  mains,
-  snapshot,
-  T0,
-} from './world';
+import { attempt, DOCUMENTS, events, FakeAws, type FaultName, GROUP, type HandlerName, instanceId, LEGACY, type Mains, mains, snapshot, T0 } from './world';
 
 export type Snapshot = ReturnType<typeof snapshot>;
 
@@ -233,4 +219,3 @@ export const differences = (actual: Snapshot, expected: Snapshot): string[] =>
     .map((k) => `${k}: got ${JSON.stringify(actual[k])} expected ${JSON.stringify(expected[k])}`);
 
 export const dispositionOf = (e: unknown) => (isOrchestratorError(e) ? e.disposition : classifyAwsError(e).disposition);
-

@@ -5,14 +5,15 @@
  */
 import { callAws } from '../../../shared/aws';
 
-
 /** The fault shapes the issue names, as the SDK (or Node) throws them. */
 export const FAULTS = {
   Throttling: () => Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 } }),
   ThrottlingException: () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client', $metadata: { httpStatusCode: 400 } }),
   'Rate exceeded (plain message)': () => new Error('Rate exceeded'),
-  'InternalFailure 500': () => Object.assign(new Error('We encountered an internal error.'), { name: 'InternalFailure', $fault: 'server', $metadata: { httpStatusCode: 500 } }),
-  'InternalFailure 503': () => Object.assign(new Error('Service Unavailable'), { name: 'InternalFailure', $fault: 'server', $metadata: { httpStatusCode: 503 } }),
+  'InternalFailure 500': () =>
+    Object.assign(new Error('We encountered an internal error.'), { name: 'InternalFailure', $fault: 'server', $metadata: { httpStatusCode: 500 } }),
+  'InternalFailure 503': () =>
+    Object.assign(new Error('Service Unavailable'), { name: 'InternalFailure', $fault: 'server', $metadata: { httpStatusCode: 503 } }),
   TimeoutError: () => Object.assign(new Error('Connection timed out after 3000 ms'), { name: 'TimeoutError' }),
   ECONNRESET: () => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
 } as const;
@@ -103,4 +104,3 @@ export class Faults {
     });
   }
 }
-

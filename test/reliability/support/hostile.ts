@@ -50,7 +50,10 @@ const big: fc.Arbitrary<unknown> = fc.oneof(
   fc.integer({ min: 1_000, max: 10_000 }).map((n) => Array.from({ length: n }, (_, i) => `i-${i.toString(16).padStart(17, '0')}`)),
 );
 
-export const hostileKey: fc.Arbitrary<string> = fc.oneof({ weight: 3, arbitrary: fc.string({ maxLength: 10 }) }, { weight: 2, arbitrary: fc.constantFrom(...SPECIAL) });
+export const hostileKey: fc.Arbitrary<string> = fc.oneof(
+  { weight: 3, arbitrary: fc.string({ maxLength: 10 }) },
+  { weight: 2, arbitrary: fc.constantFrom(...SPECIAL) },
+);
 
 /** A JSON value, small and shallow by default; a rare huge array. */
 export const hostileValue: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => ({
@@ -157,4 +160,5 @@ export const hostileInput = (samples: readonly unknown[]): fc.Arbitrary<unknown>
   );
 
 /** True when some code polluted Object.prototype (the `__proto__` payloads set `polluted`). */
-export const prototypePolluted = (): boolean => ({} as Record<string, unknown>).polluted !== undefined || ({} as Record<string, unknown>).isAdmin !== undefined;
+export const prototypePolluted = (): boolean =>
+  (({}) as Record<string, unknown>).polluted !== undefined || ({} as Record<string, unknown>).isAdmin !== undefined;

@@ -48,7 +48,15 @@ export interface Mains {
   terminationPolicy: Main;
 }
 export type HandlerName = keyof Mains;
-export const HANDLERS: HandlerName[] = ['launchLifecycle', 'terminateLifecycle', 'commandResult', 'capacitySignal', 'activityAudit', 'reconcile', 'terminationPolicy'];
+export const HANDLERS: HandlerName[] = [
+  'launchLifecycle',
+  'terminateLifecycle',
+  'commandResult',
+  'capacitySignal',
+  'activityAudit',
+  'reconcile',
+  'terminationPolicy',
+];
 
 /** The account and region of every event built here (the samples'); the functions' own unless a test says otherwise. */
 export const OWN_ORIGIN: OwnOrigin = { account: '123456789012', region: 'us-east-1' };
@@ -79,7 +87,19 @@ export class WorldQueue implements QueuePort {
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0, 5).map((body, i) => ({ body, messageId: `q-${sent + i + 1}` }));
       sent += batch.length;
-      const out = await consume({ Records: batch.map((m) => ({ messageId: m.messageId, receiptHandle: m.messageId, body: m.body, attributes: {}, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:asg-orchestrator-test-group-sweep', awsRegion: 'us-east-1' })) });
+      const out = await consume({
+        Records: batch.map((m) => ({
+          messageId: m.messageId,
+          receiptHandle: m.messageId,
+          body: m.body,
+          attributes: {},
+          messageAttributes: {},
+          md5OfBody: '',
+          eventSource: 'aws:sqs',
+          eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:asg-orchestrator-test-group-sweep',
+          awsRegion: 'us-east-1',
+        })),
+      });
       const failed = new Set(('batchItemFailures' in out ? (out.batchItemFailures as Array<{ itemIdentifier: string }>) : []).map((f) => f.itemIdentifier));
       for (const m of batch) {
         this.delivered.push(m.body);
@@ -123,10 +143,12 @@ export const mains = (aws: FakeAws, config: OrchestratorConfig = bundledConfig()
     },
   };
   /** A hook function's invocation: Lambda's 30 s timeout (serverless.yml) counted from when it starts. */
-  const invocation = (main: (event: unknown, remainingMs?: () => number) => Promise<HandlerOutcome>): Main => (event) => {
-    const ends = aws.clock.now + LIFECYCLE_TIMEOUT_MS;
-    return main(event, () => ends - aws.clock.now);
-  };
+  const invocation =
+    (main: (event: unknown, remainingMs?: () => number) => Promise<HandlerOutcome>): Main =>
+    (event) => {
+      const ends = aws.clock.now + LIFECYCLE_TIMEOUT_MS;
+      return main(event, () => ends - aws.clock.now);
+    };
   const sweepDeps = {
     lifecycle,
     hooks: new HookCache(autoScaling, 15 * 60_000, now),

@@ -23,16 +23,19 @@ const normalize = (value: unknown): unknown => {
 export const snapshot = (aws: FakeAws) => {
   aws.expire();
   return {
-  state: aws.table
-    .dump()
-    .map((item) => normalize(item))
-    .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
-  completions: aws.completions.map((c) => `${c.instanceId}|${c.hookName}|${c.result}`).sort(),
-  // The drain's budget in the comment is what is left of it when sent: not part of the identity.
-  commands: aws.commands.map((c) => `${c.instanceId}|${c.documentName}|${c.comment.replace(/up to \d+ s/, 'up to N s')}`).sort(),
-  updates: aws.updates.map((u) => `${u.group}|${u.base}|${u.percent}`),
-  open: [...aws.open.entries()].filter(([, v]) => v).map(([k]) => k).sort(),
-  notifications: [...new Set(notificationTypes(aws))].sort(),
+    state: aws.table
+      .dump()
+      .map((item) => normalize(item))
+      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    completions: aws.completions.map((c) => `${c.instanceId}|${c.hookName}|${c.result}`).sort(),
+    // The drain's budget in the comment is what is left of it when sent: not part of the identity.
+    commands: aws.commands.map((c) => `${c.instanceId}|${c.documentName}|${c.comment.replace(/up to \d+ s/, 'up to N s')}`).sort(),
+    updates: aws.updates.map((u) => `${u.group}|${u.base}|${u.percent}`),
+    open: [...aws.open.entries()]
+      .filter(([, v]) => v)
+      .map(([k]) => k)
+      .sort(),
+    notifications: [...new Set(notificationTypes(aws))].sort(),
   };
 };
 

@@ -291,7 +291,13 @@ export class FakeAws implements AwsWorld {
     if (!tags) return undefined;
     const instances: GroupInstance[] = [...this.instances.values()]
       .filter((i) => i.group === name && i.lifecycleState !== 'Terminated')
-      .map((i) => ({ instanceId: i.instanceId, instanceType: i.instanceType, availabilityZone: i.availabilityZone, lifecycleState: i.lifecycleState, protectedFromScaleIn: false }));
+      .map((i) => ({
+        instanceId: i.instanceId,
+        instanceType: i.instanceType,
+        availabilityZone: i.availabilityZone,
+        lifecycleState: i.lifecycleState,
+        protectedFromScaleIn: false,
+      }));
     const mip = structuredClone(this.policies.get(name));
     return {
       name,
@@ -323,7 +329,14 @@ export class FakeAws implements AwsWorld {
     try {
       outcome = this.actions.complete(ref, result);
     } finally {
-      this.completionCalls.push({ instanceId: ref.instanceId, hookName: ref.hookName, result, at: this.clock.now, action: this.actionCount.get(key) ?? 0, accepted: outcome !== undefined });
+      this.completionCalls.push({
+        instanceId: ref.instanceId,
+        hookName: ref.hookName,
+        result,
+        at: this.clock.now,
+        action: this.actionCount.get(key) ?? 0,
+        accepted: outcome !== undefined,
+      });
     }
     this.completions.push({ instanceId: ref.instanceId, hookName: ref.hookName, result, at: this.clock.now });
     this.settle(outcome);
@@ -348,7 +361,12 @@ export class FakeAws implements AwsWorld {
     // Like Auto Scaling: the request names only the distribution, the rest of the policy stays.
     const current: MixedInstancesPolicy = this.policies.get(groupName) ?? {};
     this.policies.set(groupName, { ...current, InstancesDistribution: updatedDistribution(current.InstancesDistribution, structuredClone(distribution)) });
-    this.updates.push({ group: groupName, base: distribution.OnDemandBaseCapacity ?? 0, percent: distribution.OnDemandPercentageAboveBaseCapacity ?? 100, at: this.clock.now });
+    this.updates.push({
+      group: groupName,
+      base: distribution.OnDemandBaseCapacity ?? 0,
+      percent: distribution.OnDemandPercentageAboveBaseCapacity ?? 100,
+      at: this.clock.now,
+    });
   }
 
   /** SendCommand: the world's Run Command; the instance starts it at once (InProgress) and reports through {@link commandStatus}. */

@@ -20,7 +20,11 @@ describe('classifyAwsError', () => {
     ['EC2 RequestLimitExceeded', sdkError('RequestLimitExceeded', '', 503), 'retry'],
     ['a drop-named error the SDK marks retryable is retried', sdkError('ValidationError', 'x', 400, { $retryable: {} }), 'retry'],
     ['a drop-named error with a 5xx status is retried', sdkError('InvalidInstanceId', 'x', 502), 'retry'],
-    ['a network error under an SDK error (cause) is retried', sdkError('Weird', '', undefined, { cause: Object.assign(new Error('x'), { code: 'ETIMEDOUT' }) }), 'retry'],
+    [
+      'a network error under an SDK error (cause) is retried',
+      sdkError('Weird', '', undefined, { cause: Object.assign(new Error('x'), { code: 'ETIMEDOUT' }) }),
+      'retry',
+    ],
     ['Auto Scaling scaling activity in progress (not recognised: retried)', sdkError('ScalingActivityInProgress', '', 400), 'retry'],
     ['SSM invalid document version', sdkError('InvalidDocumentVersion', '', 400), 'drop'],
     ['DynamoDB missing table', sdkError('ResourceNotFoundException', '', 400), 'drop'],
@@ -97,7 +101,10 @@ describe('callAws', () => {
 
 describe('sdkAttempts / alreadyDoneAfterSdkRetry (the SDK writes $metadata.attempts on the final error)', () => {
   const noActive = (attempts?: number) =>
-    Object.assign(new Error('No active Lifecycle Action found with token x'), { name: 'ValidationError', $metadata: { httpStatusCode: 400, ...(attempts ? { attempts } : {}) } });
+    Object.assign(new Error('No active Lifecycle Action found with token x'), {
+      name: 'ValidationError',
+      $metadata: { httpStatusCode: 400, ...(attempts ? { attempts } : {}) },
+    });
   it.each([
     ['no metadata', new Error('x'), 1],
     ['one attempt', noActive(1), 1],

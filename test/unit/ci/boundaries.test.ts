@@ -135,7 +135,10 @@ describe('the layout keeps its rooms', () => {
   it('has pure decisions to check in every room', () => {
     expect(PURE.length).toBeGreaterThan(15);
     for (const room of ROOMS.filter((r) => r !== 'signals' || PURE.some((f) => f.startsWith('shared/signals/')))) {
-      expect(PURE.some((f) => f.startsWith(`shared/${room}/policy/`)), room).toBe(true);
+      expect(
+        PURE.some((f) => f.startsWith(`shared/${room}/policy/`)),
+        room,
+      ).toBe(true);
     }
   });
 

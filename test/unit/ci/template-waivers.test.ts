@@ -16,11 +16,31 @@ describe('template waivers (.ci/template-waivers.txt)', () => {
   });
 
   it.each([
-    { name: 'exact resource', waiver: 'checkov CKV_AWS_115 AWS::Lambda::Function.AFn | r', found: finding('CKV_AWS_115', 'AWS::Lambda::Function.AFn'), waived: true },
+    {
+      name: 'exact resource',
+      waiver: 'checkov CKV_AWS_115 AWS::Lambda::Function.AFn | r',
+      found: finding('CKV_AWS_115', 'AWS::Lambda::Function.AFn'),
+      waived: true,
+    },
     { name: 'glob', waiver: 'checkov CKV_AWS_117 AWS::Lambda::Function.* | r', found: finding('CKV_AWS_117', 'AWS::Lambda::Function.New'), waived: true },
-    { name: 'other resource: a new finding', waiver: 'checkov CKV_AWS_115 AWS::Lambda::Function.AFn | r', found: finding('CKV_AWS_115', 'AWS::Lambda::Function.BFn'), waived: false },
-    { name: 'other check', waiver: 'checkov CKV_AWS_115 AWS::Lambda::Function.* | r', found: finding('CKV_AWS_158', 'AWS::Lambda::Function.AFn'), waived: false },
-    { name: 'other tool', waiver: 'checkov W3005 AWS::Lambda::Function.* | r', found: finding('W3005', 'AWS::Lambda::Function.AFn', 'cfn-lint'), waived: false },
+    {
+      name: 'other resource: a new finding',
+      waiver: 'checkov CKV_AWS_115 AWS::Lambda::Function.AFn | r',
+      found: finding('CKV_AWS_115', 'AWS::Lambda::Function.BFn'),
+      waived: false,
+    },
+    {
+      name: 'other check',
+      waiver: 'checkov CKV_AWS_115 AWS::Lambda::Function.* | r',
+      found: finding('CKV_AWS_158', 'AWS::Lambda::Function.AFn'),
+      waived: false,
+    },
+    {
+      name: 'other tool',
+      waiver: 'checkov W3005 AWS::Lambda::Function.* | r',
+      found: finding('W3005', 'AWS::Lambda::Function.AFn', 'cfn-lint'),
+      waived: false,
+    },
     { name: 'dot is literal', waiver: 'checkov C1 AWS::S3::Bucket.B | r', found: finding('C1', 'AWS::S3::BucketxB'), waived: false },
   ])('$name', ({ waiver, found, waived }) => {
     const result = compareWithWaivers([found], parseWaivers(waiver));

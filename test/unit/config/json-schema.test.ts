@@ -46,7 +46,8 @@ describe('profile file JSON Schema', () => {
         for (const [key, value] of Object.entries(profile)) {
           expect(Object.keys(profileProps)).toContain(key);
           if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-            for (const inner of Object.keys(value)) expect({ key, inner, known: inner in (profileProps[key]?.properties ?? {}) }).toEqual({ key, inner, known: true });
+            for (const inner of Object.keys(value))
+              expect({ key, inner, known: inner in (profileProps[key]?.properties ?? {}) }).toEqual({ key, inner, known: true });
           }
         }
       }

@@ -15,8 +15,7 @@ const outcome = (raw: unknown): { config: OrchestratorConfig } | { error: Config
 };
 
 // Mostly-valid values mixed with anything, so that runs reach deep into the schema.
-const maybe = <T>(valid: fc.Arbitrary<T>): fc.Arbitrary<unknown> =>
-  fc.oneof({ weight: 4, arbitrary: valid }, { weight: 1, arbitrary: fc.anything() });
+const maybe = <T>(valid: fc.Arbitrary<T>): fc.Arbitrary<unknown> => fc.oneof({ weight: 4, arbitrary: valid }, { weight: 1, arbitrary: fc.anything() });
 const optionalRecord = (shape: Record<string, fc.Arbitrary<unknown>>) => maybe(fc.record(shape, { requiredKeys: [] }));
 
 const SHELL_CHARS = [' ', ';', '$', '`', '|', '&', "'", '"', '\n', '\r', '<', '>', '\\'];

@@ -108,7 +108,7 @@ describe.each<{ name: string; raw: unknown; check?: (profile: Profile) => void }
       warmup: {
         enabled: false,
         documentName: 'arn:aws:ssm:us-east-1:123456789012:document/My-Warmup_v2.1',
-        modelUris: ["s3://my.models-bucket/llama/3/8b/model-00001-of-00004.safetensors", 's3://abc/x!_.*()-/'],
+        modelUris: ['s3://my.models-bucket/llama/3/8b/model-00001-of-00004.safetensors', 's3://abc/x!_.*()-/'],
         readinessUrl: 'https://inference.local:65535/v1/ready~ok',
         cacheDir: '/mnt/nvme0/models.v2',
         timeoutSeconds: 3600,
@@ -140,7 +140,9 @@ describe.each<{ name: string; raw: unknown; check?: (profile: Profile) => void }
   },
   {
     name: 'a metric kept for another tie-break',
-    raw: withProfile({ termination: { tieBreak: 'newest-first', loadMetric: { namespace: 'X', metricName: 'Y', statistic: 'Maximum', periodSeconds: 86_400 } } }),
+    raw: withProfile({
+      termination: { tieBreak: 'newest-first', loadMetric: { namespace: 'X', metricName: 'Y', statistic: 'Maximum', periodSeconds: 86_400 } },
+    }),
   },
   {
     name: 'model version settings',

@@ -17,20 +17,8 @@ const dropOf = (event: unknown) => {
 
 /** Required detail keys of each sample kind (the rest are optional in AWS's events). */
 const REQUIRED_DETAIL_KEYS: Readonly<Record<string, readonly string[]>> = {
-  'autoscaling/launch-lifecycle.json': [
-    'LifecycleActionToken',
-    'AutoScalingGroupName',
-    'LifecycleHookName',
-    'EC2InstanceId',
-    'LifecycleTransition',
-  ],
-  'autoscaling/terminate-lifecycle.json': [
-    'LifecycleActionToken',
-    'AutoScalingGroupName',
-    'LifecycleHookName',
-    'EC2InstanceId',
-    'LifecycleTransition',
-  ],
+  'autoscaling/launch-lifecycle.json': ['LifecycleActionToken', 'AutoScalingGroupName', 'LifecycleHookName', 'EC2InstanceId', 'LifecycleTransition'],
+  'autoscaling/terminate-lifecycle.json': ['LifecycleActionToken', 'AutoScalingGroupName', 'LifecycleHookName', 'EC2InstanceId', 'LifecycleTransition'],
   'ssm/command-success.json': ['command-id', 'document-name', 'instance-id', 'requested-date-time', 'status'],
   'ec2/spot-interruption.json': ['instance-id', 'instance-action'],
   'ec2/rebalance-recommendation.json': ['instance-id'],
@@ -40,9 +28,7 @@ const REQUIRED_DETAIL_KEYS: Readonly<Record<string, readonly string[]>> = {
 
 const ENVELOPE_KEYS = ['id', 'account', 'region', 'time', 'resources'] as const;
 
-const rows = Object.entries(REQUIRED_DETAIL_KEYS).flatMap(([file, keys]) =>
-  keys.map((key) => ({ name: `${file} without detail.${key}`, file, key })),
-);
+const rows = Object.entries(REQUIRED_DETAIL_KEYS).flatMap(([file, keys]) => keys.map((key) => ({ name: `${file} without detail.${key}`, file, key })));
 
 describe('malformed events', () => {
   it.each(rows)('$name is malformed, naming the key', ({ file, key }) => {
@@ -168,9 +154,7 @@ describe('malformed events', () => {
     event.detail.Details = { 'Availability Zone': 'us-east-1a', Weight: 3, __proto__: 'x' };
     const result = parseEvent(event);
     expect(result.ok && result.event.detail).toMatchObject({ details: { 'Availability Zone': 'us-east-1a' } });
-    expect(result.ok && result.event.kind === 'launch-successful' && result.event.detail.details).not.toHaveProperty(
-      'Weight',
-    );
+    expect(result.ok && result.event.kind === 'launch-successful' && result.event.detail.details).not.toHaveProperty('Weight');
   });
 
   it('parses checkpoint numbers from the strings AWS sends', () => {

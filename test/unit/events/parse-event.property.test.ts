@@ -49,9 +49,7 @@ const objectSamples = samples.filter((file) => {
   return typeof event === 'object' && event !== null && !Array.isArray(event);
 });
 
-type Mutation =
-  | { op: 'set'; inDetail: boolean; key: string; value: unknown }
-  | { op: 'delete'; inDetail: boolean; key: string };
+type Mutation = { op: 'set'; inDetail: boolean; key: string; value: unknown } | { op: 'delete'; inDetail: boolean; key: string };
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({
@@ -72,8 +70,7 @@ const mutate = (file: string, mutations: readonly Mutation[], existingKeyPicks: 
   const event = loadEvent(file) as Record<string, unknown>;
   mutations.forEach((m, index) => {
     const detail = event.detail;
-    const target =
-      m.inDetail && typeof detail === 'object' && detail !== null ? (detail as Record<string, unknown>) : event;
+    const target = m.inDetail && typeof detail === 'object' && detail !== null ? (detail as Record<string, unknown>) : event;
     // Half the time aim at an existing key, so required fields really go missing or change type.
     const keys = Object.keys(target);
     const pick = existingKeyPicks[index] ?? 0;
@@ -121,19 +118,14 @@ describe('parseEvent never throws', { timeout: 60_000 }, () => {
 
   it('for JSON texts with __proto__ and constructor keys', () => {
     fc.assert(
-      fc.property(
-        fc.constantFrom(...objectSamples),
-        fc.constantFrom('__proto__', 'constructor'),
-        fc.jsonValue(),
-        (file, key, value) => {
-          // Replacer functions, not strings: the value may contain `$&` and friends.
-          const member = `${JSON.stringify(key)}:${JSON.stringify(value)},`;
-          const text = JSON.stringify(loadEvent(file)).replace(/^\{/, () => `{${member}`);
-          const withDetailKey = text.replace('"detail":{', () => `"detail":{${member}`);
-          assertWellFormed(parseEvent(JSON.parse(text)));
-          assertWellFormed(parseEvent(JSON.parse(withDetailKey)));
-        },
-      ),
+      fc.property(fc.constantFrom(...objectSamples), fc.constantFrom('__proto__', 'constructor'), fc.jsonValue(), (file, key, value) => {
+        // Replacer functions, not strings: the value may contain `$&` and friends.
+        const member = `${JSON.stringify(key)}:${JSON.stringify(value)},`;
+        const text = JSON.stringify(loadEvent(file)).replace(/^\{/, () => `{${member}`);
+        const withDetailKey = text.replace('"detail":{', () => `"detail":{${member}`);
+        assertWellFormed(parseEvent(JSON.parse(text)));
+        assertWellFormed(parseEvent(JSON.parse(withDetailKey)));
+      }),
       { numRuns: NUM_RUNS },
     );
   });
@@ -155,7 +147,11 @@ describe('parseEvent on a valid sample with noise', { timeout: 60_000 }, () => {
     fc.assert(
       fc.property(
         fc.constantFrom(...objectSamples),
-        fc.dictionary(fc.string({ minLength: 1, maxLength: 20 }).map((k) => `x-${k}`), fc.jsonValue(), { maxKeys: 5 }),
+        fc.dictionary(
+          fc.string({ minLength: 1, maxLength: 20 }).map((k) => `x-${k}`),
+          fc.jsonValue(),
+          { maxKeys: 5 },
+        ),
         (file, extra) => {
           const before = parseEvent(loadEvent(file));
           const event = loadEvent(file) as Record<string, unknown>;

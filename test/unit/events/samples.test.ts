@@ -151,8 +151,7 @@ const ROWS: Readonly<Record<string, Expectation>> = {
   },
   'ec2/spot-interruption.json': {
     kind: 'spot-interruption',
-    check: (event) =>
-      expect(event.detail).toEqual({ instanceId: 'i-0abc1234def567890', instanceAction: 'terminate' }),
+    check: (event) => expect(event.detail).toEqual({ instanceId: 'i-0abc1234def567890', instanceAction: 'terminate' }),
   },
   'ec2/rebalance-recommendation.json': {
     kind: 'rebalance-recommendation',
@@ -209,9 +208,7 @@ describe('sample events', () => {
     expect(result.error.message).toBe(
       'dropped: EC2 Instance-launch Lifecycle Action is malformed: detail.LifecycleActionToken: Invalid key: Expected "LifecycleActionToken" but received undefined',
     );
-    expect(result.error.issues).toEqual([
-      'detail.LifecycleActionToken: Invalid key: Expected "LifecycleActionToken" but received undefined',
-    ]);
+    expect(result.error.issues).toEqual(['detail.LifecycleActionToken: Invalid key: Expected "LifecycleActionToken" but received undefined']);
     expect(result.error.context).toEqual({
       source: 'aws.autoscaling',
       detailType: 'EC2 Instance-launch Lifecycle Action',

@@ -21,7 +21,11 @@ describe('group-sweep messages', () => {
       ],
       ['b', 'c'],
     );
-    expect(work).toEqual([{ group: 'a', lifecycle: 'waiting' }, { group: 'b', lifecycle: 'new', mix: true }, { group: 'c', mix: true }]);
+    expect(work).toEqual([
+      { group: 'a', lifecycle: 'waiting' },
+      { group: 'b', lifecycle: 'new', mix: true },
+      { group: 'c', mix: true },
+    ]);
     expect(work.map((w) => parseGroupWork(encodeGroupWork(w)))).toEqual(work);
   });
 

@@ -1,4 +1,3 @@
-
 import { describe, expect, it } from 'vitest';
 import { resolveProfile } from '../../../shared/config';
 import { DRAIN_PARAMETER_PATTERNS } from '../../../shared/lifecycle/policy/drain-parameters';
@@ -59,7 +58,11 @@ describe('decideTerminate', () => {
     });
   });
   it.each([
-    ['drain disabled (enforce): complete CONTINUE at once', config({ drain: { enabled: false } }), { kind: 'create', work: { status: 'completing', result: 'CONTINUE' } }],
+    [
+      'drain disabled (enforce): complete CONTINUE at once',
+      config({ drain: { enabled: false } }),
+      { kind: 'create', work: { status: 'completing', result: 'CONTINUE' } },
+    ],
     ['drain disabled (observe): nothing', config({ mode: 'observe', drain: { enabled: false } }), { kind: 'create', work: { status: 'finished' } }],
     ['observe: record + "would", no command', config({ mode: 'observe' }), { kind: 'create', work: { status: 'finished' }, notification: { mode: 'observe' } }],
   ])('%s', (_name, cfg, expected) => {
@@ -68,18 +71,33 @@ describe('decideTerminate', () => {
     expect(d.kind === 'create' && d.send).toBeFalsy();
   });
   it('not opted in: skip', () => {
-    expect(decideTerminate({ req: treq(), optIn: resolveProfile(config(), []), documents: DOCUMENTS, existing: undefined, now: T0 })).toMatchObject({ kind: 'skip', outcome: 'skipped' });
+    expect(decideTerminate({ req: treq(), optIn: resolveProfile(config(), []), documents: DOCUMENTS, existing: undefined, now: T0 })).toMatchObject({
+      kind: 'skip',
+      outcome: 'skipped',
+    });
   });
   it('attaches hook and token to a drain started by an interruption warning, without a second command', () => {
     const d = decideTerminate({ req: treq(), optIn: optIn(), documents: DOCUMENTS, existing: spotDrain(), now: T0 + 5000 });
-    expect(d).toMatchObject({ kind: 'update', next: { hookName: 'asg-orchestrator-terminate', token: 'a6d0e5b8-7f1c-4cde-9a5b-9d6c2e1f0a74', status: 'running', commandId: commandId(5) } });
+    expect(d).toMatchObject({
+      kind: 'update',
+      next: { hookName: 'asg-orchestrator-terminate', token: 'a6d0e5b8-7f1c-4cde-9a5b-9d6c2e1f0a74', status: 'running', commandId: commandId(5) },
+    });
   });
   it('completes CONTINUE at once when that drain is already over', () => {
-    const d = decideTerminate({ req: treq(), optIn: optIn(), documents: DOCUMENTS, existing: spotDrain({ status: 'finished', lastCommandStatus: 'Success' }), now: T0 + 5000 });
+    const d = decideTerminate({
+      req: treq(),
+      optIn: optIn(),
+      documents: DOCUMENTS,
+      existing: spotDrain({ status: 'finished', lastCommandStatus: 'Success' }),
+      now: T0 + 5000,
+    });
     expect(d).toMatchObject({ kind: 'complete', result: 'CONTINUE', next: { status: 'completing', hookName: 'asg-orchestrator-terminate' } });
   });
   it('is a duplicate when the hook is already attached', () => {
-    expect(decideTerminate({ req: treq(), optIn: optIn(), documents: DOCUMENTS, existing: drainWork(), now: T0 })).toMatchObject({ kind: 'skip', outcome: 'duplicate' });
+    expect(decideTerminate({ req: treq(), optIn: optIn(), documents: DOCUMENTS, existing: drainWork(), now: T0 })).toMatchObject({
+      kind: 'skip',
+      outcome: 'duplicate',
+    });
   });
 });
 
@@ -105,7 +123,11 @@ describe('decideDrainResult', () => {
     expect(decideDrainResult(drainWork(), { commandId: commandId(5), status }, T0)).toMatchObject({ kind: 'skip', outcome: 'in-progress' });
   });
   it('times out with CONTINUE (drain.timed-out)', () => {
-    expect(decideDrainTimeout(drainWork(), T0 + 630_000)).toMatchObject({ kind: 'complete', result: 'CONTINUE', notification: { eventType: 'drain.timed-out' } });
+    expect(decideDrainTimeout(drainWork(), T0 + 630_000)).toMatchObject({
+      kind: 'complete',
+      result: 'CONTINUE',
+      notification: { eventType: 'drain.timed-out' },
+    });
   });
 });
 
@@ -125,7 +147,17 @@ describe('decideSweep', () => {
   });
   const launch = (extra: Partial<LifecycleWork> = {}): StoredLifecycle => ({
     version: 2,
-    work: { ...drainWork().work, phase: 'launch', hookName: 'asg-orchestrator-launch', documentName: DOCUMENTS.warmup, commandId: commandId(1), maxAttempts: 3, onFailure: 'abandon', deadlineAt: T0 + 2_700_000, ...extra },
+    work: {
+      ...drainWork().work,
+      phase: 'launch',
+      hookName: 'asg-orchestrator-launch',
+      documentName: DOCUMENTS.warmup,
+      commandId: commandId(1),
+      maxAttempts: 3,
+      onFailure: 'abandon',
+      deadlineAt: T0 + 2_700_000,
+      ...extra,
+    },
   });
 
   it('repairs a lost launch event: starts the warm-up by instance id (no token)', () => {
@@ -153,7 +185,10 @@ describe('decideSweep', () => {
 
   it('abandons a warm-up past its overall budget; continues a drain past its budget', () => {
     expect(decideSweep(base({ stored: launch(), now: T0 + 2_700_000 }))).toMatchObject({ kind: 'complete', result: 'ABANDON' });
-    expect(decideSweep(base({ lifecycleState: 'Terminating:Wait', stored: drainWork(), now: T0 + 630_000 }))).toMatchObject({ kind: 'complete', result: 'CONTINUE' });
+    expect(decideSweep(base({ lifecycleState: 'Terminating:Wait', stored: drainWork(), now: T0 + 630_000 }))).toMatchObject({
+      kind: 'complete',
+      result: 'CONTINUE',
+    });
   });
 
   it('reads the command status two sweeps after sending, then completes a command that finished (lost result event)', () => {
@@ -184,8 +219,14 @@ describe('decideSweep', () => {
   });
 
   it('attaches the hook to an interruption drain, and completes one that is over', () => {
-    expect(decideSweep(base({ lifecycleState: 'Terminating:Wait', stored: spotDrain() }))).toMatchObject({ kind: 'update', next: { hookName: 'asg-orchestrator-terminate' } });
-    expect(decideSweep(base({ lifecycleState: 'Terminating:Wait', stored: spotDrain({ status: 'finished' }) }))).toMatchObject({ kind: 'complete', result: 'CONTINUE' });
+    expect(decideSweep(base({ lifecycleState: 'Terminating:Wait', stored: spotDrain() }))).toMatchObject({
+      kind: 'update',
+      next: { hookName: 'asg-orchestrator-terminate' },
+    });
+    expect(decideSweep(base({ lifecycleState: 'Terminating:Wait', stored: spotDrain({ status: 'finished' }) }))).toMatchObject({
+      kind: 'complete',
+      result: 'CONTINUE',
+    });
   });
 
   it.each([
@@ -198,7 +239,7 @@ describe('decideSweep', () => {
     expect(decideSweep(base(extra as Partial<SweepInput>)).kind).toBe('skip');
   });
 
-  it('finds our hook: the one own hook (configured names or prefix) on the transition; never another tool\'s, even alone', () => {
+  it("finds our hook: the one own hook (configured names or prefix) on the transition; never another tool's, even alone", () => {
     const rule = config().ownHooks;
     const other = { ...HOOKS[0], name: 'bootstrap' } as (typeof HOOKS)[number];
     expect(hookFor([other], 'launch', rule).hook).toBeUndefined();
@@ -211,7 +252,12 @@ describe('decideSweep', () => {
 
 describe('document parameters', () => {
   const yml = serverlessYml<{
-    resources: { Resources: Record<string, { Properties: { Content: { parameters: Record<string, { allowedPattern: string; interpolationType: string; type: string }> } } }> };
+    resources: {
+      Resources: Record<
+        string,
+        { Properties: { Content: { parameters: Record<string, { allowedPattern: string; interpolationType: string; type: string }> } } }
+      >;
+    };
   }>();
   it.each([
     ['WarmUpDocument', WARMUP_PARAMETER_PATTERNS],
@@ -226,16 +272,12 @@ describe('document parameters', () => {
     expect(text).not.toMatch(/\{\{/);
     for (const name of [...Object.keys(WARMUP_PARAMETER_PATTERNS), ...Object.keys(DRAIN_PARAMETER_PATTERNS)]) expect(text).toContain(`$SSM_${name}`);
   });
-  it.each([
-    ['s3://bucket/x;rm -rf /'],
-    ['s3://bucket/a b'],
-    ['s3://bucket/$(id)'],
-    ['s3://bucket/`id`'],
-    ["s3://bucket/it's"],
-    ['s3://bucket/../etc/passwd'],
-  ])('refuses model URI %j before sending', (uri) => {
-    expect(warmupParameters({ modelUris: [uri], readinessUrl: 'http://127.0.0.1:8080/health', cacheDir: '/opt/models' }, 'load', 60).ok).toBe(false);
-  });
+  it.each([['s3://bucket/x;rm -rf /'], ['s3://bucket/a b'], ['s3://bucket/$(id)'], ['s3://bucket/`id`'], ["s3://bucket/it's"], ['s3://bucket/../etc/passwd']])(
+    'refuses model URI %j before sending',
+    (uri) => {
+      expect(warmupParameters({ modelUris: [uri], readinessUrl: 'http://127.0.0.1:8080/health', cacheDir: '/opt/models' }, 'load', 60).ok).toBe(false);
+    },
+  );
   it('accepts twenty URIs and none', () => {
     const uris = Array.from({ length: 20 }, (_, i) => `s3://my-models-bucket/m${i}/`);
     expect(warmupParameters({ modelUris: uris, readinessUrl: 'http://127.0.0.1:8080/health', cacheDir: '/opt/models' }, 'load', 60).ok).toBe(true);

@@ -99,10 +99,21 @@ const fleet = () => {
   /** One run at minute `m`, with what it cost. */
   const run = async (m: number) => {
     w.clock.now = T0 + m * SWEEP_INTERVAL_MS;
-    const before = { asg: asg.calls, instances: asg.instancesSent, ec2: ec2.calls, store: storeCalls(), ssm: w.ssm.sent.length + w.ssm.invocationReads + w.ssm.listReads };
+    const before = {
+      asg: asg.calls,
+      instances: asg.instancesSent,
+      ec2: ec2.calls,
+      store: storeCalls(),
+      ssm: w.ssm.sent.length + w.ssm.invocationReads + w.ssm.listReads,
+    };
     asg.largestAnswer = 0;
     const outcome = await main();
-    const calls = asg.calls - before.asg + (ec2.calls - before.ec2) + (storeCalls() - before.store) + (w.ssm.sent.length + w.ssm.invocationReads + w.ssm.listReads - before.ssm);
+    const calls =
+      asg.calls -
+      before.asg +
+      (ec2.calls - before.ec2) +
+      (storeCalls() - before.store) +
+      (w.ssm.sent.length + w.ssm.invocationReads + w.ssm.listReads - before.ssm);
     return { outcome, calls, instancesRead: asg.instancesSent - before.instances, describeInstances: ec2.calls - before.ec2, largestAnswer: asg.largestAnswer };
   };
   /** `count` instances of group `g` wait on the launch hook; `delivered`: their launch events reached launchLifecycle. */
@@ -113,7 +124,16 @@ const fleet = () => {
     const ids = Array.from({ length: count }, (_, i) => `i-${String(g).padStart(4, '0')}w${String(i).padStart(12, '0')}`);
     asg.groups.set(name, {
       ...grp,
-      instances: [...grp.instances, ...ids.map((instanceId) => ({ instanceId, instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a', lifecycleState: 'Pending:Wait', protectedFromScaleIn: false }))],
+      instances: [
+        ...grp.instances,
+        ...ids.map((instanceId) => ({
+          instanceId,
+          instanceType: 'g5.xlarge',
+          availabilityZone: 'us-east-1a',
+          lifecycleState: 'Pending:Wait',
+          protectedFromScaleIn: false,
+        })),
+      ],
     });
     for (const id of ids) asg.open.set(id, true);
     if (delivered) for (const id of ids) await launchMain(w.deps)(launchEvent(id, {}, name));

@@ -12,7 +12,12 @@ describe('heartbeat timing', () => {
   it('an event handled 150 s after the action opened: the first heartbeat comes before the 300 s heartbeat timeout', async () => {
     // Prepare: the action opened at T0 (the event's time); the handler ran at T0 + 150 s.
     const w = world();
-    w.asg.groups.set(GROUP, group(GROUP, 'gpu-inference', [{ instanceId: INSTANCE, instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a', lifecycleState: 'Pending:Wait', protectedFromScaleIn: false }]));
+    w.asg.groups.set(
+      GROUP,
+      group(GROUP, 'gpu-inference', [
+        { instanceId: INSTANCE, instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a', lifecycleState: 'Pending:Wait', protectedFromScaleIn: false },
+      ]),
+    );
     w.asg.open.set(INSTANCE, true);
     w.clock.now = T0 + 150_000;
     await createLaunchMain(w.deps)(launchEvent(INSTANCE));

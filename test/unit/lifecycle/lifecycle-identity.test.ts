@@ -65,7 +65,9 @@ describe('staleAction says which action each side is', () => {
   });
   it('says "none" and "?" for what is unknown', () => {
     const d = staleAction(work({ token: undefined }), {});
-    expect(d.kind === 'skip' && d.reason).toBe(`stale: the event of an earlier launch action of ${INSTANCE} (token none, opened ?); the record serves a later one (token none)`);
+    expect(d.kind === 'skip' && d.reason).toBe(
+      `stale: the event of an earlier launch action of ${INSTANCE} (token none, opened ?); the record serves a later one (token none)`,
+    );
   });
 });
 
@@ -114,8 +116,19 @@ describe('decideExisting: a duplicate changes nothing unless it finds a stale cl
   const stored = (over: Partial<LifecycleWork>) => ({ version: 3, work: work(over) });
 
   it('a send claimed and never recorded as sent, claim stale: resume it (adopt first), publishing what the claim recorded', () => {
-    const d = decideExisting(stored({ commandId: undefined, notifyAs: 'warmup.started', reason: 'attempt one' }), { hookName: 'asg-orchestrator-launch' }, STALE, () => PLAN);
-    expect(d).toMatchObject({ kind: 'send', resume: true, send: PLAN, next: { claimedAt: STALE }, notification: { eventType: 'warmup.started', reason: 'attempt one (resumed)', details: { resumed: true } } });
+    const d = decideExisting(
+      stored({ commandId: undefined, notifyAs: 'warmup.started', reason: 'attempt one' }),
+      { hookName: 'asg-orchestrator-launch' },
+      STALE,
+      () => PLAN,
+    );
+    expect(d).toMatchObject({
+      kind: 'send',
+      resume: true,
+      send: PLAN,
+      next: { claimedAt: STALE },
+      notification: { eventType: 'warmup.started', reason: 'attempt one (resumed)', details: { resumed: true } },
+    });
     expect(d).not.toHaveProperty('fetchOutput');
   });
   it('a resumed retry also reads the failed attempt’s output for its notification', () => {
@@ -126,7 +139,12 @@ describe('decideExisting: a duplicate changes nothing unless it finds a stale cl
     expect(decideExisting(stored({ commandId: undefined }), { hookName: 'h' }, STALE, () => PLAN)).not.toHaveProperty('notification');
   });
   it('the resumed work takes the event’s hook and token when the record had none, never replaces its own', () => {
-    const none = decideExisting(stored({ commandId: undefined, hookName: undefined, token: undefined }), { hookName: 'h-event', token: 'token-event' }, STALE, () => PLAN);
+    const none = decideExisting(
+      stored({ commandId: undefined, hookName: undefined, token: undefined }),
+      { hookName: 'h-event', token: 'token-event' },
+      STALE,
+      () => PLAN,
+    );
     expect(none).toMatchObject({ next: { hookName: 'h-event', token: 'token-event' } });
     const own = decideExisting(stored({ commandId: undefined }), { hookName: 'h-event', token: 'token-event' }, STALE, () => PLAN);
     expect(own).toMatchObject({ next: { hookName: 'asg-orchestrator-launch', token: 'token-1' } });
@@ -143,7 +161,12 @@ describe('decideExisting: a duplicate changes nothing unless it finds a stale cl
     expect(decideExisting(stored({ commandId: undefined }), { hookName: 'h' }, STALE, () => undefined)).toMatchObject({ kind: 'skip', outcome: 'duplicate' });
   });
   it('a completion claimed and interrupted, claim stale: complete again (not a first try), publishing what it recorded', () => {
-    const d = decideExisting(stored({ status: 'completing', result: 'ABANDON', claimedAt: T0, notifyAs: 'warmup.abandoned', reason: 'failed 3 times' }), { hookName: 'h' }, STALE, () => undefined);
+    const d = decideExisting(
+      stored({ status: 'completing', result: 'ABANDON', claimedAt: T0, notifyAs: 'warmup.abandoned', reason: 'failed 3 times' }),
+      { hookName: 'h' },
+      STALE,
+      () => undefined,
+    );
     expect(d).toEqual(
       expect.objectContaining({
         kind: 'complete',
@@ -157,13 +180,18 @@ describe('decideExisting: a duplicate changes nothing unless it finds a stale cl
   });
   it('a completion without a reason or a claim time: the attempt’s start and its phase and result stand in', () => {
     const d = decideExisting(stored({ status: 'completing', result: 'CONTINUE', notifyAs: 'warmup.succeeded' }), { hookName: 'h' }, STALE, () => undefined);
-    expect(d).toMatchObject({ notification: { reason: 'launch CONTINUE' }, reason: `resuming the CONTINUE completion claimed at ${new Date(T0).toISOString()}: ` });
+    expect(d).toMatchObject({
+      notification: { reason: 'launch CONTINUE' },
+      reason: `resuming the CONTINUE completion claimed at ${new Date(T0).toISOString()}: `,
+    });
   });
   it('a completion under way (fresh claim) is a duplicate', () => {
-    expect(decideExisting(stored({ status: 'completing', result: 'CONTINUE', claimedAt: STALE - 1 }), { hookName: 'h' }, STALE, () => undefined)).toMatchObject({
-      kind: 'skip',
-      outcome: 'duplicate',
-    });
+    expect(decideExisting(stored({ status: 'completing', result: 'CONTINUE', claimedAt: STALE - 1 }), { hookName: 'h' }, STALE, () => undefined)).toMatchObject(
+      {
+        kind: 'skip',
+        outcome: 'duplicate',
+      },
+    );
   });
 });
 
@@ -176,11 +204,17 @@ describe('matchResult: is a command result news for the record?', () => {
   });
   it('… but with no command to rebuild, that earlier result is stale', () => {
     const r = matchResult(stored({ commandId: undefined, previousCommandIds: ['c-0'], attempt: 2 }), 'c-0', 'Failed', STALE, () => undefined);
-    expect(r).toMatchObject({ ok: false, decision: { kind: 'skip', outcome: 'stale', reason: `command c-0 is an earlier attempt of ${INSTANCE} (current: none yet): ignored` } });
+    expect(r).toMatchObject({
+      ok: false,
+      decision: { kind: 'skip', outcome: 'stale', reason: `command c-0 is an earlier attempt of ${INSTANCE} (current: none yet): ignored` },
+    });
   });
   it('a result of a command the record never had does not resume a pending send (only the previous attempt’s does)', () => {
     const r = matchResult(stored({ commandId: undefined, previousCommandIds: ['c-0'], attempt: 2 }), 'c-9', 'Failed', STALE, () => PLAN);
-    expect(r).toMatchObject({ ok: false, decision: { kind: 'skip', outcome: 'stale', reason: `command c-9 is not the current command of ${INSTANCE}: not ours` } });
+    expect(r).toMatchObject({
+      ok: false,
+      decision: { kind: 'skip', outcome: 'stale', reason: `command c-9 is not the current command of ${INSTANCE}: not ours` },
+    });
   });
   it('a result arriving while the first send is still pending (no command yet, no earlier ones): not ours, no crash', () => {
     expect(matchResult(stored({ commandId: undefined }), 'c-1', 'Success', STALE, () => PLAN)).toMatchObject({ ok: false, decision: { outcome: 'stale' } });
@@ -194,7 +228,10 @@ describe('matchResult: is a command result news for the record?', () => {
     expect(r).toMatchObject({ ok: false, decision: { outcome: 'stale', reason: `command c-0 is an earlier attempt of ${INSTANCE} (current: c-1): ignored` } });
   });
   it('a command the record never had: not ours', () => {
-    expect(matchResult(stored({}), 'c-9', 'Success', STALE)).toMatchObject({ ok: false, decision: { outcome: 'stale', reason: `command c-9 is not the current command of ${INSTANCE}: not ours` } });
+    expect(matchResult(stored({}), 'c-9', 'Success', STALE)).toMatchObject({
+      ok: false,
+      decision: { outcome: 'stale', reason: `command c-9 is not the current command of ${INSTANCE}: not ours` },
+    });
   });
   it('its own command while completing, claim stale: resume the completion', () => {
     expect(matchResult(stored({ status: 'completing', result: 'CONTINUE', claimedAt: T0 }), 'c-1', 'Success', STALE)).toMatchObject({
@@ -203,7 +240,10 @@ describe('matchResult: is a command result news for the record?', () => {
     });
   });
   it('its own command while completing, claim fresh: a duplicate', () => {
-    expect(matchResult(stored({ status: 'completing', result: 'CONTINUE', claimedAt: STALE }), 'c-1', 'Success', STALE)).toMatchObject({ ok: false, decision: { outcome: 'duplicate' } });
+    expect(matchResult(stored({ status: 'completing', result: 'CONTINUE', claimedAt: STALE }), 'c-1', 'Success', STALE)).toMatchObject({
+      ok: false,
+      decision: { outcome: 'duplicate' },
+    });
   });
   it('a status that is not final yet: in progress; a final one: news', () => {
     expect(matchResult(stored({}), 'c-1', 'InProgress', STALE)).toMatchObject({ ok: false, decision: { outcome: 'in-progress' } });

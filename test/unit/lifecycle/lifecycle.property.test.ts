@@ -14,10 +14,7 @@ import { HookCache } from '../../../shared/lifecycle/lifecycle-sweep';
 import { InstanceDirectory } from '../../../shared/aws/instance-directory';
 import { commandEvent, commandId, config, group, INSTANCE, launchEvent, world } from './support';
 
-type Step =
-  | { kind: 'launch' }
-  | { kind: 'result'; command: number; status: string }
-  | { kind: 'tick'; seconds: number };
+type Step = { kind: 'launch' } | { kind: 'result'; command: number; status: string } | { kind: 'tick'; seconds: number };
 
 const STATUSES = ['Success', 'Failed', 'TimedOut', 'Cancelled', 'Undeliverable', 'Terminated', 'InProgress', 'Pending', 'Delayed', 'Cancelling'];
 
@@ -36,16 +33,31 @@ const run = async (steps: readonly Step[], onFailure: 'abandon' | 'continue') =>
   const reconcileDeps = {
     lifecycle: w.deps,
     hooks: new HookCache(w.asg),
-    mix: { config: w.deps.config, autoScaling: w.asg, instances: new InstanceDirectory({ describeInstances: async () => [] }), store: w.deps.store, publisher: w.deps.publisher },
+    mix: {
+      config: w.deps.config,
+      autoScaling: w.asg,
+      instances: new InstanceDirectory({ describeInstances: async () => [] }),
+      store: w.deps.store,
+      publisher: w.deps.publisher,
+    },
   };
-  const reconcile = reconcileMain(reconcileDeps, createSweeps(reconcileDeps).filter((s) => s.name === 'lifecycle'));
+  const reconcile = reconcileMain(
+    reconcileDeps,
+    createSweeps(reconcileDeps).filter((s) => s.name === 'lifecycle'),
+  );
   const succeeded = new Set<string>();
   for (const s of steps) {
     // The instance waits in Pending:Wait until its action is answered.
     w.asg.groups.set(
       'ml-inference-gpu',
       group('ml-inference-gpu', 'gpu-inference', [
-        { instanceId: INSTANCE, instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a', lifecycleState: w.asg.open.get(INSTANCE) ? 'Pending:Wait' : 'InService', protectedFromScaleIn: false },
+        {
+          instanceId: INSTANCE,
+          instanceType: 'g5.xlarge',
+          availabilityZone: 'us-east-1a',
+          lifecycleState: w.asg.open.get(INSTANCE) ? 'Pending:Wait' : 'InService',
+          protectedFromScaleIn: false,
+        },
       ]),
     );
     if (s.kind === 'launch') await launch(launchEvent());
@@ -100,7 +112,13 @@ describe('lifecycle property: at most one answer, CONTINUE only after a successf
 
   it('a launch event, then a success, completes CONTINUE exactly once even when everything is delivered twice', async () => {
     const { w } = await run(
-      [{ kind: 'launch' }, { kind: 'launch' }, { kind: 'result', command: 1, status: 'Success' }, { kind: 'result', command: 1, status: 'Success' }, { kind: 'tick', seconds: 60 }],
+      [
+        { kind: 'launch' },
+        { kind: 'launch' },
+        { kind: 'result', command: 1, status: 'Success' },
+        { kind: 'result', command: 1, status: 'Success' },
+        { kind: 'tick', seconds: 60 },
+      ],
       'abandon',
     );
     expect(w.ssm.sent).toHaveLength(1);

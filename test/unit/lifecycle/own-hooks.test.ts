@@ -9,7 +9,13 @@ import { createMain as createLaunchMain } from '../../../functions/launch-lifecy
 import { HookCache, runLifecycleSweep } from '../../../shared/lifecycle/lifecycle-sweep';
 import { commandEvent, commandId, GROUP, group, HOOKS, INSTANCE, launchEvent, T0, world } from './support';
 
-const VENDOR_HOOK = { name: 'vendor-agent-gate', transition: 'autoscaling:EC2_INSTANCE_LAUNCHING', heartbeatTimeoutSeconds: 900, globalTimeoutSeconds: 90_000, defaultResult: 'ABANDON' };
+const VENDOR_HOOK = {
+  name: 'vendor-agent-gate',
+  transition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+  heartbeatTimeoutSeconds: 900,
+  globalTimeoutSeconds: 90_000,
+  defaultResult: 'ABANDON',
+};
 
 describe('several hooks on one transition', () => {
   it("the vendor's hook event arrives first: it is skipped (no command, no completion); ours starts the warm-up and gets the CONTINUE", async () => {
@@ -19,7 +25,10 @@ describe('several hooks on one transition', () => {
     w.asg.open.set(INSTANCE, true);
     const launch = createLaunchMain(w.deps);
     // Act
-    const vendor = await launch({ ...launchEvent(INSTANCE, { LifecycleHookName: VENDOR_HOOK.name, LifecycleActionToken: 'aaaaaaaa-3b7e-4e9a-9c1d-5f2e8a7b6c30' }), id: 'e-vendor' });
+    const vendor = await launch({
+      ...launchEvent(INSTANCE, { LifecycleHookName: VENDOR_HOOK.name, LifecycleActionToken: 'aaaaaaaa-3b7e-4e9a-9c1d-5f2e8a7b6c30' }),
+      id: 'e-vendor',
+    });
     const ours = await launch(launchEvent(INSTANCE));
     const result = await createCommandResultMain(w.deps)(commandEvent(commandId(1), 'Success'));
     // Assess
@@ -35,7 +44,12 @@ describe('several hooks on one transition', () => {
   it('the sweep heartbeats only our hook, and finds none when the only hook on the transition is not ours', async () => {
     const w = world();
     w.asg.hooks = [VENDOR_HOOK, ...HOOKS];
-    w.asg.groups.set(GROUP, group(GROUP, 'gpu-inference', [{ instanceId: INSTANCE, instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a', lifecycleState: 'Pending:Wait', protectedFromScaleIn: false }]));
+    w.asg.groups.set(
+      GROUP,
+      group(GROUP, 'gpu-inference', [
+        { instanceId: INSTANCE, instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a', lifecycleState: 'Pending:Wait', protectedFromScaleIn: false },
+      ]),
+    );
     w.asg.open.set(INSTANCE, true);
     await createLaunchMain(w.deps)(launchEvent(INSTANCE));
     w.ssm.statuses.set(commandId(1), 'InProgress');
@@ -45,7 +59,12 @@ describe('several hooks on one transition', () => {
 
     const alone = world();
     alone.asg.hooks = [VENDOR_HOOK];
-    alone.asg.groups.set(GROUP, group(GROUP, 'gpu-inference', [{ instanceId: INSTANCE, instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a', lifecycleState: 'Pending:Wait', protectedFromScaleIn: false }]));
+    alone.asg.groups.set(
+      GROUP,
+      group(GROUP, 'gpu-inference', [
+        { instanceId: INSTANCE, instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a', lifecycleState: 'Pending:Wait', protectedFromScaleIn: false },
+      ]),
+    );
     const report = await runLifecycleSweep(alone.deps, new HookCache(alone.asg), T0);
     expect(report.summary.outcomes).toEqual({ skipped: 1 });
     expect(alone.ssm.sent).toHaveLength(0);

@@ -15,7 +15,12 @@ describe('lifecycle sweep scan memory', () => {
     // Prepare: a warm-up past its 2,700 s budget; an abandoned launch action terminates the instance
     // (https://docs.aws.amazon.com/autoscaling/ec2/userguide/completing-lifecycle-hooks.html).
     const w = world();
-    w.asg.groups.set(GROUP, group(GROUP, 'gpu-inference', [{ instanceId: INSTANCE, instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a', lifecycleState: 'Pending:Wait', protectedFromScaleIn: false }]));
+    w.asg.groups.set(
+      GROUP,
+      group(GROUP, 'gpu-inference', [
+        { instanceId: INSTANCE, instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a', lifecycleState: 'Pending:Wait', protectedFromScaleIn: false },
+      ]),
+    );
     w.asg.open.set(INSTANCE, true);
     await createLaunchMain(w.deps)(launchEvent(INSTANCE));
     const complete = w.asg.completeLifecycleAction.bind(w.asg);

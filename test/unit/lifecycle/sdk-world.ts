@@ -27,7 +27,11 @@ export const ebMock = mockClient(EventBridgeClient);
 
 export const TOPIC = 'arn:aws:sns:us-east-1:123456789012:asg-orchestrator-test-notifications';
 
-export const sdkGroup = (name: string, tags: Array<{ Key: string; Value: string }>, instances: Array<{ InstanceId: string; LifecycleState: string }> = []): AutoScalingGroup => ({
+export const sdkGroup = (
+  name: string,
+  tags: Array<{ Key: string; Value: string }>,
+  instances: Array<{ InstanceId: string; LifecycleState: string }> = [],
+): AutoScalingGroup => ({
   AutoScalingGroupName: name,
   AutoScalingGroupARN: `arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:1111:autoScalingGroupName/${name}`,
   MinSize: 0,
@@ -54,14 +58,30 @@ export const OPTED_IN_TAGS = [{ Key: 'asg-orchestrator:profile', Value: 'gpu-inf
 export const resetMocks = (waiting: Array<{ InstanceId: string; LifecycleState: string }> = [], requestedAt: () => number = () => T0): void => {
   for (const m of [asgMock, ssmMock, snsMock, ebMock]) m.reset();
   asgMock.on(DescribeAutoScalingGroupsCommand, { AutoScalingGroupNames: [GROUP] }).resolves({ AutoScalingGroups: [sdkGroup(GROUP, OPTED_IN_TAGS, waiting)] });
-  asgMock.on(DescribeAutoScalingGroupsCommand, { AutoScalingGroupNames: ['legacy-web'] }).resolves({ AutoScalingGroups: [sdkGroup('legacy-web', [{ Key: 'team', Value: 'web' }])] });
+  asgMock
+    .on(DescribeAutoScalingGroupsCommand, { AutoScalingGroupNames: ['legacy-web'] })
+    .resolves({ AutoScalingGroups: [sdkGroup('legacy-web', [{ Key: 'team', Value: 'web' }])] });
   asgMock
     .on(DescribeAutoScalingGroupsCommand, { Filters: [{ Name: 'tag-key', Values: ['asg-orchestrator:profile'] }] })
     .resolves({ AutoScalingGroups: [sdkGroup(GROUP, OPTED_IN_TAGS, waiting)] });
   asgMock.on(DescribeLifecycleHooksCommand).resolves({
     LifecycleHooks: [
-      { LifecycleHookName: 'asg-orchestrator-launch', AutoScalingGroupName: GROUP, LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING', HeartbeatTimeout: 300, GlobalTimeout: 30_000, DefaultResult: 'ABANDON' },
-      { LifecycleHookName: 'asg-orchestrator-terminate', AutoScalingGroupName: GROUP, LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING', HeartbeatTimeout: 300, GlobalTimeout: 30_000, DefaultResult: 'CONTINUE' },
+      {
+        LifecycleHookName: 'asg-orchestrator-launch',
+        AutoScalingGroupName: GROUP,
+        LifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+        HeartbeatTimeout: 300,
+        GlobalTimeout: 30_000,
+        DefaultResult: 'ABANDON',
+      },
+      {
+        LifecycleHookName: 'asg-orchestrator-terminate',
+        AutoScalingGroupName: GROUP,
+        LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+        HeartbeatTimeout: 300,
+        GlobalTimeout: 30_000,
+        DefaultResult: 'CONTINUE',
+      },
     ],
   });
   asgMock.on(CompleteLifecycleActionCommand).resolves({});
@@ -91,14 +111,22 @@ export const resetMocks = (waiting: Array<{ InstanceId: string; LifecycleState: 
       .slice(0, input.MaxResults ?? 50);
     return { Commands: commands };
   });
-  ssmMock.on(GetCommandInvocationCommand).resolves({ Status: 'Failed', StatusDetails: 'Failed', StandardOutputContent: 'downloading s3://my-models-bucket/llama-3-8b/', StandardErrorContent: 'warm-up failed: download of s3://my-models-bucket/llama-3-8b/ failed' });
+  ssmMock.on(GetCommandInvocationCommand).resolves({
+    Status: 'Failed',
+    StatusDetails: 'Failed',
+    StandardOutputContent: 'downloading s3://my-models-bucket/llama-3-8b/',
+    StandardErrorContent: 'warm-up failed: download of s3://my-models-bucket/llama-3-8b/ failed',
+  });
   snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
   ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
 };
 
 /** AWS rejects a call on an answered or expired action with this. */
 export const noActiveAction = (): Error =>
-  Object.assign(new Error('No active Lifecycle Action found with token c2f6a1d4-3b7e-4e9a-9c1d-5f2e8a7b6c30'), { name: 'ValidationError', $metadata: { httpStatusCode: 400 } });
+  Object.assign(new Error('No active Lifecycle Action found with token c2f6a1d4-3b7e-4e9a-9c1d-5f2e8a7b6c30'), {
+    name: 'ValidationError',
+    $metadata: { httpStatusCode: 400 },
+  });
 
 /** Real deps over the mocked clients; state in memory; clock under the test's control. */
 export const sdkDeps = (): { deps: LifecycleDeps; store: MemoryStateStore; clock: { now: number } } => {

@@ -64,8 +64,20 @@ export const group = (name = GROUP, profile: string | undefined = 'gpu-inference
 });
 
 export const HOOKS: LifecycleHookSummary[] = [
-  { name: 'asg-orchestrator-launch', transition: 'autoscaling:EC2_INSTANCE_LAUNCHING', heartbeatTimeoutSeconds: 300, globalTimeoutSeconds: 30_000, defaultResult: 'ABANDON' },
-  { name: 'asg-orchestrator-terminate', transition: 'autoscaling:EC2_INSTANCE_TERMINATING', heartbeatTimeoutSeconds: 300, globalTimeoutSeconds: 30_000, defaultResult: 'CONTINUE' },
+  {
+    name: 'asg-orchestrator-launch',
+    transition: 'autoscaling:EC2_INSTANCE_LAUNCHING',
+    heartbeatTimeoutSeconds: 300,
+    globalTimeoutSeconds: 30_000,
+    defaultResult: 'ABANDON',
+  },
+  {
+    name: 'asg-orchestrator-terminate',
+    transition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+    heartbeatTimeoutSeconds: 300,
+    globalTimeoutSeconds: 30_000,
+    defaultResult: 'CONTINUE',
+  },
 ];
 
 /** Auto Scaling with lifecycle actions that are open until answered (then "No active Lifecycle Action found"). */
@@ -124,7 +136,13 @@ export class FakeSsm implements SsmPort {
       .filter(({ c, at }) => c.instanceId === instanceId && at >= invokedAfter)
       .reverse()
       .slice(0, 50)
-      .map(({ c, id, at }) => ({ commandId: id, documentName: c.documentName, comment: c.comment.slice(0, 100), requestedAt: at, status: this.statuses.get(id) ?? 'Pending' }));
+      .map(({ c, id, at }) => ({
+        commandId: id,
+        documentName: c.documentName,
+        comment: c.comment.slice(0, 100),
+        requestedAt: at,
+        status: this.statuses.get(id) ?? 'Pending',
+      }));
   }
   public async getCommandInvocation(id: string): Promise<CommandInvocation | undefined> {
     this.invocationReads += 1;

@@ -24,7 +24,13 @@ class LapsingAutoScaling extends FakeAutoScaling {
     this.open.set(instanceId, true);
     this.lastBeat.set(instanceId, this.clock.now);
     const g = this.groups.get(groupName) ?? group(groupName);
-    this.groups.set(groupName, { ...g, instances: [...g.instances, { instanceId, instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a', lifecycleState: 'Pending:Wait', protectedFromScaleIn: false }] });
+    this.groups.set(groupName, {
+      ...g,
+      instances: [
+        ...g.instances,
+        { instanceId, instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a', lifecycleState: 'Pending:Wait', protectedFromScaleIn: false },
+      ],
+    });
   }
   /** Auto Scaling's timer: what passed its heartbeat timeout ends (DefaultResult ABANDON). */
   public tick(): void {

@@ -49,7 +49,12 @@ const act = async (w: World, event: Record<string, unknown>, at: number, documen
 };
 
 const waiting = (w: World, lifecycleState: string) =>
-  w.asg.groups.set(GROUP, group(GROUP, 'gpu-inference', [{ instanceId: INSTANCE, instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a', lifecycleState, protectedFromScaleIn: false }]));
+  w.asg.groups.set(
+    GROUP,
+    group(GROUP, 'gpu-inference', [
+      { instanceId: INSTANCE, instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a', lifecycleState, protectedFromScaleIn: false },
+    ]),
+  );
 
 describe('warm pool', () => {
   it('enter the pool (pre-stage), leave it (load), return on scale-in (drain), enter and leave again: every action warmed up or drained and answered with its own token', async () => {
@@ -66,7 +71,14 @@ describe('warm pool', () => {
       expect(s.started).toMatchObject({ outcome: 'started' });
       expect(s.done).toMatchObject({ outcome: 'completed', result: 'CONTINUE' });
     }
-    expect(w.ssm.sent.map((c) => (c.documentName === DOCUMENTS.drain ? 'drain' : String(c.parameters.Mode)))).toEqual(['prestage', 'load', 'drain', 'prestage', 'load', 'drain']);
+    expect(w.ssm.sent.map((c) => (c.documentName === DOCUMENTS.drain ? 'drain' : String(c.parameters.Mode)))).toEqual([
+      'prestage',
+      'load',
+      'drain',
+      'prestage',
+      'load',
+      'drain',
+    ]);
     expect(w.asg.completions.map((c) => `${c.ref.token}|${c.result}|${c.accepted}`)).toEqual([1, 2, 3, 4, 5, 6].map((n) => `${token(n)}|CONTINUE|true`));
   });
 

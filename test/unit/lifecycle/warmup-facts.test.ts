@@ -60,7 +60,10 @@ describe('warm-up facts for the termination policy', () => {
     expect(during).toMatchObject({ launchedAt, warming: true });
     // One set entry per fact in the hour's packed item (the write time as ms into the hour), which lives a day past the end of its hour.
     const into = T0 % 3_600_000;
-    expect(item).toMatchObject({ f: new Set([expect.stringMatching(new RegExp(`^${INSTANCE}\\|s\\|${into}\\|${launchedAt}\u001f`)), `${INSTANCE}|w|${into}|1`]), expiresAt: packedFactsExpiry(T0) });
+    expect(item).toMatchObject({
+      f: new Set([expect.stringMatching(new RegExp(`^${INSTANCE}\\|s\\|${into}\\|${launchedAt}\u001f`)), `${INSTANCE}|w|${into}|1`]),
+      expiresAt: packedFactsExpiry(T0),
+    });
     expect(item?.expiresAt).toBeGreaterThanOrEqual(Math.floor(T0 / 1000) + FACTS_TTL_SECONDS);
     expect(result).toMatchObject({ outcome: 'completed', result: 'CONTINUE' });
     expect(after).toMatchObject({ launchedAt, warming: false });
@@ -120,7 +123,12 @@ describe('warm-up facts for the termination policy', () => {
       AutoScalingGroupName: GROUP,
       CapacityToTerminate: [{ AvailabilityZone: 'us-east-1a', Capacity: 3, InstanceMarketOption: 'on-demand' }],
       // Input order is neither launch order nor id order, so only the facts can produce the answer.
-      Instances: [middle, newest, oldest].map((id) => ({ AvailabilityZone: 'us-east-1a', InstanceId: id, InstanceType: 'g5.xlarge', InstanceMarketOption: 'on-demand' })),
+      Instances: [middle, newest, oldest].map((id) => ({
+        AvailabilityZone: 'us-east-1a',
+        InstanceId: id,
+        InstanceType: 'g5.xlarge',
+        InstanceMarketOption: 'on-demand',
+      })),
       Cause: 'SCALE_IN',
     };
     // Act

@@ -80,7 +80,13 @@ describe('decideLaunch', () => {
   });
 
   it('skips a group that did not opt in, with the reason', () => {
-    const d = decideLaunch({ req: req(), optIn: resolveProfile(config(), [{ key: 'team', value: 'web' }]), documents: DOCUMENTS, existing: undefined, now: T0 });
+    const d = decideLaunch({
+      req: req(),
+      optIn: resolveProfile(config(), [{ key: 'team', value: 'web' }]),
+      documents: DOCUMENTS,
+      existing: undefined,
+      now: T0,
+    });
     expect(d).toEqual({ kind: 'skip', outcome: 'skipped', reason: expect.stringMatching(/did not opt in: group has no tag asg-orchestrator:profile/) });
   });
 
@@ -88,12 +94,24 @@ describe('decideLaunch', () => {
     const enforce = decideLaunch({ req: req(), optIn: optIn(config({ warmup: { enabled: false } })), documents: DOCUMENTS, existing: undefined, now: T0 });
     expect(enforce).toMatchObject({ kind: 'create', work: { status: 'completing', result: 'CONTINUE' }, notification: { eventType: 'warmup.skipped' } });
     expect(enforce.kind === 'create' && enforce.send).toBeFalsy();
-    const observe = decideLaunch({ req: req(), optIn: optIn(config({ mode: 'observe', warmup: { enabled: false } })), documents: DOCUMENTS, existing: undefined, now: T0 });
+    const observe = decideLaunch({
+      req: req(),
+      optIn: optIn(config({ mode: 'observe', warmup: { enabled: false } })),
+      documents: DOCUMENTS,
+      existing: undefined,
+      now: T0,
+    });
     expect(observe).toMatchObject({ kind: 'create', work: { status: 'finished' } });
   });
 
   it('uses the profile document when it names one', () => {
-    const d = decideLaunch({ req: req(), optIn: optIn(config({ warmup: { documentName: 'asg-orchestrator-my-warmup' } })), documents: DOCUMENTS, existing: undefined, now: T0 });
+    const d = decideLaunch({
+      req: req(),
+      optIn: optIn(config({ warmup: { documentName: 'asg-orchestrator-my-warmup' } })),
+      documents: DOCUMENTS,
+      existing: undefined,
+      now: T0,
+    });
     expect(d.kind === 'create' && d.send?.documentName).toBe('asg-orchestrator-my-warmup');
   });
 

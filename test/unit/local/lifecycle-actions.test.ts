@@ -7,8 +7,18 @@ import { describe, expect, it } from 'vitest';
 import { globalTimeoutSeconds, type HookSpec, LifecycleActionError, LifecycleActions, settledState, waitState } from '../../../shared/local/lifecycle-actions';
 
 const S = 1000;
-const launch = (name: string, heartbeatTimeout = 300, defaultResult: 'CONTINUE' | 'ABANDON' = 'ABANDON'): HookSpec => ({ name, transition: 'launch', heartbeatTimeout, defaultResult });
-const terminate = (name: string, heartbeatTimeout = 300, defaultResult: 'CONTINUE' | 'ABANDON' = 'CONTINUE'): HookSpec => ({ name, transition: 'terminate', heartbeatTimeout, defaultResult });
+const launch = (name: string, heartbeatTimeout = 300, defaultResult: 'CONTINUE' | 'ABANDON' = 'ABANDON'): HookSpec => ({
+  name,
+  transition: 'launch',
+  heartbeatTimeout,
+  defaultResult,
+});
+const terminate = (name: string, heartbeatTimeout = 300, defaultResult: 'CONTINUE' | 'ABANDON' = 'CONTINUE'): HookSpec => ({
+  name,
+  transition: 'terminate',
+  heartbeatTimeout,
+  defaultResult,
+});
 
 const world = () => {
   let n = 0;
@@ -58,7 +68,11 @@ describe('several hooks per transition (adding-lifecycle-hooks.html)', () => {
     ]);
     // Our token does not complete their action.
     expect(() => w.complete({ hookName: 'theirs', instanceId: 'i-1', token: 'token-1' }, 'CONTINUE')).toThrow(LifecycleActionError);
-    expect(w.complete({ hookName: 'mine', instanceId: 'i-1', token: 'token-1' }, 'CONTINUE')).toMatchObject({ kind: 'waiting', instanceId: 'i-1', remaining: 1 });
+    expect(w.complete({ hookName: 'mine', instanceId: 'i-1', token: 'token-1' }, 'CONTINUE')).toMatchObject({
+      kind: 'waiting',
+      instanceId: 'i-1',
+      remaining: 1,
+    });
     expect(w.complete({ hookName: 'theirs', instanceId: 'i-1', token: 'token-2' }, 'CONTINUE')).toMatchObject({ kind: 'settled', result: 'CONTINUE' });
   });
 
@@ -104,8 +118,17 @@ describe('where a settled transition leaves the instance (settledState)', () => 
       if (outcome.kind !== 'settled') throw new Error('not settled');
       return settledState(outcome);
     };
-    expect([settle('launch', 'CONTINUE'), settle('launch', 'ABANDON'), settle('terminate', 'CONTINUE'), settle('terminate', 'ABANDON')]).toEqual(['InService', 'Terminated', 'Terminated', 'Terminated']);
-    expect([settle('launch', 'CONTINUE', 'WarmPool'), settle('launch', 'ABANDON', 'WarmPool'), settle('terminate', 'CONTINUE', 'WarmPool')]).toEqual(['Warmed:Stopped', 'Terminated', 'Warmed:Stopped']);
+    expect([settle('launch', 'CONTINUE'), settle('launch', 'ABANDON'), settle('terminate', 'CONTINUE'), settle('terminate', 'ABANDON')]).toEqual([
+      'InService',
+      'Terminated',
+      'Terminated',
+      'Terminated',
+    ]);
+    expect([settle('launch', 'CONTINUE', 'WarmPool'), settle('launch', 'ABANDON', 'WarmPool'), settle('terminate', 'CONTINUE', 'WarmPool')]).toEqual([
+      'Warmed:Stopped',
+      'Terminated',
+      'Warmed:Stopped',
+    ]);
   });
 });
 
@@ -117,11 +140,21 @@ describe('warm pools (warm-pool-instance-lifecycle.html)', () => {
     expect(waitState('launch', 'WarmPool')).toBe('Warmed:Pending:Wait');
     expect(w.complete({ hookName: 'mine', instanceId: 'i-1', token: into?.token }, 'CONTINUE')).toMatchObject({ kind: 'settled', destination: 'WarmPool' });
     // Warmed:Stopped … then a scale-out takes it out of the pool: Pending:Wait again, new token.
-    const [out] = w.open({ instanceId: 'i-1', transition: 'launch', hooks: [launch('mine')], now: 3_600 * S, origin: 'WarmPool', destination: 'AutoScalingGroup' });
+    const [out] = w.open({
+      instanceId: 'i-1',
+      transition: 'launch',
+      hooks: [launch('mine')],
+      now: 3_600 * S,
+      origin: 'WarmPool',
+      destination: 'AutoScalingGroup',
+    });
     expect(out?.token).not.toBe(into?.token);
     expect(waitState('launch', 'AutoScalingGroup')).toBe('Pending:Wait');
     expect(() => w.complete({ hookName: 'mine', instanceId: 'i-1', token: into?.token }, 'CONTINUE')).toThrow(LifecycleActionError);
-    expect(w.complete({ hookName: 'mine', instanceId: 'i-1', token: out?.token }, 'CONTINUE')).toMatchObject({ kind: 'settled', destination: 'AutoScalingGroup' });
+    expect(w.complete({ hookName: 'mine', instanceId: 'i-1', token: out?.token }, 'CONTINUE')).toMatchObject({
+      kind: 'settled',
+      destination: 'AutoScalingGroup',
+    });
   });
 
   it('an instance returning to the pool on scale-in waits in Warmed:Pending:Wait for the TERMINATING hook', () => {

@@ -108,7 +108,11 @@ describe('Auto Scaling', () => {
 
   it('an action unanswered for its HeartbeatTimeout takes the DefaultResult; a heartbeat restarts the timeout (lifecycle-hooks.html)', () => {
     let now = 1_000_000;
-    const w = new LocalWorld(seedWorld(fixture as unknown as WorldFixture, now), () => {}, () => now);
+    const w = new LocalWorld(
+      seedWorld(fixture as unknown as WorldFixture, now),
+      () => {},
+      () => now,
+    );
     const ref = { AutoScalingGroupName: GROUP, LifecycleHookName: 'asg-orchestrator-launch', InstanceId: 'i-0abc1234def567891' };
     const state = (id: string) => w.state.instances.find((i) => i.id === id)?.state;
     now += 299_000;
@@ -117,7 +121,9 @@ describe('Auto Scaling', () => {
     expect(state('i-0abc1234def567891')).toBe('Pending:Wait');
     // The other waiting instance had no heartbeat: its launch hook's DefaultResult (ABANDON) applied at 300 s.
     w.answer('autoscaling', 'DescribeLifecycleHooks', { AutoScalingGroupName: GROUP });
-    expect(() => w.answer('autoscaling', 'CompleteLifecycleAction', { ...ref, InstanceId: 'i-0abc1234def567892', LifecycleActionResult: 'CONTINUE' })).toThrow(/No active Lifecycle Action found/);
+    expect(() => w.answer('autoscaling', 'CompleteLifecycleAction', { ...ref, InstanceId: 'i-0abc1234def567892', LifecycleActionResult: 'CONTINUE' })).toThrow(
+      /No active Lifecycle Action found/,
+    );
     expect(state('i-0abc1234def567892')).toBe('Terminated');
     now += 2_000;
     expect(() => w.answer('autoscaling', 'CompleteLifecycleAction', { ...ref, LifecycleActionResult: 'CONTINUE' })).toThrow(/No active Lifecycle Action found/);
@@ -135,15 +141,18 @@ describe('Auto Scaling', () => {
   });
 
   it('rejects an unknown group with ValidationError (drop)', async () => {
-    const error = await clients().asg.describeLifecycleHooks('nope').catch((e: unknown) => e);
+    const error = await clients()
+      .asg.describeLifecycleHooks('nope')
+      .catch((e: unknown) => e);
     expect(isAwsCallError(error) && [error.awsErrorName, error.disposition]).toEqual(['ValidationError', 'drop']);
   });
 });
 
 describe('SSM', () => {
-  it('hands out the samples\' command ids for i-0abc1234def567890, then generated ones, and reads invocations back', async () => {
+  it("hands out the samples' command ids for i-0abc1234def567890, then generated ones, and reads invocations back", async () => {
     const { ssm } = clients();
-    const send = (documentName: string, instanceId = I890) => ssm.sendCommand({ documentName, instanceId, parameters: {}, timeoutSeconds: 60, comment: 'test' });
+    const send = (documentName: string, instanceId = I890) =>
+      ssm.sendCommand({ documentName, instanceId, parameters: {}, timeoutSeconds: 60, comment: 'test' });
     expect(await send('asg-orchestrator-warmup')).toBe('e8d3c0e4-71f7-4491-898f-c9b35bee5f01');
     expect(await send('asg-orchestrator-drain')).toBe('e8d3c0e4-71f7-4491-898f-c9b35bee5f07');
     expect(await send('asg-orchestrator-warmup')).toBe('e8d3c0e4-71f7-4491-898f-c9b35bee5f02');
@@ -246,7 +255,9 @@ describe('persistence, reset and report', () => {
     await asg.describeGroups([GROUP]);
     await sns.publish({ topicArn: 't', subject: 's', message: 'm', attributes: {} });
     expect(vi.mocked(process.stderr.write)).toHaveBeenCalledTimes(1);
-    expect(String(vi.mocked(process.stderr.write).mock.calls[0]?.[0])).toMatch(/^asg-orchestrator: offline local world \(forced by ORCHESTRATOR_LOCAL_WORLD=1\) — /);
+    expect(String(vi.mocked(process.stderr.write).mock.calls[0]?.[0])).toMatch(
+      /^asg-orchestrator: offline local world \(forced by ORCHESTRATOR_LOCAL_WORLD=1\) — /,
+    );
     const report = localWorldReport({ ...env, ORCHESTRATOR_LOCAL_WORLD: undefined, IS_LOCAL: 'true', HOME: dir });
     expect(report).toEqual({ note: LOCAL_WORLD_NOTE, calls: ['autoscaling:DescribeAutoScalingGroups', 'sns:Publish'] });
     expect(localWorldReport({ IS_LOCAL: 'true', HOME: dir })?.calls).toEqual([]);

@@ -5,7 +5,16 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { clampTarget, decideMix, directionOf, type MixControllerMemory, type MixDirection, type MixSettings, type MixTarget, mixBounds } from '../../../shared/mix/policy/mix';
+import {
+  clampTarget,
+  decideMix,
+  directionOf,
+  type MixControllerMemory,
+  type MixDirection,
+  type MixSettings,
+  type MixTarget,
+  mixBounds,
+} from '../../../shared/mix/policy/mix';
 import type { CapacitySignal } from '../../../shared/state/group-state';
 import { NOW, POOLS, settings } from './helpers';
 
@@ -79,7 +88,13 @@ const signalsOf = (step: Step, t: number, tag: string): CapacitySignal[] => [
     const [instanceType, availabilityZone] = POOLS[i % step.pools] ?? POOLS[0];
     return { kind: 'interruption-warning' as const, at: t, instanceType, availabilityZone, instanceId: `i-${tag}w-${i}` };
   }),
-  ...Array.from({ length: step.rebalances }, (_, i) => ({ kind: 'rebalance-recommendation' as const, at: t, instanceType: 'g5.xlarge', availabilityZone: 'us-east-1b', instanceId: `i-${tag}r-${i}` })),
+  ...Array.from({ length: step.rebalances }, (_, i) => ({
+    kind: 'rebalance-recommendation' as const,
+    at: t,
+    instanceType: 'g5.xlarge',
+    availabilityZone: 'us-east-1b',
+    instanceId: `i-${tag}r-${i}`,
+  })),
   ...Array.from({ length: step.launchFailures }, () => ({ kind: 'spot-launch-failure' as const, at: t, instanceType: '*', availabilityZone: 'us-east-1c' })),
 ];
 
@@ -116,7 +131,8 @@ const run = (s: MixSettings, owner: MixTarget, steps: readonly Step[]) => {
     };
     if (d.kind === 'change') {
       const inWindow = signals.filter((x) => x.at <= t);
-      const newest = (kinds: string[]) => inWindow.filter((x) => kinds.includes(x.kind)).reduce<number | undefined>((m, x) => (m === undefined ? x.at : Math.max(m, x.at)), undefined);
+      const newest = (kinds: string[]) =>
+        inWindow.filter((x) => kinds.includes(x.kind)).reduce<number | undefined>((m, x) => (m === undefined ? x.at : Math.max(m, x.at)), undefined);
       changes.push({
         at: t,
         from: current,
@@ -213,7 +229,18 @@ describe('decideMix: no flapping over random signal sequences', () => {
         let t = NOW;
         for (const step of steps) {
           t += step.dtSeconds * 1000;
-          const d = decideMix({ now: t, current: owner, owner, desiredCapacity: step.desired, inServiceCapacity: Math.max(0, step.desired - step.missing), spotInstances: step.spot, usablePools: 4, signals: signalsOf(step, t, 'x'), memory: {}, settings: s });
+          const d = decideMix({
+            now: t,
+            current: owner,
+            owner,
+            desiredCapacity: step.desired,
+            inServiceCapacity: Math.max(0, step.desired - step.missing),
+            spotInstances: step.spot,
+            usablePools: 4,
+            signals: signalsOf(step, t, 'x'),
+            memory: {},
+            settings: s,
+          });
           if (d.kind !== 'change' || d.rule === 'bounds') continue;
           expect(d.economics).toBeDefined();
           expect(d.economics?.gain ?? 0).toBeGreaterThan(d.economics?.cost ?? 0);
@@ -227,7 +254,17 @@ describe('decideMix: no flapping over random signal sequences', () => {
   it('an all-On-Demand group without any Spot signal is never changed', () => {
     fc.assert(
       fc.property(settingsArb, fc.integer({ min: 0, max: 50 }), fc.array(fc.integer({ min: 0, max: 7200 }), { maxLength: 40 }), (s, base, dts) => {
-        const steps = dts.map((dtSeconds) => ({ dtSeconds, interruptions: 0, pools: 1, rebalances: 0, launchFailures: 0, desired: 60, missing: 0, spot: 0, spotLaunchedAgoSeconds: null }));
+        const steps = dts.map((dtSeconds) => ({
+          dtSeconds,
+          interruptions: 0,
+          pools: 1,
+          rebalances: 0,
+          launchFailures: 0,
+          desired: 60,
+          missing: 0,
+          spot: 0,
+          spotLaunchedAgoSeconds: null,
+        }));
         expect(run({ ...s, respectOwnerSettings: true }, { base, percent: 100 }, steps)).toEqual([]);
       }),
       { numRuns: 300 },
@@ -238,7 +275,18 @@ describe('decideMix: no flapping over random signal sequences', () => {
     const weird = fc.oneof(fc.double(), fc.integer({ min: -1e9, max: 1e9 }), fc.constant(Number.NaN), fc.constant(Number.POSITIVE_INFINITY));
     fc.assert(
       fc.property(settingsArb, weird, weird, weird, weird, weird, weird, (s, base, percent, desired, inService, spot, pools) => {
-        const d = decideMix({ now: NOW, current: { base, percent }, owner: { base, percent }, desiredCapacity: desired, inServiceCapacity: inService, spotInstances: spot, usablePools: pools, signals: [], memory: {}, settings: s });
+        const d = decideMix({
+          now: NOW,
+          current: { base, percent },
+          owner: { base, percent },
+          desiredCapacity: desired,
+          inServiceCapacity: inService,
+          spotInstances: spot,
+          usablePools: pools,
+          signals: [],
+          memory: {},
+          settings: s,
+        });
         if (d.kind === 'change') expect(Number.isInteger(d.target.base) && Number.isInteger(d.target.percent)).toBe(true);
         expect(typeof d.reason).toBe('string');
       }),

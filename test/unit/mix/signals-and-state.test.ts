@@ -16,17 +16,35 @@ const interpret = (rel: string, patch?: (e: { detail: Record<string, unknown> })
 
 describe('interpretSignal', () => {
   it.each([
-    ['ec2/spot-interruption.json', { kind: 'instance', signal: 'interruption-warning', instanceId: 'i-0abc1234def567890', instanceAction: 'terminate', at: Date.parse('2026-11-27T11:20:00Z') }],
+    [
+      'ec2/spot-interruption.json',
+      {
+        kind: 'instance',
+        signal: 'interruption-warning',
+        instanceId: 'i-0abc1234def567890',
+        instanceAction: 'terminate',
+        at: Date.parse('2026-11-27T11:20:00Z'),
+      },
+    ],
     ['ec2/rebalance-recommendation.json', { kind: 'instance', signal: 'rebalance-recommendation', instanceId: 'i-0abc1234def567890' }],
-    ['autoscaling/launch-unsuccessful.json', { kind: 'pool', signal: 'spot-launch-failure', groupName: 'ml-inference-gpu', availabilityZone: 'us-east-1c', instanceType: '*' }],
-    ['autoscaling/launch-unsuccessful-spot-capacity-typed.json', { kind: 'pool', signal: 'spot-launch-failure', availabilityZone: 'us-east-1b', instanceType: 'g5.xlarge' }],
+    [
+      'autoscaling/launch-unsuccessful.json',
+      { kind: 'pool', signal: 'spot-launch-failure', groupName: 'ml-inference-gpu', availabilityZone: 'us-east-1c', instanceType: '*' },
+    ],
+    [
+      'autoscaling/launch-unsuccessful-spot-capacity-typed.json',
+      { kind: 'pool', signal: 'spot-launch-failure', availabilityZone: 'us-east-1b', instanceType: 'g5.xlarge' },
+    ],
     ['autoscaling/launch-unsuccessful-config.json', { kind: 'skip' }],
   ])('%s', (rel, expected) => {
     expect(interpret(rel)).toMatchObject(expected);
   });
 
   it('says why a non-capacity failure is not a signal', () => {
-    expect(interpret('autoscaling/launch-unsuccessful-config.json')).toEqual({ kind: 'skip', reason: expect.stringMatching(/^launch failure of class configuration is not a Spot capacity signal/) });
+    expect(interpret('autoscaling/launch-unsuccessful-config.json')).toEqual({
+      kind: 'skip',
+      reason: expect.stringMatching(/^launch failure of class configuration is not a Spot capacity signal/),
+    });
   });
 
   it('an On-Demand capacity failure is not a Spot signal', () => {
@@ -53,7 +71,9 @@ describe('mix state record', () => {
   });
 
   it('drops what it cannot read instead of failing', () => {
-    expect(decodeMixState({ lastChangeAt: 'soon', target: { base: 'x' }, fallback: { since: 1 }, history: [{ at: 1 }, 'junk'], targetMode: 'maybe' })).toEqual({ history: [] });
+    expect(decodeMixState({ lastChangeAt: 'soon', target: { base: 'x' }, fallback: { since: 1 }, history: [{ at: 1 }, 'junk'], targetMode: 'maybe' })).toEqual({
+      history: [],
+    });
     expect(decodeMixState(undefined)).toEqual({ history: [] });
   });
 
@@ -71,7 +91,11 @@ describe('mix state record', () => {
   };
 
   it('round-trips a pending change (target, mode, lease, notification)', () => {
-    const state = { target: { base: 1, percent: 50 }, history: [], pending: { target: { base: 1, percent: 50 }, mode: 'enforce' as const, claimedAt: 9, notification } };
+    const state = {
+      target: { base: 1, percent: 50 },
+      history: [],
+      pending: { target: { base: 1, percent: 50 }, mode: 'enforce' as const, claimedAt: 9, notification },
+    };
     expect(decodeMixState(mixRecord('g', state as never, 1, 0).data)).toEqual(state);
   });
 
@@ -81,7 +105,9 @@ describe('mix state record', () => {
     expect(decodeMixState({ pending: { ...pending, notification: { ...notification, severity: 'loud' } } }).pending).toBeUndefined();
     expect(decodeMixState({ pending: { ...pending, claimedAt: 'x', notification } }).pending).toBeUndefined();
     expect(decodeMixState({ pending: { ...pending, mode: 'both', notification } }).pending).toBeUndefined();
-    const odd = decodeMixState({ pending: { ...pending, notification: { ...notification, details: { ok: 1, bad: { x: 1 }, inf: Number.POSITIVE_INFINITY }, resources: ['a', 3] } } });
+    const odd = decodeMixState({
+      pending: { ...pending, notification: { ...notification, details: { ok: 1, bad: { x: 1 }, inf: Number.POSITIVE_INFINITY }, resources: ['a', 3] } },
+    });
     expect(odd.pending?.notification).toMatchObject({ details: { ok: 1 }, resources: ['a'] });
     expect(odd.pending?.notification.details).not.toHaveProperty('bad');
   });
@@ -93,11 +119,23 @@ describe('rejectedByAws (was UpdateAutoScalingGroup surely not applied?)', () =>
     ['Throttling (400)', wrap(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }), 'Throttling'), true],
     ['Throttling without metadata', wrap(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }), 'Throttling'), true],
     ['plain "Rate exceeded"', wrap(new Error('Rate exceeded'), 'Error'), true],
-    ['ValidationError', wrap(Object.assign(new Error('bad'), { name: 'ValidationError', $metadata: { httpStatusCode: 400 } }), 'ValidationError', 'drop'), true],
+    [
+      'ValidationError',
+      wrap(Object.assign(new Error('bad'), { name: 'ValidationError', $metadata: { httpStatusCode: 400 } }), 'ValidationError', 'drop'),
+      true,
+    ],
     ['ScalingActivityInProgress', wrap(Object.assign(new Error('busy'), { name: 'ScalingActivityInProgress' }), 'ScalingActivityInProgress'), true],
     ['TimeoutError', wrap(Object.assign(new Error('timed out'), { name: 'TimeoutError' }), 'TimeoutError'), false],
-    ['InternalFailure 500', wrap(Object.assign(new Error('internal'), { name: 'InternalFailure', $metadata: { httpStatusCode: 500 } }), 'InternalFailure'), false],
-    ['InternalFailure 503', wrap(Object.assign(new Error('unavailable'), { name: 'InternalFailure', $metadata: { httpStatusCode: 503 } }), 'InternalFailure'), false],
+    [
+      'InternalFailure 500',
+      wrap(Object.assign(new Error('internal'), { name: 'InternalFailure', $metadata: { httpStatusCode: 500 } }), 'InternalFailure'),
+      false,
+    ],
+    [
+      'InternalFailure 503',
+      wrap(Object.assign(new Error('unavailable'), { name: 'InternalFailure', $metadata: { httpStatusCode: 503 } }), 'InternalFailure'),
+      false,
+    ],
     ['ECONNRESET', wrap(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'ECONNRESET'), false],
   ])('%s → %s', (_name, error, expected) => {
     expect(rejectedByAws(error)).toBe(expected);
@@ -108,13 +146,25 @@ describe('distributionFor', () => {
   const mip = {
     LaunchTemplate: {
       LaunchTemplateSpecification: { LaunchTemplateId: 'lt-0abc', LaunchTemplateName: 'ml', Version: '7' },
-      Overrides: [{ InstanceType: 'g5.xlarge', WeightedCapacity: '1' }, { InstanceType: 'g5.2xlarge', WeightedCapacity: '2' }],
+      Overrides: [
+        { InstanceType: 'g5.xlarge', WeightedCapacity: '1' },
+        { InstanceType: 'g5.2xlarge', WeightedCapacity: '2' },
+      ],
     },
-    InstancesDistribution: { OnDemandBaseCapacity: 1, OnDemandPercentageAboveBaseCapacity: 25, SpotAllocationStrategy: 'price-capacity-optimized', OnDemandAllocationStrategy: 'prioritized' },
+    InstancesDistribution: {
+      OnDemandBaseCapacity: 1,
+      OnDemandPercentageAboveBaseCapacity: 25,
+      SpotAllocationStrategy: 'price-capacity-optimized',
+      OnDemandAllocationStrategy: 'prioritized',
+    },
   };
 
   it('is the distribution as read with only the two numbers changed: the strategies are kept', () => {
-    expect(distributionFor(mip, { base: 3, percent: 60 })).toEqual({ ...mip.InstancesDistribution, OnDemandBaseCapacity: 3, OnDemandPercentageAboveBaseCapacity: 60 });
+    expect(distributionFor(mip, { base: 3, percent: 60 })).toEqual({
+      ...mip.InstancesDistribution,
+      OnDemandBaseCapacity: 3,
+      OnDemandPercentageAboveBaseCapacity: 60,
+    });
     expect(mip.InstancesDistribution.OnDemandBaseCapacity).toBe(1); // the input is not mutated
   });
 
@@ -128,7 +178,10 @@ describe('distributionFor', () => {
   });
 
   it('starts from nothing when the group has no distribution yet', () => {
-    expect(distributionFor({ LaunchTemplate: mip.LaunchTemplate }, { base: 2, percent: 10 })).toEqual({ OnDemandBaseCapacity: 2, OnDemandPercentageAboveBaseCapacity: 10 });
+    expect(distributionFor({ LaunchTemplate: mip.LaunchTemplate }, { base: 2, percent: 10 })).toEqual({
+      OnDemandBaseCapacity: 2,
+      OnDemandPercentageAboveBaseCapacity: 10,
+    });
   });
 
   it('reads AWS defaults when the distribution is absent', () => {

@@ -2,14 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BusEvent, EventBusPort } from '../../../shared/aws/event-bridge';
 import type { SnsMessage, SnsPort } from '../../../shared/aws/sns';
-import {
-  NOTIFICATION_CATALOGUE,
-  type Notification,
-  Publisher,
-  toMessageBody,
-  toSnsAttributes,
-  toSnsSubject,
-} from '../../../shared/notify/index';
+import { NOTIFICATION_CATALOGUE, type Notification, Publisher, toMessageBody, toSnsAttributes, toSnsSubject } from '../../../shared/notify/index';
 
 const sample = (over: Partial<Notification> = {}): Notification => ({
   eventType: 'activity.launch-unsuccessful',
@@ -124,7 +117,11 @@ describe('bounded resources (issue 13 item 9)', () => {
     const sns = new RecordingSns();
     const bus = new RecordingBus();
     const many = Array.from({ length: 5_000 }, (_, i) => `arn:aws:ec2:us-east-1:123456789012:instance/i-${String(i).padStart(17, '0')}${'x'.repeat(1_900)}`);
-    await new Publisher(sns, bus, { topicArn: 'arn:aws:sns:us-east-1:123456789012:t', eventBusName: 'default' }).publish(sample({ resources: many }), { sns: true, eventBridge: true, minSeverity: 'info' });
+    await new Publisher(sns, bus, { topicArn: 'arn:aws:sns:us-east-1:123456789012:t', eventBusName: 'default' }).publish(sample({ resources: many }), {
+      sns: true,
+      eventBridge: true,
+      minSeverity: 'info',
+    });
     expect(bus.sent[0]?.resources.length).toBeLessThanOrEqual(10);
     expect(bus.sent[0]?.resources[0]).toBe(many[0]);
     expect(JSON.stringify(bus.sent[0]).length).toBeLessThan(64 * 1024);

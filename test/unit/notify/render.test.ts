@@ -78,7 +78,9 @@ describe('toProtocolMessages', () => {
   });
 
   it('stays far under the 256 KB SNS limit with the largest values', () => {
-    const all = JSON.stringify(toProtocolMessages(sample({ reason: 'r'.repeat(100_000), details: { a: 'a'.repeat(100_000), b: 'b'.repeat(100_000) } }), 'chatbot'));
+    const all = JSON.stringify(
+      toProtocolMessages(sample({ reason: 'r'.repeat(100_000), details: { a: 'a'.repeat(100_000), b: 'b'.repeat(100_000) } }), 'chatbot'),
+    );
     expect(Buffer.byteLength(all)).toBeLessThan(128 * 1024);
   });
 });

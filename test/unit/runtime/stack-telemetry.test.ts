@@ -76,7 +76,9 @@ describe('withStack telemetry (Powertools Logger + Metrics)', () => {
     });
     const outcomes = all.filter((d) => d.outcome_completed === 1);
     expect(outcomes.map((d) => d.function)).toEqual(['commandResult', 'commandResult']);
-    const emf = outcomes[0]?._aws as { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string; Unit: string }> }> };
+    const emf = outcomes[0]?._aws as {
+      CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string; Unit: string }> }>;
+    };
     expect(emf.CloudWatchMetrics[0]).toMatchObject({
       Namespace: 'AsgOrchestrator',
       Dimensions: [expect.arrayContaining(['service', 'function'])],

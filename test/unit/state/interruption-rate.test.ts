@@ -31,7 +31,9 @@ describe('interruption rate: instances warned, not signals', () => {
     const rates = poolInterruptionRates(signals, new Map([[KEY, spot]]), NOW, HOUR);
     expect(rates.get(KEY) ?? 0).toBe(instances / spot);
     // The mix controller, over the same hour and one pool of the same size, agrees.
-    const { figures } = measureSignals(input({ signals: [...signals], spotInstances: spot, usablePools: 1, settings: settings({ signalWindowSeconds: 3600 }) }));
+    const { figures } = measureSignals(
+      input({ signals: [...signals], spotInstances: spot, usablePools: 1, settings: settings({ signalWindowSeconds: 3600 }) }),
+    );
     expect(figures.rate).toBe(instances / spot);
   });
 });

@@ -11,7 +11,15 @@ import { decideTerminationOrder, type TerminationContext } from '../../../shared
 import { decodeGroupState, type InstanceFacts } from '../../../shared/state/group-state';
 import { FACTS_TTL_SECONDS, groupPk, instanceFactsSk } from '../../../shared/state/keys';
 import { MemoryStateStore } from '../../../shared/state/memory-store';
-import { type FactsWrite, PACKED_SHARDS, packedFactsAttributes, packedFactsEntries, packedFactsExpiry, packedFactsSk, recordFacts } from '../../../shared/state/packed-facts';
+import {
+  type FactsWrite,
+  PACKED_SHARDS,
+  packedFactsAttributes,
+  packedFactsEntries,
+  packedFactsExpiry,
+  packedFactsSk,
+  recordFacts,
+} from '../../../shared/state/packed-facts';
 
 const GROUP = 'ml-inference-gpu';
 const NOW = Date.parse('2026-11-27T12:00:00Z');
@@ -26,7 +34,10 @@ const factsWrite = (protection: boolean): fc.Arbitrary<FactsWrite> =>
       warming: fc.boolean(),
       modelVersion: fc.constantFrom('v6', 'v7'),
       launchTemplateVersion: fc.constantFrom('6', '7'),
-      doomed: fc.record({ kind: fc.constantFrom('interruption-warning' as const, 'rebalance-recommendation' as const), at: fc.integer({ min: NOW - 100_000, max: NOW }) }),
+      doomed: fc.record({
+        kind: fc.constantFrom('interruption-warning' as const, 'rebalance-recommendation' as const),
+        at: fc.integer({ min: NOW - 100_000, max: NOW }),
+      }),
       protectedFromScaleIn: protection ? fc.boolean() : fc.constant(undefined),
     },
     { requiredKeys: [] },
@@ -42,7 +53,16 @@ describe('packed facts', () => {
     await recordFacts(store, GROUP, id(2), { protectedFromScaleIn: true }, NOW);
     expect(await read(store)).toEqual(
       new Map([
-        [id(1), expect.objectContaining({ launchedAt: NOW - 90_000, warming: true, modelVersion: 'v7', launchTemplateVersion: '3', doomed: { kind: 'rebalance-recommendation', at: NOW - 5_000 } })],
+        [
+          id(1),
+          expect.objectContaining({
+            launchedAt: NOW - 90_000,
+            warming: true,
+            modelVersion: 'v7',
+            launchTemplateVersion: '3',
+            doomed: { kind: 'rebalance-recommendation', at: NOW - 5_000 },
+          }),
+        ],
         [id(2), expect.objectContaining({ protectedFromScaleIn: true, launchedAt: undefined })],
       ]),
     );
@@ -69,11 +89,31 @@ describe('packed facts', () => {
 
   it('corrupt attributes contribute nothing', () => {
     const items = [
-      { pk: groupPk(GROUP), sk: packedFactsSk(NOW, id(1)), [`${id(1)}|w`]: 'yes', [`${id(1)}|d`]: 'x:12', [`${id(1)}|s`]: 7, [`${id(1)}|zz`]: 1, '|w': true, [`${id(2)}|s`]: 'no separators' },
+      {
+        pk: groupPk(GROUP),
+        sk: packedFactsSk(NOW, id(1)),
+        [`${id(1)}|w`]: 'yes',
+        [`${id(1)}|d`]: 'x:12',
+        [`${id(1)}|s`]: 7,
+        [`${id(1)}|zz`]: 1,
+        '|w': true,
+        [`${id(2)}|s`]: 'no separators',
+      },
     ];
     const facts = decodeGroupState(items, NOW).facts;
     expect(facts.get(id(1))).toEqual(expect.objectContaining({ warming: undefined, doomed: undefined, launchedAt: undefined }));
-    const entries = [`${id(3)}|w|12|yes`, `${id(3)}|w|1x|1`, `${id(3)}|w||1`, `${id(3)}|w|12`, `${id(3)}|p|5|10`, `${id(3)}|d|5|x:12`, `${id(3)}|s|5|no separators`, `${id(3)}|z|5|1`, `|w|5|1`, 7];
+    const entries = [
+      `${id(3)}|w|12|yes`,
+      `${id(3)}|w|1x|1`,
+      `${id(3)}|w||1`,
+      `${id(3)}|w|12`,
+      `${id(3)}|p|5|10`,
+      `${id(3)}|d|5|x:12`,
+      `${id(3)}|s|5|no separators`,
+      `${id(3)}|z|5|1`,
+      `|w|5|1`,
+      7,
+    ];
     const fromSet = decodeGroupState([{ pk: groupPk(GROUP), sk: packedFactsSk(NOW, id(3)), f: new Set(entries) }], NOW).facts.get(id(3));
     expect(fromSet ?? {}).toEqual(expect.objectContaining({ warming: undefined, protectedFromScaleIn: undefined, doomed: undefined, launchedAt: undefined }));
     expect(facts.get(id(2))).toEqual(expect.objectContaining({ launchedAt: undefined, modelVersion: undefined }));
@@ -83,7 +123,11 @@ describe('packed facts', () => {
     // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html
     let bytes = Buffer.byteLength('f');
     for (let n = 0; n < 3_500; n += 1) {
-      const entries = packedFactsEntries(id(n), { launchedAt: NOW, warming: false, launchTemplateVersion: '123', modelVersion: 'llama-3-8b-instruct-2024-07-18' }, NOW + HOUR - 1);
+      const entries = packedFactsEntries(
+        id(n),
+        { launchedAt: NOW, warming: false, launchTemplateVersion: '123', modelVersion: 'llama-3-8b-instruct-2024-07-18' },
+        NOW + HOUR - 1,
+      );
       for (const e of entries) bytes += Buffer.byteLength(e);
     }
     expect(bytes).toBeLessThan(400 * 1024);
@@ -118,7 +162,12 @@ describe('packed facts', () => {
     // Per-instance item (oldest form): launch facts and warming.
     await store.setAttributes(groupPk(GROUP), instanceFactsSk(id(1)), { launchedAt: NOW - 3 * HOUR, warming: true, modelVersion: 'v6' });
     // One attribute per fact, an hour ago: warming ended, a rebalance recommendation.
-    await store.setAttributes(groupPk(GROUP), packedFactsSk(NOW - HOUR, id(1)), packedFactsAttributes(id(1), { warming: false, doomed: { kind: 'rebalance-recommendation', at: NOW - HOUR } }), packedFactsExpiry(NOW - HOUR));
+    await store.setAttributes(
+      groupPk(GROUP),
+      packedFactsSk(NOW - HOUR, id(1)),
+      packedFactsAttributes(id(1), { warming: false, doomed: { kind: 'rebalance-recommendation', at: NOW - HOUR } }),
+      packedFactsExpiry(NOW - HOUR),
+    );
     // Set entries: protected two hours ago (older than the attributes), doomed now (newer).
     await recordFacts(store, GROUP, id(1), { protectedFromScaleIn: true, warming: true }, NOW - 2 * HOUR);
     await recordFacts(store, GROUP, id(1), { doomed: { kind: 'interruption-warning', at: NOW } }, NOW);
@@ -126,13 +175,22 @@ describe('packed facts', () => {
     await store.setAttributes(groupPk(GROUP), packedFactsSk(NOW, id(2)), packedFactsAttributes(id(2), { warming: true }), packedFactsExpiry(NOW));
     await recordFacts(store, GROUP, id(2), { warming: false }, NOW);
     const facts = await read(store);
-    expect(facts.get(id(1))).toMatchObject({ launchedAt: NOW - 3 * HOUR, modelVersion: 'v6', warming: false, protectedFromScaleIn: true, doomed: { kind: 'interruption-warning', at: NOW } });
+    expect(facts.get(id(1))).toMatchObject({
+      launchedAt: NOW - 3 * HOUR,
+      modelVersion: 'v6',
+      warming: false,
+      protectedFromScaleIn: true,
+      doomed: { kind: 'interruption-warning', at: NOW },
+    });
     expect(facts.get(id(2))?.warming).toBe(false);
   });
 
   it('for any writes in any order, each field reads as its newest write', async () => {
     const fieldsOf = (w: FactsWrite) => ({
-      s: w.launchedAt === undefined && w.launchTemplateVersion === undefined && w.modelVersion === undefined ? undefined : [w.launchedAt, w.launchTemplateVersion, w.modelVersion],
+      s:
+        w.launchedAt === undefined && w.launchTemplateVersion === undefined && w.modelVersion === undefined
+          ? undefined
+          : [w.launchedAt, w.launchTemplateVersion, w.modelVersion],
       w: w.warming,
       d: w.doomed,
       p: w.protectedFromScaleIn,
@@ -147,7 +205,11 @@ describe('packed facts', () => {
           const timed = offsets.map((o, n) => ({ at: NOW - 3 * HOUR + o, facts: writes[n] as FactsWrite }));
           for (const w of timed) await recordFacts(store, GROUP, id(1), w.facts, w.at);
           const got = (await read(store)).get(id(1));
-          const newest = <K extends 's' | 'w' | 'd' | 'p'>(k: K) => [...timed].sort((a, b) => b.at - a.at).map((w) => fieldsOf(w.facts)[k]).find((v) => v !== undefined);
+          const newest = <K extends 's' | 'w' | 'd' | 'p'>(k: K) =>
+            [...timed]
+              .sort((a, b) => b.at - a.at)
+              .map((w) => fieldsOf(w.facts)[k])
+              .find((v) => v !== undefined);
           const s = newest('s');
           expect(got).toMatchObject({
             launchedAt: s?.[0],
@@ -173,7 +235,12 @@ describe('the termination decision is the same from set entries, from the attrib
     ...(f.doomed === undefined ? {} : { doomedKind: f.doomed.kind, doomedAt: f.doomed.at }),
   });
   const write = factsWrite(false);
-  const candidate = fc.record({ zone: fc.constantFrom('us-east-1a', 'us-east-1b'), spot: fc.boolean(), type: fc.constantFrom('g5.xlarge', 'g5.2xlarge'), facts: fc.option(write, { nil: undefined }) });
+  const candidate = fc.record({
+    zone: fc.constantFrom('us-east-1a', 'us-east-1b'),
+    spot: fc.boolean(),
+    type: fc.constantFrom('g5.xlarge', 'g5.2xlarge'),
+    facts: fc.option(write, { nil: undefined }),
+  });
 
   it('for any group and facts', async () => {
     await fc.assert(
@@ -192,8 +259,15 @@ describe('the termination decision is the same from set entries, from the attrib
         const request: TerminationPolicyRequest = {
           autoScalingGroupArn: 'arn',
           autoScalingGroupName: GROUP,
-          capacityToTerminate: ['us-east-1a', 'us-east-1b'].flatMap((z) => (['spot', 'on-demand'] as const).map((m) => ({ availabilityZone: z, capacity, instanceMarketOption: m }))),
-          instances: cs.map((c, n) => ({ availabilityZone: c.zone, instanceId: id(n), instanceType: c.type, instanceMarketOption: c.spot ? 'spot' : 'on-demand' })),
+          capacityToTerminate: ['us-east-1a', 'us-east-1b'].flatMap((z) =>
+            (['spot', 'on-demand'] as const).map((m) => ({ availabilityZone: z, capacity, instanceMarketOption: m })),
+          ),
+          instances: cs.map((c, n) => ({
+            availabilityZone: c.zone,
+            instanceId: id(n),
+            instanceType: c.type,
+            instanceMarketOption: c.spot ? 'spot' : 'on-demand',
+          })),
           cause: 'SCALE_IN',
           hasMoreInstances: false,
         };

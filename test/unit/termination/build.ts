@@ -21,10 +21,7 @@ export const HOUR = 60 * MINUTE;
  * inst('i-a', { az: 'us-east-1b', market: 'spot', type: 'g5.2xlarge' });
  * ```
  */
-export function inst(
-  instanceId: string,
-  o: { az?: string; market?: MarketOption; type?: string } = {},
-): TerminationCandidate {
+export function inst(instanceId: string, o: { az?: string; market?: MarketOption; type?: string } = {}): TerminationCandidate {
   return {
     instanceId,
     availabilityZone: o.az ?? 'us-east-1a',

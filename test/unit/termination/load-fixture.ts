@@ -1,13 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 /** Sample payloads shipped in `events/termination-policy/` (also used by `serverless invoke local`). */
-export type TerminationFixture =
-  | 'scale-in'
-  | 'instance-refresh'
-  | 'max-instance-lifetime'
-  | 'rebalance'
-  | 'has-more-instances'
-  | 'malformed';
+export type TerminationFixture = 'scale-in' | 'instance-refresh' | 'max-instance-lifetime' | 'rebalance' | 'has-more-instances' | 'malformed';
 
 const DIR = new URL('../../../events/termination-policy/', import.meta.url);
 

@@ -8,12 +8,7 @@ import type {
   TerminationPolicyRequest,
 } from '../../../shared/events/termination-policy-input';
 import { type InstanceFacts, poolKey } from '../../../shared/state/group-state';
-import {
-  type TerminationContext,
-  type TerminationDecision,
-  type TerminationTieBreak,
-  decideTerminationOrder,
-} from '../../../shared/termination/policy/order';
+import { type TerminationContext, type TerminationDecision, type TerminationTieBreak, decideTerminationOrder } from '../../../shared/termination/policy/order';
 import { MAX_REASON_CHARS } from '../../../shared/termination/policy/reason';
 import { HOUR, NOW, request } from './build';
 // rng: the bench's seeded mulberry32, so a failing seed reproduces exactly.
@@ -55,7 +50,6 @@ const groupSpec = (maxSize: number): fc.Arbitrary<GroupSpec> =>
     unitWeights: fc.boolean(),
     oddPct: fc.integer({ min: 0, max: 30 }),
   });
-
 
 function pick<T>(rnd: () => number, from: readonly T[]): T {
   return from[Math.floor(rnd() * from.length)] as T;
@@ -125,8 +119,7 @@ const weightOf = (ctx: TerminationContext, type: string): number => {
   const w = ctx.weights.get(type);
   return w !== undefined && Number.isFinite(w) && w > 0 ? w : 1;
 };
-const isDoomed = (f: InstanceFacts | undefined): boolean =>
-  f?.doomed?.kind === 'interruption-warning' || f?.doomed?.kind === 'rebalance-recommendation';
+const isDoomed = (f: InstanceFacts | undefined): boolean => f?.doomed?.kind === 'interruption-warning' || f?.doomed?.kind === 'rebalance-recommendation';
 const isStale = (f: InstanceFacts | undefined, ctx: TerminationContext): boolean =>
   (f?.launchTemplateVersion !== undefined && f.launchTemplateVersion !== ctx.current.launchTemplateVersion) ||
   (f?.modelVersion !== undefined && f.modelVersion !== ctx.current.modelVersion);
@@ -244,7 +237,9 @@ describe('decideTerminationOrder: properties', () => {
     fc.assert(
       fc.property(
         fc.array(fc.record({ availabilityZone: zone, instanceMarketOption: market, capacity: fc.oneof(fc.nat(8), num) }), { maxLength: 5 }),
-        fc.array(fc.record({ availabilityZone: zone, instanceMarketOption: market, instanceId: id, instanceType: fc.constantFrom('s', 'l') }), { maxLength: 12 }),
+        fc.array(fc.record({ availabilityZone: zone, instanceMarketOption: market, instanceId: id, instanceType: fc.constantFrom('s', 'l') }), {
+          maxLength: 12,
+        }),
         fc.dictionary(id, factsArb),
         fc.dictionary(fc.constantFrom('s|a', 's|b', 'l|a', 'l|b'), num),
         fc.dictionary(fc.constantFrom('s', 'l'), num),

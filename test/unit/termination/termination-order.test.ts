@@ -386,10 +386,7 @@ describe('decideTerminationOrder: buckets and reasons', () => {
   });
 
   it('says why nothing was chosen, with units and skipped counts', () => {
-    const decision = decideTerminationOrder(
-      request([cap(1)], [inst('i-a', { type: 'big' })], 'SCALE_IN', true),
-      context({ weights: { big: 3 } }),
-    );
+    const decision = decideTerminationOrder(request([cap(1)], [inst('i-a', { type: 'big' })], 'SCALE_IN', true), context({ weights: { big: 3 } }));
     expect(decision.instanceIds).toEqual([]);
     expect(decision.reason).toBe(
       'SCALE_IN: nothing to terminate now (capacity 1 requested in 1 bucket, 1 candidate entry); HasMoreInstances: ordered within this page only. ' +

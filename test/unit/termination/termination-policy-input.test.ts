@@ -46,12 +46,7 @@ describe('parseTerminationPolicyInput: samples', () => {
     expect(parsed.error.disposition).toBe('drop');
     const paths = parsed.error.issues.map((line) => line.split(':')[0]);
     expect(paths).toEqual(
-      expect.arrayContaining([
-        'CapacityToTerminate.0.Capacity',
-        'CapacityToTerminate.0.InstanceMarketOption',
-        'Instances.0.InstanceId',
-        'Cause',
-      ]),
+      expect.arrayContaining(['CapacityToTerminate.0.Capacity', 'CapacityToTerminate.0.InstanceMarketOption', 'Instances.0.InstanceId', 'Cause']),
     );
   });
 
@@ -203,7 +198,12 @@ describe('parseTerminationPolicyInput: properties', () => {
       AutoScalingGroupName: fc.string({ minLength: 1, maxLength: 255 }),
       CapacityToTerminate: fc.array(fc.record({ AvailabilityZone: zone, Capacity: fc.nat(1000), InstanceMarketOption: market }), { maxLength: 6 }),
       Instances: fc.array(
-        fc.record({ AvailabilityZone: zone, InstanceId: fc.string({ minLength: 1, maxLength: 19 }), InstanceType: fc.constantFrom('g5.xlarge', 'g6.xlarge'), InstanceMarketOption: market }),
+        fc.record({
+          AvailabilityZone: zone,
+          InstanceId: fc.string({ minLength: 1, maxLength: 19 }),
+          InstanceType: fc.constantFrom('g5.xlarge', 'g6.xlarge'),
+          InstanceMarketOption: market,
+        }),
         { maxLength: 50 },
       ),
       Cause: fc.constantFrom('SCALE_IN', 'INSTANCE_REFRESH', 'MAX_INSTANCE_LIFETIME', 'REBALANCE'),
@@ -269,8 +269,17 @@ describe('acceptWellFormed (the plain-loop check of a well-formed input) agrees 
           expect(fast).toEqual({
             autoScalingGroupArn: o.AutoScalingGroupARN,
             autoScalingGroupName: o.AutoScalingGroupName,
-            capacityToTerminate: o.CapacityToTerminate.map((c) => ({ availabilityZone: c.AvailabilityZone, capacity: c.Capacity, instanceMarketOption: c.InstanceMarketOption })),
-            instances: o.Instances.map((i) => ({ availabilityZone: i.AvailabilityZone, instanceId: i.InstanceId, instanceType: i.InstanceType, instanceMarketOption: i.InstanceMarketOption })),
+            capacityToTerminate: o.CapacityToTerminate.map((c) => ({
+              availabilityZone: c.AvailabilityZone,
+              capacity: c.Capacity,
+              instanceMarketOption: c.InstanceMarketOption,
+            })),
+            instances: o.Instances.map((i) => ({
+              availabilityZone: i.AvailabilityZone,
+              instanceId: i.InstanceId,
+              instanceType: i.InstanceType,
+              instanceMarketOption: i.InstanceMarketOption,
+            })),
             cause: o.Cause,
             hasMoreInstances: o.HasMoreInstances ?? false,
           });
