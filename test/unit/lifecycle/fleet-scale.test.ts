@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { createMain as launchMain } from '../../../functions/launch-lifecycle';
 import { createMain, type ReconcileDeps } from '../../../functions/reconcile';
 import type { DescribeGroupsOptions, Ec2Port, GroupSummary, InstanceInfo } from '../../../shared/aws';
-import { HookCache, MAX_SCANS_PER_RUN, SWEEP_INTERVAL_MS } from '../../../shared/lifecycle/lifecycle-sweep';
+import { HookCache } from '../../../shared/lifecycle/lifecycle-sweep';
+import { MAX_SCANS_PER_RUN, SWEEP_INTERVAL_MS } from '../../../shared/lifecycle/sweep-limits';
 import { InstanceDirectory } from '../../../shared/aws/instance-directory';
 import { FakeAutoScaling, group, launchEvent, T0, world } from './support';
 

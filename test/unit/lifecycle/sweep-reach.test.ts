@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { GroupDirectory, type GroupSummary, type LifecycleActionRef, type LifecycleCallOutcome } from '../../../shared/aws';
 import { createMain as launchMain } from '../../../functions/launch-lifecycle';
-import { HookCache, runLifecycleSweep, SWEEP_INTERVAL_MS } from '../../../shared/lifecycle/lifecycle-sweep';
+import { HookCache, runLifecycleSweep } from '../../../shared/lifecycle/lifecycle-sweep';
+import { SWEEP_INTERVAL_MS } from '../../../shared/lifecycle/sweep-limits';
 import { FakeAutoScaling, group, launchEvent, T0, world } from './support';
 
 const TIMEOUT_S = 300;
