@@ -109,6 +109,15 @@ interface Planned {
   dueAt: number;
 }
 
+/** Writes the scan memory; a failure is reported, never thrown (the memory only guides the next run). */
+const saveScanMemory = async (failures: SweepFailure[], write: () => Promise<unknown>): Promise<void> => {
+  try {
+    await write();
+  } catch (error) {
+    failures.push(toFailure('scan memory', error));
+  }
+};
+
 /**
  * One lifecycle sweep over every group carrying the opt-in tag.
  *
@@ -225,11 +234,7 @@ export const runLifecycleSweep = async (
     }
     // The memory forgets groups no longer listed (the workers only ever add to it).
     const kept = Object.fromEntries(Object.entries(memory).filter(([name]) => optInOf.has(name)));
-    try {
-      if (scanRecord && !isDeepStrictEqual(kept, memory)) await writeScanMemory(deps.store, scanRecord, kept, now, {}, 1);
-    } catch (error) {
-      failures.push(toFailure('scan memory', error));
-    }
+    if (scanRecord && !isDeepStrictEqual(kept, memory)) await saveScanMemory(failures, () => writeScanMemory(deps.store, scanRecord, kept, now, {}, 1));
     return {
       name: 'lifecycle',
       summary: {
@@ -445,14 +450,11 @@ export const runLifecycleSweep = async (
   const base = scope.kind === 'groups' ? memory : Object.fromEntries(Object.entries(memory).filter(([name]) => optInOf.has(name)));
   const nextMemory: Record<string, ScanMemoryEntry> = { ...base, ...updates };
 
-  try {
-    // Nothing read and nothing gone: no write (a sweep with nothing to do leaves the table as it was).
-    // Workers run side by side over one item: a worker whose write finds it changed applies its own
-    // groups to a fresh copy; a run over every group yields to an overlapping run that wrote first.
-    if (!isDeepStrictEqual(nextMemory, memory))
-      await writeScanMemory(deps.store, scanRecord, nextMemory, now, updates, scope.kind === 'groups' ? LIST_WRITE_ATTEMPTS : 1);
-  } catch (error) {
-    failures.push(toFailure('scan memory', error));
+  // Nothing read and nothing gone: no write (a sweep with nothing to do leaves the table as it was).
+  // Workers run side by side over one item: a worker whose write finds it changed applies its own
+  // groups to a fresh copy; a run over every group yields to an overlapping run that wrote first.
+  if (!isDeepStrictEqual(nextMemory, memory)) {
+    await saveScanMemory(failures, () => writeScanMemory(deps.store, scanRecord, nextMemory, now, updates, scope.kind === 'groups' ? LIST_WRITE_ATTEMPTS : 1));
   }
   return {
     name: 'lifecycle',
