@@ -1,10 +1,10 @@
 /**
  * The ports every lifecycle function works through (launchLifecycle, terminateLifecycle,
- * commandResult, reconcile), and their production wiring. Tests and the fleet simulator build
- * their own from in-memory ports (`MemoryStateStore`, recording fakes).
+ * commandResult, reconcile), and the one builder of them from ports ({@link lifecycleDepsFrom}), used by
+ * production ({@link createLifecycleDeps}, SDK adapters) and the fleet simulator (in-memory ports).
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { autoScalingFrom, publisherFrom, ssmFrom, stateStoreFrom } from '../runtime/ports';
+import { autoScalingFrom, type Ports, publisherFrom, ssmFrom, stateStoreFrom } from '../runtime/ports';
 import { type AutoScalingPort, type AwsClients, GroupDirectory, type SsmPort, type StateStorePort } from '../aws/index';
 import { loadConfig, type OrchestratorConfig } from '../config/index';
 import type { Publisher } from '../notify/index';
@@ -38,8 +38,31 @@ export interface LifecycleDeps {
 /** Default document names for local runs without the stack (`invoke local` without env). */
 export const LOCAL_DOCUMENTS: StackDocuments = { warmup: 'asg-orchestrator-warmup', drain: 'asg-orchestrator-drain' };
 
+/** The ports a lifecycle function is built from (all but EC2). */
+export type LifecyclePorts = Omit<Ports, 'ec2'>;
+
 /**
- * Production wiring from the environment: TABLE_NAME, TOPIC_ARN, EVENT_BUS_NAME,
+ * The one builder of {@link LifecycleDeps} from ports and the environment (WARMUP_DOCUMENT_NAME,
+ * DRAIN_DOCUMENT_NAME, ORCHESTRATOR_ACCOUNT_ID, AWS_REGION): production and the simulator both use it.
+ */
+export const lifecycleDepsFrom = (ports: LifecyclePorts, env: NodeJS.ProcessEnv): LifecycleDeps => ({
+  config: ports.config,
+  autoScaling: ports.autoScaling,
+  groups: new GroupDirectory(ports.autoScaling, 60_000, ports.now),
+  ssm: ports.ssm,
+  store: ports.store,
+  publisher: ports.publisher,
+  documents: {
+    warmup: env.WARMUP_DOCUMENT_NAME || LOCAL_DOCUMENTS.warmup,
+    drain: env.DRAIN_DOCUMENT_NAME || LOCAL_DOCUMENTS.drain,
+  },
+  origin: ownOrigin(env),
+  now: ports.now,
+  ...(ports.sleep ? { sleep: ports.sleep } : {}),
+});
+
+/**
+ * Production wiring from SDK clients and the environment: TABLE_NAME, TOPIC_ARN, EVENT_BUS_NAME,
  * WARMUP_DOCUMENT_NAME, DRAIN_DOCUMENT_NAME, ORCHESTRATOR_ACCOUNT_ID, AWS_REGION.
  *
  * @example
@@ -47,21 +70,16 @@ export const LOCAL_DOCUMENTS: StackDocuments = { warmup: 'asg-orchestrator-warmu
  * const deps = createLifecycleDeps(); // one per cold start
  * ```
  */
-export const createLifecycleDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.ProcessEnv = process.env): LifecycleDeps => {
-  const autoScaling = autoScalingFrom(clients);
-  return {
-    config: () => loadConfig(env),
-    autoScaling,
-    groups: new GroupDirectory(autoScaling),
-    ssm: ssmFrom(clients),
-    store: stateStoreFrom(clients, env, 'asg-orchestrator-state'),
-    publisher: publisherFrom(clients, env),
-    documents: {
-      warmup: env.WARMUP_DOCUMENT_NAME || LOCAL_DOCUMENTS.warmup,
-      drain: env.DRAIN_DOCUMENT_NAME || LOCAL_DOCUMENTS.drain,
+export const createLifecycleDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.ProcessEnv = process.env): LifecycleDeps =>
+  lifecycleDepsFrom(
+    {
+      config: () => loadConfig(env),
+      autoScaling: autoScalingFrom(clients),
+      ssm: ssmFrom(clients),
+      store: stateStoreFrom(clients, env, 'asg-orchestrator-state'),
+      publisher: publisherFrom(clients, env),
+      now: Date.now,
+      sleep: (ms) => delay(ms),
     },
-    origin: ownOrigin(env),
-    now: Date.now,
-    sleep: (ms) => delay(ms),
-  };
-};
+    env,
+  );

@@ -20,6 +20,25 @@ import { SdkSns } from '../aws/sns';
 import { SdkSsm } from '../aws/ssm';
 import { DynamoStateStore } from '../aws/state-store';
 import { Publisher, type PublisherTargets } from '../notify/publisher';
+import type { AutoScalingPort, SsmPort, StateStorePort } from '../aws/index';
+import type { Ec2Port } from '../aws/ec2';
+import type { OrchestratorConfig } from '../config/index';
+
+/**
+ * Every port a function's deps are built from: SDK adapters in production, in-memory ones in the
+ * simulator. The rooms' builders (`lifecycleDepsFrom`, `mixSweepDepsFrom`) take the part they need.
+ */
+export interface Ports {
+  config: () => OrchestratorConfig;
+  autoScaling: AutoScalingPort;
+  ssm: SsmPort;
+  ec2: Ec2Port;
+  store: StateStorePort;
+  publisher: Publisher;
+  now: () => number;
+  /** Waits `ms` inside the invocation (a timer in Lambda, simulated time in the simulator). */
+  sleep?: (ms: number) => Promise<void>;
+}
 
 /** Which SDK clients to use; each one left out is the per-service factory's (one per cold start). */
 export type ClientChoice = Partial<AwsClients>;

@@ -1,31 +1,97 @@
 /**
- * The functions the simulator drives. Each wired function has one adapter file in this folder; a
- * function of the design that has no adapter yet is listed in {@link DESIGNED_FUNCTIONS} and shows
- * up in every summary as "not wired" — the simulator never imitates a missing handler.
+ * The functions the simulator drives, in one table: each row builds the function's own deps from the
+ * simulator's in-memory ports (the lifecycle and mix bundles through the same builders production
+ * uses, `lifecycleDepsFrom` and `mixSweepDepsFrom`) and returns `createMain(deps)`, the core the
+ * Lambda handler runs. A function of the design that has no row yet is listed in
+ * {@link DESIGNED_FUNCTIONS} and shows up in every summary as "not wired" — the simulator never
+ * imitates a missing handler.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { activityAuditWiring } from './activity-audit';
-import { capacitySignalWiring } from './capacity-signal';
-import { commandResultWiring } from './command-result';
-import { launchLifecycleWiring } from './launch-lifecycle';
-import { reconcileWiring } from './reconcile';
-import { terminateLifecycleWiring } from './terminate-lifecycle';
-import { terminationPolicyWiring } from './termination-policy';
-import type { FunctionWiring } from './types';
+import { createMain as activityAudit } from '../../functions/activity-audit';
+import { createMain as capacitySignal } from '../../functions/capacity-signal';
+import { createMain as commandResult } from '../../functions/command-result';
+import { createMain as launchLifecycle } from '../../functions/launch-lifecycle';
+import { createMain as reconcile } from '../../functions/reconcile';
+import { createMain as terminateLifecycle } from '../../functions/terminate-lifecycle';
+import { createMain as terminationPolicy, READ_BUDGET_MS } from '../../functions/termination-policy';
+import { GroupDirectory } from '../../shared/aws';
+import { InstanceDirectory } from '../../shared/aws/instance-directory';
+import { type LifecycleDeps, lifecycleDepsFrom } from '../../shared/lifecycle/deps';
+import { HookCache } from '../../shared/lifecycle/lifecycle-sweep';
+import { mixSweepDepsFrom } from '../../shared/mix/deps';
+import { Publisher } from '../../shared/notify';
+import { publisherTargets } from '../../shared/runtime/ports';
+import type { EventKind } from '../../shared/events';
+import type { FunctionWiring, SimPorts } from './types';
 
 export type { FunctionWiring, SimPorts, Trigger } from './types';
 export { SIM_ENV } from './types';
 
+/** The publisher every function gets: the simulator's SNS and EventBridge to the stack's targets. */
+const publisherOf = (p: SimPorts): Publisher => new Publisher(p.sns, p.eventBus, publisherTargets(p.env));
+
+/** The LifecycleDeps shared by launchLifecycle, terminateLifecycle, commandResult and reconcile. */
+const lifecycleOf = (p: SimPorts): LifecycleDeps => lifecycleDepsFrom({ ...p, publisher: publisherOf(p) }, p.env);
+
+/** A row for a function built from the lifecycle deps alone, on one kind of event. */
+const hookRow = (name: string, file: string, event: EventKind, createMain: (deps: LifecycleDeps) => ReturnType<FunctionWiring['build']>): FunctionWiring => ({
+  name,
+  file,
+  trigger: { kind: 'events', events: [event] },
+  build: (p) => createMain(lifecycleOf(p)),
+});
+
 /** Every function wired into the simulator. */
 export const WIRINGS: readonly FunctionWiring[] = [
-  launchLifecycleWiring,
-  commandResultWiring,
-  terminateLifecycleWiring,
-  capacitySignalWiring,
-  reconcileWiring,
-  terminationPolicyWiring,
-  activityAuditWiring,
+  hookRow('launchLifecycle', 'functions/launch-lifecycle.ts', 'launch-lifecycle', launchLifecycle),
+  hookRow('commandResult', 'functions/command-result.ts', 'command-status', commandResult),
+  hookRow('terminateLifecycle', 'functions/terminate-lifecycle.ts', 'terminate-lifecycle', terminateLifecycle),
+  {
+    name: 'capacitySignal',
+    file: 'functions/capacity-signal.ts',
+    trigger: { kind: 'events', events: ['spot-interruption', 'rebalance-recommendation', 'launch-unsuccessful'] },
+    build: (p) =>
+      capacitySignal({
+        config: p.config,
+        autoScaling: p.autoScaling,
+        instances: new InstanceDirectory(p.ec2, 10_000, 60_000, p.now),
+        store: p.store,
+        ssm: p.ssm,
+        publisher: publisherOf(p),
+        drainDocumentName: p.env.DRAIN_DOCUMENT_NAME,
+        now: p.now,
+      }),
+  },
+  {
+    // The `rate(1 minute)` schedule, every simulated minute.
+    name: 'reconcile',
+    file: 'functions/reconcile.ts',
+    trigger: { kind: 'schedule', everySeconds: 60, ruleName: 'asg-orchestrator-reconcile' },
+    build: (p) => {
+      const lifecycle = lifecycleOf(p);
+      const main = reconcile({
+        lifecycle,
+        hooks: new HookCache(lifecycle.autoScaling, 15 * 60_000, p.now),
+        mix: mixSweepDepsFrom({ ...p, publisher: lifecycle.publisher }),
+      });
+      return () => main();
+    },
+  },
+  {
+    // Auto Scaling's custom termination policy, invoked directly on scale-in.
+    name: 'terminationPolicy',
+    file: 'functions/termination-policy.ts',
+    trigger: { kind: 'termination-policy' },
+    build: (p) => terminationPolicy({ config: p.config, autoScaling: p.autoScaling, store: p.store, now: p.now, readBudgetMs: READ_BUDGET_MS }),
+  },
+  {
+    name: 'activityAudit',
+    file: 'functions/activity-audit.ts',
+    trigger: { kind: 'events', events: ['launch-successful', 'launch-unsuccessful', 'terminate-successful', 'terminate-unsuccessful', 'instance-refresh'] },
+    build: (p) =>
+      activityAudit({ config: p.config, groups: new GroupDirectory(p.autoScaling, 60_000, p.now), publisher: publisherOf(p), store: p.store, now: p.now }),
+  },
 ];
 
 /** The seven functions of the design (DESIGN.md "Flow"), with their source files. */

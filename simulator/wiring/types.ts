@@ -1,5 +1,5 @@
 /**
- * How a function is wired into the simulator: a thin adapter per function builds the function's own
+ * How a function is wired into the simulator: one row of the table in index.ts builds the function's own
  * `XDeps` from the simulator's ports and returns `createMain(deps)`, the same core the Lambda handler
  * runs. The runner only knows this interface.
  */
