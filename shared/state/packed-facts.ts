@@ -162,14 +162,6 @@ const apply = (f: InstanceFacts, field: number, v: unknown): boolean => {
   }
 };
 
-/** Facts of one instance being decoded, with the write time of each field (s, w, d, p) that set it. */
-interface Slot {
-  f: InstanceFacts;
-  t: number[];
-  /** The text of the set entry that set each field (ties of the same millisecond). */
-  v: string[];
-}
-
 /**
  * Adds the facts of packed items to `into` (by instance id). Both packed forms are read: the set
  * entries (`f`, each with its write time) and the attributes of before (`<id>|<field>`, written
@@ -191,10 +183,16 @@ export const decodePackedFacts = (
   into: Map<string, InstanceFacts>,
 ): Map<string, InstanceFacts> => {
   const nowSeconds = nowMs / 1000;
-  const slots = new Map<string, Slot>();
+  // Per instance being decoded: a slot number; its facts, and per field (s, w, d, p) the write time
+  // and the entry text that set it (ties of the same millisecond), in flat arrays at slot × 4 —
+  // no object per instance besides its facts (allocations are most of the decode's cost).
+  const slots = new Map<string, number>();
+  const factsOf: InstanceFacts[] = [];
+  const times: number[] = [];
+  const texts: string[] = [];
   // Facts already in `into` (the per-instance items of before): looked up only if there are any.
   const legacy = into.size > 0;
-  const slotOf = (id: string): Slot => {
+  const slotOf = (id: string): number => {
     let slot = slots.get(id);
     if (slot === undefined) {
       let f = legacy ? into.get(id) : undefined;
@@ -202,11 +200,9 @@ export const decodePackedFacts = (
         f = blankFacts();
         into.set(id, f);
       }
-      slot = {
-        f,
-        t: [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY],
-        v: ['\uffff', '\uffff', '\uffff', '\uffff'],
-      };
+      slot = factsOf.push(f) - 1;
+      times.push(Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY);
+      texts.push('\uffff', '\uffff', '\uffff', '\uffff');
       slots.set(id, slot);
     }
     return slot;
@@ -239,17 +235,18 @@ export const decodePackedFacts = (
           if (end === bar + 3 || end >= e.length || !Number.isFinite(offset)) continue;
           const at = hourStart + offset;
           const slot = slotOf(e.slice(0, bar));
-          const was = slot.t[field] as number;
+          const k = slot * 4 + field;
+          const was = times[k] as number;
           if (at < was) continue;
           // A flag's value is one character: read without cutting it out.
           const flag = field === 1 || field === 3;
           const value = flag ? (e.length === end + 2 ? (e.charCodeAt(end + 1) === 49 ? '1' : e.charCodeAt(end + 1) === 48 ? '0' : '') : '') : e.slice(end + 1);
           // Two writes in the same millisecond: the smaller text wins, in any answer order — warming
           // ends (`0` over `1`), an interruption warning outranks a rebalance recommendation (`i:` over `r:`).
-          if (at === was && value >= (slot.v[field] as string)) continue;
-          if (!apply(slot.f, field, value)) continue;
-          slot.t[field] = at;
-          slot.v[field] = value;
+          if (at === was && value >= (texts[k] as string)) continue;
+          if (!apply(factsOf[slot] as InstanceFacts, field, value)) continue;
+          times[k] = at;
+          texts[k] = value;
         }
         continue;
       }
@@ -260,8 +257,9 @@ export const decodePackedFacts = (
       // Written before the sets, within the item's hour: older than any set entry of that hour.
       const at = hourStart - 0.5;
       const slot = slotOf(key.slice(0, bar));
-      if (at < (slot.t[field] as number)) continue;
-      if (apply(slot.f, field, item[key])) slot.t[field] = at;
+      const k = slot * 4 + field;
+      if (at < (times[k] as number)) continue;
+      if (apply(factsOf[slot] as InstanceFacts, field, item[key])) times[k] = at;
     }
   }
   return into;

@@ -185,11 +185,9 @@ export function decideTerminationOrder(request: TerminationPolicyRequest, ctx: T
   const ids: string[] = [];
   const candidates: TerminationCandidate[] = [];
   const factsOf: Array<InstanceFacts | undefined> = [];
-  const seen = new Set<string>();
   // type → zone → pool slot; slot 0 is "no rate" (On-Demand, unknown or corrupt). The pool key string
   // is built once per pool, not once per candidate.
   const pools: PoolTable = { byType: new Map(), rates: [0] };
-  let duplicates = 0;
   let outside = 0;
   const cause = request.cause;
   // MAX_INSTANCE_LIFETIME is about age: oldest first, whatever the configured tie-break.
@@ -197,21 +195,43 @@ export function decideTerminationOrder(request: TerminationPolicyRequest, ctx: T
   const currentTemplate = ctx.current.launchTemplateVersion;
   const currentModel = ctx.current.modelVersion;
 
-  for (const instance of request.instances) {
+  // The duplicate check and the join to the facts: one Map of the candidates (id → first position,
+  // filled last to first so that the first entry wins), then one lookup per entry of the smaller
+  // side — instead of a set operation and a facts lookup per candidate. Map iteration by forEach
+  // allocates no entry arrays.
+  const list = request.instances;
+  const firstAt = new Map<string, number>();
+  for (let i = total - 1; i >= 0; i -= 1) firstAt.set((list[i] as TerminationCandidate).instanceId, i);
+  const duplicates = total - firstAt.size;
+  const isFirst = new Uint8Array(total);
+  const factsAt = new Array<InstanceFacts | undefined>(total).fill(undefined);
+  const known = ctx.facts;
+  if (known.size < firstAt.size) {
+    firstAt.forEach((i) => {
+      isFirst[i] = 1;
+    });
+    known.forEach((f, id) => {
+      const i = firstAt.get(id);
+      if (i !== undefined) factsAt[i] = f;
+    });
+  } else {
+    firstAt.forEach((i, id) => {
+      isFirst[i] = 1;
+      factsAt[i] = known.get(id);
+    });
+  }
+
+  for (let at = 0; at < total; at += 1) {
+    if (isFirst[at] === 0) continue;
+    const instance = list[at] as TerminationCandidate;
     const id = instance.instanceId;
-    // One hash operation per candidate: the set grows unless the id was seen.
-    const before = seen.size;
-    if (seen.add(id).size === before) {
-      duplicates += 1;
-      continue;
-    }
     const bucket = byZone.get(instance.availabilityZone)?.[instance.instanceMarketOption === 'spot' ? 1 : 0];
     if (bucket === undefined) {
       outside += 1;
       continue;
     }
     bucket.candidateCount += 1;
-    const facts = ctx.facts.get(id);
+    const facts = factsAt[at];
     if (facts?.protectedFromScaleIn === true) {
       bucket.protectedCount += 1;
       continue;
