@@ -10,8 +10,6 @@
  * handler tests with aws-sdk-client-mock (test/handlers/command-result.test.ts, reconcile.test.ts)
  * and by the in-memory property test (test/unit/lifecycle/lifecycle.property.test.ts).
  */
-import { CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
-import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
 import { PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateTopicCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateDocumentCommand, DescribeDocumentCommand, ListCommandsCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -20,6 +18,7 @@ import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadEvent } from '../support/fixtures.js';
 import {
+  createOptedInGpuGroup,
   ACCOUNT_ID,
   attr,
   clientConfig,
@@ -89,20 +88,7 @@ describe('launchLifecycle end to end (moto over HTTP)', () => {
     const pattern = yml.functions.launchLifecycle?.events?.[0]?.eventBridge?.pattern;
     await aws.eventBridge.send(new PutRuleCommand({ Name: 'asg-orchestrator-it-launch-lifecycle', EventPattern: JSON.stringify(pattern) }));
     await aws.eventBridge.send(new PutTargetsCommand({ Rule: 'asg-orchestrator-it-launch-lifecycle', Targets: [{ Id: 'fn', Arn: functionQueue.arn }] }));
-    await aws.ec2.send(
-      new CreateLaunchTemplateCommand({ LaunchTemplateName: 'ml-inference', LaunchTemplateData: { ImageId: 'ami-12c6146b', InstanceType: 'g5.xlarge' } }),
-    );
-    await aws.autoScaling.send(
-      new CreateAutoScalingGroupCommand({
-        AutoScalingGroupName: GROUP,
-        LaunchTemplate: { LaunchTemplateName: 'ml-inference', Version: '$Latest' },
-        MinSize: 0,
-        MaxSize: 2,
-        DesiredCapacity: 0,
-        AvailabilityZones: ['us-east-1a'],
-        Tags: [{ Key: 'asg-orchestrator:profile', Value: 'gpu-inference', PropagateAtLaunch: true, ResourceId: GROUP, ResourceType: 'auto-scaling-group' }],
-      }),
-    );
+    await createOptedInGpuGroup(aws, GROUP);
     process.env.TOPIC_ARN = TopicArn;
     process.env.EVENT_BUS_NAME = 'default';
     process.env.AWS_ENDPOINT_URL = motoEndpoint();

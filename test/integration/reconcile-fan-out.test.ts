@@ -10,13 +10,12 @@
  * the repair of lost launch events through the queue is covered by test/reliability/fan-out.test.ts
  * and test/handlers/reconcile-fan-out.test.ts.
  */
-import { CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
-import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
+  createOptedInGpuGroup,
   createQueue,
   createStateTable,
   drainQueue,
@@ -70,20 +69,7 @@ describe('reconcile fan-out end to end (moto over HTTP)', () => {
     await createStateTable(aws.dynamo, TABLE);
     queue = await createQueue(aws.sqs, 'asg-orchestrator-it-group-sweep');
     const { TopicArn } = await aws.sns.send(new CreateTopicCommand({ Name: 'asg-orchestrator-it-notifications' }));
-    await aws.ec2.send(
-      new CreateLaunchTemplateCommand({ LaunchTemplateName: 'ml-inference', LaunchTemplateData: { ImageId: 'ami-12c6146b', InstanceType: 'g5.xlarge' } }),
-    );
-    await aws.autoScaling.send(
-      new CreateAutoScalingGroupCommand({
-        AutoScalingGroupName: GROUP,
-        LaunchTemplate: { LaunchTemplateName: 'ml-inference', Version: '$Latest' },
-        MinSize: 0,
-        MaxSize: 2,
-        DesiredCapacity: 0,
-        AvailabilityZones: ['us-east-1a'],
-        Tags: [{ Key: 'asg-orchestrator:profile', Value: 'gpu-inference', PropagateAtLaunch: true, ResourceId: GROUP, ResourceType: 'auto-scaling-group' }],
-      }),
-    );
+    await createOptedInGpuGroup(aws, GROUP);
     process.env.TOPIC_ARN = TopicArn;
     process.env.EVENT_BUS_NAME = 'default';
     process.env.AWS_ENDPOINT_URL = motoEndpoint();

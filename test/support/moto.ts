@@ -3,6 +3,8 @@
  * (`inject('motoEndpoint')`), state reset between tests, and the emulator clients and queue reads of
  * `scripts/local-aws.ts` (shared with the demo), defaulting to this run's endpoint.
  */
+import { CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { resetMoto } from '../../scripts/emulator.js';
 import { clientConfig as clientConfigFor, type MotoClients, motoClients as motoClientsFor } from '../../scripts/local-aws.js';
@@ -41,4 +43,22 @@ export const preserveEnv = (keys: readonly string[]): void => {
       else process.env[k] = v;
     }
   });
+};
+
+/** An empty group (0..2, one AZ) on a g5.xlarge launch template, opted in with the `gpu-inference` profile. */
+export const createOptedInGpuGroup = async (aws: MotoClients, group: string): Promise<void> => {
+  await aws.ec2.send(
+    new CreateLaunchTemplateCommand({ LaunchTemplateName: 'ml-inference', LaunchTemplateData: { ImageId: 'ami-12c6146b', InstanceType: 'g5.xlarge' } }),
+  );
+  await aws.autoScaling.send(
+    new CreateAutoScalingGroupCommand({
+      AutoScalingGroupName: group,
+      LaunchTemplate: { LaunchTemplateName: 'ml-inference', Version: '$Latest' },
+      MinSize: 0,
+      MaxSize: 2,
+      DesiredCapacity: 0,
+      AvailabilityZones: ['us-east-1a'],
+      Tags: [{ Key: 'asg-orchestrator:profile', Value: 'gpu-inference', PropagateAtLaunch: true, ResourceId: group, ResourceType: 'auto-scaling-group' }],
+    }),
+  );
 };
