@@ -212,7 +212,7 @@ const terminationRows = async (
     };
     const url = await endpoint.listen();
     try {
-      const runs = Array.from({ length: 4 }, () => w.raw);
+      const runs = Array.from({ length: opts.invocations ?? 4 }, () => w.raw);
       const out = await runChild(
         root,
         bundle,
@@ -244,6 +244,8 @@ export interface FleetOptions {
   groupCounts?: readonly number[];
   candidates?: readonly number[];
   nodeFlags?: string[];
+  /** Invocations per process (the first in a fresh container); default 4. */
+  invocations?: number;
 }
 
 /** Runs the section: both functions, every size. */

@@ -14,7 +14,8 @@ import { autoScalingFrom, onFirstCall, stateStoreFrom } from '../shared/runtime/
 import { type MetricsPort, SdkCloudWatch } from '../shared/aws/cloudwatch';
 import { buildTerminationContext, type TerminationBasis } from '../shared/termination/policy/context';
 import { decideTerminationOrder } from '../shared/termination/policy/order';
-import { decodeGroupState, type GroupState } from '../shared/state/group-state';
+import type { GroupState } from '../shared/state/group-state';
+import { GroupStateCache } from '../shared/state/group-state-cache';
 import { groupPk } from '../shared/state/keys';
 
 /** Reads must finish within this budget, so the answer leaves well inside Auto Scaling's 2 seconds. */
@@ -40,6 +41,8 @@ export interface TerminationPolicyDeps {
   readBudgetMs: number;
   /** One per container (createDeps); absent → one per `createMain`. */
   groupCache?: GroupCache;
+  /** The group partitions this container read (one per container, like `groupCache`). */
+  stateCache?: GroupStateCache;
 }
 
 /** Production wiring from the environment (TABLE_NAME). */
@@ -51,6 +54,7 @@ export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.Proces
   now: Date.now,
   readBudgetMs: READ_BUDGET_MS,
   groupCache: new Map(),
+  stateCache: new GroupStateCache(),
 });
 
 /** The termination policy's decision: the instances to answer (a subset of the candidates), and why. */
@@ -110,9 +114,10 @@ const resolveOptIn = (deps: TerminationPolicyDeps, group: GroupSummary | undefin
 /** Builds the handler's core for the given dependencies. */
 export const createMain = (deps: TerminationPolicyDeps) => {
   const lastGroups: GroupCache = deps.groupCache ?? new Map();
-  // The facts this container last read, per group: when the state read misses its budget they still
-  // say who is protected (and the rest, as of then).
-  const lastStates = new Map<string, { at: number; state: GroupState }>();
+  // The partitions this container read, per group: a warm container reads only what can have changed
+  // since (shared/state/group-state-cache.ts); when the state read misses its budget the facts as last
+  // read still say who is protected (and the rest, as of then).
+  const states = deps.stateCache ?? new GroupStateCache();
   return async (input: unknown): Promise<TerminationOutcome> => {
     const parsed = parseTerminationPolicyInput(input);
     if (!parsed.ok) {
@@ -121,6 +126,8 @@ export const createMain = (deps: TerminationPolicyDeps) => {
     const request = parsed.request;
     const now = deps.now();
     const store = deps.store;
+    // A warm container reads the partition from the first hour of facts that can still have changed.
+    const stateFrom = states.readFrom(request.autoScalingGroupName, now);
     const [groupRead, stateRead] = await Promise.all([
       // Without its instances (weights, overrides, tags only: a 30,000-instance listing is ~20 MB of
       // XML); protection and the per-instance facts come from the state read (packed facts, ADR 0009).
@@ -132,7 +139,11 @@ export const createMain = (deps: TerminationPolicyDeps) => {
         'DescribeAutoScalingGroups',
       ),
       store
-        ? within((signal) => store.queryPartition(groupPk(request.autoScalingGroupName), { signal }), deps.readBudgetMs, 'state read')
+        ? within(
+            (signal) => store.queryPartition(groupPk(request.autoScalingGroupName), { signal, ...(stateFrom === undefined ? {} : { skFrom: stateFrom }) }),
+            deps.readBudgetMs,
+            'state read',
+          )
         : Promise.resolve<Read<Array<Record<string, unknown>>>>({ ok: false, why: 'no state table configured' }),
     ]);
     if (groupRead.ok && groupRead.value) lastGroups.set(request.autoScalingGroupName, { at: now, group: groupRead.value });
@@ -140,9 +151,8 @@ export const createMain = (deps: TerminationPolicyDeps) => {
     const usable = cached && now - cached.at <= GROUP_CACHE_MS ? cached : undefined;
     const group: GroupSummary | undefined = groupRead.ok ? groupRead.value : usable?.group;
     const groupSource = groupRead.ok ? 'read' : 'cached';
-    if (stateRead.ok) lastStates.set(request.autoScalingGroupName, { at: now, state: decodeGroupState(stateRead.value, now) });
-    const cachedState = lastStates.get(request.autoScalingGroupName);
-    const usableState = cachedState && now - cachedState.at <= GROUP_CACHE_MS ? cachedState : undefined;
+    if (stateRead.ok) states.update(request.autoScalingGroupName, stateRead.value, now, stateFrom);
+    const usableState = states.last(request.autoScalingGroupName, now, GROUP_CACHE_MS);
     const state: GroupState | undefined = usableState?.state;
     const optIn = resolveOptIn(deps, group);
     // least-loaded: one batched metric read, only in what is left of the same read budget.

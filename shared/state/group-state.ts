@@ -1,5 +1,5 @@
 import { INSTANCE_FACTS_PREFIX, SIGNAL_PREFIX } from './keys';
-import { decodePackedFacts, PACKED_FACTS_PREFIX } from './packed-facts';
+import { PACKED_FACTS_PREFIX, PackedFactsReader } from './packed-facts';
 
 /**
  * What a handler knows about one instance from its single batched state read. Every field is
@@ -83,7 +83,10 @@ const SIGNAL_KINDS = new Set(['interruption-warning', 'rebalance-recommendation'
  * Facts come in two layouts: the packed items (shared/state/packed-facts.ts, written since
  * ADR 0009) and the per-instance items written before (`instance#<id>`, gone a day after their last
  * write); both are read, a packed fact overrides the per-instance one. `nowMs`: packed items past
- * their TTL are ignored (without it, none is).
+ * their TTL are ignored (without it, none is). `reader`: a decoder that already holds what an
+ * earlier read of the partition gave (a container's cache, shared/state/group-state-cache.ts): the
+ * packed items are applied on top of it, and per-instance items are then skipped (none has been
+ * written since ADR 0009; a whole read, with a new decoder, still reads them).
  *
  * @example
  * ```ts
@@ -91,15 +94,20 @@ const SIGNAL_KINDS = new Set(['interruption-warning', 'rebalance-recommendation'
  * state.facts.get('i-0abc')?.doomed?.kind; // 'interruption-warning'
  * ```
  */
-export const decodeGroupState = (items: ReadonlyArray<Readonly<Record<string, unknown>>>, nowMs = Number.NEGATIVE_INFINITY): GroupState => {
-  const facts = new Map<string, InstanceFacts>();
+export const decodeGroupState = (
+  items: ReadonlyArray<Readonly<Record<string, unknown>>>,
+  nowMs = Number.NEGATIVE_INFINITY,
+  reader = new PackedFactsReader(),
+): GroupState => {
+  const facts = reader.facts;
+  const fresh = facts.size === 0;
   const signals: CapacitySignal[] = [];
   const packed: Array<Readonly<Record<string, unknown>>> = [];
   for (const item of items) {
     const sk = text(item.sk) ?? '';
     if (sk.startsWith(PACKED_FACTS_PREFIX)) {
       packed.push(item);
-    } else if (sk.startsWith(INSTANCE_FACTS_PREFIX)) {
+    } else if (fresh && sk.startsWith(INSTANCE_FACTS_PREFIX)) {
       const id = sk.slice(INSTANCE_FACTS_PREFIX.length);
       const f: InstanceFacts = blankFacts();
       const doomedKind = text(item.doomedKind);
@@ -126,7 +134,7 @@ export const decodeGroupState = (items: ReadonlyArray<Readonly<Record<string, un
       }
     }
   }
-  if (packed.length > 0) decodePackedFacts(packed, nowMs, facts);
+  if (packed.length > 0) reader.apply(packed, nowMs);
   return { facts, signals };
 };
 

@@ -181,89 +181,146 @@ export const decodePackedFacts = (
   items: ReadonlyArray<Readonly<Record<string, unknown>>>,
   nowMs: number,
   into: Map<string, InstanceFacts>,
-): Map<string, InstanceFacts> => {
-  const nowSeconds = nowMs / 1000;
-  // Per instance being decoded: a slot number; its facts, and per field (s, w, d, p) the write time
-  // and the entry text that set it (ties of the same millisecond), in flat arrays at slot × 4 —
-  // no object per instance besides its facts (allocations are most of the decode's cost).
-  const slots = new Map<string, number>();
-  const factsOf: InstanceFacts[] = [];
-  const times: number[] = [];
-  const texts: string[] = [];
-  // Facts already in `into` (the per-instance items of before): looked up only if there are any.
-  const legacy = into.size > 0;
-  const slotOf = (id: string): number => {
-    let slot = slots.get(id);
+): Map<string, InstanceFacts> => new PackedFactsReader(into).apply(items, nowMs).facts;
+
+/** Start (ms) of the hour of the packed items that can still change at `atMs` (see {@link PackedFactsReader}). */
+export const openHourStart = (atMs: number): number => Math.max(0, Math.floor((atMs - PACKED_FACTS_OPEN_MS) / HOUR_MS)) * HOUR_MS;
+
+/**
+ * How long after its hour ends a packed item may still gain entries: a writer names the item by
+ * its own clock when it writes (shared/lifecycle/execute.ts, shared/signals/capacity-signal.ts), and
+ * a write can land up to its function's timeout later (Lambda: at most 15 minutes,
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html), retries included.
+ */
+export const PACKED_FACTS_OPEN_MS = 30 * 60_000;
+
+/** The lowest sort key of the packed items of the hour starting at `hourStartMs` and later (a Query's `skFrom`). */
+export const packedFactsFrom = (hourStartMs: number): string =>
+  `${PACKED_FACTS_PREFIX}${String(Math.max(0, Math.floor(hourStartMs / HOUR_MS))).padStart(7, '0')}`;
+
+/**
+ * A decoder of packed facts that can be fed more items later: a container keeps one per group and,
+ * on its next read, applies only the items that can have changed since (the hours from
+ * {@link openHourStart} of the last read on, the rest of the partition included: `facts#` sorts
+ * first in it). Applying an item again changes nothing (the newest write wins per field, a tie goes
+ * to the smaller text), so reading an hour twice is harmless and what was read before stays as it
+ * was read: items of earlier hours no longer change (a writer adds to its own hour's item), they
+ * are only deleted when their TTL passes. `expiresAtMs` says when the first item applied expires:
+ * from then on the decoder no longer equals a fresh read (a field set only by that item would have
+ * to disappear) and the caller reads the partition whole again with a new decoder.
+ *
+ * @example
+ * ```ts
+ * const reader = new PackedFactsReader().apply(items, now); // the whole partition
+ * reader.apply(await store.queryPartition(pk, { skFrom: packedFactsFrom(openHourStart(now)) }), later);
+ * ```
+ */
+export class PackedFactsReader {
+  /** Per instance being decoded: a slot number. */
+  private readonly slots = new Map<string, number>();
+  // Per slot its facts, and per field (s, w, d, p) the write time and the entry text that set it
+  // (ties of the same millisecond), in flat arrays at slot × 4: no object per instance besides its
+  // facts (allocations are most of the decode's cost).
+  private readonly factsOf: InstanceFacts[] = [];
+  private readonly times: number[] = [];
+  private readonly texts: string[] = [];
+  /** Epoch ms when the first item applied expires (its TTL); +Infinity before any. */
+  public expiresAtMs = Number.POSITIVE_INFINITY;
+
+  /** `facts`: where decoded facts go; facts it already holds (the per-instance items of before) are older than every packed fact. */
+  public constructor(public readonly facts: Map<string, InstanceFacts> = new Map()) {}
+
+  private slotOf(id: string, legacy: boolean): number {
+    let slot = this.slots.get(id);
     if (slot === undefined) {
-      let f = legacy ? into.get(id) : undefined;
+      let f = legacy ? this.facts.get(id) : undefined;
       if (f === undefined) {
         f = blankFacts();
-        into.set(id, f);
+        this.facts.set(id, f);
       }
-      slot = factsOf.push(f) - 1;
-      times.push(Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY);
-      texts.push('\uffff', '\uffff', '\uffff', '\uffff');
-      slots.set(id, slot);
+      slot = this.factsOf.push(f) - 1;
+      this.times.push(Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY);
+      this.texts.push('\uffff', '\uffff', '\uffff', '\uffff');
+      this.slots.set(id, slot);
     }
     return slot;
-  };
-  for (const item of items) {
-    const expiresAt = finite(item.expiresAt);
-    if (expiresAt !== undefined && expiresAt <= nowSeconds) continue;
-    const hourStart = hourStartOf(String(item.sk));
-    if (!Number.isFinite(hourStart)) continue;
-    for (const key in item) {
-      if (key === PACKED_FACTS_SET) {
-        const set = item[key];
-        if (!(set instanceof Set) && !Array.isArray(set)) continue;
-        for (const e of set as Iterable<unknown>) {
-          if (typeof e !== 'string') continue;
-          // <id>|<field>|<ms into the hour>|<value>, read in place: the id is the only string cut out
-          // besides a snapshot's or doom's parts (allocations are most of the decode's cost).
-          const bar = e.indexOf('|');
-          if (bar <= 0 || e.charCodeAt(bar + 2) !== 124) continue;
-          const code = e.charCodeAt(bar + 1);
-          const field = code === 115 ? 0 : code === 119 ? 1 : code === 100 ? 2 : code === 112 ? 3 : -1; // s w d p
-          if (field < 0) continue;
-          let offset = 0;
-          let end = bar + 3;
-          for (; end < e.length; end += 1) {
-            const c = e.charCodeAt(end);
-            if (c === 124) break;
-            offset = c >= 48 && c <= 57 ? offset * 10 + (c - 48) : Number.NaN;
-          }
-          if (end === bar + 3 || end >= e.length || !Number.isFinite(offset)) continue;
-          const at = hourStart + offset;
-          const slot = slotOf(e.slice(0, bar));
-          const k = slot * 4 + field;
-          const was = times[k] as number;
-          if (at < was) continue;
-          // A flag's value is one character: read without cutting it out.
-          const flag = field === 1 || field === 3;
-          const value = flag ? (e.length === end + 2 ? (e.charCodeAt(end + 1) === 49 ? '1' : e.charCodeAt(end + 1) === 48 ? '0' : '') : '') : e.slice(end + 1);
-          // Two writes in the same millisecond: the smaller text wins, in any answer order — warming
-          // ends (`0` over `1`), an interruption warning outranks a rebalance recommendation (`i:` over `r:`).
-          if (at === was && value >= (texts[k] as string)) continue;
-          if (!apply(factsOf[slot] as InstanceFacts, field, value)) continue;
-          times[k] = at;
-          texts[k] = value;
-        }
-        continue;
-      }
-      const bar = key.lastIndexOf('|');
-      if (bar <= 0 || bar !== key.length - 2) continue;
-      const field = FIELD_INDEX[key.charAt(bar + 1)];
-      if (field === undefined) continue;
-      // Written before the sets, within the item's hour: older than any set entry of that hour.
-      const at = hourStart - 0.5;
-      const slot = slotOf(key.slice(0, bar));
-      const k = slot * 4 + field;
-      if (at < (times[k] as number)) continue;
-      if (apply(factsOf[slot] as InstanceFacts, field, item[key])) times[k] = at;
-    }
   }
-  return into;
-};
+
+  /** Applies packed items (other items are skipped); items past their TTL at `nowMs` are ignored. */
+  public apply(items: ReadonlyArray<Readonly<Record<string, unknown>>>, nowMs: number): this {
+    const nowSeconds = nowMs / 1000;
+    const { times, texts, factsOf } = this;
+    // Facts already in `facts` but not decoded here (the per-instance items of before): looked up only if there are any.
+    const legacy = this.facts.size > this.slots.size;
+    for (const item of items) {
+      const sk = item.sk;
+      if (typeof sk !== 'string' || !sk.startsWith(PACKED_FACTS_PREFIX)) continue;
+      const expiresAt = finite(item.expiresAt);
+      if (expiresAt !== undefined && expiresAt <= nowSeconds) continue;
+      const hourStart = hourStartOf(sk);
+      if (!Number.isFinite(hourStart)) continue;
+      if (expiresAt !== undefined) this.expiresAtMs = Math.min(this.expiresAtMs, expiresAt * 1000);
+      for (const key in item) {
+        if (key === PACKED_FACTS_SET) {
+          const set = item[key];
+          if (!(set instanceof Set) && !Array.isArray(set)) continue;
+          for (const e of set as Iterable<unknown>) {
+            if (typeof e !== 'string') continue;
+            // <id>|<field>|<ms into the hour>|<value>, read in place: the id is the only string cut out
+            // besides a snapshot's or doom's parts (allocations are most of the decode's cost).
+            const bar = e.indexOf('|');
+            if (bar <= 0 || e.charCodeAt(bar + 2) !== 124) continue;
+            const code = e.charCodeAt(bar + 1);
+            const field = code === 115 ? 0 : code === 119 ? 1 : code === 100 ? 2 : code === 112 ? 3 : -1; // s w d p
+            if (field < 0) continue;
+            let offset = 0;
+            let end = bar + 3;
+            for (; end < e.length; end += 1) {
+              const c = e.charCodeAt(end);
+              if (c === 124) break;
+              offset = c >= 48 && c <= 57 ? offset * 10 + (c - 48) : Number.NaN;
+            }
+            if (end === bar + 3 || end >= e.length || !Number.isFinite(offset)) continue;
+            const at = hourStart + offset;
+            const slot = this.slotOf(e.slice(0, bar), legacy);
+            const k = slot * 4 + field;
+            const was = times[k] as number;
+            if (at < was) continue;
+            // A flag's value is one character: read without cutting it out.
+            const flag = field === 1 || field === 3;
+            const value = flag
+              ? e.length === end + 2
+                ? e.charCodeAt(end + 1) === 49
+                  ? '1'
+                  : e.charCodeAt(end + 1) === 48
+                    ? '0'
+                    : ''
+                : ''
+              : e.slice(end + 1);
+            // Two writes in the same millisecond: the smaller text wins, in any answer order — warming
+            // ends (`0` over `1`), an interruption warning outranks a rebalance recommendation (`i:` over `r:`).
+            if (at === was && value >= (texts[k] as string)) continue;
+            if (!apply(factsOf[slot] as InstanceFacts, field, value)) continue;
+            times[k] = at;
+            texts[k] = value;
+          }
+          continue;
+        }
+        const bar = key.lastIndexOf('|');
+        if (bar <= 0 || bar !== key.length - 2) continue;
+        const field = FIELD_INDEX[key.charAt(bar + 1)];
+        if (field === undefined) continue;
+        // Written before the sets, within the item's hour: older than any set entry of that hour.
+        const at = hourStart - 0.5;
+        const slot = this.slotOf(key.slice(0, bar), legacy);
+        const k = slot * 4 + field;
+        if (at < (times[k] as number)) continue;
+        if (apply(factsOf[slot] as InstanceFacts, field, item[key])) times[k] = at;
+      }
+    }
+    return this;
+  }
+}
 
 /**
  * Records facts about one instance in its group's packed item of this hour: one UpdateItem, no read

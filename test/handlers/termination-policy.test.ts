@@ -8,7 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createDeps, createMain, handler, LOGGED_IDS } from '../../functions/termination-policy';
 import { parseConfig } from '../../shared/config';
-import { packedFactsSk } from '../../shared/state/packed-facts';
+import { openHourStart, packedFactsEntries, packedFactsFrom, packedFactsSk } from '../../shared/state/packed-facts';
 import { loadEvent } from '../support/fixtures';
 
 const asg = mockClient(AutoScalingClient);
@@ -83,6 +83,31 @@ describe('terminationPolicy handler', () => {
   it('reads state with one Query on the group partition', async () => {
     await main()(loadEvent('termination-policy/scale-in.json'));
     expect(ddb).toHaveReceivedCommandWith(QueryCommand, { TableName: 'state', ExpressionAttributeValues: { ':pk': `group#${GROUP}` } });
+  });
+
+  it('a warm container reads only the hours of facts that can still change, and keeps what it read before', async () => {
+    let now = NOW;
+    const run = createMain({ ...createDeps(createAwsClients(), { TABLE_NAME: 'state' } as NodeJS.ProcessEnv), now: () => now, readBudgetMs: 1000 });
+    // Two hours ago: 60729 launched long ago; 60718 got an interruption warning.
+    const old = NOW - 2 * 3_600_000;
+    const oldItem = (id: string, facts: Parameters<typeof packedFactsEntries>[1]) => ({
+      pk: `group#${GROUP}`,
+      sk: packedFactsSk(old, id),
+      expiresAt: Math.floor(NOW / 1000) + 86_400,
+      f: new Set(packedFactsEntries(id, facts, old)),
+    });
+    ddb.on(QueryCommand).resolves({ Items: [oldItem('i-0a1b2c3d4e5f60718', { doomed: { kind: 'interruption-warning', at: old } })] });
+    expect((await run(loadEvent('termination-policy/scale-in.json'))).instanceIds?.[0]).toBe('i-0a1b2c3d4e5f60718');
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input.KeyConditionExpression).toBe('pk = :pk');
+
+    // Ten minutes later the partition is read from the first hour that can still gain a write; the
+    // warning read before still counts (its hour is no longer read).
+    now = NOW + 10 * 60_000;
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    expect((await run(loadEvent('termination-policy/scale-in.json'))).instanceIds?.[0]).toBe('i-0a1b2c3d4e5f60718');
+    const second = ddb.commandCalls(QueryCommand)[1]?.args[0].input;
+    expect(second?.KeyConditionExpression).toBe('pk = :pk AND sk >= :from');
+    expect(second?.ExpressionAttributeValues).toEqual({ ':pk': `group#${GROUP}`, ':from': packedFactsFrom(openHourStart(NOW)) });
   });
 
   it('reads the group without its instances (weights and tags only)', async () => {

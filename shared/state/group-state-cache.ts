@@ -1,0 +1,74 @@
+/**
+ * What a container keeps of each group's partition between invocations of the termination policy,
+ * so that a warm container reads only what can have changed since its last read (issue 16,
+ * docs/adr/0009-packed-instance-facts.md "Fourth amendment").
+ *
+ * The packed facts of a group are items per hour (shared/state/packed-facts.ts); a writer adds to
+ * the item of the hour its own clock says, so an item stops changing
+ * `PACKED_FACTS_OPEN_MS` (30 minutes) after its hour ends, and is then only deleted when its TTL passes.
+ * `facts#` sorts first in the partition (then `instance#`, `mix`, `signal#`: shared/state/keys.ts),
+ * so one Query from the first hour that can still change (`sk >= facts#<hour>`,
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html, KeyConditionExpression)
+ * answers those hours and every other item of the partition (the signals are read whole each time).
+ * The partition is read whole, with a new decoder:
+ * - on a container's first read of the group;
+ * - once the oldest item decoded has passed its TTL (about once an hour): a field that only that
+ *   item set must then disappear, as it would from a whole read;
+ * - while the partition still holds per-instance items of before ADR 0009 (`instance#<id>`, gone a
+ *   day after their last write): they are older than every packed fact, an order only a whole
+ *   decode keeps.
+ * Pure: no I/O, `now` is a parameter; the handler does the reading.
+ *
+ * @example
+ * ```ts
+ * const from = cache.readFrom(group, now); // undefined: read the whole partition
+ * const items = await store.queryPartition(groupPk(group), from ? { skFrom: from } : {});
+ * const state = cache.update(group, items, now, from);
+ * ```
+ */
+import { type GroupState, decodeGroupState } from './group-state';
+import { INSTANCE_FACTS_PREFIX } from './keys';
+import { openHourStart, PackedFactsReader, packedFactsFrom } from './packed-facts';
+
+interface Entry {
+  /** When the read that produced `state` started. */
+  at: number;
+  reader: PackedFactsReader;
+  state: GroupState;
+  /** The next read may start from this sort key (undefined: it must read the whole partition). */
+  from: string | undefined;
+}
+
+/** One per container: the last read of each group's partition, decoded, and where the next read may start. */
+export class GroupStateCache {
+  private readonly entries = new Map<string, Entry>();
+
+  /**
+   * The sort key the next read of `group`'s partition may start from (`skFrom`), or undefined when
+   * it must read the partition whole.
+   */
+  public readFrom(group: string, now: number): string | undefined {
+    const entry = this.entries.get(group);
+    if (entry === undefined || entry.from === undefined) return undefined;
+    return now < entry.reader.expiresAtMs ? entry.from : undefined;
+  }
+
+  /**
+   * Decodes what a read started at `readAt` answered — the whole partition (`from` undefined), or
+   * the part from `from` that {@link readFrom} gave — and keeps it for the next read.
+   */
+  public update(group: string, items: ReadonlyArray<Readonly<Record<string, unknown>>>, readAt: number, from: string | undefined): GroupState {
+    const was = this.entries.get(group);
+    const reader = from !== undefined && was !== undefined ? was.reader : new PackedFactsReader();
+    const state = decodeGroupState(items, readAt, reader);
+    const legacy = items.some((i) => typeof i.sk === 'string' && i.sk.startsWith(INSTANCE_FACTS_PREFIX));
+    this.entries.set(group, { at: readAt, reader, state, from: legacy ? undefined : packedFactsFrom(openHourStart(readAt)) });
+    return state;
+  }
+
+  /** The last state read of `group`, if read within `maxAgeMs` of `now` (the fallback when a read fails). */
+  public last(group: string, now: number, maxAgeMs: number): { at: number; state: GroupState } | undefined {
+    const entry = this.entries.get(group);
+    return entry !== undefined && now - entry.at <= maxAgeMs ? { at: entry.at, state: entry.state } : undefined;
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * A container's cache of group partitions (shared/state/group-state-cache.ts): a warm container
+ * reads only the hours of packed facts that can still change, and what it then knows equals a whole
+ * read at every moment — writes landing late (up to a function's timeout), items past their TTL
+ * (before and after DynamoDB deletes them), per-instance items of before ADR 0009.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type CapacitySignal, decodeGroupState, type GroupState } from '../../../shared/state/group-state';
+import { GroupStateCache } from '../../../shared/state/group-state-cache';
+import { groupPk, instanceFactsSk, signalSk } from '../../../shared/state/keys';
+import { MemoryStateStore } from '../../../shared/state/memory-store';
+import { type FactsWrite, PACKED_FACTS_OPEN_MS, packedFactsFrom, recordFacts } from '../../../shared/state/packed-facts';
+
+const GROUP = 'ml-inference-gpu';
+const PK = groupPk(GROUP);
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+const START = Date.parse('2026-11-27T00:10:00Z');
+const id = (n: number) => `i-${n.toString(16).padStart(17, '0')}`;
+
+/** The facts a decision can see: instances with at least one known field, fields as read. */
+const known = (state: GroupState) =>
+  Object.fromEntries(
+    [...state.facts]
+      .map(([i, f]) => [i, Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined))] as const)
+      .filter(([, f]) => Object.keys(f).length > 0)
+      .sort(([a], [b]) => (a < b ? -1 : 1)),
+  );
+
+const signals = (state: GroupState): CapacitySignal[] =>
+  [...state.signals].sort((a, b) => a.at - b.at || (a.instanceId ?? '').localeCompare(b.instanceId ?? ''));
+
+const write: fc.Arbitrary<FactsWrite> = fc.record(
+  {
+    launchedAt: fc.integer({ min: START - 2 * HOUR, max: START + 40 * HOUR }),
+    warming: fc.boolean(),
+    modelVersion: fc.constantFrom('v6', 'v7'),
+    launchTemplateVersion: fc.constantFrom('6', '7'),
+    doomed: fc.record({
+      kind: fc.constantFrom('interruption-warning' as const, 'rebalance-recommendation' as const),
+      at: fc.integer({ min: START, max: START + 40 * HOUR }),
+    }),
+    protectedFromScaleIn: fc.boolean(),
+  },
+  { requiredKeys: [] },
+);
+
+/** One step of a timeline: the clock moves on, then a write lands (named by its writer's clock, up to 15 minutes earlier), a signal lands, or the policy reads. */
+const step = fc.record({
+  // Minutes, hours, or about a day (items reach their TTL: the end of their hour + 1 day).
+  advance: fc.oneof(fc.integer({ min: 0, max: 5 * MINUTE }), fc.integer({ min: 0, max: 3 * HOUR }), fc.integer({ min: 20 * HOUR, max: 26 * HOUR })),
+  action: fc.oneof(
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        kind: fc.constant('write' as const),
+        instance: fc.integer({ min: 0, max: 5 }),
+        facts: write,
+        lag: fc.integer({ min: 0, max: 15 * MINUTE }),
+      }),
+    },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('signal' as const), instance: fc.integer({ min: 0, max: 5 }) }) },
+    { weight: 3, arbitrary: fc.constant({ kind: 'read' as const }) },
+  ),
+});
+
+describe('GroupStateCache', () => {
+  it('reads the partition whole first, then from the first hour that can still change', () => {
+    const cache = new GroupStateCache();
+    expect(cache.readFrom(GROUP, START)).toBeUndefined();
+    cache.update(GROUP, [], START, undefined);
+    // 00:10 − 30 minutes is in the hour before: its items can still gain a late write.
+    expect(cache.readFrom(GROUP, START + MINUTE)).toBe(packedFactsFrom(START - 10 * MINUTE - HOUR));
+    cache.update(GROUP, [], START + 40 * MINUTE, cache.readFrom(GROUP, START + 40 * MINUTE));
+    expect(cache.readFrom(GROUP, START + 41 * MINUTE)).toBe(packedFactsFrom(START - 10 * MINUTE));
+    expect(PACKED_FACTS_OPEN_MS).toBe(30 * MINUTE);
+  });
+
+  it('reads whole again once the oldest item it decoded has passed its TTL', async () => {
+    const store = new MemoryStateStore(() => START);
+    await recordFacts(store, GROUP, id(1), { launchedAt: START, warming: true }, START);
+    const cache = new GroupStateCache();
+    cache.update(GROUP, await store.queryPartition(PK), START, undefined);
+    // The item of 00:00–01:00 lives until 01:00 + one day.
+    const expiry = START - 10 * MINUTE + HOUR + 24 * HOUR;
+    expect(cache.readFrom(GROUP, expiry - 1)).toBeDefined();
+    expect(cache.readFrom(GROUP, expiry)).toBeUndefined();
+  });
+
+  it('reads whole while the partition holds per-instance items of before ADR 0009', async () => {
+    const store = new MemoryStateStore(() => START);
+    await store.setAttributes(PK, instanceFactsSk(id(2)), { launchedAt: START - HOUR, warming: false });
+    await recordFacts(store, GROUP, id(1), { warming: true }, START);
+    const cache = new GroupStateCache();
+    const state = cache.update(GROUP, await store.queryPartition(PK), START, undefined);
+    expect(known(state)).toEqual({ [id(1)]: { warming: true }, [id(2)]: { launchedAt: START - HOUR, warming: false } });
+    expect(cache.readFrom(GROUP, START + MINUTE)).toBeUndefined();
+  });
+
+  it('keeps the last state for the fallback as long as asked', () => {
+    const cache = new GroupStateCache();
+    const state = cache.update(GROUP, [], START, undefined);
+    expect(cache.last(GROUP, START + 10 * MINUTE, 10 * MINUTE)?.state).toBe(state);
+    expect(cache.last(GROUP, START + 10 * MINUTE + 1, 10 * MINUTE)).toBeUndefined();
+    expect(cache.last('another-group', START, 10 * MINUTE)).toBeUndefined();
+  });
+
+  it('for any timeline of writes, late writes, signals and reads, what a warm container knows equals a whole read', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 40 }), fc.integer({ min: 0, max: 48 * HOUR }), async (steps, ttlDelay) => {
+        let clock = START;
+        const store = new MemoryStateStore(() => clock, { ttlDeletionDelayMs: ttlDelay });
+        const cache = new GroupStateCache();
+        let n = 0;
+        for (const { advance, action } of steps) {
+          clock += advance;
+          n += 1;
+          if (action.kind === 'write') {
+            // A write lands now, in the item its writer's clock named when the invocation began.
+            await recordFacts(store, GROUP, id(action.instance), action.facts, clock - action.lag);
+          } else if (action.kind === 'signal') {
+            await store.setAttributes(
+              PK,
+              signalSk(clock, `e-${n}`),
+              { kind: 'interruption-warning', at: clock, instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a', instanceId: id(action.instance) },
+              Math.floor(clock / 1000) + 3_600,
+            );
+          } else {
+            const from = cache.readFrom(GROUP, clock);
+            const warm = cache.update(GROUP, await store.queryPartition(PK, from === undefined ? {} : { skFrom: from }), clock, from);
+            const whole = decodeGroupState(await store.queryPartition(PK), clock);
+            expect(known(warm)).toEqual(known(whole));
+            expect(signals(warm)).toEqual(signals(whole));
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
