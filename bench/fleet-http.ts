@@ -189,8 +189,11 @@ const terminationRows = async (
     const w = await makeWorkload(size);
     const shift = Date.now() - Date.parse('2026-11-27T12:00:00Z');
     const items = shiftedItems(w.store, shift);
-    const group: HttpGroup = {
-      name: w.group.name,
+    // Three groups with the same instances and facts: one function serves every group's policy, and
+    // its container keeps what it read of each (shared/state/group-state-cache.ts).
+    const names = ['a', 'b', 'c'].map((x) => `${w.group.name}-${x}`);
+    const groups: HttpGroup[] = names.map((name) => ({
+      name,
       desired: size,
       tags: { 'asg-orchestrator:profile': 'gpu-inference' },
       onDemandBase: 1,
@@ -204,21 +207,30 @@ const terminationRows = async (
         protected: i.protectedFromScaleIn,
         ...(i.launchTemplateVersion ? { lt: i.launchTemplateVersion } : {}),
       })),
-    };
-    const endpoint = new AwsHttpEndpoint([group]);
+    }));
+    const endpoint = new AwsHttpEndpoint(groups);
+    const own = names.flatMap((name) => items.map((item) => ({ ...item, pk: item.pk === `group#${w.group.name}` ? `group#${name}` : item.pk })));
     endpoint.onReseed = () => {
       endpoint.table.clear();
-      for (const item of items) endpoint.put(item);
+      for (const item of own) endpoint.put(item);
     };
     const url = await endpoint.listen();
     try {
-      const runs = Array.from({ length: opts.invocations ?? 4 }, () => w.raw);
+      const event = (name: string) => ({ ...w.raw, AutoScalingGroupName: name, AutoScalingGroupARN: w.raw.AutoScalingGroupARN.replace(w.group.name, name) });
+      const plan = terminationPlan(opts.invocations ?? TERMINATION_INVOCATIONS);
       const out = await runChild(
         root,
         bundle,
         fn,
         url,
-        { functionName: fn.name, memoryMb, timeoutMs: timeoutS * 1000, runs, sortFloor: size, nodeFlags: opts.nodeFlags ?? [] },
+        {
+          functionName: fn.name,
+          memoryMb,
+          timeoutMs: timeoutS * 1000,
+          runs: plan.map((r) => event(names[r.group] as string)),
+          sortFloor: size,
+          nodeFlags: opts.nodeFlags ?? [],
+        },
         tmp,
       );
       rows.push({
@@ -227,7 +239,7 @@ const terminationRows = async (
         memoryMb,
         timeoutS,
         rssLoaded: out.rssLoaded,
-        runs: out.runs.map((r, i) => ({ ...r, name: i === 0 ? 'first invocation' : `warm ${i}` })),
+        runs: out.runs.map((r, i) => ({ ...r, name: plan[i]?.name ?? `warm ${i}` })),
       });
       log(`  terminationPolicy ${size}: cpu ${out.runs.map((r) => ms(r.cpuMs)).join(' / ')} ms`);
     } finally {
@@ -237,6 +249,28 @@ const terminationRows = async (
   return rows;
 };
 
+/** Invocations per process in the terminationPolicy part. */
+export const TERMINATION_INVOCATIONS = 7;
+
+/** The kinds of invocation the terminationPolicy part measures. */
+export const RUN_KINDS = {
+  first: 'first invocation (whole read)',
+  other: 'warm, another group (whole read)',
+  again: 'warm, same group again (open hours)',
+} as const;
+
+/**
+ * Which group each invocation asks about, and what kind of invocation it is: a fresh container
+ * reads the partition whole; a warm container reads a group it has not read whole, and one it read
+ * before from the hours that can still change. Groups a, a, b, b, c, c, a, …
+ */
+export const terminationPlan = (count: number): Array<{ group: number; name: string }> =>
+  Array.from({ length: count }, (_, i) => {
+    const group = Math.floor(i / 2) % 3;
+    const name = i === 0 ? RUN_KINDS.first : i % 2 === 1 || i >= 6 ? RUN_KINDS.again : RUN_KINDS.other;
+    return { group, name };
+  });
+
 /** Sizes and Node flags (the defaults are the section's). */
 export interface FleetOptions {
   /** @deprecated ignored: reconcile is measured by bench/fleet-reconcile.ts (tick and worker, docs/adr/0008). */
@@ -244,7 +278,7 @@ export interface FleetOptions {
   groupCounts?: readonly number[];
   candidates?: readonly number[];
   nodeFlags?: string[];
-  /** Invocations per process (the first in a fresh container); default 4. */
+  /** Invocations per process (the first in a fresh container); default {@link TERMINATION_INVOCATIONS}. */
   invocations?: number;
 }
 
@@ -314,7 +348,7 @@ export const renderFleetTermination = (rows: readonly FleetRow[], command: strin
     '',
     `Reproduce this part alone: \`npm run bench -- --only=fleet-termination\`${command.includes('fleet-termination') ? '' : ` (measured by \`${command}\`)`}.`,
     '',
-    "One group of N offered candidates (weights 1–2, 10 % on an older launch template; 1 % more instances are scale-in protected and not offered), facts for ~60 % of them in the packed layout (shared/state/packed-facts.ts, written over the last day) and interruption signals for ~1 % of Spot in its partition (the generator of section 1, times moved to now), Auto Scaling asking for ~10 % of each bucket. The function reads the group with `IncludeInstances=false` (weights and tags) and the group's partition with one paginated Query (docs/adr/0009-packed-instance-facts.md). Four invocations per process: the first in a fresh container, then warm.",
+    "One group of N offered candidates (weights 1–2, 10 % on an older launch template; 1 % more instances are scale-in protected and not offered), facts for ~60 % of them in the packed layout (shared/state/packed-facts.ts, written over the last day) and interruption signals for ~1 % of Spot in its partition (the generator of section 1, times moved to now), Auto Scaling asking for ~10 % of each bucket. The function reads the group with `IncludeInstances=false` (weights and tags) and the group's partition with one paginated Query (docs/adr/0009-packed-instance-facts.md). Seven invocations per process, about three groups with the same instances and facts (one function serves every group): the first in a fresh container (whole read); then, warm, the same group again (the container reads only the hours of facts that can still change, shared/state/group-state-cache.ts) and another group it has not read yet (whole read).",
     '',
   ];
   const t0 = rows[0];
@@ -339,17 +373,22 @@ export const renderFleetTermination = (rows: readonly FleetRow[], command: strin
   );
   const t30 = rows.find((x) => x.size === 30_000);
   if (t30) {
-    const warm = t30.runs.slice(1).filter((x) => outcomeWord(x) === 'decided');
-    const best = [...warm].sort((a, b) => a.cpuMs - b.cpuMs)[0];
-    if (!best)
+    lines.push(
+      '',
+      "At 30,000 candidates (issue 16's bar: CPU within 15× a bare sort of plain objects in the same process, under 300 ms on one core), `decided` invocations only:",
+      '',
+    );
+    for (const kind of [RUN_KINDS.again, RUN_KINDS.other, RUN_KINDS.first]) {
+      const runs = t30.runs.filter((x) => x.name === kind && outcomeWord(x) === 'decided');
+      if (runs.length === 0) {
+        lines.push(`- ${kind}: no invocation decided with both reads inside the 1 s budget in this run: **not met**.`);
+        continue;
+      }
+      const ratio = (x: InvocationCost) => x.cpuMs / Math.max(0.001, x.sortFloorMs ?? Number.NaN);
+      const under = runs.every((x) => x.cpuMs <= 300);
+      const within = runs.every((x) => ratio(x) <= 15);
       lines.push(
-        '',
-        'At 30,000 candidates no warm invocation decided with both reads inside the 1 s budget on this machine in this run: the bar (CPU within 15× a bare sort, under 300 ms on one core) is **not met**; see the CPU column.',
-      );
-    if (best) {
-      lines.push(
-        '',
-        `At 30,000 candidates (issue 16's bar: CPU within 15× a bare sort of plain objects in the same process, under 300 ms on one core): warm \`decided\` invocations ${warm.map((x) => `${ms(x.cpuMs)} ms`).join(', ')} of CPU, ${warm.map((x) => `${(x.cpuMs / Math.max(0.001, x.sortFloorMs ?? Number.NaN)).toFixed(1)}×`).join(', ')} their sort floors. Under 300 ms: ${warm.every((x) => x.cpuMs <= 300) ? 'met' : warm.some((x) => x.cpuMs <= 300) ? '**not met** by every run' : '**not met**'}; within 15×: ${warm.every((x) => x.cpuMs <= 15 * (x.sortFloorMs ?? 0)) ? 'met' : '**not met**'}. The bar as a whole: ${best.cpuMs <= 300 && best.cpuMs <= 15 * (best.sortFloorMs ?? 0) ? 'met' : '**not met**'}.`,
+        `- ${kind}: ${runs.map((x) => `${ms(x.cpuMs)} ms`).join(', ')} of CPU, ${runs.map((x) => `${ratio(x).toFixed(1)}×`).join(', ')} their sort floors. Under 300 ms: ${under ? 'met' : '**not met**'}; within 15×: ${within ? 'met' : runs.some((x) => ratio(x) <= 15) ? '**not met** by every run' : '**not met**'}.`,
       );
     }
   }
