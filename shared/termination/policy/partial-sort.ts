@@ -1,0 +1,52 @@
+/**
+ * Sorting only as much of a bucket as the first-fit scan reads. A 30,000-candidate bucket asked for
+ * ~10 % of its capacity reads its first ~10 % in order: those are selected (Floyd–Rivest, the
+ * `quickselect` package, O(n) expected comparisons) and only they are sorted. Pure, no I/O.
+ *
+ * @packageDocumentation
+ */
+import quickselect from 'quickselect';
+
+/** Below this many members left unsorted, one full sort costs about what a selection saves. */
+export const SELECT_ABOVE = 2_000;
+
+/**
+ * Puts in order the next `count` items of `items` from `from` on: afterwards `items[from, end)`
+ * holds, sorted by `compare`, the `end - from` smallest of `items[from, …)`, and every later item is
+ * greater than all of them. `items[0, from)` must already be sorted and ≤ everything after (as left
+ * by an earlier call). Returns `end`: `items.length` when it sorted everything left (a small rest, or
+ * `count` near the rest), so that scanning `items[0, end)` reads exactly what a full sort would
+ * put there. `compare` must be a total order (no two distinct items equal), or the selected set may
+ * differ from a full sort's prefix among equals.
+ *
+ * @example
+ * ```ts
+ * let sorted = 0;
+ * for (let at = 0; at < members.length; at += 1) {
+ *   if (at === sorted) sorted = sortNext(members, at, 100, compare);
+ *   visit(members[at]);
+ * }
+ * ```
+ */
+export function sortNext(items: number[], from: number, count: number, compare: (a: number, b: number) => number, selectAbove = SELECT_ABOVE): number {
+  const rest = items.length - from;
+  // Selecting then sorting a quarter or more of the rest is no cheaper than sorting it all.
+  if (rest <= selectAbove || count * 4 >= rest) {
+    sortRange(items, from, items.length, compare);
+    return items.length;
+  }
+  const end = from + Math.max(1, count);
+  // quickselect's k is inclusive: afterwards items[from, k] are the smallest of items[from, right].
+  quickselect(items, end - 1, from, items.length - 1, compare);
+  sortRange(items, from, end, compare);
+  return end;
+}
+
+function sortRange(items: number[], from: number, end: number, compare: (a: number, b: number) => number): void {
+  if (from === 0 && end === items.length) {
+    items.sort(compare);
+    return;
+  }
+  const part = items.slice(from, end).sort(compare);
+  for (let i = 0; i < part.length; i += 1) items[from + i] = part[i] as number;
+}
