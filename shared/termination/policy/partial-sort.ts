@@ -1,7 +1,8 @@
 /**
  * Sorting only as much of a bucket as the first-fit scan reads. A 30,000-candidate bucket asked for
  * ~10 % of its capacity reads its first ~10 % in order: those are selected (Floyd–Rivest, the
- * `quickselect` package, O(n) expected comparisons) and only they are sorted. Pure, no I/O.
+ * `quickselect` package, O(n) expected comparisons, capped by {@link SELECT_BUDGET}) and only they
+ * are sorted. Pure, no I/O.
  *
  * @packageDocumentation
  */
@@ -9,6 +10,16 @@ import quickselect from 'quickselect';
 
 /** Below this many members left unsorted, one full sort costs about what a selection saves. */
 export const SELECT_ABOVE = 2_000;
+
+/**
+ * Comparisons per member left that a selection may spend before it gives up for a full sort.
+ * Floyd–Rivest takes ~1.1–1.5 on shuffled input but has no worst-case bound: 5–9 was measured on
+ * reversed or blockwise-reversed runs, which are exactly where the sort (TimSort) is cheap.
+ */
+export const SELECT_BUDGET = 4;
+
+// Thrown by the counting comparator to leave quickselect; made once, never escapes sortNext.
+const OVER_BUDGET = new Error('selection over its comparison budget');
 
 /**
  * Puts in order the next `count` items of `items` from `from` on: afterwards `items[from, end)`
@@ -36,8 +47,21 @@ export function sortNext(items: number[], from: number, count: number, compare: 
     return items.length;
   }
   const end = from + Math.max(1, count);
-  // quickselect's k is inclusive: afterwards items[from, k] are the smallest of items[from, right].
-  quickselect(items, end - 1, from, items.length - 1, compare);
+  let budget = SELECT_BUDGET * rest;
+  const counted = (a: number, b: number): number => {
+    budget -= 1;
+    if (budget < 0) throw OVER_BUDGET;
+    return compare(a, b);
+  };
+  try {
+    // quickselect's k is inclusive: afterwards items[from, k] are the smallest of items[from, right].
+    quickselect(items, end - 1, from, items.length - 1, counted);
+  } catch (error) {
+    if (error !== OVER_BUDGET) throw error;
+    // quickselect only swaps, so items[from, …) still holds the same members: sort them all.
+    sortRange(items, from, items.length, compare);
+    return items.length;
+  }
   sortRange(items, from, end, compare);
   return end;
 }

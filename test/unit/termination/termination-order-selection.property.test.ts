@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { CapacityToTerminate, MarketOption, TerminationCandidate, TerminationCause } from '../../../shared/events/termination-policy-input';
 import type { InstanceFacts } from '../../../shared/state/group-state';
 import { type TerminationContext, type TerminationTieBreak, decideTerminationOrder } from '../../../shared/termination/policy/order';
-import { sortNext } from '../../../shared/termination/policy/partial-sort';
+import { SELECT_BUDGET, sortNext } from '../../../shared/termination/policy/partial-sort';
 // rng: the bench's seeded mulberry32, so a failing seed reproduces exactly.
 import { rng } from '../../../bench/lib/stats';
 import { HOUR, NOW, request } from './build';
@@ -182,5 +182,24 @@ describe('sortNext', () => {
       ),
       { numRuns: 500 },
     );
+  });
+
+  it('gives up selecting at its budget on input Floyd–Rivest handles badly, and sorts instead', () => {
+    // Four ascending blocks, each reversed inside: quickselect alone spends ~7.7 comparisons per item
+    // on the 5,000 smallest of 30,000 (then 5,000 to sort). With the budget: 4 per item, then TimSort
+    // over the runs quickselect left (~1.1 per item here, deterministic).
+    const n = 30_000;
+    const block = n / 4;
+    const input = Array.from({ length: n }, (_, i) => Math.floor(i / block) * block + (block - (i % block)));
+    let comparisons = 0;
+    const compare = (a: number, b: number): number => {
+      comparisons += 1;
+      return a - b;
+    };
+    const items = [...input];
+    const end = sortNext(items, 0, 5_000, compare);
+
+    expect(items.slice(0, end)).toEqual([...input].sort((a, b) => a - b).slice(0, end));
+    expect(comparisons).toBeLessThanOrEqual((SELECT_BUDGET + 2) * n);
   });
 });
