@@ -97,7 +97,8 @@ export interface TerminationDecision {
 }
 
 // Sort keys are computed once per candidate into typed arrays, so that a comparison reads at most
-// three numbers and, on a full tie, two ids (30,000 candidates ≈ 450,000 comparisons). The small
+// three numbers and, on a full tie, two ids (30,000 candidates asked for ~10 %: ~90,000 comparisons
+// with the partial selection below, ~330,000 for full sorts). The small
 // integer criteria (doomed, pool-rate rank, stale, warming) are packed into one integer per cause.
 // Finite so that keys never produce NaN; "unknown" sorts after every real value.
 const UNKNOWN_LAST = Number.MAX_VALUE;
