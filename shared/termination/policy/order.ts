@@ -19,6 +19,7 @@ import type { MarketOption, TerminationCandidate, TerminationPolicyRequest } fro
 import { type InstanceFacts, poolKey } from '../../state/group-state';
 import { type Explainer, explain, overallReason } from './explain';
 import { REASONS_PER_BUCKET } from './reason';
+import { SELECT_ABOVE, sortNext } from './partial-sort';
 
 /** The last criterion before the instance id. */
 export type TerminationTieBreak = 'oldest-first' | 'newest-first' | 'least-loaded';
@@ -96,11 +97,14 @@ export interface TerminationDecision {
 }
 
 // Sort keys are computed once per candidate into typed arrays, so that a comparison reads at most
-// three numbers and, on a full tie, two ids (30,000 candidates ≈ 450,000 comparisons). The small
+// three numbers and, on a full tie, two ids (30,000 candidates asked for ~10 %: ~90,000 comparisons
+// with the partial selection below, ~330,000 for full sorts). The small
 // integer criteria (doomed, pool-rate rank, stale, warming) are packed into one integer per cause.
 // Finite so that keys never produce NaN; "unknown" sorts after every real value.
 const UNKNOWN_LAST = Number.MAX_VALUE;
 const NOT_DOOMED = 2;
+// Members sorted beyond the most that can fit: room for candidates skipped because their weight did not fit.
+const SCAN_MARGIN = 32;
 
 interface BucketWork {
   availabilityZone: string;
@@ -135,6 +139,10 @@ interface BucketWork {
  * - `hasMoreInstances`: only the given page (≤ 30,000 instances) is ordered; an instance beyond it may
  *   deserve to go first but cannot be seen. Auto Scaling invokes again for what remains.
  *
+ * `selectAbove` is for tests only: a bucket with more unsorted members than this is put in order only
+ * as far as the scan reads (./partial-sort); the answer is the same whatever its value (`Infinity`
+ * sorts every bucket whole).
+ *
  * @example
  * ```ts
  * const parsed = parseTerminationPolicyInput(event);
@@ -146,7 +154,7 @@ interface BucketWork {
  * }
  * ```
  */
-export function decideTerminationOrder(request: TerminationPolicyRequest, ctx: TerminationContext): TerminationDecision {
+export function decideTerminationOrder(request: TerminationPolicyRequest, ctx: TerminationContext, selectAbove = SELECT_ABOVE): TerminationDecision {
   // Zone → [on-demand, spot] bucket: candidates find their bucket with one lookup and no string building.
   const buckets: BucketWork[] = [];
   const byZone = new Map<string, [BucketWork | undefined, BucketWork | undefined]>();
@@ -310,12 +318,21 @@ export function decideTerminationOrder(request: TerminationPolicyRequest, ctx: T
     let used = 0;
     if (bucket.capacity > 0 && bucket.members.length > 0) {
       const order = bucket.members;
-      order.sort(compare);
       let minWeight = Number.POSITIVE_INFINITY;
       for (const idx of order) minWeight = Math.min(minWeight, weights[idx] as number);
-      for (const idx of order) {
+      // Only what the scan reads is put in order (./partial-sort): first the most that can fit plus a
+      // margin for skipped weights, then twice as much each time the scan runs past the sorted run.
+      // `compare` is a total order, so the scan reads exactly what a full sort would put first.
+      let sorted = 0;
+      let next = Math.ceil(bucket.capacity / minWeight) + SCAN_MARGIN;
+      for (let at = 0; at < order.length; at += 1) {
         // Nothing left in the bucket can fit any more: stop instead of scanning 30,000 rows.
         if (bucket.capacity - used < minWeight) break;
+        if (at === sorted) {
+          sorted = sortNext(order, at, next, compare, selectAbove);
+          next = sorted;
+        }
+        const idx = order[at] as number;
         const w = weights[idx] as number;
         if (used + w > bucket.capacity) continue;
         used += w;

@@ -18,8 +18,8 @@ import { describe, expect, it } from 'vitest';
 const ROOT = resolve(__dirname, '../../..');
 const ROOMS = ['activity', 'fanout', 'lifecycle', 'mix', 'signals', 'termination'];
 const CROSS_CUTTING = ['aws', 'config', 'events', 'notify', 'runtime', 'state'];
-/** Packages a pure decision may run: validation only, no I/O. */
-const PURE_PACKAGES = ['valibot'];
+/** Packages a pure decision may run, none with I/O: validation, and selection on an array (quickselect, one function). */
+const PURE_PACKAGES = ['valibot', 'quickselect'];
 
 interface ModuleImport {
   /** Repo-relative path of a local module (with its extension), or the package specifier. */
