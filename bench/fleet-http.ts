@@ -102,7 +102,17 @@ export const runChild = async (
   bundle: string,
   fn: FunctionEntry,
   endpoint: string,
-  input: { functionName: string; memoryMb: number; timeoutMs: number; runs: unknown[]; sortFloor?: number; nodeFlags?: string[]; env?: Record<string, string> },
+  input: {
+    functionName: string;
+    memoryMb: number;
+    timeoutMs: number;
+    runs: unknown[];
+    sortFloor?: number;
+    nodeFlags?: string[];
+    env?: Record<string, string>;
+    /** When to force a full collection to measure the live heap: after each invocation (default) or only the last (bundle-child.cjs says why). */
+    liveHeapAfter?: 'each' | 'last';
+  },
   tmp: string,
 ): Promise<{ rssLoaded: number; runs: InvocationCost[]; died?: string }> => {
   const inFile = join(tmp, `${fn.name}-in.json`);
@@ -189,9 +199,9 @@ const terminationRows = async (
     const w = await makeWorkload(size);
     const shift = Date.now() - Date.parse('2026-11-27T12:00:00Z');
     const items = shiftedItems(w.store, shift);
-    // Three groups with the same instances and facts: one function serves every group's policy, and
+    // Groups with the same instances and facts: one function serves every group's policy, and
     // its container keeps what it read of each (shared/state/group-state-cache.ts).
-    const names = ['a', 'b', 'c'].map((x) => `${w.group.name}-${x}`);
+    const names = Array.from({ length: TERMINATION_GROUPS }, (_, x) => `${w.group.name}-${String.fromCharCode(97 + x)}`);
     const groups: HttpGroup[] = names.map((name) => ({
       name,
       desired: size,
@@ -230,6 +240,7 @@ const terminationRows = async (
           runs: plan.map((r) => event(names[r.group] as string)),
           sortFloor: size,
           nodeFlags: opts.nodeFlags ?? [],
+          liveHeapAfter: 'last',
         },
         tmp,
       );
@@ -249,8 +260,11 @@ const terminationRows = async (
   return rows;
 };
 
-/** Invocations per process in the terminationPolicy part. */
-export const TERMINATION_INVOCATIONS = 7;
+/** Groups (same instances and facts) the terminationPolicy part asks about in one process. */
+export const TERMINATION_GROUPS = 4;
+
+/** Invocations per process in the terminationPolicy part: each group twice, then the first again. */
+export const TERMINATION_INVOCATIONS = 2 * TERMINATION_GROUPS + 1;
 
 /** The kinds of invocation the terminationPolicy part measures. */
 export const RUN_KINDS = {
@@ -261,13 +275,13 @@ export const RUN_KINDS = {
 
 /**
  * Which group each invocation asks about, and what kind of invocation it is: a fresh container
- * reads the partition whole; a warm container reads a group it has not read whole, and one it read
- * before from the hours that can still change. Groups a, a, b, b, c, c, a, …
+ * reads the partition whole; a warm container reads a group it has not read yet whole, and one it
+ * read before from the hours that can still change. Groups 0, 0, 1, 1, 2, 2, 3, 3, 0, …
  */
 export const terminationPlan = (count: number): Array<{ group: number; name: string }> =>
   Array.from({ length: count }, (_, i) => {
-    const group = Math.floor(i / 2) % 3;
-    const name = i === 0 ? RUN_KINDS.first : i % 2 === 1 || i >= 6 ? RUN_KINDS.again : RUN_KINDS.other;
+    const group = Math.floor(i / 2) % TERMINATION_GROUPS;
+    const name = i === 0 ? RUN_KINDS.first : i % 2 === 1 || i >= 2 * TERMINATION_GROUPS ? RUN_KINDS.again : RUN_KINDS.other;
     return { group, name };
   });
 
@@ -348,7 +362,9 @@ export const renderFleetTermination = (rows: readonly FleetRow[], command: strin
     '',
     `Reproduce this part alone: \`npm run bench -- --only=fleet-termination\`${command.includes('fleet-termination') ? '' : ` (measured by \`${command}\`)`}.`,
     '',
-    "One group of N offered candidates (weights 1–2, 10 % on an older launch template; 1 % more instances are scale-in protected and not offered), facts for ~60 % of them in the packed layout (shared/state/packed-facts.ts, written over the last day) and interruption signals for ~1 % of Spot in its partition (the generator of section 1, times moved to now), Auto Scaling asking for ~10 % of each bucket. The function reads the group with `IncludeInstances=false` (weights and tags) and the group's partition with one paginated Query (docs/adr/0009-packed-instance-facts.md). Seven invocations per process, about three groups with the same instances and facts (one function serves every group): the first in a fresh container (whole read); then, warm, the same group again (the container reads only the hours of facts that can still change, shared/state/group-state-cache.ts) and another group it has not read yet (whole read).",
+    "One group of N offered candidates (weights 1–2, 10 % on an older launch template; 1 % more instances are scale-in protected and not offered), facts for ~60 % of them in the packed layout (shared/state/packed-facts.ts, written over the last day) and interruption signals for ~1 % of Spot in its partition (the generator of section 1, times moved to now), Auto Scaling asking for ~10 % of each bucket. The function reads the group with `IncludeInstances=false` (weights and tags) and the group's partition with one paginated Query, whole or from the first hour of facts that can still change (docs/adr/0009-packed-instance-facts.md, fourth amendment). Nine invocations per process, about four groups with the same instances and facts (one function serves every group): the first in a fresh container (whole read); then, warm, the same group again (the container reads only the hours of facts that can still change, shared/state/group-state-cache.ts) and another group it has not read yet (whole read).",
+    '',
+    "**CPU per invocation** is the process's user + system time from the call until 100 ms after the handler returned: V8 finishes some of an invocation's work on its own threads (optimizing compilation, concurrent marking and sweeping), and that is the invocation's too. No full collection is forced between invocations (only after the last, for the live heap): a forced one also drops compiled code, which Lambda never does, and made every next invocation compile again (30–60 ms more CPU each when it was done). The sort floor is the least of three sorts of fresh copies, on a quiet process.",
     '',
   ];
   const t0 = rows[0];

@@ -155,7 +155,71 @@ interface BucketWork {
  * ```
  */
 export function decideTerminationOrder(request: TerminationPolicyRequest, ctx: TerminationContext, selectAbove = SELECT_ABOVE): TerminationDecision {
-  // Zone → [on-demand, spot] bucket: candidates find their bucket with one lookup and no string building.
+  // Each phase is its own function: one that V8 optimizes stays optimized from one invocation to the
+  // next, where one function holding every loop was compiled again on each (a loop entered while not
+  // optimized is compiled on the spot, and a path not yet run when it was compiled threw the code away).
+  const { buckets, byZone } = openBuckets(request);
+  const joined = joinFacts(request.instances, ctx.facts);
+  const rows = candidateRows(request, ctx, byZone, joined);
+  const keys = sortKeys(rows, request.cause);
+  const { cause } = request;
+  const tieOf = rows.tieOf;
+  const ids = rows.ids;
+  const { primary, tertiary } = keys;
+  const compare = (a: number, b: number): number => {
+    const pa = primary[a] as number;
+    const pb = primary[b] as number;
+    if (pa !== pb) return pa - pb;
+    const ta = tieOf[a] as number;
+    const tb = tieOf[b] as number;
+    if (ta < tb) return -1;
+    if (ta > tb) return 1;
+    const qa = tertiary[a] as number;
+    const qb = tertiary[b] as number;
+    if (qa !== qb) return qa - qb;
+    const ia = ids[a] as string;
+    const ib = ids[b] as string;
+    return ia < ib ? -1 : ia > ib ? 1 : 0;
+  };
+  const explainer: Explainer = {
+    cause,
+    tieBreak: rows.tieBreak,
+    now: ctx.now,
+    currentTemplate: ctx.current.launchTemplateVersion,
+    currentModel: ctx.current.modelVersion,
+    factsOf: rows.factsOf,
+    rateOf: (idx) => rows.pools.rates[rows.poolOf[idx] as number] as number,
+    candidates: rows.candidates,
+  };
+  const out: TerminationBucket[] = [];
+  const instanceIds: string[] = [];
+  const skippedByWeight: number[] = [];
+  for (const bucket of buckets) {
+    const chosen = chooseIn(bucket, rows, compare, explainer, selectAbove);
+    for (const id of chosen.chosen) instanceIds.push(id);
+    // With a shortfall, every unchosen candidate was passed over because its weight did not fit.
+    skippedByWeight.push(chosen.chosenCapacity < bucket.capacity ? bucket.members.length - chosen.chosen.length : 0);
+    out.push({
+      availabilityZone: bucket.availabilityZone,
+      marketOption: bucket.marketOption,
+      capacity: bucket.capacity,
+      chosen: chosen.chosen,
+      reasons: chosen.reasons,
+      chosenCapacity: chosen.chosenCapacity,
+      candidateCount: bucket.candidateCount,
+      protectedCount: bucket.protectedCount,
+    });
+  }
+
+  return {
+    instanceIds,
+    reason: overallReason(request, out, skippedByWeight, joined.duplicates, rows.outside),
+    buckets: out,
+  };
+}
+
+/** The requested buckets, and zone → [on-demand, spot] bucket: candidates find theirs with one lookup and no string building. */
+function openBuckets(request: TerminationPolicyRequest): { buckets: BucketWork[]; byZone: Map<string, [BucketWork | undefined, BucketWork | undefined]> } {
   const buckets: BucketWork[] = [];
   const byZone = new Map<string, [BucketWork | undefined, BucketWork | undefined]>();
   for (const c of request.capacityToTerminate) {
@@ -182,38 +246,29 @@ export function decideTerminationOrder(request: TerminationPolicyRequest, ctx: T
       existing.capacity += capacity;
     }
   }
+  return { buckets, byZone };
+}
 
-  const total = request.instances.length;
-  const weights = new Float64Array(total);
-  const doomedOf = new Uint8Array(total);
-  const staleOf = new Uint8Array(total);
-  const warmOf = new Uint8Array(total);
-  const tieOf = new Float64Array(total);
-  const poolOf = new Uint16Array(total);
-  const ids: string[] = [];
-  const candidates: TerminationCandidate[] = [];
-  const factsOf: Array<InstanceFacts | undefined> = [];
-  // type → zone → pool slot; slot 0 is "no rate" (On-Demand, unknown or corrupt). The pool key string
-  // is built once per pool, not once per candidate.
-  const pools: PoolTable = { byType: new Map(), rates: [0] };
-  let outside = 0;
-  const cause = request.cause;
-  // MAX_INSTANCE_LIFETIME is about age: oldest first, whatever the configured tie-break.
-  const tieBreak = cause === 'MAX_INSTANCE_LIFETIME' ? 'oldest-first' : ctx.tieBreak;
-  const currentTemplate = ctx.current.launchTemplateVersion;
-  const currentModel = ctx.current.modelVersion;
+interface Joined {
+  /** 1 at the first position of each id (later duplicates are 0). */
+  isFirst: Uint8Array;
+  /** The facts of the candidate at each position (first positions only). */
+  factsAt: Array<InstanceFacts | undefined>;
+  duplicates: number;
+}
 
-  // The duplicate check and the join to the facts: one Map of the candidates (id → first position,
-  // filled last to first so that the first entry wins), then one lookup per entry of the smaller
-  // side — instead of a set operation and a facts lookup per candidate. Map iteration by forEach
-  // allocates no entry arrays.
-  const list = request.instances;
+/**
+ * The duplicate check and the join to the facts: one Map of the candidates (id → first position,
+ * filled last to first so that the first entry wins), then one lookup per entry of the smaller
+ * side — instead of a set operation and a facts lookup per candidate. Map iteration by forEach
+ * allocates no entry arrays.
+ */
+function joinFacts(list: readonly TerminationCandidate[], known: ReadonlyMap<string, InstanceFacts>): Joined {
+  const total = list.length;
   const firstAt = new Map<string, number>();
   for (let i = total - 1; i >= 0; i -= 1) firstAt.set((list[i] as TerminationCandidate).instanceId, i);
-  const duplicates = total - firstAt.size;
   const isFirst = new Uint8Array(total);
   const factsAt = new Array<InstanceFacts | undefined>(total).fill(undefined);
-  const known = ctx.facts;
   if (known.size < firstAt.size) {
     firstAt.forEach((i) => {
       isFirst[i] = 1;
@@ -228,14 +283,63 @@ export function decideTerminationOrder(request: TerminationPolicyRequest, ctx: T
       factsAt[i] = known.get(id);
     });
   }
+  return { isFirst, factsAt, duplicates: total - firstAt.size };
+}
 
+/** Per candidate that may go (indexed by row): its sort criteria, weight and facts. */
+interface Rows {
+  ids: string[];
+  candidates: TerminationCandidate[];
+  factsOf: Array<InstanceFacts | undefined>;
+  weights: Float64Array;
+  doomedOf: Uint8Array;
+  staleOf: Uint8Array;
+  warmOf: Uint8Array;
+  tieOf: Float64Array;
+  poolOf: Uint16Array;
+  pools: PoolTable;
+  tieBreak: TerminationTieBreak;
+  /** Candidates in no requested bucket. */
+  outside: number;
+}
+
+/** One row per distinct candidate in a requested bucket that is not protected; each bucket gets its members. */
+function candidateRows(
+  request: TerminationPolicyRequest,
+  ctx: TerminationContext,
+  byZone: ReadonlyMap<string, [BucketWork | undefined, BucketWork | undefined]>,
+  joined: Joined,
+): Rows {
+  const list = request.instances;
+  const total = list.length;
+  const { isFirst, factsAt } = joined;
+  // MAX_INSTANCE_LIFETIME is about age: oldest first, whatever the configured tie-break.
+  const tieBreak = request.cause === 'MAX_INSTANCE_LIFETIME' ? 'oldest-first' : ctx.tieBreak;
+  const currentTemplate = ctx.current.launchTemplateVersion;
+  const currentModel = ctx.current.modelVersion;
+  const rows: Rows = {
+    ids: [],
+    candidates: [],
+    factsOf: [],
+    weights: new Float64Array(total),
+    doomedOf: new Uint8Array(total),
+    staleOf: new Uint8Array(total),
+    warmOf: new Uint8Array(total),
+    tieOf: new Float64Array(total),
+    poolOf: new Uint16Array(total),
+    // type → zone → pool slot; slot 0 is "no rate" (On-Demand, unknown or corrupt). The pool key
+    // string is built once per pool, not once per candidate.
+    pools: { byType: new Map(), rates: [0] },
+    tieBreak,
+    outside: 0,
+  };
+  const { ids, candidates, factsOf, weights, doomedOf, staleOf, warmOf, tieOf, poolOf, pools } = rows;
   for (let at = 0; at < total; at += 1) {
     if (isFirst[at] === 0) continue;
     const instance = list[at] as TerminationCandidate;
-    const id = instance.instanceId;
     const bucket = byZone.get(instance.availabilityZone)?.[instance.instanceMarketOption === 'spot' ? 1 : 0];
     if (bucket === undefined) {
-      outside += 1;
+      rows.outside += 1;
       continue;
     }
     bucket.candidateCount += 1;
@@ -244,10 +348,9 @@ export function decideTerminationOrder(request: TerminationPolicyRequest, ctx: T
       bucket.protectedCount += 1;
       continue;
     }
-
     const idx = ids.length;
     const weight = ctx.weights.get(instance.instanceType);
-    ids.push(id);
+    ids.push(instance.instanceId);
     candidates.push(instance);
     factsOf.push(facts);
     bucket.members.push(idx);
@@ -258,11 +361,19 @@ export function decideTerminationOrder(request: TerminationPolicyRequest, ctx: T
     warmOf[idx] = facts?.warming === true ? 0 : 1;
     tieOf[idx] = tieKey(facts, tieBreak);
   }
+  return rows;
+}
 
+/**
+ * The small integer criteria (doomed, pool-rate rank, stale, warming) packed into one number per
+ * row and cause (`primary`), and for MAX_INSTANCE_LIFETIME the ones after the launch time (`tertiary`).
+ */
+function sortKeys(rows: Rows, cause: TerminationPolicyRequest['cause']): { primary: Float64Array; tertiary: Float64Array } {
   // Rank pools by rate, highest first; equal rates share a rank so that the next criterion decides.
-  const poolRank = rankPools(pools.rates);
+  const poolRank = rankPools(rows.pools.rates);
   const ranks = poolRank.length > 0 ? Math.max(...poolRank) + 1 : 1;
-  const n = ids.length;
+  const n = rows.ids.length;
+  const { doomedOf, poolOf, staleOf, warmOf } = rows;
   const primary = new Float64Array(n);
   const tertiary = new Float64Array(n);
   for (let i = 0; i < n; i += 1) {
@@ -282,87 +393,49 @@ export function decideTerminationOrder(request: TerminationPolicyRequest, ctx: T
         primary[i] = ((doomed * ranks + rate) * 2 + stale) * 2 + warm;
     }
   }
+  return { primary, tertiary };
+}
 
-  const compare = (a: number, b: number): number => {
-    const pa = primary[a] as number;
-    const pb = primary[b] as number;
-    if (pa !== pb) return pa - pb;
-    const ta = tieOf[a] as number;
-    const tb = tieOf[b] as number;
-    if (ta < tb) return -1;
-    if (ta > tb) return 1;
-    const qa = tertiary[a] as number;
-    const qb = tertiary[b] as number;
-    if (qa !== qb) return qa - qb;
-    const ia = ids[a] as string;
-    const ib = ids[b] as string;
-    return ia < ib ? -1 : ia > ib ? 1 : 0;
-  };
-
-  const explainer: Explainer = {
-    cause,
-    tieBreak,
-    now: ctx.now,
-    currentTemplate,
-    currentModel,
-    factsOf,
-    rateOf: (idx) => pools.rates[poolOf[idx] as number] as number,
-    candidates,
-  };
-  const out: TerminationBucket[] = [];
-  const instanceIds: string[] = [];
-  const skippedByWeight: number[] = [];
-  for (const bucket of buckets) {
-    const chosen: string[] = [];
-    const reasons: Record<string, string> = Object.create(null) as Record<string, string>;
-    let used = 0;
-    if (bucket.capacity > 0 && bucket.members.length > 0) {
-      const order = bucket.members;
-      let minWeight = Number.POSITIVE_INFINITY;
-      for (const idx of order) minWeight = Math.min(minWeight, weights[idx] as number);
-      // Only what the scan reads is put in order (./partial-sort): first the most that can fit plus a
-      // margin for skipped weights, then twice as much each time the scan runs past the sorted run.
-      // `compare` is a total order, so the scan reads exactly what a full sort would put first.
-      let sorted = 0;
-      let next = Math.ceil(bucket.capacity / minWeight) + SCAN_MARGIN;
-      for (let at = 0; at < order.length; at += 1) {
-        // Nothing left in the bucket can fit any more: stop instead of scanning 30,000 rows.
-        if (bucket.capacity - used < minWeight) break;
-        if (at === sorted) {
-          sorted = sortNext(order, at, next, compare, selectAbove);
-          next = sorted;
-        }
-        const idx = order[at] as number;
-        const w = weights[idx] as number;
-        if (used + w > bucket.capacity) continue;
-        used += w;
-        const id = ids[idx] as string;
-        // Only the first ids get a text: the decision must stay publishable (SNS/EventBridge cap a
-        // message at 256 KB) and cheap; later ids are explained by their position in `chosen`.
-        if (chosen.length < REASONS_PER_BUCKET) reasons[id] = explain(explainer, idx);
-        chosen.push(id);
-        instanceIds.push(id);
+/** A bucket's members in termination order, chosen first-fit within its capacity. */
+function chooseIn(
+  bucket: BucketWork,
+  rows: Rows,
+  compare: (a: number, b: number) => number,
+  explainer: Explainer,
+  selectAbove: number,
+): { chosen: string[]; reasons: Record<string, string>; chosenCapacity: number } {
+  const chosen: string[] = [];
+  const reasons: Record<string, string> = Object.create(null) as Record<string, string>;
+  let used = 0;
+  if (bucket.capacity > 0 && bucket.members.length > 0) {
+    const { weights, ids } = rows;
+    const order = bucket.members;
+    let minWeight = Number.POSITIVE_INFINITY;
+    for (const idx of order) minWeight = Math.min(minWeight, weights[idx] as number);
+    // Only what the scan reads is put in order (./partial-sort): first the most that can fit plus a
+    // margin for skipped weights, then twice as much each time the scan runs past the sorted run.
+    // `compare` is a total order, so the scan reads exactly what a full sort would put first.
+    let sorted = 0;
+    let next = Math.ceil(bucket.capacity / minWeight) + SCAN_MARGIN;
+    for (let at = 0; at < order.length; at += 1) {
+      // Nothing left in the bucket can fit any more: stop instead of scanning 30,000 rows.
+      if (bucket.capacity - used < minWeight) break;
+      if (at === sorted) {
+        sorted = sortNext(order, at, next, compare, selectAbove);
+        next = sorted;
       }
+      const idx = order[at] as number;
+      const w = weights[idx] as number;
+      if (used + w > bucket.capacity) continue;
+      used += w;
+      const id = ids[idx] as string;
+      // Only the first ids get a text: the decision must stay publishable (SNS/EventBridge cap a
+      // message at 256 KB) and cheap; later ids are explained by their position in `chosen`.
+      if (chosen.length < REASONS_PER_BUCKET) reasons[id] = explain(explainer, idx);
+      chosen.push(id);
     }
-    // With a shortfall, every unchosen candidate was passed over because its weight did not fit.
-    skippedByWeight.push(used < bucket.capacity ? bucket.members.length - chosen.length : 0);
-    out.push({
-      availabilityZone: bucket.availabilityZone,
-      marketOption: bucket.marketOption,
-      capacity: bucket.capacity,
-      chosen,
-      reasons,
-      chosenCapacity: used,
-      candidateCount: bucket.candidateCount,
-      protectedCount: bucket.protectedCount,
-    });
   }
-
-  return {
-    instanceIds,
-    reason: overallReason(request, out, skippedByWeight, duplicates, outside),
-    buckets: out,
-  };
+  return { chosen, reasons, chosenCapacity: used };
 }
 
 interface PoolTable {
