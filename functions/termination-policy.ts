@@ -127,7 +127,7 @@ export const createMain = (deps: TerminationPolicyDeps) => {
     const now = deps.now();
     const store = deps.store;
     // A warm container reads the partition from the first hour of facts that can still have changed.
-    const stateFrom = states.readFrom(request.autoScalingGroupName, now);
+    const stateFrom = states.readFrom(request.autoScalingGroupName);
     const [groupRead, stateRead] = await Promise.all([
       // Without its instances (weights, overrides, tags only: a 30,000-instance listing is ~20 MB of
       // XML); protection and the per-instance facts come from the state read (packed facts, ADR 0009).

@@ -10,10 +10,9 @@
  * so one Query from the first hour that can still change (`sk >= facts#<hour>`,
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html, KeyConditionExpression)
  * answers those hours and every other item of the partition (the signals are read whole each time).
- * The partition is read whole, with a new decoder:
+ * Items that pass their TTL are forgotten by the decoder (`PackedFactsReader.expire`): what only
+ * they said disappears, as from a whole read. The partition is read whole, with a new decoder:
  * - on a container's first read of the group;
- * - once the oldest item decoded has passed its TTL (about once an hour): a field that only that
- *   item set must then disappear, as it would from a whole read;
  * - while the partition still holds per-instance items of before ADR 0009 (`instance#<id>`, gone a
  *   day after their last write): they are older than every packed fact, an order only a whole
  *   decode keeps.
@@ -21,7 +20,7 @@
  *
  * @example
  * ```ts
- * const from = cache.readFrom(group, now); // undefined: read the whole partition
+ * const from = cache.readFrom(group); // undefined: read the whole partition
  * const items = await store.queryPartition(groupPk(group), from ? { skFrom: from } : {});
  * const state = cache.update(group, items, now, from);
  * ```
@@ -47,10 +46,8 @@ export class GroupStateCache {
    * The sort key the next read of `group`'s partition may start from (`skFrom`), or undefined when
    * it must read the partition whole.
    */
-  public readFrom(group: string, now: number): string | undefined {
-    const entry = this.entries.get(group);
-    if (entry === undefined || entry.from === undefined) return undefined;
-    return now < entry.reader.expiresAtMs ? entry.from : undefined;
+  public readFrom(group: string): string | undefined {
+    return this.entries.get(group)?.from;
   }
 
   /**
@@ -59,7 +56,8 @@ export class GroupStateCache {
    */
   public update(group: string, items: ReadonlyArray<Readonly<Record<string, unknown>>>, readAt: number, from: string | undefined): GroupState {
     const was = this.entries.get(group);
-    const reader = from !== undefined && was !== undefined ? was.reader : new PackedFactsReader();
+    // A warm read: what passed its TTL since the last read is forgotten, then the open hours are applied.
+    const reader = from !== undefined && was !== undefined ? was.reader.expire(readAt) : new PackedFactsReader();
     const state = decodeGroupState(items, readAt, reader);
     const legacy = items.some((i) => typeof i.sk === 'string' && i.sk.startsWith(INSTANCE_FACTS_PREFIX));
     this.entries.set(group, { at: readAt, reader, state, from: legacy ? undefined : packedFactsFrom(openHourStart(readAt)) });

@@ -162,6 +162,17 @@ const apply = (f: InstanceFacts, field: number, v: unknown): boolean => {
   }
 };
 
+/** Forgets one field (the inverse of {@link apply}): as unknown as if never written. */
+const clear = (f: InstanceFacts, field: number): void => {
+  if (field === 0) {
+    f.launchedAt = undefined;
+    f.launchTemplateVersion = undefined;
+    f.modelVersion = undefined;
+  } else if (field === 1) f.warming = undefined;
+  else if (field === 2) f.doomed = undefined;
+  else f.protectedFromScaleIn = undefined;
+};
+
 /**
  * Adds the facts of packed items to `into` (by instance id). Both packed forms are read: the set
  * entries (`f`, each with its write time) and the attributes of before (`<id>|<field>`, written
@@ -205,14 +216,15 @@ export const packedFactsFrom = (hourStartMs: number): string =>
  * first in it). Applying an item again changes nothing (the newest write wins per field, a tie goes
  * to the smaller text), so reading an hour twice is harmless and what was read before stays as it
  * was read: items of earlier hours no longer change (a writer adds to its own hour's item), they
- * are only deleted when their TTL passes. `expiresAtMs` says when the first item applied expires:
- * from then on the decoder no longer equals a fresh read (a field set only by that item would have
- * to disappear) and the caller reads the partition whole again with a new decoder.
+ * are only deleted when their TTL passes. {@link expire} then drops what only they said: items
+ * expire in the order of their hours (the end of the hour + a day), and a field's newest write is
+ * in its latest item, so a field whose newest write is in an expired item has no write left in a
+ * live one; an instance left with no field is forgotten, as a whole read would not know it.
  *
  * @example
  * ```ts
  * const reader = new PackedFactsReader().apply(items, now); // the whole partition
- * reader.apply(await store.queryPartition(pk, { skFrom: packedFactsFrom(openHourStart(now)) }), later);
+ * reader.expire(later).apply(await store.queryPartition(pk, { skFrom: packedFactsFrom(openHourStart(now)) }), later);
  * ```
  */
 export class PackedFactsReader {
@@ -224,7 +236,9 @@ export class PackedFactsReader {
   private readonly factsOf: InstanceFacts[] = [];
   private readonly times: number[] = [];
   private readonly texts: string[] = [];
-  /** Epoch ms when the first item applied expires (its TTL); +Infinity before any. */
+  /** Per slot × 4: the TTL (epoch seconds) of the item whose entry set the field; +Infinity for none. */
+  private readonly expiries: number[] = [];
+  /** Epoch ms when the first item whose entries count expires (its TTL); +Infinity for none. */
   public expiresAtMs = Number.POSITIVE_INFINITY;
 
   /** `facts`: where decoded facts go; facts it already holds (the per-instance items of before) are older than every packed fact. */
@@ -241,6 +255,7 @@ export class PackedFactsReader {
       slot = this.factsOf.push(f) - 1;
       this.times.push(Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY);
       this.texts.push('\uffff', '\uffff', '\uffff', '\uffff');
+      this.expiries.push(Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
       this.slots.set(id, slot);
     }
     return slot;
@@ -249,17 +264,16 @@ export class PackedFactsReader {
   /** Applies packed items (other items are skipped); items past their TTL at `nowMs` are ignored. */
   public apply(items: ReadonlyArray<Readonly<Record<string, unknown>>>, nowMs: number): this {
     const nowSeconds = nowMs / 1000;
-    const { times, texts, factsOf } = this;
+    const { times, texts, factsOf, expiries } = this;
     // Facts already in `facts` but not decoded here (the per-instance items of before): looked up only if there are any.
     const legacy = this.facts.size > this.slots.size;
     for (const item of items) {
       const sk = item.sk;
       if (typeof sk !== 'string' || !sk.startsWith(PACKED_FACTS_PREFIX)) continue;
-      const expiresAt = finite(item.expiresAt);
-      if (expiresAt !== undefined && expiresAt <= nowSeconds) continue;
+      const expiresAt = finite(item.expiresAt) ?? Number.POSITIVE_INFINITY;
+      if (expiresAt <= nowSeconds) continue;
       const hourStart = hourStartOf(sk);
       if (!Number.isFinite(hourStart)) continue;
-      if (expiresAt !== undefined) this.expiresAtMs = Math.min(this.expiresAtMs, expiresAt * 1000);
       for (const key in item) {
         if (key === PACKED_FACTS_SET) {
           const set = item[key];
@@ -303,6 +317,8 @@ export class PackedFactsReader {
             if (!apply(factsOf[slot] as InstanceFacts, field, value)) continue;
             times[k] = at;
             texts[k] = value;
+            expiries[k] = expiresAt;
+            if (expiresAt * 1000 < this.expiresAtMs) this.expiresAtMs = expiresAt * 1000;
           }
           continue;
         }
@@ -315,9 +331,49 @@ export class PackedFactsReader {
         const slot = this.slotOf(key.slice(0, bar), legacy);
         const k = slot * 4 + field;
         if (at < (times[k] as number)) continue;
-        if (apply(factsOf[slot] as InstanceFacts, field, item[key])) times[k] = at;
+        if (!apply(factsOf[slot] as InstanceFacts, field, item[key])) continue;
+        times[k] = at;
+        expiries[k] = expiresAt;
+        if (expiresAt * 1000 < this.expiresAtMs) this.expiresAtMs = expiresAt * 1000;
       }
     }
+    return this;
+  }
+
+  /**
+   * Forgets what only items past their TTL at `nowMs` said: each field whose newest write is in such
+   * an item, and an instance left with no field. Afterwards the decoder holds what a whole read at
+   * `nowMs` would give (the expired items are skipped by one).
+   */
+  public expire(nowMs: number): this {
+    if (nowMs < this.expiresAtMs) return this;
+    const nowSeconds = nowMs / 1000;
+    const { times, texts, expiries, factsOf } = this;
+    let next = Number.POSITIVE_INFINITY;
+    const gone: string[] = [];
+    this.slots.forEach((slot, id) => {
+      let left = 0;
+      for (let field = 0; field < 4; field += 1) {
+        const k = slot * 4 + field;
+        if (times[k] === Number.NEGATIVE_INFINITY) continue;
+        const expiresAt = expiries[k] as number;
+        if (expiresAt > nowSeconds) {
+          left += 1;
+          if (expiresAt * 1000 < next) next = expiresAt * 1000;
+          continue;
+        }
+        clear(factsOf[slot] as InstanceFacts, field);
+        times[k] = Number.NEGATIVE_INFINITY;
+        texts[k] = '\uffff';
+        expiries[k] = Number.POSITIVE_INFINITY;
+      }
+      if (left === 0) gone.push(id);
+    });
+    for (const id of gone) {
+      this.slots.delete(id);
+      this.facts.delete(id);
+    }
+    this.expiresAtMs = next;
     return this;
   }
 }

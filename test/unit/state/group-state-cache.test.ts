@@ -68,24 +68,42 @@ const step = fc.record({
 describe('GroupStateCache', () => {
   it('reads the partition whole first, then from the first hour that can still change', () => {
     const cache = new GroupStateCache();
-    expect(cache.readFrom(GROUP, START)).toBeUndefined();
+    expect(cache.readFrom(GROUP)).toBeUndefined();
     cache.update(GROUP, [], START, undefined);
     // 00:10 − 30 minutes is in the hour before: its items can still gain a late write.
-    expect(cache.readFrom(GROUP, START + MINUTE)).toBe(packedFactsFrom(START - 10 * MINUTE - HOUR));
-    cache.update(GROUP, [], START + 40 * MINUTE, cache.readFrom(GROUP, START + 40 * MINUTE));
-    expect(cache.readFrom(GROUP, START + 41 * MINUTE)).toBe(packedFactsFrom(START - 10 * MINUTE));
+    expect(cache.readFrom(GROUP)).toBe(packedFactsFrom(START - 10 * MINUTE - HOUR));
+    cache.update(GROUP, [], START + 40 * MINUTE, cache.readFrom(GROUP));
+    expect(cache.readFrom(GROUP)).toBe(packedFactsFrom(START - 10 * MINUTE));
     expect(PACKED_FACTS_OPEN_MS).toBe(30 * MINUTE);
   });
 
-  it('reads whole again once the oldest item it decoded has passed its TTL', async () => {
-    const store = new MemoryStateStore(() => START);
+  it('forgets what only items past their TTL said, still reading only the open hours', async () => {
+    let clock = START;
+    const store = new MemoryStateStore(() => clock);
     await recordFacts(store, GROUP, id(1), { launchedAt: START, warming: true }, START);
+    await recordFacts(store, GROUP, id(2), { launchedAt: START }, START);
+    // Each field once in the old item, another field in a later one.
+    await recordFacts(store, GROUP, id(3), { warming: true }, START);
+    await recordFacts(store, GROUP, id(4), { protectedFromScaleIn: true }, START);
+    await recordFacts(store, GROUP, id(5), { doomed: { kind: 'rebalance-recommendation', at: START } }, START);
     const cache = new GroupStateCache();
-    cache.update(GROUP, await store.queryPartition(PK), START, undefined);
-    // The item of 00:00–01:00 lives until 01:00 + one day.
-    const expiry = START - 10 * MINUTE + HOUR + 24 * HOUR;
-    expect(cache.readFrom(GROUP, expiry - 1)).toBeDefined();
-    expect(cache.readFrom(GROUP, expiry)).toBeUndefined();
+    cache.update(GROUP, await store.queryPartition(PK), clock, undefined);
+    clock = START + 3 * HOUR;
+    await recordFacts(store, GROUP, id(2), { warming: false }, clock);
+    for (const n of [3, 4, 5]) await recordFacts(store, GROUP, id(n), { modelVersion: 'v7' }, clock);
+    const read = async () => {
+      const from = cache.readFrom(GROUP);
+      expect(from).toBeDefined();
+      return known(cache.update(GROUP, await store.queryPartition(PK, { skFrom: from as string }), clock, from));
+    };
+    expect(await read()).toMatchObject({ [id(1)]: { launchedAt: START, warming: true }, [id(2)]: { launchedAt: START, warming: false } });
+    // The item of 00:00–01:00 lives until 01:00 + one day; the 03:00 item a day past 04:00.
+    clock = START - 10 * MINUTE + HOUR + 24 * HOUR;
+    const model = { modelVersion: 'v7' };
+    expect(await read()).toEqual({ [id(2)]: { warming: false }, [id(3)]: model, [id(4)]: model, [id(5)]: model });
+    // An instance nothing live speaks of any more is forgotten, not kept blank.
+    expect(cache.last(GROUP, clock, HOUR)?.state.facts.has(id(1))).toBe(false);
+    expect(await read()).toEqual(known(decodeGroupState(await store.queryPartition(PK), clock)));
   });
 
   it('reads whole while the partition holds per-instance items of before ADR 0009', async () => {
@@ -95,7 +113,7 @@ describe('GroupStateCache', () => {
     const cache = new GroupStateCache();
     const state = cache.update(GROUP, await store.queryPartition(PK), START, undefined);
     expect(known(state)).toEqual({ [id(1)]: { warming: true }, [id(2)]: { launchedAt: START - HOUR, warming: false } });
-    expect(cache.readFrom(GROUP, START + MINUTE)).toBeUndefined();
+    expect(cache.readFrom(GROUP)).toBeUndefined();
   });
 
   it('keeps the last state for the fallback as long as asked', () => {
@@ -127,7 +145,7 @@ describe('GroupStateCache', () => {
               Math.floor(clock / 1000) + 3_600,
             );
           } else {
-            const from = cache.readFrom(GROUP, clock);
+            const from = cache.readFrom(GROUP);
             const warm = cache.update(GROUP, await store.queryPartition(PK, from === undefined ? {} : { skFrom: from }), clock, from);
             const whole = decodeGroupState(await store.queryPartition(PK), clock);
             expect(known(warm)).toEqual(known(whole));
