@@ -174,7 +174,7 @@ export const measureMixAndSimulator = async (root: string, quick: boolean): Prom
   const report: MixAndSimulatorReport = { pending: [] };
   const mixWhat = 'Mix policy evaluation time';
   try {
-    const mix = await importIfExists(join(root, 'shared', 'policy', 'mix.ts'));
+    const mix = await importIfExists(join(root, 'shared', 'mix', 'policy', 'mix.ts'));
     if (!mix) report.pending.push({ what: mixWhat, why: 'shared/mix/policy/mix.ts does not exist yet (issue 5)' });
     else if (typeof mix.decideMix !== 'function')
       report.pending.push({ what: mixWhat, why: 'shared/mix/policy/mix.ts exports no decideMix: adapt bench/mix-and-simulator.ts' });

@@ -327,6 +327,11 @@ export const buildPackagingVariant = async (
     outdir: join(taskRoot, dirname(entry.file)),
     absWorkingDir: root,
     logLevel: 'silent',
+    // A package left to the runtime is found on NODE_PATH by `require`, not by `import()` (ES module
+    // resolution ignores NODE_PATH: https://nodejs.org/api/esm.html#no-node_path): the lazy
+    // `import('@aws-sdk/client-ec2')` of shared/aws/ec2.ts is emitted as a `require` then, as
+    // esbuild does when it bundles the package.
+    ...(external ? { supported: { ...settings.options.supported, 'dynamic-import': false } } : {}),
   });
   const file = join(taskRoot, dirname(entry.file), `${basename(entry.file, extname(entry.file))}${settings.extension}`);
   if (!existsSync(file)) throw new Error(`no ${file} after the build`);
