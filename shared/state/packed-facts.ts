@@ -35,7 +35,7 @@
  * holds the bound). Past it DynamoDB refuses the write and the facts of that launch are missing.
  */
 import type { StateStorePort } from '../aws/state-store';
-import { blankFacts, type InstanceFacts } from './group-state';
+import type { InstanceFacts } from './group-state';
 import { FACTS_TTL_SECONDS, groupPk } from './keys';
 
 /** Sort-key prefix of packed facts items. */
@@ -210,6 +210,31 @@ export const packedFactsFrom = (hourStartMs: number): string =>
   `${PACKED_FACTS_PREFIX}${String(Math.max(0, Math.floor(hourStartMs / HOUR_MS))).padStart(7, '0')}`;
 
 /**
+ * An instance's facts as the decoder holds them: a facts record that also knows its slot in the
+ * decoder's flat arrays, so that one Map lookup by id finds both. The slot is a private field:
+ * the record reads and compares as plain facts.
+ */
+class DecodedFacts implements InstanceFacts {
+  public doomed: InstanceFacts['doomed'] = undefined;
+  public warming: boolean | undefined = undefined;
+  public launchedAt: number | undefined = undefined;
+  public launchTemplateVersion: string | undefined = undefined;
+  public modelVersion: string | undefined = undefined;
+  public protectedFromScaleIn: boolean | undefined = undefined;
+  public load: number | undefined = undefined;
+  readonly #slot: number;
+
+  public constructor(slot: number) {
+    this.#slot = slot;
+  }
+
+  /** The slot of a record the decoder made, else -1 (a per-instance item's facts of before). */
+  public static slotOf(f: InstanceFacts): number {
+    return #slot in f ? (f as DecodedFacts).#slot : -1;
+  }
+}
+
+/**
  * A decoder of packed facts that can be fed more items later: a container keeps one per group and,
  * on its next read, applies only the items that can have changed since (the hours from
  * {@link openHourStart} of the last read on, the rest of the partition included: `facts#` sorts
@@ -228,8 +253,6 @@ export const packedFactsFrom = (hourStartMs: number): string =>
  * ```
  */
 export class PackedFactsReader {
-  /** Per instance being decoded: a slot number. */
-  private readonly slots = new Map<string, number>();
   // Per slot its facts, and per field (s, w, d, p) the write time and the entry text that set it
   // (ties of the same millisecond), in flat arrays at slot × 4: no object per instance besides its
   // facts (allocations are most of the decode's cost).
@@ -244,20 +267,21 @@ export class PackedFactsReader {
   /** `facts`: where decoded facts go; facts it already holds (the per-instance items of before) are older than every packed fact. */
   public constructor(public readonly facts: Map<string, InstanceFacts> = new Map()) {}
 
-  private slotOf(id: string, legacy: boolean): number {
-    let slot = this.slots.get(id);
-    if (slot === undefined) {
-      let f = legacy ? this.facts.get(id) : undefined;
-      if (f === undefined) {
-        f = blankFacts();
-        this.facts.set(id, f);
-      }
-      slot = this.factsOf.push(f) - 1;
-      this.times.push(Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY);
-      this.texts.push('\uffff', '\uffff', '\uffff', '\uffff');
-      this.expiries.push(Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
-      this.slots.set(id, slot);
+  /** The slot of `id`'s facts, made on first sight (from the facts of before, if any: they are older). */
+  private slotOf(id: string): number {
+    const known = this.facts.get(id);
+    if (known !== undefined) {
+      const slot = DecodedFacts.slotOf(known);
+      if (slot >= 0) return slot;
     }
+    const slot = this.factsOf.length;
+    const f = new DecodedFacts(slot);
+    if (known !== undefined) Object.assign(f, known);
+    this.facts.set(id, f);
+    this.factsOf.push(f);
+    this.times.push(Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY);
+    this.texts.push('\uffff', '\uffff', '\uffff', '\uffff');
+    this.expiries.push(Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
     return slot;
   }
 
@@ -265,8 +289,6 @@ export class PackedFactsReader {
   public apply(items: ReadonlyArray<Readonly<Record<string, unknown>>>, nowMs: number): this {
     const nowSeconds = nowMs / 1000;
     const { times, texts, factsOf, expiries } = this;
-    // Facts already in `facts` but not decoded here (the per-instance items of before): looked up only if there are any.
-    const legacy = this.facts.size > this.slots.size;
     for (const item of items) {
       const sk = item.sk;
       if (typeof sk !== 'string' || !sk.startsWith(PACKED_FACTS_PREFIX)) continue;
@@ -278,6 +300,10 @@ export class PackedFactsReader {
         if (key === PACKED_FACTS_SET) {
           const set = item[key];
           if (!(set instanceof Set) && !Array.isArray(set)) continue;
+          // One instance's entries often come one after another (those written together): the id
+          // just looked up is checked in place first, without cutting and hashing it again.
+          let lastId = '';
+          let lastSlot = -1;
           for (const e of set as Iterable<unknown>) {
             if (typeof e !== 'string') continue;
             // <id>|<field>|<ms into the hour>|<value>, read in place: the id is the only string cut out
@@ -296,7 +322,12 @@ export class PackedFactsReader {
             }
             if (end === bar + 3 || end >= e.length || !Number.isFinite(offset)) continue;
             const at = hourStart + offset;
-            const slot = this.slotOf(e.slice(0, bar), legacy);
+            let slot = lastSlot;
+            if (bar !== lastId.length || !e.startsWith(lastId)) {
+              lastId = e.slice(0, bar);
+              slot = this.slotOf(lastId);
+              lastSlot = slot;
+            }
             const k = slot * 4 + field;
             const was = times[k] as number;
             if (at < was) continue;
@@ -328,7 +359,7 @@ export class PackedFactsReader {
         if (field === undefined) continue;
         // Written before the sets, within the item's hour: older than any set entry of that hour.
         const at = hourStart - 0.5;
-        const slot = this.slotOf(key.slice(0, bar), legacy);
+        const slot = this.slotOf(key.slice(0, bar));
         const k = slot * 4 + field;
         if (at < (times[k] as number)) continue;
         if (!apply(factsOf[slot] as InstanceFacts, field, item[key])) continue;
@@ -351,7 +382,9 @@ export class PackedFactsReader {
     const { times, texts, expiries, factsOf } = this;
     let next = Number.POSITIVE_INFINITY;
     const gone: string[] = [];
-    this.slots.forEach((slot, id) => {
+    this.facts.forEach((f, id) => {
+      const slot = DecodedFacts.slotOf(f);
+      if (slot < 0) return;
       let left = 0;
       for (let field = 0; field < 4; field += 1) {
         const k = slot * 4 + field;
@@ -369,10 +402,7 @@ export class PackedFactsReader {
       }
       if (left === 0) gone.push(id);
     });
-    for (const id of gone) {
-      this.slots.delete(id);
-      this.facts.delete(id);
-    }
+    for (const id of gone) this.facts.delete(id);
     this.expiresAtMs = next;
     return this;
   }
