@@ -3,7 +3,8 @@ import { env } from './vitest.config.mts';
 
 /**
  * The tests StrykerJS runs against each mutant (`npm run test:mutation`, stryker.config.json): the
- * lifecycle's unit and handler tests (a few seconds a mutant). The reliability tier (fast-check
+ * lifecycle's unit and handler tests, the state layer's and the termination decision's unit tests
+ * (a few seconds a mutant). The reliability tier (fast-check
  * properties over whole worlds, ~15 s a mutant on 2 cores) is left out: with it a run takes hours.
  */
 export default defineConfig({
@@ -14,6 +15,7 @@ export default defineConfig({
       'test/unit/lifecycle/**/*.test.ts',
       'test/unit/policy/**/*.test.ts',
       'test/unit/state/**/*.test.ts',
+      'test/unit/termination/**/*.test.ts',
       'test/handlers/launch-lifecycle.test.ts',
       'test/handlers/terminate-lifecycle.test.ts',
       'test/handlers/command-result*.test.ts',

@@ -114,6 +114,19 @@ describe('GroupStateCache', () => {
     const state = cache.update(GROUP, await store.queryPartition(PK), START, undefined);
     expect(known(state)).toEqual({ [id(1)]: { warming: true }, [id(2)]: { launchedAt: START - HOUR, warming: false } });
     expect(cache.readFrom(GROUP)).toBeUndefined();
+    // The next read is whole again, with a new decoder: the per-instance item still counts, and once
+    // TTL has deleted it, it no longer does.
+    const again = cache.update(GROUP, await store.queryPartition(PK), START + MINUTE, cache.readFrom(GROUP));
+    expect(known(again)).toEqual(known(state));
+    await store.delete(PK, instanceFactsSk(id(2)));
+    const after = cache.update(GROUP, await store.queryPartition(PK), START + 2 * MINUTE, cache.readFrom(GROUP));
+    expect(known(after)).toEqual({ [id(1)]: { warming: true } });
+  });
+
+  it('an item without a sort key is skipped, not a failure', () => {
+    const cache = new GroupStateCache();
+    expect(() => cache.update(GROUP, [{ pk: PK }, { pk: PK, sk: 42 }], START, undefined)).not.toThrow();
+    expect(cache.readFrom(GROUP)).toBeDefined();
   });
 
   it('keeps the last state for the fallback as long as asked', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { CapacityToTerminate, MarketOption, TerminationCandidate, TerminationCause } from '../../../shared/events/termination-policy-input';
 import type { InstanceFacts } from '../../../shared/state/group-state';
 import { type TerminationContext, type TerminationTieBreak, decideTerminationOrder } from '../../../shared/termination/policy/order';
-import { SELECT_BUDGET, sortNext } from '../../../shared/termination/policy/partial-sort';
+import { SELECT_ABOVE, SELECT_BUDGET, sortNext } from '../../../shared/termination/policy/partial-sort';
 // rng: the bench's seeded mulberry32, so a failing seed reproduces exactly.
 import { rng } from '../../../bench/lib/stats';
 import { HOUR, NOW, request } from './build';
@@ -182,6 +182,38 @@ describe('sortNext', () => {
       ),
       { numRuns: 500 },
     );
+  });
+
+  it('selects what was asked from a large rest with far fewer comparisons than a sort, and sorts a small rest whole', () => {
+    // Counted comparisons, not time: the point of selecting is the work it saves.
+    const counting = () => {
+      const counter = { n: 0 };
+      const compare = (a: number, b: number): number => {
+        counter.n += 1;
+        return a - b;
+      };
+      return { counter, compare };
+    };
+    const n = 30_000;
+    const shuffled = Array.from({ length: n }, (_, i) => (i * 7_919) % n);
+    const sorting = counting();
+    [...shuffled].sort(sorting.compare);
+    const selecting = counting();
+    const items = [...shuffled];
+    const end = sortNext(items, 0, 1_000, selecting.compare);
+    expect(end).toBe(1_000);
+    expect(items.slice(0, end)).toEqual(Array.from({ length: 1_000 }, (_, i) => i));
+    // ~1.1–1.5 per member to select, ~10 per selected member to sort them: under a fifth of a sort.
+    expect(selecting.counter.n).toBeLessThan(sorting.counter.n / 5);
+
+    // At most SELECT_ABOVE members left, or a quarter of them asked for: sorted whole.
+    const small = counting();
+    const few = shuffled.slice(0, SELECT_ABOVE);
+    expect(sortNext([...few], 0, 10, small.compare)).toBe(SELECT_ABOVE);
+    const quarter = [...shuffled.slice(0, 4_000)];
+    expect(sortNext(quarter, 0, 1_000, counting().compare)).toBe(4_000);
+    expect(sortNext([...shuffled.slice(0, 4_000)], 0, 999, counting().compare)).toBe(999);
+    expect(sortNext([...shuffled.slice(0, SELECT_ABOVE + 1)], 0, 10, counting().compare)).toBe(10);
   });
 
   it('gives up selecting at its budget on input Floyd–Rivest handles badly, and sorts instead', () => {
