@@ -185,6 +185,58 @@ describe('packed facts', () => {
     expect(facts.get(id(2))?.warming).toBe(false);
   });
 
+  it('a malformed set entry contributes nothing, whatever else the item holds', () => {
+    // Each way an entry `<id>|<field>|<ms into the hour>|<value>` can be broken, applied to a valid one.
+    const SEP = '\u001f';
+    const breakings: Array<(e: string) => string> = [
+      (e) => e.replace(/^[^|]*/, ''), // no id
+      (e) => e.replace(/^([^|]*\|)./, '$1x'), // unknown field
+      (e) => e.replace(/^([^|]*\|.)\|/, '$1'), // no bar after the field
+      (e) => e.replace(/^([^|]*\|.\|)\d*/, '$1'), // no time
+      (e) => e.replace(/^([^|]*\|.\|)(\d*)/, '$1$2a'), // a time that is not a number
+      (e) => e.replace(/^([^|]*\|.\|)(\d*)/, '$1-$2'), // a time with a sign
+      (e) => e.replace(/^([^|]*\|.\|\d*)\|.*$/, '$1'), // no value
+      (e) => e.replace(/^([^|]*\|[wp]\|\d*\|).*$/, '$12'), // a flag that is neither 1 nor 0
+      (e) => e.replace(/^([^|]*\|[wp]\|\d*\|).*$/, '$110'), // a flag of two characters
+      (e) => e.replace(/^([^|]*\|d\|\d*\|).*$/, '$1x:5'), // an unknown doom
+      (e) => e.replace(/^([^|]*\|d\|\d*\|)(.):.*$/, '$1$2:abc'), // a doom time that is not a number
+      (e) => e.replace(/^([^|]*\|d\|\d*\|)(.):/, '$1$2'), // a doom without its colon
+      (e) => e.replace(new RegExp(`^([^|]*\\|s\\|\\d*\\|[^${SEP}]*)${SEP}.*$`), '$1'), // a snapshot of one part
+    ];
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ n: fc.integer({ min: 0, max: 5 }), facts: factsWrite(true), at: fc.integer({ min: 0, max: HOUR - 1 }) }), { maxLength: 10 }),
+        fc.array(fc.record({ n: fc.integer({ min: 0, max: 5 }), facts: factsWrite(true), at: fc.integer({ min: 0, max: HOUR - 1 }), how: fc.nat() }), {
+          minLength: 1,
+          maxLength: 10,
+        }),
+        fc.array(fc.string(), { maxLength: 5 }),
+        (valid, broken, noise) => {
+          const hour = NOW - (NOW % HOUR);
+          const good = valid.flatMap((w) => packedFactsEntries(id(w.n), w.facts, hour + w.at));
+          const bad = broken.flatMap((w) =>
+            packedFactsEntries(id(w.n), w.facts, hour + w.at)
+              .map((e, k) => (breakings[(w.how + k) % breakings.length] as (e: string) => string)(e))
+              // A breaking that does not apply leaves the entry as it was: not a malformed one.
+              .filter((e) => !packedFactsEntries(id(w.n), w.facts, hour + w.at).includes(e)),
+          );
+          const item = (entries: string[]) => ({ pk: groupPk(GROUP), sk: packedFactsSk(hour, id(0)), expiresAt: packedFactsExpiry(hour), f: entries });
+          const known = (entries: string[]) =>
+            Object.fromEntries(
+              [...decodeGroupState([item(entries)], NOW).facts]
+                .map(([i, f]) => [i, Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined))] as const)
+                .filter(([, f]) => Object.keys(f).length > 0),
+            );
+          // Random strings are malformed too, unless one happens to read as an entry.
+          const junk = noise.filter((x) => known([x]) && Object.keys(known([x])).length === 0);
+          expect(known([...bad, ...junk, ...good])).toEqual(known(good));
+          expect(known([...good, ...bad, ...junk])).toEqual(known(good));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('for any writes in any order, each field reads as its newest write', async () => {
     const fieldsOf = (w: FactsWrite) => ({
       s:
