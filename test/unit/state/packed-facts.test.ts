@@ -119,6 +119,18 @@ describe('packed facts', () => {
     expect(facts.get(id(2))).toEqual(expect.objectContaining({ launchedAt: undefined, modelVersion: undefined }));
   });
 
+  it('spreads instances over every shard of the hour (the 400 KB bound is per item)', () => {
+    const shards = new Set(Array.from({ length: 2_000 }, (_, n) => packedFactsSk(NOW, id(n * 7_919 + 11))));
+    expect(shards.size).toBe(PACKED_SHARDS);
+    // Each shard gets its share: none holds more than twice the mean.
+    const counts = new Map<string, number>();
+    for (let n = 0; n < 2_000; n += 1) {
+      const sk = packedFactsSk(NOW, id(n * 7_919 + 11));
+      counts.set(sk, (counts.get(sk) ?? 0) + 1);
+    }
+    expect(Math.max(...counts.values())).toBeLessThan((2 * 2_000) / PACKED_SHARDS);
+  });
+
   it("an hour's item of one shard holds 3,500 launches under DynamoDB's 400 KB (names and values count)", () => {
     // https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html
     let bytes = Buffer.byteLength('f');
