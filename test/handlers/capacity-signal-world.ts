@@ -14,6 +14,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createDeps, createMain } from '../../functions/capacity-signal';
 import { createAwsClients } from '../../shared/aws/all-clients';
 import { MemoryStateStore } from '../../shared/state/memory-store';
+import { GPU_MIXED_INSTANCES_POLICY } from '../support/fixtures';
 
 export const asg = mockClient(AutoScalingClient);
 export const ec2 = mockClient(EC2Client);
@@ -33,21 +34,7 @@ export const ENV = {
   EVENT_BUS_NAME: 'default',
   DRAIN_DOCUMENT_NAME: 'asg-orchestrator-test-drain',
 } as NodeJS.ProcessEnv;
-export const MIP = {
-  LaunchTemplate: {
-    LaunchTemplateSpecification: { LaunchTemplateName: 'ml-inference', Version: '7' },
-    Overrides: [
-      { InstanceType: 'g5.xlarge', WeightedCapacity: '1' },
-      { InstanceType: 'g6.xlarge', WeightedCapacity: '1' },
-    ],
-  },
-  InstancesDistribution: {
-    OnDemandAllocationStrategy: 'prioritized',
-    OnDemandBaseCapacity: 1,
-    OnDemandPercentageAboveBaseCapacity: 25,
-    SpotAllocationStrategy: 'price-capacity-optimized',
-  },
-};
+export const MIP = GPU_MIXED_INSTANCES_POLICY;
 
 /** 8 instances: the warned one and 5 more Spot, 2 On-Demand. */
 export const IDS = [WARNED, ...Array.from({ length: 7 }, (_, i) => `i-0000000000000000${i + 1}`)];

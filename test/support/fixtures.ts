@@ -3,6 +3,7 @@
  * `serverless invoke local`. This is the one helper that loads them (as Powertools'
  * `packages/parser/tests/unit/helpers/utils.ts` does), so a test can never mutate another's copy.
  */
+import type { MixedInstancesPolicy } from '@aws-sdk/client-auto-scaling';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,4 +93,24 @@ export const loadEventAt = (relPath: string, at: number): unknown => {
   const base = typeof time === 'string' ? Date.parse(time) : Number.NaN;
   if (!Number.isFinite(base)) throw new Error(`fixture ${relPath} has no envelope time to rebase`);
   return shiftTimes(event, at - base);
+};
+
+/**
+ * The mixed instances policy of the test GPU group (two weight-1 types, On-Demand base 1, 25 % above
+ * it): the handler tests' world and the reliability world describe the same group.
+ */
+export const GPU_MIXED_INSTANCES_POLICY: MixedInstancesPolicy = {
+  LaunchTemplate: {
+    LaunchTemplateSpecification: { LaunchTemplateName: 'ml-inference', Version: '7' },
+    Overrides: [
+      { InstanceType: 'g5.xlarge', WeightedCapacity: '1' },
+      { InstanceType: 'g6.xlarge', WeightedCapacity: '1' },
+    ],
+  },
+  InstancesDistribution: {
+    OnDemandAllocationStrategy: 'prioritized',
+    OnDemandBaseCapacity: 1,
+    OnDemandPercentageAboveBaseCapacity: 25,
+    SpotAllocationStrategy: 'price-capacity-optimized',
+  },
 };

@@ -26,6 +26,7 @@ import { MemoryStateStore } from '../../../shared/state/memory-store';
 import { guid } from './events';
 import { Faults } from './faults';
 import { GHOST, GROUP, LAUNCH_HOOK, LEGACY, T0, TAG_KEY, TERMINATE_HOOK } from './names';
+import { GPU_MIXED_INSTANCES_POLICY } from '../../support/fixtures';
 
 export * from './events';
 export * from './faults';
@@ -67,21 +68,7 @@ export interface SimInstance extends InstanceInfo {
   lifecycleState: string;
 }
 
-const MIP: MixedInstancesPolicy = {
-  LaunchTemplate: {
-    LaunchTemplateSpecification: { LaunchTemplateName: 'ml-inference', Version: '7' },
-    Overrides: [
-      { InstanceType: 'g5.xlarge', WeightedCapacity: '1' },
-      { InstanceType: 'g6.xlarge', WeightedCapacity: '1' },
-    ],
-  },
-  InstancesDistribution: {
-    OnDemandAllocationStrategy: 'prioritized',
-    OnDemandBaseCapacity: 1,
-    OnDemandPercentageAboveBaseCapacity: 25,
-    SpotAllocationStrategy: 'price-capacity-optimized',
-  },
-};
+const MIP = GPU_MIXED_INSTANCES_POLICY;
 
 /** The groups' hooks (PutLifecycleHook): launch defaults to ABANDON, terminate to CONTINUE, 300 s heartbeat timeout. */
 const HOOK_SPECS: readonly HookSpec[] = [
