@@ -66,6 +66,14 @@ export const documentArn = (id: string): string => SUB(`arn:\${AWS::Partition}:s
 export const DEFAULT_BUS = SUB('arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default');
 /* biome-ignore-end lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders */
 
+/** What every function that notifies is granted: publish to the encrypted topic, and the audit event on the default bus. */
+const PUBLISH = {
+  'sns:Publish': [ref('NotificationTopic')],
+  'kms:GenerateDataKey*': [getAtt('NotificationKey')],
+  'kms:Decrypt': [getAtt('NotificationKey')],
+  'events:PutEvents': [DEFAULT_BUS],
+};
+
 /**
  * The grants of a lifecycle function role (launchLifecycle, terminateLifecycle, commandResult,
  * reconcile): lifecycle actions on tagged groups, SendCommand on tagged instances with the stack's
@@ -92,10 +100,7 @@ export const lifecycleGrants = (
     'dynamodb:PutItem': [getAtt('StateTable')],
     // Instance facts (launchedAt, warming) for the termination policy's ordering: attribute-level upserts.
     ...(options.facts ? { 'dynamodb:UpdateItem': [getAtt('StateTable')] } : {}),
-    'sns:Publish': [ref('NotificationTopic')],
-    'kms:GenerateDataKey*': [getAtt('NotificationKey')],
-    'kms:Decrypt': [getAtt('NotificationKey')],
-    'events:PutEvents': [DEFAULT_BUS],
+    ...PUBLISH,
     'sqs:SendMessage': [getAtt('DeadLetterQueue')],
   },
 });
@@ -109,15 +114,7 @@ export const EXPECTED_GRANTS: Record<string, Record<string, string[]>> = {
     // One claim per event id, so a re-delivered activity event is not published twice.
     'dynamodb:GetItem': [getAtt('StateTable')],
     'dynamodb:PutItem': [getAtt('StateTable')],
-    'sns:Publish': [ref('NotificationTopic')],
-    'kms:GenerateDataKey*': [getAtt('NotificationKey')],
-    'kms:Decrypt': [getAtt('NotificationKey')],
-    'events:PutEvents': [
-      JSON.stringify({
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
-        'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default',
-      }),
-    ],
+    ...PUBLISH,
     'sqs:SendMessage': [getAtt('DeadLetterQueue')],
   },
   ...lifecycleGrants('LaunchLifecycleRole', 'LaunchLifecycleLogGroup', ['WarmUpDocument'], { heartbeat: false, readCommands: false, facts: true }),
@@ -135,10 +132,7 @@ export const EXPECTED_GRANTS: Record<string, Record<string, string[]>> = {
     'dynamodb:PutItem': [getAtt('StateTable')],
     'dynamodb:UpdateItem': [getAtt('StateTable')],
     'dynamodb:Query': [getAtt('StateTable')],
-    'sns:Publish': [ref('NotificationTopic')],
-    'kms:GenerateDataKey*': [getAtt('NotificationKey')],
-    'kms:Decrypt': [getAtt('NotificationKey')],
-    'events:PutEvents': [DEFAULT_BUS],
+    ...PUBLISH,
     'sqs:SendMessage': [getAtt('DeadLetterQueue'), getAtt('GroupSweepQueue')].sort(),
   },
   // One group's work per SQS record: the lifecycle sweep's actions and the mix sweep's (as capacitySignal).
@@ -175,15 +169,7 @@ export const EXPECTED_GRANTS: Record<string, Record<string, string[]>> = {
     'dynamodb:UpdateItem': [getAtt('StateTable')],
     'dynamodb:DeleteItem': [getAtt('StateTable')],
     'dynamodb:Query': [getAtt('StateTable')],
-    'sns:Publish': [ref('NotificationTopic')],
-    'kms:GenerateDataKey*': [getAtt('NotificationKey')],
-    'kms:Decrypt': [getAtt('NotificationKey')],
-    'events:PutEvents': [
-      JSON.stringify({
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
-        'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default',
-      }),
-    ],
+    ...PUBLISH,
     'sqs:SendMessage': [getAtt('DeadLetterQueue')],
     'autoscaling:UpdateAutoScalingGroup': [
       // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders
