@@ -15,6 +15,7 @@ import { type MetricsPort, SdkCloudWatch } from '../shared/aws/cloudwatch';
 import { buildTerminationContext, type TerminationBasis } from '../shared/termination/policy/context';
 import { decideTerminationOrder } from '../shared/termination/policy/order';
 import type { GroupState } from '../shared/state/group-state';
+import { type FirstRead, readPartitionFirst } from '../shared/state/facts-checkpoint';
 import { GroupStateCache } from '../shared/state/group-state-cache';
 import { groupPk } from '../shared/state/keys';
 
@@ -140,18 +141,23 @@ export const createMain = (deps: TerminationPolicyDeps) => {
       ),
       store
         ? within(
-            (signal) => store.queryPartition(groupPk(request.autoScalingGroupName), { signal, ...(stateFrom === undefined ? {} : { skFrom: stateFrom }) }),
+            async (signal): Promise<FirstRead> => {
+              const pk = groupPk(request.autoScalingGroupName);
+              // A container's first read of the group: the facts checkpoint and the hours since (shared/state/facts-checkpoint.ts).
+              if (stateFrom === undefined) return readPartitionFirst(store, pk, now, signal);
+              return { items: await store.queryPartition(pk, { signal, skFrom: stateFrom }), from: stateFrom, base: undefined, checkpointAt: undefined };
+            },
             deps.readBudgetMs,
             'state read',
           )
-        : Promise.resolve<Read<Array<Record<string, unknown>>>>({ ok: false, why: 'no state table configured' }),
+        : Promise.resolve<Read<FirstRead>>({ ok: false, why: 'no state table configured' }),
     ]);
     if (groupRead.ok && groupRead.value) lastGroups.set(request.autoScalingGroupName, { at: now, group: groupRead.value });
     const cached = groupRead.ok ? undefined : lastGroups.get(request.autoScalingGroupName);
     const usable = cached && now - cached.at <= GROUP_CACHE_MS ? cached : undefined;
     const group: GroupSummary | undefined = groupRead.ok ? groupRead.value : usable?.group;
     const groupSource = groupRead.ok ? 'read' : 'cached';
-    if (stateRead.ok) states.update(request.autoScalingGroupName, stateRead.value, now, stateFrom);
+    if (stateRead.ok) states.update(request.autoScalingGroupName, stateRead.value.items, now, stateRead.value.from, stateRead.value.base);
     const usableState = states.last(request.autoScalingGroupName, now, GROUP_CACHE_MS);
     const state: GroupState | undefined = usableState?.state;
     const optIn = resolveOptIn(deps, group);

@@ -146,7 +146,31 @@ const queryResponse = (action: string, ns: string, result: string): string =>
 const ASG_NS = 'http://autoscaling.amazonaws.com/doc/2011-01-01/';
 
 /** Bytes of one DynamoDB item as DynamoDB counts them, roughly: its JSON. */
-const itemBytes = (item: Item): number => JSON.stringify(item, (_, v: unknown) => (v instanceof Set ? [...v] : v)).length;
+/** A binary value as JSON.stringify's replacer sees it (a Buffer arrives through its toJSON: `{ type: 'Buffer', data }`). */
+const blobOf = (v: unknown): Buffer | undefined => {
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  if (typeof v === 'object' && v !== null && (v as { type?: unknown }).type === 'Buffer' && Array.isArray((v as { data?: unknown }).data))
+    return Buffer.from((v as { data: number[] }).data);
+  return undefined;
+};
+
+/** An item's size as DynamoDB counts it, near enough: its JSON, a Binary attribute by its bytes. */
+const itemBytes = (item: Item): number => {
+  let binary = 0;
+  const json = JSON.stringify(item, (_, v: unknown) => {
+    if (v instanceof Set) return [...v];
+    const blob = blobOf(v);
+    if (blob !== undefined) {
+      binary += blob.length;
+      return 0;
+    }
+    return v;
+  });
+  return json.length + binary;
+};
+
+/** JSON as the AWS JSON protocols send it: a blob (DynamoDB `B`) as base64 text (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.LowLevelAPI.html#Programming.LowLevelAPI.DataTypeDescriptors). */
+const wireJson = (_: string, v: unknown): unknown => blobOf(v)?.toString('base64') ?? v;
 
 /** What one answer was: its service/operation and body. */
 export interface ServedBody {
@@ -279,7 +303,7 @@ export class AwsHttpEndpoint {
     if (target !== '') {
       const [service, op] = target.split('.');
       const input = (text === '' ? {} : JSON.parse(text)) as Item;
-      built = { op: `${service}.${op}`, contentType: 'json', body: JSON.stringify(this.json(service ?? '', op ?? '', input)) };
+      built = { op: `${service}.${op}`, contentType: 'json', body: JSON.stringify(this.json(service ?? '', op ?? '', input), wireJson) };
       if (/(Put|Update|Delete|Write)Item|SendCommand/.test(op ?? '')) this.built.clear();
     } else {
       const form = new URLSearchParams(text);

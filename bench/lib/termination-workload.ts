@@ -5,7 +5,9 @@
  */
 import type { GroupInstance, GroupSummary } from '../../shared/aws';
 import { groupPk, signalSk } from '../../shared/state/keys';
-import { PACKED_FACTS_PREFIX, PACKED_FACTS_SET, packedFactsSk, recordFacts } from '../../shared/state/packed-facts';
+import { encodeFactsCheckpoint, FACTS_CHECKPOINT_SK, factsCheckpointChunkSk } from '../../shared/state/facts-checkpoint';
+import { decodeGroupState } from '../../shared/state/group-state';
+import { PACKED_FACTS_PREFIX, PACKED_FACTS_SET, PackedFactsReader, packedFactsExpiry, packedFactsSk, recordFacts } from '../../shared/state/packed-facts';
 import { MemoryStateStore } from '../../shared/state/memory-store';
 import { rng } from './stats';
 
@@ -188,3 +190,30 @@ export const shiftedItems = (store: MemoryStateStore, shiftMs: number): Array<Re
     }
     return data;
   });
+
+/**
+ * The facts checkpoint a group worker wrote at `atMs` (shared/state/facts-checkpoint.ts) over
+ * `items` (a partition as shiftedItems gives it): what the packed entries written by then say,
+ * encoded as the worker encodes it; the header and chunk items to store beside them.
+ */
+export const checkpointItems = (items: ReadonlyArray<Record<string, unknown>>, group: string, atMs: number): Array<Record<string, unknown>> => {
+  const hourOf = (sk: string): number => Number(sk.slice(PACKED_FACTS_PREFIX.length, PACKED_FACTS_PREFIX.length + 7)) * 3_600_000;
+  const byThen = items
+    .filter((i) => String(i.sk).startsWith(PACKED_FACTS_PREFIX) && hourOf(String(i.sk)) <= atMs)
+    .map((i) => {
+      const hour = hourOf(String(i.sk));
+      const set = i[PACKED_FACTS_SET];
+      if (!(set instanceof Set)) return i;
+      return { ...i, [PACKED_FACTS_SET]: new Set([...(set as Set<string>)].filter((e) => hour + Number(e.split('|')[2]) <= atMs)) };
+    });
+  const reader = new PackedFactsReader();
+  decodeGroupState(byThen, atMs, reader);
+  const chunks = encodeFactsCheckpoint(reader, atMs);
+  if (chunks === undefined) throw new Error('the generated partition holds per-instance facts of before: no checkpoint');
+  const expiresAt = packedFactsExpiry(atMs);
+  const pk = groupPk(group);
+  return [
+    { pk, sk: FACTS_CHECKPOINT_SK, data: { at: atMs, n: chunks.length }, expiresAt },
+    ...chunks.map((b, k) => ({ pk, sk: factsCheckpointChunkSk(k), data: { at: atMs, b }, expiresAt })),
+  ];
+};

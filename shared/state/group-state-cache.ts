@@ -54,10 +54,19 @@ export class GroupStateCache {
    * Decodes what a read started at `readAt` answered — the whole partition (`from` undefined), or
    * the part from `from` that {@link readFrom} gave — and keeps it for the next read.
    */
-  public update(group: string, items: ReadonlyArray<Readonly<Record<string, unknown>>>, readAt: number, from: string | undefined): GroupState {
-    const was = this.entries.get(group);
-    // A warm read: what passed its TTL since the last read is forgotten, then the open hours are applied.
-    const reader = from !== undefined && was !== undefined ? was.reader.expire(readAt) : new PackedFactsReader();
+  public update(
+    group: string,
+    items: ReadonlyArray<Readonly<Record<string, unknown>>>,
+    readAt: number,
+    from: string | undefined,
+    base?: PackedFactsReader,
+  ): GroupState {
+    // A read from `from` applies on top of a decoder: the checkpoint's (`base`, a container's first
+    // read: shared/state/facts-checkpoint.ts) or the one of this container's last read, whose
+    // items past their TTL since are forgotten first.
+    const prior = from === undefined ? undefined : (base ?? this.entries.get(group)?.reader.expire(readAt));
+    if (from !== undefined && prior === undefined) throw new Error(`a read of ${group}'s partition from ${from} has no decoder to apply to: read it whole`);
+    const reader = prior ?? new PackedFactsReader();
     const state = decodeGroupState(items, readAt, reader);
     const legacy = items.some((i) => typeof i.sk === 'string' && i.sk.startsWith(INSTANCE_FACTS_PREFIX));
     this.entries.set(group, { at: readAt, reader, state, from: legacy ? undefined : packedFactsFrom(openHourStart(readAt)) });

@@ -372,6 +372,93 @@ export class PackedFactsReader {
   }
 
   /**
+   * The state as columns ({@link FactsColumns}), write times as ages from `at`; undefined when the
+   * decoder holds facts it did not decode (per-instance items of before: their order against packed
+   * facts is only kept by a whole read).
+   */
+  public toColumns(at: number): FactsColumns | undefined {
+    const { times, texts, expiries, factsOf } = this;
+    const ids: string[] = [];
+    const fields: FactsColumns['fields'] = [0, 1, 2, 3].map(() => ({ slot: [], age: [], ttl: [], text: [] }));
+    const ttlIndex = new Map<number, number>();
+    const ttl: number[] = [];
+    const last = [-1, -1, -1, -1];
+    for (const [id, f] of this.facts) {
+      const slot = DecodedFacts.slotOf(f);
+      if (slot < 0) return undefined;
+      const out = ids.length;
+      ids.push(id);
+      for (let field = 0; field < 4; field += 1) {
+        const k = slot * 4 + field;
+        const time = times[k] as number;
+        if (time === Number.NEGATIVE_INFINITY) continue;
+        const column = fields[field] as FactsColumns['fields'][number];
+        const expiry = expiries[k] as number;
+        let t = ttlIndex.get(expiry);
+        if (t === undefined) {
+          t = ttl.length;
+          ttl.push(Number.isFinite(expiry) ? expiry : -1);
+          ttlIndex.set(expiry, t);
+        }
+        column.slot.push(out - (last[field] as number));
+        last[field] = out;
+        column.age.push(at - time);
+        column.ttl.push(t);
+        // A field set from the attribute form of before kept no text (its time, half a millisecond
+        // before its hour, ties with no entry): its value is written as the facts hold it.
+        const text = texts[k] as string;
+        column.text.push(Number.isInteger(time) && text !== '\uffff' ? text : textOf(factsOf[slot] as InstanceFacts, field));
+      }
+    }
+    return { ids, fields, ttl };
+  }
+
+  /**
+   * A decoder holding what `columns` (from {@link toColumns} at `at`) held; undefined when they are
+   * not well formed (a checkpoint that is not one: the caller reads the partition whole).
+   */
+  public static fromColumns(columns: unknown, at: number): PackedFactsReader | undefined {
+    if (typeof columns !== 'object' || columns === null) return undefined;
+    const { ids, fields, ttl } = columns as Partial<Record<keyof FactsColumns, unknown>>;
+    if (!Array.isArray(ids) || !Array.isArray(fields) || fields.length !== 4 || !Array.isArray(ttl) || !isNumbers(ttl, ttl.length)) return undefined;
+    const reader = new PackedFactsReader();
+    const seen = reader.facts;
+    for (const id of ids) {
+      if (typeof id !== 'string' || id === '' || seen.has(id)) return undefined;
+      reader.slotOf(id);
+    }
+    const { times, texts, expiries, factsOf } = reader;
+    let first = Number.POSITIVE_INFINITY;
+    for (let field = 0; field < 4; field += 1) {
+      const column: unknown = fields[field];
+      if (typeof column !== 'object' || column === null) return undefined;
+      const { slot, age, ttl: ttlOf, text } = column as Partial<Record<'slot' | 'age' | 'ttl' | 'text', unknown>>;
+      if (!Array.isArray(slot)) return undefined;
+      const n = slot.length;
+      if (!isNumbers(slot, n) || !isNumbers(age, n) || !isNumbers(ttlOf, n) || !Array.isArray(text) || text.length !== n) return undefined;
+      let s = -1;
+      for (let j = 0; j < n; j += 1) {
+        // Slots as differences from the previous one: at least 1 (each slot once, in order).
+        const step = slot[j] as number;
+        s += step;
+        const t = ttl[ttlOf[j] as number];
+        const value: unknown = text[j];
+        if (!Number.isInteger(step) || step < 1 || s >= ids.length || t === undefined || typeof value !== 'string') return undefined;
+        if (!apply(factsOf[s] as InstanceFacts, field, value)) return undefined;
+        const k = s * 4 + field;
+        const time = at - (age[j] as number);
+        const expiry = t < 0 ? Number.POSITIVE_INFINITY : t;
+        times[k] = time;
+        texts[k] = Number.isInteger(time) ? value : '\uffff';
+        expiries[k] = expiry;
+        if (expiry * 1000 < first) first = expiry * 1000;
+      }
+    }
+    reader.expiresAtMs = first;
+    return reader;
+  }
+
+  /**
    * Forgets what only items past their TTL at `nowMs` said: each field whose newest write is in such
    * an item, and an instance left with no field. Afterwards the decoder holds what a whole read at
    * `nowMs` would give (the expired items are skipped by one).
@@ -407,6 +494,27 @@ export class PackedFactsReader {
     return this;
   }
 }
+
+/**
+ * A decoder's state as plain columns, for a facts checkpoint (shared/state/facts-checkpoint.ts):
+ * the instances' ids in slot order, and per field (s, w, d, p) the slots that hold a write (as
+ * differences from the previous one), each write's age (`at` − its time, ms), the TTL of the item it
+ * came from (an index into `ttl`) and its text (what {@link PackedFactsReader.apply} applied).
+ */
+export interface FactsColumns {
+  ids: string[];
+  fields: Array<{ slot: number[]; age: number[]; ttl: number[]; text: string[] }>;
+  ttl: number[];
+}
+
+/** The text that sets `field` of `f` as it is (the written form of {@link apply}'s input). */
+const textOf = (f: InstanceFacts, field: number): string => {
+  if (field === 0) return [f.launchedAt ?? '', f.launchTemplateVersion ?? '', f.modelVersion ?? ''].join(SEP);
+  if (field === 2) return f.doomed === undefined ? '' : `${f.doomed.kind === 'interruption-warning' ? 'i' : 'r'}:${f.doomed.at}`;
+  return (field === 1 ? f.warming : f.protectedFromScaleIn) ? '1' : '0';
+};
+
+const isNumbers = (v: unknown, n: number): v is number[] => Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'number' && Number.isFinite(x));
 
 /**
  * Records facts about one instance in its group's packed item of this hour: one UpdateItem, no read

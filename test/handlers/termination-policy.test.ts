@@ -8,7 +8,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createDeps, createMain, handler, LOGGED_IDS } from '../../functions/termination-policy';
 import { parseConfig } from '../../shared/config';
-import { openHourStart, packedFactsEntries, packedFactsFrom, packedFactsSk } from '../../shared/state/packed-facts';
+import { encodeFactsCheckpoint, FACTS_CHECKPOINT_SK, factsCheckpointChunkSk } from '../../shared/state/facts-checkpoint';
+import { openHourStart, PackedFactsReader, packedFactsEntries, packedFactsFrom, packedFactsSk } from '../../shared/state/packed-facts';
+import { answerQuery } from '../support/query-answer';
 import { loadEvent } from '../support/fixtures';
 
 const asg = mockClient(AutoScalingClient);
@@ -76,13 +78,57 @@ describe('terminationPolicy handler', () => {
     // us-east-1a spot capacity 2 → one more g5.xlarge (weight 1) fits; the g5.2xlarge (weight 2) does not.
     expect(ids.filter((id) => A_SPOT.includes(id))).toEqual(['i-0a1b2c3d4e5f60729', 'i-0a1b2c3d4e5f60718']);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 1);
+    // The facts checkpoint (none here), then the partition from `facts#`.
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 2);
     expect(asg).toHaveReceivedCommandTimes(DescribeAutoScalingGroupsCommand, 1);
   });
 
-  it('reads state with one Query on the group partition', async () => {
+  it("a container's first read asks for the facts checkpoint, then reads the partition from facts# when there is none", async () => {
     await main()(loadEvent('termination-policy/scale-in.json'));
-    expect(ddb).toHaveReceivedCommandWith(QueryCommand, { TableName: 'state', ExpressionAttributeValues: { ':pk': `group#${GROUP}` } });
+    const [first, second] = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(first).toMatchObject({ TableName: 'state', KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)' });
+    expect(first?.ExpressionAttributeValues).toEqual({ ':pk': `group#${GROUP}`, ':prefix': FACTS_CHECKPOINT_SK });
+    expect(second).toMatchObject({ TableName: 'state', KeyConditionExpression: 'pk = :pk AND sk >= :from' });
+    expect(second?.ExpressionAttributeValues).toEqual({ ':pk': `group#${GROUP}`, ':from': 'facts#' });
+  });
+
+  it("a container's first read applies the hours since the facts checkpoint on top of it, and reads nothing older", async () => {
+    const ckAt = NOW - 50 * 60_000;
+    // Two hours before the checkpoint: 60729 got an interruption warning (only the checkpoint says so now).
+    const old = ckAt - 2 * 3_600_000;
+    const reader = new PackedFactsReader().apply(
+      [
+        {
+          pk: `group#${GROUP}`,
+          sk: packedFactsSk(old, 'i-0a1b2c3d4e5f60729'),
+          expiresAt: Math.floor(NOW / 1000) + 86_400,
+          f: new Set(packedFactsEntries('i-0a1b2c3d4e5f60729', { doomed: { kind: 'interruption-warning', at: old } }, old)),
+        },
+      ],
+      ckAt,
+    );
+    const chunks = encodeFactsCheckpoint(reader, ckAt) ?? [];
+    const checkpoint = [
+      { pk: `group#${GROUP}`, sk: FACTS_CHECKPOINT_SK, data: { at: ckAt, n: chunks.length } },
+      ...chunks.map((b, k) => ({ pk: `group#${GROUP}`, sk: factsCheckpointChunkSk(k), data: { at: ckAt, b } })),
+    ];
+    // After it: 6075c (us-east-1a On-Demand, where 6074b goes first without a fact) got a rebalance recommendation.
+    const since = {
+      pk: `group#${GROUP}`,
+      sk: packedFactsSk(NOW - 60_000, 'i-0a1b2c3d4e5f6075c'),
+      expiresAt: Math.floor(NOW / 1000) + 86_400,
+      f: new Set(packedFactsEntries('i-0a1b2c3d4e5f6075c', { doomed: { kind: 'rebalance-recommendation', at: NOW - 60_000 } }, NOW - 60_000)),
+    };
+    ddb.on(QueryCommand).callsFake(answerQuery([...checkpoint, since]));
+    const ids = (await main()(loadEvent('termination-policy/scale-in.json'))).instanceIds as string[];
+    expect(ids.filter((id) => A_SPOT.includes(id))).toEqual(['i-0a1b2c3d4e5f60729', 'i-0a1b2c3d4e5f60718']);
+    expect(ids).toContain('i-0a1b2c3d4e5f6075c');
+    expect(ids).not.toContain('i-0a1b2c3d4e5f6074b');
+    const froms = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input.ExpressionAttributeValues);
+    expect(froms).toEqual([
+      { ':pk': `group#${GROUP}`, ':prefix': FACTS_CHECKPOINT_SK },
+      { ':pk': `group#${GROUP}`, ':from': packedFactsFrom(openHourStart(ckAt)) },
+    ]);
   });
 
   it('a warm container reads only the hours of facts that can still change, and keeps what it read before', async () => {
@@ -98,14 +144,17 @@ describe('terminationPolicy handler', () => {
     });
     ddb.on(QueryCommand).resolves({ Items: [oldItem('i-0a1b2c3d4e5f60718', { doomed: { kind: 'interruption-warning', at: old } })] });
     expect((await run(loadEvent('termination-policy/scale-in.json'))).instanceIds?.[0]).toBe('i-0a1b2c3d4e5f60718');
-    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input.KeyConditionExpression).toBe('pk = :pk');
+    expect(ddb.commandCalls(QueryCommand).map((c) => c.args[0].input.KeyConditionExpression)).toEqual([
+      'pk = :pk AND begins_with(sk, :prefix)',
+      'pk = :pk AND sk >= :from',
+    ]);
 
     // Ten minutes later the partition is read from the first hour that can still gain a write; the
     // warning read before still counts (its hour is no longer read).
     now = NOW + 10 * 60_000;
     ddb.on(QueryCommand).resolves({ Items: [] });
     expect((await run(loadEvent('termination-policy/scale-in.json'))).instanceIds?.[0]).toBe('i-0a1b2c3d4e5f60718');
-    const second = ddb.commandCalls(QueryCommand)[1]?.args[0].input;
+    const second = ddb.commandCalls(QueryCommand)[2]?.args[0].input;
     expect(second?.KeyConditionExpression).toBe('pk = :pk AND sk >= :from');
     expect(second?.ExpressionAttributeValues).toEqual({ ':pk': `group#${GROUP}`, ':from': packedFactsFrom(openHourStart(NOW)) });
   });
