@@ -23,7 +23,12 @@ import { createMixSweepDeps } from '../shared/mix/deps';
 /** Production wiring from the environment (the same as reconcile's inline sweeps). */
 export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.ProcessEnv = process.env): GroupSweepDeps => {
   const lifecycle = createLifecycleDeps(clients, env);
-  return { lifecycle, hooks: new HookCache(lifecycle.autoScaling), mix: createMixSweepDeps(clients, env) };
+  return {
+    lifecycle,
+    hooks: new HookCache(lifecycle.autoScaling),
+    mix: createMixSweepDeps(clients, env),
+    checkpoint: { store: lifecycle.store, seen: new Map() },
+  };
 };
 
 /** One record's result: its group's work, or why the record was dropped or given up. */
@@ -42,6 +47,9 @@ export const createMain = (deps: GroupSweepDeps) => {
   const processor = new BatchProcessor(EventType.SQS);
   return async (event: unknown, context?: Context): Promise<GroupBatchOutcome> => {
     const results: GroupRecordOutcome[] = [];
+    // At most one facts checkpoint renewal per batch (a GetItem, two Queries and two writes): the
+    // others due wait for their group's next sweep, minutes later.
+    const batchDeps: GroupSweepDeps = deps.checkpoint ? { ...deps, checkpoint: { ...deps.checkpoint, renewals: { left: 1 } } } : deps;
     const handleRecord = async (record: SQSRecord): Promise<void> => {
       const work = parseGroupWork(record.body);
       if (!work) {
@@ -50,7 +58,7 @@ export const createMain = (deps: GroupSweepDeps) => {
         return;
       }
       try {
-        results.push(await sweepGroup(deps, work, deps.lifecycle.now()));
+        results.push(await sweepGroup(batchDeps, work, deps.lifecycle.now()));
       } catch (error) {
         const disposition = isOrchestratorError(error) ? error.disposition : classifyAwsError(error).disposition;
         if (disposition !== 'retry') {

@@ -7,12 +7,14 @@
  * delivers it again, then the dead-letter queue); the others are reported and the message is done.
  */
 import type { GroupSummary } from '../aws/auto-scaling';
+import type { StateStorePort } from '../aws/state-store';
 import { OrchestratorError } from '../errors';
 import { type HookCache, runLifecycleSweep } from '../lifecycle/lifecycle-sweep';
 import type { LifecycleDeps } from '../lifecycle/deps';
 import { type SweepFailure, toFailure } from '../runtime/sweep-runner';
 import type { HandlerOutcome } from '../runtime/stack';
 import { evaluateMixOf } from '../mix/sweep';
+import { renewFactsCheckpoint } from '../state/facts-checkpoint';
 import type { MixSweepDeps } from '../mix/sweep';
 import type { GroupWork } from './policy/group-work';
 
@@ -22,6 +24,8 @@ export interface GroupSweepOutcome extends HandlerOutcome {
   group: string;
   lifecycle?: Record<string, unknown> & { reason: GroupWork['lifecycle'] };
   mix?: { outcome: string; reason: string };
+  /** The group's facts checkpoint (shared/state/facts-checkpoint.ts): fresh, written or skipped. */
+  checkpoint?: { outcome: string; reason: string };
   failures?: SweepFailure[];
 }
 
@@ -32,6 +36,16 @@ export interface GroupSweepDeps {
   mix: MixSweepDeps;
   /** Wall clock of the lifecycle sweep's time budget (default `Date.now`). */
   clock?: () => number;
+  /**
+   * Where the group's facts checkpoint is kept current (renewed once it is an hour old), and when this
+   * container last knew each group's checkpoint read; absent: the worker leaves checkpoints alone.
+   */
+  checkpoint?: {
+    store: Pick<StateStorePort, 'get' | 'queryPartition' | 'setAttributes' | 'delete'>;
+    seen: Map<string, number>;
+    /** Renewals this invocation may still make (the worker allows one per batch: 4 calls at most); absent: no limit. */
+    renewals?: { left: number };
+  };
 }
 
 /**
@@ -69,6 +83,20 @@ export const sweepGroup = async (deps: GroupSweepDeps, work: GroupWork, now: num
       outcome.mix = { outcome: mix.outcome, reason: mix.reason };
     } catch (error) {
       failures.push(toFailure(`${group.name} (mix)`, error));
+    }
+  }
+  if (deps.checkpoint) {
+    // Every group comes by at least once per lifecycle scan period: its facts checkpoint is renewed
+    // here, off the termination policy's path (a container's first read of the group reads it).
+    try {
+      const { store, seen, renewals } = deps.checkpoint;
+      const renewal = await renewFactsCheckpoint(store, group.name, now, seen, renewals === undefined || renewals.left > 0);
+      if (renewal.outcome === 'written' && renewals !== undefined) renewals.left -= 1;
+      outcome.checkpoint = { outcome: renewal.outcome, reason: renewal.reason };
+    } catch (error) {
+      // Not worth the message's redelivery (its lifecycle and mix work is done): the next sweep of
+      // the group tries again, and until then a first read reads the older checkpoint and more hours.
+      failures.push({ ...toFailure(`${group.name} (facts checkpoint)`, error), retryable: false });
     }
   }
   if (failures.length > 0) {

@@ -155,7 +155,7 @@ export const readPartitionFirst = async (
 
 /** What {@link renewFactsCheckpoint} did. */
 export interface CheckpointRenewal {
-  outcome: 'fresh' | 'written' | 'skipped';
+  outcome: 'fresh' | 'written' | 'skipped' | 'deferred';
   reason: string;
   /** When the group's checkpoint (now) was read. */
   at?: number;
@@ -168,7 +168,8 @@ export interface CheckpointRenewal {
  * reads the partition as a first read does (from the old checkpoint when there is one), and writes
  * the chunks, then the header, then deletes chunks the old checkpoint had beyond the new one's.
  * `seen` (one per container): when each group's checkpoint was last known to be read; a group seen
- * within the hour costs no call.
+ * within the hour costs no call. `mayWrite` false: a due checkpoint is left for a later sweep
+ * (`deferred`; a worker renews at most one per invocation, which keeps its calls bounded).
  *
  * @example
  * ```ts
@@ -180,6 +181,7 @@ export const renewFactsCheckpoint = async (
   group: string,
   nowMs: number,
   seen: Map<string, number> = new Map(),
+  mayWrite = true,
 ): Promise<CheckpointRenewal> => {
   const known = seen.get(group);
   if (known !== undefined && nowMs - known < FACTS_CHECKPOINT_RENEW_MS)
@@ -192,6 +194,12 @@ export const renewFactsCheckpoint = async (
     seen.set(group, was);
     return { outcome: 'fresh', reason: 'the checkpoint is less than an hour old', at: was };
   }
+  if (!mayWrite)
+    return {
+      outcome: 'deferred',
+      reason: 'due, but this invocation renewed its share of checkpoints: the next sweep of the group does',
+      ...(was === undefined ? {} : { at: was }),
+    };
   const read = await readPartitionFirst(store, pk, nowMs);
   const reader = read.base ?? new PackedFactsReader();
   decodeGroupState(read.items, nowMs, reader);

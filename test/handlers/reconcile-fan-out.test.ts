@@ -16,7 +16,11 @@ import type { LifecycleDeps } from '../../shared/lifecycle/deps';
 import { HookCache } from '../../shared/lifecycle/lifecycle-sweep';
 import { SWEEP_SCAN_KEY } from '../../shared/lifecycle/sweep-memory';
 import { InstanceDirectory } from '../../shared/aws/instance-directory';
+import { FACTS_CHECKPOINT_SK, readPartitionFirst } from '../../shared/state/facts-checkpoint';
+import { decodeGroupState } from '../../shared/state/group-state';
+import { GroupStateCache } from '../../shared/state/group-state-cache';
 import { groupPk, MIX_SK } from '../../shared/state/keys';
+import { recordFacts } from '../../shared/state/packed-facts';
 import type { MemoryStateStore } from '../../shared/state/memory-store';
 import { T0 } from '../unit/lifecycle/support';
 import { asgMock, OPTED_IN_TAGS, resetMocks, sdkDeps, sdkGroup, ssmMock } from '../unit/lifecycle/sdk-world';
@@ -182,6 +186,65 @@ describe('groupSweep (one group per record)', () => {
     expect(outcome).toMatchObject({ outcome: 'partial', batchItemFailures: [{ itemIdentifier: 'm-2' }] });
     expect(outcome.results.map((r) => r.outcome)).toEqual(['swept', 'dropped']);
     expect(asgMock).toHaveReceivedCommandTimes(RecordLifecycleActionHeartbeatCommand, 0);
+  });
+
+  it("keeps the group's facts checkpoint current: written on first sight, left alone within the hour (no call), renewed after it", async () => {
+    // Prepare: two instances' launches recorded two hours ago.
+    const { deps, store, clock } = sdkDeps();
+    fleet({ 'facts-a': [] });
+    await recordFacts(store, 'facts-a', 'i-0aaa1111bbbb22223', { launchedAt: T0 - 7_200_000, warming: false, modelVersion: 'v7' }, T0 - 7_200_000);
+    await recordFacts(store, 'facts-a', 'i-0bbb1111bbbb22223', { launchedAt: T0 - 7_000_000, warming: true }, T0 - 7_000_000);
+    const seen = new Map<string, number>();
+    const main = groupSweepMain({ ...reconcileDeps(deps, false), checkpoint: { store, seen } });
+    const message = sqsEvent([JSON.stringify({ v: 1, group: 'facts-a', lifecycle: 'due' })]);
+    const whole = async () => decodeGroupState(await store.queryPartition(groupPk('facts-a'), { skFrom: 'facts#' }), clock.now).facts;
+    const firstRead = async () => {
+      const read = await readPartitionFirst(store, groupPk('facts-a'), clock.now);
+      return { read, facts: new GroupStateCache().update('facts-a', read.items, clock.now, read.from, read.base).facts };
+    };
+    // Act 1: the first sweep writes it.
+    const first = await main(message);
+    expect(first.results[0]).toMatchObject({ checkpoint: { outcome: 'written' } });
+    expect((await store.get(groupPk('facts-a'), FACTS_CHECKPOINT_SK))?.data).toEqual({ at: T0, n: 1 });
+    const fromCheckpoint = await firstRead();
+    expect(fromCheckpoint.read.checkpointAt).toBe(T0);
+    expect(fromCheckpoint.facts).toEqual(await whole());
+
+    // Act 2: ten minutes later an interruption warning is recorded; the sweep leaves the checkpoint
+    // alone without reading its header, and a first read still sees the warning (an hour read since).
+    clock.now = T0 + 600_000;
+    await recordFacts(store, 'facts-a', 'i-0bbb1111bbbb22223', { doomed: { kind: 'interruption-warning', at: clock.now } }, clock.now);
+    const gets: string[] = [];
+    const get = store.get.bind(store);
+    store.get = async (pk, sk) => {
+      gets.push(sk);
+      return get(pk, sk);
+    };
+    expect((await main(message)).results[0]).toMatchObject({ checkpoint: { outcome: 'fresh' } });
+    expect(gets).not.toContain(FACTS_CHECKPOINT_SK);
+    expect((await firstRead()).facts).toEqual(await whole());
+
+    // Act 3: past the hour it is renewed from the old checkpoint and the hours since.
+    clock.now = T0 + 3_660_000;
+    expect((await main(message)).results[0]).toMatchObject({
+      checkpoint: { outcome: 'written', reason: expect.stringContaining('from the checkpoint of before') },
+    });
+    const renewed = await firstRead();
+    expect(renewed.read.checkpointAt).toBe(T0 + 3_660_000);
+    expect(renewed.facts.get('i-0bbb1111bbbb22223')?.doomed).toEqual({ kind: 'interruption-warning', at: T0 + 600_000 });
+    expect(renewed.facts).toEqual(await whole());
+  });
+
+  it('renews at most one facts checkpoint per batch: the others due are deferred to their next sweep', async () => {
+    const { deps, store } = sdkDeps();
+    fleet({ 'one-a': [], 'two-b': [], 'three-c': [] });
+    const main = groupSweepMain({ ...reconcileDeps(deps, false), checkpoint: { store, seen: new Map() } });
+    const outcome = await main(sqsEvent(['one-a', 'two-b', 'three-c'].map((group) => JSON.stringify({ v: 1, group, lifecycle: 'due' }))));
+    expect(outcome.results.map((r) => ('checkpoint' in r ? r.checkpoint?.outcome : undefined))).toEqual(['written', 'deferred', 'deferred']);
+    expect(await store.get(groupPk('two-b'), FACTS_CHECKPOINT_SK)).toBeUndefined();
+    // The next batch has its own share.
+    const next = await main(sqsEvent([JSON.stringify({ v: 1, group: 'two-b', lifecycle: 'due' })]));
+    expect(next.results[0]).toMatchObject({ checkpoint: { outcome: 'written' } });
   });
 
   it('workers running side by side both keep what they read in the scan memory (one item, conditional writes)', async () => {
