@@ -20,13 +20,14 @@ import { buildTerminationContext } from '../shared/termination/policy/context';
 import { decideTerminationOrder } from '../shared/termination/policy/order';
 import { decodeGroupState } from '../shared/state/group-state';
 import { groupPk } from '../shared/state/keys';
+import { MemoryStateStore } from '../shared/state/memory-store';
 import { type Summary, summarize } from './lib/stats';
-import { GROUP, makeWorkload, NOW, type Workload } from './lib/termination-workload';
+import { checkpointItems, GROUP, makeWorkload, NOW, type Workload } from './lib/termination-workload';
 
 export { makeWorkload, type Workload } from './lib/termination-workload';
 
 export const SIZES = [100, 1_000, 10_000, 30_000] as const;
-export const VARIANTS = ['floor', 'decide', 'parse + decide', 'state read', 'handler, whole read', 'handler'] as const;
+export const VARIANTS = ['floor', 'decide', 'parse + decide', 'state read', 'handler, whole read', 'handler, checkpoint read', 'handler'] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 // Only describeGroups is used by terminationPolicy; the other methods of the port are not reached.
@@ -50,6 +51,13 @@ export const variantsFor = async (w: Workload): Promise<Record<Variant, () => un
   // Warm: one container asked again about a group it read (only the hours of facts that can still
   // change are read, shared/state/group-state-cache.ts). Whole read: a container's first read of the group.
   const main = createMain(deps);
+  // The same partition with the facts checkpoint the group worker wrote an hour ago (the oldest it
+  // leaves one, shared/state/facts-checkpoint.ts): a container's first read in steady state.
+  const withCheckpoint = new MemoryStateStore(() => NOW);
+  const dumped = w.store.dump();
+  for (const { pk, sk, expiresAt, ...rest } of [...dumped, ...checkpointItems(dumped, GROUP, NOW - 3_600_000)]) {
+    await withCheckpoint.setAttributes(String(pk), String(sk), rest, typeof expiresAt === 'number' ? expiresAt : undefined);
+  }
   const parsed = parseTerminationPolicyInput(w.raw);
   if (!parsed.ok) throw new Error(`generated workload does not parse: ${parsed.error.message}`);
   const request = parsed.request;
@@ -67,6 +75,7 @@ export const variantsFor = async (w: Workload): Promise<Record<Variant, () => un
     },
     'state read': async () => decodeGroupState(await w.store.queryPartition(pk)),
     'handler, whole read': () => createMain({ ...deps, stateCache: new GroupStateCache(), groupCache: new Map() })(w.raw),
+    'handler, checkpoint read': () => createMain({ ...deps, store: withCheckpoint, stateCache: new GroupStateCache(), groupCache: new Map() })(w.raw),
     handler: () => main(w.raw),
   };
 };
@@ -95,7 +104,7 @@ export const measureSize = async (
 ): Promise<SizeResult> => {
   const w = await makeWorkload(size);
   const variants = await variantsFor(w);
-  const samples: Record<Variant, number[]> = { floor: [], decide: [], 'parse + decide': [], 'state read': [], 'handler, whole read': [], handler: [] };
+  const samples = Object.fromEntries(VARIANTS.map((v) => [v, [] as number[]])) as Record<Variant, number[]>;
   const check = (await variants.handler()) as { outcome?: string; instanceIds?: unknown[] };
   for (let i = 0; i < opts.warmupRounds; i += 1) for (const v of VARIANTS) await variants[v]();
   const started = performance.now();
