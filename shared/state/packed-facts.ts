@@ -257,10 +257,11 @@ export class PackedFactsReader {
   // (ties of the same millisecond), in flat arrays at slot × 4: no object per instance besides its
   // facts (allocations are most of the decode's cost).
   private readonly factsOf: InstanceFacts[] = [];
-  private readonly times: number[] = [];
-  private readonly texts: string[] = [];
+  private times: number[] = [];
+  /** Per slot × 4: the entry text that set the field; undefined: the field's canonical text ({@link textOf}, a field restored from a checkpoint). */
+  private texts: Array<string | undefined> = [];
   /** Per slot × 4: the TTL (epoch seconds) of the item whose entry set the field; +Infinity for none. */
-  private readonly expiries: number[] = [];
+  private expiries: number[] = [];
   /** Epoch ms when the first item whose entries count expires (its TTL); +Infinity for none. */
   public expiresAtMs = Number.POSITIVE_INFINITY;
 
@@ -344,7 +345,7 @@ export class PackedFactsReader {
               : e.slice(end + 1);
             // Two writes in the same millisecond: the smaller text wins, in any answer order — warming
             // ends (`0` over `1`), an interruption warning outranks a rebalance recommendation (`i:` over `r:`).
-            if (at === was && value >= (texts[k] as string)) continue;
+            if (at === was && value >= (texts[k] ?? textOf(factsOf[slot] as InstanceFacts, field))) continue;
             if (!apply(factsOf[slot] as InstanceFacts, field, value)) continue;
             times[k] = at;
             texts[k] = value;
@@ -380,6 +381,19 @@ export class PackedFactsReader {
     const { times, texts, expiries, factsOf } = this;
     const ids: string[] = [];
     const fields: FactsColumns['fields'] = [0, 1, 2, 3].map(() => ({ slot: [], age: [], ttl: [], text: [] }));
+    const launch: FactsColumns['launch'] = { at: [], lt: [], mv: [] };
+    const words: string[] = [];
+    const wordIndex = new Map<string, number>();
+    const word = (w: string | undefined): number => {
+      if (w === undefined) return -1;
+      let i = wordIndex.get(w);
+      if (i === undefined) {
+        i = words.length;
+        words.push(w);
+        wordIndex.set(w, i);
+      }
+      return i;
+    };
     const ttlIndex = new Map<number, number>();
     const ttl: number[] = [];
     const last = [-1, -1, -1, -1];
@@ -406,11 +420,29 @@ export class PackedFactsReader {
         column.ttl.push(t);
         // A field set from the attribute form of before kept no text (its time, half a millisecond
         // before its hour, ties with no entry): its value is written as the facts hold it.
-        const text = texts[k] as string;
-        column.text.push(Number.isInteger(time) && text !== '\uffff' ? text : textOf(factsOf[slot] as InstanceFacts, field));
+        const canonical = textOf(f, field);
+        const text = texts[k];
+        const raw = Number.isInteger(time) && text !== undefined && text !== '\uffff' ? text : canonical;
+        if (field !== 0) {
+          column.text.push(raw);
+          continue;
+        }
+        // The launch snapshot, in its parts when its text is the canonical one (no text to read again,
+        // and the versions written once): else its text as written, applied again on restore.
+        if (raw === canonical) {
+          column.text.push(null);
+          launch.at.push(f.launchedAt ?? null);
+          launch.lt.push(word(f.launchTemplateVersion));
+          launch.mv.push(word(f.modelVersion));
+        } else {
+          column.text.push(raw);
+          launch.at.push(null);
+          launch.lt.push(-1);
+          launch.mv.push(-1);
+        }
       }
     }
-    return { ids, fields, ttl };
+    return { ids, fields, ttl, launch, words };
   }
 
   /**
@@ -419,37 +451,72 @@ export class PackedFactsReader {
    */
   public static fromColumns(columns: unknown, at: number): PackedFactsReader | undefined {
     if (typeof columns !== 'object' || columns === null) return undefined;
-    const { ids, fields, ttl } = columns as Partial<Record<keyof FactsColumns, unknown>>;
+    const { ids, fields, ttl, launch, words } = columns as Partial<Record<keyof FactsColumns, unknown>>;
     if (!Array.isArray(ids) || !Array.isArray(fields) || fields.length !== 4 || !Array.isArray(ttl) || !isNumbers(ttl, ttl.length)) return undefined;
+    if (!Array.isArray(words) || !words.every((w) => typeof w === 'string' && w !== '') || typeof launch !== 'object' || launch === null) return undefined;
+    const { at: launchedAt, lt, mv } = launch as Partial<Record<keyof FactsColumns['launch'], unknown>>;
     const reader = new PackedFactsReader();
-    const seen = reader.facts;
-    for (const id of ids) {
-      if (typeof id !== 'string' || id === '' || seen.has(id)) return undefined;
-      reader.slotOf(id);
+    const { facts, factsOf } = reader;
+    const n = ids.length;
+    // Slots in the checkpoint's order, made in bulk: no lookup of an id known new, storage sized once.
+    for (let slot = 0; slot < n; slot += 1) {
+      const id: unknown = ids[slot];
+      if (typeof id !== 'string' || id === '') return undefined;
+      const f = new DecodedFacts(slot);
+      facts.set(id, f);
+      if (facts.size !== slot + 1) return undefined; // an id twice
+      factsOf.push(f);
     }
-    const { times, texts, expiries, factsOf } = reader;
+    const times: number[] = new Array<number>(n * 4).fill(Number.NEGATIVE_INFINITY);
+    const texts: Array<string | undefined> = new Array<string | undefined>(n * 4).fill('\uffff');
+    const expiries: number[] = new Array<number>(n * 4).fill(Number.POSITIVE_INFINITY);
+    reader.times = times;
+    reader.texts = texts;
+    reader.expiries = expiries;
     let first = Number.POSITIVE_INFINITY;
     for (let field = 0; field < 4; field += 1) {
       const column: unknown = fields[field];
       if (typeof column !== 'object' || column === null) return undefined;
       const { slot, age, ttl: ttlOf, text } = column as Partial<Record<'slot' | 'age' | 'ttl' | 'text', unknown>>;
       if (!Array.isArray(slot)) return undefined;
-      const n = slot.length;
-      if (!isNumbers(slot, n) || !isNumbers(age, n) || !isNumbers(ttlOf, n) || !Array.isArray(text) || text.length !== n) return undefined;
+      const count = slot.length;
+      if (!isNumbers(slot, count) || !isNumbers(age, count) || !isNumbers(ttlOf, count) || !Array.isArray(text) || text.length !== count) return undefined;
+      if (field === 0 && !(Array.isArray(launchedAt) && launchedAt.length === count && isNumbers(lt, count) && isNumbers(mv, count))) return undefined;
       let s = -1;
-      for (let j = 0; j < n; j += 1) {
+      for (let j = 0; j < count; j += 1) {
         // Slots as differences from the previous one: at least 1 (each slot once, in order).
         const step = slot[j] as number;
         s += step;
         const t = ttl[ttlOf[j] as number];
         const value: unknown = text[j];
-        if (!Number.isInteger(step) || step < 1 || s >= ids.length || t === undefined || typeof value !== 'string') return undefined;
-        if (!apply(factsOf[s] as InstanceFacts, field, value)) return undefined;
+        if (!Number.isInteger(step) || step < 1 || s >= n || t === undefined) return undefined;
+        const f = factsOf[s] as InstanceFacts;
         const k = s * 4 + field;
         const time = at - (age[j] as number);
+        if (typeof value === 'string') {
+          if (!apply(f, field, value)) return undefined;
+          texts[k] = Number.isInteger(time) ? value : '\uffff';
+        } else if (value === null && field === 0) {
+          // The canonical snapshot in its parts (what applying its text gives).
+          const launched: unknown = (launchedAt as unknown[])[j];
+          const l = (lt as number[])[j] as number;
+          const m = (mv as number[])[j] as number;
+          if (
+            (launched !== null && (typeof launched !== 'number' || !Number.isFinite(launched))) ||
+            !(l === -1 || words[l] !== undefined) ||
+            !(m === -1 || words[m] !== undefined)
+          ) {
+            return undefined;
+          }
+          f.launchedAt = launched === null ? undefined : (launched as number);
+          f.launchTemplateVersion = l === -1 ? undefined : (words[l] as string);
+          f.modelVersion = m === -1 ? undefined : (words[m] as string);
+          texts[k] = Number.isInteger(time) ? undefined : '\uffff';
+        } else {
+          return undefined;
+        }
         const expiry = t < 0 ? Number.POSITIVE_INFINITY : t;
         times[k] = time;
-        texts[k] = Number.isInteger(time) ? value : '\uffff';
         expiries[k] = expiry;
         if (expiry * 1000 < first) first = expiry * 1000;
       }
@@ -503,8 +570,12 @@ export class PackedFactsReader {
  */
 export interface FactsColumns {
   ids: string[];
-  fields: Array<{ slot: number[]; age: number[]; ttl: number[]; text: string[] }>;
+  /** Per field; `text` null: field 0's canonical snapshot, in `launch` (else the text as written). */
+  fields: Array<{ slot: number[]; age: number[]; ttl: number[]; text: Array<string | null> }>;
   ttl: number[];
+  /** Per entry of field 0: the launch time (null: none), the launch template and model versions (indexes into `words`, -1: none). */
+  launch: { at: Array<number | null>; lt: number[]; mv: number[] };
+  words: string[];
 }
 
 /** The text that sets `field` of `f` as it is (the written form of {@link apply}'s input). */
