@@ -378,7 +378,7 @@ export class PackedFactsReader {
    * facts is only kept by a whole read).
    */
   public toColumns(at: number): FactsColumns | undefined {
-    const { times, texts, expiries, factsOf } = this;
+    const { times, texts, expiries } = this;
     const ids: string[] = [];
     const fields: FactsColumns['fields'] = [0, 1, 2, 3].map(() => ({ slot: [], age: [], ttl: [], text: [] }));
     const launch: FactsColumns['launch'] = { at: [], lt: [], mv: [] };
