@@ -11,8 +11,11 @@
  * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html, KeyConditionExpression)
  * answers those hours and every other item of the partition (the signals are read whole each time).
  * Items that pass their TTL are forgotten by the decoder (`PackedFactsReader.expire`): what only
- * they said disappears, as from a whole read. The partition is read whole, with a new decoder:
- * - on a container's first read of the group;
+ * they said disappears, as from a whole read. A container's first read of a group starts from the
+ * group's facts checkpoint instead (shared/state/facts-checkpoint.ts `readPartitionFirst`: the
+ * checkpoint's decoder is `base`, and the hours since it are applied on top). The partition is read
+ * whole, with a new decoder:
+ * - on a container's first read of a group without a usable checkpoint;
  * - while the partition still holds per-instance items of before ADR 0009 (`instance#<id>`, gone a
  *   day after their last write): they are older than every packed fact, an order only a whole
  *   decode keeps.
@@ -20,9 +23,9 @@
  *
  * @example
  * ```ts
- * const from = cache.readFrom(group); // undefined: read the whole partition
- * const items = await store.queryPartition(groupPk(group), from ? { skFrom: from } : {});
- * const state = cache.update(group, items, now, from);
+ * const from = cache.readFrom(group); // undefined: a first read (the checkpoint and the hours since, or whole)
+ * const read = from === undefined ? await readPartitionFirst(store, groupPk(group), now) : { items: await store.queryPartition(groupPk(group), { skFrom: from }), from, base: undefined };
+ * const state = cache.update(group, read.items, now, read.from, read.base);
  * ```
  */
 import { type GroupState, decodeGroupState } from './group-state';
@@ -51,8 +54,10 @@ export class GroupStateCache {
   }
 
   /**
-   * Decodes what a read started at `readAt` answered — the whole partition (`from` undefined), or
-   * the part from `from` that {@link readFrom} gave — and keeps it for the next read.
+   * Decodes what a read started at `readAt` answered — the whole partition (`from` undefined), the
+   * part from `from` that {@link readFrom} gave, or the hours since a facts checkpoint (`from` and
+   * the checkpoint's decoder `base`) — and keeps it for the next read. Throws when `from` is given
+   * with no decoder to apply the items to (neither `base` nor an earlier read of the group).
    */
   public update(
     group: string,
