@@ -36,7 +36,7 @@ export interface PathMinimum {
 const ACTIVITY_OPTED_IN =
   'DescribeAutoScalingGroups ×1 (the opt-in tag is on the group; the event does not carry it) + DynamoDB PutItem ×2 (claim the event id before publishing, mark it published after: EventBridge delivers at least once, and the claim is what makes a re-delivery publish nothing) + SNS Publish ×1 + EventBridge PutEvents ×1 (both channels on in the profile)';
 const TERMINATION =
-  'DescribeAutoScalingGroups ×1 (weights, protection, launch template version, opt-in tag) + DynamoDB Query ×1 (facts and signals share the group partition; one page under 1 MB)';
+  "DescribeAutoScalingGroups ×1 (weights, launch template version, opt-in tag) + DynamoDB Query ×2: a container's first read of the group reads its facts checkpoint, then the partition from the hours since (or whole from `facts#`, as here, where there is none), one page each under 1 MB: a call more than one whole read, for ~1.3 MB less at 30,000 instances (docs/adr/0009, fifth amendment)";
 const LAUNCH = { fn: 'launchLifecycle', event: 'autoscaling/launch-lifecycle.json' };
 /** Instance facts the lifecycle functions write (attribute-level upsert on `group#<group>` / `instance#<id>`). */
 const FACTS_CREATE =
@@ -47,6 +47,9 @@ const TICK =
 /** What groupSweep reads for every record (one group). */
 const GROUP_START =
   "DescribeAutoScalingGroups ×1 (the group named in the message, with its instances: one read serves the lifecycle and the mix parts) + Query ×1 (the sweep's own partition, strongly consistent: the pending completions and the scan memory, whose versions the conditional writes rely on)";
+/** The facts checkpoint's upkeep (shared/state/facts-checkpoint.ts) on a container's first sight of a group. */
+const GROUP_CHECKPOINT =
+  "the facts checkpoint's upkeep, on a container's first sight of the group: GetItem ×1 (its header) and, as it is due (none yet), Query ×2 (read as a first read: the checkpoint, then the partition), then its writes unless skipped (here skipped: the sample world holds per-instance facts of before, which only a whole read orders)";
 /** What the mix part of a group's message adds (the tick found the mix not at rest). */
 const GROUP_MIX =
   'the mix evaluation (the message says the mix is not at rest): Query ×1 (the group partition: capacity signals of the window and the mix record) + DescribeInstances ×1 (which members are Spot: the group answer has no market); the mix holds, nothing written';
@@ -74,7 +77,7 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
     why: 'DescribeAutoScalingGroups ×1 to learn that the group did not opt in; nothing else',
   },
   ...['scale-in', 'instance-refresh', 'max-instance-lifetime', 'rebalance', 'has-more-instances'].map(
-    (name): PathMinimum => ({ fn: 'terminationPolicy', event: `termination-policy/${name}.json`, minimum: 2, why: TERMINATION }),
+    (name): PathMinimum => ({ fn: 'terminationPolicy', event: `termination-policy/${name}.json`, minimum: 3, why: TERMINATION }),
   ),
 
   {
@@ -163,23 +166,23 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
     event: 'sqs/group-sweep.json',
     path: 'group: nothing waiting on a hook',
     world: { pendingWait: false },
-    minimum: 5,
-    why: `${GROUP_START}; no instance waits, so nothing else for the lifecycle part but ${SCAN_MEMORY} + ${GROUP_MIX}`,
+    minimum: 8,
+    why: `${GROUP_START}; no instance waits, so nothing else for the lifecycle part but ${SCAN_MEMORY} + ${GROUP_MIX} + ${GROUP_CHECKPOINT}`,
   },
   {
     fn: 'groupSweep',
     event: 'sqs/group-sweep.json',
     path: 'group: lost launch event (Pending:Wait, no record)',
-    minimum: 13,
-    why: `${GROUP_START} + DescribeLifecycleHooks ×1 (cached per cold start) + GetItem ×1 (the sweep cannot tell a lost event from work under way without the record: usually there is one, and its contents decide heartbeat or timeout) + UpdateItem ×1 (${FACTS_CREATE}; the sweep's run time stands for the launch time) + conditional PutItem ×1 (creates the record) + SendCommand ×1 + command-id write ×1 + Publish ×1 + PutEvents ×1 + ${SCAN_MEMORY} + ${GROUP_MIX}`,
+    minimum: 16,
+    why: `${GROUP_START} + DescribeLifecycleHooks ×1 (cached per cold start) + GetItem ×1 (the sweep cannot tell a lost event from work under way without the record: usually there is one, and its contents decide heartbeat or timeout) + UpdateItem ×1 (${FACTS_CREATE}; the sweep's run time stands for the launch time) + conditional PutItem ×1 (creates the record) + SendCommand ×1 + command-id write ×1 + Publish ×1 + PutEvents ×1 + ${SCAN_MEMORY} + ${GROUP_MIX} + ${GROUP_CHECKPOINT}`,
   },
   {
     fn: 'groupSweep',
     event: 'sqs/group-sweep.json',
     path: 'group: warm-up running, heartbeat not due',
     setup: [LAUNCH],
-    minimum: 7,
-    why: `${GROUP_START} + DescribeLifecycleHooks ×1 (heartbeat timeout; cached per cold start) + GetItem ×1 (the record: started at, last heartbeat) + ${SCAN_MEMORY} + ${GROUP_MIX}`,
+    minimum: 10,
+    why: `${GROUP_START} + DescribeLifecycleHooks ×1 (heartbeat timeout; cached per cold start) + GetItem ×1 (the record: started at, last heartbeat) + ${SCAN_MEMORY} + ${GROUP_MIX} + ${GROUP_CHECKPOINT}`,
   },
   {
     fn: 'capacitySignal',

@@ -204,7 +204,11 @@ export const renewFactsCheckpoint = async (
   const reader = read.base ?? new PackedFactsReader();
   decodeGroupState(read.items, nowMs, reader);
   const chunks = encodeFactsCheckpoint(reader, nowMs);
-  if (chunks === undefined) return { outcome: 'skipped', reason: 'per-instance facts of before remain: only a whole read orders them' };
+  if (chunks === undefined) {
+    // Tried again in an hour (per-instance items of before go a day after their last write).
+    seen.set(group, nowMs);
+    return { outcome: 'skipped', reason: 'per-instance facts of before remain: only a whole read orders them' };
+  }
   const expiresAt = packedFactsExpiry(nowMs);
   for (let k = 0; k < chunks.length; k += 1) {
     await store.setAttributes(pk, factsCheckpointChunkSk(k), { data: { at: nowMs, b: chunks[k] } }, expiresAt);
