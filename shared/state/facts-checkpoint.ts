@@ -195,7 +195,10 @@ export const renewFactsCheckpoint = async (
   const read = await readPartitionFirst(store, pk, nowMs);
   const reader = read.base ?? new PackedFactsReader();
   decodeGroupState(read.items, nowMs, reader);
-  const chunks = encodeFactsCheckpoint(reader, nowMs);
+  // Per-instance items of before: a checkpoint would keep only the facts the decoder decoded from
+  // packed items (those of an instance with packed facts too would be lost), and no first read uses
+  // one while they remain.
+  const chunks = hasLegacy(read.items) ? undefined : encodeFactsCheckpoint(reader, nowMs);
   if (chunks === undefined) return { outcome: 'skipped', reason: 'per-instance facts of before remain: only a whole read orders them' };
   const expiresAt = packedFactsExpiry(nowMs);
   for (let k = 0; k < chunks.length; k += 1) {
