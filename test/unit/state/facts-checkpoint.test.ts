@@ -97,6 +97,8 @@ const step = fc.record({
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('renew' as const), newContainer: fc.boolean() }) },
     { weight: 3, arbitrary: fc.constant({ kind: 'first-read' as const }) },
     { weight: 2, arbitrary: fc.constant({ kind: 'warm-read' as const }) },
+    // TTL deletes each expired item on its own (within two days): a checkpoint's header may outlive a chunk, or a chunk its header.
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('ttl-deletes-one' as const), chunk: fc.boolean() }) },
   ),
 });
 
@@ -157,7 +159,11 @@ describe('facts checkpoint: first reads equal whole reads', () => {
           clock += advance;
           n += 1;
           if (await landStep(store, GROUP, action, clock, n)) continue;
-          if (action.kind === 'renew') {
+          if (action.kind === 'ttl-deletes-one') {
+            const sk = action.chunk ? factsCheckpointChunkSk(0) : FACTS_CHECKPOINT_SK;
+            const item = (await checkpointItems(store)).find((i) => i.sk === sk);
+            if (typeof item?.expiresAt === 'number' && item.expiresAt * 1000 <= clock) await store.delete(PK, sk);
+          } else if (action.kind === 'renew') {
             const renewal = await renewFactsCheckpoint(store, GROUP, clock, action.newContainer ? new Map() : workerSeen);
             if (renewal.outcome === 'written') {
               renewals += 1;
@@ -186,8 +192,8 @@ describe('facts checkpoint: first reads equal whole reads', () => {
       { numRuns: 300 },
     );
     // The property exercised what it is about: checkpoints were written and first reads used them.
-    expect(renewals).toBeGreaterThan(100);
-    expect(fromCheckpoint).toBeGreaterThan(100);
+    expect(renewals).toBeGreaterThan(50);
+    expect(fromCheckpoint).toBeGreaterThan(40);
   });
 });
 
@@ -260,13 +266,10 @@ describe('restoreFactsCheckpoint', () => {
       ['a header of no data', [{ pk: PK, sk: FACTS_CHECKPOINT_SK }, ...items.slice(1)]],
       ['a header whose data is not an object', [{ pk: PK, sk: FACTS_CHECKPOINT_SK, data: 'x' }, ...items.slice(1)]],
       ['a header without at', [{ pk: PK, sk: FACTS_CHECKPOINT_SK, data: { n: 1 } }, first as Record<string, unknown>]],
-      [
-        'a header whose at is not finite',
-        [
-          { pk: PK, sk: FACTS_CHECKPOINT_SK, data: { at: Number.NaN, n: 1 } },
-          { pk: PK, sk: factsCheckpointChunkSk(0), data: { at: Number.NaN, b: chunk } },
-        ],
-      ],
+      // Header and chunks agreeing on an `at` that is not a time.
+      ['an at that is not a number', checkpointOf([chunk], String(NOW) as unknown as number)],
+      ['an at that is not finite', checkpointOf([chunk], Number.POSITIVE_INFINITY)],
+      ['an at that is not a number at all', checkpointOf([chunk], Number.NaN)],
       ['a missing chunk', [header as Record<string, unknown>]],
       ['a header counting more chunks', checkpointOf([chunk], NOW, 2)],
       ['a header counting no chunk', checkpointOf([chunk], NOW, 0)],
@@ -282,6 +285,14 @@ describe('restoreFactsCheckpoint', () => {
       ['gzip of null', checkpointOf(zipped(null), NOW)],
     ];
     for (const [why, answer] of none) expect(restoreFactsCheckpoint(answer, NOW), why).toBeUndefined();
+  });
+
+  it('holds at most 1000 chunks', async () => {
+    const [zip] = (await good()).chunks ?? [];
+    if (zip === undefined) throw new Error('no chunk');
+    const split = (k: number) => Array.from({ length: k }, (_, j) => zip.subarray(Math.floor((j * zip.length) / k), Math.floor(((j + 1) * zip.length) / k)));
+    expect(restoreFactsCheckpoint(checkpointOf(split(1000), NOW), NOW)?.at).toBe(NOW);
+    expect(restoreFactsCheckpoint(checkpointOf(split(1001), NOW), NOW)).toBeUndefined();
   });
 
   it('chunks read in any order and past n are still the checkpoint', async () => {
@@ -394,6 +405,15 @@ describe('readPartitionFirst', () => {
     expect(knownFacts(new GroupStateCache().update(GROUP, read.items, NOW + MINUTE, read.from, read.base).facts)[id(9)]).toEqual({ warming: true });
   });
 
+  it('an item without a text sort key is not a per-instance item of before', async () => {
+    const store = await seeded(NOW);
+    await renewFactsCheckpoint(store, GROUP, NOW);
+    const port: Pick<StateStorePort, 'queryPartition'> = {
+      queryPartition: async (pk, options) => [...(await store.queryPartition(pk, options)), ...(options?.skFrom ? [{ pk, sk: 7 }, { pk }] : [])],
+    };
+    expect((await readPartitionFirst(port, PK, NOW + MINUTE)).checkpointAt).toBe(NOW);
+  });
+
   it('passes the abort signal to every Query', async () => {
     const store = await seeded(NOW);
     await renewFactsCheckpoint(store, GROUP, NOW);
@@ -451,7 +471,13 @@ describe('renewFactsCheckpoint', () => {
     const renewed = await renewFactsCheckpoint(port, GROUP, NOW + FACTS_CHECKPOINT_RENEW_MS, seen);
     expect(renewed).toMatchObject({ outcome: 'written', at: NOW + FACTS_CHECKPOINT_RENEW_MS });
     expect(renewed.reason).toContain('from the checkpoint');
-    expect(calls.slice(0, 3)).toEqual([`get ${FACTS_CHECKPOINT_SK}`, `query ${FACTS_CHECKPOINT_SK}`, `query ${packedFactsFrom(openHourStart(NOW))}`]);
+    expect(calls).toEqual([
+      `get ${FACTS_CHECKPOINT_SK}`,
+      `query ${FACTS_CHECKPOINT_SK}`,
+      `query ${packedFactsFrom(openHourStart(NOW))}`,
+      `set ${factsCheckpointChunkSk(0)}`,
+      `set ${FACTS_CHECKPOINT_SK}`,
+    ]);
     const read = await readPartitionFirst(store, PK, NOW + 2 * HOUR);
     expect(read.checkpointAt).toBe(NOW + FACTS_CHECKPOINT_RENEW_MS);
   });
