@@ -35,10 +35,12 @@ import { GroupStateCache } from '../../../shared/state/group-state-cache';
 import { FACTS_TTL_SECONDS, groupPk, instanceFactsSk } from '../../../shared/state/keys';
 import { MemoryStateStore } from '../../../shared/state/memory-store';
 import {
+  type FactsWrite,
   openHourStart,
   PACKED_FACTS_PREFIX,
   PackedFactsReader,
   packedFactsAttributes,
+  packedFactsEntries,
   packedFactsExpiry,
   packedFactsFrom,
   packedFactsSk,
@@ -65,11 +67,17 @@ const write = factsWrite(START);
 
 /**
  * What the partition held before the timeline starts: packed items of the attribute form of before
- * (no longer written, read until they expire) and per-instance items of before ADR 0009.
+ * (no longer written, read until they expire) and of set entries, in the hours before, and
+ * per-instance items of before ADR 0009.
  */
 const before = fc.array(
   fc.oneof(
-    fc.record({ kind: fc.constant('attributes' as const), instance: fc.integer({ min: 0, max: 5 }), facts: write, ago: fc.integer({ min: 0, max: 3 * HOUR }) }),
+    fc.record({
+      kind: fc.constantFrom('attributes' as const, 'entries' as const),
+      instance: fc.integer({ min: 0, max: 5 }),
+      facts: write,
+      ago: fc.integer({ min: 0, max: 3 * HOUR }),
+    }),
     fc.record({
       kind: fc.constant('per-instance' as const),
       instance: fc.integer({ min: 0, max: 5 }),
@@ -78,7 +86,7 @@ const before = fc.array(
       ttlLeft: fc.integer({ min: 0, max: FACTS_TTL_SECONDS }),
     }),
   ),
-  { maxLength: 3 },
+  { maxLength: 5 },
 );
 
 /**
@@ -138,11 +146,13 @@ describe('facts checkpoint: first reads equal whole reads', () => {
         let clock = START;
         const store = new MemoryStateStore(() => clock, { ttlDeletionDelayMs: ttlDelay });
         for (const s of seed) {
-          if (s.kind === 'attributes') {
+          if (s.kind === 'entries') {
+            await recordFacts(store, GROUP, id(s.instance), s.facts, START - s.ago);
+          } else if (s.kind === 'attributes') {
             const at = START - s.ago;
             const attributes = packedFactsAttributes(id(s.instance), s.facts);
             if (Object.keys(attributes).length > 0) await store.setAttributes(PK, packedFactsSk(at, id(s.instance)), attributes, packedFactsExpiry(at));
-          } else {
+          } else if (s.kind === 'per-instance') {
             await store.setAttributes(
               PK,
               instanceFactsSk(id(s.instance)),
@@ -335,6 +345,7 @@ describe('restoreFactsCheckpoint', () => {
       ['an empty id', columns([empty, empty, empty, empty], { ids: [id(1), ''] })],
       ['an id that is not text', columns([empty, empty, empty, empty], { ids: [id(1), 2] })],
       ['three fields', columns([empty, empty, empty])],
+      ['five fields', columns([empty, empty, empty, empty, column([1], ['1'])])],
       ['fields not an array', columns({ 0: empty, 1: empty, 2: empty, 3: empty, length: 4 })],
       ['a field that is not an object', columns([empty, empty, null, empty])],
       ['a field without slots', columns([empty, { age: [], ttl: [], text: [] }, empty, empty])],
@@ -349,6 +360,7 @@ describe('restoreFactsCheckpoint', () => {
       ['a negative ttl index', columns([empty, column([1], ['1'], [-1]), empty, empty])],
       ['a fractional ttl index', columns([empty, column([1], ['1'], [0.5]), empty, empty])],
       ['a text that is not text', columns([empty, column([1], [1]), empty, empty])],
+      ['a flag that is not text', columns([empty, column([1], [true]), empty, empty])],
       ['a snapshot text apply refuses', columns([column([1], ['1']), empty, empty, empty])],
       ['a flag text apply refuses', columns([empty, empty, empty, column([1], ['yes'])])],
       ['a doom text apply refuses', columns([empty, empty, column([1], ['x:1']), empty])],
@@ -362,6 +374,77 @@ describe('restoreFactsCheckpoint', () => {
     it.each(bad)('%s', (_why, c) => {
       expect(restore(c)).toBeUndefined();
     });
+  });
+});
+
+describe('PackedFactsReader.toColumns / fromColumns', () => {
+  const NOW = START + 6 * HOUR;
+  const item = (at: number, entries: Record<string, FactsWrite>, expiresAt: number | null = packedFactsExpiry(at)) => {
+    const [first] = Object.keys(entries);
+    return {
+      pk: PK,
+      sk: packedFactsSk(at, first ?? ''),
+      ...(expiresAt === null ? {} : { expiresAt }),
+      f: new Set(Object.entries(entries).flatMap(([i, facts]) => packedFactsEntries(i, facts, at))),
+    };
+  };
+
+  it('keeps one TTL per item the facts came from', () => {
+    const reader = new PackedFactsReader().apply(
+      [
+        item(NOW - 2 * HOUR, { [id(1)]: { warming: true, protectedFromScaleIn: true }, [id(2)]: { warming: false } }),
+        item(NOW - HOUR, { [id(3)]: { warming: true } }),
+      ],
+      NOW,
+    );
+    const columns = reader.toColumns(NOW);
+    expect(columns?.ttl.sort()).toEqual([packedFactsExpiry(NOW - 2 * HOUR), packedFactsExpiry(NOW - HOUR)].sort());
+    expect(columns?.fields[1]).toMatchObject({ slot: [1, 1, 1], text: ['1', '0', '1'] });
+    expect(columns?.fields[1]?.age).toEqual([2 * HOUR, 2 * HOUR, HOUR]);
+  });
+
+  it('an item without a TTL keeps its facts for ever', () => {
+    const reader = new PackedFactsReader().apply([item(NOW - HOUR, { [id(1)]: { warming: true } }, null)], NOW);
+    const columns = reader.toColumns(NOW);
+    expect(columns?.ttl).toEqual([-1]);
+    const back = PackedFactsReader.fromColumns(columns, NOW);
+    expect(back?.expiresAtMs).toBe(Number.POSITIVE_INFINITY);
+    expect(knownFacts(back?.expire(NOW + 1000 * HOUR).facts ?? new Map())).toEqual({ [id(1)]: { warming: true } });
+  });
+
+  it('restores when the first fact expires, and a TTL of 0 as expired', () => {
+    const ttl = Math.floor(NOW / 1000) + 60;
+    const columns = {
+      ids: [id(1), id(2)],
+      fields: [
+        { slot: [], age: [], ttl: [], text: [] },
+        { slot: [1, 1], age: [5, 5], ttl: [0, 1], text: ['1', '0'] },
+        { slot: [], age: [], ttl: [], text: [] },
+        { slot: [], age: [], ttl: [], text: [] },
+      ],
+      ttl: [ttl + 60, ttl],
+    };
+    expect(PackedFactsReader.fromColumns(columns, NOW)?.expiresAtMs).toBe(ttl * 1000);
+    const zero = { ...columns, ttl: [0, ttl] };
+    expect(knownFacts(PackedFactsReader.fromColumns(zero, NOW)?.expire(NOW).facts ?? new Map())).toEqual({ [id(2)]: { warming: false } });
+  });
+
+  it('a field set from the attribute form of before over an older set entry keeps the attribute form’s value', () => {
+    const older = item(NOW - 3 * HOUR, { [id(1)]: { warming: true, launchedAt: 5, modelVersion: 'v6' } });
+    const attributes = {
+      pk: PK,
+      sk: packedFactsSk(NOW - 2 * HOUR, id(1)),
+      expiresAt: packedFactsExpiry(NOW - 2 * HOUR),
+      ...packedFactsAttributes(id(1), { warming: false, modelVersion: 'v7' }),
+    };
+    const reader = new PackedFactsReader().apply([older, attributes], NOW);
+    expect(knownFacts(reader.facts)).toEqual({ [id(1)]: { warming: false, modelVersion: 'v7' } });
+    const back = PackedFactsReader.fromColumns(reader.toColumns(NOW), NOW);
+    expect(knownFacts(back?.facts ?? new Map())).toEqual(knownFacts(reader.facts));
+  });
+
+  it('columns that are not an object are nothing', () => {
+    for (const c of [null, undefined, 1, 'columns', true]) expect(PackedFactsReader.fromColumns(c, NOW), String(c)).toBeUndefined();
   });
 });
 
