@@ -102,9 +102,25 @@ const step = fc.record({
       arbitrary: writeAction(write),
     },
     { weight: 1, arbitrary: signalAction },
-    { weight: 3, arbitrary: fc.record({ kind: fc.constant('renew' as const), newContainer: fc.boolean() }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        kind: fc.constant('renew' as const),
+        newContainer: fc.boolean(),
+        // The worker's clock is its invocation's start: its read comes up to its timeout later.
+        lag: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 15 * MINUTE })),
+      }),
+    },
     { weight: 3, arbitrary: fc.constant({ kind: 'first-read' as const }) },
     { weight: 2, arbitrary: fc.constant({ kind: 'warm-read' as const }) },
+    // Two workers renew at once, each with its invocation's clock (up to 15 minutes before its read).
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('race' as const),
+        lags: fc.tuple(fc.integer({ min: 0, max: 15 * MINUTE }), fc.integer({ min: 0, max: 15 * MINUTE })),
+      }),
+    },
     // TTL deletes each expired item on its own (within two days): a checkpoint's header may outlive a chunk, or a chunk its header.
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('ttl-deletes-one' as const), chunk: fc.boolean() }) },
   ),
@@ -173,14 +189,17 @@ describe('facts checkpoint: first reads equal whole reads', () => {
             const sk = action.chunk ? factsCheckpointChunkSk(0) : FACTS_CHECKPOINT_SK;
             const item = (await checkpointItems(store)).find((i) => i.sk === sk);
             if (typeof item?.expiresAt === 'number' && item.expiresAt * 1000 <= clock) await store.delete(PK, sk);
+          } else if (action.kind === 'race') {
+            await Promise.all(action.lags.map((lag) => renewFactsCheckpoint(store, GROUP, clock - lag, new Map())));
           } else if (action.kind === 'renew') {
-            const renewal = await renewFactsCheckpoint(store, GROUP, clock, action.newContainer ? new Map() : workerSeen);
+            const at = clock - action.lag;
+            const renewal = await renewFactsCheckpoint(store, GROUP, at, action.newContainer ? new Map() : workerSeen);
             if (renewal.outcome === 'written') {
               renewals += 1;
-              // What it wrote is what a whole read now gives.
-              const restored = restoreFactsCheckpoint(await checkpointItems(store), clock);
-              expect(restored?.at).toBe(clock);
-              expect(knownFacts(restored?.reader.facts ?? new Map())).toEqual(knownFacts((await wholeRead(store, clock)).facts));
+              // What it wrote is what a whole read gives.
+              const restored = restoreFactsCheckpoint(await checkpointItems(store), at);
+              expect(restored?.at).toBe(at);
+              expect(knownFacts(restored?.reader.facts ?? new Map())).toEqual(knownFacts((await wholeRead(store, at)).facts));
             }
           } else {
             const read = action.kind === 'first-read' ? new GroupStateCache() : warm;
