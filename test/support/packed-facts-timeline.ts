@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import type { StateStorePort } from '../../shared/aws/state-store';
 import type { CapacitySignal, GroupState, InstanceFacts } from '../../shared/state/group-state';
 import { groupPk, signalSk } from '../../shared/state/keys';
-import { type FactsWrite, recordFacts } from '../../shared/state/packed-facts';
+import { type FactsWrite, PACKED_FACTS_SET, packedFactsExpiry, packedFactsSk, recordFacts } from '../../shared/state/packed-facts';
 
 const HOUR = 3_600_000;
 
@@ -85,4 +85,26 @@ export const landStep = async (
     Math.floor(clock / 1000) + 3_600,
   );
   return true;
+};
+
+/**
+ * Records `count` launches (random ids, offsets and 24-character model versions: they compress
+ * little) written at `at` in `group`'s packed items, one UpdateItem per item; the ids recorded.
+ * 14,000 launches make a facts checkpoint of more than one chunk.
+ */
+export const recordManyLaunches = async (store: Pick<StateStorePort, 'addToSet'>, group: string, count: number, at: number): Promise<Set<string>> => {
+  const launches = fc.sample(fc.tuple(fc.stringMatching(/^[0-9a-f]{17}$/), fc.stringMatching(/^[a-z0-9]{24}$/), fc.nat(HOUR - 1)), {
+    numRuns: count,
+    seed: 16,
+  });
+  const entries = new Map<string, string[]>();
+  for (const [hex, model, offset] of launches) {
+    const instance = `i-${hex}`;
+    const sk = packedFactsSk(at, instance);
+    const list = entries.get(sk) ?? [];
+    list.push(`${instance}|s|${offset}|${at}\u001f7\u001f${model}`, `${instance}|w|5|1`);
+    entries.set(sk, list);
+  }
+  for (const [sk, list] of entries) await store.addToSet(groupPk(group), sk, PACKED_FACTS_SET, list, packedFactsExpiry(at));
+  return new Set(launches.map(([hex]) => `i-${hex}`));
 };

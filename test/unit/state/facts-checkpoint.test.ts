@@ -13,6 +13,7 @@ import {
   factsWrite,
   knownFacts,
   landStep,
+  recordManyLaunches,
   signalAction,
   sortedSignals,
   timelineAdvance,
@@ -634,18 +635,7 @@ describe('renewFactsCheckpoint', () => {
 
   it('a large group takes several chunks, and a smaller checkpoint after it deletes the chunks beyond its own', async () => {
     const store = new MemoryStateStore(() => NOW);
-    // Random ids and versions compress little: a few tens of thousands of instances pass one chunk.
-    const rnd = fc.sample(fc.tuple(fc.stringMatching(/^[0-9a-f]{17}$/), fc.stringMatching(/^[a-z0-9]{24}$/), fc.nat(HOUR - 1)), { numRuns: 14_000, seed: 16 });
-    const entries = new Map<string, string[]>();
-    for (const [hex, model, offset] of rnd) {
-      const instance = `i-${hex}`;
-      const at = NOW - 3 * HOUR;
-      const sk = packedFactsSk(at, instance);
-      const list = entries.get(sk) ?? [];
-      list.push(`${instance}|s|${offset}|${at}\u001f7\u001f${model}`, `${instance}|w|5|1`);
-      entries.set(sk, list);
-    }
-    for (const [sk, list] of entries) await store.addToSet(PK, sk, 'f', list, packedFactsExpiry(NOW - 3 * HOUR));
+    const ids = await recordManyLaunches(store, GROUP, 14_000, NOW - 3 * HOUR);
     const big = await renewFactsCheckpoint(store, GROUP, NOW);
     expect(big.outcome).toBe('written');
     expect(big.chunks).toBeGreaterThan(1);
@@ -654,7 +644,7 @@ describe('renewFactsCheckpoint', () => {
     expect(bigItems).toHaveLength(1 + (big.chunks as number));
     for (const chunk of bigItems.slice(1, -1)) expect((chunk.data as { b: Uint8Array }).b.length).toBe(FACTS_CHECKPOINT_CHUNK_BYTES);
     const restored = restoreFactsCheckpoint(bigItems, NOW);
-    expect(restored?.reader.facts.size).toBe(new Set(rnd.map(([hex]) => hex)).size);
+    expect(restored?.reader.facts.size).toBe(ids.size);
     // A day on, the facts expired: the next checkpoint is one chunk, and the chunks past it are gone.
     const dayLater = NOW + 25 * HOUR;
     const small = await renewFactsCheckpoint(store, GROUP, dayLater);
