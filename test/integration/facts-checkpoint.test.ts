@@ -7,13 +7,13 @@
  * first read restores from them equals a whole read.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoStateStore } from '../../shared/aws/state-store.js';
+import type { DynamoStateStore } from '../../shared/aws/state-store.js';
 import { FACTS_CHECKPOINT_SK, factsCheckpointChunkSk, readPartitionFirst, renewFactsCheckpoint } from '../../shared/state/facts-checkpoint.js';
 import { decodeGroupState } from '../../shared/state/group-state.js';
 import { GroupStateCache } from '../../shared/state/group-state-cache.js';
 import { groupPk } from '../../shared/state/keys.js';
 import { openHourStart, packedFactsFrom, recordFacts } from '../../shared/state/packed-facts.js';
-import { createStateTable, type MotoClients, motoClients, motoEndpoint, resetMoto } from '../support/moto.js';
+import { freshStateStore, type MotoClients } from '../support/moto.js';
 import { knownFacts, recordManyLaunches } from '../support/packed-facts-timeline.js';
 
 const TABLE = 'asg-orchestrator-state';
@@ -27,10 +27,7 @@ describe('facts checkpoint through DynamoStateStore (moto over HTTP)', () => {
   let store: DynamoStateStore;
 
   beforeEach(async () => {
-    await resetMoto(motoEndpoint());
-    aws = motoClients();
-    await createStateTable(aws.dynamo, TABLE);
-    store = new DynamoStateStore(aws.doc, TABLE);
+    ({ aws, store } = await freshStateStore(TABLE));
   });
   afterEach(() => aws.destroy());
 

@@ -4,8 +4,8 @@
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoStateStore, type StateRecord } from '../../shared/aws/state-store.js';
-import { createStateTable, type MotoClients, motoClients, motoEndpoint, resetMoto } from '../support/moto.js';
+import type { DynamoStateStore, StateRecord } from '../../shared/aws/state-store.js';
+import { freshStateStore, type MotoClients } from '../support/moto.js';
 
 const TABLE = 'asg-orchestrator-state';
 
@@ -20,10 +20,7 @@ describe('DynamoStateStore conditional writes (moto over HTTP)', () => {
   };
 
   beforeEach(async () => {
-    await resetMoto(motoEndpoint());
-    aws = motoClients();
-    await createStateTable(aws.dynamo, TABLE);
-    store = new DynamoStateStore(aws.doc, TABLE);
+    ({ aws, store } = await freshStateStore(TABLE));
   });
   afterEach(() => aws.destroy());
 
