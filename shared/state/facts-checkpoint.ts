@@ -203,7 +203,10 @@ export const renewFactsCheckpoint = async (
   const read = await readPartitionFirst(store, pk, nowMs);
   const reader = read.base ?? new PackedFactsReader();
   decodeGroupState(read.items, nowMs, reader);
-  const chunks = encodeFactsCheckpoint(reader, nowMs);
+  // Per-instance items of before: a checkpoint would keep only the facts the decoder decoded from
+  // packed items (those of an instance with packed facts too would be lost), and no first read uses
+  // one while they remain.
+  const chunks = hasLegacy(read.items) ? undefined : encodeFactsCheckpoint(reader, nowMs);
   if (chunks === undefined) {
     // Tried again in an hour (per-instance items of before go a day after their last write).
     seen.set(group, nowMs);

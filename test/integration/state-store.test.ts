@@ -4,13 +4,8 @@
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoStateStore, type StateRecord } from '../../shared/aws/state-store.js';
-import { FACTS_CHECKPOINT_SK, readPartitionFirst, renewFactsCheckpoint } from '../../shared/state/facts-checkpoint.js';
-import { decodeGroupState } from '../../shared/state/group-state.js';
-import { GroupStateCache } from '../../shared/state/group-state-cache.js';
-import { groupPk } from '../../shared/state/keys.js';
-import { openHourStart, packedFactsFrom, recordFacts } from '../../shared/state/packed-facts.js';
-import { createStateTable, type MotoClients, motoClients, motoEndpoint, resetMoto } from '../support/moto.js';
+import type { DynamoStateStore, StateRecord } from '../../shared/aws/state-store.js';
+import { freshStateStore, type MotoClients } from '../support/moto.js';
 
 const TABLE = 'asg-orchestrator-state';
 
@@ -25,10 +20,7 @@ describe('DynamoStateStore conditional writes (moto over HTTP)', () => {
   };
 
   beforeEach(async () => {
-    await resetMoto(motoEndpoint());
-    aws = motoClients();
-    await createStateTable(aws.dynamo, TABLE);
-    store = new DynamoStateStore(aws.doc, TABLE);
+    ({ aws, store } = await freshStateStore(TABLE));
   });
   afterEach(() => aws.destroy());
 
@@ -104,31 +96,5 @@ describe('DynamoStateStore conditional writes (moto over HTTP)', () => {
       expiresAt: 1_900_000_100,
     });
     expect(await store.queryPartition('group#g', { skPrefix: 'facts#' })).toEqual([await storedItem('group#g', 'facts#0500000#00')]);
-  });
-  it('a facts checkpoint written by the worker (Binary chunks in a map) reads back whole: a first read restores it and reads only the hours since', async () => {
-    const now = Date.parse('2026-11-27T12:00:00Z');
-    const group = 'ml-inference-gpu';
-    // Launches of 40 instances three hours ago, and a warning an hour later.
-    for (let n = 0; n < 40; n += 1) {
-      await recordFacts(
-        store,
-        group,
-        `i-0${String(n).padStart(16, '0')}`,
-        { launchedAt: now - 3 * 3_600_000, warming: false, modelVersion: 'v7' },
-        now - 3 * 3_600_000,
-      );
-    }
-    await recordFacts(store, group, 'i-00000000000000003', { doomed: { kind: 'interruption-warning', at: now - 2 * 3_600_000 } }, now - 2 * 3_600_000);
-    expect(await renewFactsCheckpoint(store, group, now)).toMatchObject({ outcome: 'written', chunks: 1 });
-    const chunk = await storedItem(groupPk(group), `${FACTS_CHECKPOINT_SK}#000`);
-    expect((chunk?.data as { b?: unknown } | undefined)?.b).toBeInstanceOf(Uint8Array);
-
-    const read = await readPartitionFirst(store, groupPk(group), now + 60_000);
-    expect(read).toMatchObject({ checkpointAt: now, from: packedFactsFrom(openHourStart(now)) });
-    // Nothing was written since: the hours read hold no facts, all of them come from the checkpoint.
-    expect(read.items.filter((i) => String(i.sk).startsWith('facts#'))).toEqual([]);
-    const facts = new GroupStateCache().update(group, read.items, now + 60_000, read.from, read.base).facts;
-    expect(facts).toEqual(decodeGroupState(await store.queryPartition(groupPk(group), { skFrom: 'facts#' }), now + 60_000).facts);
-    expect(facts.get('i-00000000000000003')?.doomed?.kind).toBe('interruption-warning');
   });
 });

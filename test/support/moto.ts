@@ -7,7 +7,8 @@ import { CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { resetMoto } from '../../scripts/emulator.js';
-import { clientConfig as clientConfigFor, type MotoClients, motoClients as motoClientsFor } from '../../scripts/local-aws.js';
+import { clientConfig as clientConfigFor, createStateTable, type MotoClients, motoClients as motoClientsFor } from '../../scripts/local-aws.js';
+import { DynamoStateStore } from '../../shared/aws/state-store.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -27,6 +28,14 @@ export const clientConfig = (endpoint: string = motoEndpoint()) => clientConfigF
 
 /** One set of SDK clients bound to this run's moto; call `destroy()` after the test. */
 export const motoClients = (endpoint: string = motoEndpoint()): MotoClients => motoClientsFor(endpoint);
+
+/** A reset moto with a new state table `table`, clients bound to it and a DynamoStateStore on it (destroy `aws` after the test). */
+export const freshStateStore = async (table: string): Promise<{ aws: MotoClients; store: DynamoStateStore }> => {
+  await resetMoto(motoEndpoint());
+  const aws = motoClients();
+  await createStateTable(aws.dynamo, table);
+  return { aws, store: new DynamoStateStore(aws.doc, table) };
+};
 
 /**
  * Saves the listed environment variables before the suite and restores them after it (the

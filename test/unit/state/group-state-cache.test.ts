@@ -6,61 +6,40 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type CapacitySignal, decodeGroupState, type GroupState } from '../../../shared/state/group-state';
+import {
+  factsWrite,
+  knownFacts,
+  landStep,
+  signalAction,
+  sortedSignals,
+  timelineAdvance,
+  timelineInstance,
+  writeAction,
+} from '../../support/packed-facts-timeline';
+import { decodeGroupState } from '../../../shared/state/group-state';
 import { GroupStateCache } from '../../../shared/state/group-state-cache';
-import { groupPk, instanceFactsSk, signalSk } from '../../../shared/state/keys';
+import { groupPk, instanceFactsSk } from '../../../shared/state/keys';
 import { MemoryStateStore } from '../../../shared/state/memory-store';
-import { type FactsWrite, PACKED_FACTS_OPEN_MS, packedFactsFrom, recordFacts } from '../../../shared/state/packed-facts';
+import { PACKED_FACTS_OPEN_MS, packedFactsFrom, recordFacts } from '../../../shared/state/packed-facts';
 
 const GROUP = 'ml-inference-gpu';
 const PK = groupPk(GROUP);
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
 const START = Date.parse('2026-11-27T00:10:00Z');
-const id = (n: number) => `i-${n.toString(16).padStart(17, '0')}`;
+const id = timelineInstance;
 
-/** The facts a decision can see: instances with at least one known field, fields as read. */
-const known = (state: GroupState) =>
-  Object.fromEntries(
-    [...state.facts]
-      .map(([i, f]) => [i, Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined))] as const)
-      .filter(([, f]) => Object.keys(f).length > 0)
-      .sort(([a], [b]) => (a < b ? -1 : 1)),
-  );
-
-const signals = (state: GroupState): CapacitySignal[] =>
-  [...state.signals].sort((a, b) => a.at - b.at || (a.instanceId ?? '').localeCompare(b.instanceId ?? ''));
-
-const write: fc.Arbitrary<FactsWrite> = fc.record(
-  {
-    launchedAt: fc.integer({ min: START - 2 * HOUR, max: START + 40 * HOUR }),
-    warming: fc.boolean(),
-    modelVersion: fc.constantFrom('v6', 'v7'),
-    launchTemplateVersion: fc.constantFrom('6', '7'),
-    doomed: fc.record({
-      kind: fc.constantFrom('interruption-warning' as const, 'rebalance-recommendation' as const),
-      at: fc.integer({ min: START, max: START + 40 * HOUR }),
-    }),
-    protectedFromScaleIn: fc.boolean(),
-  },
-  { requiredKeys: [] },
-);
+const write = factsWrite(START);
 
 /** One step of a timeline: the clock moves on, then a write lands (named by its writer's clock, up to 15 minutes earlier), a signal lands, or the policy reads. */
 const step = fc.record({
-  // Minutes, hours, or about a day (items reach their TTL: the end of their hour + 1 day).
-  advance: fc.oneof(fc.integer({ min: 0, max: 5 * MINUTE }), fc.integer({ min: 0, max: 3 * HOUR }), fc.integer({ min: 20 * HOUR, max: 26 * HOUR })),
+  advance: timelineAdvance,
   action: fc.oneof(
     {
       weight: 4,
-      arbitrary: fc.record({
-        kind: fc.constant('write' as const),
-        instance: fc.integer({ min: 0, max: 5 }),
-        facts: write,
-        lag: fc.integer({ min: 0, max: 15 * MINUTE }),
-      }),
+      arbitrary: writeAction(write),
     },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('signal' as const), instance: fc.integer({ min: 0, max: 5 }) }) },
+    { weight: 1, arbitrary: signalAction },
     { weight: 3, arbitrary: fc.constant({ kind: 'read' as const }) },
   ),
 });
@@ -94,7 +73,7 @@ describe('GroupStateCache', () => {
     const read = async () => {
       const from = cache.readFrom(GROUP);
       expect(from).toBeDefined();
-      return known(cache.update(GROUP, await store.queryPartition(PK, { skFrom: from as string }), clock, from));
+      return knownFacts(cache.update(GROUP, await store.queryPartition(PK, { skFrom: from as string }), clock, from).facts);
     };
     expect(await read()).toMatchObject({ [id(1)]: { launchedAt: START, warming: true }, [id(2)]: { launchedAt: START, warming: false } });
     // The item of 00:00–01:00 lives until 01:00 + one day; the 03:00 item a day past 04:00.
@@ -103,7 +82,7 @@ describe('GroupStateCache', () => {
     expect(await read()).toEqual({ [id(2)]: { warming: false }, [id(3)]: model, [id(4)]: model, [id(5)]: model });
     // An instance nothing live speaks of any more is forgotten, not kept blank.
     expect(cache.last(GROUP, clock, HOUR)?.state.facts.has(id(1))).toBe(false);
-    expect(await read()).toEqual(known(decodeGroupState(await store.queryPartition(PK), clock)));
+    expect(await read()).toEqual(knownFacts(decodeGroupState(await store.queryPartition(PK), clock).facts));
   });
 
   it('reads whole while the partition holds per-instance items of before ADR 0009', async () => {
@@ -112,15 +91,15 @@ describe('GroupStateCache', () => {
     await recordFacts(store, GROUP, id(1), { warming: true }, START);
     const cache = new GroupStateCache();
     const state = cache.update(GROUP, await store.queryPartition(PK), START, undefined);
-    expect(known(state)).toEqual({ [id(1)]: { warming: true }, [id(2)]: { launchedAt: START - HOUR, warming: false } });
+    expect(knownFacts(state.facts)).toEqual({ [id(1)]: { warming: true }, [id(2)]: { launchedAt: START - HOUR, warming: false } });
     expect(cache.readFrom(GROUP)).toBeUndefined();
     // The next read is whole again, with a new decoder: the per-instance item still counts, and once
     // TTL has deleted it, it no longer does.
     const again = cache.update(GROUP, await store.queryPartition(PK), START + MINUTE, cache.readFrom(GROUP));
-    expect(known(again)).toEqual(known(state));
+    expect(knownFacts(again.facts)).toEqual(knownFacts(state.facts));
     await store.delete(PK, instanceFactsSk(id(2)));
     const after = cache.update(GROUP, await store.queryPartition(PK), START + 2 * MINUTE, cache.readFrom(GROUP));
-    expect(known(after)).toEqual({ [id(1)]: { warming: true } });
+    expect(knownFacts(after.facts)).toEqual({ [id(1)]: { warming: true } });
   });
 
   it('an item without a sort key is skipped, not a failure', () => {
@@ -147,23 +126,12 @@ describe('GroupStateCache', () => {
         for (const { advance, action } of steps) {
           clock += advance;
           n += 1;
-          if (action.kind === 'write') {
-            // A write lands now, in the item its writer's clock named when the invocation began.
-            await recordFacts(store, GROUP, id(action.instance), action.facts, clock - action.lag);
-          } else if (action.kind === 'signal') {
-            await store.setAttributes(
-              PK,
-              signalSk(clock, `e-${n}`),
-              { kind: 'interruption-warning', at: clock, instanceType: 'g5.xlarge', availabilityZone: 'us-east-1a', instanceId: id(action.instance) },
-              Math.floor(clock / 1000) + 3_600,
-            );
-          } else {
-            const from = cache.readFrom(GROUP);
-            const warm = cache.update(GROUP, await store.queryPartition(PK, from === undefined ? {} : { skFrom: from }), clock, from);
-            const whole = decodeGroupState(await store.queryPartition(PK), clock);
-            expect(known(warm)).toEqual(known(whole));
-            expect(signals(warm)).toEqual(signals(whole));
-          }
+          if (await landStep(store, GROUP, action, clock, n)) continue;
+          const from = cache.readFrom(GROUP);
+          const warm = cache.update(GROUP, await store.queryPartition(PK, from === undefined ? {} : { skFrom: from }), clock, from);
+          const whole = decodeGroupState(await store.queryPartition(PK), clock);
+          expect(knownFacts(warm.facts)).toEqual(knownFacts(whole.facts));
+          expect(sortedSignals(warm)).toEqual(sortedSignals(whole));
         }
       }),
       { numRuns: 300 },
