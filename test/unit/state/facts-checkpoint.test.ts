@@ -197,9 +197,8 @@ describe('facts checkpoint: first reads equal whole reads', () => {
             const renewal = await renewFactsCheckpoint(store, GROUP, at, action.newContainer ? new Map() : workerSeen);
             if (renewal.outcome === 'written') {
               renewals += 1;
-              // What it wrote is what a whole read gives once it is written (the worker read at `clock`:
-              // TTL may have deleted an item between its invocation's start `at` and then; a reader
-              // comes later still).
+              // What it wrote, expired to now, is what a whole read now gives (now, not `at`: TTL may
+              // have deleted an item that expired between the worker's clock and its read).
               const restored = restoreFactsCheckpoint(await checkpointItems(store), clock);
               expect(restored?.at).toBe(at);
               expect(knownFacts(restored?.reader.facts ?? new Map())).toEqual(knownFacts((await wholeRead(store, clock)).facts));
@@ -221,7 +220,7 @@ describe('facts checkpoint: first reads equal whole reads', () => {
           }
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 2_000 },
     );
     // The property exercised what it is about: checkpoints were written and first reads used them.
     expect(renewals).toBeGreaterThan(50);
