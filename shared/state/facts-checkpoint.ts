@@ -144,9 +144,10 @@ export const readPartitionFirst = async (
 ): Promise<FirstRead> => {
   const withSignal = signal ? { signal } : {};
   const restored = restoreFactsCheckpoint(await store.queryPartition(pk, { skPrefix: FACTS_CHECKPOINT_SK, ...withSignal }), nowMs);
-  if (restored !== undefined) {
-    // A checkpoint stamped ahead of this clock is read from this clock's hours (never later ones).
-    const from = packedFactsFrom(openHourStart(Math.min(restored.at, nowMs)));
+  // A checkpoint stamped after this clock (a worker that started after this invocation, or clock
+  // skew) already forgot what expired up to its stamp, which a read now still knows: not used.
+  if (restored !== undefined && restored.at <= nowMs) {
+    const from = packedFactsFrom(openHourStart(restored.at));
     const items = await store.queryPartition(pk, { skFrom: from, ...withSignal });
     if (!hasLegacy(items)) return { items, from, base: restored.reader, checkpointAt: restored.at };
   }

@@ -520,12 +520,16 @@ describe('readPartitionFirst', () => {
     );
   });
 
-  it('reads a checkpoint stamped ahead of its clock from its own clock’s open hour', async () => {
+  it('does not use a checkpoint stamped after its clock: it already forgot what expired up to its stamp', async () => {
     const store = await seeded(NOW);
+    // Written 23.5 hours ago: its item expires within the next 1.5 hours (the end of its hour + a day).
+    await recordFacts(store, GROUP, id(8), { doomed: { kind: 'rebalance-recommendation', at: NOW - 23.5 * HOUR } }, NOW - 23.5 * HOUR);
     expect((await renewFactsCheckpoint(store, GROUP, NOW + 2 * HOUR)).outcome).toBe('written');
     const read = await readPartitionFirst(store, PK, NOW);
-    expect(read.from).toBe(packedFactsFrom(openHourStart(NOW)));
-    expect(read.checkpointAt).toBe(NOW + 2 * HOUR);
+    expect(read).toMatchObject({ from: undefined, base: undefined, checkpointAt: undefined });
+    const facts = new GroupStateCache().update(GROUP, read.items, NOW, read.from, read.base).facts;
+    expect(facts.get(id(8))?.doomed?.kind).toBe('rebalance-recommendation');
+    expect(knownFacts(facts)).toEqual(knownFacts((await wholeRead(store, NOW)).facts));
   });
 
   it('reads whole while per-instance items of before remain, checkpoint or not', async () => {

@@ -138,3 +138,9 @@ describe('GroupStateCache', () => {
     );
   });
 });
+
+describe('GroupStateCache.update', () => {
+  it('refuses a read from a sort key with no decoder to apply it to (neither a checkpoint nor an earlier read): it would lose the hours before', () => {
+    expect(() => new GroupStateCache().update(GROUP, [], START, packedFactsFrom(START))).toThrow(/no decoder to apply to/);
+  });
+});
