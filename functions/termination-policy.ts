@@ -75,6 +75,13 @@ export interface TerminationOutcome extends HandlerOutcome {
   wouldReturnFirstIds?: readonly string[];
   dropReason?: string;
   issues?: readonly string[];
+  /**
+   * How the group's partition was read (the decision log says it, for an operator asking why an
+   * invocation cost what it did): `checkpoint` (a container's first read: the facts checkpoint and
+   * the hours since), `whole` (a first read without a usable checkpoint), `open hours` (a warm
+   * container: the hours that can still change), `failed` (late, failed, or no table: a fallback).
+   */
+  stateRead?: 'checkpoint' | 'whole' | 'open hours' | 'failed';
 }
 
 type Read<T> = { ok: true; value: T } | { ok: false; why: string };
@@ -217,6 +224,13 @@ export const createMain = (deps: TerminationPolicyDeps) => {
         cause: request.cause,
         candidates: request.instances.length,
         returned: decision.instanceIds.length,
+        stateRead: !stateRead.ok
+          ? 'failed'
+          : stateRead.value.checkpointAt !== undefined
+            ? 'checkpoint'
+            : stateRead.value.from !== undefined
+              ? 'open hours'
+              : 'whole',
       },
       decision.instanceIds,
       ctx.wouldReturn ? decideTerminationOrder(request, ctx.wouldReturn).instanceIds : undefined,

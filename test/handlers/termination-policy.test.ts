@@ -120,7 +120,10 @@ describe('terminationPolicy handler', () => {
       f: new Set(packedFactsEntries('i-0a1b2c3d4e5f6075c', { doomed: { kind: 'rebalance-recommendation', at: NOW - 60_000 } }, NOW - 60_000)),
     };
     ddb.on(QueryCommand).callsFake(answerQuery([...checkpoint, since]));
-    const ids = (await main()(loadEvent('termination-policy/scale-in.json'))).instanceIds as string[];
+    const outcome = await main()(loadEvent('termination-policy/scale-in.json'));
+    // The decision log says how the partition was read.
+    expect(outcome).toMatchObject({ outcome: 'decided', stateRead: 'checkpoint' });
+    const ids = outcome.instanceIds as string[];
     expect(ids.filter((id) => A_SPOT.includes(id))).toEqual(['i-0a1b2c3d4e5f60729', 'i-0a1b2c3d4e5f60718']);
     expect(ids).toContain('i-0a1b2c3d4e5f6075c');
     expect(ids).not.toContain('i-0a1b2c3d4e5f6074b');
@@ -143,7 +146,9 @@ describe('terminationPolicy handler', () => {
       f: new Set(packedFactsEntries(id, facts, old)),
     });
     ddb.on(QueryCommand).resolves({ Items: [oldItem('i-0a1b2c3d4e5f60718', { doomed: { kind: 'interruption-warning', at: old } })] });
-    expect((await run(loadEvent('termination-policy/scale-in.json'))).instanceIds?.[0]).toBe('i-0a1b2c3d4e5f60718');
+    const first = await run(loadEvent('termination-policy/scale-in.json'));
+    expect(first.instanceIds?.[0]).toBe('i-0a1b2c3d4e5f60718');
+    expect(first.stateRead).toBe('whole');
     expect(ddb.commandCalls(QueryCommand).map((c) => c.args[0].input.KeyConditionExpression)).toEqual([
       'pk = :pk AND begins_with(sk, :prefix)',
       'pk = :pk AND sk >= :from',
@@ -153,7 +158,9 @@ describe('terminationPolicy handler', () => {
     // warning read before still counts (its hour is no longer read).
     now = NOW + 10 * 60_000;
     ddb.on(QueryCommand).resolves({ Items: [] });
-    expect((await run(loadEvent('termination-policy/scale-in.json'))).instanceIds?.[0]).toBe('i-0a1b2c3d4e5f60718');
+    const again = await run(loadEvent('termination-policy/scale-in.json'));
+    expect(again.instanceIds?.[0]).toBe('i-0a1b2c3d4e5f60718');
+    expect(again.stateRead).toBe('open hours');
     const second = ddb.commandCalls(QueryCommand)[2]?.args[0].input;
     expect(second?.KeyConditionExpression).toBe('pk = :pk AND sk >= :from');
     expect(second?.ExpressionAttributeValues).toEqual({ ':pk': `group#${GROUP}`, ':from': packedFactsFrom(openHourStart(NOW)) });
@@ -208,6 +215,7 @@ describe('terminationPolicy handler', () => {
     const result = await main()(loadEvent('termination-policy/scale-in.json'));
     expect(result.outcome).toBe('fallback');
     expect(result.reason).toMatch(/fallback: state read failed/);
+    expect(result.stateRead).toBe('failed');
     expect((result.instanceIds as string[]).length).toBeGreaterThan(0);
   });
 
