@@ -6,7 +6,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { attempt, events, FakeAws, instanceId, mains, notificationTypes, WorldQueue } from './support/world';
+import { toResponse } from '../../functions/termination-policy';
+import { FACTS_CHECKPOINT_SK } from '../../shared/state/facts-checkpoint';
+import { groupPk } from '../../shared/state/keys';
+import { recordFacts } from '../../shared/state/packed-facts';
+import { attempt, events, FakeAws, GROUP, instanceId, mains, notificationTypes, WorldQueue } from './support/world';
 
 const INSTANCES = [instanceId(0xb01), instanceId(0xb02), instanceId(0xb03)];
 const RUNS = { numRuns: 15 };
@@ -56,5 +60,36 @@ describe('reconcile through the group-sweep queue', () => {
     expect(aws.completions.map((c) => `${c.instanceId}|${c.result}`).sort()).toEqual(INSTANCES.map((i) => `${i}|ABANDON`).sort());
     expect(aws.completedMoreThanOnce()).toEqual([]);
     expect(queue.deadLetters).toEqual([]);
+  });
+});
+
+describe('the facts checkpoint through the one world (ADR 0009, fifth amendment)', () => {
+  it("the worker's checkpoint serves a fresh container's first read: the same answer as a whole read (a fact older than its open hours included)", async () => {
+    // Prepare: three instances in service; two hours ago the last one was warned of its interruption
+    // (what capacitySignal records): it goes first. The tick's worker sees the group for the first
+    // time and writes its checkpoint; a read from the checkpoint's open hours on no longer sees the warning.
+    const aws = new FakeAws();
+    for (const i of INSTANCES) aws.addInstance(i);
+    const doomed = INSTANCES[2] as string;
+    await recordFacts(aws.table, GROUP, doomed, { doomed: { kind: 'interruption-warning', at: aws.clock.now } }, aws.clock.now);
+    aws.clock.now += 2 * 3_600_000;
+    const queue = new WorldQueue();
+    expect((await attempt(mains(aws, undefined, undefined, { queue }).reconcile)).ok).toBe(true);
+    const header = await aws.table.get(groupPk(GROUP), FACTS_CHECKPOINT_SK);
+    expect(header?.data.at).toBe(aws.clock.now);
+    aws.clock.now += 10 * 60_000;
+    // Act: a fresh container asks for the order, and another one after the checkpoint is gone.
+    const request = events.terminationPolicy(GROUP, INSTANCES);
+    const fromCheckpoint = await mains(aws).terminationPolicy(request);
+    for (const item of await aws.table.queryPartition(groupPk(GROUP), { skPrefix: FACTS_CHECKPOINT_SK })) {
+      await aws.table.delete(String(item.pk), String(item.sk));
+    }
+    const whole = await mains(aws).terminationPolicy(request);
+    // Assess: read from the checkpoint, the same answer and reason as the whole read.
+    expect(fromCheckpoint).toMatchObject({ outcome: 'decided', stateRead: 'checkpoint' });
+    expect(whole).toMatchObject({ outcome: 'decided', stateRead: 'whole' });
+    expect(toResponse(fromCheckpoint as never)).toEqual(toResponse(whole as never));
+    expect(toResponse(fromCheckpoint as never).InstanceIDs).toEqual([doomed]);
+    expect(fromCheckpoint.reason).toBe(whole.reason);
   });
 });

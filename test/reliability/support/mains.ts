@@ -157,7 +157,8 @@ export const mains = (aws: FakeAws, config: OrchestratorConfig = bundledConfig()
     clock: () => aws.clock.now + aws.faults.elapsedMs,
   };
   const tick = reconcileMain({ ...sweepDeps, ...(options.queue ? { queue: options.queue } : {}) });
-  const groupSweep = groupSweepMain(sweepDeps);
+  // The deployed worker keeps each group's facts checkpoint current (functions/group-sweep.ts createDeps).
+  const groupSweep = groupSweepMain({ ...sweepDeps, checkpoint: { store, seen: new Map() } });
   const reconcile = async (): Promise<HandlerOutcome> => {
     try {
       return await tick();
