@@ -9,7 +9,12 @@ import type { CapacitySignal, GroupState, InstanceFacts } from '../../shared/sta
 import { groupPk, signalSk } from '../../shared/state/keys';
 import { type FactsWrite, PACKED_FACTS_SET, packedFactsExpiry, packedFactsSk, recordFacts } from '../../shared/state/packed-facts';
 
-const HOUR = 3_600_000;
+export const HOUR = 3_600_000;
+export const MINUTE = 60_000;
+/** The group the timelines write to, its partition, and when a timeline starts. */
+export const TIMELINE_GROUP = 'ml-inference-gpu';
+export const TIMELINE_PK = groupPk(TIMELINE_GROUP);
+export const TIMELINE_START = Date.parse('2026-11-27T00:10:00Z');
 
 /** The facts a decision can see: instances with at least one known field, fields as read. */
 export const knownFacts = (facts: ReadonlyMap<string, InstanceFacts>) =>
@@ -40,8 +45,6 @@ export const factsWrite = (start: number): fc.Arbitrary<FactsWrite> =>
     },
     { requiredKeys: [] },
   );
-
-const MINUTE = 60_000;
 
 /** How far a timeline's clock moves on in one step: minutes, hours, or about a day (items reach their TTL: the end of their hour + 1 day). */
 export const timelineAdvance = fc.oneof(

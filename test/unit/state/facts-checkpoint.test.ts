@@ -18,6 +18,11 @@ import {
   sortedSignals,
   timelineAdvance,
   timelineInstance,
+  HOUR,
+  MINUTE,
+  TIMELINE_GROUP,
+  TIMELINE_PK,
+  TIMELINE_START,
   writeAction,
 } from '../../support/packed-facts-timeline';
 import type { StateStorePort } from '../../../shared/aws/state-store';
@@ -33,7 +38,7 @@ import {
 } from '../../../shared/state/facts-checkpoint';
 import { decodeGroupState, type GroupState } from '../../../shared/state/group-state';
 import { GroupStateCache } from '../../../shared/state/group-state-cache';
-import { FACTS_TTL_SECONDS, groupPk, instanceFactsSk } from '../../../shared/state/keys';
+import { FACTS_TTL_SECONDS, instanceFactsSk } from '../../../shared/state/keys';
 import { MemoryStateStore } from '../../../shared/state/memory-store';
 import {
   type FactsWrite,
@@ -48,11 +53,9 @@ import {
   recordFacts,
 } from '../../../shared/state/packed-facts';
 
-const GROUP = 'ml-inference-gpu';
-const PK = groupPk(GROUP);
-const HOUR = 3_600_000;
-const MINUTE = 60_000;
-const START = Date.parse('2026-11-27T00:10:00Z');
+const GROUP = TIMELINE_GROUP;
+const PK = TIMELINE_PK;
+const START = TIMELINE_START;
 const id = timelineInstance;
 
 /** What a whole read of the partition at `now` gives. */

@@ -14,19 +14,22 @@ import {
   sortedSignals,
   timelineAdvance,
   timelineInstance,
+  HOUR,
+  MINUTE,
+  TIMELINE_GROUP,
+  TIMELINE_PK,
+  TIMELINE_START,
   writeAction,
 } from '../../support/packed-facts-timeline';
 import { decodeGroupState } from '../../../shared/state/group-state';
 import { GroupStateCache } from '../../../shared/state/group-state-cache';
-import { groupPk, instanceFactsSk } from '../../../shared/state/keys';
+import { instanceFactsSk } from '../../../shared/state/keys';
 import { MemoryStateStore } from '../../../shared/state/memory-store';
 import { PACKED_FACTS_OPEN_MS, packedFactsFrom, recordFacts } from '../../../shared/state/packed-facts';
 
-const GROUP = 'ml-inference-gpu';
-const PK = groupPk(GROUP);
-const HOUR = 3_600_000;
-const MINUTE = 60_000;
-const START = Date.parse('2026-11-27T00:10:00Z');
+const GROUP = TIMELINE_GROUP;
+const PK = TIMELINE_PK;
+const START = TIMELINE_START;
 const id = timelineInstance;
 
 const write = factsWrite(START);
