@@ -102,6 +102,18 @@ describe('terminationPolicy under any fault', () => {
     expect(new Set(answer.InstanceIDs).size).toBe(answer.InstanceIDs.length);
   };
 
+  /** A fresh world and container; a warm one answered once before (fault-free), its listing of the group a minute old. */
+  const container = async (warm: boolean, request: ReturnType<typeof events.terminationPolicy>) => {
+    const aws = new FakeAws();
+    setup(aws);
+    const m = mains(aws);
+    if (warm) {
+      await m.terminationPolicy(request);
+      aws.clock.now += 60_000;
+    }
+    return { aws, m };
+  };
+
   it.each(FAULT_NAMES)('%s at every call: answers a valid { InstanceIDs } (fallback order), never throws', async (fault) => {
     const aws0 = new FakeAws();
     setup(aws0);
@@ -113,26 +125,13 @@ describe('terminationPolicy under any fault', () => {
       // The calls of a fault-free invocation: a container's first read of the group makes three
       // (DescribeAutoScalingGroups beside the facts checkpoint's Query, then the partition's: there is
       // no checkpoint here), a warm container's two (the group, and the hours that can still change).
-      const probe = new FakeAws();
-      setup(probe);
-      const pm = mains(probe);
-      if (warm) {
-        await pm.terminationPolicy(request);
-        probe.clock.now += 60_000;
-      }
+      const { aws: probe, m: pm } = await container(warm, request);
       const before = probe.faults.log.length;
       await pm.terminationPolicy(request);
       const calls = probe.faults.log.length - before;
       expect(calls).toBe(warm ? 2 : 3);
       for (let k = 0; k < calls; k += 1) {
-        const aws = new FakeAws();
-        setup(aws);
-        const m = mains(aws);
-        // A warm container answered once before (fault-free): its listing of the group is a minute old.
-        if (warm) {
-          await m.terminationPolicy(request);
-          aws.clock.now += 60_000;
-        }
+        const { aws, m } = await container(warm, request);
         aws.faults.plan = { at: aws.faults.log.length + k, fault, when: 'before' };
         const r = await attempt(() => m.terminationPolicy(request));
         expect(r.ok).toBe(true);
