@@ -50,6 +50,9 @@ const GROUP_START =
 /** The facts checkpoint's upkeep (shared/state/facts-checkpoint.ts) on a container's first sight of a group. */
 const GROUP_CHECKPOINT =
   "the facts checkpoint's upkeep, on a container's first sight of the group: GetItem ×1 (its header) and, as it is due (none yet), Query ×2 (read as a first read: the checkpoint, then the partition), then its writes unless skipped (here skipped: the sample world holds per-instance facts of before, which only a whole read orders)";
+/** The protection snapshot (shared/state/protection.ts) on a container's first sight of a group. */
+const GROUP_PROTECTION =
+  "UpdateItem ×1 (the group's scale-in protection as this read says it, for the termination policy, which reads the group without instances: on a container's first sight of the group, then only when it changes or every 12 hours)";
 /** What the mix part of a group's message adds (the tick found the mix not at rest). */
 const GROUP_MIX =
   'the mix evaluation (the message says the mix is not at rest): Query ×1 (the group partition: capacity signals of the window and the mix record) + DescribeInstances ×1 (which members are Spot: the group answer has no market); the mix holds, nothing written';
@@ -166,23 +169,23 @@ export const PATH_MINIMUMS: readonly PathMinimum[] = [
     event: 'sqs/group-sweep.json',
     path: 'group: nothing waiting on a hook',
     world: { pendingWait: false },
-    minimum: 8,
-    why: `${GROUP_START}; no instance waits, so nothing else for the lifecycle part but ${SCAN_MEMORY} + ${GROUP_MIX} + ${GROUP_CHECKPOINT}`,
+    minimum: 9,
+    why: `${GROUP_START}; no instance waits, so nothing else for the lifecycle part but ${SCAN_MEMORY} + ${GROUP_MIX} + ${GROUP_PROTECTION} + ${GROUP_CHECKPOINT}`,
   },
   {
     fn: 'groupSweep',
     event: 'sqs/group-sweep.json',
     path: 'group: lost launch event (Pending:Wait, no record)',
-    minimum: 16,
-    why: `${GROUP_START} + DescribeLifecycleHooks ×1 (cached per cold start) + GetItem ×1 (the sweep cannot tell a lost event from work under way without the record: usually there is one, and its contents decide heartbeat or timeout) + UpdateItem ×1 (${FACTS_CREATE}; the sweep's run time stands for the launch time) + conditional PutItem ×1 (creates the record) + SendCommand ×1 + command-id write ×1 + Publish ×1 + PutEvents ×1 + ${SCAN_MEMORY} + ${GROUP_MIX} + ${GROUP_CHECKPOINT}`,
+    minimum: 17,
+    why: `${GROUP_START} + DescribeLifecycleHooks ×1 (cached per cold start) + GetItem ×1 (the sweep cannot tell a lost event from work under way without the record: usually there is one, and its contents decide heartbeat or timeout) + UpdateItem ×1 (${FACTS_CREATE}; the sweep's run time stands for the launch time) + conditional PutItem ×1 (creates the record) + SendCommand ×1 + command-id write ×1 + Publish ×1 + PutEvents ×1 + ${SCAN_MEMORY} + ${GROUP_MIX} + ${GROUP_PROTECTION} + ${GROUP_CHECKPOINT}`,
   },
   {
     fn: 'groupSweep',
     event: 'sqs/group-sweep.json',
     path: 'group: warm-up running, heartbeat not due',
     setup: [LAUNCH],
-    minimum: 10,
-    why: `${GROUP_START} + DescribeLifecycleHooks ×1 (heartbeat timeout; cached per cold start) + GetItem ×1 (the record: started at, last heartbeat) + ${SCAN_MEMORY} + ${GROUP_MIX} + ${GROUP_CHECKPOINT}`,
+    minimum: 11,
+    why: `${GROUP_START} + DescribeLifecycleHooks ×1 (heartbeat timeout; cached per cold start) + GetItem ×1 (the record: started at, last heartbeat) + ${SCAN_MEMORY} + ${GROUP_MIX} + ${GROUP_PROTECTION} + ${GROUP_CHECKPOINT}`,
   },
   {
     fn: 'capacitySignal',

@@ -28,6 +28,7 @@ export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.Proces
     hooks: new HookCache(lifecycle.autoScaling),
     mix: createMixSweepDeps(clients, env),
     checkpoint: { store: lifecycle.store, seen: new Map() },
+    protection: { store: lifecycle.store, seen: new Map() },
   };
 };
 

@@ -15,6 +15,7 @@ import { type SweepFailure, toFailure } from '../runtime/sweep-runner';
 import type { HandlerOutcome } from '../runtime/stack';
 import { evaluateMixOf } from '../mix/sweep';
 import { renewFactsCheckpoint } from '../state/facts-checkpoint';
+import { protectionSnapshot, recordProtection } from '../state/protection';
 import type { MixSweepDeps } from '../mix/sweep';
 import type { GroupWork } from './policy/group-work';
 
@@ -26,6 +27,8 @@ export interface GroupSweepOutcome extends HandlerOutcome {
   mix?: { outcome: string; reason: string };
   /** The group's facts checkpoint (shared/state/facts-checkpoint.ts): fresh, written or skipped. */
   checkpoint?: { outcome: string; reason: string };
+  /** The group's protection snapshot (shared/state/protection.ts): written or unchanged. */
+  protection?: { outcome: string; reason: string };
   failures?: SweepFailure[];
 }
 
@@ -45,6 +48,15 @@ export interface GroupSweepDeps {
     seen: Map<string, number>;
     /** Renewals this invocation may still make (the worker allows one per batch: 4 calls at most); absent: no limit. */
     renewals?: { left: number };
+  };
+  /**
+   * Where the group's scale-in protection, as this read of the group says it, is kept for the
+   * termination policy (which reads the group without instances), and per group the snapshot this
+   * container last wrote; absent: the worker records no protection.
+   */
+  protection?: {
+    store: Pick<StateStorePort, 'setAttributes'>;
+    seen: Map<string, { fingerprint: string; at: number }>;
   };
 }
 
@@ -83,6 +95,20 @@ export const sweepGroup = async (deps: GroupSweepDeps, work: GroupWork, now: num
       outcome.mix = { outcome: mix.outcome, reason: mix.reason };
     } catch (error) {
       failures.push(toFailure(`${group.name} (mix)`, error));
+    }
+  }
+  if (deps.protection) {
+    // The one instance-level answer that says who is protected, read here anyway: kept for the
+    // termination policy, which reads the group without its instances (ADR 0009, sixth amendment).
+    try {
+      const { store, seen } = deps.protection;
+      const recorded = await recordProtection(store, group.name, protectionSnapshot(group.instances, now), seen);
+      outcome.protection = { outcome: recorded.outcome, reason: recorded.reason };
+    } catch (error) {
+      // Like the checkpoint: the next sweep of the group writes it; until then the policy uses the
+      // snapshot before (or the recorded facts), and Auto Scaling never terminates a protected
+      // instance on scale in whatever the answer says.
+      failures.push({ ...toFailure(`${group.name} (protection snapshot)`, error), retryable: false });
     }
   }
   if (deps.checkpoint) {

@@ -13,7 +13,7 @@
  * must go through the same `call`.
  */
 import type { InstancesDistribution } from '@aws-sdk/client-auto-scaling';
-import type { AutoScalingPort, GroupSummary, LifecycleActionRef, LifecycleCallOutcome, LifecycleHookSummary } from '../aws/auto-scaling';
+import type { AutoScalingPort, DescribeGroupsOptions, GroupSummary, LifecycleActionRef, LifecycleCallOutcome, LifecycleHookSummary } from '../aws/auto-scaling';
 import { callAws } from '../aws/classify';
 import type { Ec2Port, InstanceInfo } from '../aws/ec2';
 import type { BusEvent, EventBusPort } from '../aws/event-bridge';
@@ -56,12 +56,16 @@ export class WorldAutoScaling implements AutoScalingPort {
     private readonly call: WorldCall,
   ) {}
 
-  public async describeGroups(names: readonly string[]): Promise<GroupSummary[]> {
-    return orEmpty(await this.call('DescribeAutoScalingGroups', () => this.world.describeGroups(names)));
+  public async describeGroups(names: readonly string[], options: DescribeGroupsOptions = {}): Promise<GroupSummary[]> {
+    const groups = orEmpty(await this.call('DescribeAutoScalingGroups', () => this.world.describeGroups(names)));
+    // IncludeInstances=false: the answer carries no Instances
+    // (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_DescribeAutoScalingGroups.html).
+    return options.includeInstances === false ? groups.map((g) => ({ ...g, instances: [] })) : groups;
   }
 
-  public async describeGroupsByTagKey(tagKey: string): Promise<GroupSummary[]> {
-    return orEmpty(await this.call('DescribeAutoScalingGroups', () => this.world.describeGroupsByTagKey(tagKey)));
+  public async describeGroupsByTagKey(tagKey: string, options: DescribeGroupsOptions = {}): Promise<GroupSummary[]> {
+    const groups = orEmpty(await this.call('DescribeAutoScalingGroups', () => this.world.describeGroupsByTagKey(tagKey)));
+    return options.includeInstances === false ? groups.map((g) => ({ ...g, instances: [] })) : groups;
   }
 
   public async describeLifecycleHooks(groupName: string): Promise<LifecycleHookSummary[]> {

@@ -1,5 +1,6 @@
 import { INSTANCE_FACTS_PREFIX, SIGNAL_PREFIX } from './keys';
 import { PACKED_FACTS_PREFIX, PackedFactsReader } from './packed-facts';
+import { decodeProtection, FACTS_PROTECTION_SK, type ProtectionView } from './protection';
 
 /**
  * What a handler knows about one instance from its single batched state read. Every field is
@@ -69,6 +70,8 @@ export interface CapacitySignal {
 export interface GroupState {
   facts: Map<string, InstanceFacts>;
   signals: CapacitySignal[];
+  /** Scale-in protection as the group worker last read it (shared/state/protection.ts); absent: no usable snapshot. */
+  protection?: ProtectionView;
 }
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
@@ -103,9 +106,13 @@ export const decodeGroupState = (
   const fresh = facts.size === 0;
   const signals: CapacitySignal[] = [];
   const packed: Array<Readonly<Record<string, unknown>>> = [];
+  let protection: ProtectionView | undefined;
   for (const item of items) {
     const sk = text(item.sk) ?? '';
-    if (sk.startsWith(PACKED_FACTS_PREFIX)) {
+    if (sk === FACTS_PROTECTION_SK) {
+      // Read with every read of the partition (it sorts after the packed items): always as it is now.
+      protection = decodeProtection(item, nowMs);
+    } else if (sk.startsWith(PACKED_FACTS_PREFIX)) {
       packed.push(item);
     } else if (fresh && sk.startsWith(INSTANCE_FACTS_PREFIX)) {
       const id = sk.slice(INSTANCE_FACTS_PREFIX.length);
@@ -135,7 +142,7 @@ export const decodeGroupState = (
     }
   }
   if (packed.length > 0) reader.apply(packed, nowMs);
-  return { facts, signals };
+  return protection === undefined ? { facts, signals } : { facts, signals, protection };
 };
 
 /**

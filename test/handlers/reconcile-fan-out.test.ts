@@ -21,6 +21,7 @@ import { decodeGroupState } from '../../shared/state/group-state';
 import { GroupStateCache } from '../../shared/state/group-state-cache';
 import { groupPk, MIX_SK } from '../../shared/state/keys';
 import { recordFacts } from '../../shared/state/packed-facts';
+import { FACTS_PROTECTION_SK } from '../../shared/state/protection';
 import type { MemoryStateStore } from '../../shared/state/memory-store';
 import { T0 } from '../unit/lifecycle/support';
 import { asgMock, OPTED_IN_TAGS, resetMocks, sdkDeps, sdkGroup, ssmMock } from '../unit/lifecycle/sdk-world';
@@ -233,6 +234,35 @@ describe('groupSweep (one group per record)', () => {
     expect(renewed.read.checkpointAt).toBe(T0 + 3_660_000);
     expect(renewed.facts.get('i-0bbb1111bbbb22223')?.doomed).toEqual({ kind: 'interruption-warning', at: T0 + 600_000 });
     expect(renewed.facts).toEqual(await whole());
+  });
+
+  it("keeps the group's scale-in protection for the termination policy: written on first sight, not again while unchanged, again when it changes", async () => {
+    // Prepare: three instances in service; a user protected the first from scale in.
+    const { deps, store, clock } = sdkDeps();
+    const ids = ['i-0aaa1111bbbb22223', 'i-0bbb1111bbbb22223', 'i-0ccc1111bbbb22223'];
+    const answer = (protectedIds: string[]) => {
+      const group = sdkGroup(
+        'guard-a',
+        OPTED_IN_TAGS,
+        ids.map((InstanceId) => ({ InstanceId, LifecycleState: 'InService' })),
+      );
+      group.Instances = group.Instances?.map((i) => ({ ...i, ProtectedFromScaleIn: protectedIds.includes(i.InstanceId ?? '') }));
+      asgMock.on(DescribeAutoScalingGroupsCommand, { AutoScalingGroupNames: ['guard-a'] }).resolves({ AutoScalingGroups: [group] });
+    };
+    answer([ids[0] as string]);
+    const main = groupSweepMain({ ...reconcileDeps(deps, false), protection: { store, seen: new Map() } });
+    const message = sqsEvent([JSON.stringify({ v: 1, group: 'guard-a', lifecycle: 'due' })]);
+    const snapshot = async () => (await store.get(groupPk('guard-a'), FACTS_PROTECTION_SK))?.data;
+    // Act and assess: first sight, then the same, then protection moved to the other two.
+    expect((await main(message)).results[0]).toMatchObject({ protection: { outcome: 'written' } });
+    expect(await snapshot()).toEqual({ at: T0, listed: 'protected', ids: [ids[0]] });
+    clock.now = T0 + 120_000;
+    expect((await main(message)).results[0]).toMatchObject({ protection: { outcome: 'unchanged' } });
+    expect((await snapshot())?.at).toBe(T0);
+    answer([ids[1] as string, ids[2] as string]);
+    clock.now = T0 + 240_000;
+    expect((await main(message)).results[0]).toMatchObject({ protection: { outcome: 'written', reason: expect.stringContaining('changed') } });
+    expect(await snapshot()).toEqual({ at: T0 + 240_000, listed: 'unprotected', ids: [ids[0]] });
   });
 
   it('renews at most one facts checkpoint per batch: the others due are deferred to their next sweep', async () => {

@@ -3,6 +3,8 @@
  * capacity units than asked per bucket (no weights known: nothing returned), never an instance the
  * facts at hand say is protected, and a read that misses the budget is aborted, not parsed late.
  * https://docs.aws.amazon.com/autoscaling/ec2/userguide/lambda-custom-termination-policy.html
+ * And who is protected, with the group read without instances: the group worker's protection
+ * snapshot in the partition (shared/state/protection.ts).
  */
 import { AutoScalingClient, DescribeAutoScalingGroupsCommand, type Instance } from '@aws-sdk/client-auto-scaling';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -11,7 +13,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDeps, createMain } from '../../functions/termination-policy';
 import { createAwsClients } from '../../shared/aws/all-clients';
-import { packedFactsSk } from '../../shared/state/packed-facts';
+import { packedFactsEntries, packedFactsExpiry, packedFactsSk, PACKED_FACTS_SET } from '../../shared/state/packed-facts';
+import { FACTS_PROTECTION_SK } from '../../shared/state/protection';
 import { captureEmf } from '../support/emf';
 
 const asg = mockClient(AutoScalingClient);
@@ -175,5 +178,60 @@ describe('terminationPolicy fallback', () => {
     await createMain(deps)(structuredClone(request));
     const options = (asg.commandCalls(DescribeAutoScalingGroupsCommand)[0]?.args as unknown[] | undefined)?.[1] as { abortSignal?: AbortSignal } | undefined;
     expect(options?.abortSignal?.aborted).toBe(true);
+  });
+});
+
+describe('terminationPolicy and the protection snapshot (the group read without instances)', () => {
+  const doomedId = 'i-00000000000000001';
+  /** The partition: i-…1 warned of its interruption (it goes first), and the worker's snapshot. */
+  const partition = (listed: string, ids: string[]) => ({
+    Items: [
+      {
+        pk: `group#${GROUP}`,
+        sk: packedFactsSk(NOW, doomedId),
+        [PACKED_FACTS_SET]: new Set(packedFactsEntries(doomedId, { doomed: { kind: 'interruption-warning', at: NOW - 60_000 } }, NOW - 60_000)),
+        expiresAt: packedFactsExpiry(NOW),
+      },
+      { pk: `group#${GROUP}`, sk: FACTS_PROTECTION_SK, expiresAt: NOW / 1000 + 86_400, data: { at: NOW - 120_000, listed, ids } },
+    ],
+  });
+  let deps: ReturnType<typeof createDeps>;
+  beforeEach(() => {
+    asg.reset();
+    ddb.reset();
+    deps = { ...createDeps(createAwsClients(), { TABLE_NAME: 'state' } as NodeJS.ProcessEnv), now: () => NOW, readBudgetMs: 1_000 };
+    asg.on(DescribeAutoScalingGroupsCommand).callsFake(asAws(describeGroup(listing([doomedId]))));
+  });
+
+  it('without a snapshot the doomed instance goes first (the listing is not read: its protection is unknown)', async () => {
+    ddb.on(QueryCommand).resolves({ Items: partition('protected', []).Items.slice(0, 1) });
+    const ids = (await createMain(deps)(structuredClone(request))).instanceIds as string[];
+    expect(ids[0]).toBe(doomedId);
+  });
+
+  it.each([
+    ['names it protected', 'protected', [doomedId]],
+    ['names every other one unprotected', 'unprotected', request.Instances.map((i) => i.InstanceId).filter((id) => id !== doomedId)],
+  ])('a snapshot that %s: it is never returned', async (_, listed, ids) => {
+    ddb.on(QueryCommand).resolves(partition(listed, ids));
+    const result = await createMain(deps)(structuredClone(request));
+    expect(result.outcome).toBe('decided');
+    expect(result.instanceIds).not.toContain(doomedId);
+    expect(units(result.instanceIds as string[])).toBe(2);
+  });
+
+  it('an unprotected listing counts an instance it does not name (launched since) as protected', async () => {
+    ddb.on(QueryCommand).resolves(partition('unprotected', ['i-00000000000000003']));
+    expect((await createMain(deps)(structuredClone(request))).instanceIds).toEqual(['i-00000000000000003']);
+  });
+
+  it('the neutral order (a profile in observe mode, or no opt-in) leaves it out too', async () => {
+    asg
+      .on(DescribeAutoScalingGroupsCommand)
+      .callsFake(asAws({ AutoScalingGroups: describeGroup(listing([])).AutoScalingGroups.map((g) => ({ ...g, Tags: [] })) }));
+    ddb.on(QueryCommand).resolves(partition('protected', [doomedId]));
+    const result = await createMain(deps)(structuredClone(request));
+    expect(result.outcome).toBe('not-opted-in');
+    expect(result.instanceIds).not.toContain(doomedId);
   });
 });

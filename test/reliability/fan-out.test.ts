@@ -93,3 +93,34 @@ describe('the facts checkpoint through the one world (ADR 0009, fifth amendment)
     expect(fromCheckpoint.reason).toBe(whole.reason);
   });
 });
+
+describe('scale-in protection through the one world (ADR 0009, sixth amendment)', () => {
+  it("the worker's protection snapshot keeps a protected instance out of the answer, and lets it back once protection is removed", async () => {
+    // Prepare: three instances in service; the last one was warned of its interruption (it goes
+    // first), then a user protected it from scale in (SetInstanceProtection). The termination policy
+    // reads the group without instances: only the worker's snapshot can tell it.
+    const aws = new FakeAws();
+    for (const i of INSTANCES) aws.addInstance(i);
+    const doomed = INSTANCES[2] as string;
+    await recordFacts(aws.table, GROUP, doomed, { doomed: { kind: 'interruption-warning', at: aws.clock.now } }, aws.clock.now);
+    aws.setInstanceProtection([doomed], GROUP, true);
+    const request = events.terminationPolicy(GROUP, INSTANCES);
+    const answer = async (): Promise<string[]> => toResponse((await mains(aws).terminationPolicy(request)) as never).InstanceIDs;
+    // Before any sweep nothing says it is protected: it is the answer (Auto Scaling would not terminate it).
+    expect(await answer()).toEqual([doomed]);
+    // Act: the tick and its worker read the group with its instances.
+    const queue = new WorldQueue();
+    const m = mains(aws, undefined, undefined, { queue });
+    expect((await attempt(m.reconcile)).ok).toBe(true);
+    // Assess: a fresh container leaves the protected instance out, and answers another.
+    const protectedAnswer = await answer();
+    expect(protectedAnswer).toHaveLength(1);
+    expect(protectedAnswer).not.toContain(doomed);
+    // Protection removed: at the group's next sweep the snapshot says so, and the warned instance goes first again.
+    aws.setInstanceProtection([doomed], GROUP, false);
+    aws.clock.now += 10 * 60_000;
+    expect((await attempt(m.reconcile)).ok).toBe(true);
+    expect(queue.deadLetters).toEqual([]);
+    expect(await answer()).toEqual([doomed]);
+  });
+});

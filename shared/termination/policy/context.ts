@@ -2,6 +2,7 @@ import type { GroupSummary } from '../../aws/auto-scaling';
 import type { OptIn } from '../../config';
 import type { TerminationPolicyRequest } from '../../events/termination-policy-input';
 import { blankFacts, type GroupState, type InstanceFacts, poolInterruptionRates, poolKey } from '../../state/group-state';
+import { protectedBy, type ProtectionView } from '../../state/protection';
 import type { TerminationContext } from './order';
 
 /**
@@ -57,13 +58,24 @@ export interface TerminationContextChoice {
  * Auto Scaling must not be given more than `CapacityToTerminate` per bucket, and an empty answer
  * only makes it ask again (https://docs.aws.amazon.com/autoscaling/ec2/userguide/lambda-custom-termination-policy.html).
  */
-const vouched = (request: TerminationPolicyRequest, group: GroupSummary | undefined): { unvouched: Set<string>; weights: Map<string, number> } => {
+const vouched = (
+  request: TerminationPolicyRequest,
+  group: GroupSummary | undefined,
+  protection: ProtectionView | undefined,
+): { unvouched: Set<string>; weights: Map<string, number> } => {
   const unvouched = new Set<string>();
   if (group === undefined) {
     for (const c of request.instances) unvouched.add(c.instanceId);
   } else {
     // Facts that say protected need no entry here: the decision leaves such an instance out itself.
     for (const i of group.instances) if (i.protectedFromScaleIn) unvouched.add(i.instanceId);
+    // The group worker's protection snapshot (shared/state/protection.ts): the group is read
+    // without instances here, so it is the listing that says who is protected.
+    if (protection !== undefined && protection.listed === 'protected') {
+      for (const id of protection.ids) unvouched.add(id);
+    } else if (protection !== undefined && protection.listed === 'unprotected') {
+      for (const c of request.instances) if (protectedBy(protection, c.instanceId) === true) unvouched.add(c.instanceId);
+    }
   }
   const weights = new Map<string, number>();
   let largest = 0;
@@ -88,7 +100,7 @@ const protectedFacts = (): InstanceFacts => {
 };
 
 const neutral = (request: TerminationPolicyRequest, group: GroupSummary | undefined, state: GroupState | undefined, now: number): TerminationContext => {
-  const { unvouched, weights } = vouched(request, group);
+  const { unvouched, weights } = vouched(request, group, state?.protection);
   const facts = new Map<string, InstanceFacts>();
   for (const id of unvouched) facts.set(id, protectedFacts());
   // Of the recorded facts, the neutral order uses protection alone.
@@ -98,13 +110,14 @@ const neutral = (request: TerminationPolicyRequest, group: GroupSummary | undefi
 
 const informed = (inputs: TerminationInputs, profile: Extract<OptIn, { optedIn: true }>['profile']): TerminationContext => {
   const { request, group, state, now } = inputs;
-  const { unvouched, weights } = vouched(request, group);
+  const { unvouched, weights } = vouched(request, group, state?.protection);
   const listedVersions = (group?.instances ?? []).filter((i) => i.launchTemplateVersion);
   // The decoded facts may be shared (a container's cache): they are copied only when something is
-  // added to them (loads, a listing's versions, protection), and then an instance's record is
-  // copied before it changes. Most invocations add nothing: 18,000 records are not copied.
+  // added to them (loads, a listing's versions), and then an instance's record is copied before it
+  // changes; protection known besides the facts goes in `protectedIds`. Most invocations add
+  // nothing: 18,000 records are not copied.
   const base: ReadonlyMap<string, InstanceFacts> = state?.facts ?? new Map();
-  const changes = (inputs.loads?.size ?? 0) + listedVersions.length + unvouched.size;
+  const changes = (inputs.loads?.size ?? 0) + listedVersions.length;
   const facts = changes === 0 ? base : new Map<string, InstanceFacts>(base);
   if (facts instanceof Map && facts !== base) {
     const own = new Set<string>();
@@ -119,7 +132,6 @@ const informed = (inputs: TerminationInputs, profile: Extract<OptIn, { optedIn: 
     };
     for (const [id, load] of inputs.loads ?? []) writable(id).load = load;
     for (const i of listedVersions) writable(i.instanceId).launchTemplateVersion = i.launchTemplateVersion;
-    for (const id of unvouched) writable(id).protectedFromScaleIn = true;
   }
   // Spot candidates per pool, counted without building a key string per candidate.
   const byType = new Map<string, Map<string, number>>();
@@ -149,6 +161,7 @@ const informed = (inputs: TerminationInputs, profile: Extract<OptIn, { optedIn: 
       ...(currentModel ? { modelVersion: currentModel } : {}),
     },
     weights,
+    ...(unvouched.size > 0 ? { protectedIds: unvouched } : {}),
   };
 };
 

@@ -50,6 +50,12 @@ export interface TerminationContext {
   current: { launchTemplateVersion?: string; modelVersion?: string };
   /** Instance type → capacity units (the overrides' WeightedCapacity). Missing, non-finite or ≤ 0 means 1. */
   weights: ReadonlyMap<string, number>;
+  /**
+   * Instances known protected from scale in besides what `facts` say (a listing that carries
+   * instances, the group worker's protection snapshot, or every candidate when none can be vouched
+   * for): never returned, like a `protectedFromScaleIn` fact.
+   */
+  protectedIds?: ReadonlySet<string>;
 }
 
 /**
@@ -313,6 +319,7 @@ function candidateRows(
   const list = request.instances;
   const total = list.length;
   const { isFirst, factsAt } = joined;
+  const protectedIds = ctx.protectedIds;
   // MAX_INSTANCE_LIFETIME is about age: oldest first, whatever the configured tie-break.
   const tieBreak = request.cause === 'MAX_INSTANCE_LIFETIME' ? 'oldest-first' : ctx.tieBreak;
   const currentTemplate = ctx.current.launchTemplateVersion;
@@ -344,7 +351,7 @@ function candidateRows(
     }
     bucket.candidateCount += 1;
     const facts = factsAt[at];
-    if (facts?.protectedFromScaleIn === true) {
+    if (facts?.protectedFromScaleIn === true || protectedIds?.has(instance.instanceId) === true) {
       bucket.protectedCount += 1;
       continue;
     }

@@ -158,7 +158,7 @@ export const mains = (aws: FakeAws, config: OrchestratorConfig = bundledConfig()
   };
   const tick = reconcileMain({ ...sweepDeps, ...(options.queue ? { queue: options.queue } : {}) });
   // The deployed worker keeps each group's facts checkpoint current (functions/group-sweep.ts createDeps).
-  const groupSweep = groupSweepMain({ ...sweepDeps, checkpoint: { store, seen: new Map() } });
+  const groupSweep = groupSweepMain({ ...sweepDeps, checkpoint: { store, seen: new Map() }, protection: { store, seen: new Map() } });
   const reconcile = async (): Promise<HandlerOutcome> => {
     try {
       return await tick();

@@ -66,6 +66,8 @@ export interface Expiry {
 
 export interface SimInstance extends InstanceInfo {
   lifecycleState: string;
+  /** Scale-in protection (SetInstanceProtection); DescribeAutoScalingGroups reports it per instance. */
+  protectedFromScaleIn?: boolean;
 }
 
 const MIP = GPU_MIXED_INSTANCES_POLICY;
@@ -208,6 +210,21 @@ export class FakeAws implements AwsWorld {
     });
   }
 
+  /**
+   * SetInstanceProtection as a user calls it (the product never does): the instances' scale-in
+   * protection, reported by DescribeAutoScalingGroups from then on. At most 50 ids a call, and only
+   * instances of the group
+   * (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_SetInstanceProtection.html).
+   */
+  public setInstanceProtection(ids: readonly string[], group: string, protectedFromScaleIn: boolean): void {
+    if (ids.length > 50) throw awsError('LimitExceeded', 'You can specify up to 50 instances.');
+    for (const id of ids) {
+      const inst = this.instances.get(id);
+      if (!inst || inst.group !== group) throw awsError('ValidationError', `The instance ${id} is not part of Auto Scaling group ${group}.`);
+    }
+    for (const id of ids) (this.instances.get(id) as SimInstance).protectedFromScaleIn = protectedFromScaleIn;
+  }
+
   /** Opens a lifecycle action of `hookName` for an instance, with its timeouts running from now. */
   public openAction(id: string, hookName: string): void {
     const key = `${id}|${hookName}`;
@@ -283,7 +300,7 @@ export class FakeAws implements AwsWorld {
         instanceType: i.instanceType,
         availabilityZone: i.availabilityZone,
         lifecycleState: i.lifecycleState,
-        protectedFromScaleIn: false,
+        protectedFromScaleIn: i.protectedFromScaleIn === true,
       }));
     const mip = structuredClone(this.policies.get(name));
     return {

@@ -74,6 +74,7 @@ export interface ContextOverrides {
   rates?: Record<string, number>;
   current?: TerminationContext['current'];
   weights?: Record<string, number>;
+  protectedIds?: string[];
 }
 
 /**
@@ -92,5 +93,6 @@ export function context(o: ContextOverrides = {}): TerminationContext {
     poolInterruptionRate: new Map(Object.entries(o.rates ?? {})),
     current: o.current ?? {},
     weights: new Map(Object.entries(o.weights ?? {})),
+    ...(o.protectedIds ? { protectedIds: new Set(o.protectedIds) } : {}),
   };
 }

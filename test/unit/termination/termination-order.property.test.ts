@@ -62,6 +62,8 @@ function expand(spec: GroupSpec): { req: TerminationPolicyRequest; ctx: Terminat
 
   const instances: TerminationCandidate[] = [];
   const facts = new Map<string, InstanceFacts>();
+  // Protected as a listing or the protection snapshot says (ctx.protectedIds), whatever the facts say.
+  const protectedIds = new Set<string>();
   for (let i = 0; i < spec.size; i += 1) {
     const previous = instances[Math.floor(rnd() * instances.length)];
     if (previous !== undefined && chance(spec.duplicatePct)) {
@@ -71,6 +73,7 @@ function expand(spec: GroupSpec): { req: TerminationPolicyRequest; ctx: Terminat
     }
     const id = `i-${i.toString(16).padStart(17, '0')}`;
     instances.push({ instanceId: id, availabilityZone: pick(rnd, ZONES), instanceMarketOption: pick(rnd, MARKETS), instanceType: pick(rnd, TYPES) });
+    if (chance(spec.protectedPct / 2)) protectedIds.add(id);
     if (chance(20)) continue; // no facts for this one
     const f: InstanceFacts = {
       launchedAt: odd(NOW - Math.floor(rnd() * 1000 * HOUR)),
@@ -110,6 +113,7 @@ function expand(spec: GroupSpec): { req: TerminationPolicyRequest; ctx: Terminat
       poolInterruptionRate: rates,
       current: { launchTemplateVersion: '7', modelVersion: 'm2' },
       weights,
+      ...(protectedIds.size > 0 ? { protectedIds } : {}),
     },
   };
 }
@@ -135,6 +139,7 @@ function checkInvariants(req: TerminationPolicyRequest, ctx: TerminationContext,
   for (const id of decision.instanceIds) {
     expect(first.has(id)).toBe(true);
     expect(ctx.facts.get(id)?.protectedFromScaleIn).not.toBe(true);
+    expect(ctx.protectedIds?.has(id)).not.toBe(true);
   }
   expect(decision.instanceIds).toEqual(decision.buckets.flatMap((b) => b.chosen));
   expect(decision.reason.length).toBeLessThanOrEqual(MAX_REASON_CHARS);
@@ -171,7 +176,7 @@ function checkInvariants(req: TerminationPolicyRequest, ctx: TerminationContext,
       const chosen = new Set(b.chosen);
       for (const [id, c] of first) {
         const f = ctx.facts.get(id);
-        if (bucketOf(c.availabilityZone, c.instanceMarketOption) !== key || f?.protectedFromScaleIn === true) continue;
+        if (bucketOf(c.availabilityZone, c.instanceMarketOption) !== key || f?.protectedFromScaleIn === true || ctx.protectedIds?.has(id) === true) continue;
         if (lead(f)) expect(chosen.has(id)).toBe(true);
       }
     }

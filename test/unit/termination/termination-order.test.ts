@@ -212,6 +212,13 @@ const rows: Row[] = [
     expected: ['i-b'],
   },
   {
+    name: 'protected by the listing or the protection snapshot (protectedIds): never chosen, even when doomed; the facts say nothing',
+    caps: [cap(2)],
+    instances: [inst('i-a'), inst('i-b'), inst('i-c')],
+    ctx: { facts: { 'i-a': { doomed: { kind: 'interruption-warning', at: NOW } } }, protectedIds: ['i-a', 'i-x'] },
+    expected: ['i-b', 'i-c'],
+  },
+  {
     name: 'all protected: empty',
     caps: [cap(2)],
     instances: [inst('i-a'), inst('i-b')],
