@@ -8,6 +8,7 @@ import { groupPk, signalSk } from '../../shared/state/keys';
 import { encodeFactsCheckpoint, FACTS_CHECKPOINT_SK, factsCheckpointChunkSk } from '../../shared/state/facts-checkpoint';
 import { decodeGroupState } from '../../shared/state/group-state';
 import { PACKED_FACTS_PREFIX, PACKED_FACTS_SET, PackedFactsReader, packedFactsExpiry, packedFactsSk, recordFacts } from '../../shared/state/packed-facts';
+import { FACTS_PROTECTION_SK, protectionSnapshot, recordProtection } from '../../shared/state/protection';
 import { MemoryStateStore } from '../../shared/state/memory-store';
 import { rng } from './stats';
 
@@ -52,7 +53,8 @@ export interface Workload {
  * in the packed layout (shared/state/packed-facts.ts, written over the last day as the lifecycle and
  * signal paths write them), interruption signals in the window for some Spot pools; 1 % more
  * instances in the group are scale-in protected and not offered (Auto Scaling cannot terminate them
- * on scale-in: https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-instance-protection.html);
+ * on scale-in: https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-instance-protection.html),
+ * named in the group worker's protection snapshot (shared/state/protection.ts) as the worker writes it;
  * `size` candidates are offered; Auto Scaling asks for ≈10 % of each bucket's capacity.
  */
 export const makeWorkload = async (size: number, seed = size): Promise<Workload> => {
@@ -125,6 +127,9 @@ export const makeWorkload = async (size: number, seed = size): Promise<Workload>
       stats.signalItems += 1;
     }
   }
+  // The group worker's protection snapshot (shared/state/protection.ts, ADR 0009 sixth amendment):
+  // the protected 1 %, named, read with every read of the partition.
+  await recordProtection(store, GROUP, protectionSnapshot(groupInstances, NOW - 60_000), new Map());
   const capacityToTerminate = [...units.entries()].map(([bucket, u]) => {
     const [az, market] = bucket.split('|') as [string, 'spot' | 'on-demand'];
     return { AvailabilityZone: az, Capacity: Math.max(1, Math.round(u * 0.1)), InstanceMarketOption: market };
@@ -184,7 +189,7 @@ export const shiftedItems = (store: MemoryStateStore, shiftMs: number): Array<Re
     if (typeof data.expiresAt === 'number') data.expiresAt += Math.round(shiftMs / 1000);
     const sk = String(data.sk);
     if (sk.startsWith('signal#')) data.sk = sk.replace(/^signal#(\d{15})/, (_, t: string) => `signal#${String(Number(t) + shiftMs).padStart(15, '0')}`);
-    if (sk.startsWith(PACKED_FACTS_PREFIX)) {
+    if (sk.startsWith(PACKED_FACTS_PREFIX) && sk !== FACTS_PROTECTION_SK) {
       const hour = Number(sk.slice(PACKED_FACTS_PREFIX.length, PACKED_FACTS_PREFIX.length + 7));
       data.sk = `${packedFactsSk((hour + 0.5) * 3_600_000 + shiftMs, '').slice(0, PACKED_FACTS_PREFIX.length + 7)}${sk.slice(PACKED_FACTS_PREFIX.length + 7)}`;
     }

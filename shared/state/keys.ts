@@ -4,6 +4,8 @@
  * | item | pk | sk | TTL |
  * |---|---|---|---|
  * | facts about instances, packed (packed-facts.ts, docs/adr/0009-packed-instance-facts.md) | `group#<group>` | `facts#<hour>#<shard>` | the end of the hour + 1 day |
+ * | scale-in protection as the group worker last read it (protection.ts) | `group#<group>` | `facts#protection` | 2 days after its last write |
+ * | facts checkpoint: header, chunks (facts-checkpoint.ts) | `group#<group>` | `ckpt#facts`, `ckpt#facts#<k>` | the checkpoint's facts' day |
  * | facts about an instance (the layout before ADR 0009, read until it expires) | `group#<group>` | `instance#<instanceId>` | 1 day after the last write |
  * | a capacity signal (interruption, rebalance, Spot launch failure) | `group#<group>` | `signal#<epoch ms, 15 digits>#<id>` | the profile's signal window |
  * | lifecycle work on an instance (warm-up, drain) | `instance#<instanceId>` | `lifecycle#launch` / `lifecycle#terminate` | 2 days |
