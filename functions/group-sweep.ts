@@ -35,18 +35,33 @@ export const createDeps = (clients: Partial<AwsClients> = {}, env: NodeJS.Proces
 /** One record's result: its group's work, or why the record was dropped or given up. */
 export type GroupRecordOutcome = GroupSweepOutcome | (HandlerOutcome & { outcome: string; messageId?: string; group?: string });
 
-/** One batch's outcome: the partial batch response and the first results. */
+/** One batch's outcome: the partial batch response and the first results (`dropped`: not an SQS batch). */
 export interface GroupBatchOutcome extends HandlerOutcome {
-  outcome: 'swept' | 'partial';
+  outcome: 'swept' | 'partial' | 'dropped';
   batchItemFailures: SQSBatchResponse['batchItemFailures'];
   results: GroupRecordOutcome[];
 }
+
+const isSqsBatch = (event: unknown): event is SQSEvent => {
+  const records = typeof event === 'object' && event !== null ? (event as { Records?: unknown }).Records : undefined;
+  return (
+    Array.isArray(records) &&
+    records.length > 0 &&
+    records.every((r) => typeof r === 'object' && r !== null && (r as { eventSource?: unknown }).eventSource === 'aws:sqs')
+  );
+};
 
 /** Builds the handler's core for the given dependencies (ports only). */
 export const createMain = (deps: GroupSweepDeps) => {
   // Records one after the other: each holds a whole group's instances while it is worked.
   const processor = new BatchProcessor(EventType.SQS);
   return async (event: unknown, context?: Context): Promise<GroupBatchOutcome> => {
+    // Only the queue's event source mapping invokes this function, with a batch of SQS records
+    // (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html): anything else (a test invoke, a
+    // misrouted event) is dropped once with its reason, never retried, and calls nothing.
+    if (!isSqsBatch(event)) {
+      return { outcome: 'dropped', reason: 'not an SQS batch: an event with `Records` from `aws:sqs` was expected', batchItemFailures: [], results: [] };
+    }
     const results: GroupRecordOutcome[] = [];
     // At most one facts checkpoint renewal per batch (a GetItem, two Queries and two writes): the
     // others due wait for their group's next sweep, minutes later.

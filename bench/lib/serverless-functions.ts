@@ -31,13 +31,25 @@ export const readServerlessYml = (root: string): Yaml => obj(parse(readFileSync(
 
 const EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
 
+/**
+ * A resource as serverless.yml names it: inline, or included from a file of its own
+ * (`${file(./resources/schedule.yml):ReconcileScheduleRule}`, the Serverless Framework's file
+ * variable: https://www.serverless.com/framework/docs/providers/aws/guide/variables#reference-properties-in-other-files).
+ */
+const includedResource = (root: string, res: unknown): unknown => {
+  const ref = typeof res === 'string' ? /^\$\{file\(([^)]+)\):([\w.-]+)\}$/.exec(res.trim()) : null;
+  if (!ref) return res;
+  const included = obj(parse(readFileSync(join(root, ref[1] as string), 'utf8'), { uniqueKeys: false }));
+  return included[ref[2] as string];
+};
+
 /** Every function in serverless.yml, in file order; `functions.<name>.handler` = `<path>.<export>`. */
 export const discoverFunctions = (root: string, doc: Yaml = readServerlessYml(root)): FunctionEntry[] => {
   const providerEnv = Object.keys(obj(obj(doc.provider).environment));
   // Logical ids (osls: `<Name>LambdaFunction`) that a scheduled rule in resources targets.
   const scheduledTargets = new Set<string>();
   for (const res of Object.values(obj(obj(obj(doc.resources).Resources)))) {
-    const r = obj(res);
+    const r = obj(includedResource(root, res));
     const props = obj(r.Properties);
     if (r.Type !== 'AWS::Events::Rule' || typeof props.ScheduleExpression !== 'string') continue;
     for (const t of Array.isArray(props.Targets) ? props.Targets : []) {

@@ -169,6 +169,21 @@ describe('groupSweep (one group per record)', () => {
     expect(ssmMock).toHaveReceivedCommandWith(SendCommandCommand, { InstanceIds: ['i-0aaa1111bbbb22223'] });
   });
 
+  it.each([
+    ['an empty object', {}],
+    ['null', null],
+    ['an EventBridge event', { version: '0', source: 'aws.autoscaling', 'detail-type': 'EC2 Instance Launch Successful', detail: {} }],
+    ['an empty batch', { Records: [] }],
+    ['a batch from another source', { Records: [{ eventSource: 'aws:sns', Sns: { Message: '{}' } }] }],
+  ])('drops %s (not an SQS batch) once, with no call and nothing to deliver again', async (_, event) => {
+    const { deps, store } = sdkDeps();
+    fleet({ 'ok-a': [] });
+    const outcome = await groupSweepMain({ ...reconcileDeps(deps, false), checkpoint: { store, seen: new Map() }, protection: { store, seen: new Map() } })(event);
+    expect(outcome).toMatchObject({ outcome: 'dropped', reason: expect.stringContaining('not an SQS batch'), batchItemFailures: [] });
+    expect(asgMock.calls()).toHaveLength(0);
+    expect([...store.calls.values()].reduce((n, c) => n + c, 0)).toBe(0);
+  });
+
   it('reports only the record whose group failed retryably; a foreign message is dropped, not retried', async () => {
     const { deps, clock } = sdkDeps();
     fleet({ 'ok-a': [{ InstanceId: 'i-0aaa1111bbbb22223', LifecycleState: 'Pending:Wait' }] });
