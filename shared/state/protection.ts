@@ -83,8 +83,8 @@ export const protectionSnapshot = (instances: ReadonlyArray<{ instanceId: string
 };
 
 /**
- * What a snapshot says, whatever its time, in a short string: two 32-bit FNV-1a-style hashes (two
- * offsets, two multipliers) of its listing and ids, and their count. Pure (no I/O, no crypto module): this module is
+ * What a snapshot says, whatever its time, in a short string: its listing, the ids' count and two
+ * 32-bit FNV-1a-style hashes (two offsets, two multipliers) of the ids. Pure (no I/O, no crypto module): this module is
  * read by the termination policy's decision. Two different snapshots share one by chance about once
  * in 2^64; the worker then writes the snapshot at its next 12-hour rewrite.
  */
@@ -100,7 +100,6 @@ export const protectionFingerprint = (s: Pick<ProtectionSnapshot, 'listed' | 'id
     a = Math.imul(a ^ 10, 0x01000193);
     b = Math.imul(b ^ 10, 0x9e3779b1);
   };
-  mix(s.listed);
   for (const id of s.ids) mix(id);
   return `${s.listed}:${s.ids.length}:${(a >>> 0).toString(36)}:${(b >>> 0).toString(36)}`;
 };

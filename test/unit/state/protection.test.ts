@@ -54,6 +54,20 @@ describe('protectionSnapshot: the smaller side is named', () => {
     expect(snapshot).toEqual({ at: NOW, listed: 'protected', ids: [id(1), id(9)] });
   });
 
+  it('a side of exactly 350,000 bytes is named; a byte more is unknown', () => {
+    // Ids of 17 characters count 20 bytes each (3 of overhead): 17,500 of them make 350,000.
+    const ids = (from: number, n: number) => Array.from({ length: n }, (_, k) => `i-${(from + k).toString(16).padStart(15, '0')}`);
+    const at = (protectedIds: string[], others: string[]) => [
+      ...protectedIds.map((instanceId) => ({ instanceId, protectedFromScaleIn: true })),
+      ...others.map((instanceId) => ({ instanceId, protectedFromScaleIn: false })),
+    ];
+    const exact = protectionSnapshot(at(ids(0, 17_500), ids(100_000, 17_500)), NOW);
+    expect(exact.listed).toBe('protected');
+    expect(exact.ids).toHaveLength(17_500);
+    const over = protectionSnapshot(at([...ids(0, 17_499), `i-${'1'.repeat(16)}`], ids(100_000, 17_501)), NOW);
+    expect(over).toEqual({ at: NOW, listed: 'unknown', ids: [] });
+  });
+
   it('too many on both sides for one item (400 KB): unknown, no ids', () => {
     const flags = Array.from({ length: 40_000 }, (_, n) => n % 2 === 0);
     expect(protectionSnapshot(listing(flags), NOW)).toEqual({ at: NOW, listed: 'unknown', ids: [] });
@@ -82,12 +96,19 @@ describe('protectionFingerprint', () => {
 describe('decodeProtection', () => {
   const good = { pk: groupPk(GROUP), sk: FACTS_PROTECTION_SK, expiresAt: NOW / 1000 + 60, data: { at: NOW, listed: 'protected', ids: [id(1)] } };
 
-  it('reads a well-formed snapshot', () => {
+  it('reads a well-formed snapshot, an `unknown` one included', () => {
     expect(decodeProtection(good, NOW)).toEqual({ at: NOW, listed: 'protected', ids: new Set([id(1)]) });
+    expect(decodeProtection({ ...good, data: { at: NOW, listed: 'unknown', ids: [] } }, NOW)).toEqual({ at: NOW, listed: 'unknown', ids: new Set() });
+  });
+
+  it('a TTL attribute that is not a number never expires it (DynamoDB TTL reads Number attributes only)', () => {
+    expect(decodeProtection({ ...good, expiresAt: '1' }, NOW)?.listed).toBe('protected');
+    expect(decodeProtection({ ...good, expiresAt: undefined }, NOW)?.listed).toBe('protected');
   });
 
   it.each([
     ['no data', { ...good, data: undefined }],
+    ['data null', { ...good, data: null }],
     ['data not an object', { ...good, data: 'x' }],
     ['no time', { ...good, data: { ...good.data, at: undefined } }],
     ['a time that is not finite', { ...good, data: { ...good.data, at: Number.NaN } }],
@@ -116,7 +137,10 @@ describe('recordProtection', () => {
     const store = new MemoryStateStore(() => NOW);
     const seen = new Map<string, { fingerprint: string; at: number }>();
     const writes = () => store.calls.get('UpdateItem') ?? 0;
-    expect(await recordProtection(store, GROUP, protectionSnapshot(listing([true, false]), NOW), seen)).toMatchObject({ outcome: 'written' });
+    expect(await recordProtection(store, GROUP, protectionSnapshot(listing([true, false]), NOW), seen)).toEqual({
+      outcome: 'written',
+      reason: '1 protected named (first sight in this container)',
+    });
     expect(await recordProtection(store, GROUP, protectionSnapshot(listing([true, false]), NOW + 60_000), seen)).toMatchObject({ outcome: 'unchanged' });
     expect(writes()).toBe(1);
     expect(await recordProtection(store, GROUP, protectionSnapshot(listing([false, false]), NOW + 120_000), seen)).toMatchObject({
@@ -131,6 +155,12 @@ describe('recordProtection', () => {
     const [item] = await store.queryPartition(groupPk(GROUP), { skPrefix: FACTS_PROTECTION_SK });
     expect(item).toMatchObject({ data: { at: NOW + 120_000 + PROTECTION_REWRITE_MS, listed: 'protected', ids: [] } });
     expect(item?.expiresAt).toBe(Math.floor((NOW + 120_000 + PROTECTION_REWRITE_MS) / 1000) + PROTECTION_TTL_SECONDS);
+  });
+
+  it('an unknown snapshot says so', async () => {
+    const store = new MemoryStateStore(() => NOW);
+    const record = await recordProtection(store, GROUP, { at: NOW, listed: 'unknown', ids: [] }, new Map());
+    expect(record.reason).toBe('too many to name either side (first sight in this container)');
   });
 
   it('a failed write is not remembered: the next sweep writes it', async () => {
