@@ -167,6 +167,47 @@ export const measureReconcileFleet = async (
 
 const verdict = (ok: boolean): string => (ok ? 'met' : '**not met**');
 
+/** One function's invocations at the largest size against issue 16's bar. */
+export interface ReconcileBar {
+  name: string;
+  size: number;
+  row: ReconcileFleetRow;
+  calls: number;
+  cpuMs: number;
+  peakRss: number;
+  callsOk: boolean;
+  cpuOk: boolean;
+  rssOk: boolean;
+  worstCalls: string;
+}
+
+/** The tick and the worker at the largest size measured, against issue 16's bar per invocation. */
+export const reconcileBars = (rows: readonly ReconcileFleetRow[]): ReconcileBar[] => {
+  const big = rows.filter((r) => r.size === Math.max(...rows.map((x) => x.size)));
+  return big.map((row) => {
+    const runs = row.runs;
+    const calls = Math.max(0, ...runs.map((r) => callCount(r.calls)));
+    const cpuMs = Math.max(0, ...runs.map((r) => r.cpuMs));
+    const peakRss = Math.max(0, ...runs.map((r) => r.peakRss));
+    const worst = runs.reduce((a, b) => (callCount(b.calls) > callCount(a.calls) ? b : a), runs[0] ?? { calls: {} });
+    return {
+      name: row.role === 'tick' ? 'reconcile (tick)' : `groupSweep (worker, ${row.messages} records)`,
+      size: row.size,
+      row,
+      calls,
+      cpuMs,
+      peakRss,
+      callsOk: !row.died && calls < BAR.calls,
+      cpuOk: !row.died && cpuMs < BAR.cpuMs,
+      rssOk: !row.died && peakRss < BAR.rss,
+      worstCalls: Object.entries(worst.calls)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([op, n]) => `${op} ×${n}`)
+        .join(', '),
+    };
+  });
+};
+
 /** The section's Markdown, between markers so that `--only=reconcile` replaces it in place. */
 export const renderReconcileFleet = (rows: readonly ReconcileFleetRow[], command: string): string => {
   const lines: string[] = [
@@ -189,26 +230,16 @@ export const renderReconcileFleet = (rows: readonly ReconcileFleetRow[], command
       );
     }
   }
-  const big = rows.filter((r) => r.size === Math.max(...rows.map((x) => x.size)));
-  if (big.length > 0) {
+  const bars = reconcileBars(rows);
+  if (bars.length > 0) {
     lines.push(
       '',
-      `At ${big[0]?.size} groups × ${PER_GROUP} (issue 16's bar per invocation: under ${BAR.calls} AWS calls, ${BAR.cpuMs / 1000} s CPU, 200 MB RSS):`,
+      `At ${bars[0]?.size} groups × ${PER_GROUP} (issue 16's bar per invocation: under ${BAR.calls} AWS calls, ${BAR.cpuMs / 1000} s CPU, 200 MB RSS):`,
       '',
     );
-    for (const row of big) {
-      const runs = row.runs;
-      const calls = Math.max(0, ...runs.map((r) => callCount(r.calls)));
-      const cpu = Math.max(0, ...runs.map((r) => r.cpuMs));
-      const peak = Math.max(0, ...runs.map((r) => r.peakRss));
-      const worst = runs.reduce((a, b) => (callCount(b.calls) > callCount(a.calls) ? b : a), runs[0] ?? { calls: {} });
+    for (const b of bars) {
       lines.push(
-        `- **${row.role === 'tick' ? 'reconcile (tick)' : `groupSweep (worker, ${row.messages} records)`}**: at most ${calls} calls (${verdict(!row.died && calls < BAR.calls)}), at most ${ms(cpu)} ms CPU on one core, ${(scaled(cpu, row.memoryMb) / 1000).toFixed(1)} s at its ${row.memoryMb} MB share against a ${row.timeoutS} s timeout (${verdict(!row.died && cpu < BAR.cpuMs)}), peak RSS ${mb(peak)} (${verdict(!row.died && peak < BAR.rss)}). Calls of the worst run: ${Object.entries(
-          worst.calls,
-        )
-          .sort(([a], [b]) => a.localeCompare(b))
-          .map(([op, n]) => `${op} ×${n}`)
-          .join(', ')}.`,
+        `- **${b.name}**: at most ${b.calls} calls (${verdict(b.callsOk)}), at most ${ms(b.cpuMs)} ms CPU on one core, ${(scaled(b.cpuMs, b.row.memoryMb) / 1000).toFixed(1)} s at its ${b.row.memoryMb} MB share against a ${b.row.timeoutS} s timeout (${verdict(b.cpuOk)}), peak RSS ${mb(b.peakRss)} (${verdict(b.rssOk)}). Calls of the worst run: ${b.worstCalls}.`,
       );
     }
   }

@@ -105,7 +105,9 @@ const main = async (): Promise<void> => {
     log('fleet scale: packaged bundles against an HTTP endpoint…');
     const { measureFleet, renderFleet } = await import('./fleet-http');
     const fleetOptions = opts.fleetBaseline ? { baselineRef: opts.fleetBaseline } : {};
-    fleet = renderFleet(await measureFleet(root, functions, esbuildSettings(doc, root), doc, log, fleetOptions), commandLine(argv));
+    const measured = await measureFleet(root, functions, esbuildSettings(doc, root), doc, log, fleetOptions);
+    results.fleetTermination = measured.termination;
+    fleet = renderFleet(measured, commandLine(argv));
   }
 
   if (opts.only.length === 1 && opts.only[0] === 'fleet-termination') {
@@ -121,7 +123,9 @@ const main = async (): Promise<void> => {
   if (opts.only.includes('reconcile')) {
     log('reconcile at fleet scale: the tick and one group worker, packaged, against an HTTP endpoint…');
     const { measureReconcileFleet, renderReconcileFleet } = await import('./fleet-reconcile');
-    reconcile = renderReconcileFleet(await measureReconcileFleet(root, functions, esbuildSettings(doc, root), doc, log), commandLine(argv));
+    const measured = await measureReconcileFleet(root, functions, esbuildSettings(doc, root), doc, log);
+    results.reconcileFleet = measured;
+    reconcile = renderReconcileFleet(measured, commandLine(argv));
   }
 
   if (opts.only.includes('growth')) {
