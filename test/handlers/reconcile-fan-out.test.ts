@@ -178,7 +178,9 @@ describe('groupSweep (one group per record)', () => {
   ])('drops %s (not an SQS batch) once, with no call and nothing to deliver again', async (_, event) => {
     const { deps, store } = sdkDeps();
     fleet({ 'ok-a': [] });
-    const outcome = await groupSweepMain({ ...reconcileDeps(deps, false), checkpoint: { store, seen: new Map() }, protection: { store, seen: new Map() } })(event);
+    const outcome = await groupSweepMain({ ...reconcileDeps(deps, false), checkpoint: { store, seen: new Map() }, protection: { store, seen: new Map() } })(
+      event,
+    );
     expect(outcome).toMatchObject({ outcome: 'dropped', reason: expect.stringContaining('not an SQS batch'), batchItemFailures: [] });
     expect(asgMock.calls()).toHaveLength(0);
     expect([...store.calls.values()].reduce((n, c) => n + c, 0)).toBe(0);
