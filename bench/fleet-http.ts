@@ -496,7 +496,7 @@ export const terminationBars = (rows: readonly FleetRow[]): TerminationBar[] => 
     // A group without a checkpoint is one the group worker has not swept yet: its first lifecycle
     // scan period after opting in (or a renewal that keeps failing, which the worker's log reports).
     bar(
-      `warm (invocations ${JIT_WARMUP_INVOCATIONS + 2} on), ${RUN_KINDS.whole}`,
+      `invocations ${JIT_WARMUP_INVOCATIONS + 2} on, ${RUN_KINDS.whole}`,
       `${RUN_KINDS.whole}: a group's first minutes, before the worker's first sweep writes its checkpoint`,
       indexed.filter(({ x, i }) => steady(i) && x.name === RUN_KINDS.whole).map(({ x }) => x),
       "a group has no checkpoint only until the group worker's first sweep of it, minutes after it opts in",
