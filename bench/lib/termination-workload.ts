@@ -129,7 +129,7 @@ export const makeWorkload = async (size: number, seed = size): Promise<Workload>
   }
   // The group worker's protection snapshot (shared/state/protection.ts, ADR 0009 sixth amendment):
   // the protected 1 %, named, read with every read of the partition.
-  await recordProtection(store, GROUP, protectionSnapshot(groupInstances, NOW - 60_000), new Map());
+  await recordProtection(store, GROUP, protectionSnapshot(groupInstances, NOW - 60_000, false), new Map());
   const capacityToTerminate = [...units.entries()].map(([bucket, u]) => {
     const [az, market] = bucket.split('|') as [string, 'spot' | 'on-demand'];
     return { AvailabilityZone: az, Capacity: Math.max(1, Math.round(u * 0.1)), InstanceMarketOption: market };

@@ -34,6 +34,8 @@ export interface GroupSummary {
   instances: readonly GroupInstance[];
   /** The group's whole MixedInstancesPolicy as AWS returned it, if it has one (the mix controller writes back its InstancesDistribution). */
   mixedInstancesPolicy?: MixedInstancesPolicy;
+  /** New instances start protected from scale in (`NewInstancesProtectedFromScaleIn`); absent: false. */
+  newInstancesProtectedFromScaleIn?: boolean;
 }
 
 /** A lifecycle hook of a group (DescribeLifecycleHooks). */
@@ -76,6 +78,7 @@ const toSummary = (g: AutoScalingGroup): GroupSummary => {
     hasMixedInstancesPolicy: mip !== undefined,
     ...(mip ? { mixedInstancesPolicy: mip } : {}),
     ...(version ? { launchTemplateVersion: version } : {}),
+    ...(g.NewInstancesProtectedFromScaleIn === true ? { newInstancesProtectedFromScaleIn: true } : {}),
     weights,
     instances: (g.Instances ?? []).map((i) => {
       const v = fixedVersion(i.LaunchTemplate?.Version);

@@ -102,7 +102,12 @@ export const sweepGroup = async (deps: GroupSweepDeps, work: GroupWork, now: num
     // termination policy, which reads the group without its instances (ADR 0009, sixth amendment).
     try {
       const { store, seen } = deps.protection;
-      const recorded = await recordProtection(store, group.name, protectionSnapshot(group.instances, now), seen);
+      const recorded = await recordProtection(
+        store,
+        group.name,
+        protectionSnapshot(group.instances, now, group.newInstancesProtectedFromScaleIn === true),
+        seen,
+      );
       outcome.protection = { outcome: recorded.outcome, reason: recorded.reason };
     } catch (error) {
       // Like the checkpoint: the next sweep of the group writes it; until then the policy uses the

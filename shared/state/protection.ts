@@ -16,14 +16,16 @@
  * (whole from `facts#`, or from an open hour on, after a checkpoint or a warm read) answers it, so
  * it is always read as it is now, never from a checkpoint or a cache.
  *
- * A snapshot lists the smaller side: the protected instances, or, when most are protected (the
- * documented pattern: protection on for the group, turned off per instance,
- * https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-instance-protection.html),
- * the unprotected ones — then an instance the snapshot does not name (launched since) counts as
- * protected until the next snapshot: the answer leaves it out rather than return what Auto Scaling
- * would not terminate. A list too large for one item (an item holds at most 400 KB:
- * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html) is written as
- * `unknown`: the policy then knows only the protection the recorded facts say.
+ * A snapshot names the side that is not the group's default, so that an instance it does not name
+ * (one launched since) gets what a new instance gets: the protected instances when new instances
+ * start unprotected, the unprotected ones when the group protects new instances
+ * (`NewInstancesProtectedFromScaleIn`, the documented pattern: protection on for the group, turned
+ * off per instance,
+ * https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-instance-protection.html).
+ * When that side does not fit in one item (an item holds at most 400 KB:
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html) the other
+ * side is named if it fits (an instance launched since then takes the other default until the next
+ * snapshot), else the snapshot is `unknown`: the policy then knows only what the recorded facts say.
  */
 import type { StateStorePort } from '../aws/state-store';
 import { groupPk } from './keys';
@@ -62,24 +64,37 @@ export interface ProtectionView {
 const bytesOf = (ids: readonly string[]): number => ids.reduce((n, id) => n + Buffer.byteLength(id) + 3, 0);
 
 /**
- * The snapshot of `instances` (a DescribeAutoScalingGroups listing) at `at`: the smaller side named.
+ * The snapshot of `instances` (a DescribeAutoScalingGroups listing) at `at`: the side that differs
+ * from what new instances get (`newInstancesProtected`, the group's `NewInstancesProtectedFromScaleIn`)
+ * named, or the other side when that one does not fit in an item.
  *
  * @example
  * ```ts
- * protectionSnapshot([{ instanceId: 'i-1', protectedFromScaleIn: true }, { instanceId: 'i-2', protectedFromScaleIn: false }], now);
+ * protectionSnapshot([{ instanceId: 'i-1', protectedFromScaleIn: true }, { instanceId: 'i-2', protectedFromScaleIn: false }], now, false);
  * // → { at: now, listed: 'protected', ids: ['i-1'] }
  * ```
  */
-export const protectionSnapshot = (instances: ReadonlyArray<{ instanceId: string; protectedFromScaleIn: boolean }>, at: number): ProtectionSnapshot => {
-  const yes: string[] = [];
-  const no: string[] = [];
+export const protectionSnapshot = (
+  instances: ReadonlyArray<{ instanceId: string; protectedFromScaleIn: boolean }>,
+  at: number,
+  newInstancesProtected: boolean,
+): ProtectionSnapshot => {
+  const yes = new Set<string>();
+  const no = new Set<string>();
   for (const i of instances) {
     if (i.instanceId === '') continue;
-    (i.protectedFromScaleIn ? yes : no).push(i.instanceId);
+    (i.protectedFromScaleIn ? yes : no).add(i.instanceId);
   }
-  const listed: ProtectionListing = yes.length > no.length ? 'unprotected' : 'protected';
-  const ids = [...new Set(listed === 'protected' ? yes : no)].sort();
-  return bytesOf(ids) > PROTECTION_MAX_BYTES ? { at, listed: 'unknown', ids: [] } : { at, listed, ids };
+  const sides: Array<[ProtectionListing, Set<string>]> = [
+    ['protected', yes],
+    ['unprotected', no],
+  ];
+  if (newInstancesProtected) sides.reverse();
+  for (const [listed, side] of sides) {
+    const ids = [...side].sort();
+    if (bytesOf(ids) <= PROTECTION_MAX_BYTES) return { at, listed, ids };
+  }
+  return { at, listed: 'unknown', ids: [] };
 };
 
 /**

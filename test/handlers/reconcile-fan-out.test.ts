@@ -257,13 +257,14 @@ describe('groupSweep (one group per record)', () => {
     // Prepare: three instances in service; a user protected the first from scale in.
     const { deps, store, clock } = sdkDeps();
     const ids = ['i-0aaa1111bbbb22223', 'i-0bbb1111bbbb22223', 'i-0ccc1111bbbb22223'];
-    const answer = (protectedIds: string[]) => {
+    const answer = (protectedIds: string[], newInstancesProtected = false) => {
       const group = sdkGroup(
         'guard-a',
         OPTED_IN_TAGS,
         ids.map((InstanceId) => ({ InstanceId, LifecycleState: 'InService' })),
       );
       group.Instances = group.Instances?.map((i) => ({ ...i, ProtectedFromScaleIn: protectedIds.includes(i.InstanceId ?? '') }));
+      group.NewInstancesProtectedFromScaleIn = newInstancesProtected;
       asgMock.on(DescribeAutoScalingGroupsCommand, { AutoScalingGroupNames: ['guard-a'] }).resolves({ AutoScalingGroups: [group] });
     };
     answer([ids[0] as string]);
@@ -279,7 +280,12 @@ describe('groupSweep (one group per record)', () => {
     answer([ids[1] as string, ids[2] as string]);
     clock.now = T0 + 240_000;
     expect((await main(message)).results[0]).toMatchObject({ protection: { outcome: 'written', reason: expect.stringContaining('changed') } });
-    expect(await snapshot()).toEqual({ at: T0 + 240_000, listed: 'unprotected', ids: [ids[0]] });
+    expect(await snapshot()).toEqual({ at: T0 + 240_000, listed: 'protected', ids: [ids[1], ids[2]] });
+    // The group now protects new instances: the unprotected one is named (one launched since counts protected).
+    answer([ids[1] as string, ids[2] as string], true);
+    clock.now = T0 + 360_000;
+    expect((await main(message)).results[0]).toMatchObject({ protection: { outcome: 'written' } });
+    expect(await snapshot()).toEqual({ at: T0 + 360_000, listed: 'unprotected', ids: [ids[0]] });
   });
 
   it('renews at most one facts checkpoint per batch: the others due are deferred to their next sweep', async () => {

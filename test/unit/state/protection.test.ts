@@ -28,16 +28,31 @@ const NOW = Date.parse('2026-11-27T12:00:00Z');
 const id = (n: number): string => `i-${n.toString(16).padStart(17, '0')}`;
 const listing = (flags: readonly boolean[]) => flags.map((p, n) => ({ instanceId: id(n), protectedFromScaleIn: p }));
 
-describe('protectionSnapshot: the smaller side is named', () => {
+describe("protectionSnapshot: the side that is not the group's default for new instances is named", () => {
   it.each([
-    { flags: [], listed: 'protected', ids: [] },
-    { flags: [false, false, false], listed: 'protected', ids: [] },
-    { flags: [true, false, false], listed: 'protected', ids: [id(0)] },
-    { flags: [true, true, false], listed: 'unprotected', ids: [id(2)] },
-    { flags: [true, false], listed: 'protected', ids: [id(0)] },
-    { flags: [true, true, true], listed: 'unprotected', ids: [] },
-  ])('$flags → $listed $ids', ({ flags, listed, ids }) => {
-    expect(protectionSnapshot(listing(flags), NOW)).toEqual({ at: NOW, listed, ids });
+    { flags: [], newProtected: false, listed: 'protected', ids: [] },
+    { flags: [false, false, false], newProtected: false, listed: 'protected', ids: [] },
+    { flags: [true, false, false], newProtected: false, listed: 'protected', ids: [id(0)] },
+    { flags: [true, true, false], newProtected: false, listed: 'protected', ids: [id(0), id(1)] },
+    { flags: [true, true, true], newProtected: false, listed: 'protected', ids: [id(0), id(1), id(2)] },
+    { flags: [], newProtected: true, listed: 'unprotected', ids: [] },
+    { flags: [true, true, false], newProtected: true, listed: 'unprotected', ids: [id(2)] },
+    { flags: [true, false, false], newProtected: true, listed: 'unprotected', ids: [id(1), id(2)] },
+    { flags: [true, true, true], newProtected: true, listed: 'unprotected', ids: [] },
+  ])('$flags, new instances protected: $newProtected → $listed $ids', ({ flags, newProtected, listed, ids }) => {
+    expect(protectionSnapshot(listing(flags), NOW, newProtected)).toEqual({ at: NOW, listed, ids });
+  });
+
+  it('property: an instance the snapshot does not name gets what a new instance gets, while its side fits', () => {
+    fc.assert(
+      fc.property(fc.array(fc.boolean(), { maxLength: 80 }), fc.boolean(), (flags, newProtected) => {
+        const snapshot = protectionSnapshot(listing(flags), NOW, newProtected);
+        const view = { at: NOW, listed: snapshot.listed, ids: new Set(snapshot.ids) };
+        expect(flags.map((_, n) => protectedBy(view, id(n)))).toEqual(flags);
+        expect(protectedBy(view, id(10_000))).toBe(newProtected);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('ids are sorted and named once; an instance without an id is left out', () => {
@@ -50,40 +65,44 @@ describe('protectionSnapshot: the smaller side is named', () => {
         ...listing([false, false, false, false, false]).map((i) => ({ ...i, instanceId: `${i.instanceId}x` })),
       ],
       NOW,
+      false,
     );
     expect(snapshot).toEqual({ at: NOW, listed: 'protected', ids: [id(1), id(9)] });
   });
 
-  it('a side of exactly 350,000 bytes is named; a byte more is unknown', () => {
+  it('a side of exactly 350,000 bytes is named; a byte more and the other side is named if it fits, else unknown', () => {
     // Ids of 17 characters count 20 bytes each (3 of overhead): 17,500 of them make 350,000.
     const ids = (from: number, n: number) => Array.from({ length: n }, (_, k) => `i-${(from + k).toString(16).padStart(15, '0')}`);
     const at = (protectedIds: string[], others: string[]) => [
       ...protectedIds.map((instanceId) => ({ instanceId, protectedFromScaleIn: true })),
       ...others.map((instanceId) => ({ instanceId, protectedFromScaleIn: false })),
     ];
-    const exact = protectionSnapshot(at(ids(0, 17_500), ids(100_000, 17_500)), NOW);
+    const exact = protectionSnapshot(at(ids(0, 17_500), ids(100_000, 17_501)), NOW, false);
     expect(exact.listed).toBe('protected');
     expect(exact.ids).toHaveLength(17_500);
-    const over = protectionSnapshot(at([...ids(0, 17_499), `i-${'1'.repeat(16)}`], ids(100_000, 17_501)), NOW);
-    expect(over).toEqual({ at: NOW, listed: 'unknown', ids: [] });
+    const over = [...ids(0, 17_499), `i-${'1'.repeat(16)}`];
+    expect(protectionSnapshot(at(over, ids(100_000, 10)), NOW, false)).toEqual({ at: NOW, listed: 'unprotected', ids: ids(100_000, 10) });
+    expect(protectionSnapshot(at(over, ids(100_000, 17_501)), NOW, false)).toEqual({ at: NOW, listed: 'unknown', ids: [] });
+    expect(protectionSnapshot(at(ids(0, 10), over), NOW, true)).toEqual({ at: NOW, listed: 'protected', ids: ids(0, 10) });
   });
 
   it('too many on both sides for one item (400 KB): unknown, no ids', () => {
     const flags = Array.from({ length: 40_000 }, (_, n) => n % 2 === 0);
-    expect(protectionSnapshot(listing(flags), NOW)).toEqual({ at: NOW, listed: 'unknown', ids: [] });
+    expect(protectionSnapshot(listing(flags), NOW, false)).toEqual({ at: NOW, listed: 'unknown', ids: [] });
+    expect(protectionSnapshot(listing(flags), NOW, true)).toEqual({ at: NOW, listed: 'unknown', ids: [] });
     // 30,000 instances, half protected: still one item.
-    expect(protectionSnapshot(listing(flags.slice(0, 30_000)), NOW).listed).toBe('protected');
+    expect(protectionSnapshot(listing(flags.slice(0, 30_000)), NOW, false).listed).toBe('protected');
   });
 });
 
 describe('protectionFingerprint', () => {
   it('equal for equal snapshots whatever their time, different when a side, an id or the listing differs', () => {
-    const a = protectionSnapshot(listing([true, false, false]), NOW);
-    expect(protectionFingerprint(protectionSnapshot(listing([true, false, false]), NOW + 1))).toBe(protectionFingerprint(a));
+    const a = protectionSnapshot(listing([true, false, false]), NOW, false);
+    expect(protectionFingerprint(protectionSnapshot(listing([true, false, false]), NOW + 1, false))).toBe(protectionFingerprint(a));
     const others = [
-      protectionSnapshot(listing([false, true, false]), NOW),
-      protectionSnapshot(listing([true, true, false]), NOW),
-      protectionSnapshot(listing([false, false, false]), NOW),
+      protectionSnapshot(listing([false, true, false]), NOW, false),
+      protectionSnapshot(listing([true, true, false]), NOW, false),
+      protectionSnapshot(listing([false, false, false]), NOW, false),
       { ...a, listed: 'unprotected' as const },
       { ...a, ids: [`${id(0)}\n`] },
       { ...a, ids: [id(0), ''] },
@@ -99,6 +118,11 @@ describe('decodeProtection', () => {
   it('reads a well-formed snapshot, an `unknown` one included', () => {
     expect(decodeProtection(good, NOW)).toEqual({ at: NOW, listed: 'protected', ids: new Set([id(1)]) });
     expect(decodeProtection({ ...good, data: { at: NOW, listed: 'unknown', ids: [] } }, NOW)).toEqual({ at: NOW, listed: 'unknown', ids: new Set() });
+    expect(decodeProtection({ ...good, data: { at: NOW, listed: 'unprotected', ids: [id(2)] } }, NOW)).toEqual({
+      at: NOW,
+      listed: 'unprotected',
+      ids: new Set([id(2)]),
+    });
   });
 
   it('a TTL attribute that is not a number never expires it (DynamoDB TTL reads Number attributes only)', () => {
@@ -137,20 +161,22 @@ describe('recordProtection', () => {
     const store = new MemoryStateStore(() => NOW);
     const seen = new Map<string, { fingerprint: string; at: number }>();
     const writes = () => store.calls.get('UpdateItem') ?? 0;
-    expect(await recordProtection(store, GROUP, protectionSnapshot(listing([true, false]), NOW), seen)).toEqual({
+    expect(await recordProtection(store, GROUP, protectionSnapshot(listing([true, false]), NOW, false), seen)).toEqual({
       outcome: 'written',
       reason: '1 protected named (first sight in this container)',
     });
-    expect(await recordProtection(store, GROUP, protectionSnapshot(listing([true, false]), NOW + 60_000), seen)).toMatchObject({ outcome: 'unchanged' });
+    expect(await recordProtection(store, GROUP, protectionSnapshot(listing([true, false]), NOW + 60_000, false), seen)).toMatchObject({ outcome: 'unchanged' });
     expect(writes()).toBe(1);
-    expect(await recordProtection(store, GROUP, protectionSnapshot(listing([false, false]), NOW + 120_000), seen)).toMatchObject({
+    expect(await recordProtection(store, GROUP, protectionSnapshot(listing([false, false]), NOW + 120_000, false), seen)).toMatchObject({
       outcome: 'written',
       reason: expect.stringContaining('changed'),
     });
-    expect(await recordProtection(store, GROUP, protectionSnapshot(listing([false, false]), NOW + 120_000 + PROTECTION_REWRITE_MS), seen)).toMatchObject({
-      outcome: 'written',
-      reason: expect.stringContaining('TTL'),
-    });
+    expect(await recordProtection(store, GROUP, protectionSnapshot(listing([false, false]), NOW + 120_000 + PROTECTION_REWRITE_MS, false), seen)).toMatchObject(
+      {
+        outcome: 'written',
+        reason: expect.stringContaining('TTL'),
+      },
+    );
     expect(writes()).toBe(3);
     const [item] = await store.queryPartition(groupPk(GROUP), { skPrefix: FACTS_PROTECTION_SK });
     expect(item).toMatchObject({ data: { at: NOW + 120_000 + PROTECTION_REWRITE_MS, listed: 'protected', ids: [] } });
@@ -167,30 +193,35 @@ describe('recordProtection', () => {
     const store = new MemoryStateStore(() => NOW);
     const seen = new Map<string, { fingerprint: string; at: number }>();
     const failing = { setAttributes: () => Promise.reject(new Error('ProvisionedThroughputExceededException')) };
-    await expect(recordProtection(failing, GROUP, protectionSnapshot(listing([true]), NOW), seen)).rejects.toThrow();
-    expect(await recordProtection(store, GROUP, protectionSnapshot(listing([true]), NOW), seen)).toMatchObject({ outcome: 'written' });
+    await expect(recordProtection(failing, GROUP, protectionSnapshot(listing([true]), NOW, false), seen)).rejects.toThrow();
+    expect(await recordProtection(store, GROUP, protectionSnapshot(listing([true]), NOW, false), seen)).toMatchObject({ outcome: 'written' });
   });
 
   it('property: through the table and a read of the partition, the policy learns each listed instance’s protection', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.boolean(), { maxLength: 60 }), fc.array(fc.boolean(), { maxLength: 60 }), async (before, after) => {
-        // Two sweeps of one group (the second may find other protection); a fact recorded meanwhile.
-        const store = new MemoryStateStore(() => NOW);
-        const seen = new Map<string, { fingerprint: string; at: number }>();
-        await recordProtection(store, GROUP, protectionSnapshot(listing(before), NOW), seen);
-        await recordFacts(store, GROUP, id(0), { warming: false }, NOW);
-        await recordProtection(store, GROUP, protectionSnapshot(listing(after), NOW + 60_000), seen);
-        // Every read the termination policy makes starts at `facts#` or at an open hour: each answers it.
-        for (const options of [{ skFrom: PACKED_FACTS_PREFIX }, { skFrom: packedFactsFrom(openHourStart(NOW + 90_000)) }]) {
-          const state = decodeGroupState(await store.queryPartition(groupPk(GROUP), options), NOW + 90_000);
-          const view = state.protection;
-          expect(view).toBeDefined();
-          expect(after.map((_, n) => protectedBy(view as NonNullable<typeof view>, id(n)))).toEqual(after);
-          // The packed facts decode as before: the snapshot is not a packed item.
-          expect(state.facts.get(id(0))?.warming).toBe(false);
-          expect(state.facts.size).toBe(1);
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(fc.boolean(), { maxLength: 60 }),
+        fc.array(fc.boolean(), { maxLength: 60 }),
+        fc.boolean(),
+        async (before, after, newProtected) => {
+          // Two sweeps of one group (the second may find other protection); a fact recorded meanwhile.
+          const store = new MemoryStateStore(() => NOW);
+          const seen = new Map<string, { fingerprint: string; at: number }>();
+          await recordProtection(store, GROUP, protectionSnapshot(listing(before), NOW, !newProtected), seen);
+          await recordFacts(store, GROUP, id(0), { warming: false }, NOW);
+          await recordProtection(store, GROUP, protectionSnapshot(listing(after), NOW + 60_000, newProtected), seen);
+          // Every read the termination policy makes starts at `facts#` or at an open hour: each answers it.
+          for (const options of [{ skFrom: PACKED_FACTS_PREFIX }, { skFrom: packedFactsFrom(openHourStart(NOW + 90_000)) }]) {
+            const state = decodeGroupState(await store.queryPartition(groupPk(GROUP), options), NOW + 90_000);
+            const view = state.protection;
+            expect(view).toBeDefined();
+            expect(after.map((_, n) => protectedBy(view as NonNullable<typeof view>, id(n)))).toEqual(after);
+            // The packed facts decode as before: the snapshot is not a packed item.
+            expect(state.facts.get(id(0))?.warming).toBe(false);
+            expect(state.facts.size).toBe(1);
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });
