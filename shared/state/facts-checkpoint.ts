@@ -33,9 +33,10 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { StateStorePort } from '../aws/state-store';
+import { decodeFactsColumns, encodeFactsColumns } from './facts-checkpoint-bytes';
 import { decodeGroupState } from './group-state';
 import { groupPk, INSTANCE_FACTS_PREFIX } from './keys';
-import { openHourStart, PACKED_FACTS_PREFIX, PackedFactsReader, packedFactsExpiry, packedFactsFrom } from './packed-facts';
+import { type FactsColumns, openHourStart, PACKED_FACTS_PREFIX, PackedFactsReader, packedFactsExpiry, packedFactsFrom } from './packed-facts';
 
 /** Sort key of a checkpoint's header; its chunks are `<this>#<k, 3 digits>`. */
 export const FACTS_CHECKPOINT_SK = 'ckpt#facts';
@@ -45,9 +46,6 @@ export const FACTS_CHECKPOINT_CHUNK_BYTES = 350_000;
 
 /** A worker renews a group's checkpoint once it is this old. */
 export const FACTS_CHECKPOINT_RENEW_MS = 60 * 60_000;
-
-/** Format version of the checkpoint's columns. */
-const FORMAT = 1;
 
 /** At most this many chunks (350 MB): more is not a checkpoint this code wrote. */
 const MAX_CHUNKS = 1000;
@@ -70,7 +68,7 @@ const dataOf = (item: Readonly<Record<string, unknown>> | undefined): Record<str
 export const encodeFactsCheckpoint = (reader: PackedFactsReader, at: number): Uint8Array[] | undefined => {
   const columns = reader.toColumns(at);
   if (columns === undefined) return undefined;
-  const zipped = gzipSync(JSON.stringify({ v: FORMAT, ...columns }));
+  const zipped = gzipSync(encodeFactsColumns(columns));
   const chunks: Uint8Array[] = [];
   for (let start = 0; start < zipped.length || chunks.length === 0; start += FACTS_CHECKPOINT_CHUNK_BYTES) {
     chunks.push(zipped.subarray(start, start + FACTS_CHECKPOINT_CHUNK_BYTES));
@@ -98,13 +96,15 @@ export const restoreFactsCheckpoint = (
     if (data?.at !== at || !(data.b instanceof Uint8Array)) return undefined;
     chunks.push(data.b);
   }
-  let columns: unknown;
+  // Bytes that do not gunzip (gzip checks its CRC-32, https://www.rfc-editor.org/rfc/rfc1952#section-2.3.1)
+  // or are not format 2's layout (format 1's JSON included) are no checkpoint.
+  let columns: FactsColumns | undefined;
   try {
-    columns = JSON.parse(gunzipSync(Buffer.concat(chunks)).toString('utf8'));
+    columns = decodeFactsColumns(gunzipSync(Buffer.concat(chunks)));
   } catch {
     return undefined;
   }
-  if (typeof columns !== 'object' || columns === null || (columns as { v?: unknown }).v !== FORMAT) return undefined;
+  if (columns === undefined) return undefined;
   const reader = PackedFactsReader.fromColumns(columns, at);
   return reader === undefined ? undefined : { at, reader: reader.expire(nowMs) };
 };
