@@ -28,7 +28,7 @@ import {
 import type { StateStorePort } from '../../../shared/aws/state-store';
 import {
   encodeFactsCheckpoint,
-  FACTS_CHECKPOINT_CHUNK_BYTES,
+  FACTS_CHECKPOINT_CHUNK_CHARS,
   FACTS_CHECKPOINT_RENEW_MS,
   FACTS_CHECKPOINT_SK,
   factsCheckpointChunkSk,
@@ -244,12 +244,24 @@ const seeded = async (now: number) => {
 };
 
 /** Checkpoint items (header then chunks) of `reader` read at `at`, as a Query of `ckpt#facts` answers them. */
-const checkpointOf = (chunks: Uint8Array[], at: number, n = chunks.length) => [
+const checkpointOf = (chunks: Array<string | Uint8Array>, at: number, n = chunks.length) => [
   { pk: PK, sk: FACTS_CHECKPOINT_SK, data: { at, n } },
   ...chunks.map((b, k) => ({ pk: PK, sk: factsCheckpointChunkSk(k), data: { at, b } })),
 ];
 
-const zipped = (columns: FactsColumns): Uint8Array[] => [gzipSync(encodeFactsColumns(columns))];
+const zipped = (columns: FactsColumns): string[] => [base64(gzipSync(encodeFactsColumns(columns)))];
+
+const base64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
+
+/** What format 1 wrote (JSON of the columns as plain arrays, gzipped), of no facts. */
+const formatOne = {
+  v: 1,
+  ids: [],
+  fields: [0, 1, 2, 3].map(() => ({ slot: [], age: [], ttl: [], text: [] })),
+  ttl: [],
+  launch: { at: [], lt: [], mv: [] },
+  words: [],
+};
 
 describe('restoreFactsCheckpoint', () => {
   const NOW = START + 6 * HOUR;
@@ -313,16 +325,22 @@ describe('restoreFactsCheckpoint', () => {
       ['a header counting a fraction of chunks', checkpointOf([chunk], NOW, 1.5)],
       ['a header whose count is text', checkpointOf([chunk], NOW, '1' as unknown as number)],
       ['a chunk of another checkpoint', [header as Record<string, unknown>, { pk: PK, sk: factsCheckpointChunkSk(0), data: { at: NOW - HOUR, b: chunk } }]],
-      ['a chunk without bytes', [header as Record<string, unknown>, { pk: PK, sk: factsCheckpointChunkSk(0), data: { at: NOW, b: 'H4sI' } }]],
-      ['corrupt gzip bytes', checkpointOf([Uint8Array.from([0x1f, 0x8b, 8, 0, 1, 2, 3, 4])], NOW)],
-      ['bytes that are not gzip', checkpointOf([new TextEncoder().encode('{"v":1}')], NOW)],
-      ['gzip of text that is not JSON', checkpointOf([gzipSync('not json')], NOW)],
-      ['gzip of fewer bytes than a header', checkpointOf([gzipSync(Buffer.alloc(39))], NOW)],
-      // A checkpoint of format 1 (JSON), as the workers wrote it before format 2: read whole until renewed.
+      ['a chunk without text', [header as Record<string, unknown>, { pk: PK, sk: factsCheckpointChunkSk(0), data: { at: NOW } }]],
       [
-        'a checkpoint of format 1',
-        checkpointOf([gzipSync(JSON.stringify({ v: 1, ids: [], fields: [], ttl: [], launch: { at: [], lt: [], mv: [] }, words: [] }))], NOW),
+        'a chunk of text that is not a whole gzip',
+        [header as Record<string, unknown>, { pk: PK, sk: factsCheckpointChunkSk(0), data: { at: NOW, b: 'H4sI' } }],
       ],
+      ['corrupt gzip bytes', checkpointOf([base64(Uint8Array.from([0x1f, 0x8b, 8, 0, 1, 2, 3, 4]))], NOW)],
+      ['bytes that are not gzip', checkpointOf([base64(new TextEncoder().encode('{"v":1}'))], NOW)],
+      ['gzip of text', checkpointOf([base64(gzipSync('not a checkpoint, not even 40 bytes of one'))], NOW)],
+      ['gzip of fewer bytes than a header', checkpointOf([base64(gzipSync(Buffer.alloc(39)))], NOW)],
+      // Base64 decoding skips what is not base64: what a damaged character changes, gzip's CRC-32 refuses.
+      ['a character changed', checkpointOf([`${chunk.slice(0, 40)}${chunk[40] === 'A' ? 'B' : 'A'}${chunk.slice(41)}`], NOW)],
+      ['a character that is not base64', checkpointOf([`${chunk.slice(0, 40)}*${chunk.slice(41)}`], NOW)],
+      // A checkpoint of format 1, as the workers wrote it before format 2 (JSON, gzipped, Binary chunks): read whole until renewed.
+      ['a checkpoint of format 1', checkpointOf([gzipSync(JSON.stringify(formatOne))], NOW)],
+      ['format 1 as text', checkpointOf([base64(gzipSync(JSON.stringify(formatOne)))], NOW)],
+      ['format 2 in Binary chunks', checkpointOf([Buffer.from(chunk, 'base64')], NOW)],
     ];
     for (const [why, answer] of none) expect(restoreFactsCheckpoint(answer, NOW), why).toBeUndefined();
   });
@@ -330,7 +348,7 @@ describe('restoreFactsCheckpoint', () => {
   it('holds at most 1000 chunks', async () => {
     const [zip] = (await good()).chunks ?? [];
     if (zip === undefined) throw new Error('no chunk');
-    const split = (k: number) => Array.from({ length: k }, (_, j) => zip.subarray(Math.floor((j * zip.length) / k), Math.floor(((j + 1) * zip.length) / k)));
+    const split = (k: number) => Array.from({ length: k }, (_, j) => zip.slice(Math.floor((j * zip.length) / k), Math.floor(((j + 1) * zip.length) / k)));
     expect(restoreFactsCheckpoint(checkpointOf(split(1000), NOW), NOW)?.at).toBe(NOW);
     expect(restoreFactsCheckpoint(checkpointOf(split(1001), NOW), NOW)).toBeUndefined();
   });
@@ -594,7 +612,7 @@ describe('renewFactsCheckpoint', () => {
     const written = await renewFactsCheckpoint(port, GROUP, NOW, seen);
     expect(written).toMatchObject({ outcome: 'written', at: NOW, chunks: 1 });
     const [, chunk] = await checkpointItems(store);
-    expect(written.bytes).toBe((chunk?.data as { b?: Uint8Array } | undefined)?.b?.length);
+    expect(written.bytes).toBe((chunk?.data as { b?: string } | undefined)?.b?.length);
     expect(calls).toEqual([
       `get ${FACTS_CHECKPOINT_SK}`,
       `query ${FACTS_CHECKPOINT_SK}`,
@@ -694,10 +712,10 @@ describe('renewFactsCheckpoint', () => {
     const big = await renewFactsCheckpoint(store, GROUP, NOW);
     expect(big.outcome).toBe('written');
     expect(big.chunks).toBeGreaterThan(1);
-    expect(big.bytes).toBeGreaterThan(FACTS_CHECKPOINT_CHUNK_BYTES);
+    expect(big.bytes).toBeGreaterThan(FACTS_CHECKPOINT_CHUNK_CHARS);
     const bigItems = await checkpointItems(store);
     expect(bigItems).toHaveLength(1 + (big.chunks as number));
-    for (const chunk of bigItems.slice(1, -1)) expect((chunk.data as { b: Uint8Array }).b.length).toBe(FACTS_CHECKPOINT_CHUNK_BYTES);
+    for (const chunk of bigItems.slice(1, -1)) expect((chunk.data as { b: string }).b.length).toBe(FACTS_CHECKPOINT_CHUNK_CHARS);
     const restored = restoreFactsCheckpoint(bigItems, NOW);
     expect(restored?.reader.facts.size).toBe(ids.size);
     // A day on, the facts expired: the next checkpoint is one chunk, and the chunks past it are gone.
