@@ -114,12 +114,12 @@ const align = (offset: number, size: number): number => Math.ceil(offset / size)
  *
  * @example
  * ```ts
- * const columns = decodeFactsColumns(gunzipSync(Buffer.concat(chunks)));
+ * const columns = decodeFactsColumns(gunzipSync(Buffer.from(chunks.join(''), 'base64')));
  * const reader = columns && PackedFactsReader.fromColumns(columns, at);
  * ```
  */
 export const decodeFactsColumns = (input: Uint8Array): FactsColumns | undefined => {
-  if (endianness() !== 'LE' || input.byteLength < HEADER_WORDS * 4) return undefined;
+  if (endianness() !== 'LE') return undefined;
   // A view of Float64 needs an offset that is a multiple of 8 in its ArrayBuffer: bytes that start
   // elsewhere (a slice of a pooled buffer) are copied once.
   const bytes = input.byteOffset % 8 === 0 ? Buffer.from(input.buffer, input.byteOffset, input.byteLength) : Buffer.from(input);
@@ -161,7 +161,8 @@ export const decodeFactsColumns = (input: Uint8Array): FactsColumns | undefined 
     ttl: ttls[field] as Uint32Array,
     text: (field === 1 || field === 3 ? flags[field >> 1] : texts[field >> 1]) as Int32Array | Uint8Array,
   }));
-  // The strings: one decode, then one cut per string (its length in UTF-16 code units).
+  // The strings: one decode, then one cut per string (its length in UTF-16 code units); the cuts
+  // share the decoded text, which is no more than the ids and words themselves.
   const all = bytes.toString(encoding, start, at);
   let total = 0;
   for (let i = 0; i < lengths.length; i += 1) total += lengths[i] as number;

@@ -43,7 +43,7 @@ import type { StateStorePort } from '../aws/state-store';
 import { decodeFactsColumns, encodeFactsColumns } from './facts-checkpoint-bytes';
 import { decodeGroupState } from './group-state';
 import { groupPk, INSTANCE_FACTS_PREFIX } from './keys';
-import { type FactsColumns, openHourStart, PACKED_FACTS_PREFIX, PackedFactsReader, packedFactsExpiry, packedFactsFrom } from './packed-facts';
+import { openHourStart, PACKED_FACTS_PREFIX, PackedFactsReader, packedFactsExpiry, packedFactsFrom } from './packed-facts';
 
 /** Sort key of a checkpoint's header; its chunks are `<this>#<k, 3 digits>`. */
 export const FACTS_CHECKPOINT_SK = 'ckpt#facts';
@@ -59,6 +59,9 @@ const MAX_CHUNKS = 1000;
 
 /** Sort key of chunk `k` of a group's checkpoint. */
 export const factsCheckpointChunkSk = (k: number): string => `${FACTS_CHECKPOINT_SK}#${String(k).padStart(3, '0')}`;
+
+const isFiniteNumber = (v: unknown): v is number => Number.isFinite(v);
+const isIntegerNumber = (v: unknown): v is number => Number.isInteger(v);
 
 const dataOf = (item: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> | undefined =>
   typeof item?.data === 'object' && item.data !== null ? (item.data as Record<string, unknown>) : undefined;
@@ -95,7 +98,7 @@ export const restoreFactsCheckpoint = (
   const header = dataOf(items.find((i) => i.sk === FACTS_CHECKPOINT_SK));
   const at = header?.at;
   const n = header?.n;
-  if (typeof at !== 'number' || !Number.isFinite(at) || typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_CHUNKS) return undefined;
+  if (!isFiniteNumber(at) || !isIntegerNumber(n) || n < 1 || n > MAX_CHUNKS) return undefined;
   const chunks: string[] = [];
   for (let k = 0; k < n; k += 1) {
     const sk = factsCheckpointChunkSk(k);
@@ -106,12 +109,13 @@ export const restoreFactsCheckpoint = (
   }
   // Text that does not gunzip (gzip checks its CRC-32 and length) or bytes that are not format 2's
   // layout are no checkpoint.
-  let columns: FactsColumns | undefined;
+  let bytes: Buffer;
   try {
-    columns = decodeFactsColumns(gunzipSync(Buffer.from(chunks.join(''), 'base64')));
+    bytes = gunzipSync(Buffer.from(chunks.join(''), 'base64'));
   } catch {
     return undefined;
   }
+  const columns = decodeFactsColumns(bytes);
   if (columns === undefined) return undefined;
   const reader = PackedFactsReader.fromColumns(columns, at);
   return reader === undefined ? undefined : { at, reader: reader.expire(nowMs) };

@@ -578,7 +578,7 @@ export class PackedFactsReader {
 
 /**
  * A decoder's state as columns of typed arrays, for a facts checkpoint
- * (shared/state/facts-checkpoint.ts, which stores them as bytes): the instances' ids in slot order,
+ * (shared/state/facts-checkpoint.ts; their bytes: shared/state/facts-checkpoint-bytes.ts): the instances' ids in slot order,
  * and per field (s, w, d, p) the slots that hold a write (as differences from the previous one),
  * each write's age (`at` − its time, ms; half milliseconds exist, see {@link PackedFactsReader.apply}),
  * the TTL of the item it came from (an index into `ttl`) and its text (what

@@ -294,6 +294,8 @@ describe('restoreFactsCheckpoint', () => {
     const restored = restoreFactsCheckpoint(checkpointOf(chunks, NOW), NOW);
     expect(restored?.reader.facts.size).toBe(0);
     expect(restored?.reader.expiresAtMs).toBe(Number.POSITIVE_INFINITY);
+    // With no fact to put it in doubt, an `at` that is not a time is still no checkpoint.
+    for (const at of [Number.NaN, Number.POSITIVE_INFINITY]) expect(restoreFactsCheckpoint(checkpointOf(chunks, at), NOW), String(at)).toBeUndefined();
   });
 
   it('is not a checkpoint while the decoder holds per-instance facts of before', () => {
@@ -518,16 +520,36 @@ describe('PackedFactsReader.toColumns / fromColumns', () => {
     expect(knownFacts(PackedFactsReader.fromColumns(zero, NOW)?.expire(NOW).facts ?? new Map())).toEqual({ [id(2)]: { warming: false } });
   });
 
+  it('writes each version once', () => {
+    const launch = { launchTemplateVersion: '7', modelVersion: 'v7' };
+    const reader = new PackedFactsReader().apply([item(NOW - HOUR, { [id(1)]: launch, [id(2)]: launch, [id(3)]: { ...launch, modelVersion: 'v8' } })], NOW);
+    expect(columnsOf(reader).words).toEqual(['7', 'v7', 'v8']);
+  });
+
+  it('keeps a snapshot text that is not the canonical one as written: a write of the same millisecond after the restore wins or loses as it would have', () => {
+    // `1.50` reads as 1.5, whose canonical text is `1.5`: a later entry of the same millisecond
+    // compares with the text as written (the smaller text wins a tie).
+    const at = NOW - HOUR;
+    const hour = packedFactsSk(at, id(1));
+    const entry = (value: string) => `${id(1)}|s|${at - Math.floor(at / HOUR) * HOUR}|${value}`;
+    const written = { pk: PK, sk: hour, expiresAt: packedFactsExpiry(at), f: new Set([entry('1.50\u001f\u001f')]) };
+    const tie = { pk: PK, sk: hour, expiresAt: packedFactsExpiry(at), f: new Set([entry('1.5\u001f\u001fa')]) };
+    const whole = new PackedFactsReader().apply([written, tie], NOW);
+    expect(knownFacts(whole.facts)).toEqual({ [id(1)]: { launchedAt: 1.5, modelVersion: 'a' } });
+    const restored = PackedFactsReader.fromColumns(columnsOf(new PackedFactsReader().apply([written], NOW)), NOW);
+    expect(knownFacts(restored?.apply([tie], NOW).facts ?? new Map())).toEqual(knownFacts(whole.facts));
+  });
+
   it('a field set from the attribute form of before over an older set entry keeps the attribute form’s value', () => {
-    const older = item(NOW - 3 * HOUR, { [id(1)]: { warming: true, launchedAt: 5, modelVersion: 'v6' } });
+    const older = item(NOW - 3 * HOUR, { [id(1)]: { warming: false, launchedAt: 5, modelVersion: 'v6' } });
     const attributes = {
       pk: PK,
       sk: packedFactsSk(NOW - 2 * HOUR, id(1)),
       expiresAt: packedFactsExpiry(NOW - 2 * HOUR),
-      ...packedFactsAttributes(id(1), { warming: false, modelVersion: 'v7' }),
+      ...packedFactsAttributes(id(1), { warming: true, modelVersion: 'v7' }),
     };
     const reader = new PackedFactsReader().apply([older, attributes], NOW);
-    expect(knownFacts(reader.facts)).toEqual({ [id(1)]: { warming: false, modelVersion: 'v7' } });
+    expect(knownFacts(reader.facts)).toEqual({ [id(1)]: { warming: true, modelVersion: 'v7' } });
     const back = PackedFactsReader.fromColumns(columnsOf(reader), NOW);
     expect(knownFacts(back?.facts ?? new Map())).toEqual(knownFacts(reader.facts));
   });
