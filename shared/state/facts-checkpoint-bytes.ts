@@ -159,7 +159,8 @@ export const decodeFactsColumns = (input: Uint8Array): FactsColumns | undefined 
     slot: slots[field] as Uint32Array,
     age: ages[field] as Float64Array,
     ttl: ttls[field] as Uint32Array,
-    text: (field === 1 || field === 3 ? flags[field >> 1] : texts[field >> 1]) as Int32Array | Uint8Array,
+    // Flags widen to the Int32Array of the other texts (FactsColumns says why).
+    text: field === 1 || field === 3 ? Int32Array.from(flags[field >> 1] as Uint8Array) : (texts[field >> 1] as Int32Array),
   }));
   // The strings: one decode, then one cut per string (its length in UTF-16 code units); the cuts
   // share the decoded text, which is no more than the ids and words themselves.
@@ -167,14 +168,14 @@ export const decodeFactsColumns = (input: Uint8Array): FactsColumns | undefined 
   let total = 0;
   for (let i = 0; i < lengths.length; i += 1) total += lengths[i] as number;
   if (total !== all.length) return undefined;
-  const ids: string[] = new Array<string>(nIds);
-  const words: string[] = new Array<string>(nWords);
+  // Arrays filled by push, as toColumns fills its own: the same (packed) array maps in a process that
+  // does both (the group worker), so that code optimized for one is not deoptimized by the other.
+  const ids: string[] = [];
+  const words: string[] = [];
   let from = 0;
   for (let i = 0; i < lengths.length; i += 1) {
     const to = from + (lengths[i] as number);
-    const s = all.slice(from, to);
-    if (i < nIds) ids[i] = s;
-    else words[i - nIds] = s;
+    (i < nIds ? ids : words).push(all.slice(from, to));
     from = to;
   }
   return { ids, fields, ttl, launch: { at: launchAt, lt, mv }, words };

@@ -444,11 +444,11 @@ export class PackedFactsReader {
     }
     return {
       ids,
-      fields: fields.map((c, field) => ({
+      fields: fields.map((c) => ({
         slot: Uint32Array.from(c.slot),
         age: Float64Array.from(c.age),
         ttl: Uint32Array.from(c.ttl),
-        text: field === 1 || field === 3 ? Uint8Array.from(c.text) : Int32Array.from(c.text),
+        text: Int32Array.from(c.text),
       })),
       ttl: Float64Array.from(ttl),
       launch: { at: Float64Array.from(launch.at), lt: Int32Array.from(launch.lt), mv: Int32Array.from(launch.mv) },
@@ -587,10 +587,12 @@ export class PackedFactsReader {
 export interface FactsColumns {
   ids: string[];
   /**
-   * Per field. `text`: fields w and p, the flag (1: `1`, 0: `0`, a byte each); fields s and d, an
-   * index into `words` of the text as written, or, field s only, -1: the canonical snapshot in `launch`.
+   * Per field. `text`: fields w and p, the flag (1: `1`, 0: `0`; a byte each in the checkpoint's
+   * bytes); fields s and d, an index into `words` of the text as written, or, field s only, -1: the
+   * canonical snapshot in `launch`. One array type for all four: the restore's loop stays monomorphic
+   * (with a Uint8Array for the flags it was deoptimized on every restore, "wrong map").
    */
-  fields: Array<{ slot: Uint32Array; age: Float64Array; ttl: Uint32Array; text: Int32Array | Uint8Array }>;
+  fields: Array<{ slot: Uint32Array; age: Float64Array; ttl: Uint32Array; text: Int32Array }>;
   /** TTLs (epoch seconds) of the items the facts came from; +Infinity: an item without one. */
   ttl: Float64Array;
   /** Per entry of field 0: the launch time (NaN: none), the launch template and model versions (indexes into `words`, -1: none). */

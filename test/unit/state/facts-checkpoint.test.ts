@@ -373,7 +373,7 @@ describe('restoreFactsCheckpoint', () => {
     });
     const flags = (slot: number[], text: number[], ttl = slot.map(() => 0), age = slot.map(() => 1_000)): Column => ({
       ...column(slot, [], ttl, age),
-      text: Uint8Array.from(text),
+      text: Int32Array.from(text),
     });
     const empty = column([], []);
     const noFlags = flags([], []);
@@ -510,7 +510,7 @@ describe('PackedFactsReader.toColumns / fromColumns', () => {
     const none = { slot: new Uint32Array(), age: new Float64Array(), ttl: new Uint32Array(), text: new Int32Array() };
     const columns: FactsColumns = {
       ids: [id(1), id(2)],
-      fields: [none, { slot: Uint32Array.of(1, 1), age: Float64Array.of(5, 5), ttl: Uint32Array.of(0, 1), text: Uint8Array.of(1, 0) }, none, none],
+      fields: [none, { slot: Uint32Array.of(1, 1), age: Float64Array.of(5, 5), ttl: Uint32Array.of(0, 1), text: Int32Array.of(1, 0) }, none, none],
       ttl: Float64Array.of(ttl + 60, ttl),
       launch: { at: new Float64Array(), lt: new Int32Array(), mv: new Int32Array() },
       words: [],
