@@ -2,19 +2,26 @@
  * Facts checkpoints (docs/adr/0009-packed-instance-facts.md, fifth amendment): a group's packed
  * facts as decoded at one moment, stored compressed in its partition, so that a container's first
  * read of a group reads the checkpoint and only the hours of facts written since, instead of a
- * day's worth of packed items (2.1 MB of JSON at 30,000 instances, issue 16).
+ * day's worth of packed items (2.1 MB of JSON at 30,000 instances, issue 16). Its bytes are format 2
+ * (shared/state/facts-checkpoint-bytes.ts: typed-array sections), gzipped, as base64 text.
  *
  * | item | pk | sk | TTL |
  * |---|---|---|---|
  * | checkpoint header: `data.at` (when the state was read, epoch ms), `data.n` (chunks) | `group#<group>` | `ckpt#facts` | the checkpoint's facts' day |
- * | checkpoint chunk k: `data.at`, `data.b` (bytes k × 350,000 on of the gzipped columns) | `group#<group>` | `ckpt#facts#<k, 3 digits>` | the same |
+ * | checkpoint chunk k: `data.at`, `data.b` (characters k × 384,000 on of the base64 of the gzipped bytes) | `group#<group>` | `ckpt#facts#<k, 3 digits>` | the same |
  *
  * `ckpt#` sorts before `facts#` (then `instance#`, `mix`, `signal#`), so the warm reads
  * (`sk >= facts#<hour>`) never answer checkpoint bytes, and a whole read starts at `facts#`.
  * An item holds at most 400 KB, names and values counted
  * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html): a chunk
- * holds 350,000 bytes of a Binary attribute
- * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html#HowItWorks.DataTypes).
+ * holds 384,000 characters of a String attribute, ASCII, so as many bytes
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html#HowItWorks.DataTypes:
+ * a String's size is its UTF-8 bytes). Text, not Binary: DynamoDB's JSON protocol carries a Binary
+ * as base64 either way, and the SDK checks a Binary's base64 with a regular expression before it
+ * decodes it (@smithy/core `fromBase64`), ~2.5 ms per 570 KB checkpoint read; Node decodes base64
+ * text natively (`Buffer.from(text, 'base64')`, https://nodejs.org/api/buffer.html#buffers-and-character-encodings).
+ * What a damaged text decodes to is caught by gzip's CRC-32 and length
+ * (https://www.rfc-editor.org/rfc/rfc1952#section-2.3.1).
  *
  * **Why it is exact.** A checkpoint is what a decoder held after reading the partition at `at`
  * (shared/state/packed-facts.ts, `PackedFactsReader`). Items of hours before
@@ -33,6 +40,7 @@
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { StateStorePort } from '../aws/state-store';
+import { decodeFactsColumns, encodeFactsColumns } from './facts-checkpoint-bytes';
 import { decodeGroupState } from './group-state';
 import { groupPk, INSTANCE_FACTS_PREFIX } from './keys';
 import { openHourStart, PACKED_FACTS_PREFIX, PackedFactsReader, packedFactsExpiry, packedFactsFrom } from './packed-facts';
@@ -40,20 +48,20 @@ import { openHourStart, PACKED_FACTS_PREFIX, PackedFactsReader, packedFactsExpir
 /** Sort key of a checkpoint's header; its chunks are `<this>#<k, 3 digits>`. */
 export const FACTS_CHECKPOINT_SK = 'ckpt#facts';
 
-/** Bytes of the compressed checkpoint per chunk item (an item holds at most 400 KB). */
-export const FACTS_CHECKPOINT_CHUNK_BYTES = 350_000;
+/** Characters of the checkpoint's base64 text per chunk item (an item holds at most 400 KB). */
+export const FACTS_CHECKPOINT_CHUNK_CHARS = 384_000;
 
 /** A worker renews a group's checkpoint once it is this old. */
 export const FACTS_CHECKPOINT_RENEW_MS = 60 * 60_000;
 
-/** Format version of the checkpoint's columns. */
-const FORMAT = 1;
-
-/** At most this many chunks (350 MB): more is not a checkpoint this code wrote. */
+/** At most this many chunks (384 MB): more is not a checkpoint this code wrote. */
 const MAX_CHUNKS = 1000;
 
 /** Sort key of chunk `k` of a group's checkpoint. */
 export const factsCheckpointChunkSk = (k: number): string => `${FACTS_CHECKPOINT_SK}#${String(k).padStart(3, '0')}`;
+
+const isFiniteNumber = (v: unknown): v is number => Number.isFinite(v);
+const isIntegerNumber = (v: unknown): v is number => Number.isInteger(v);
 
 const dataOf = (item: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> | undefined =>
   typeof item?.data === 'object' && item.data !== null ? (item.data as Record<string, unknown>) : undefined;
@@ -64,16 +72,16 @@ const dataOf = (item: Readonly<Record<string, unknown>> | undefined): Record<str
  *
  * @example
  * ```ts
- * const chunks = encodeFactsCheckpoint(reader, now); // [Uint8Array(…)]
+ * const chunks = encodeFactsCheckpoint(reader, now); // ['H4sIAAAAAAAAA…']
  * ```
  */
-export const encodeFactsCheckpoint = (reader: PackedFactsReader, at: number): Uint8Array[] | undefined => {
+export const encodeFactsCheckpoint = (reader: PackedFactsReader, at: number): string[] | undefined => {
   const columns = reader.toColumns(at);
   if (columns === undefined) return undefined;
-  const zipped = gzipSync(JSON.stringify({ v: FORMAT, ...columns }));
-  const chunks: Uint8Array[] = [];
-  for (let start = 0; start < zipped.length || chunks.length === 0; start += FACTS_CHECKPOINT_CHUNK_BYTES) {
-    chunks.push(zipped.subarray(start, start + FACTS_CHECKPOINT_CHUNK_BYTES));
+  const text = gzipSync(encodeFactsColumns(columns)).toString('base64');
+  const chunks: string[] = [];
+  for (let start = 0; start < text.length || chunks.length === 0; start += FACTS_CHECKPOINT_CHUNK_CHARS) {
+    chunks.push(text.slice(start, start + FACTS_CHECKPOINT_CHUNK_CHARS));
   }
   return chunks;
 };
@@ -90,21 +98,25 @@ export const restoreFactsCheckpoint = (
   const header = dataOf(items.find((i) => i.sk === FACTS_CHECKPOINT_SK));
   const at = header?.at;
   const n = header?.n;
-  if (typeof at !== 'number' || !Number.isFinite(at) || typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_CHUNKS) return undefined;
-  const chunks: Uint8Array[] = [];
+  if (!isFiniteNumber(at) || !isIntegerNumber(n) || n < 1 || n > MAX_CHUNKS) return undefined;
+  const chunks: string[] = [];
   for (let k = 0; k < n; k += 1) {
     const sk = factsCheckpointChunkSk(k);
     const data = dataOf(items.find((i) => i.sk === sk));
-    if (data?.at !== at || !(data.b instanceof Uint8Array)) return undefined;
+    // Format 1's chunks were Binary (bytes): not this format.
+    if (data?.at !== at || typeof data.b !== 'string') return undefined;
     chunks.push(data.b);
   }
-  let columns: unknown;
+  // Text that does not gunzip (gzip checks its CRC-32 and length) or bytes that are not format 2's
+  // layout are no checkpoint.
+  let bytes: Buffer;
   try {
-    columns = JSON.parse(gunzipSync(Buffer.concat(chunks)).toString('utf8'));
+    bytes = gunzipSync(Buffer.from(chunks.join(''), 'base64'));
   } catch {
     return undefined;
   }
-  if (typeof columns !== 'object' || columns === null || (columns as { v?: unknown }).v !== FORMAT) return undefined;
+  const columns = decodeFactsColumns(bytes);
+  if (columns === undefined) return undefined;
   const reader = PackedFactsReader.fromColumns(columns, at);
   return reader === undefined ? undefined : { at, reader: reader.expire(nowMs) };
 };

@@ -380,8 +380,8 @@ export class PackedFactsReader {
   public toColumns(at: number): FactsColumns | undefined {
     const { times, texts, expiries } = this;
     const ids: string[] = [];
-    const fields: FactsColumns['fields'] = [0, 1, 2, 3].map(() => ({ slot: [], age: [], ttl: [], text: [] }));
-    const launch: FactsColumns['launch'] = { at: [], lt: [], mv: [] };
+    const fields = [0, 1, 2, 3].map(() => ({ slot: [] as number[], age: [] as number[], ttl: [] as number[], text: [] as number[] }));
+    const launch = { at: [] as number[], lt: [] as number[], mv: [] as number[] };
     const words: string[] = [];
     const wordIndex = new Map<string, number>();
     const word = (w: string | undefined): number => {
@@ -406,12 +406,12 @@ export class PackedFactsReader {
         const k = slot * 4 + field;
         const time = times[k] as number;
         if (time === Number.NEGATIVE_INFINITY) continue;
-        const column = fields[field] as FactsColumns['fields'][number];
+        const column = fields[field] as (typeof fields)[number];
         const expiry = expiries[k] as number;
         let t = ttlIndex.get(expiry);
         if (t === undefined) {
           t = ttl.length;
-          ttl.push(Number.isFinite(expiry) ? expiry : -1);
+          ttl.push(expiry);
           ttlIndex.set(expiry, t);
         }
         column.slot.push(out - (last[field] as number));
@@ -423,45 +423,60 @@ export class PackedFactsReader {
         const canonical = textOf(f, field);
         const text = texts[k];
         const raw = Number.isInteger(time) && text !== undefined && text !== '\uffff' ? text : canonical;
-        if (field !== 0) {
-          column.text.push(raw);
-          continue;
-        }
-        // The launch snapshot, in its parts when its text is the canonical one (no text to read again,
-        // and the versions written once): else its text as written, applied again on restore.
-        if (raw === canonical) {
-          column.text.push(null);
-          launch.at.push(f.launchedAt ?? null);
+        if (field === 1 || field === 3) {
+          column.text.push(raw === '1' ? 1 : 0);
+        } else if (field === 2) {
+          column.text.push(word(raw));
+        } else if (raw === canonical) {
+          // The launch snapshot in its parts when its text is the canonical one (no text to read
+          // again, and the versions written once): else its text as written, applied again on restore.
+          column.text.push(-1);
+          launch.at.push(f.launchedAt ?? Number.NaN);
           launch.lt.push(word(f.launchTemplateVersion));
           launch.mv.push(word(f.modelVersion));
         } else {
-          column.text.push(raw);
-          launch.at.push(null);
+          column.text.push(word(raw));
+          launch.at.push(Number.NaN);
           launch.lt.push(-1);
           launch.mv.push(-1);
         }
       }
     }
-    return { ids, fields, ttl, launch, words };
+    return {
+      ids,
+      fields: fields.map((c) => ({
+        slot: Uint32Array.from(c.slot),
+        age: Float64Array.from(c.age),
+        ttl: Uint32Array.from(c.ttl),
+        text: Int32Array.from(c.text),
+      })),
+      ttl: Float64Array.from(ttl),
+      launch: { at: Float64Array.from(launch.at), lt: Int32Array.from(launch.lt), mv: Int32Array.from(launch.mv) },
+      words,
+    };
   }
 
   /**
    * A decoder holding what `columns` (from {@link toColumns} at `at`) held; undefined when they are
-   * not well formed (a checkpoint that is not one: the caller reads the partition whole).
+   * not well formed (a checkpoint that is not one: the caller reads the partition whole). Reads the
+   * typed arrays in place: besides the ids, it allocates only the facts, the Map and three arrays of
+   * 4 × ids (the checkpoint's point is a first read of little CPU, docs/adr/0009-packed-instance-facts.md).
    */
-  public static fromColumns(columns: unknown, at: number): PackedFactsReader | undefined {
-    if (typeof columns !== 'object' || columns === null) return undefined;
-    const { ids, fields, ttl, launch, words } = columns as Partial<Record<keyof FactsColumns, unknown>>;
-    if (!Array.isArray(ids) || !Array.isArray(fields) || fields.length !== 4 || !Array.isArray(ttl) || !isNumbers(ttl, ttl.length)) return undefined;
-    if (!Array.isArray(words) || !words.every((w) => typeof w === 'string' && w !== '') || typeof launch !== 'object' || launch === null) return undefined;
-    const { at: launchedAt, lt, mv } = launch as Partial<Record<keyof FactsColumns['launch'], unknown>>;
+  public static fromColumns(columns: FactsColumns, at: number): PackedFactsReader | undefined {
+    const { ids, fields, ttl, launch, words } = columns;
+    if (fields.length !== 4) return undefined;
+    for (let t = 0; t < ttl.length; t += 1) {
+      // +Infinity: the item had no TTL; NaN or -Infinity is no TTL this code wrote.
+      if (Number.isNaN(ttl[t]) || ttl[t] === Number.NEGATIVE_INFINITY) return undefined;
+    }
+    for (const w of words) if (w === '') return undefined;
     const reader = new PackedFactsReader();
     const { facts, factsOf } = reader;
     const n = ids.length;
     // Slots in the checkpoint's order, made in bulk: no lookup of an id known new, storage sized once.
     for (let slot = 0; slot < n; slot += 1) {
-      const id: unknown = ids[slot];
-      if (typeof id !== 'string' || id === '') return undefined;
+      const id = ids[slot] as string;
+      if (id === '') return undefined;
       const f = new DecodedFacts(slot);
       facts.set(id, f);
       if (facts.size !== slot + 1) return undefined; // an id twice
@@ -475,50 +490,49 @@ export class PackedFactsReader {
     reader.expiries = expiries;
     let first = Number.POSITIVE_INFINITY;
     for (let field = 0; field < 4; field += 1) {
-      const column: unknown = fields[field];
-      if (typeof column !== 'object' || column === null) return undefined;
-      const { slot, age, ttl: ttlOf, text } = column as Partial<Record<'slot' | 'age' | 'ttl' | 'text', unknown>>;
-      if (!Array.isArray(slot)) return undefined;
+      const { slot, age, ttl: ttlOf, text } = fields[field] as FactsColumns['fields'][number];
       const count = slot.length;
-      if (!isNumbers(slot, count) || !isNumbers(age, count) || !isNumbers(ttlOf, count) || !Array.isArray(text) || text.length !== count) return undefined;
-      if (field === 0 && !(Array.isArray(launchedAt) && launchedAt.length === count && isNumbers(lt, count) && isNumbers(mv, count))) return undefined;
+      if (age.length !== count || ttlOf.length !== count || text.length !== count) return undefined;
+      if (field === 0 && (launch.at.length !== count || launch.lt.length !== count || launch.mv.length !== count)) return undefined;
+      const flag = field === 1 || field === 3;
       let s = -1;
       for (let j = 0; j < count; j += 1) {
         // Slots as differences from the previous one: at least 1 (each slot once, in order).
         const step = slot[j] as number;
         s += step;
         const t = ttl[ttlOf[j] as number];
-        const value: unknown = text[j];
-        if (!Number.isInteger(step) || step < 1 || s >= n || t === undefined) return undefined;
-        const f = factsOf[s] as InstanceFacts;
-        const k = s * 4 + field;
         const time = at - (age[j] as number);
-        if (typeof value === 'string') {
-          if (!apply(f, field, value)) return undefined;
+        if (step < 1 || s >= n || t === undefined || !Number.isFinite(time)) return undefined;
+        const f = factsOf[s] as DecodedFacts;
+        const k = s * 4 + field;
+        const v = text[j] as number;
+        if (flag) {
+          if (v !== 0 && v !== 1) return undefined;
+          if (field === 1) f.warming = v === 1;
+          else f.protectedFromScaleIn = v === 1;
+          texts[k] = Number.isInteger(time) ? (v === 1 ? '1' : '0') : '\uffff';
+        } else if (v >= 0) {
+          const value = words[v];
+          if (value === undefined || !apply(f, field, value)) return undefined;
           texts[k] = Number.isInteger(time) ? value : '\uffff';
-        } else if (value === null && field === 0) {
-          // The canonical snapshot in its parts (what applying its text gives).
-          const launched: unknown = (launchedAt as unknown[])[j];
-          const l = (lt as number[])[j] as number;
-          const m = (mv as number[])[j] as number;
-          if (
-            (launched !== null && (typeof launched !== 'number' || !Number.isFinite(launched))) ||
-            !(l === -1 || words[l] !== undefined) ||
-            !(m === -1 || words[m] !== undefined)
-          ) {
+        } else if (v === -1 && field === 0) {
+          // The canonical snapshot in its parts (what applying its text gives): NaN is no launch time.
+          const launched = launch.at[j] as number;
+          const l = launch.lt[j] as number;
+          const m = launch.mv[j] as number;
+          if (launched === Number.POSITIVE_INFINITY || launched === Number.NEGATIVE_INFINITY || l < -1 || m < -1 || l >= words.length || m >= words.length) {
             return undefined;
           }
-          f.launchedAt = launched === null ? undefined : (launched as number);
-          f.launchTemplateVersion = l === -1 ? undefined : (words[l] as string);
-          f.modelVersion = m === -1 ? undefined : (words[m] as string);
+          f.launchedAt = Number.isNaN(launched) ? undefined : launched;
+          f.launchTemplateVersion = l === -1 ? undefined : words[l];
+          f.modelVersion = m === -1 ? undefined : words[m];
           texts[k] = Number.isInteger(time) ? undefined : '\uffff';
         } else {
           return undefined;
         }
-        const expiry = t < 0 ? Number.POSITIVE_INFINITY : t;
         times[k] = time;
-        expiries[k] = expiry;
-        if (expiry * 1000 < first) first = expiry * 1000;
+        expiries[k] = t;
+        if (t * 1000 < first) first = t * 1000;
       }
     }
     reader.expiresAtMs = first;
@@ -563,18 +577,26 @@ export class PackedFactsReader {
 }
 
 /**
- * A decoder's state as plain columns, for a facts checkpoint (shared/state/facts-checkpoint.ts):
- * the instances' ids in slot order, and per field (s, w, d, p) the slots that hold a write (as
- * differences from the previous one), each write's age (`at` − its time, ms), the TTL of the item it
- * came from (an index into `ttl`) and its text (what {@link PackedFactsReader.apply} applied).
+ * A decoder's state as columns of typed arrays, for a facts checkpoint
+ * (shared/state/facts-checkpoint.ts; their bytes: shared/state/facts-checkpoint-bytes.ts): the instances' ids in slot order,
+ * and per field (s, w, d, p) the slots that hold a write (as differences from the previous one),
+ * each write's age (`at` − its time, ms; half milliseconds exist, see {@link PackedFactsReader.apply}),
+ * the TTL of the item it came from (an index into `ttl`) and its text (what
+ * {@link PackedFactsReader.apply} applied).
  */
 export interface FactsColumns {
   ids: string[];
-  /** Per field; `text` null: field 0's canonical snapshot, in `launch` (else the text as written). */
-  fields: Array<{ slot: number[]; age: number[]; ttl: number[]; text: Array<string | null> }>;
-  ttl: number[];
-  /** Per entry of field 0: the launch time (null: none), the launch template and model versions (indexes into `words`, -1: none). */
-  launch: { at: Array<number | null>; lt: number[]; mv: number[] };
+  /**
+   * Per field. `text`: fields w and p, the flag (1: `1`, 0: `0`; a byte each in the checkpoint's
+   * bytes); fields s and d, an index into `words` of the text as written, or, field s only, -1: the
+   * canonical snapshot in `launch`. One array type for all four: the restore's loop stays monomorphic
+   * (with a Uint8Array for the flags it was deoptimized on every restore, "wrong map").
+   */
+  fields: Array<{ slot: Uint32Array; age: Float64Array; ttl: Uint32Array; text: Int32Array }>;
+  /** TTLs (epoch seconds) of the items the facts came from; +Infinity: an item without one. */
+  ttl: Float64Array;
+  /** Per entry of field 0: the launch time (NaN: none), the launch template and model versions (indexes into `words`, -1: none). */
+  launch: { at: Float64Array; lt: Int32Array; mv: Int32Array };
   words: string[];
 }
 
@@ -584,8 +606,6 @@ const textOf = (f: InstanceFacts, field: number): string => {
   if (field === 2) return f.doomed === undefined ? '' : `${f.doomed.kind === 'interruption-warning' ? 'i' : 'r'}:${f.doomed.at}`;
   return (field === 1 ? f.warming : f.protectedFromScaleIn) ? '1' : '0';
 };
-
-const isNumbers = (v: unknown, n: number): v is number[] => Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'number' && Number.isFinite(x));
 
 /**
  * Records facts about one instance in its group's packed item of this hour: one UpdateItem, no read

@@ -1,6 +1,6 @@
 /**
  * Facts checkpoints (shared/state/facts-checkpoint.ts) through DynamoStateStore against a real
- * DynamoDB wire protocol (moto): the chunks are Binary attributes inside a map
+ * DynamoDB wire protocol (moto): the chunks are String attributes (base64 text) inside a map
  * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html#HowItWorks.DataTypes),
  * each item under the 400 KB limit
  * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html); what a
