@@ -123,7 +123,8 @@ export const runChild = async (
     process.execPath,
     [...(input.nodeFlags ?? []), '--expose-gc', join(root, 'bench', 'lib', 'bundle-child.cjs'), bundle, fn.exportName, inFile, outFile],
     {
-      stdio: ['ignore', 'ignore', 'pipe'],
+      // CHILD_STDOUT=1: the child's stdout (V8 traces such as --trace-deopt given in nodeFlags) on this one's.
+      stdio: ['ignore', process.env.CHILD_STDOUT ? 'inherit' : 'ignore', 'pipe'],
       env: {
         PATH: process.env.PATH ?? '',
         NODE_PATH: join(root, 'node_modules'),

@@ -471,71 +471,30 @@ export class PackedFactsReader {
     }
     for (const w of words) if (w === '') return undefined;
     const reader = new PackedFactsReader();
-    const { facts, factsOf } = reader;
     const n = ids.length;
-    // Slots in the checkpoint's order, made in bulk: no lookup of an id known new, storage sized once.
-    for (let slot = 0; slot < n; slot += 1) {
-      const id = ids[slot] as string;
-      if (id === '') return undefined;
-      const f = new DecodedFacts(slot);
-      facts.set(id, f);
-      if (facts.size !== slot + 1) return undefined; // an id twice
-      factsOf.push(f);
-    }
+    // Storage sized once, made before the loops that fill it (see RestoreTarget).
     const times: number[] = new Array<number>(n * 4).fill(Number.NEGATIVE_INFINITY);
     const texts: Array<string | undefined> = new Array<string | undefined>(n * 4).fill('\uffff');
     const expiries: number[] = new Array<number>(n * 4).fill(Number.POSITIVE_INFINITY);
+    if (!restoreSlots(reader.facts, reader.factsOf as DecodedFacts[], ids)) return undefined;
     reader.times = times;
     reader.texts = texts;
     reader.expiries = expiries;
-    let first = Number.POSITIVE_INFINITY;
+    const target: RestoreTarget = { n, factsOf: reader.factsOf as DecodedFacts[], times, texts, expiries, ttl, at, first: Number.POSITIVE_INFINITY };
     for (let field = 0; field < 4; field += 1) {
-      const { slot, age, ttl: ttlOf, text } = fields[field] as FactsColumns['fields'][number];
-      const count = slot.length;
-      if (age.length !== count || ttlOf.length !== count || text.length !== count) return undefined;
+      const column = fields[field] as FactsColumns['fields'][number];
+      const count = column.slot.length;
+      if (column.age.length !== count || column.ttl.length !== count || column.text.length !== count) return undefined;
       if (field === 0 && (launch.at.length !== count || launch.lt.length !== count || launch.mv.length !== count)) return undefined;
-      const flag = field === 1 || field === 3;
-      let s = -1;
-      for (let j = 0; j < count; j += 1) {
-        // Slots as differences from the previous one: at least 1 (each slot once, in order).
-        const step = slot[j] as number;
-        s += step;
-        const t = ttl[ttlOf[j] as number];
-        const time = at - (age[j] as number);
-        if (step < 1 || s >= n || t === undefined || !Number.isFinite(time)) return undefined;
-        const f = factsOf[s] as DecodedFacts;
-        const k = s * 4 + field;
-        const v = text[j] as number;
-        if (flag) {
-          if (v !== 0 && v !== 1) return undefined;
-          if (field === 1) f.warming = v === 1;
-          else f.protectedFromScaleIn = v === 1;
-          texts[k] = Number.isInteger(time) ? (v === 1 ? '1' : '0') : '\uffff';
-        } else if (v >= 0) {
-          const value = words[v];
-          if (value === undefined || !apply(f, field, value)) return undefined;
-          texts[k] = Number.isInteger(time) ? value : '\uffff';
-        } else if (v === -1 && field === 0) {
-          // The canonical snapshot in its parts (what applying its text gives): NaN is no launch time.
-          const launched = launch.at[j] as number;
-          const l = launch.lt[j] as number;
-          const m = launch.mv[j] as number;
-          if (launched === Number.POSITIVE_INFINITY || launched === Number.NEGATIVE_INFINITY || l < -1 || m < -1 || l >= words.length || m >= words.length) {
-            return undefined;
-          }
-          f.launchedAt = Number.isNaN(launched) ? undefined : launched;
-          f.launchTemplateVersion = l === -1 ? undefined : words[l];
-          f.modelVersion = m === -1 ? undefined : words[m];
-          texts[k] = Number.isInteger(time) ? undefined : '\uffff';
-        } else {
-          return undefined;
-        }
-        times[k] = time;
-        expiries[k] = t;
-        if (t * 1000 < first) first = t * 1000;
-      }
+      const ok =
+        field === 0
+          ? restoreSnapshots(target, column, launch, words)
+          : field === 2
+            ? restoreDoomed(target, column, words)
+            : restoreFlags(target, column, field as 1 | 3);
+      if (!ok) return undefined;
     }
-    reader.expiresAtMs = first;
+    reader.expiresAtMs = target.first;
     return reader;
   }
 
@@ -574,6 +533,130 @@ export class PackedFactsReader {
     this.expiresAtMs = next;
     return this;
   }
+}
+
+/**
+ * What {@link PackedFactsReader.fromColumns} fills, shared by its loops: one small function per
+ * kind of column (snapshots, doomed, flags), each with one loop and one kind of value, so that V8
+ * optimizes each loop (on-stack, inside its first restore) with feedback for all of its body: one
+ * function holding every kind had its optimized code thrown away when a later field's branch ran
+ * for the first time ("insufficient type feedback", `--trace-deopt`), in restore after restore.
+ */
+interface RestoreTarget {
+  n: number;
+  factsOf: DecodedFacts[];
+  times: number[];
+  texts: Array<string | undefined>;
+  expiries: number[];
+  ttl: Float64Array;
+  at: number;
+  /** The earliest TTL of a field restored, in ms. */
+  first: number;
+}
+
+/** A record per id in the checkpoint's order: no lookup of an id known new; false on an empty or repeated id. */
+function restoreSlots(facts: Map<string, InstanceFacts>, factsOf: DecodedFacts[], ids: readonly string[]): boolean {
+  for (let slot = 0; slot < ids.length; slot += 1) {
+    const id = ids[slot] as string;
+    if (id === '') return false;
+    const f = new DecodedFacts(slot);
+    facts.set(id, f);
+    factsOf.push(f);
+  }
+  return facts.size === ids.length; // else an id twice
+}
+
+/**
+ * The slot of an entry from its step (slots as differences from the previous one: at least 1, each
+ * slot once, in order), its time and TTL written at `k`; -1 when the entry is not well formed.
+ */
+function restoreEntry(target: RestoreTarget, column: FactsColumns['fields'][number], j: number, previous: number, field: number): number {
+  const step = column.slot[j] as number;
+  const s = previous + step;
+  const t = target.ttl[column.ttl[j] as number];
+  const time = target.at - (column.age[j] as number);
+  if (step < 1 || s >= target.n || t === undefined || !Number.isFinite(time)) return -1;
+  const k = s * 4 + field;
+  target.times[k] = time;
+  target.expiries[k] = t;
+  if (t * 1000 < target.first) target.first = t * 1000;
+  return s;
+}
+
+/** Field s: the canonical snapshot in its parts (what applying its text gives), or its text as written. */
+function restoreSnapshots(target: RestoreTarget, column: FactsColumns['fields'][number], launch: FactsColumns['launch'], words: readonly string[]): boolean {
+  const { factsOf, texts } = target;
+  let s = -1;
+  for (let j = 0; j < column.slot.length; j += 1) {
+    s = restoreEntry(target, column, j, s, 0);
+    if (s < 0) return false;
+    const f = factsOf[s] as DecodedFacts;
+    const k = s * 4;
+    const exact = Number.isInteger(target.times[k]);
+    const v = column.text[j] as number;
+    if (v >= 0) {
+      // `apply` refuses what is not text (an index past the words).
+      const value = words[v];
+      if (!apply(f, 0, value)) return false;
+      texts[k] = exact ? (value as string) : '\uffff';
+      continue;
+    }
+    // NaN is no launch time.
+    const launched = launch.at[j] as number;
+    const l = launch.lt[j] as number;
+    const m = launch.mv[j] as number;
+    if (
+      v !== -1 ||
+      launched === Number.POSITIVE_INFINITY ||
+      launched === Number.NEGATIVE_INFINITY ||
+      l < -1 ||
+      m < -1 ||
+      l >= words.length ||
+      m >= words.length
+    ) {
+      return false;
+    }
+    f.launchedAt = Number.isNaN(launched) ? undefined : launched;
+    f.launchTemplateVersion = l === -1 ? undefined : words[l];
+    f.modelVersion = m === -1 ? undefined : words[m];
+    texts[k] = exact ? undefined : '\uffff';
+  }
+  return true;
+}
+
+/** Field d: the text as written (an index into `words`). */
+function restoreDoomed(target: RestoreTarget, column: FactsColumns['fields'][number], words: readonly string[]): boolean {
+  const { factsOf, texts } = target;
+  let s = -1;
+  for (let j = 0; j < column.slot.length; j += 1) {
+    s = restoreEntry(target, column, j, s, 2);
+    if (s < 0) return false;
+    const k = s * 4 + 2;
+    const v = column.text[j] as number;
+    // `apply` refuses what is not text (an index past the words, or -1: no parts for field d).
+    const value = words[v];
+    if (!apply(factsOf[s] as DecodedFacts, 2, value)) return false;
+    texts[k] = Number.isInteger(target.times[k]) ? (value as string) : '\uffff';
+  }
+  return true;
+}
+
+/** Fields w and p: a flag, 1 or 0. */
+function restoreFlags(target: RestoreTarget, column: FactsColumns['fields'][number], field: 1 | 3): boolean {
+  const { factsOf, texts } = target;
+  let s = -1;
+  for (let j = 0; j < column.slot.length; j += 1) {
+    s = restoreEntry(target, column, j, s, field);
+    if (s < 0) return false;
+    const v = column.text[j] as number;
+    if (v !== 0 && v !== 1) return false;
+    const f = factsOf[s] as DecodedFacts;
+    if (field === 1) f.warming = v === 1;
+    else f.protectedFromScaleIn = v === 1;
+    const k = s * 4 + field;
+    texts[k] = Number.isInteger(target.times[k]) ? (v === 1 ? '1' : '0') : '\uffff';
+  }
+  return true;
 }
 
 /**

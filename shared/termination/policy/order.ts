@@ -271,8 +271,7 @@ interface Joined {
  */
 function joinFacts(list: readonly TerminationCandidate[], known: ReadonlyMap<string, InstanceFacts>): Joined {
   const total = list.length;
-  const firstAt = new Map<string, number>();
-  for (let i = total - 1; i >= 0; i -= 1) firstAt.set((list[i] as TerminationCandidate).instanceId, i);
+  const firstAt = firstPositions(list);
   const isFirst = new Uint8Array(total);
   const factsAt = new Array<InstanceFacts | undefined>(total).fill(undefined);
   if (known.size < firstAt.size) {
@@ -290,6 +289,17 @@ function joinFacts(list: readonly TerminationCandidate[], known: ReadonlyMap<str
     });
   }
   return { isFirst, factsAt, duplicates: total - firstAt.size };
+}
+
+/**
+ * Id → first position. A loop of its own: V8 optimizes a function on-stack inside its first long
+ * loop, and code after that loop, not yet run, had no type feedback: the optimized code was thrown
+ * away there in call after call (`--trace-deopt`), the rest of the call running unoptimized.
+ */
+function firstPositions(list: readonly TerminationCandidate[]): Map<string, number> {
+  const firstAt = new Map<string, number>();
+  for (let i = list.length - 1; i >= 0; i -= 1) firstAt.set((list[i] as TerminationCandidate).instanceId, i);
+  return firstAt;
 }
 
 /** Per candidate that may go (indexed by row): its sort criteria, weight and facts. */

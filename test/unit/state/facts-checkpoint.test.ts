@@ -421,6 +421,8 @@ describe('restoreFactsCheckpoint', () => {
       ['a ttl of -Infinity', columns([empty, noFlags, empty, noFlags], { ttl: Float64Array.of(Number.NEGATIVE_INFINITY) })],
       ['a slot step of 0', columns([column([1, 0], [2, 2]), noFlags, empty, noFlags])],
       ['a first slot step of 0', columns([empty, flags([0], [1]), empty, noFlags])],
+      ['a slot step of 0 in field d', columns([empty, noFlags, column([1, 0], [4, 4]), noFlags])],
+      ['a slot past the ids in field d', columns([empty, noFlags, column([3], [4]), noFlags])],
       ['a slot past the ids', columns([column([3], [2]), noFlags, empty, noFlags])],
       ['slots past the ids, step by step', columns([empty, flags([1, 1, 1], [1, 1, 1]), empty, noFlags])],
       ['a slot step that wraps past 2³²', columns([column([1, 0xffff_ffff], [2, 2]), noFlags, empty, noFlags])],
@@ -537,6 +539,33 @@ describe('PackedFactsReader.toColumns / fromColumns', () => {
     const whole = new PackedFactsReader().apply([written, tie], NOW);
     expect(knownFacts(whole.facts)).toEqual({ [id(1)]: { launchedAt: 1.5, modelVersion: 'a' } });
     const restored = PackedFactsReader.fromColumns(columnsOf(new PackedFactsReader().apply([written], NOW)), NOW);
+    expect(knownFacts(restored?.apply([tie], NOW).facts ?? new Map())).toEqual(knownFacts(whole.facts));
+  });
+
+  // Each kind of column (snapshot, doom, flags) keeps, after a restore, the text a write of the same
+  // millisecond compares with: the smaller text wins a tie, as in a whole read.
+  const ties: Array<[string, 's' | 'w' | 'd' | 'p', string, string]> = [
+    ['a canonical snapshot over a larger tie', 's', '5\u001f7\u001fv7', '5\u001f7\u001fv8'],
+    ['a canonical snapshot under a smaller tie', 's', '5\u001f7\u001fv7', '5\u001f7\u001fv6'],
+    ['a doom over a larger tie', 'd', 'r:5', 'r:6'],
+    ['a doom under a smaller tie', 'd', 'r:5', 'i:5'],
+    ['warming over a larger tie', 'w', '0', '1'],
+    ['warming under a smaller tie', 'w', '1', '0'],
+    ['protection over a larger tie', 'p', '0', '1'],
+    ['protection under a smaller tie', 'p', '1', '0'],
+  ];
+  it.each(ties)('%s: a write of the same millisecond after the restore wins or loses as in a whole read', (_why, field, written, tied) => {
+    const at = NOW - HOUR;
+    const sk = packedFactsSk(at, id(1));
+    const entry = (n: number, value: string) => `${id(n)}|${field}|${at - Math.floor(at / HOUR) * HOUR}|${value}`;
+    // Three instances, so that the tied ones sit in slots past the first.
+    const first = { pk: PK, sk, expiresAt: packedFactsExpiry(at), f: new Set([entry(3, written), entry(2, written), entry(1, written)]) };
+    const tie = { pk: PK, sk, expiresAt: packedFactsExpiry(at), f: new Set([entry(2, tied), entry(1, tied)]) };
+    const whole = new PackedFactsReader().apply([first, tie], NOW);
+    const alone = new PackedFactsReader().apply([first], NOW);
+    // The tie decides: the whole read differs from the first write alone exactly when the tie is smaller.
+    expect(JSON.stringify(knownFacts(whole.facts)) === JSON.stringify(knownFacts(alone.facts))).toBe(tied > written);
+    const restored = PackedFactsReader.fromColumns(columnsOf(alone), NOW);
     expect(knownFacts(restored?.apply([tie], NOW).facts ?? new Map())).toEqual(knownFacts(whole.facts));
   });
 
