@@ -97,6 +97,22 @@ export const buildBundle = async (root: string, settings: EsbuildSettings, fn: F
   return join(outdir, `${fn.file.replace(/^.*\//, '').replace(/\.ts$/, '')}${settings.extension}`);
 };
 
+/**
+ * The V8 heap flags Lambda's Node.js runtime starts `node` with for a function of `memoryMb`: its
+ * bootstrap (`/var/runtime/bootstrap` of the AWS base image) gives a tenth of the memory to the new
+ * space, half of that to each semi-space, and the rest to the old space
+ * (`--max-semi-space-size=$((M / 10 / 2))`, `--max-old-space-size=$((M - M / 10))`, the script as
+ * quoted from the image in public write-ups; the nodejs20.x+ bootstrap still sets both flags from
+ * the memory size, unless NODE_OPTIONS sets one). Node's own default on this 23 GiB machine would
+ * be a 16 MB semi-space and an old space sized to the machine, not to the function: the young
+ * generation, and with it how often a 30,000-candidate event is copied by scavenges, would not be
+ * Lambda's.
+ */
+export const lambdaHeapFlags = (memoryMb: number): string[] => {
+  const newSpace = Math.floor(memoryMb / 10);
+  return [`--max-semi-space-size=${Math.floor(newSpace / 2)}`, `--max-old-space-size=${memoryMb - newSpace}`];
+};
+
 export const runChild = async (
   root: string,
   bundle: string,
@@ -121,7 +137,16 @@ export const runChild = async (
   // Asynchronous: the endpoint answering the child lives in this process's event loop.
   const child = spawn(
     process.execPath,
-    [...(input.nodeFlags ?? []), '--expose-gc', join(root, 'bench', 'lib', 'bundle-child.cjs'), bundle, fn.exportName, inFile, outFile],
+    [
+      ...lambdaHeapFlags(input.memoryMb),
+      ...(input.nodeFlags ?? []),
+      '--expose-gc',
+      join(root, 'bench', 'lib', 'bundle-child.cjs'),
+      bundle,
+      fn.exportName,
+      inFile,
+      outFile,
+    ],
     {
       // CHILD_STDOUT=1: the child's stdout (V8 traces such as --trace-deopt given in nodeFlags) on this one's.
       stdio: ['ignore', process.env.CHILD_STDOUT ? 'inherit' : 'ignore', 'pipe'],
@@ -392,7 +417,7 @@ export const renderFleetTermination = (rows: readonly FleetRow[], command: strin
     '',
     "One group of N offered candidates (weights 1–2, 10 % on an older launch template; 1 % more instances are scale-in protected and not offered, named in the group worker's protection snapshot, read with the partition: ADR 0009 sixth amendment), facts for ~60 % of them in the packed layout (shared/state/packed-facts.ts, written over the last day) and interruption signals for ~1 % of Spot in its partition (the generator of section 1, times moved to now), Auto Scaling asking for ~10 % of each bucket. The function reads the group with `IncludeInstances=false` (weights and tags) and the group's partition: on a container's first read of a group, its facts checkpoint and the hours of facts since (shared/state/facts-checkpoint.ts, docs/adr/0009-packed-instance-facts.md, fifth amendment; the group worker renews a checkpoint once it is an hour old, so each here is an hour old: the most hours a first read reads in steady state), or the partition whole when the group has no checkpoint; on a warm container's next read, only the hours that can still change (fourth amendment). Thirteen invocations per process, about six groups with the same instances and facts (one function serves every group), the sixth without a checkpoint: the first in a fresh container (checkpoint read); then, warm, the same group again (open hours, shared/state/group-state-cache.ts) and another group it has not read yet (checkpoint read, or whole read for the fourth).",
     '',
-    "**CPU per invocation** is the process's user + system time from the call until 100 ms after the handler returned: V8 finishes some of an invocation's work on its own threads (optimizing compilation, concurrent marking and sweeping), and that is the invocation's too. No full collection is forced between invocations (only after the last, for the live heap): a forced one also drops compiled code, which Lambda never does, and made every next invocation compile again (30–60 ms more CPU each when it was done). The sort floor is the least of three sorts of fresh copies, on a quiet process.",
+    "**CPU per invocation** is the process's user + system time from the call until 100 ms after the handler returned: V8 finishes some of an invocation's work on its own threads (optimizing compilation, concurrent marking and sweeping), and that is the invocation's too. No full collection is forced between invocations (only after the last, for the live heap): a forced one also drops compiled code, which Lambda never does, and made every next invocation compile again (30–60 ms more CPU each when it was done). The sort floor is the least of three sorts of fresh copies, on a quiet process. **The process is Lambda's**: `node` runs with the heap flags Lambda's Node.js bootstrap derives from the function's memory (a semi-space of a twentieth of it, the old space nine tenths: `lambdaHeapFlags`), and each event is parsed from its JSON just before its invocation, as the runtime hands the function one event at a time (until this round, all thirteen events were parsed up front: ~80 MB of live objects no Lambda holds, and a young generation sized to this machine). With one event at a time, the previous event is garbage the next invocations collect: young collections of ~10–20 ms every second invocation or so, and a full collection every several, land in whichever invocation triggers them (the spikes in the table).",
     '',
   ];
   const t0 = rows[0];
