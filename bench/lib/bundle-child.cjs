@@ -7,7 +7,7 @@
 // `sortFloor`, a sort of that many plain literals by one numeric key (the least of three).
 // Usage: node bundle-child.cjs <bundle> <export> <input.json> <output.json>
 const { readFileSync, writeFileSync } = require('node:fs');
-const { performance } = require('node:perf_hooks');
+const { performance, PerformanceObserver, constants: perf } = require('node:perf_hooks');
 
 const [bundle, exportName, inputFile, outFile] = process.argv.slice(2);
 const input = JSON.parse(readFileSync(inputFile, 'utf8'));
@@ -20,6 +20,19 @@ input.runs = undefined;
 const endpoint = process.env.AWS_ENDPOINT_URL;
 
 const cpuMs = (u) => (u.user + u.system) / 1000;
+
+// The collections V8 reports (https://nodejs.org/api/perf_hooks.html#garbage-collection-gc-details):
+// per invocation, how many young (scavenge) and full (mark-sweep-compact) collections ended in it,
+// and their main-thread time (their concurrent marking on other threads is in the CPU time, not here).
+let collections = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) collections.push({ kind: e.detail?.kind, ms: e.duration });
+}).observe({ entryTypes: ['gc'] });
+const countCollections = (list) => ({
+  young: list.filter((c) => c.kind === perf.NODE_PERFORMANCE_GC_MINOR).length,
+  full: list.filter((c) => c.kind === perf.NODE_PERFORMANCE_GC_MAJOR).length,
+  ms: list.reduce((sum, c) => sum + c.ms, 0),
+});
 
 /** An idle pause long enough for V8's background threads to finish what is pending. */
 const SETTLE_MS = 100;
@@ -96,6 +109,7 @@ const main = async () => {
       getRemainingTimeInMillis: () => input.timeoutMs,
     };
     logged = [];
+    collections = [];
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     let outcome;
@@ -111,6 +125,7 @@ const main = async () => {
     // invocation.) The pause itself costs no CPU.
     await settle();
     const cpu = cpuMs(process.cpuUsage(c0));
+    const gc = countCollections(collections);
     const mem = process.memoryUsage();
     const peakRssKb = process.resourceUsage().maxRSS;
     // What the invocation left alive: after a full collection (node --expose-gc). With
@@ -141,6 +156,7 @@ const main = async () => {
       bytes: bodies.reduce((n, b) => n + Buffer.byteLength(b.body), 0),
       calls,
       parseFloorMs: parseFloor,
+      gc,
       ...(sortFloor === undefined ? {} : { sortFloorMs: sortFloor }),
       outcome: JSON.stringify(outcome).slice(0, 600),
       decision: decisionOf(logged),
