@@ -472,7 +472,10 @@ const overBar = (b: TerminationBar): string => {
   if (b.within === undefined || b.within === 'met') return '';
   const over = b.runs.filter((_, i) => (b.ratios[i] ?? 0) > 15);
   const full = over.filter((x) => (x.gc?.full ?? 0) > 0).length;
-  return ` Of the ${over.length} over 15×, ${full} had a full collection end in it (the table's collections column).`;
+  const young = over.filter((x) => (x.gc?.full ?? 0) === 0 && (x.gc?.young ?? 0) > 0).length;
+  const mean = b.runs.reduce((sum, x) => sum + x.cpuMs, 0) / b.runs.length;
+  const floor = b.runs.reduce((sum, x) => sum + (x.sortFloorMs ?? Number.NaN), 0) / b.runs.length;
+  return ` Of the ${over.length} over 15×, ${full} had a full collection end in it and ${young} more a young one (the table's collections column); the collector's cost spread over these runs, their mean is ${ms(mean)} ms (${(mean / floor).toFixed(1)}× their mean sort floor).`;
 };
 
 /** One group of invocations against issue 16's bar (`within` undefined: the 15× bar does not apply, the runs compile). */
