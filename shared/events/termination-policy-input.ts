@@ -215,14 +215,8 @@ export function acceptWellFormed(input: unknown): TerminationPolicyRequest | und
       if (!isText(zone, 64) || typeof capacity !== 'number' || !Number.isFinite(capacity) || capacity < 0 || !isMarket(market)) return undefined;
       capacityToTerminate.push({ availabilityZone: zone, capacity, instanceMarketOption: market });
     }
-    const instances: TerminationCandidate[] = new Array(raw.length);
-    for (let k = 0; k < raw.length; k += 1) {
-      const i = raw[k] as unknown;
-      if (typeof i !== 'object' || i === null) return undefined;
-      const { AvailabilityZone: zone, InstanceId: id, InstanceType: type, InstanceMarketOption: market } = i as Record<string, unknown>;
-      if (!isText(zone, 64) || !isText(id, 64) || !isText(type, 64) || !isMarket(market)) return undefined;
-      instances[k] = { availabilityZone: zone, instanceId: id, instanceType: type, instanceMarketOption: market };
-    }
+    const instances = candidatesOf(raw);
+    if (instances === undefined) return undefined;
     return {
       autoScalingGroupArn: arn,
       autoScalingGroupName: name,
@@ -234,6 +228,23 @@ export function acceptWellFormed(input: unknown): TerminationPolicyRequest | und
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The candidates of a well-formed `Instances`, else undefined. A function of its own: V8 optimizes a
+ * function on-stack inside its long loop, and the code after that loop, not yet run, had no type
+ * feedback: the optimized code was thrown away there in a container's first calls (`--trace-deopt`).
+ */
+function candidatesOf(raw: readonly unknown[]): TerminationCandidate[] | undefined {
+  const instances: TerminationCandidate[] = new Array(raw.length);
+  for (let k = 0; k < raw.length; k += 1) {
+    const i = raw[k] as unknown;
+    if (typeof i !== 'object' || i === null) return undefined;
+    const { AvailabilityZone: zone, InstanceId: id, InstanceType: type, InstanceMarketOption: market } = i as Record<string, unknown>;
+    if (!isText(zone, 64) || !isText(id, 64) || !isText(type, 64) || !isMarket(market)) return undefined;
+    instances[k] = { availabilityZone: zone, instanceId: id, instanceType: type, instanceMarketOption: market };
+  }
+  return instances;
 }
 
 function normalize(raw: TerminationPolicyInput): TerminationPolicyRequest {

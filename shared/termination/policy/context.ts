@@ -1,6 +1,6 @@
 import type { GroupSummary } from '../../aws/auto-scaling';
 import type { OptIn } from '../../config';
-import type { TerminationPolicyRequest } from '../../events/termination-policy-input';
+import type { TerminationCandidate, TerminationPolicyRequest } from '../../events/termination-policy-input';
 import { blankFacts, type GroupState, type InstanceFacts, poolInterruptionRates, poolKey } from '../../state/group-state';
 import { protectedBy, type ProtectionView } from '../../state/protection';
 import type { TerminationContext } from './order';
@@ -135,7 +135,11 @@ const informed = (inputs: TerminationInputs, profile: Extract<OptIn, { optedIn: 
   }
   // Spot candidates per pool, counted without building a key string per candidate.
   const byType = new Map<string, Map<string, number>>();
-  for (const c of request.instances) {
+  // An indexed loop: `for…of` allocates an iterator result per candidate until V8 optimizes the
+  // loop (30,000 of them, ~1 MB, in a function that runs once per invocation).
+  const candidates = request.instances;
+  for (let i = 0; i < candidates.length; i += 1) {
+    const c = candidates[i] as TerminationCandidate;
     if (c.instanceMarketOption !== 'spot') continue;
     let zones = byType.get(c.instanceType);
     if (zones === undefined) {
