@@ -63,15 +63,21 @@ describe('reconcile through the group-sweep queue', () => {
   });
 });
 
+/** The one world with INSTANCES in service, the last one warned of its interruption now (what capacitySignal records): it goes first. */
+const withDoomedInstance = async (): Promise<{ aws: FakeAws; doomed: string }> => {
+  const aws = new FakeAws();
+  for (const i of INSTANCES) aws.addInstance(i);
+  const doomed = INSTANCES[2] as string;
+  await recordFacts(aws.table, GROUP, doomed, { doomed: { kind: 'interruption-warning', at: aws.clock.now } }, aws.clock.now);
+  return { aws, doomed };
+};
+
 describe('the facts checkpoint through the one world (ADR 0009, fifth amendment)', () => {
   it("the worker's checkpoint serves a fresh container's first read: the same answer as a whole read (a fact older than its open hours included)", async () => {
     // Prepare: three instances in service; two hours ago the last one was warned of its interruption
     // (what capacitySignal records): it goes first. The tick's worker sees the group for the first
     // time and writes its checkpoint; a read from the checkpoint's open hours on no longer sees the warning.
-    const aws = new FakeAws();
-    for (const i of INSTANCES) aws.addInstance(i);
-    const doomed = INSTANCES[2] as string;
-    await recordFacts(aws.table, GROUP, doomed, { doomed: { kind: 'interruption-warning', at: aws.clock.now } }, aws.clock.now);
+    const { aws, doomed } = await withDoomedInstance();
     aws.clock.now += 2 * 3_600_000;
     const queue = new WorldQueue();
     expect((await attempt(mains(aws, undefined, undefined, { queue }).reconcile)).ok).toBe(true);
@@ -99,10 +105,7 @@ describe('scale-in protection through the one world (ADR 0009, sixth amendment)'
     // Prepare: three instances in service; the last one was warned of its interruption (it goes
     // first), then a user protected it from scale in (SetInstanceProtection). The termination policy
     // reads the group without instances: only the worker's snapshot can tell it.
-    const aws = new FakeAws();
-    for (const i of INSTANCES) aws.addInstance(i);
-    const doomed = INSTANCES[2] as string;
-    await recordFacts(aws.table, GROUP, doomed, { doomed: { kind: 'interruption-warning', at: aws.clock.now } }, aws.clock.now);
+    const { aws, doomed } = await withDoomedInstance();
     aws.setInstanceProtection([doomed], GROUP, true);
     const request = events.terminationPolicy(GROUP, INSTANCES);
     const answer = async (): Promise<string[]> => toResponse((await mains(aws).terminationPolicy(request)) as never).InstanceIDs;
