@@ -35,7 +35,7 @@
  * holds the bound). Past it DynamoDB refuses the write and the facts of that launch are missing.
  */
 import type { StateStorePort } from '../aws/state-store';
-import type { InstanceFacts } from './group-state';
+import type { FactSlots, InstanceFacts } from './group-state';
 import { FACTS_TTL_SECONDS, groupPk } from './keys';
 
 /** Sort-key prefix of packed facts items. */
@@ -252,11 +252,11 @@ class DecodedFacts implements InstanceFacts {
  * reader.expire(later).apply(await store.queryPartition(pk, { skFrom: packedFactsFrom(openHourStart(now)) }), later);
  * ```
  */
-export class PackedFactsReader {
+export class PackedFactsReader implements FactSlots {
   // Per slot its facts, and per field (s, w, d, p) the write time and the entry text that set it
   // (ties of the same millisecond), in flat arrays at slot × 4: no object per instance besides its
   // facts (allocations are most of the decode's cost).
-  private readonly factsOf: InstanceFacts[] = [];
+  private factsOf: InstanceFacts[] = [];
   private times: number[] = [];
   /** Per slot × 4: the entry text that set the field; undefined: the field's canonical text ({@link textOf}, a field restored from a checkpoint). */
   private texts: Array<string | undefined> = [];
@@ -268,8 +268,18 @@ export class PackedFactsReader {
   /** `facts`: where decoded facts go; facts it already holds (the per-instance items of before) are older than every packed fact. */
   public constructor(public readonly facts: Map<string, InstanceFacts> = new Map()) {}
 
+  /** Slots made so far: every record's slot is below it ({@link FactSlots}). */
+  public get slotCount(): number {
+    return this.factsOf.length;
+  }
+
+  /** The slot of a record this decoder made, else -1 (a per-instance item's facts of before, or a copy). */
+  public slotOfFacts(f: InstanceFacts): number {
+    return DecodedFacts.slotOf(f);
+  }
+
   /** The slot of `id`'s facts, made on first sight (from the facts of before, if any: they are older). */
-  private slotOf(id: string): number {
+  private slotFor(id: string): number {
     const known = this.facts.get(id);
     if (known !== undefined) {
       const slot = DecodedFacts.slotOf(known);
@@ -326,7 +336,7 @@ export class PackedFactsReader {
             let slot = lastSlot;
             if (bar !== lastId.length || !e.startsWith(lastId)) {
               lastId = e.slice(0, bar);
-              slot = this.slotOf(lastId);
+              slot = this.slotFor(lastId);
               lastSlot = slot;
             }
             const k = slot * 4 + field;
@@ -360,7 +370,7 @@ export class PackedFactsReader {
         if (field === undefined) continue;
         // Written before the sets, within the item's hour: older than any set entry of that hour.
         const at = hourStart - 0.5;
-        const slot = this.slotOf(key.slice(0, bar));
+        const slot = this.slotFor(key.slice(0, bar));
         const k = slot * 4 + field;
         if (at < (times[k] as number)) continue;
         if (!apply(factsOf[slot] as InstanceFacts, field, item[key])) continue;
@@ -472,15 +482,20 @@ export class PackedFactsReader {
     for (const w of words) if (w === '') return undefined;
     const reader = new PackedFactsReader();
     const n = ids.length;
-    // Storage sized once, made before the loops that fill it (see RestoreTarget).
-    const times: number[] = new Array<number>(n * 4).fill(Number.NEGATIVE_INFINITY);
-    const texts: Array<string | undefined> = new Array<string | undefined>(n * 4).fill('\uffff');
-    const expiries: number[] = new Array<number>(n * 4).fill(Number.POSITIVE_INFINITY);
-    if (!restoreSlots(reader.facts, reader.factsOf as DecodedFacts[], ids)) return undefined;
+    // Storage sized once, made before the loops that fill it (see RestoreTarget), with room for the
+    // instances the items read after the checkpoint add (see withRoom).
+    const times = withRoom(n * 4, Number.NEGATIVE_INFINITY);
+    const texts = withRoom<string | undefined>(n * 4, '\uffff');
+    const expiries = withRoom(n * 4, Number.POSITIVE_INFINITY);
+    // Filled by push, as a decoder's own (an array of holes here made every function that reads
+    // both kinds of decoder polymorphic: "wrong map", `--trace-deopt`).
+    const factsOf: DecodedFacts[] = [];
+    if (!restoreSlots(reader.facts, factsOf, ids)) return undefined;
+    reader.factsOf = factsOf;
     reader.times = times;
     reader.texts = texts;
     reader.expiries = expiries;
-    const target: RestoreTarget = { n, factsOf: reader.factsOf as DecodedFacts[], times, texts, expiries, ttl, at, first: Number.POSITIVE_INFINITY };
+    const target: RestoreTarget = { n, factsOf, times, texts, expiries, ttl, at, first: Number.POSITIVE_INFINITY };
     for (let field = 0; field < 4; field += 1) {
       const column = fields[field] as FactsColumns['fields'][number];
       const count = column.slot.length;
@@ -552,6 +567,20 @@ interface RestoreTarget {
   at: number;
   /** The earliest TTL of a field restored, in ms. */
   first: number;
+}
+
+/**
+ * An array of `length` times `value` that can grow by a slot's worth of entries without a copy: its
+ * backing store is made an eighth larger (and 64 entries) and the length cut back, which V8 does in
+ * place, keeping the room (it gives memory back only when more than half would be unused). The
+ * items read after a checkpoint add the instances launched since it was read: grown from an exact
+ * fit, each of the restore's arrays was copied whole at the first new instance (~2.4 MB of garbage
+ * per checkpoint read at 30,000 instances, in the allocation profile of the bench's child).
+ */
+function withRoom<T>(length: number, value: T): T[] {
+  const array = new Array<T>(length + (length >> 3) + 64).fill(value);
+  array.length = length;
+  return array;
 }
 
 /** A record per id in the checkpoint's order: no lookup of an id known new; false on an empty or repeated id. */

@@ -522,6 +522,25 @@ describe('PackedFactsReader.toColumns / fromColumns', () => {
     expect(knownFacts(PackedFactsReader.fromColumns(zero, NOW)?.expire(NOW).facts ?? new Map())).toEqual({ [id(2)]: { warming: false } });
   });
 
+  it('numbers every record once, restored or added after (FactSlots), and keeps the facts added after the restore', () => {
+    const before = [
+      item(NOW - 2 * HOUR, { [id(1)]: { warming: true }, [id(2)]: { warming: false } }),
+      item(NOW - HOUR, { [id(3)]: { launchedAt: NOW - 3 * HOUR } }),
+    ];
+    // Instances launched after the checkpoint: more than the room the restored arrays start with.
+    const later: Record<string, FactsWrite> = {};
+    for (let n = 4; n < 200; n += 1) later[id(n)] = { warming: n % 2 === 0, launchedAt: NOW - n };
+    const after = [item(NOW - 60_000, later)];
+    const back = (PackedFactsReader.fromColumns(columnsOf(new PackedFactsReader().apply(before, NOW)), NOW) as PackedFactsReader).apply(after, NOW);
+    const slots = [...back.facts.values()].map((f) => back.slotOfFacts(f));
+    expect(new Set(slots).size).toBe(199);
+    expect(Math.min(...slots)).toBe(0);
+    expect(Math.max(...slots)).toBeLessThan(back.slotCount);
+    expect(back.slotOfFacts({ warming: true })).toBe(-1);
+    expect(back.facts.get(id(199))).toMatchObject({ warming: false, launchedAt: NOW - 199 });
+    expect(knownFacts(back.facts)).toEqual(knownFacts(new PackedFactsReader().apply([...before, ...after], NOW).facts));
+  });
+
   it('writes each version once', () => {
     const launch = { launchTemplateVersion: '7', modelVersion: 'v7' };
     const reader = new PackedFactsReader().apply([item(NOW - HOUR, { [id(1)]: launch, [id(2)]: launch, [id(3)]: { ...launch, modelVersion: 'v8' } })], NOW);
