@@ -41,9 +41,23 @@ interface Entry {
   from: string | undefined;
 }
 
+/**
+ * The instances' facts a container keeps at most, over every group it has read (~250 bytes each
+ * decoded: the record, its id, its Map entry and four fields' times, texts and TTLs; ~40 MB at the
+ * bound). A platform of 200 groups × 500 instances fits whole; past the bound, the groups read
+ * least recently are forgotten (their next read is a first read again: the checkpoint and the hours
+ * since). Unbounded, a container that served many large groups kept every decoder it ever made,
+ * and each full collection marked them all.
+ */
+export const GROUP_STATE_CACHE_MAX_FACTS = 150_000;
+
 /** One per container: the last read of each group's partition, decoded, and where the next read may start. */
 export class GroupStateCache {
+  /** In the order of their last update, least recent first. */
   private readonly entries = new Map<string, Entry>();
+
+  /** `maxFacts`: see {@link GROUP_STATE_CACHE_MAX_FACTS}. */
+  public constructor(private readonly maxFacts: number = GROUP_STATE_CACHE_MAX_FACTS) {}
 
   /**
    * The sort key the next read of `group`'s partition may start from (`skFrom`), or undefined when
@@ -74,8 +88,22 @@ export class GroupStateCache {
     const reader = prior ?? new PackedFactsReader();
     const state = decodeGroupState(items, readAt, reader);
     const legacy = items.some((i) => typeof i.sk === 'string' && i.sk.startsWith(INSTANCE_FACTS_PREFIX));
+    this.entries.delete(group);
     this.entries.set(group, { at: readAt, reader, state, from: legacy ? undefined : packedFactsFrom(openHourStart(readAt)) });
+    this.evict(group);
     return state;
+  }
+
+  /** Forgets the groups read least recently while the facts kept are over the bound (never `kept`, the group just read). */
+  private evict(kept: string): void {
+    let total = 0;
+    for (const entry of this.entries.values()) total += entry.state.facts.size;
+    for (const [group, entry] of this.entries) {
+      if (total <= this.maxFacts) return;
+      if (group === kept) continue;
+      this.entries.delete(group);
+      total -= entry.state.facts.size;
+    }
   }
 
   /** The last state read of `group`, if read within `maxAgeMs` of `now` (the fallback when a read fails). */

@@ -22,10 +22,18 @@ import {
   writeAction,
 } from '../../support/packed-facts-timeline';
 import { decodeGroupState } from '../../../shared/state/group-state';
-import { GroupStateCache } from '../../../shared/state/group-state-cache';
+import { GROUP_STATE_CACHE_MAX_FACTS, GroupStateCache } from '../../../shared/state/group-state-cache';
 import { instanceFactsSk } from '../../../shared/state/keys';
 import { MemoryStateStore } from '../../../shared/state/memory-store';
-import { PACKED_FACTS_OPEN_MS, packedFactsFrom, recordFacts } from '../../../shared/state/packed-facts';
+import {
+  PACKED_FACTS_OPEN_MS,
+  PACKED_FACTS_SET,
+  packedFactsEntries,
+  packedFactsExpiry,
+  packedFactsFrom,
+  packedFactsSk,
+  recordFacts,
+} from '../../../shared/state/packed-facts';
 
 const GROUP = TIMELINE_GROUP;
 const PK = TIMELINE_PK;
@@ -117,6 +125,31 @@ describe('GroupStateCache', () => {
     expect(cache.last(GROUP, START + 10 * MINUTE, 10 * MINUTE)?.state).toBe(state);
     expect(cache.last(GROUP, START + 10 * MINUTE + 1, 10 * MINUTE)).toBeUndefined();
     expect(cache.last('another-group', START, 10 * MINUTE)).toBeUndefined();
+  });
+
+  it('keeps at most its bound of facts, forgetting the groups read least recently, never the one just read', () => {
+    /** A partition of `n` instances' facts. */
+    const partition = (n: number) => {
+      const entries: string[] = [];
+      for (let k = 0; k < n; k += 1) entries.push(...packedFactsEntries(id(k), { warming: false }, START));
+      return [{ pk: PK, sk: packedFactsSk(START, id(0)), expiresAt: packedFactsExpiry(START), [PACKED_FACTS_SET]: entries }];
+    };
+    const cache = new GroupStateCache(7);
+    cache.update('a', partition(3), START, undefined);
+    cache.update('b', partition(3), START, undefined);
+    expect(cache.readFrom('a')).toBeDefined();
+    // A read of `a` again makes `b` the least recent: `c` takes its place.
+    cache.update('a', partition(3), START, undefined);
+    cache.update('c', partition(1), START, undefined);
+    expect([cache.readFrom('a'), cache.readFrom('b'), cache.readFrom('c')].map((f) => f !== undefined)).toEqual([true, true, true]);
+    cache.update('d', partition(1), START, undefined);
+    expect([cache.readFrom('a'), cache.readFrom('b'), cache.readFrom('c'), cache.readFrom('d')].map((f) => f !== undefined)).toEqual([true, false, true, true]);
+    expect(cache.last('b', START, HOUR)).toBeUndefined();
+    // A group over the bound alone is kept (its next read would be a first read again otherwise).
+    cache.update('big', partition(9), START, undefined);
+    expect(cache.readFrom('big')).toBeDefined();
+    expect(['a', 'c', 'd'].map((g) => cache.readFrom(g))).toEqual([undefined, undefined, undefined]);
+    expect(GROUP_STATE_CACHE_MAX_FACTS).toBe(150_000);
   });
 
   it('for any timeline of writes, late writes, signals and reads, what a warm container knows equals a whole read', async () => {
