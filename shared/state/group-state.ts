@@ -66,22 +66,9 @@ export interface CapacitySignal {
   instanceId?: string;
 }
 
-/**
- * A numbering of the records of a facts map (the packed facts' decoder, shared/state/packed-facts.ts,
- * numbers those it made): the records of two ids never share a slot, every slot is below
- * `slotCount`, and a record it did not number has -1. The termination decision finds a candidate
- * named twice by its record's slot, instead of a Map of every candidate's id.
- */
-export interface FactSlots {
-  readonly slotCount: number;
-  slotOfFacts(f: InstanceFacts): number;
-}
-
 /** Everything the group's partition holds, decoded. */
 export interface GroupState {
   facts: Map<string, InstanceFacts>;
-  /** The slots of `facts`' records (the decoder that holds them). */
-  slots?: FactSlots;
   signals: CapacitySignal[];
   /** Scale-in protection as the group worker last read it (shared/state/protection.ts); absent: no usable snapshot. */
   protection?: ProtectionView;
@@ -155,7 +142,7 @@ export const decodeGroupState = (
     }
   }
   if (packed.length > 0) reader.apply(packed, nowMs);
-  return protection === undefined ? { facts, signals, slots: reader } : { facts, signals, slots: reader, protection };
+  return protection === undefined ? { facts, signals } : { facts, signals, protection };
 };
 
 /**

@@ -35,7 +35,7 @@
  * holds the bound). Past it DynamoDB refuses the write and the facts of that launch are missing.
  */
 import type { StateStorePort } from '../aws/state-store';
-import type { FactSlots, InstanceFacts } from './group-state';
+import type { InstanceFacts } from './group-state';
 import { FACTS_TTL_SECONDS, groupPk } from './keys';
 
 /** Sort-key prefix of packed facts items. */
@@ -252,7 +252,7 @@ class DecodedFacts implements InstanceFacts {
  * reader.expire(later).apply(await store.queryPartition(pk, { skFrom: packedFactsFrom(openHourStart(now)) }), later);
  * ```
  */
-export class PackedFactsReader implements FactSlots {
+export class PackedFactsReader {
   // Per slot its facts, and per field (s, w, d, p) the write time and the entry text that set it
   // (ties of the same millisecond), in flat arrays at slot × 4: no object per instance besides its
   // facts (allocations are most of the decode's cost).
@@ -267,16 +267,6 @@ export class PackedFactsReader implements FactSlots {
 
   /** `facts`: where decoded facts go; facts it already holds (the per-instance items of before) are older than every packed fact. */
   public constructor(public readonly facts: Map<string, InstanceFacts> = new Map()) {}
-
-  /** Slots made so far: every record's slot is below it ({@link FactSlots}). */
-  public get slotCount(): number {
-    return this.factsOf.length;
-  }
-
-  /** The slot of a record this decoder made, else -1 (a per-instance item's facts of before, or a copy). */
-  public slotOfFacts(f: InstanceFacts): number {
-    return DecodedFacts.slotOf(f);
-  }
 
   /** The slot of `id`'s facts, made on first sight (from the facts of before, if any: they are older). */
   private slotFor(id: string): number {

@@ -166,8 +166,6 @@ const informed = (inputs: TerminationInputs, profile: Extract<OptIn, { optedIn: 
     },
     weights,
     ...(unvouched.size > 0 ? { protectedIds: unvouched } : {}),
-    // The decoder's numbering, for its own map as decoded (not for a copy with records changed).
-    ...(facts === base && state?.slots !== undefined ? { factSlots: state.slots } : {}),
   };
 };
 

@@ -16,7 +16,7 @@
  * @packageDocumentation
  */
 import type { MarketOption, TerminationCandidate, TerminationPolicyRequest } from '../../events/termination-policy-input';
-import { type FactSlots, type InstanceFacts, poolKey } from '../../state/group-state';
+import { type InstanceFacts, poolKey } from '../../state/group-state';
 import { type Explainer, explain, overallReason } from './explain';
 import { REASONS_PER_BUCKET } from './reason';
 import { SELECT_ABOVE, sortNext } from './partial-sort';
@@ -56,12 +56,6 @@ export interface TerminationContext {
    * for): never returned, like a `protectedFromScaleIn` fact.
    */
   protectedIds?: ReadonlySet<string>;
-  /**
-   * A numbering of `facts`' records (the decoder's, when `facts` is its map as decoded): a candidate
-   * named twice is then found by its record's slot, and only candidates without a numbered record
-   * go in a set of ids (see {@link joinFacts}).
-   */
-  factSlots?: FactSlots;
 }
 
 /**
@@ -171,7 +165,7 @@ export function decideTerminationOrder(request: TerminationPolicyRequest, ctx: T
   // next, where one function holding every loop was compiled again on each (a loop entered while not
   // optimized is compiled on the spot, and a path not yet run when it was compiled threw the code away).
   const { buckets, byZone } = openBuckets(request);
-  const joined = joinFacts(request.instances, ctx.facts, ctx.factSlots);
+  const joined = joinFacts(request.instances, ctx.facts);
   const rows = candidateRows(request, ctx, byZone, joined);
   const keys = sortKeys(rows, request.cause);
   const { cause } = request;
@@ -270,15 +264,12 @@ interface Joined {
 }
 
 /**
- * The duplicate check and the join to the facts. With the records numbered ({@link TerminationContext.factSlots}):
- * one facts lookup per candidate, a candidate seen before found by its record's slot (a byte per
- * slot) and, for candidates without a numbered record, by a set of their ids ({@link joinBySlot}).
- * Else one Map of the candidates (id → first position, filled last to first so that the first entry
- * wins), then one lookup per entry of the smaller side — instead of a set operation and a facts
- * lookup per candidate. Map iteration by forEach allocates no entry arrays.
+ * The duplicate check and the join to the facts: one Map of the candidates (id → first position,
+ * filled last to first so that the first entry wins), then one lookup per entry of the smaller
+ * side — instead of a set operation and a facts lookup per candidate. Map iteration by forEach
+ * allocates no entry arrays.
  */
-function joinFacts(list: readonly TerminationCandidate[], known: ReadonlyMap<string, InstanceFacts>, slots: FactSlots | undefined): Joined {
-  if (slots !== undefined) return joinBySlot(list, known, slots);
+function joinFacts(list: readonly TerminationCandidate[], known: ReadonlyMap<string, InstanceFacts>): Joined {
   const total = list.length;
   const firstAt = firstPositions(list);
   const isFirst = new Uint8Array(total);
@@ -298,41 +289,6 @@ function joinFacts(list: readonly TerminationCandidate[], known: ReadonlyMap<str
     });
   }
   return { isFirst, factsAt, duplicates: total - firstAt.size };
-}
-
-/**
- * {@link joinFacts} with the records numbered: no Map of 30,000 candidates' ids (~1.8 MB of hash
- * table grown by doubling, in every invocation, in the bench's allocation profile). The first entry
- * of an id wins, as in the other join.
- */
-function joinBySlot(list: readonly TerminationCandidate[], known: ReadonlyMap<string, InstanceFacts>, slots: FactSlots): Joined {
-  const total = list.length;
-  const isFirst = new Uint8Array(total);
-  const factsAt = new Array<InstanceFacts | undefined>(total).fill(undefined);
-  const seen = new Uint8Array(slots.slotCount);
-  const others = new Set<string>();
-  let duplicates = 0;
-  for (let i = 0; i < total; i += 1) {
-    const id = (list[i] as TerminationCandidate).instanceId;
-    const f = known.get(id);
-    const slot = f === undefined ? -1 : slots.slotOfFacts(f);
-    if (slot >= 0) {
-      if (seen[slot] === 1) {
-        duplicates += 1;
-        continue;
-      }
-      seen[slot] = 1;
-    } else {
-      if (others.has(id)) {
-        duplicates += 1;
-        continue;
-      }
-      others.add(id);
-    }
-    isFirst[i] = 1;
-    factsAt[i] = f;
-  }
-  return { isFirst, factsAt, duplicates };
 }
 
 /**

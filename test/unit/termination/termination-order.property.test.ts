@@ -7,7 +7,7 @@ import type {
   TerminationCause,
   TerminationPolicyRequest,
 } from '../../../shared/events/termination-policy-input';
-import { type FactSlots, type InstanceFacts, poolKey } from '../../../shared/state/group-state';
+import { type InstanceFacts, poolKey } from '../../../shared/state/group-state';
 import { type TerminationContext, type TerminationDecision, type TerminationTieBreak, decideTerminationOrder } from '../../../shared/termination/policy/order';
 import { MAX_REASON_CHARS } from '../../../shared/termination/policy/reason';
 import { HOUR, NOW, request } from './build';
@@ -219,28 +219,6 @@ describe('decideTerminationOrder: properties', () => {
         expect(b.buckets.map((x) => x.chosen)).toEqual(a.buckets.map((x) => x.chosen));
       }),
       { numRuns: 200 },
-    );
-  });
-
-  it('decides the same with the records numbered (factSlots) as without, duplicates included', () => {
-    fc.assert(
-      fc.property(groupSpec(400), fc.integer(), fc.integer({ min: 0, max: 100 }), (spec, slotSeed, numberedPct) => {
-        const { req, ctx } = expand(spec);
-        // A numbering as the decoder's: some records numbered (distinct slots, in any order, with
-        // unused slots between), the rest -1 (records of before, or copies).
-        const rnd = rng(slotSeed);
-        const slotOf = new Map<InstanceFacts, number>();
-        let next = 0;
-        for (const f of ctx.facts.values()) {
-          next += Math.floor(rnd() * 3);
-          if (rnd() * 100 < numberedPct) slotOf.set(f, next++);
-        }
-        const slots: FactSlots = { slotCount: next + Math.floor(rnd() * 5), slotOfFacts: (f) => slotOf.get(f) ?? -1 };
-        const plain = decideTerminationOrder(req, ctx);
-        const numbered = decideTerminationOrder(req, { ...ctx, factSlots: slots });
-        expect(numbered).toEqual(plain);
-      }),
-      { numRuns: 300 },
     );
   });
 
