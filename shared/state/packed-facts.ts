@@ -256,7 +256,7 @@ export class PackedFactsReader {
   // Per slot its facts, and per field (s, w, d, p) the write time and the entry text that set it
   // (ties of the same millisecond), in flat arrays at slot × 4: no object per instance besides its
   // facts (allocations are most of the decode's cost).
-  private factsOf: InstanceFacts[] = [];
+  private readonly factsOf: InstanceFacts[] = [];
   private times: number[] = [];
   /** Per slot × 4: the entry text that set the field; undefined: the field's canonical text ({@link textOf}, a field restored from a checkpoint). */
   private texts: Array<string | undefined> = [];
@@ -269,7 +269,7 @@ export class PackedFactsReader {
   public constructor(public readonly facts: Map<string, InstanceFacts> = new Map()) {}
 
   /** The slot of `id`'s facts, made on first sight (from the facts of before, if any: they are older). */
-  private slotFor(id: string): number {
+  private slotOf(id: string): number {
     const known = this.facts.get(id);
     if (known !== undefined) {
       const slot = DecodedFacts.slotOf(known);
@@ -326,7 +326,7 @@ export class PackedFactsReader {
             let slot = lastSlot;
             if (bar !== lastId.length || !e.startsWith(lastId)) {
               lastId = e.slice(0, bar);
-              slot = this.slotFor(lastId);
+              slot = this.slotOf(lastId);
               lastSlot = slot;
             }
             const k = slot * 4 + field;
@@ -360,7 +360,7 @@ export class PackedFactsReader {
         if (field === undefined) continue;
         // Written before the sets, within the item's hour: older than any set entry of that hour.
         const at = hourStart - 0.5;
-        const slot = this.slotFor(key.slice(0, bar));
+        const slot = this.slotOf(key.slice(0, bar));
         const k = slot * 4 + field;
         if (at < (times[k] as number)) continue;
         if (!apply(factsOf[slot] as InstanceFacts, field, item[key])) continue;
@@ -477,11 +477,10 @@ export class PackedFactsReader {
     const times = withRoom(n * 4, Number.NEGATIVE_INFINITY);
     const texts = withRoom<string | undefined>(n * 4, '\uffff');
     const expiries = withRoom(n * 4, Number.POSITIVE_INFINITY);
-    // Filled by push, as a decoder's own (an array of holes here made every function that reads
-    // both kinds of decoder polymorphic: "wrong map", `--trace-deopt`).
-    const factsOf: DecodedFacts[] = [];
+    // The records are pushed, as a decoder's own: an array with holes here (room made as above)
+    // made every function that reads both kinds of decoder polymorphic ("wrong map", `--trace-deopt`).
+    const factsOf = reader.factsOf as DecodedFacts[];
     if (!restoreSlots(reader.facts, factsOf, ids)) return undefined;
-    reader.factsOf = factsOf;
     reader.times = times;
     reader.texts = texts;
     reader.expiries = expiries;
