@@ -91,6 +91,37 @@ const sortOnce = (xs) => {
   return cpuMs(process.cpuUsage(s0));
 };
 
+/**
+ * One invocation as the Lambda runtime makes it: the event parsed from its JSON just before (outside
+ * the measured window), the handler called and its result serialized (inside it: the runtime posts
+ * the result as JSON, CPU the invocation spends). The event and the result are this function's
+ * locals, garbage once it returns, as in Lambda, whose runtime keeps neither past the invocation:
+ * held by the loop through the settle and the floors, they were copied by young collections there
+ * that Lambda would not make copy them.
+ */
+const invoke = async (handler, eventText, i) => {
+  const event = JSON.parse(eventText);
+  const context = {
+    functionName: input.functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${input.functionName}`,
+    memoryLimitInMB: String(input.memoryMb),
+    awsRequestId: `bench-${i}`,
+    getRemainingTimeInMillis: () => input.timeoutMs,
+  };
+  logged = [];
+  collections = [];
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  let response;
+  try {
+    response = JSON.stringify((await handler(event, context)) ?? null);
+  } catch (error) {
+    response = JSON.stringify({ error: String(error?.message ? error.message : error) });
+  }
+  return { c0, wall: performance.now() - t0, response };
+};
+
 const main = async () => {
   const rssBeforeLoad = process.memoryUsage().rss;
   const handler = require(bundle)[exportName];
@@ -99,26 +130,7 @@ const main = async () => {
   const runs = [];
   for (let i = 0; i < eventTexts.length; i += 1) {
     await fetch(`${endpoint}/__reseed`);
-    const event = JSON.parse(eventTexts[i]);
-    const context = {
-      functionName: input.functionName,
-      functionVersion: '$LATEST',
-      invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${input.functionName}`,
-      memoryLimitInMB: String(input.memoryMb),
-      awsRequestId: `bench-${i}`,
-      getRemainingTimeInMillis: () => input.timeoutMs,
-    };
-    logged = [];
-    collections = [];
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    let outcome;
-    try {
-      outcome = await handler(event, context);
-    } catch (error) {
-      outcome = { error: String(error?.message ? error.message : error) };
-    }
-    const wall = performance.now() - t0;
+    const { c0, wall, response } = await invoke(handler, eventTexts[i], i);
     // V8 finishes some of an invocation's work on its own threads after the handler returns
     // (concurrent marking and sweeping, optimizing compilation): it is the invocation's CPU, so it is
     // counted once it has settled. (Lambda bills it too: a frozen sandbox resumes it in the next
@@ -158,7 +170,7 @@ const main = async () => {
       parseFloorMs: parseFloor,
       gc,
       ...(sortFloor === undefined ? {} : { sortFloorMs: sortFloor }),
-      outcome: JSON.stringify(outcome).slice(0, 600),
+      outcome: response.slice(0, 600),
       decision: decisionOf(logged),
     });
   }
