@@ -94,7 +94,9 @@ const sortOnce = (xs) => {
 /**
  * One invocation as the Lambda runtime makes it: the event parsed from its JSON just before (outside
  * the measured window), the handler called and its result serialized (inside it: the runtime posts
- * the result as JSON, CPU the invocation spends). The event and the result are this function's
+ * the result as JSON, CPU the invocation spends: the runtime API's "Next invocation" hands one
+ * event as a JSON document and "Invocation response" takes the result as a body,
+ * https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html). The event and the result are this function's
  * locals, garbage once it returns, as in Lambda, whose runtime keeps neither past the invocation:
  * held by the loop through the settle and the floors, they were copied by young collections there
  * that Lambda would not make copy them.
