@@ -19,6 +19,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { GROUP_STATE_CACHE_MAX_FACTS } from '../shared/state/group-state-cache';
 import { AwsHttpEndpoint, type HttpGroup } from './lib/aws-http';
 import type { EsbuildSettings, FunctionEntry } from './lib/serverless-functions';
 import { ms } from './lib/stats';
@@ -260,7 +261,7 @@ const terminationRows = async (
     const url = await endpoint.listen();
     try {
       const event = (name: string) => ({ ...w.raw, AutoScalingGroupName: name, AutoScalingGroupARN: w.raw.AutoScalingGroupARN.replace(w.group.name, name) });
-      const plan = terminationPlan(opts.invocations ?? TERMINATION_INVOCATIONS);
+      const plan = terminationPlan();
       const out = await runChild(
         root,
         bundle,
@@ -294,7 +295,7 @@ const terminationRows = async (
 };
 
 /** Groups (same instances and facts) the terminationPolicy part asks about in one process. */
-export const TERMINATION_GROUPS = 6;
+export const TERMINATION_GROUPS = 12;
 
 /**
  * A container's first invocations after the first: V8 compiles the paths they run hot for the first
@@ -303,8 +304,8 @@ export const TERMINATION_GROUPS = 6;
  */
 export const JIT_WARMUP_INVOCATIONS = 2;
 
-/** Invocations per process in the terminationPolicy part: each group twice, then the first again. */
-export const TERMINATION_INVOCATIONS = 2 * TERMINATION_GROUPS + 1;
+/** Invocations per process in the terminationPolicy part: each group twice. */
+export const TERMINATION_INVOCATIONS = 2 * TERMINATION_GROUPS;
 
 /** The kinds of invocation the terminationPolicy part measures. */
 export const RUN_KINDS = {
@@ -324,19 +325,12 @@ export const CHECKPOINT_AGE_MS = 60 * 60_000;
  * Which group each invocation asks about, and what kind of invocation it is: a fresh container
  * reads the group's facts checkpoint and the hours since; a warm container reads a group it has not
  * read yet the same way (or whole, the group without a checkpoint), and one it read before from
- * the hours that can still change. Groups 0, 0, 1, 1, 2, 2, …, 5, 5, 0.
+ * the hours that can still change. Groups 0, 0, 1, 1, 2, 2, …, 11, 11.
  */
-export const terminationPlan = (count: number): Array<{ group: number; name: string }> =>
-  Array.from({ length: count }, (_, i) => {
-    const group = Math.floor(i / 2) % TERMINATION_GROUPS;
-    const name =
-      i === 0
-        ? RUN_KINDS.first
-        : i % 2 === 1 || i >= 2 * TERMINATION_GROUPS
-          ? RUN_KINDS.again
-          : group === GROUP_WITHOUT_CHECKPOINT
-            ? RUN_KINDS.whole
-            : RUN_KINDS.other;
+export const terminationPlan = (): Array<{ group: number; name: string }> =>
+  Array.from({ length: TERMINATION_INVOCATIONS }, (_, i) => {
+    const group = Math.floor(i / 2);
+    const name = i === 0 ? RUN_KINDS.first : i % 2 === 1 ? RUN_KINDS.again : group === GROUP_WITHOUT_CHECKPOINT ? RUN_KINDS.whole : RUN_KINDS.other;
     return { group, name };
   });
 
@@ -347,8 +341,6 @@ export interface FleetOptions {
   groupCounts?: readonly number[];
   candidates?: readonly number[];
   nodeFlags?: string[];
-  /** Invocations per process (the first in a fresh container); default {@link TERMINATION_INVOCATIONS}. */
-  invocations?: number;
 }
 
 /** Runs the section: both functions, every size. */
@@ -421,9 +413,10 @@ export const renderFleetTermination = (rows: readonly FleetRow[], command: strin
     '',
     `Reproduce this part alone: \`npm run bench -- --only=fleet-termination\`${command.includes('fleet-termination') ? '' : ` (measured by \`${command}\`)`}.`,
     '',
-    "One group of N offered candidates (weights 1–2, 10 % on an older launch template; 1 % more instances are scale-in protected and not offered, named in the group worker's protection snapshot, read with the partition: ADR 0009 sixth amendment), facts for ~60 % of them in the packed layout (shared/state/packed-facts.ts, written over the last day) and interruption signals for ~1 % of Spot in its partition (the generator of section 1, times moved to now), Auto Scaling asking for ~10 % of each bucket. The function reads the group with `IncludeInstances=false` (weights and tags) and the group's partition: on a container's first read of a group, its facts checkpoint and the hours of facts since (shared/state/facts-checkpoint.ts, docs/adr/0009-packed-instance-facts.md, fifth amendment; the group worker renews a checkpoint once it is an hour old, so each here is an hour old: the most hours a first read reads in steady state), or the partition whole when the group has no checkpoint; on a warm container's next read, only the hours that can still change (fourth amendment). Thirteen invocations per process, about six groups with the same instances and facts (one function serves every group), the sixth without a checkpoint: the first in a fresh container (checkpoint read); then, warm, the same group again (open hours, shared/state/group-state-cache.ts) and another group it has not read yet (checkpoint read, or whole read for the fourth).",
+    "One group of N offered candidates (weights 1–2, 10 % on an older launch template; 1 % more instances are scale-in protected and not offered, named in the group worker's protection snapshot, read with the partition: ADR 0009 sixth amendment), facts for ~60 % of them in the packed layout (shared/state/packed-facts.ts, written over the last day) and interruption signals for ~1 % of Spot in its partition (the generator of section 1, times moved to now), Auto Scaling asking for ~10 % of each bucket. The function reads the group with `IncludeInstances=false` (weights and tags) and the group's partition: on a container's first read of a group, its facts checkpoint and the hours of facts since (shared/state/facts-checkpoint.ts, docs/adr/0009-packed-instance-facts.md, fifth amendment; the group worker renews a checkpoint once it is an hour old, so each here is an hour old: the most hours a first read reads in steady state), or the partition whole when the group has no checkpoint; on a warm container's next read, only the hours that can still change (fourth amendment). " +
+      `${TERMINATION_INVOCATIONS} invocations per process, about ${TERMINATION_GROUPS} groups with the same instances and facts (one function serves every group; more than the container's group-state cache holds at 30,000 candidates, ${GROUP_STATE_CACHE_MAX_FACTS.toLocaleString('en-US')} facts, so it evicts the groups read longest ago, as a busy container does), the last without a checkpoint: the first in a fresh container (checkpoint read); then, warm, the same group again (open hours, shared/state/group-state-cache.ts) and another group it has not read yet (checkpoint read, or whole read for the last).`,
     '',
-    "**CPU per invocation** is the process's user + system time from the call until 100 ms after the handler returned: V8 finishes some of an invocation's work on its own threads (optimizing compilation, concurrent marking and sweeping), and that is the invocation's too. No full collection is forced between invocations (only after the last, for the live heap): a forced one also drops compiled code, which Lambda never does, and made every next invocation compile again (30–60 ms more CPU each when it was done). The sort floor is the least of three sorts of fresh copies, on a quiet process. **The process is Lambda's**: `node` runs with the heap flags Lambda's Node.js bootstrap derives from the function's memory (a semi-space of a twentieth of it, the old space nine tenths: `lambdaHeapFlags`), and each event is parsed from its JSON just before its invocation, as the runtime hands the function one event at a time (until this round, all thirteen events were parsed up front: ~80 MB of live objects no Lambda holds, and a young generation sized to this machine). With one event at a time, the previous event is garbage the next invocations collect: young collections of ~10–20 ms every second invocation or so, and a full collection every several, land in whichever invocation triggers them (the spikes in the table).",
+    "**CPU per invocation** is the process's user + system time from the call until 100 ms after the handler returned: V8 finishes some of an invocation's work on its own threads (optimizing compilation, concurrent marking and sweeping), and that is the invocation's too. No full collection is forced between invocations (only after the last, for the live heap): a forced one also drops compiled code, which Lambda never does, and made every next invocation compile again (30–60 ms more CPU each when it was done). The sort floor is the least of three sorts of fresh copies, on a quiet process. **The process is Lambda's**: `node` runs with the heap flags Lambda's Node.js bootstrap derives from the function's memory (a semi-space of a twentieth of it, the old space nine tenths: `lambdaHeapFlags`), and each event is parsed from its JSON just before its invocation, as the runtime hands the function one event at a time (until this round, all the events were parsed up front: ~80 MB of live objects no Lambda holds, and a young generation sized to this machine). With one event at a time, the previous event is garbage the next invocations collect: young collections of ~10–20 ms every second invocation or so, and a full collection every several, land in whichever invocation triggers them (the spikes in the table).",
     '',
   ];
   const t0 = rows[0];
