@@ -11,12 +11,20 @@ const { performance, PerformanceObserver, constants: perf } = require('node:perf
 
 const [bundle, exportName, inputFile, outFile] = process.argv.slice(2);
 const input = JSON.parse(readFileSync(inputFile, 'utf8'));
-// The events as JSON text, each parsed just before its invocation (outside the measured window), as
-// the Lambda runtime parses the one event it is handed: the heap holds one event at a time, not all
-// of them (thirteen events of 30,000 candidates were ~80 MB of objects that every full collection of
-// the function's heap had to mark).
-const eventTexts = input.runs.map((event) => JSON.stringify(event));
+// The events as JSON files, each read and parsed just before its invocation (outside the measured
+// window), as the Lambda runtime reads and parses the one event it is handed: the heap holds one
+// event at a time, not all of them. As objects, thirteen events of 30,000 candidates were ~80 MB
+// that every full collection of the function's heap had to mark; as texts kept in an array, twenty-
+// four were ~106 MB of strings no Lambda holds, which V8 counted as live old space when it sized the
+// next full collection's limit (fewer full collections than the function has).
+const eventFiles = input.runs.map((event, i) => {
+  const file = `${outFile}.event-${i}.json`;
+  writeFileSync(file, JSON.stringify(event));
+  return file;
+});
 input.runs = undefined;
+// A fresh sandbox's heap holds none of the above: collected before the bundle loads (no compiled code yet to lose).
+if (typeof global.gc === 'function') global.gc();
 const endpoint = process.env.AWS_ENDPOINT_URL;
 
 const cpuMs = (u) => (u.user + u.system) / 1000;
@@ -92,8 +100,8 @@ const sortOnce = (xs) => {
 };
 
 /**
- * One invocation as the Lambda runtime makes it: the event parsed from its JSON just before (outside
- * the measured window), the handler called and its result serialized (inside it: the runtime posts
+ * One invocation as the Lambda runtime makes it: the event read and parsed from its JSON just before
+ * (outside the measured window), the handler called and its result serialized (inside it: the runtime posts
  * the result as JSON, CPU the invocation spends: the runtime API's "Next invocation" hands one
  * event as a JSON document and "Invocation response" takes the result as a body,
  * https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html). The event and the result are this function's
@@ -101,8 +109,8 @@ const sortOnce = (xs) => {
  * held by the loop through the settle and the floors, they were copied by young collections there
  * that Lambda would not make copy them.
  */
-const invoke = async (handler, eventText, i) => {
-  const event = JSON.parse(eventText);
+const invoke = async (handler, eventFile, i) => {
+  const event = JSON.parse(readFileSync(eventFile, 'utf8'));
   const context = {
     functionName: input.functionName,
     functionVersion: '$LATEST',
@@ -130,9 +138,9 @@ const main = async () => {
   const { parseXML } = require('@aws-sdk/xml-builder');
   const rssLoaded = process.memoryUsage().rss;
   const runs = [];
-  for (let i = 0; i < eventTexts.length; i += 1) {
+  for (let i = 0; i < eventFiles.length; i += 1) {
     await fetch(`${endpoint}/__reseed`);
-    const { c0, wall, response } = await invoke(handler, eventTexts[i], i);
+    const { c0, wall, response } = await invoke(handler, eventFiles[i], i);
     // V8 finishes some of an invocation's work on its own threads after the handler returns
     // (concurrent marking and sweeping, optimizing compilation): it is the invocation's CPU, so it is
     // counted once it has settled. (Lambda bills it too: a frozen sandbox resumes it in the next
@@ -146,7 +154,7 @@ const main = async () => {
     // `liveHeapAfter: 'last'` only after the last invocation: a forced full collection also ages
     // and drops V8's compiled code, which Lambda never does between invocations, and the next
     // invocation then spends tens of milliseconds compiling it again.
-    const collect = typeof global.gc === 'function' && (input.liveHeapAfter !== 'last' || i === eventTexts.length - 1);
+    const collect = typeof global.gc === 'function' && (input.liveHeapAfter !== 'last' || i === eventFiles.length - 1);
     if (collect) global.gc();
     const live = collect ? process.memoryUsage() : { heapUsed: null, rss: null };
     // The floors are measured on a quiet process: background work (a forced collection's) first settles.
