@@ -195,6 +195,8 @@ export class AwsHttpEndpoint {
   /** Items in DynamoDB's wire format, made once per write. */
   private readonly wire = new WeakMap<Item, Item>();
   public served: ServedBody[] = [];
+  /** The answers of each run, by run (a run starts at GET /__reseed): the child asks for them after its last invocation (`/__bodies/<run>`). */
+  private readonly servedRuns: ServedBody[][] = [];
   private server: Server | undefined;
   private seq = 0;
 
@@ -281,6 +283,14 @@ export class AwsHttpEndpoint {
       res.end(bodies);
       return;
     }
+    const run = /^\/__bodies\/(\d+)$/.exec(req.url ?? '');
+    if (run) {
+      // The answers of one run, asked for after the last invocation: between invocations the child
+      // allocates nothing a Lambda sandbox would not (the bodies, parsed, were megabytes a run).
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(this.servedRuns[Number(run[1])] ?? []));
+      return;
+    }
     if (req.url === '/__reseed') {
       this.built.clear();
       this.groupBodies.clear();
@@ -289,6 +299,7 @@ export class AwsHttpEndpoint {
       for (const g of this.groups) this.groupBody(g, true);
       for (const item of this.table.values()) this.wired(item);
       this.served = [];
+      this.servedRuns.push(this.served);
       res.writeHead(200).end('{}');
       return;
     }
