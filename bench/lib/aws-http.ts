@@ -180,7 +180,7 @@ export interface ServedBody {
 }
 
 /**
- * The endpoint. `groups` and `table` are the world; `served` lists each answer (cleared by the caller).
+ * The endpoint. `groups` and `table` are the world; `served` lists each answer of the current run (a run starts at GET /__reseed).
  *
  * @example
  * ```ts
@@ -275,14 +275,6 @@ export class AwsHttpEndpoint {
   private readonly built = new Map<string, { op: string; contentType: 'xml' | 'json'; body: string }>();
 
   private answer(req: IncomingMessage, text: string, res: ServerResponse): void {
-    if (req.url === '/__bodies') {
-      // The answers served since the last call, for the floor (a bare parse of the same bodies).
-      const bodies = JSON.stringify(this.served);
-      this.served = [];
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(bodies);
-      return;
-    }
     const run = /^\/__bodies\/(\d+)$/.exec(req.url ?? '');
     if (run) {
       // The answers of one run, asked for after the last invocation: between invocations the child
