@@ -64,6 +64,11 @@ export interface FleetRow {
   timeoutS: number;
   rssLoaded: number;
   runs: Array<InvocationCost & { name: string }>;
+  /**
+   * terminationPolicy only: which plan the process ran (`beyond`: terminationPlan, more groups of
+   * 30,000 than the issue's fleet holds; `issue`: issueFleetPlan, the groups of the issue's fleet).
+   */
+  plan?: 'beyond' | 'issue';
 }
 
 export interface FleetReport {
@@ -248,48 +253,56 @@ const terminationRows = async (
         ...(i.launchTemplateVersion ? { lt: i.launchTemplateVersion } : {}),
       })),
     }));
-    const endpoint = new AwsHttpEndpoint(groups);
     // Each group's checkpoint as the worker wrote it an hour ago (but the last group's: it has none).
     const checkpointAt = Date.now() - CHECKPOINT_AGE_MS;
     const own = names.flatMap((name, g) => {
       const mine = items.map((item) => ({ ...item, pk: item.pk === `group#${w.group.name}` ? `group#${name}` : item.pk }));
       return g === GROUP_WITHOUT_CHECKPOINT ? mine : [...mine, ...checkpointItems(mine, name, checkpointAt)];
     });
-    endpoint.onReseed = () => {
-      endpoint.table.clear();
-      for (const item of own) endpoint.put(item);
-    };
-    const url = await endpoint.listen();
-    try {
-      const event = (name: string) => ({ ...w.raw, AutoScalingGroupName: name, AutoScalingGroupARN: w.raw.AutoScalingGroupARN.replace(w.group.name, name) });
-      const plan = terminationPlan();
-      const out = await runChild(
-        root,
-        bundle,
-        fn,
-        url,
-        {
-          functionName: fn.name,
+    const event = (name: string) => ({ ...w.raw, AutoScalingGroupName: name, AutoScalingGroupARN: w.raw.AutoScalingGroupARN.replace(w.group.name, name) });
+    // One fresh process per plan, against an endpoint of its own (its runs are numbered from 0).
+    const measurePlan = async (plan: TerminationPlan, kind: FleetRow['plan'], label: string): Promise<void> => {
+      const endpoint = new AwsHttpEndpoint(groups);
+      endpoint.onReseed = () => {
+        endpoint.table.clear();
+        for (const item of own) endpoint.put(item);
+      };
+      const url = await endpoint.listen();
+      try {
+        const out = await runChild(
+          root,
+          bundle,
+          fn,
+          url,
+          {
+            functionName: fn.name,
+            memoryMb,
+            timeoutMs: timeoutS * 1000,
+            runs: plan.map((r) => event(names[r.group] as string)),
+            sortFloor: size,
+            nodeFlags: opts.nodeFlags ?? [],
+            liveHeapAfter: 'last',
+          },
+          tmp,
+        );
+        rows.push({
+          label,
+          size,
+          plan: kind,
           memoryMb,
-          timeoutMs: timeoutS * 1000,
-          runs: plan.map((r) => event(names[r.group] as string)),
-          sortFloor: size,
-          nodeFlags: opts.nodeFlags ?? [],
-          liveHeapAfter: 'last',
-        },
-        tmp,
-      );
-      rows.push({
-        label: `${size.toLocaleString('en-US')} candidates`,
-        size,
-        memoryMb,
-        timeoutS,
-        rssLoaded: out.rssLoaded,
-        runs: out.runs.map((r, i) => ({ ...r, name: plan[i]?.name ?? `warm ${i}` })),
-      });
-      log(`  terminationPolicy ${size}: cpu ${out.runs.map((r) => ms(r.cpuMs)).join(' / ')} ms`);
-    } finally {
-      await endpoint.close();
+          timeoutS,
+          rssLoaded: out.rssLoaded,
+          runs: out.runs.map((r, i) => ({ ...r, name: plan[i]?.name ?? `warm ${i}` })),
+          ...(out.died ? { died: out.died } : {}),
+        });
+        log(`  terminationPolicy ${label}: cpu ${out.runs.map((r) => ms(r.cpuMs)).join(' / ')} ms`);
+      } finally {
+        await endpoint.close();
+      }
+    };
+    await measurePlan(terminationPlan(), 'beyond', `${size.toLocaleString('en-US')} candidates`);
+    if (size === ISSUE_FLEET_SIZE) {
+      await measurePlan(issueFleetPlan(), 'issue', `${size.toLocaleString('en-US')} candidates, ${ISSUE_FLEET_GROUPS} groups`);
     }
   }
   return rows;
@@ -314,6 +327,7 @@ export const RUN_KINDS = {
   other: 'warm, another group (checkpoint read)',
   whole: 'warm, another group without a checkpoint (whole read)',
   again: 'warm, same group again (open hours)',
+  known: 'warm, a group it read before (open hours)',
 } as const;
 
 /** The group (index) whose partition holds no facts checkpoint: read whole (a group's first hour after deployment, or a checkpoint lost). */
@@ -328,10 +342,37 @@ export const CHECKPOINT_AGE_MS = 60 * 60_000;
  * read yet the same way (or whole, the group without a checkpoint), and one it read before from
  * the hours that can still change. Groups 0, 0, 1, 1, 2, 2, …, 11, 11.
  */
-export const terminationPlan = (): Array<{ group: number; name: string }> =>
+export const terminationPlan = (): TerminationPlan =>
   Array.from({ length: TERMINATION_INVOCATIONS }, (_, i) => {
     const group = Math.floor(i / 2);
     const name = i === 0 ? RUN_KINDS.first : i % 2 === 1 ? RUN_KINDS.again : group === GROUP_WITHOUT_CHECKPOINT ? RUN_KINDS.whole : RUN_KINDS.other;
+    return { group, name };
+  });
+
+/** Which group each invocation of a process asks about, and the kind of invocation it is (RUN_KINDS). */
+export type TerminationPlan = Array<{ group: number; name: string }>;
+
+/** The group size issue 16's bar is set at. */
+export const ISSUE_FLEET_SIZE = 30_000;
+
+/**
+ * Groups of 30,000 in issue 16's fleet: "100,000 instances across 200 groups" hold at most three
+ * (90,000 instances), and a container's group-state cache holds the facts of all three
+ * (shared/state/group-state-cache.ts, GROUP_STATE_CACHE_MAX_FACTS).
+ */
+export const ISSUE_FLEET_GROUPS = 3;
+
+/**
+ * A container serving the termination policy of the issue's fleet's groups of 30,000: each group's
+ * first read (its facts checkpoint and the hours since; the very first in a fresh container), the
+ * same group again, and then the groups in turn, each read from the hours that can still change.
+ * Groups 0, 0, 1, 1, 2, 2, 0, 1, 2, 0, 1, 2, … (as many invocations as terminationPlan).
+ */
+export const issueFleetPlan = (): TerminationPlan =>
+  Array.from({ length: TERMINATION_INVOCATIONS }, (_, i) => {
+    const opening = 2 * ISSUE_FLEET_GROUPS;
+    const group = i < opening ? Math.floor(i / 2) : (i - opening) % ISSUE_FLEET_GROUPS;
+    const name = i === 0 ? RUN_KINDS.first : i >= opening ? RUN_KINDS.known : i % 2 === 0 ? RUN_KINDS.other : RUN_KINDS.again;
     return { group, name };
   });
 
@@ -415,7 +456,8 @@ export const renderFleetTermination = (rows: readonly FleetRow[], command: strin
     `Reproduce this part alone: \`npm run bench -- --only=fleet-termination\`${command.includes('fleet-termination') ? '' : ` (measured by \`${command}\`)`}.`,
     '',
     "One group of N offered candidates (weights 1–2, 10 % on an older launch template; 1 % more instances are scale-in protected and not offered, named in the group worker's protection snapshot, read with the partition: ADR 0009 sixth amendment), facts for ~60 % of them in the packed layout (shared/state/packed-facts.ts, written over the last day) and interruption signals for ~1 % of Spot in its partition (the generator of section 1, times moved to now), Auto Scaling asking for ~10 % of each bucket. The function reads the group with `IncludeInstances=false` (weights and tags) and the group's partition: on a container's first read of a group, its facts checkpoint and the hours of facts since (shared/state/facts-checkpoint.ts, docs/adr/0009-packed-instance-facts.md, fifth amendment; the group worker renews a checkpoint once it is an hour old, so each here is an hour old: the most hours a first read reads in steady state), or the partition whole when the group has no checkpoint; on a warm container's next read, only the hours that can still change (fourth amendment). " +
-      `${TERMINATION_INVOCATIONS} invocations per process, about ${TERMINATION_GROUPS} groups with the same instances and facts (one function serves every group; more than the container's group-state cache holds at 30,000 candidates, ${GROUP_STATE_CACHE_MAX_FACTS.toLocaleString('en-US')} facts, so it evicts the groups read longest ago, as a busy container does), the last without a checkpoint: the first in a fresh container (checkpoint read); then, warm, the same group again (open hours, shared/state/group-state-cache.ts) and another group it has not read yet (checkpoint read, or whole read for the last).`,
+      `${TERMINATION_INVOCATIONS} invocations per process, about ${TERMINATION_GROUPS} groups with the same instances and facts (one function serves every group; more than the container's group-state cache holds at 30,000 candidates, ${GROUP_STATE_CACHE_MAX_FACTS.toLocaleString('en-US')} facts, so it evicts the groups read longest ago, as a busy container does), the last without a checkpoint: the first in a fresh container (checkpoint read); then, warm, the same group again (open hours, shared/state/group-state-cache.ts) and another group it has not read yet (checkpoint read, or whole read for the last). ` +
+      `That plan goes beyond issue 16's fleet (100,000 instances across 200 groups hold at most ${ISSUE_FLEET_GROUPS} groups of 30,000), and at 30,000 candidates a second process runs the issue's fleet itself ("30,000 candidates, ${ISSUE_FLEET_GROUPS} groups"): ${TERMINATION_INVOCATIONS} invocations, each group's first read (checkpoint) and the same group again, then the ${ISSUE_FLEET_GROUPS} groups in turn, each read from the hours that can still change (its cache holds all three: it never reads a checkpoint again).`,
     '',
     "**CPU per invocation** is the process's user + system time from the call until 100 ms after the handler returned: V8 finishes some of an invocation's work on its own threads (optimizing compilation, concurrent marking and sweeping), and that is the invocation's too. No full collection is forced between invocations (only after the last, for the live heap): a forced one also drops compiled code, which Lambda never does, and made every next invocation compile again (30–60 ms more CPU each when it was done). The sort floor is the least of three sorts of fresh copies, on a quiet process, after the process's last invocation: between invocations the child does nothing a Lambda sandbox does not (measured between them, the floors' garbage — each run's answers fetched and parsed again, the literals sorted, megabytes a run — filled the young generation the function fills, so its collections came sooner). **The process is Lambda's**: `node` runs with the heap flags Lambda's Node.js bootstrap derives from the function's memory (a semi-space of a twentieth of it, the old space nine tenths: `lambdaHeapFlags`), and each event is parsed from its JSON just before its invocation, as the runtime hands the function one event at a time (the child keeps each event's JSON in a file until then: all the events parsed up front were ~80 MB of live objects no Lambda holds, and kept as texts in memory ~106 MB of strings at 30,000 candidates, which V8 counted as live old space when it set the next full collection's limit, so it collected less often than the function's own heap makes it). With one event at a time, the previous event is garbage the next invocations collect; young collections, and a full collection every few invocations at 30,000 candidates (each new group's decoder is promoted to the old space, and the evicted one is garbage there), land in whichever invocation triggers them (the spikes in the table; the collections column counts those that ended in the invocation, whose concurrent marking may have run in the one before).",
     '',
@@ -485,24 +527,37 @@ export interface TerminationBar {
   why?: string;
 }
 
+/** Where each plan's runs stand against issue 16's fleet (the bars' labels start with it). */
+export const PLAN_SCOPES = {
+  issue: `the issue's fleet (${ISSUE_FLEET_GROUPS} groups of 30,000, 90,000 instances: the container's cache holds them all)`,
+  beyond: `beyond the issue's fleet (${TERMINATION_GROUPS} groups of 30,000, 360,000 instances: the container's cache evicts)`,
+} as const;
+
 /**
- * The 30,000-candidate runs grouped as issue 16's bar reads them (`decided` invocations only): the
- * fresh container's first, the JIT warm-up, then each steady-state kind; empty without that size.
+ * The 30,000-candidate runs grouped as issue 16's bar reads them (`decided` invocations only), for
+ * each plan measured (the issue's fleet first): the fresh container's first, the JIT warm-up, then
+ * each kind after it; empty without that size.
  */
 export const terminationBars = (rows: readonly FleetRow[]): TerminationBar[] => {
-  const t30 = rows.find((x) => x.size === 30_000);
-  if (!t30) return [];
+  const at = rows.filter((x) => x.size === ISSUE_FLEET_SIZE);
+  const issue = at.filter((x) => x.plan === 'issue').map((x) => planBars(x, 'issue'));
+  const beyond = at.filter((x) => x.plan !== 'issue').map((x) => planBars(x, 'beyond'));
+  return [...issue, ...beyond].flat();
+};
+
+const planBars = (row: FleetRow, scope: keyof typeof PLAN_SCOPES): TerminationBar[] => {
   const ratio = (x: InvocationCost) => x.cpuMs / Math.max(0.001, x.sortFloorMs ?? Number.NaN);
-  const indexed = t30.runs.map((x, i) => ({ x, i })).filter(({ x }) => outcomeWord(x) === 'decided');
+  const indexed = row.runs.map((x, i) => ({ x, i })).filter(({ x }) => outcomeWord(x) === 'decided');
   const steady = (i: number) => i > JIT_WARMUP_INVOCATIONS;
   const warmup = indexed.filter(({ i }) => i > 0 && !steady(i)).map(({ x }) => x);
+  const after = (...kinds: string[]) => indexed.filter(({ x, i }) => steady(i) && kinds.includes(x.name)).map(({ x }) => x);
   const bar = (label: string, kind: string, runs: InvocationCost[], notSteady?: string): TerminationBar => {
     const ratios = runs.map(ratio);
     const all = ratios.every((x) => x <= 15);
     const within = all ? 'met' : ratios.some((x) => x <= 15) ? '**not met** by every run' : '**not met**';
     return {
-      label,
-      kind,
+      label: `${PLAN_SCOPES[scope]}, ${label}`,
+      kind: `${scope === 'issue' ? "the issue's fleet" : "beyond the issue's fleet"}, ${kind}`,
       runs,
       ratios,
       under: runs.length > 0 && runs.every((x) => x.cpuMs <= 300),
@@ -510,7 +565,7 @@ export const terminationBars = (rows: readonly FleetRow[]): TerminationBar[] => 
     };
   };
   const compiles = 'these runs compile';
-  return [
+  const opening = [
     bar(
       `${RUN_KINDS.first} (invocation 1)`,
       'a fresh container',
@@ -523,19 +578,41 @@ export const terminationBars = (rows: readonly FleetRow[]): TerminationBar[] => 
       warmup,
       compiles,
     ),
-    ...[RUN_KINDS.again, RUN_KINDS.other].map((kind) =>
+  ];
+  const again = bar(
+    `steady state (invocations ${JIT_WARMUP_INVOCATIONS + 2} on), ${RUN_KINDS.again}`,
+    `steady state, ${RUN_KINDS.again}`,
+    after(RUN_KINDS.again),
+  );
+  const known = bar(
+    `steady state (invocations ${JIT_WARMUP_INVOCATIONS + 2} on), ${RUN_KINDS.again} and ${RUN_KINDS.known}`,
+    'steady state, every read of a group it read before (open hours)',
+    after(RUN_KINDS.again, RUN_KINDS.known),
+  );
+  if (scope === 'issue') {
+    // The container reads each group's checkpoint once: its cache then holds the group for as long
+    // as it lives (the fleet's facts are fewer than the cache holds), so these runs do not recur.
+    return [
+      ...opening,
       bar(
-        `steady state (invocations ${JIT_WARMUP_INVOCATIONS + 2} on), ${kind}`,
-        `steady state, ${kind}`,
-        indexed.filter(({ x, i }) => steady(i) && x.name === kind).map(({ x }) => x),
+        `invocations ${JIT_WARMUP_INVOCATIONS + 2} on, ${RUN_KINDS.other}`,
+        `a container's first read of each other group (checkpoint read)`,
+        after(RUN_KINDS.other),
+        "a container reads a group's checkpoint once, when it first serves the group: its cache then holds the fleet's groups for as long as it lives",
       ),
-    ),
+      known,
+    ];
+  }
+  return [
+    ...opening,
+    again,
+    bar(`steady state (invocations ${JIT_WARMUP_INVOCATIONS + 2} on), ${RUN_KINDS.other}`, `steady state, ${RUN_KINDS.other}`, after(RUN_KINDS.other)),
     // A group without a checkpoint is one the group worker has not swept yet: its first lifecycle
     // scan period after opting in (or a renewal that keeps failing, which the worker's log reports).
     bar(
       `invocations ${JIT_WARMUP_INVOCATIONS + 2} on, ${RUN_KINDS.whole}`,
       `${RUN_KINDS.whole}: a group's first minutes, before the worker's first sweep writes its checkpoint`,
-      indexed.filter(({ x, i }) => steady(i) && x.name === RUN_KINDS.whole).map(({ x }) => x),
+      after(RUN_KINDS.whole),
       "a group has no checkpoint only until the group worker's first sweep of it, minutes after it opts in",
     ),
   ];
