@@ -579,16 +579,6 @@ const planBars = (row: FleetRow, scope: keyof typeof PLAN_SCOPES): TerminationBa
       compiles,
     ),
   ];
-  const again = bar(
-    `steady state (invocations ${JIT_WARMUP_INVOCATIONS + 2} on), ${RUN_KINDS.again}`,
-    `steady state, ${RUN_KINDS.again}`,
-    after(RUN_KINDS.again),
-  );
-  const known = bar(
-    `steady state (invocations ${JIT_WARMUP_INVOCATIONS + 2} on), ${RUN_KINDS.again} and ${RUN_KINDS.known}`,
-    'steady state, every read of a group it read before (open hours)',
-    after(RUN_KINDS.again, RUN_KINDS.known),
-  );
   if (scope === 'issue') {
     // The container reads each group's checkpoint once: its cache then holds the group for as long
     // as it lives (the fleet's facts are fewer than the cache holds), so these runs do not recur.
@@ -600,12 +590,16 @@ const planBars = (row: FleetRow, scope: keyof typeof PLAN_SCOPES): TerminationBa
         after(RUN_KINDS.other),
         "a container reads a group's checkpoint once, when it first serves the group: its cache then holds the fleet's groups for as long as it lives",
       ),
-      known,
+      bar(
+        `steady state (invocations ${JIT_WARMUP_INVOCATIONS + 2} on), ${RUN_KINDS.again} and ${RUN_KINDS.known}`,
+        'steady state, every read of a group it read before (open hours)',
+        after(RUN_KINDS.again, RUN_KINDS.known),
+      ),
     ];
   }
   return [
     ...opening,
-    again,
+    bar(`steady state (invocations ${JIT_WARMUP_INVOCATIONS + 2} on), ${RUN_KINDS.again}`, `steady state, ${RUN_KINDS.again}`, after(RUN_KINDS.again)),
     bar(`steady state (invocations ${JIT_WARMUP_INVOCATIONS + 2} on), ${RUN_KINDS.other}`, `steady state, ${RUN_KINDS.other}`, after(RUN_KINDS.other)),
     // A group without a checkpoint is one the group worker has not swept yet: its first lifecycle
     // scan period after opting in (or a renewal that keeps failing, which the worker's log reports).
